@@ -1,0 +1,41 @@
+# The operator's entry points. Everything goes through CMake presets (Ninja, ccache).
+.PHONY: all bootstrap build run test test-asan test-tsan bench sim-long clean
+
+CTEST_ARGS ?=
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build/default/build.ninja: CMakeLists.txt CMakePresets.json | bootstrap
+	@cmake --preset default >/dev/null
+
+build: bootstrap build/default/build.ninja
+	@cmake --build --preset default
+
+run: build
+	@scripts/run-cluster
+
+test: build
+	@ctest --preset default $(CTEST_ARGS)
+
+test-asan: bootstrap
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan
+	@ctest --preset asan $(CTEST_ARGS)
+
+test-tsan: bootstrap
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan
+	@ctest --preset tsan $(CTEST_ARGS)
+
+bench: build
+	@build/default/bench/raft_core_throughput
+	@build/default/bench/lmdb_group_commit
+
+sim-long: build
+	@build/default/tests/raft/raft_random_long
+
+clean:
+	@rm -rf build

@@ -1,0 +1,25 @@
+# Every dependency comes from Debian's packages (scripts/bootstrap installs them).
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+
+find_package(CapnProto CONFIG REQUIRED)
+pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)
+find_package(OpenSSL 3 REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS unit_test_framework)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+
+# CAF 0.17 ships neither a CMake config nor a .pc file.
+find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
+foreach(part core io openssl)
+  find_library(CAF_${part}_LIBRARY caf_${part} REQUIRED)
+  if(NOT TARGET CAF::${part})
+    add_library(CAF::${part} UNKNOWN IMPORTED)
+    set_target_properties(CAF::${part} PROPERTIES
+      IMPORTED_LOCATION ${CAF_${part}_LIBRARY}
+      INTERFACE_INCLUDE_DIRECTORIES ${CAF_INCLUDE_DIR}
+      INTERFACE_LINK_LIBRARIES Threads::Threads)
+  endif()
+endforeach()

@@ -1,0 +1,54 @@
+#pragma once
+// Helpers shared by the codecs: flat-array framing with aligned reads.
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "runtime/raft/codec.hpp"
+
+namespace raftor::raft::detail {
+
+inline std::string to_bytes(capnp::MessageBuilder& mb) {
+    auto words = capnp::messageToFlatArray(mb);
+    auto bytes = words.asBytes();
+    return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+// Cap'n Proto reads need 8-byte aligned words: copy the bytes first.
+inline kj::Array<capnp::word> aligned_copy(std::string_view bytes) {
+    auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+    if (!bytes.empty()) std::memcpy(words.begin(), bytes.data(), words.size() * sizeof(capnp::word));
+    return words;
+}
+
+inline capnp::ReaderOptions reader_options() {
+    capnp::ReaderOptions o;
+    o.traversalLimitInWords = decode_traversal_words_max;
+    o.nestingLimit = decode_nesting_max;
+    return o;
+}
+
+// Runs `read(reader)` over `bytes`; any malformation ends up in `error`.
+template <typename Root, typename F>
+auto decode_root(std::string_view bytes, std::string& error, const char* what, F&& read)
+    -> decltype(read(std::declval<typename Root::Reader>())) {
+    if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
+        error = std::string(what) + ": size " + std::to_string(bytes.size()) + " is not a whole number of words";
+        return std::nullopt;
+    }
+    try {
+        auto words = aligned_copy(bytes);
+        capnp::FlatArrayMessageReader reader(words, reader_options());
+        auto out = read(reader.getRoot<Root>());
+        if (!out) error = std::string(what) + ": " + (error.empty() ? "invalid content" : error);
+        return out;
+    } catch (const kj::Exception& e) {
+        error = std::string(what) + ": malformed: " + e.getDescription().cStr();
+        return std::nullopt;
+    }
+}
+
+}  // namespace raftor::raft::detail

@@ -1,0 +1,55 @@
+#pragma once
+// The in-memory Raft log since the last snapshot (dissertation 5.1). The caller's
+// storage keeps the durable copy; this is what the core reasons about.
+#include <deque>
+
+#include "runtime/raft/types.hpp"
+
+namespace raftor::raft {
+
+class RaftLog {
+public:
+    RaftLog() = default;
+    RaftLog(Index snapshot_index, Term snapshot_term, std::vector<Entry> entries);
+
+    Index snapshot_index() const { return snapshot_index_; }
+    Term snapshot_term() const { return snapshot_term_; }
+    Index first_index() const { return snapshot_index_ + 1; }
+    Index last_index() const { return snapshot_index_ + entries_.size(); }
+    Term last_term() const { return term_at(last_index()).value_or(0); }
+
+    // Term of the entry at `i`; the snapshot's term at its index; nothing when
+    // compacted away or beyond the end.
+    std::optional<Term> term_at(Index i) const;
+    bool matches(Index i, Term t) const { return term_at(i) == t; }
+    const Entry& at(Index i) const;
+
+    // Section 5.4.1: is a log ending at (last_term, last_index) at least as up to date?
+    bool is_up_to_date(Index index, Term term) const {
+        return term > last_term() || (term == last_term() && index >= last_index());
+    }
+
+    void append(Entry e);
+    // Drops every entry at or after `i` (a conflicting suffix, section 5.3).
+    void truncate_from(Index i);
+    // Drops entries up to and including `i`, which becomes the snapshot base.
+    void compact_to(Index i, Term t);
+    // Replaces everything by an empty log based at a snapshot.
+    void reset(Index snapshot_index, Term snapshot_term);
+
+    // Entries in [from, ..] bounded by count and bytes; at least one if any exist.
+    std::vector<Entry> slice(Index from, std::size_t entries_max, std::size_t bytes_max) const;
+    std::vector<Entry> slice(Index from, Index to_inclusive) const;
+
+    // First index of the term of entry `i` (fast backtracking, section 5.3).
+    Index first_index_of_term_at(Index i) const;
+    // Last index whose term is `t`, or 0.
+    Index last_index_of_term(Term t) const;
+
+private:
+    Index snapshot_index_ = 0;
+    Term snapshot_term_ = 0;
+    std::deque<Entry> entries_;
+};
+
+}  // namespace raftor::raft

@@ -1,0 +1,213 @@
+// Log replication (dissertation 3.5), the commit rule (3.6.2), batching and
+// pipelining (10.2), fast backtracking with conflict hints (3.5, end).
+#include <algorithm>
+
+#include "runtime/raft/assert.hpp"
+#include "runtime/raft/conf_change_codec.hpp"
+#include "runtime/raft/raft.hpp"
+
+namespace raftor::raft {
+
+// Every entry enters the log here, on leaders and followers alike.
+void Raft::append_entry(Entry e) {
+    const Index i = e.index;
+    if (e.type == EntryType::conf_change) {
+        auto cc = decode_conf_change(e.payload);
+        RAFT_ASSERT(cc.has_value(), "conf-change entries are validated before they reach the core");
+        conf_entries_.emplace_back(i, cc->result);
+    }
+    log_.append(std::move(e));
+    if (unissued_from_ == 0 || i < unissued_from_) unissued_from_ = i;
+    if (!conf_entries_.empty() && conf_entries_.back().first == i) apply_conf(conf_entries_.back().second);
+}
+
+Proposed Raft::propose(std::string payload) {
+    if (role_ != Role::leader) return {Error::not_leader};
+    if (lead_transferee_ != no_node) return {Error::transfer_in_progress};
+    const Index i = log_.last_index() + 1;
+    append_entry(Entry{.term = term_, .index = i, .type = EntryType::normal, .payload = std::move(payload)});
+    broadcast_pending_ = true;
+    return {Error::none, i, term_};
+}
+
+// Appends are sent lazily, once per ready(), so that proposals made in between
+// share messages (batching) while each follower's window bounds what is in flight.
+void Raft::flush_appends() {
+    for (auto& [id, pr] : progress_) {
+        if (id == cfg_.id) continue;
+        while (pr.next <= log_.last_index() && send_append(id, false)) {
+        }
+    }
+}
+
+bool Raft::send_append(NodeId to, bool allow_empty) {
+    Progress& pr = progress_.at(to);
+    if (pr.paused()) return false;
+    const Index prev = pr.next - 1;
+    const auto prev_term = log_.term_at(prev);
+    if (!prev_term) {
+        // Chapter 5: what the follower needs was compacted away.
+        send_snapshot(to);
+        return false;
+    }
+    auto ents = log_.slice(pr.next, cfg_.append_entries_max, cfg_.append_bytes_max);
+    if (ents.empty() && !allow_empty) return false;
+    const Index last = ents.empty() ? prev : ents.back().index;
+    send(Message{.type = MessageType::append,
+                 .to = to,
+                 .log_term = *prev_term,
+                 .index = prev,
+                 .entries = std::move(ents),
+                 .commit = commit_});
+    if (last > prev || pr.state == ProgressState::probe) pr.sent_entries(last);
+    return true;
+}
+
+void Raft::send_heartbeat(NodeId to) {
+    const Progress& pr = progress_.at(to);
+    // Never let a follower commit past what it is known to hold (etcd).
+    send(Message{.type = MessageType::heartbeat,
+                 .to = to,
+                 .commit = std::min(pr.match, commit_),
+                 .read_seq = read_seq_});
+}
+
+void Raft::broadcast_heartbeat() {
+    for (const auto& [id, pr] : progress_)
+        if (id != cfg_.id) send_heartbeat(id);
+}
+
+// Section 3.6.2: commit the highest index stored on a quorum of voters, but only
+// by counting replicas of an entry of the current term (Figure 3.7).
+bool Raft::maybe_commit() {
+    std::vector<Index> matches;
+    for (NodeId v : conf_.voters) {
+        auto it = progress_.find(v);
+        matches.push_back(it == progress_.end() ? 0 : it->second.match);
+    }
+    if (matches.empty()) return false;
+    std::sort(matches.begin(), matches.end(), std::greater<>());
+    const Index n = matches[conf_.quorum() - 1];
+    if (n <= commit_ || log_.term_at(n) != term_) return false;
+    commit_to(n);
+    return true;
+}
+
+void Raft::leader_stable_advanced() {
+    if (auto it = progress_.find(cfg_.id); it != progress_.end()) it->second.maybe_update(stable_);
+    if (maybe_commit()) broadcast_pending_ = true;
+}
+
+void Raft::handle_append(const Message& m) {
+    RAFT_ASSERT(role_ != Role::leader, "at most one leader per term");
+    if (role_ != Role::follower) become_follower(term_, m.from);
+    leader_ = m.from;
+    election_elapsed_ = 0;
+    if (m.index < commit_) {
+        // Everything up to commit is already here and matches (Log Matching).
+        send_after_persist(Message{.type = MessageType::append_resp, .to = m.from, .index = commit_});
+        return;
+    }
+    if (!log_.matches(m.index, m.log_term)) {
+        // Section 3.5: tell the leader where our log diverges so it skips a whole
+        // term per round trip instead of one entry.
+        Message r{.type = MessageType::append_resp, .to = m.from, .index = m.index, .reject = true};
+        if (m.index > log_.last_index()) {
+            r.reject_hint = log_.last_index() + 1;
+        } else {
+            r.conflict_term = *log_.term_at(m.index);
+            r.reject_hint = log_.first_index_of_term_at(m.index);
+        }
+        send(std::move(r));
+        return;
+    }
+    for (const Entry& e : m.entries) {
+        const auto t = log_.term_at(e.index);
+        if (t == e.term) continue;
+        if (t) {
+            RAFT_ASSERT(e.index > commit_, "a committed entry is never overwritten");
+            RAFT_ASSERT(role_ != Role::leader, "a leader never overwrites its log");
+            log_.truncate_from(e.index);
+            stable_ = std::min(stable_, e.index - 1);
+            rebuild_conf();
+        }
+        append_entry(e);
+    }
+    const Index last_new = m.index + m.entries.size();
+    commit_to(std::min(m.commit, last_new));
+    send_after_persist(Message{.type = MessageType::append_resp, .to = m.from, .index = last_new});
+}
+
+void Raft::handle_append_response(const Message& m) {
+    if (role_ != Role::leader) return;
+    auto it = progress_.find(m.from);
+    if (it == progress_.end()) return;
+    Progress& pr = it->second;
+    pr.recent_active = true;
+    if (m.reject) {
+        // Stale rejections: of an index we know matches, or of a probe we no longer wait on.
+        if (m.index <= pr.match) return;
+        if (pr.state == ProgressState::probe && m.index != pr.next - 1) return;
+        if (pr.state == ProgressState::snapshot) return;
+        Index next = m.reject_hint;
+        if (m.conflict_term != 0) {
+            const Index ours = log_.last_index_of_term(m.conflict_term);
+            if (ours != 0) next = ours + 1;
+        }
+        next = std::clamp<Index>(next, pr.match + 1, m.index);
+        pr.become_probe();
+        pr.next = next;
+        send_append(m.from, true);
+        return;
+    }
+    const bool was_paused = pr.paused();
+    if (!pr.maybe_update(m.index)) {
+        if (pr.state == ProgressState::replicate) pr.inflights.free_to(m.index);
+        if (was_paused) send_append(m.from, false);
+        return;
+    }
+    switch (pr.state) {
+        case ProgressState::probe: pr.become_replicate(); break;
+        case ProgressState::snapshot:
+            if (pr.match >= pr.snapshot.meta.index) pr.become_probe();
+            break;
+        case ProgressState::replicate: pr.inflights.free_to(m.index); break;
+    }
+    if (maybe_commit()) {
+        broadcast_pending_ = true;  // spread the new commit index
+    }
+    while (send_append(m.from, false)) {
+    }
+    if (m.from == lead_transferee_) maybe_send_timeout_now(m.from);
+}
+
+void Raft::handle_heartbeat(const Message& m) {
+    RAFT_ASSERT(role_ != Role::leader, "at most one leader per term");
+    if (role_ != Role::follower) become_follower(term_, m.from);
+    leader_ = m.from;
+    election_elapsed_ = 0;
+    commit_to(std::min(m.commit, log_.last_index()));
+    send(Message{.type = MessageType::heartbeat_resp, .to = m.from, .read_seq = m.read_seq});
+}
+
+void Raft::handle_heartbeat_response(const Message& m) {
+    if (role_ != Role::leader) return;
+    auto it = progress_.find(m.from);
+    if (it == progress_.end()) return;
+    Progress& pr = it->second;
+    pr.recent_active = true;
+    pr.probe_sent = false;
+    // A full window whose appends were lost would never drain: let one more through.
+    if (pr.state == ProgressState::replicate && pr.inflights.full()) pr.inflights.free_first();
+    if (pr.state == ProgressState::snapshot) {
+        send_snapshot_chunk(m.from, pr);  // resend what may have been lost
+    } else if (pr.match < log_.last_index() || pr.state == ProgressState::probe) {
+        send_append(m.from, true);
+    }
+    if (m.read_seq > pr.read_acked) {
+        pr.read_acked = m.read_seq;
+        advance_reads();
+    }
+}
+
+}  // namespace raftor::raft

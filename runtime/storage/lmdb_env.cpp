@@ -1,0 +1,76 @@
+#include "runtime/storage/lmdb_env.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace raftor::storage {
+
+const char* to_string(Errc e) {
+    switch (e) {
+        case Errc::ok: return "ok";
+        case Errc::map_full: return "storage full";
+        case Errc::corrupt: return "storage corrupt";
+        case Errc::io: return "storage I/O error";
+        case Errc::invalid: return "invalid storage request";
+    }
+    return "?";
+}
+
+Status Status::from_mdb(int rc, std::string_view what) {
+    if (rc == MDB_SUCCESS) return {};
+    Errc code = Errc::io;
+    if (rc == MDB_MAP_FULL || rc == ENOSPC) code = Errc::map_full;
+    else if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID) code = Errc::corrupt;
+    return {code, std::string(what) + ": " + mdb_strerror(rc)};
+}
+
+Env::~Env() {
+    if (env_ != nullptr) mdb_env_close(env_);
+}
+
+Status Env::open(const std::string& dir, std::size_t map_size_bytes, bool sync, unsigned max_dbs) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        return {Errc::io, "create data directory " + dir + ": " + std::strerror(errno)};
+    if (int rc = mdb_env_create(&env_); rc != 0) return Status::from_mdb(rc, "mdb_env_create");
+    if (int rc = mdb_env_set_mapsize(env_, map_size_bytes); rc != 0) return Status::from_mdb(rc, "set map size");
+    if (int rc = mdb_env_set_maxdbs(env_, max_dbs); rc != 0) return Status::from_mdb(rc, "set max dbs");
+    // NOTLS: read transactions may be used by whichever actor thread runs next.
+    unsigned flags = MDB_NOTLS | MDB_NORDAHEAD;
+    if (!sync) flags |= MDB_NOSYNC;
+    if (int rc = mdb_env_open(env_, dir.c_str(), flags, 0600); rc != 0) {
+        mdb_env_close(env_);
+        env_ = nullptr;
+        return Status::from_mdb(rc, "open LMDB environment in " + dir);
+    }
+    return {};
+}
+
+Status Env::set_map_size(std::size_t bytes) {
+    return Status::from_mdb(mdb_env_set_mapsize(env_, bytes), "resize LMDB map");
+}
+
+std::size_t Env::map_size() const {
+    MDB_envinfo info{};
+    mdb_env_info(env_, &info);
+    return info.me_mapsize;
+}
+
+Status Txn::begin(MDB_env* env, bool read_only) {
+    abort();
+    return Status::from_mdb(mdb_txn_begin(env, nullptr, read_only ? MDB_RDONLY : 0, &txn_), "begin transaction");
+}
+
+Status Txn::commit() {
+    const int rc = mdb_txn_commit(txn_);
+    txn_ = nullptr;  // freed by LMDB whatever the outcome
+    return Status::from_mdb(rc, "commit transaction");
+}
+
+void Txn::abort() {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+    txn_ = nullptr;
+}
+
+}  // namespace raftor::storage
