@@ -33,7 +33,7 @@ void Raft::apply_conf(const ConfState& c) {
     if (auto it = progress_.find(cfg_.id); it != progress_.end()) it->second.maybe_update(stable_);
     if (lead_transferee_ != no_node && !conf_.is_voter(lead_transferee_)) abort_transfer();
     // A smaller quorum may commit at once, and pending reads may now be confirmed.
-    if (maybe_commit()) broadcast_pending_ = true;
+    if (maybe_commit()) broadcast_pending_ = commit_broadcast_pending_ = true;
     advance_reads();
 }
 
@@ -107,6 +107,7 @@ Proposed Raft::propose_conf_change(ConfChangeType type, NodeId node, std::string
 void Raft::maybe_step_down_after_removal() {
     if (role_ != Role::leader || conf_.is_voter(cfg_.id)) return;
     if (!conf_entries_.empty() && conf_entries_.back().first > commit_) return;
+    broadcast_heartbeat();  // so the others learn the change committed before we go quiet
     become_follower(term_, no_node);
 }
 

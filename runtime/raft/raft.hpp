@@ -183,7 +183,8 @@ private:
 
     // Leader state.
     std::map<NodeId, Progress> progress_;
-    bool broadcast_pending_ = false;
+    bool broadcast_pending_ = false;         // appends to flush at the next ready()
+    bool commit_broadcast_pending_ = false;  // ...even empty ones, to spread a new commit index
     NodeId lead_transferee_ = no_node;
     int transfer_elapsed_ = 0;
 

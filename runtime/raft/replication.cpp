@@ -35,9 +35,12 @@ Proposed Raft::propose(std::string payload) {
 void Raft::flush_appends() {
     for (auto& [id, pr] : progress_) {
         if (id == cfg_.id) continue;
-        while (pr.next <= log_.last_index() && send_append(id, false)) {
-        }
+        bool sent = false;
+        while (pr.next <= log_.last_index() && send_append(id, false)) sent = true;
+        // A new commit index travels even when there is nothing new to send.
+        if (!sent && commit_broadcast_pending_) send_append(id, true);
     }
+    commit_broadcast_pending_ = false;
 }
 
 bool Raft::send_append(NodeId to, bool allow_empty) {
@@ -95,7 +98,7 @@ bool Raft::maybe_commit() {
 
 void Raft::leader_stable_advanced() {
     if (auto it = progress_.find(cfg_.id); it != progress_.end()) it->second.maybe_update(stable_);
-    if (maybe_commit()) broadcast_pending_ = true;
+    if (maybe_commit()) broadcast_pending_ = commit_broadcast_pending_ = true;
 }
 
 void Raft::handle_append(const Message& m) {
@@ -174,7 +177,12 @@ void Raft::handle_append_response(const Message& m) {
         case ProgressState::replicate: pr.inflights.free_to(m.index); break;
     }
     if (maybe_commit()) {
-        broadcast_pending_ = true;  // spread the new commit index
+        // Committing our own removal steps us down (section 4.2.2): nothing more to send.
+        if (role_ != Role::leader) return;
+        broadcast_pending_ = commit_broadcast_pending_ = true;
+    } else if (was_paused) {
+        // It may have missed a commit index broadcast while it was paused (etcd).
+        send_append(m.from, true);
     }
     while (send_append(m.from, false)) {
     }

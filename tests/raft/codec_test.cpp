@@ -1,0 +1,88 @@
+#include <boost/test/unit_test.hpp>
+
+#include "runtime/raft/codec.hpp"
+#include "runtime/raft/conf_change_codec.hpp"
+
+using namespace raftor::raft;
+
+BOOST_AUTO_TEST_SUITE(codec)
+
+BOOST_AUTO_TEST_CASE(message_round_trips_every_field) {
+    ConfChange cc{ConfChangeType::add_learner, 4, "10.0.0.4:8081", ConfState{{1, 2, 3}, {4}}};
+    Message m{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 7, .log_term = 6, .index = 99,
+              .entries = {Entry{7, 100, EntryType::normal, std::string("a\0b", 3)},
+                          Entry{7, 101, EntryType::conf_change, encode_conf_change(cc)},
+                          Entry{7, 102, EntryType::noop, ""}},
+              .commit = 98, .reject = true, .reject_hint = 50, .conflict_term = 5, .transfer = true, .read_seq = 12,
+              .snapshot = SnapshotMeta{90, 6, ConfState{{1, 2, 3}, {}}, 0xdeadbeef, 1234},
+              .chunk_offset = 512, .chunk = "chunk", .chunk_last = true, .read_context = "ctx"};
+    std::string err;
+    auto back = decode_message(encode_message(m), err);
+    BOOST_REQUIRE_MESSAGE(back.has_value(), err);
+    BOOST_TEST((*back == m));
+    auto cc2 = decode_conf_change(back->entries[1].payload);
+    BOOST_REQUIRE(cc2.has_value());
+    BOOST_TEST((*cc2 == cc));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_input_is_an_error_that_names_the_problem) {
+    std::string err;
+    BOOST_TEST(!decode_message("", err).has_value());
+    BOOST_TEST(err.find("whole number of words") != std::string::npos);
+    err.clear();
+    BOOST_TEST(!decode_message(std::string(16, '\xff'), err).has_value());
+    BOOST_TEST(err.find("malformed") != std::string::npos);
+
+    // Truncated and bit-flipped frames never decode into garbage that crashes.
+    Message m{.type = MessageType::append, .from = 1, .to = 2, .term = 3, .index = 4,
+              .entries = {Entry{3, 5, EntryType::normal, "payload"}}};
+    const std::string good = encode_message(m);
+    for (std::size_t cut = 8; cut < good.size(); cut += 8) {
+        err.clear();
+        auto r = decode_message(good.substr(0, cut), err);
+        if (!r) BOOST_TEST(!err.empty());
+    }
+    for (std::size_t i = 0; i < good.size(); ++i) {
+        std::string bad = good;
+        bad[i] = static_cast<char>(bad[i] ^ 0x5a);
+        err.clear();
+        auto r = decode_message(bad, err);  // must not throw or crash
+        if (!r) BOOST_TEST(!err.empty());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(invalid_content_is_rejected) {
+    std::string err;
+    Message no_sender{.type = MessageType::append, .from = 0, .to = 2};
+    BOOST_TEST(!decode_message(encode_message(no_sender), err).has_value());
+    BOOST_TEST(err.find("sender") != std::string::npos);
+
+    Message gap{.type = MessageType::append, .from = 1, .to = 2, .index = 4,
+                .entries = {Entry{3, 5, EntryType::normal, ""}, Entry{3, 7, EntryType::normal, ""}}};
+    BOOST_TEST(!decode_message(encode_message(gap), err).has_value());
+    BOOST_TEST(err.find("contiguous") != std::string::npos);
+
+    Message bad_cc{.type = MessageType::append, .from = 1, .to = 2, .index = 4,
+                   .entries = {Entry{3, 5, EntryType::conf_change, "not a conf change"}}};
+    BOOST_TEST(!decode_message(encode_message(bad_cc), err).has_value());
+    BOOST_TEST(err.find("conf-change") != std::string::npos);
+
+    // A conf change whose result is not a valid configuration.
+    ConfChange dup{ConfChangeType::add_voter, 2, "", ConfState{{1, 1}, {}}};
+    BOOST_TEST(!decode_conf_change(encode_conf_change(dup)).has_value());
+    ConfChange overlap{ConfChangeType::add_voter, 2, "", ConfState{{1, 2}, {2}}};
+    BOOST_TEST(!decode_conf_change(encode_conf_change(overlap)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(disk_records_round_trip) {
+    std::string err;
+    HardState hs{5, 2, 40};
+    BOOST_TEST((*decode_hard_state(encode_hard_state(hs), err) == hs));
+    SnapshotMeta sm{100, 4, ConfState{{1, 2}, {3}}, 77, 4096};
+    BOOST_TEST((*decode_snapshot_meta(encode_snapshot_meta(sm), err) == sm));
+    Entry e{3, 9, EntryType::noop, ""};
+    BOOST_TEST((*decode_entry(encode_entry(e), err) == e));
+    BOOST_TEST(!decode_entry(encode_entry(Entry{0, 9, EntryType::normal, ""}), err).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

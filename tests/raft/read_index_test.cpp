@@ -1,0 +1,96 @@
+#include <boost/test/unit_test.hpp>
+
+#include "tests/raft/manual.hpp"
+
+using namespace raftor::raft;
+using namespace raftor::raft::testing;
+
+namespace {
+std::vector<ReadState> reads(Raft& r) {
+    std::vector<ReadState> out;
+    while (r.has_ready()) {
+        Ready rd = r.ready();
+        for (auto& s : rd.read_states) out.push_back(s);
+        if (rd.persist_id) r.on_persisted(rd.persist_id);
+    }
+    return out;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(read_index)
+
+BOOST_AUTO_TEST_CASE(the_leader_confirms_leadership_before_answering) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    g[1].propose("x");
+    g.settle();
+    BOOST_TEST((g[1].read_index("r1") == Error::none));
+    Ready rd = g[1].ready();
+    BOOST_TEST(rd.read_states.empty());  // not before a heartbeat round
+    BOOST_TEST(of_type(rd.messages, MessageType::heartbeat).size() == 2u);
+    for (auto& m : rd.messages) g[m.to].step(m);
+    auto resp = drain(g[2]);
+    for (auto& m : resp) g[1].step(m);
+    auto rs = reads(g[1]);  // leader + one follower = quorum of 3
+    BOOST_REQUIRE(rs.size() == 1u);
+    BOOST_TEST(rs[0].context == "r1");
+    BOOST_TEST(rs[0].index == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_follower_read_goes_through_the_leader) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    g[1].propose("x");
+    g.settle();
+    BOOST_TEST((g[3].read_index("f") == Error::none));
+    g.settle();
+    BOOST_REQUIRE(g.reads[3].size() == 1u);
+    BOOST_TEST(g.reads[3][0].context == "f");
+    BOOST_TEST(g.reads[3][0].index == 2u);
+    BOOST_TEST(g.reads[1].empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_isolated_leader_cannot_serve_reads) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    g.down = {2, 3};
+    g[1].read_index("lost");
+    g.settle();
+    BOOST_TEST(g.reads[1].empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_new_leader_waits_for_its_noop_before_reading) {
+    auto r = make(1, voters({1, 2, 3}));
+    r->campaign();
+    drain(*r);
+    r->step(Message{.type = MessageType::pre_vote_resp, .from = 2, .to = 1, .term = 1});
+    drain(*r);
+    r->step(Message{.type = MessageType::vote_resp, .from = 2, .to = 1, .term = 1});
+    drain(*r);
+    BOOST_REQUIRE((r->role() == Role::leader));
+    r->read_index("early");
+    auto ms = drain(*r);
+    BOOST_TEST(of_type(ms, MessageType::heartbeat).empty());  // waiting for the no-op to commit
+    r->step(Message{.type = MessageType::append_resp, .from = 2, .to = 1, .term = 1, .index = 1});
+    ms = drain(*r);
+    BOOST_TEST(r->commit() == 1u);
+    BOOST_TEST(of_type(ms, MessageType::heartbeat).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(lease_reads_answer_at_once) {
+    Config c = config(1);
+    c.lease_read = true;
+    Group g({1, 2, 3}, c);
+    g.elect(1);
+    g[1].read_index("lease");
+    auto rs = reads(g[1]);
+    BOOST_REQUIRE(rs.size() == 1u);
+    BOOST_TEST(rs[0].index == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(reads_fail_fast_without_a_known_leader) {
+    auto r = make(2, voters({1, 2, 3}));
+    BOOST_TEST((r->read_index("x") == Error::no_leader));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

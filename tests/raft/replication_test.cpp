@@ -1,0 +1,140 @@
+#include <boost/test/unit_test.hpp>
+
+#include "tests/raft/manual.hpp"
+
+using namespace raftor::raft;
+using namespace raftor::raft::testing;
+
+BOOST_AUTO_TEST_SUITE(replication)
+
+BOOST_AUTO_TEST_CASE(proposals_between_readies_share_one_append_per_follower) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    for (int i = 0; i < 100; ++i) BOOST_REQUIRE(g[1].propose("p" + std::to_string(i)).ok());
+    auto ms = of_type(drain(g[1]), MessageType::append);
+    BOOST_REQUIRE(ms.size() == 2u);
+    BOOST_TEST(ms[0].entries.size() == 100u);
+    for (auto& m : ms) g[m.to].step(m);
+    g.settle();
+    for (auto& [id, r] : g.nodes) BOOST_TEST(r->commit() == 101u);
+    BOOST_TEST(g.applied[2].size() == 101u);
+}
+
+BOOST_AUTO_TEST_CASE(append_batches_are_bounded_by_bytes_and_count) {
+    Config c = config(1);
+    c.append_bytes_max = 1000;
+    Group g({1, 2}, c);
+    g.elect(1);
+    for (int i = 0; i < 20; ++i) g[1].propose(std::string(200, 'x'));
+    auto ms = of_type(drain(g[1]), MessageType::append);
+    BOOST_REQUIRE(!ms.empty());
+    for (auto& m : ms) {
+        std::size_t bytes = 0;
+        for (auto& e : m.entries) bytes += e.size_bytes();
+        BOOST_TEST(bytes <= 1000u);
+    }
+    BOOST_TEST(ms.size() >= 5u);  // pipelined: several appends out at once
+}
+
+BOOST_AUTO_TEST_CASE(pipelining_stops_at_the_inflight_window) {
+    Config c = config(1);
+    c.append_entries_max = 1;
+    c.inflight_appends_max = 4;
+    Group g({1, 2}, c);
+    g.elect(1);
+    BOOST_TEST((g[1].progress(2)->state == ProgressState::replicate));
+    for (int i = 0; i < 10; ++i) g[1].propose("e");
+    auto ms = of_type(drain(g[1]), MessageType::append);
+    BOOST_TEST(ms.size() == 4u);  // window full, the rest waits
+    BOOST_TEST(g[1].progress(2)->inflights.count() == 4u);
+    // Acknowledging frees the window and the next appends go out.
+    for (auto& m : ms) g[2].step(m);
+    for (auto& m : drain(g[2])) g[1].step(m);
+    BOOST_TEST(of_type(drain(g[1]), MessageType::append).size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(a_follower_acknowledges_only_durable_entries) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    g[1].propose("x");
+    auto app = of_type(drain(g[1]), MessageType::append);
+    g[2].step(app[0]);
+    Ready rd = g[2].ready();
+    BOOST_TEST(rd.entries.size() == 1u);
+    BOOST_TEST(of_type(rd.messages, MessageType::append_resp).empty());
+    g[2].on_persisted(rd.persist_id);
+    auto ms = of_type(drain(g[2]), MessageType::append_resp);
+    BOOST_REQUIRE(ms.size() == 1u);
+    BOOST_TEST(ms[0].index == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_leader_applies_only_what_its_own_disk_holds) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    g[1].propose("x");
+    Ready rd = g[1].ready();  // written but not yet durable on the leader
+    for (auto& m : rd.messages) g[m.to].step(m);
+    for (NodeId f : {2, 3})
+        for (auto& m : drain(g[f])) g[1].step(m);
+    BOOST_TEST(g[1].commit() == 2u);  // the followers form a quorum
+    Ready rd2 = g[1].ready();
+    BOOST_TEST(rd2.committed.empty());  // but the leader's own copy is not durable yet
+    g[1].on_persisted(rd.persist_id);
+    if (rd2.persist_id) g[1].on_persisted(rd2.persist_id);
+    std::vector<Entry> committed;
+    drain(g[1], &committed);
+    BOOST_REQUIRE(committed.size() == 1u);
+    BOOST_TEST(committed[0].payload == "x");
+}
+
+BOOST_AUTO_TEST_CASE(conflict_hints_skip_a_whole_term_per_round_trip) {
+    // Follower 2 holds 50 entries of term 1 that leader 1 (term 2) never had.
+    Config c = config(1);
+    c.check_quorum = false;  // no lease: node 1 may campaign right away
+    Group g({1, 2, 3}, c);
+    g.elect(2);
+    g.down = {1, 3};
+    for (int i = 0; i < 50; ++i) g[2].propose("stale");
+    g.settle();
+    g.down = {2};
+    g.elect(1);
+    for (int i = 0; i < 20; ++i) g[1].propose("new");
+    g.settle();
+    g.down = {};
+    g.delivered.clear();
+    g.tick_all();
+    std::size_t rejects = 0;
+    for (auto& m : g.delivered)
+        if (m.type == MessageType::append_resp && m.reject && m.from == 2) ++rejects;
+    BOOST_TEST(rejects <= 2u);
+    BOOST_TEST(g[2].log().last_index() == g[1].log().last_index());
+    BOOST_TEST(g[2].log().at(10).payload == "new");
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_append_is_recovered_through_probe) {
+    Group g({1, 2});
+    g.elect(1);
+    g[1].propose("a");
+    drain(g[1]);  // lost on the way
+    g[1].propose("b");
+    auto ms = of_type(drain(g[1]), MessageType::append);
+    BOOST_REQUIRE(ms.size() == 1u);
+    g[2].step(ms[0]);  // prev index 2 is missing on the follower: rejected
+    auto resp = drain(g[2]);
+    BOOST_REQUIRE(resp.size() == 1u);
+    BOOST_TEST(resp[0].reject);
+    BOOST_TEST(resp[0].reject_hint == 2u);
+    g[1].step(resp[0]);
+    BOOST_TEST((g[1].progress(2)->state == ProgressState::probe));
+    g.settle();
+    BOOST_TEST(g[2].commit() == 3u);
+    BOOST_TEST((g[1].progress(2)->state == ProgressState::replicate));
+}
+
+BOOST_AUTO_TEST_CASE(proposals_are_refused_off_the_leader) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    BOOST_TEST((g[2].propose("x").error == Error::not_leader));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

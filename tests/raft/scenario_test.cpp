@@ -1,0 +1,224 @@
+// The scenarios of the Raft paper and of operators' failure stories, on the
+// simulated cluster with every invariant checked after each event.
+#include <boost/test/unit_test.hpp>
+
+#include "sim/core_cluster.hpp"
+#include "tests/raft/manual.hpp"
+
+using namespace raftor;
+using namespace raftor::raft;
+using sim::CoreCluster;
+
+namespace {
+void require_safe(CoreCluster& c) {
+    std::vector<const Raft*> cores;
+    for (NodeId id = 1; id <= c.size(); ++id)
+        if (c.node(id).up) cores.push_back(&c.core(id));
+    c.invariants().check_log_matching(cores);
+    for (const auto& v : c.invariants().violations()) BOOST_ERROR(v);
+    BOOST_REQUIRE(c.invariants().ok());
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(scenario)
+
+// Figure 3.7 (Figure 8 of the paper): an entry of an older term stored on a
+// majority is not committed by counting; only the current term's entry commits it.
+BOOST_AUTO_TEST_CASE(figure_8_old_term_entries_are_not_committed_by_counting) {
+    Config c = testing::config(1);
+    Restore r;
+    r.hard_state = HardState{3, 0, 0};
+    r.entries = {Entry{1, 1, EntryType::normal, "a"}, Entry{2, 2, EntryType::normal, "b"}};
+    r.initial_conf = testing::voters({1, 2, 3, 4, 5});
+    Raft s1(c, r);
+    s1.campaign();
+    testing::drain(s1);
+    for (NodeId v : {2, 3}) s1.step(Message{.type = MessageType::pre_vote_resp, .from = v, .to = 1, .term = 4});
+    testing::drain(s1);
+    for (NodeId v : {2, 3}) s1.step(Message{.type = MessageType::vote_resp, .from = v, .to = 1, .term = 4});
+    testing::drain(s1);
+    BOOST_REQUIRE((s1.role() == Role::leader));
+    BOOST_REQUIRE(s1.log().last_index() == 3u);  // the term-4 no-op
+    // S2 and S3 store index 2 (term 2): with S1 that is a majority of five...
+    for (NodeId v : {2, 3}) s1.step(Message{.type = MessageType::append_resp, .from = v, .to = 1, .term = 4, .index = 2});
+    testing::drain(s1);
+    BOOST_TEST(s1.commit() == 0u);  // ...but it must not commit: S5 could still overwrite it
+    // Once the term-4 entry is on a majority, everything before it commits too.
+    for (NodeId v : {2, 3}) s1.step(Message{.type = MessageType::append_resp, .from = v, .to = 1, .term = 4, .index = 3});
+    testing::drain(s1);
+    BOOST_TEST(s1.commit() == 3u);
+}
+
+// The same story end to end on five simulated nodes, run for many seeds: the
+// checkers catch any committed entry that is later overwritten.
+BOOST_AUTO_TEST_CASE(figure_8_end_to_end_under_leader_crashes) {
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        CoreCluster c(5, seed);
+        for (int round = 0; round < 6; ++round) {
+            const NodeId l = c.wait_for_leader(5'000'000);
+            BOOST_REQUIRE(l != 0u);
+            c.propose(l, "r" + std::to_string(round));
+            c.run_for(1'500 + 700 * round);  // part-way replicated
+            c.crash(l);
+            c.run_for(400'000);
+            c.restart(l);
+        }
+        BOOST_TEST(c.replicate("final", 20'000'000));
+        require_safe(c);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_leader_in_a_minority_steps_down_and_its_entries_are_overwritten) {
+    CoreCluster c(5, 7);
+    const NodeId old = c.wait_for_leader(5'000'000);
+    BOOST_REQUIRE(old != 0u);
+    BOOST_REQUIRE(c.replicate("before", 5'000'000));
+    const NodeId buddy = old % 5 + 1;
+    std::set<NodeId> minority{old, buddy}, majority;
+    for (NodeId id = 1; id <= 5; ++id)
+        if (!minority.count(id)) majority.insert(id);
+    c.partition({minority, majority});
+    auto lost = c.propose(old, "never-committed");
+    BOOST_REQUIRE(lost.ok());
+    c.run_for(500'000);  // several election timeouts
+    BOOST_TEST((c.core(old).role() != Role::leader));  // check-quorum
+    NodeId fresh = c.leader();
+    BOOST_REQUIRE(fresh != 0u);
+    BOOST_TEST(majority.count(fresh) == 1u);
+    BOOST_REQUIRE(c.propose(fresh, "majority-write").ok());
+    c.run_for(200'000);
+    c.heal();
+    BOOST_REQUIRE(c.replicate("after", 10'000'000));
+    const auto& log = c.core(old).log();
+    BOOST_TEST(!(log.term_at(lost.index) == lost.term));  // overwritten
+    require_safe(c);
+}
+
+BOOST_AUTO_TEST_CASE(a_follower_down_for_10000_entries_catches_up_by_snapshot) {
+    CoreCluster c(3, 11);
+    c.compact_every = 1000;
+    const NodeId l = c.wait_for_leader(5'000'000);
+    BOOST_REQUIRE(l != 0u);
+    const NodeId down = l % 3 + 1;
+    c.crash(down);
+    std::size_t written = 0;
+    while (written < 10'000) {
+        const NodeId leader = c.wait_for_leader(5'000'000);
+        BOOST_REQUIRE(leader != 0u);
+        for (int i = 0; i < 200; ++i)
+            if (c.propose(leader, "w" + std::to_string(written)).ok()) ++written;
+        c.run_for(20'000);
+    }
+    BOOST_REQUIRE(c.replicate("sync", 10'000'000));
+    const NodeId leader = c.leader();
+    BOOST_TEST(c.core(leader).log().snapshot_index() > 9000u);
+    c.restart(down);
+    const bool caught_up = c.run_until([&] { return c.node(down).sm.applied >= c.node(leader).sm.applied; },
+                                       20'000'000);
+    BOOST_TEST(caught_up);
+    BOOST_TEST(c.core(down).snapshot().meta.index > 9000u);  // it came by snapshot, not 10,000 appends
+    BOOST_TEST(c.node(down).sm.count == c.node(leader).sm.count);
+    require_safe(c);
+}
+
+BOOST_AUTO_TEST_CASE(membership_changes_under_message_loss) {
+    CoreCluster c(5, 3, {}, 3);  // voters 1-3; 4 and 5 start empty
+    c.faults.drop = 0.2;
+    c.faults.duplicate = 0.05;
+    auto change = [&](ConfChangeType t, NodeId n) {
+        for (int attempt = 0; attempt < 200; ++attempt) {
+            const NodeId l = c.wait_for_leader(10'000'000);
+            BOOST_REQUIRE(l != 0u);
+            auto p = c.core(l).propose_conf_change(t, n);
+            c.process(l);
+            if (p.ok()) {
+                const bool committed = c.run_until(
+                    [&] { return c.core(l).commit() >= p.index || c.core(l).term() != p.term; }, 3'000'000);
+                if (committed && c.core(l).log().term_at(p.index) == p.term) return;
+            } else {
+                c.run_for(50'000);
+            }
+        }
+        BOOST_FAIL("membership change did not commit");
+    };
+    change(ConfChangeType::add_learner, 4);
+    BOOST_REQUIRE(c.replicate("w1", 20'000'000));
+    change(ConfChangeType::promote_learner, 4);
+    change(ConfChangeType::add_voter, 5);
+    BOOST_REQUIRE(c.replicate("w2", 20'000'000));
+    change(ConfChangeType::remove_voter, 1);
+    change(ConfChangeType::remove_voter, 2);
+    BOOST_REQUIRE(c.replicate("w3", 20'000'000));
+    const NodeId l = c.leader();
+    BOOST_TEST((c.core(l).conf().voters == std::vector<NodeId>{3, 4, 5}));
+    require_safe(c);
+}
+
+BOOST_AUTO_TEST_CASE(leadership_transfer_to_a_lagging_node) {
+    CoreCluster c(3, 5);
+    const NodeId l = c.wait_for_leader(5'000'000);
+    BOOST_REQUIRE(l != 0u);
+    const NodeId lagging = l % 3 + 1;
+    c.isolate(lagging);
+    for (int i = 0; i < 500; ++i) c.propose(l, "x" + std::to_string(i));
+    c.run_for(100'000);
+    BOOST_REQUIRE(c.core(l).commit() >= 500u);
+    c.heal();
+    BOOST_REQUIRE((c.core(l).transfer_leadership(lagging) == Error::none));
+    c.process(l);
+    BOOST_TEST((c.propose(l, "refused").error == Error::transfer_in_progress));
+    const bool moved = c.run_until([&] { return c.core(lagging).role() == Role::leader; }, 2'000'000);
+    BOOST_TEST(moved);
+    BOOST_TEST(c.core(lagging).log().last_index() >= 501u);
+    BOOST_REQUIRE(c.replicate("after-transfer", 5'000'000));
+    require_safe(c);
+}
+
+// Section 9.6: without pre-vote a node cut off for a while returns with a higher
+// term and deposes a healthy leader; with it, nothing happens.
+BOOST_AUTO_TEST_CASE(pre_vote_keeps_a_rejoining_node_from_disrupting) {
+    for (bool pre_vote : {true, false}) {
+        Config base;
+        base.pre_vote = pre_vote;
+        CoreCluster c(3, 9, base);
+        const NodeId l = c.wait_for_leader(5'000'000);
+        BOOST_REQUIRE(l != 0u);
+        const Term t = c.core(l).term();
+        const NodeId cut = l % 3 + 1;
+        c.isolate(cut);
+        c.run_for(3'000'000);  // dozens of election timeouts
+        if (pre_vote) BOOST_TEST(c.core(cut).term() == t);
+        else BOOST_TEST(c.core(cut).term() > t + 5);
+        c.heal();
+        c.run_for(1'000'000);
+        if (pre_vote) {
+            BOOST_TEST(c.leader() == l);
+            BOOST_TEST(c.core(l).term() == t);
+        } else {
+            BOOST_TEST(c.core(c.leader()).term() > t);  // the disruption pre-vote prevents
+        }
+        require_safe(c);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(linearizable_reads_through_leader_changes) {
+    CoreCluster c(3, 21);
+    c.faults.drop = 0.05;
+    for (int round = 0; round < 10; ++round) {
+        const NodeId l = c.wait_for_leader(10'000'000);
+        BOOST_REQUIRE(l != 0u);
+        for (int i = 0; i < 20; ++i) {
+            c.propose(l, "v");
+            c.read(1 + static_cast<NodeId>(i % 3));
+            c.run_for(3'000);
+        }
+        c.crash(l);
+        c.run_for(300'000);
+        c.restart(l);
+    }
+    c.run_for(2'000'000);
+    BOOST_TEST(c.invariants().reads_checked() > 50u);
+    require_safe(c);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

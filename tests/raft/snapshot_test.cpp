@@ -1,0 +1,100 @@
+#include <boost/test/unit_test.hpp>
+
+#include "runtime/common/crc32c.hpp"
+#include "tests/raft/manual.hpp"
+
+using namespace raftor::raft;
+using namespace raftor::raft::testing;
+
+BOOST_AUTO_TEST_SUITE(snapshot)
+
+BOOST_AUTO_TEST_CASE(compaction_drops_the_log_up_to_an_applied_index) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    for (int i = 0; i < 10; ++i) g[1].propose("e");
+    g.settle();
+    BOOST_TEST((g[1].compact(g[1].applied() + 1, std::make_shared<std::string>("x")) == Error::bad_index));
+    BOOST_TEST((g[1].compact(6, std::make_shared<std::string>("state@6")) == Error::none));
+    BOOST_TEST(g[1].log().first_index() == 7u);
+    BOOST_TEST(g[1].snapshot().meta.index == 6u);
+    BOOST_TEST((g[1].snapshot().meta.conf == voters({1, 2, 3})));
+    BOOST_TEST(g[1].snapshot().meta.checksum == raftor::crc32c("state@6"));
+    BOOST_TEST((g[1].compact(6, std::make_shared<std::string>("again")) == Error::bad_index));
+}
+
+BOOST_AUTO_TEST_CASE(a_lagging_follower_receives_the_snapshot_in_chunks) {
+    Config c = config(1);
+    c.snapshot_chunk_bytes_max = 1000;
+    Group g({1, 2, 3}, c);
+    g.elect(1);
+    g.down = {3};
+    for (int i = 0; i < 20; ++i) g[1].propose("e" + std::to_string(i));
+    g.settle();
+    const std::string state(4500, 's');
+    BOOST_REQUIRE((g[1].compact(15, std::make_shared<std::string>(state)) == Error::none));
+    g.down = {};
+    g.delivered.clear();
+    // Node 3 restarts from nothing and must be fed by snapshot.
+    Ready rd;
+    bool installed = false;
+    g.tick_all();
+    for (int i = 0; i < 5; ++i) g.tick_all();
+    std::size_t chunks = 0;
+    for (auto& m : g.delivered)
+        if (m.type == MessageType::install_snapshot && m.to == 3) ++chunks;
+    BOOST_TEST(chunks >= 5u);  // 4500 bytes in 1000-byte chunks
+    BOOST_TEST(g[3].log().snapshot_index() == 15u);
+    BOOST_TEST(g[3].log().last_index() == g[1].log().last_index());
+    BOOST_TEST(g[3].commit() == g[1].commit());
+    BOOST_TEST(*g[3].snapshot().data == state);
+    installed = g[3].snapshot().meta.index == 15;
+    BOOST_TEST(installed);
+    BOOST_TEST((g[1].progress(3)->state == ProgressState::replicate));
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_is_handed_to_the_caller_and_acknowledged_after_persisting) {
+    auto f = make(2, voters({1, 2}));
+    SnapshotMeta meta{.index = 10, .term = 1, .conf = voters({1, 2}), .checksum = raftor::crc32c("abc"), .size = 3};
+    f->step(Message{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 1, .snapshot = meta,
+                    .chunk_offset = 0, .chunk = "ab", .chunk_last = false});
+    auto ms = drain(*f);
+    BOOST_REQUIRE(ms.size() == 1u);
+    BOOST_TEST(ms[0].chunk_offset == 2u);
+    f->step(Message{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 1, .snapshot = meta,
+                    .chunk_offset = 2, .chunk = "c", .chunk_last = true});
+    Ready rd = f->ready();
+    BOOST_REQUIRE(rd.snapshot.has_value());
+    BOOST_TEST(*rd.snapshot->data == "abc");
+    BOOST_TEST(rd.messages.empty());  // the acknowledgment waits for the snapshot to be durable
+    f->on_persisted(rd.persist_id);
+    ms = drain(*f);
+    BOOST_REQUIRE(ms.size() == 1u);
+    BOOST_TEST(ms[0].chunk_last);
+    BOOST_TEST(f->commit() == 10u);
+    BOOST_TEST(f->log().last_index() == 10u);
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupted_snapshot_is_refused_and_restarted) {
+    auto f = make(2, voters({1, 2}));
+    SnapshotMeta meta{.index = 10, .term = 1, .conf = voters({1, 2}), .checksum = raftor::crc32c("abc"), .size = 3};
+    f->step(Message{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 1, .snapshot = meta,
+                    .chunk_offset = 0, .chunk = "abX", .chunk_last = true});
+    Ready rd = f->ready();
+    BOOST_TEST(!rd.snapshot.has_value());
+    BOOST_REQUIRE(rd.messages.size() == 1u);
+    BOOST_TEST(rd.messages[0].reject);
+    BOOST_TEST(rd.messages[0].chunk_offset == 0u);
+    BOOST_TEST(f->commit() == 0u);
+    // A chunk out of order is answered with where the follower stands.
+    f->step(Message{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 1, .snapshot = meta,
+                    .chunk_offset = 0, .chunk = "a", .chunk_last = false});
+    drain(*f);
+    f->step(Message{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 1, .snapshot = meta,
+                    .chunk_offset = 2, .chunk = "c", .chunk_last = true});
+    auto ms = drain(*f);
+    BOOST_REQUIRE(ms.size() == 1u);
+    BOOST_TEST(ms[0].chunk_offset == 1u);
+    BOOST_TEST(!ms[0].reject);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

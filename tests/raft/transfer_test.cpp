@@ -1,0 +1,43 @@
+#include <boost/test/unit_test.hpp>
+
+#include "tests/raft/manual.hpp"
+
+using namespace raftor::raft;
+using namespace raftor::raft::testing;
+
+BOOST_AUTO_TEST_SUITE(transfer)
+
+BOOST_AUTO_TEST_CASE(leadership_moves_to_an_up_to_date_follower) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    const Term t = g[1].term();
+    BOOST_TEST((g[1].transfer_leadership(2) == Error::none));
+    g.settle();
+    BOOST_TEST((g[2].role() == Role::leader));
+    BOOST_TEST(g[2].term() == t + 1);
+    BOOST_TEST((g[1].role() == Role::follower));
+    BOOST_TEST(g[1].leader() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(proposals_are_refused_while_a_transfer_is_under_way) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    g.down = {2};
+    BOOST_TEST((g[1].transfer_leadership(2) == Error::none));
+    BOOST_TEST((g[1].propose("x").error == Error::transfer_in_progress));
+    BOOST_TEST((g[1].propose_conf_change(ConfChangeType::add_learner, 4).error == Error::transfer_in_progress));
+    // The target never answers: the transfer is abandoned after an election timeout.
+    for (int i = 0; i < 11; ++i) g[1].tick();
+    BOOST_TEST(g[1].transfer_target() == 0u);
+    BOOST_TEST(g[1].propose("x").ok());
+}
+
+BOOST_AUTO_TEST_CASE(transfer_to_a_non_voter_or_self_is_refused) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    BOOST_TEST((g[1].transfer_leadership(1) == Error::invalid_conf_change));
+    BOOST_TEST((g[1].transfer_leadership(7) == Error::invalid_conf_change));
+    BOOST_TEST((g[2].transfer_leadership(3) == Error::not_leader));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
