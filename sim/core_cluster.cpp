@@ -149,6 +149,7 @@ void CoreCluster::process(NodeId id) {
     while (n.up && n.core->has_ready()) {
         raft::Ready rd = n.core->ready();
         if (rd.snapshot) {
+            ++snapshots_installed_;
             StateMachine sm;
             if (!sm.decode(*rd.snapshot->data)) inv_.state_at(n.id, 0, 1);  // flags a garbled snapshot
             n.sm = sm;

@@ -108,6 +108,7 @@ public:
     std::size_t size() const { return nodes_.size(); }
     Invariants& invariants() { return inv_; }
     std::uint64_t messages_delivered() const { return delivered_; }
+    std::uint64_t snapshots_installed() const { return snapshots_installed_; }
     // A compact record of the run: same seed, same trace.
     std::uint64_t trace_hash() const { return trace_hash_; }
     // Called once after every event (the invariant checks, and tests' own probes).
@@ -143,6 +144,7 @@ private:
     std::uint64_t seq_ = 0;
     std::uint64_t delivered_ = 0;
     std::uint64_t read_counter_ = 0;
+    std::uint64_t snapshots_installed_ = 0;
     std::uint64_t trace_hash_ = 1469598103934665603ull;
     Invariants inv_;
 };

@@ -27,6 +27,7 @@ public:
     const std::vector<std::string>& violations() const { return violations_; }
     bool ok() const { return violations_.empty(); }
     std::uint64_t reads_checked() const { return reads_checked_; }
+    std::size_t leaders_elected() const { return leaders_.size(); }
 
 private:
     void fail(std::string what);

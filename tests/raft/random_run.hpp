@@ -18,6 +18,9 @@ struct RandomRunResult {
     std::uint64_t trace_hash = 0;
     std::uint64_t commit = 0;
     std::uint64_t events = 0;
+    std::uint64_t leaders = 0;
+    std::uint64_t snapshots = 0;
+    std::uint64_t conf_changes = 0;
 };
 
 struct AssertionFailed : std::runtime_error {
@@ -28,7 +31,7 @@ inline RandomRunResult random_run_unguarded(std::size_t n, std::uint64_t seed, s
                                             double lose_hard_state);
 
 // A broken in-core assertion ends the run as a failure of this seed.
-inline RandomRunResult random_run(std::size_t n, std::uint64_t seed, std::uint64_t duration_us = 10'000'000,
+inline RandomRunResult random_run(std::size_t n, std::uint64_t seed, std::uint64_t duration_us = 30'000'000,
                                   double lose_hard_state = 0) {
     assert_handler().store([](const std::string& m) { throw AssertionFailed(m); });
     RandomRunResult r;
@@ -157,6 +160,15 @@ inline RandomRunResult random_run_unguarded(std::size_t n, std::uint64_t seed, s
     res.trace_hash = c.trace_hash();
     res.commit = c.invariants().highest_commit();
     res.events = c.messages_delivered();
+    res.leaders = c.invariants().leaders_elected();
+    res.snapshots = c.snapshots_installed();
+    for (raft::NodeId id = 1; id <= n; ++id) {
+        const auto& log = c.core(id).log();
+        std::uint64_t k = 0;
+        for (raft::Index i = log.first_index(); i <= log.last_index(); ++i)
+            k += log.at(i).type == raft::EntryType::conf_change;
+        res.conf_changes = std::max(res.conf_changes, k);
+    }
     return res;
 }
 

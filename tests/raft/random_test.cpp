@@ -15,17 +15,25 @@ void run_seeds(std::size_t n, std::uint64_t count) {
         first = std::strtoull(s, nullptr, 10);
         count = 1;
     }
-    std::uint64_t failures = 0, commits = 0;
+    std::uint64_t failures = 0, commits = 0, leaders = 0, snapshots = 0, conf = 0, messages = 0;
     for (std::uint64_t seed = first; seed < first + count; ++seed) {
         auto r = random_run(n, seed);
         commits += r.commit;
+        leaders += r.leaders;
+        snapshots += r.snapshots;
+        conf += r.conf_changes;
+        messages += r.events;
         if (!r.ok) {
             ++failures;
             BOOST_ERROR(r.failure);
             if (failures >= 5) break;
         }
     }
-    BOOST_TEST_MESSAGE(n << " nodes, " << count << " seeds, " << commits << " entries committed in all");
+    BOOST_TEST_MESSAGE(n << " nodes, " << count << " seeds: " << commits << " entries committed, " << leaders
+                          << " leaders elected, " << snapshots << " snapshots installed, " << conf
+                          << " conf changes in final logs, " << messages << " messages delivered");
+    BOOST_TEST(leaders > count * 3);  // faults really forced elections
+    BOOST_TEST(snapshots > count / 10);
     BOOST_TEST(commits > count * 10);  // the runs did real work
 }
 }  // namespace
