@@ -72,8 +72,9 @@ int main(int argc, char** argv) {
             ++commits;
         }
         const double el = std::chrono::duration<double>(Clock::now() - start).count();
-        std::printf("batch %4zu: %9.0f entries/s, %6.0f commits/s (%.0f%% of raw fdatasync, %.0f%% of raw ordered commit)\n",
-                    batch, (next - 1) / el, commits / el, 100.0 * commits / el / raw, 100.0 * commits / el / raw2);
+        std::printf(
+            "batch %4zu: %9.0f entries/s, %6.0f commits/s (%.0f%% of raw fdatasync, %.0f%% of raw ordered commit)\n",
+            batch, (next - 1) / el, commits / el, 100.0 * commits / el / raw, 100.0 * commits / el / raw2);
     }
     std::filesystem::remove_all(base);
     return 0;

@@ -69,9 +69,10 @@ int main(int argc, char** argv) {
             for (auto& n : nodes) n->compact(std::min(upto, n->applied()), std::make_shared<const std::string>("s"));
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("raft core, 3 nodes in memory, one thread: %llu entries of %zu bytes in %.3f s = %.0f entries/s "
-                "(%llu proposals per round, %.1f messages per round)\n",
-                (unsigned long long)applied, payload, secs, applied / secs, (unsigned long long)per_round,
-                double(messages) / double(batches));
+    std::printf(
+        "raft core, 3 nodes in memory, one thread: %llu entries of %zu bytes in %.3f s = %.0f entries/s "
+        "(%llu proposals per round, %.1f messages per round)\n",
+        (unsigned long long)applied, payload, secs, applied / secs, (unsigned long long)per_round,
+        double(messages) / double(batches));
     return 0;
 }

@@ -81,8 +81,11 @@ void CoreCluster::send(const raft::Message& m) {
     const int copies = rng_.unit() < faults.duplicate ? 2 : 1;
     for (int c = 0; c < copies; ++c) {
         const std::uint64_t d = faults.delay_min_us + rng_.below(faults.delay_max_us - faults.delay_min_us + 1);
-        schedule(Event{.time = now_us_ + d, .kind = Event::deliver, .node = m.to,
-                       .incarnation = node(m.to).incarnation, .msg = m});
+        schedule(Event{.time = now_us_ + d,
+                       .kind = Event::deliver,
+                       .node = m.to,
+                       .incarnation = node(m.to).incarnation,
+                       .msg = m});
     }
 }
 
@@ -96,7 +99,8 @@ bool CoreCluster::step() {
     switch (e.kind) {
         case Event::tick:
             n.core->tick();
-            schedule(Event{.time = now_us_ + n.tick_us, .kind = Event::tick, .node = n.id, .incarnation = n.incarnation});
+            schedule(
+                Event{.time = now_us_ + n.tick_us, .kind = Event::tick, .node = n.id, .incarnation = n.incarnation});
             trace(1, n.id, now_us_);
             break;
         case Event::deliver:
@@ -234,7 +238,8 @@ void CoreCluster::restart(NodeId id) {
     if (n.up) return;
     n.up = true;
     start_core(n);
-    schedule(Event{.time = now_us_ + rng_.below(n.tick_us), .kind = Event::tick, .node = id, .incarnation = n.incarnation});
+    schedule(
+        Event{.time = now_us_ + rng_.below(n.tick_us), .kind = Event::tick, .node = id, .incarnation = n.incarnation});
     trace(5, id, now_us_);
     process(id);
 }
@@ -260,9 +265,12 @@ NodeId CoreCluster::leader() const {
 }
 
 NodeId CoreCluster::wait_for_leader(std::uint64_t max_us) {
-    run_until([&] { return leader() != 0 && core(leader()).commit() > 0 &&
-                           core(leader()).log().term_at(core(leader()).commit()) == core(leader()).term(); },
-              max_us);
+    run_until(
+        [&] {
+            return leader() != 0 && core(leader()).commit() > 0 &&
+                   core(leader()).log().term_at(core(leader()).commit()) == core(leader()).term();
+        },
+        max_us);
     return leader();
 }
 

@@ -14,7 +14,8 @@ void Invariants::observe(const raft::Raft& r, std::uint64_t incarnation) {
     Seen& s = seen_[r.id()];
     const std::string who = "node " + std::to_string(r.id());
     if (s.incarnation == incarnation) {
-        if (r.term() < s.term) fail(who + ": term went back from " + std::to_string(s.term) + " to " + std::to_string(r.term()));
+        if (r.term() < s.term)
+            fail(who + ": term went back from " + std::to_string(s.term) + " to " + std::to_string(r.term()));
         if (r.commit() < s.commit)
             fail(who + ": commit went back from " + std::to_string(s.commit) + " to " + std::to_string(r.commit()));
     }
@@ -95,7 +96,9 @@ void Invariants::check_log_matching(const std::vector<const raft::Raft*>& cores)
     }
 }
 
-void Invariants::read_requested(const std::string& context, Index known_commit) { reads_[context] = known_commit; }
+void Invariants::read_requested(const std::string& context, Index known_commit) {
+    reads_[context] = known_commit;
+}
 
 void Invariants::read_released(raft::NodeId id, const raft::ReadState& rs) {
     auto it = reads_.find(rs.context);

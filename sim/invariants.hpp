@@ -41,9 +41,9 @@ private:
         raft::Role role = raft::Role::follower;
     };
     std::map<raft::NodeId, Seen> seen_;
-    std::map<raft::Term, raft::NodeId> leaders_;  // election safety
-    std::vector<raft::Term> committed_;           // committed_[i-1] = term of committed entry i
-    std::map<raft::Index, std::uint64_t> states_; // state-machine hash after applying index
+    std::map<raft::Term, raft::NodeId> leaders_;   // election safety
+    std::vector<raft::Term> committed_;            // committed_[i-1] = term of committed entry i
+    std::map<raft::Index, std::uint64_t> states_;  // state-machine hash after applying index
     std::map<std::string, raft::Index> reads_;
     std::uint64_t reads_checked_ = 0;
     std::vector<std::string> violations_;

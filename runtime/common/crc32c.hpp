@@ -6,5 +6,7 @@
 
 namespace raftor {
 std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc = 0);
-inline std::uint32_t crc32c(std::string_view s) { return crc32c(s.data(), s.size()); }
+inline std::uint32_t crc32c(std::string_view s) {
+    return crc32c(s.data(), s.size());
+}
 }  // namespace raftor

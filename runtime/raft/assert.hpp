@@ -18,8 +18,8 @@ inline std::atomic<AssertHandler>& assert_handler() {
 }
 
 [[noreturn]] inline void assert_fail(const char* expr, const char* file, int line, const char* why) {
-    const std::string msg = std::string("invariant violated: ") + why + " (" + expr + ") at " + file + ":" +
-                            std::to_string(line);
+    const std::string msg =
+        std::string("invariant violated: ") + why + " (" + expr + ") at " + file + ":" + std::to_string(line);
     if (AssertHandler h = assert_handler().load()) h(msg);  // may throw
     std::fprintf(stderr, "raftor: %s\n", msg.c_str());
     std::abort();

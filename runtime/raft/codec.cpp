@@ -14,7 +14,9 @@ kj::ArrayPtr<const capnp::byte> bytes_of(const std::string& s) {
     return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(s.data()), s.size());
 }
 
-std::string string_of(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
+std::string string_of(capnp::Data::Reader d) {
+    return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
+}
 
 void fill_entry(schema::Entry::Builder b, const Entry& e) {
     b.setTerm(e.term);
@@ -29,7 +31,9 @@ std::optional<Entry> read_entry(schema::Entry::Reader r, std::string& error) {
         error = "entry " + std::to_string(r.getIndex()) + ": unknown type " + std::to_string(type);
         return std::nullopt;
     }
-    Entry e{.term = r.getTerm(), .index = r.getIndex(), .type = static_cast<EntryType>(type),
+    Entry e{.term = r.getTerm(),
+            .index = r.getIndex(),
+            .type = static_cast<EntryType>(type),
             .payload = string_of(r.getPayload())};
     if (e.index == 0 || e.term == 0) {
         error = "entry has index " + std::to_string(e.index) + " and term " + std::to_string(e.term);
@@ -65,8 +69,11 @@ void fill_meta(schema::SnapshotMeta::Builder b, const SnapshotMeta& m) {
 }
 
 std::optional<SnapshotMeta> read_meta(schema::SnapshotMeta::Reader r, std::string& error) {
-    SnapshotMeta m{.index = r.getIndex(), .term = r.getTerm(), .conf = read_conf(r.getConf()),
-                   .checksum = r.getChecksum(), .size = r.getSize()};
+    SnapshotMeta m{.index = r.getIndex(),
+                   .term = r.getTerm(),
+                   .conf = read_conf(r.getConf()),
+                   .checksum = r.getChecksum(),
+                   .size = r.getSize()};
     if (!valid_conf_state(m.conf)) {
         error = "snapshot metadata: configuration has unsorted, duplicate or zero ids";
         return std::nullopt;
@@ -123,8 +130,12 @@ std::optional<Message> decode_message(std::string_view bytes, std::string& error
                 error = "unknown message type " + std::to_string(type);
                 return std::nullopt;
             }
-            Message m{.type = static_cast<MessageType>(type), .from = r.getFrom(), .to = r.getTo(),
-                      .term = r.getTerm(), .log_term = r.getLogTerm(), .index = r.getIndex()};
+            Message m{.type = static_cast<MessageType>(type),
+                      .from = r.getFrom(),
+                      .to = r.getTo(),
+                      .term = r.getTerm(),
+                      .log_term = r.getLogTerm(),
+                      .index = r.getIndex()};
             if (m.from == no_node || m.to == no_node) {
                 error = "message without sender or addressee";
                 return std::nullopt;
@@ -179,10 +190,10 @@ std::string encode_hard_state(const HardState& hs) {
 }
 
 std::optional<HardState> decode_hard_state(std::string_view bytes, std::string& error) {
-    return detail::decode_root<schema::HardState>(
-        bytes, error, "hard state", [](schema::HardState::Reader r) -> std::optional<HardState> {
-            return HardState{r.getTerm(), r.getVote(), r.getCommit()};
-        });
+    return detail::decode_root<schema::HardState>(bytes, error, "hard state",
+                                                  [](schema::HardState::Reader r) -> std::optional<HardState> {
+                                                      return HardState{r.getTerm(), r.getVote(), r.getCommit()};
+                                                  });
 }
 
 std::string encode_snapshot_meta(const SnapshotMeta& m) {
@@ -192,8 +203,8 @@ std::string encode_snapshot_meta(const SnapshotMeta& m) {
 }
 
 std::optional<SnapshotMeta> decode_snapshot_meta(std::string_view bytes, std::string& error) {
-    return detail::decode_root<schema::SnapshotMeta>(bytes, error, "snapshot metadata",
-                                                     [&](schema::SnapshotMeta::Reader r) { return read_meta(r, error); });
+    return detail::decode_root<schema::SnapshotMeta>(
+        bytes, error, "snapshot metadata", [&](schema::SnapshotMeta::Reader r) { return read_meta(r, error); });
 }
 
 }  // namespace raftor::raft

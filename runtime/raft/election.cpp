@@ -64,8 +64,10 @@ void Raft::campaign() {
 void Raft::start_election(bool transfer) {
     // Section 9.6: a pre-vote round first, so a partitioned server rejoining does
     // not disrupt the cluster by bumping the term. A transfer skips it.
-    if (cfg_.pre_vote && !transfer) run_pre_vote();
-    else run_vote(transfer);
+    if (cfg_.pre_vote && !transfer)
+        run_pre_vote();
+    else
+        run_vote(transfer);
 }
 
 void Raft::run_pre_vote() {
@@ -179,8 +181,10 @@ void Raft::handle_vote_response(const Message& m) {
     std::size_t granted = 0, rejected = 0;
     for (const auto& [id, g] : votes_) (g ? granted : rejected)++;
     if (granted >= conf_.quorum()) {
-        if (pre) run_vote(false);
-        else become_leader();
+        if (pre)
+            run_vote(false);
+        else
+            become_leader();
     } else if (rejected > conf_.voters.size() - conf_.quorum()) {
         become_follower(term_, no_node);
     }

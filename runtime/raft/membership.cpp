@@ -8,13 +8,23 @@
 namespace raftor::raft {
 
 namespace {
-bool contains(const std::vector<NodeId>& v, NodeId id) { return std::binary_search(v.begin(), v.end(), id); }
-void insert(std::vector<NodeId>& v, NodeId id) { v.insert(std::lower_bound(v.begin(), v.end(), id), id); }
-void erase(std::vector<NodeId>& v, NodeId id) { std::erase(v, id); }
+bool contains(const std::vector<NodeId>& v, NodeId id) {
+    return std::binary_search(v.begin(), v.end(), id);
+}
+void insert(std::vector<NodeId>& v, NodeId id) {
+    v.insert(std::lower_bound(v.begin(), v.end(), id), id);
+}
+void erase(std::vector<NodeId>& v, NodeId id) {
+    std::erase(v, id);
+}
 }  // namespace
 
-bool ConfState::is_voter(NodeId id) const { return contains(voters, id); }
-bool ConfState::is_learner(NodeId id) const { return contains(learners, id); }
+bool ConfState::is_voter(NodeId id) const {
+    return contains(voters, id);
+}
+bool ConfState::is_learner(NodeId id) const {
+    return contains(learners, id);
+}
 
 Progress Raft::new_progress() const {
     Progress pr(cfg_.inflight_appends_max);

@@ -34,8 +34,10 @@ bool Progress::paused() const {
 
 void Progress::become_probe() {
     // After a snapshot, the follower has at least the snapshot's entries.
-    if (state == ProgressState::snapshot) next = std::max(match + 1, snapshot.meta.index + 1);
-    else next = match + 1;
+    if (state == ProgressState::snapshot)
+        next = std::max(match + 1, snapshot.meta.index + 1);
+    else
+        next = match + 1;
     state = ProgressState::probe;
     probe_sent = false;
     inflights.reset();

@@ -35,7 +35,7 @@ struct Progress {
     Index match = 0;
     Index next = 1;
     ProgressState state = ProgressState::probe;
-    bool probe_sent = false;  // in probe: an append is out, wait for its answer or a heartbeat reply
+    bool probe_sent = false;     // in probe: an append is out, wait for its answer or a heartbeat reply
     bool recent_active = false;  // heard from within the current check-quorum period
     Inflights inflights;
     std::uint64_t read_acked = 0;  // highest ReadIndex round this follower confirmed

@@ -33,9 +33,9 @@ const char* to_string(Role r) {
 
 const char* to_string(MessageType t) {
     static constexpr const char* names[message_type_count] = {
-        "pre_vote",         "pre_vote_resp",         "vote",        "vote_resp",  "append",
-        "append_resp",      "heartbeat",             "heartbeat_resp", "install_snapshot",
-        "install_snapshot_resp", "timeout_now",      "read_index",  "read_index_resp"};
+        "pre_vote",    "pre_vote_resp", "vote",           "vote_resp",        "append",
+        "append_resp", "heartbeat",     "heartbeat_resp", "install_snapshot", "install_snapshot_resp",
+        "timeout_now", "read_index",    "read_index_resp"};
     const auto i = static_cast<int>(t);
     return i < message_type_count ? names[i] : "?";
 }
@@ -94,7 +94,9 @@ void Raft::deliver_to_self(Message m) {
     held_.emplace_back(issued_seq_ + 1, std::move(m));
 }
 
-Index Raft::applicable_to() const { return std::min(commit_, stable_); }
+Index Raft::applicable_to() const {
+    return std::min(commit_, stable_);
+}
 
 bool Raft::has_ready() const {
     if (!msgs_.empty() || !read_states_.empty() || pending_install_) return true;
@@ -174,8 +176,10 @@ void Raft::release_held() {
 // ---- inputs
 
 void Raft::tick() {
-    if (role_ == Role::leader) tick_heartbeat();
-    else tick_election();
+    if (role_ == Role::leader)
+        tick_heartbeat();
+    else
+        tick_election();
 }
 
 // Section 3.3: a newer term always wins; an older one is answered or ignored.

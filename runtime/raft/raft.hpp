@@ -27,8 +27,8 @@ enum class Error : std::uint8_t {
     none = 0,
     not_leader,
     transfer_in_progress,
-    conf_change_pending,      // one membership change at a time
-    not_committed_in_term,    // a new leader must commit its no-op first
+    conf_change_pending,    // one membership change at a time
+    not_committed_in_term,  // a new leader must commit its no-op first
     invalid_conf_change,
     learner_not_caught_up,
     no_leader,
@@ -210,8 +210,8 @@ private:
     std::vector<Message> msgs_;
     std::deque<std::pair<std::uint64_t, Message>> held_;  // sent once persist_id >= first
     std::vector<ReadState> read_states_;
-    HardState issued_hs_;                 // last hard state handed out for persisting
-    Index unissued_from_ = 0;             // first log index not yet handed out for persisting (0 = none)
+    HardState issued_hs_;      // last hard state handed out for persisting
+    Index unissued_from_ = 0;  // first log index not yet handed out for persisting (0 = none)
     std::optional<Snapshot> pending_install_;
     std::uint64_t issued_seq_ = 0;
     std::uint64_t persisted_seq_ = 0;

@@ -49,8 +49,8 @@ void Raft::release_read(Index index, std::string context, NodeId requester) {
     if (requester == cfg_.id) {
         read_states_.push_back(ReadState{index, std::move(context)});
     } else {
-        send(Message{.type = MessageType::read_index_resp, .to = requester, .index = index,
-                     .read_context = std::move(context)});
+        send(Message{
+            .type = MessageType::read_index_resp, .to = requester, .index = index, .read_context = std::move(context)});
     }
 }
 

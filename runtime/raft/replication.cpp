@@ -69,10 +69,8 @@ bool Raft::send_append(NodeId to, bool allow_empty) {
 void Raft::send_heartbeat(NodeId to) {
     const Progress& pr = progress_.at(to);
     // Never let a follower commit past what it is known to hold (etcd).
-    send(Message{.type = MessageType::heartbeat,
-                 .to = to,
-                 .commit = std::min(pr.match, commit_),
-                 .read_seq = read_seq_});
+    send(Message{
+        .type = MessageType::heartbeat, .to = to, .commit = std::min(pr.match, commit_), .read_seq = read_seq_});
 }
 
 void Raft::broadcast_heartbeat() {

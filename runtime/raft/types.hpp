@@ -145,7 +145,7 @@ struct Ready {
 // Tunables of the core. Times are in ticks; the caller decides what a tick is.
 struct Config {
     NodeId id = no_node;
-    int election_ticks = 10;   // election timeout is randomized in [election_ticks, 2*election_ticks)
+    int election_ticks = 10;  // election timeout is randomized in [election_ticks, 2*election_ticks)
     int heartbeat_ticks = 1;
     bool pre_vote = true;
     bool check_quorum = true;
@@ -162,10 +162,10 @@ struct Config {
 // The persisted state a core restarts from.
 struct Restore {
     HardState hard_state;
-    SnapshotMeta snapshot;                    // index 0 when none
+    SnapshotMeta snapshot;                             // index 0 when none
     std::shared_ptr<const std::string> snapshot_data;  // for sending to followers
-    std::vector<Entry> entries;               // contiguous, after snapshot.index
-    ConfState initial_conf;                   // used only when there is no snapshot and no conf entry
+    std::vector<Entry> entries;                        // contiguous, after snapshot.index
+    ConfState initial_conf;                            // used only when there is no snapshot and no conf entry
 };
 
 }  // namespace raftor::raft

@@ -21,8 +21,10 @@ const char* to_string(Errc e) {
 Status Status::from_mdb(int rc, std::string_view what) {
     if (rc == MDB_SUCCESS) return {};
     Errc code = Errc::io;
-    if (rc == MDB_MAP_FULL || rc == ENOSPC) code = Errc::map_full;
-    else if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID) code = Errc::corrupt;
+    if (rc == MDB_MAP_FULL || rc == ENOSPC)
+        code = Errc::map_full;
+    else if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID)
+        code = Errc::corrupt;
     return {code, std::string(what) + ": " + mdb_strerror(rc)};
 }
 

@@ -10,10 +10,10 @@ namespace raftor::storage {
 
 enum class Errc : std::uint8_t {
     ok = 0,
-    map_full,   // the LMDB map (or the disk) is full: writes refused, reads still work
-    corrupt,    // bad checksum or undecodable record: names what and where
-    io,         // any other LMDB or file-system error
-    invalid,    // a caller asked for something impossible
+    map_full,  // the LMDB map (or the disk) is full: writes refused, reads still work
+    corrupt,   // bad checksum or undecodable record: names what and where
+    io,        // any other LMDB or file-system error
+    invalid,   // a caller asked for something impossible
 };
 const char* to_string(Errc e);
 
@@ -56,7 +56,11 @@ private:
     MDB_txn* txn_ = nullptr;
 };
 
-inline MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-inline std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+inline MDB_val val(std::string_view s) {
+    return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+inline std::string_view view(const MDB_val& v) {
+    return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
 
 }  // namespace raftor::storage

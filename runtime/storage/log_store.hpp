@@ -34,7 +34,7 @@ struct Loaded {
 };
 
 struct Stats {
-    std::uint64_t commits = 0;          // write transactions committed (= fsyncs when syncing)
+    std::uint64_t commits = 0;  // write transactions committed (= fsyncs when syncing)
     std::uint64_t entries_written = 0;
     std::uint64_t bytes_written = 0;
     std::uint64_t map_full_errors = 0;

@@ -1,6 +1,7 @@
+#include "runtime/raft/codec.hpp"
+
 #include <boost/test/unit_test.hpp>
 
-#include "runtime/raft/codec.hpp"
 #include "runtime/raft/conf_change_codec.hpp"
 
 using namespace raftor::raft;
@@ -9,13 +10,26 @@ BOOST_AUTO_TEST_SUITE(codec)
 
 BOOST_AUTO_TEST_CASE(message_round_trips_every_field) {
     ConfChange cc{ConfChangeType::add_learner, 4, "10.0.0.4:8081", ConfState{{1, 2, 3}, {4}}};
-    Message m{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 7, .log_term = 6, .index = 99,
-              .entries = {Entry{7, 100, EntryType::normal, std::string("a\0b", 3)},
-                          Entry{7, 101, EntryType::conf_change, encode_conf_change(cc)},
-                          Entry{7, 102, EntryType::noop, ""}},
-              .commit = 98, .reject = true, .reject_hint = 50, .conflict_term = 5, .transfer = true, .read_seq = 12,
-              .snapshot = SnapshotMeta{90, 6, ConfState{{1, 2, 3}, {}}, 0xdeadbeef, 1234},
-              .chunk_offset = 512, .chunk = "chunk", .chunk_last = true, .read_context = "ctx"};
+    Message m{
+        .type = MessageType::install_snapshot,
+        .from = 1,
+        .to = 2,
+        .term = 7,
+        .log_term = 6,
+        .index = 99,
+        .entries = {Entry{7, 100, EntryType::normal, std::string("a\0b", 3)},
+                    Entry{7, 101, EntryType::conf_change, encode_conf_change(cc)}, Entry{7, 102, EntryType::noop, ""}},
+        .commit = 98,
+        .reject = true,
+        .reject_hint = 50,
+        .conflict_term = 5,
+        .transfer = true,
+        .read_seq = 12,
+        .snapshot = SnapshotMeta{90, 6, ConfState{{1, 2, 3}, {}}, 0xdeadbeef, 1234},
+        .chunk_offset = 512,
+        .chunk = "chunk",
+        .chunk_last = true,
+        .read_context = "ctx"};
     std::string err;
     auto back = decode_message(encode_message(m), err);
     BOOST_REQUIRE_MESSAGE(back.has_value(), err);
@@ -34,7 +48,11 @@ BOOST_AUTO_TEST_CASE(malformed_input_is_an_error_that_names_the_problem) {
     BOOST_TEST(err.find("malformed") != std::string::npos);
 
     // Truncated and bit-flipped frames never decode into garbage that crashes.
-    Message m{.type = MessageType::append, .from = 1, .to = 2, .term = 3, .index = 4,
+    Message m{.type = MessageType::append,
+              .from = 1,
+              .to = 2,
+              .term = 3,
+              .index = 4,
               .entries = {Entry{3, 5, EntryType::normal, "payload"}}};
     const std::string good = encode_message(m);
     for (std::size_t cut = 8; cut < good.size(); cut += 8) {
@@ -57,12 +75,18 @@ BOOST_AUTO_TEST_CASE(invalid_content_is_rejected) {
     BOOST_TEST(!decode_message(encode_message(no_sender), err).has_value());
     BOOST_TEST(err.find("sender") != std::string::npos);
 
-    Message gap{.type = MessageType::append, .from = 1, .to = 2, .index = 4,
+    Message gap{.type = MessageType::append,
+                .from = 1,
+                .to = 2,
+                .index = 4,
                 .entries = {Entry{3, 5, EntryType::normal, ""}, Entry{3, 7, EntryType::normal, ""}}};
     BOOST_TEST(!decode_message(encode_message(gap), err).has_value());
     BOOST_TEST(err.find("contiguous") != std::string::npos);
 
-    Message bad_cc{.type = MessageType::append, .from = 1, .to = 2, .index = 4,
+    Message bad_cc{.type = MessageType::append,
+                   .from = 1,
+                   .to = 2,
+                   .index = 4,
                    .entries = {Entry{3, 5, EntryType::conf_change, "not a conf change"}}};
     BOOST_TEST(!decode_message(encode_message(bad_cc), err).has_value());
     BOOST_TEST(err.find("conf-change") != std::string::npos);

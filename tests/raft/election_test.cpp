@@ -84,8 +84,8 @@ BOOST_AUTO_TEST_CASE(votes_go_only_to_logs_at_least_as_up_to_date) {
     g[1].propose("x");
     g.settle();
     // Node 3 has (term 1, index 2); a candidate with an empty log must lose its vote.
-    g[3].step(Message{.type = MessageType::vote, .from = 2, .to = 3, .term = 9, .log_term = 0, .index = 0,
-                      .transfer = true});
+    g[3].step(
+        Message{.type = MessageType::vote, .from = 2, .to = 3, .term = 9, .log_term = 0, .index = 0, .transfer = true});
     auto ms = drain(g[3]);
     BOOST_REQUIRE(ms.size() == 1u);
     BOOST_TEST(ms[0].reject);

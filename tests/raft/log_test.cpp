@@ -1,11 +1,13 @@
-#include <boost/test/unit_test.hpp>
-
 #include "runtime/raft/log.hpp"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace raftor::raft;
 
 namespace {
-Entry e(Index i, Term t, std::string p = {}) { return Entry{t, i, EntryType::normal, std::move(p)}; }
+Entry e(Index i, Term t, std::string p = {}) {
+    return Entry{t, i, EntryType::normal, std::move(p)};
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(raft_log)

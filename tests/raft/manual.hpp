@@ -2,8 +2,8 @@
 // Drive cores by hand: every ready() is persisted at once unless a test holds it.
 #include <boost/test/unit_test.hpp>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "runtime/raft/raft.hpp"
@@ -19,7 +19,9 @@ inline Config config(NodeId id, int election = 10, int heartbeat = 1) {
     return c;
 }
 
-inline ConfState voters(std::initializer_list<NodeId> ids) { return ConfState{ids, {}}; }
+inline ConfState voters(std::initializer_list<NodeId> ids) {
+    return ConfState{ids, {}};
+}
 
 inline std::unique_ptr<Raft> make(NodeId id, ConfState conf, Config c = {}) {
     if (c.id == no_node) c = config(id);

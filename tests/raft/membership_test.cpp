@@ -7,7 +7,9 @@ using namespace raftor::raft::testing;
 
 namespace {
 // Node 4 starts with no configuration: it only learns one from the leader.
-void add_blank_node(Group& g, NodeId id) { g.nodes[id] = make(id, ConfState{}); }
+void add_blank_node(Group& g, NodeId id) {
+    g.nodes[id] = make(id, ConfState{});
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(membership)

@@ -18,10 +18,10 @@ int main(int argc, char** argv) {
                 std::printf("FAIL %s\n", r.failure.c_str());
             }
         }
-        if (seed % 100 == 0) std::printf("seeds %llu..%llu: %llu failures\n", (unsigned long long)first,
-                                         (unsigned long long)seed, (unsigned long long)failures);
+        if (seed % 100 == 0)
+            std::printf("seeds %llu..%llu: %llu failures\n", (unsigned long long)first, (unsigned long long)seed,
+                        (unsigned long long)failures);
     }
-    std::printf("%llu seeds x {3,5,7} nodes: %llu failures\n", (unsigned long long)count,
-                (unsigned long long)failures);
+    std::printf("%llu seeds x {3,5,7} nodes: %llu failures\n", (unsigned long long)count, (unsigned long long)failures);
     return failures == 0 ? 0 : 1;
 }

@@ -7,7 +7,6 @@
 #include <string>
 
 #include "runtime/raft/assert.hpp"
-
 #include "sim/core_cluster.hpp"
 
 namespace raftor::sim {
@@ -111,8 +110,10 @@ inline RandomRunResult random_run_unguarded(std::size_t n, std::uint64_t seed, s
             if (l != 0) {
                 const auto& conf = c.core(l).conf();
                 auto& core = c.core(l);
-                if (conf.is_learner(any)) core.propose_conf_change(raft::ConfChangeType::promote_learner, any);
-                else if (!conf.is_member(any)) core.propose_conf_change(raft::ConfChangeType::add_learner, any);
+                if (conf.is_learner(any))
+                    core.propose_conf_change(raft::ConfChangeType::promote_learner, any);
+                else if (!conf.is_member(any))
+                    core.propose_conf_change(raft::ConfChangeType::add_learner, any);
                 else if (conf.voters.size() > 2 && any != l)
                     core.propose_conf_change(raft::ConfChangeType::remove_voter, any);
                 c.process(l);

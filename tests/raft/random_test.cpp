@@ -30,8 +30,8 @@ void run_seeds(std::size_t n, std::uint64_t count) {
         }
     }
     BOOST_TEST_MESSAGE(n << " nodes, " << count << " seeds: " << commits << " entries committed, " << leaders
-                          << " leaders elected, " << snapshots << " snapshots installed, " << conf
-                          << " conf changes in final logs, " << messages << " messages delivered");
+                         << " leaders elected, " << snapshots << " snapshots installed, " << conf
+                         << " conf changes in final logs, " << messages << " messages delivered");
     BOOST_TEST(leaders > count * 3);  // faults really forced elections
     BOOST_TEST(snapshots > count / 10);
     BOOST_TEST(commits > count * 10);  // the runs did real work
@@ -40,8 +40,12 @@ void run_seeds(std::size_t n, std::uint64_t count) {
 
 BOOST_AUTO_TEST_SUITE(randomized)
 
-BOOST_AUTO_TEST_CASE(three_nodes_1000_seeds) { run_seeds(3, 1000); }
-BOOST_AUTO_TEST_CASE(five_nodes_1000_seeds) { run_seeds(5, 1000); }
+BOOST_AUTO_TEST_CASE(three_nodes_1000_seeds) {
+    run_seeds(3, 1000);
+}
+BOOST_AUTO_TEST_CASE(five_nodes_1000_seeds) {
+    run_seeds(5, 1000);
+}
 
 BOOST_AUTO_TEST_CASE(same_seed_same_trace) {
     auto a = random_run(5, 4242);

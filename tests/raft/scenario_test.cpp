@@ -40,11 +40,13 @@ BOOST_AUTO_TEST_CASE(figure_8_old_term_entries_are_not_committed_by_counting) {
     BOOST_REQUIRE((s1.role() == Role::leader));
     BOOST_REQUIRE(s1.log().last_index() == 3u);  // the term-4 no-op
     // S2 and S3 store index 2 (term 2): with S1 that is a majority of five...
-    for (NodeId v : {2, 3}) s1.step(Message{.type = MessageType::append_resp, .from = v, .to = 1, .term = 4, .index = 2});
+    for (NodeId v : {2, 3})
+        s1.step(Message{.type = MessageType::append_resp, .from = v, .to = 1, .term = 4, .index = 2});
     testing::drain(s1);
     BOOST_TEST(s1.commit() == 0u);  // ...but it must not commit: S5 could still overwrite it
     // Once the term-4 entry is on a majority, everything before it commits too.
-    for (NodeId v : {2, 3}) s1.step(Message{.type = MessageType::append_resp, .from = v, .to = 1, .term = 4, .index = 3});
+    for (NodeId v : {2, 3})
+        s1.step(Message{.type = MessageType::append_resp, .from = v, .to = 1, .term = 4, .index = 3});
     testing::drain(s1);
     BOOST_TEST(s1.commit() == 3u);
 }
@@ -80,7 +82,7 @@ BOOST_AUTO_TEST_CASE(a_leader_in_a_minority_steps_down_and_its_entries_are_overw
     c.partition({minority, majority});
     auto lost = c.propose(old, "never-committed");
     BOOST_REQUIRE(lost.ok());
-    c.run_for(500'000);  // several election timeouts
+    c.run_for(500'000);                                // several election timeouts
     BOOST_TEST((c.core(old).role() != Role::leader));  // check-quorum
     NodeId fresh = c.leader();
     BOOST_REQUIRE(fresh != 0u);
@@ -113,8 +115,8 @@ BOOST_AUTO_TEST_CASE(a_follower_down_for_10000_entries_catches_up_by_snapshot) {
     const NodeId leader = c.leader();
     BOOST_TEST(c.core(leader).log().snapshot_index() > 9000u);
     c.restart(down);
-    const bool caught_up = c.run_until([&] { return c.node(down).sm.applied >= c.node(leader).sm.applied; },
-                                       20'000'000);
+    const bool caught_up =
+        c.run_until([&] { return c.node(down).sm.applied >= c.node(leader).sm.applied; }, 20'000'000);
     BOOST_TEST(caught_up);
     BOOST_TEST(c.core(down).snapshot().meta.index > 9000u);  // it came by snapshot, not 10,000 appends
     BOOST_TEST(c.node(down).sm.count == c.node(leader).sm.count);
@@ -132,8 +134,8 @@ BOOST_AUTO_TEST_CASE(membership_changes_under_message_loss) {
             auto p = c.core(l).propose_conf_change(t, n);
             c.process(l);
             if (p.ok()) {
-                const bool committed = c.run_until(
-                    [&] { return c.core(l).commit() >= p.index || c.core(l).term() != p.term; }, 3'000'000);
+                const bool committed =
+                    c.run_until([&] { return c.core(l).commit() >= p.index || c.core(l).term() != p.term; }, 3'000'000);
                 if (committed && c.core(l).log().term_at(p.index) == p.term) return;
             } else {
                 c.run_for(50'000);
@@ -187,8 +189,10 @@ BOOST_AUTO_TEST_CASE(pre_vote_keeps_a_rejoining_node_from_disrupting) {
         const NodeId cut = l % 3 + 1;
         c.isolate(cut);
         c.run_for(3'000'000);  // dozens of election timeouts
-        if (pre_vote) BOOST_TEST(c.core(cut).term() == t);
-        else BOOST_TEST(c.core(cut).term() > t + 5);
+        if (pre_vote)
+            BOOST_TEST(c.core(cut).term() == t);
+        else
+            BOOST_TEST(c.core(cut).term() > t + 5);
         c.heal();
         c.run_for(1'000'000);
         if (pre_vote) {

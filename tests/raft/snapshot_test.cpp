@@ -55,13 +55,25 @@ BOOST_AUTO_TEST_CASE(a_lagging_follower_receives_the_snapshot_in_chunks) {
 BOOST_AUTO_TEST_CASE(a_snapshot_is_handed_to_the_caller_and_acknowledged_after_persisting) {
     auto f = make(2, voters({1, 2}));
     SnapshotMeta meta{.index = 10, .term = 1, .conf = voters({1, 2}), .checksum = raftor::crc32c("abc"), .size = 3};
-    f->step(Message{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 1, .snapshot = meta,
-                    .chunk_offset = 0, .chunk = "ab", .chunk_last = false});
+    f->step(Message{.type = MessageType::install_snapshot,
+                    .from = 1,
+                    .to = 2,
+                    .term = 1,
+                    .snapshot = meta,
+                    .chunk_offset = 0,
+                    .chunk = "ab",
+                    .chunk_last = false});
     auto ms = drain(*f);
     BOOST_REQUIRE(ms.size() == 1u);
     BOOST_TEST(ms[0].chunk_offset == 2u);
-    f->step(Message{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 1, .snapshot = meta,
-                    .chunk_offset = 2, .chunk = "c", .chunk_last = true});
+    f->step(Message{.type = MessageType::install_snapshot,
+                    .from = 1,
+                    .to = 2,
+                    .term = 1,
+                    .snapshot = meta,
+                    .chunk_offset = 2,
+                    .chunk = "c",
+                    .chunk_last = true});
     Ready rd = f->ready();
     BOOST_REQUIRE(rd.snapshot.has_value());
     BOOST_TEST(*rd.snapshot->data == "abc");
@@ -77,8 +89,14 @@ BOOST_AUTO_TEST_CASE(a_snapshot_is_handed_to_the_caller_and_acknowledged_after_p
 BOOST_AUTO_TEST_CASE(a_corrupted_snapshot_is_refused_and_restarted) {
     auto f = make(2, voters({1, 2}));
     SnapshotMeta meta{.index = 10, .term = 1, .conf = voters({1, 2}), .checksum = raftor::crc32c("abc"), .size = 3};
-    f->step(Message{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 1, .snapshot = meta,
-                    .chunk_offset = 0, .chunk = "abX", .chunk_last = true});
+    f->step(Message{.type = MessageType::install_snapshot,
+                    .from = 1,
+                    .to = 2,
+                    .term = 1,
+                    .snapshot = meta,
+                    .chunk_offset = 0,
+                    .chunk = "abX",
+                    .chunk_last = true});
     Ready rd = f->ready();
     BOOST_TEST(!rd.snapshot.has_value());
     BOOST_REQUIRE(rd.messages.size() == 1u);
@@ -86,11 +104,23 @@ BOOST_AUTO_TEST_CASE(a_corrupted_snapshot_is_refused_and_restarted) {
     BOOST_TEST(rd.messages[0].chunk_offset == 0u);
     BOOST_TEST(f->commit() == 0u);
     // A chunk out of order is answered with where the follower stands.
-    f->step(Message{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 1, .snapshot = meta,
-                    .chunk_offset = 0, .chunk = "a", .chunk_last = false});
+    f->step(Message{.type = MessageType::install_snapshot,
+                    .from = 1,
+                    .to = 2,
+                    .term = 1,
+                    .snapshot = meta,
+                    .chunk_offset = 0,
+                    .chunk = "a",
+                    .chunk_last = false});
     drain(*f);
-    f->step(Message{.type = MessageType::install_snapshot, .from = 1, .to = 2, .term = 1, .snapshot = meta,
-                    .chunk_offset = 2, .chunk = "c", .chunk_last = true});
+    f->step(Message{.type = MessageType::install_snapshot,
+                    .from = 1,
+                    .to = 2,
+                    .term = 1,
+                    .snapshot = meta,
+                    .chunk_offset = 2,
+                    .chunk = "c",
+                    .chunk_last = true});
     auto ms = drain(*f);
     BOOST_REQUIRE(ms.size() == 1u);
     BOOST_TEST(ms[0].chunk_offset == 1u);

@@ -1,7 +1,8 @@
+#include "runtime/storage/log_store.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include "runtime/common/crc32c.hpp"
-#include "runtime/storage/log_store.hpp"
 #include "tests/storage/temp_dir.hpp"
 
 using namespace raftor;
