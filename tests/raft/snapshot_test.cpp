@@ -34,9 +34,7 @@ BOOST_AUTO_TEST_CASE(a_lagging_follower_receives_the_snapshot_in_chunks) {
     BOOST_REQUIRE((g[1].compact(15, std::make_shared<std::string>(state)) == Error::none));
     g.down = {};
     g.delivered.clear();
-    // Node 3 restarts from nothing and must be fed by snapshot.
-    Ready rd;
-    bool installed = false;
+    // Node 3 comes back with nothing past index 1 and must be fed by snapshot.
     g.tick_all();
     for (int i = 0; i < 5; ++i) g.tick_all();
     std::size_t chunks = 0;
@@ -47,8 +45,6 @@ BOOST_AUTO_TEST_CASE(a_lagging_follower_receives_the_snapshot_in_chunks) {
     BOOST_TEST(g[3].log().last_index() == g[1].log().last_index());
     BOOST_TEST(g[3].commit() == g[1].commit());
     BOOST_TEST(*g[3].snapshot().data == state);
-    installed = g[3].snapshot().meta.index == 15;
-    BOOST_TEST(installed);
     BOOST_TEST((g[1].progress(3)->state == ProgressState::replicate));
 }
 
