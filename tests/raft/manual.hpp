@@ -53,6 +53,19 @@ inline std::vector<Message> of_type(const std::vector<Message>& ms, MessageType 
     return out;
 }
 
+// Wins an election for `r` by stepping grants from `voters` by hand, without
+// delivering anything else (so the new leader's no-op stays uncommitted).
+inline void win_election(Raft& r, std::initializer_list<NodeId> voters) {
+    r.campaign();
+    drain(r);
+    const Term t = r.term() + 1;
+    for (NodeId v : voters) r.step(Message{.type = MessageType::pre_vote_resp, .from = v, .to = r.id(), .term = t});
+    drain(r);
+    for (NodeId v : voters) r.step(Message{.type = MessageType::vote_resp, .from = v, .to = r.id(), .term = t});
+    drain(r);
+    BOOST_REQUIRE((r.role() == Role::leader));
+}
+
 // A fully connected group delivering everything until quiet (no loss).
 struct Group {
     std::map<NodeId, std::unique_ptr<Raft>> nodes;

@@ -61,13 +61,7 @@ BOOST_AUTO_TEST_CASE(an_isolated_leader_cannot_serve_reads) {
 
 BOOST_AUTO_TEST_CASE(a_new_leader_waits_for_its_noop_before_reading) {
     auto r = make(1, voters({1, 2, 3}));
-    r->campaign();
-    drain(*r);
-    r->step(Message{.type = MessageType::pre_vote_resp, .from = 2, .to = 1, .term = 1});
-    drain(*r);
-    r->step(Message{.type = MessageType::vote_resp, .from = 2, .to = 1, .term = 1});
-    drain(*r);
-    BOOST_REQUIRE((r->role() == Role::leader));
+    win_election(*r, {2});
     r->read_index("early");
     auto ms = drain(*r);
     BOOST_TEST(of_type(ms, MessageType::heartbeat).empty());  // waiting for the no-op to commit

@@ -31,13 +31,7 @@ BOOST_AUTO_TEST_CASE(figure_8_old_term_entries_are_not_committed_by_counting) {
     r.entries = {Entry{1, 1, EntryType::normal, "a"}, Entry{2, 2, EntryType::normal, "b"}};
     r.initial_conf = testing::voters({1, 2, 3, 4, 5});
     Raft s1(c, r);
-    s1.campaign();
-    testing::drain(s1);
-    for (NodeId v : {2, 3}) s1.step(Message{.type = MessageType::pre_vote_resp, .from = v, .to = 1, .term = 4});
-    testing::drain(s1);
-    for (NodeId v : {2, 3}) s1.step(Message{.type = MessageType::vote_resp, .from = v, .to = 1, .term = 4});
-    testing::drain(s1);
-    BOOST_REQUIRE((s1.role() == Role::leader));
+    testing::win_election(s1, {2, 3});
     BOOST_REQUIRE(s1.log().last_index() == 3u);  // the term-4 no-op
     // S2 and S3 store index 2 (term 2): with S1 that is a majority of five...
     for (NodeId v : {2, 3})

@@ -6,6 +6,19 @@
 using namespace raftor::raft;
 using namespace raftor::raft::testing;
 
+namespace {
+Message chunk(const SnapshotMeta& meta, std::uint64_t offset, std::string data, bool last) {
+    return Message{.type = MessageType::install_snapshot,
+                   .from = 1,
+                   .to = 2,
+                   .term = 1,
+                   .snapshot = meta,
+                   .chunk_offset = offset,
+                   .chunk = std::move(data),
+                   .chunk_last = last};
+}
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(snapshot)
 
 BOOST_AUTO_TEST_CASE(compaction_drops_the_log_up_to_an_applied_index) {
@@ -51,25 +64,11 @@ BOOST_AUTO_TEST_CASE(a_lagging_follower_receives_the_snapshot_in_chunks) {
 BOOST_AUTO_TEST_CASE(a_snapshot_is_handed_to_the_caller_and_acknowledged_after_persisting) {
     auto f = make(2, voters({1, 2}));
     SnapshotMeta meta{.index = 10, .term = 1, .conf = voters({1, 2}), .checksum = raftor::crc32c("abc"), .size = 3};
-    f->step(Message{.type = MessageType::install_snapshot,
-                    .from = 1,
-                    .to = 2,
-                    .term = 1,
-                    .snapshot = meta,
-                    .chunk_offset = 0,
-                    .chunk = "ab",
-                    .chunk_last = false});
+    f->step(chunk(meta, 0, "ab", false));
     auto ms = drain(*f);
     BOOST_REQUIRE(ms.size() == 1u);
     BOOST_TEST(ms[0].chunk_offset == 2u);
-    f->step(Message{.type = MessageType::install_snapshot,
-                    .from = 1,
-                    .to = 2,
-                    .term = 1,
-                    .snapshot = meta,
-                    .chunk_offset = 2,
-                    .chunk = "c",
-                    .chunk_last = true});
+    f->step(chunk(meta, 2, "c", true));
     Ready rd = f->ready();
     BOOST_REQUIRE(rd.snapshot.has_value());
     BOOST_TEST(*rd.snapshot->data == "abc");
@@ -85,14 +84,7 @@ BOOST_AUTO_TEST_CASE(a_snapshot_is_handed_to_the_caller_and_acknowledged_after_p
 BOOST_AUTO_TEST_CASE(a_corrupted_snapshot_is_refused_and_restarted) {
     auto f = make(2, voters({1, 2}));
     SnapshotMeta meta{.index = 10, .term = 1, .conf = voters({1, 2}), .checksum = raftor::crc32c("abc"), .size = 3};
-    f->step(Message{.type = MessageType::install_snapshot,
-                    .from = 1,
-                    .to = 2,
-                    .term = 1,
-                    .snapshot = meta,
-                    .chunk_offset = 0,
-                    .chunk = "abX",
-                    .chunk_last = true});
+    f->step(chunk(meta, 0, "abX", true));
     Ready rd = f->ready();
     BOOST_TEST(!rd.snapshot.has_value());
     BOOST_REQUIRE(rd.messages.size() == 1u);
@@ -100,23 +92,9 @@ BOOST_AUTO_TEST_CASE(a_corrupted_snapshot_is_refused_and_restarted) {
     BOOST_TEST(rd.messages[0].chunk_offset == 0u);
     BOOST_TEST(f->commit() == 0u);
     // A chunk out of order is answered with where the follower stands.
-    f->step(Message{.type = MessageType::install_snapshot,
-                    .from = 1,
-                    .to = 2,
-                    .term = 1,
-                    .snapshot = meta,
-                    .chunk_offset = 0,
-                    .chunk = "a",
-                    .chunk_last = false});
+    f->step(chunk(meta, 0, "a", false));
     drain(*f);
-    f->step(Message{.type = MessageType::install_snapshot,
-                    .from = 1,
-                    .to = 2,
-                    .term = 1,
-                    .snapshot = meta,
-                    .chunk_offset = 2,
-                    .chunk = "c",
-                    .chunk_last = true});
+    f->step(chunk(meta, 2, "c", true));
     auto ms = drain(*f);
     BOOST_REQUIRE(ms.size() == 1u);
     BOOST_TEST(ms[0].chunk_offset == 1u);
