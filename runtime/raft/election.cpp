@@ -31,10 +31,9 @@ void Raft::tick_heartbeat() {
         election_elapsed_ = 0;
         if (cfg_.check_quorum) check_quorum_active();
         if (role_ != Role::leader) return;
-        // Section 3.10: a transfer that did not finish within an election timeout is abandoned.
-        if (lead_transferee_ != no_node) abort_transfer();
     }
-    if (lead_transferee_ != no_node) ++transfer_elapsed_;
+    // Section 3.10: a transfer that did not finish within an election timeout is abandoned.
+    if (lead_transferee_ != no_node && ++transfer_elapsed_ >= cfg_.election_ticks) abort_transfer();
     if (heartbeat_elapsed_ >= cfg_.heartbeat_ticks) {
         heartbeat_elapsed_ = 0;
         broadcast_heartbeat();
@@ -108,6 +107,7 @@ void Raft::become_follower(Term t, NodeId leader) {
     reads_waiting_commit_.clear();
     lead_transferee_ = no_node;
     broadcast_pending_ = false;
+    commit_broadcast_pending_ = false;
     reset_timers();
 }
 
