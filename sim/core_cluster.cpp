@@ -159,6 +159,7 @@ void CoreCluster::process(NodeId id) {
             n.sm = sm;
             inv_.state_at(n.id, sm.applied, sm.hash);
         }
+        for (const auto& e : rd.entries) inv_.entry_appended(n.id, e, n.core->log().term_at(e.index - 1));
         if (rd.persist_id != 0) {
             n.pending.push_back({rd.persist_id, rd.hard_state.value_or(raft::HardState{}), rd.hard_state.has_value(),
                                  std::move(rd.entries), std::move(rd.snapshot)});

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/common/crc32c.hpp"
+
 namespace raftor::sim {
 
 using raft::Index;
@@ -60,6 +62,19 @@ void Invariants::check_leader_completeness(const raft::Raft& r) {
             fail("leader completeness: leader " + std::to_string(r.id()) + " of term " + std::to_string(r.term()) +
                  " lacks committed entry " + std::to_string(i) + " (term " + std::to_string(committed_[i - 1]) + ")");
     }
+}
+
+void Invariants::entry_appended(raft::NodeId id, const raft::Entry& e, std::optional<raft::Term> prev_term) {
+    const std::uint32_t content = crc32c(e.payload) ^ static_cast<std::uint32_t>(e.type);
+    auto [it, fresh] = entries_.try_emplace({e.index, e.term}, EntryId{content, prev_term});
+    if (fresh) return;
+    const std::string where = "log matching: node " + std::to_string(id) + " entry " + std::to_string(e.index) +
+                              " of term " + std::to_string(e.term);
+    if (it->second.content != content) fail(where + " differs from the same entry elsewhere");
+    if (prev_term && it->second.prev_term && *prev_term != *it->second.prev_term)
+        fail(where + " follows term " + std::to_string(*prev_term) + " here but term " +
+             std::to_string(*it->second.prev_term) + " elsewhere");
+    if (!it->second.prev_term) it->second.prev_term = prev_term;
 }
 
 void Invariants::state_at(raft::NodeId id, Index index, std::uint64_t hash) {

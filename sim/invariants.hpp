@@ -16,6 +16,10 @@ public:
     void observe(const raft::Raft& r, std::uint64_t incarnation);
     // A node's state machine reached `index` with state `hash` (by entry or snapshot).
     void state_at(raft::NodeId id, raft::Index index, std::uint64_t hash);
+    // Log Matching, incrementally: an entry (index, term) always has the same
+    // content and follows the same term, wherever it is appended. By induction,
+    // equal (index, term) then means equal logs up to that index.
+    void entry_appended(raft::NodeId id, const raft::Entry& e, std::optional<raft::Term> prev_term);
     // Pairwise Log Matching over the live cores (costly: call periodically).
     void check_log_matching(const std::vector<const raft::Raft*>& cores);
     // ReadIndex: a read asked when `known_commit` was committed somewhere must
@@ -44,6 +48,11 @@ private:
     std::map<raft::Term, raft::NodeId> leaders_;   // election safety
     std::vector<raft::Term> committed_;            // committed_[i-1] = term of committed entry i
     std::map<raft::Index, std::uint64_t> states_;  // state-machine hash after applying index
+    struct EntryId {
+        std::uint32_t content;
+        std::optional<raft::Term> prev_term;
+    };
+    std::map<std::pair<raft::Index, raft::Term>, EntryId> entries_;
     std::map<std::string, raft::Index> reads_;
     std::uint64_t reads_checked_ = 0;
     std::vector<std::string> violations_;
