@@ -21,7 +21,8 @@ std::string payload(raft::Index i, raft::Term t) {
     return "entry-" + std::to_string(i) + "-term-" + std::to_string(t) + std::string(i % 300, 'x');
 }
 
-[[noreturn]] void writer(const std::string& dir, std::uint64_t seed) {
+// Writes batches forever; after its first commit it tells the parent through `ready_fd`.
+[[noreturn]] void writer(const std::string& dir, std::uint64_t seed, int ready_fd) {
     Status st;
     auto s = LogStore::open(Options{dir, std::size_t{256} << 20, true}, st);
     if (!s) _exit(2);
@@ -42,6 +43,12 @@ std::string payload(raft::Index i, raft::Term t) {
             b.entries.push_back(raft::Entry{term, next, raft::EntryType::normal, payload(next, term)});
         b.hard_state = raft::HardState{term, 1, next - 1};
         if (!s->write(b).ok()) _exit(4);
+        if (ready_fd >= 0) {
+            const char c = 'w';
+            if (::write(ready_fd, &c, 1) != 1) _exit(5);
+            ::close(ready_fd);
+            ready_fd = -1;
+        }
     }
 }
 }  // namespace
@@ -52,10 +59,21 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_write_leaves_a_consistent_prefix) {
     testing::TempDir d;
     raft::Index previous_last = 0;
     for (int round = 0; round < 8; ++round) {
+        int fds[2];
+        BOOST_REQUIRE(::pipe(fds) == 0);
         const pid_t pid = fork();
         BOOST_REQUIRE(pid >= 0);
-        if (pid == 0) writer(d.str(), 1000 + static_cast<std::uint64_t>(round));
-        std::this_thread::sleep_for(std::chrono::milliseconds(30 + 20 * round));
+        if (pid == 0) {
+            ::close(fds[0]);
+            writer(d.str(), 1000 + static_cast<std::uint64_t>(round), fds[1]);
+        }
+        ::close(fds[1]);
+        // Wait for the writer's first commit (however slow the build), then kill it
+        // at a moment that varies by round, in the middle of later writes.
+        char c = 0;
+        BOOST_REQUIRE(::read(fds[0], &c, 1) == 1);
+        ::close(fds[0]);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5 + 15 * round));
         ::kill(pid, SIGKILL);
         int status = 0;
         ::waitpid(pid, &status, 0);
@@ -79,7 +97,7 @@ BOOST_AUTO_TEST_CASE(sigkill_mid_write_leaves_a_consistent_prefix) {
         // The hard state was written in the same transaction as the entries.
         BOOST_TEST(l.hard_state.commit == l.entries.back().index);
         BOOST_TEST_MESSAGE("round " << round << ": " << l.entries.size() << " entries intact");
-        BOOST_TEST(l.entries.size() + 10 > previous_last);  // progress, minus rewritten suffixes
+        BOOST_TEST(l.entries.size() + 5 * (round + 1) > previous_last);  // progress, minus rewritten suffixes
         previous_last = l.entries.size();
     }
 }
