@@ -1,0 +1,282 @@
+#include "config/node_config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace raftor::config {
+
+namespace {
+
+using json = nlohmann::json;
+
+// The known keys, by their dotted path in the file, each with its type and range.
+struct Field {
+    enum Kind { boolean, integer, text } kind;
+    std::uint64_t min = 0, max = 0;
+    std::function<void(NodeConfig&, const json&)> set;
+};
+
+template <typename T>
+Field integer(T NodeConfig::*member, std::uint64_t min, std::uint64_t max) {
+    return {Field::integer, min, max, [member](NodeConfig& c, const json& v) { c.*member = v.get<T>(); }};
+}
+
+const std::map<std::string, Field>& fields() {
+    static const std::map<std::string, Field> f = [] {
+        std::map<std::string, Field> m;
+        constexpr std::uint64_t u32 = std::numeric_limits<std::uint32_t>::max();
+        constexpr std::uint64_t day_ms = 86'400'000;
+        m["maxConcurrent"] = integer(&NodeConfig::max_concurrent, 1, 10'000);
+        m["healthCheckIntervalMs"] = integer(&NodeConfig::health_check_interval_ms, 100, day_ms);
+        m["metricsRetentionMs"] = integer(&NodeConfig::metrics_retention_ms, 1000, 400 * day_ms);
+        m["maxBodyBytes"] = integer(&NodeConfig::max_body_bytes, 1024, std::uint64_t{1} << 30);
+        m["storageMapBytes"] = integer(&NodeConfig::storage_map_bytes, std::uint64_t{1} << 20, std::uint64_t{1} << 44);
+        m["logLevel"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) { c.log_level = v.get<std::string>(); }};
+        m["logJson"] = {Field::boolean, 0, 0, [](NodeConfig& c, const json& v) { c.log_json = v.get<bool>(); }};
+        m["dataDir"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) { c.data_dir = v.get<std::string>(); }};
+        m["clusterId"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) { c.cluster_id = v.get<std::string>(); }};
+        m["nodeId"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) { c.node_id = v.get<std::string>(); }};
+        m["raft.enabled"] = {Field::boolean, 0, 0,
+                             [](NodeConfig& c, const json& v) { c.raft.enabled = v.get<bool>(); }};
+        m["raft.minClusterSize"] = {Field::integer, 1, 7, [](NodeConfig& c, const json& v) {
+                                        c.raft.min_cluster_size = v.get<std::uint32_t>();
+                                    }};
+        m["raft.heartbeatIntervalMs"] = {Field::integer, 10, 60'000, [](NodeConfig& c, const json& v) {
+                                             c.raft.heartbeat_interval_ms = v.get<std::uint32_t>();
+                                         }};
+        m["raft.electionTimeoutMs"] = {Field::integer, 50, 600'000, [](NodeConfig& c, const json& v) {
+                                           c.raft.election_timeout_ms = v.get<std::uint32_t>();
+                                       }};
+        m["raft.snapshotIntervalOps"] = {Field::integer, 100, u32 * 16, [](NodeConfig& c, const json& v) {
+                                             c.raft.snapshot_interval_ops = v.get<std::uint64_t>();
+                                         }};
+        m["raft.maxLogSize"] = {Field::integer, 1000, u32 * 16,
+                                [](NodeConfig& c, const json& v) { c.raft.max_log_size = v.get<std::uint64_t>(); }};
+        m["tls.ca"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) { c.tls.ca_file = v.get<std::string>(); }};
+        m["tls.cert"] = {Field::text, 0, 0,
+                         [](NodeConfig& c, const json& v) { c.tls.cert_file = v.get<std::string>(); }};
+        m["tls.key"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) { c.tls.key_file = v.get<std::string>(); }};
+        m["auth.token"] = {Field::text, 0, 0,
+                           [](NodeConfig& c, const json& v) { c.auth_token = v.get<std::string>(); }};
+        m["listen.http"] = {Field::text, 0, 0,
+                            [](NodeConfig& c, const json& v) { c.listen.http = v.get<std::string>(); }};
+        m["listen.peer"] = {Field::text, 0, 0,
+                            [](NodeConfig& c, const json& v) { c.listen.peer = v.get<std::string>(); }};
+        m["listen.https"] = {Field::text, 0, 0,
+                             [](NodeConfig& c, const json& v) { c.listen.https = v.get<std::string>(); }};
+        m["clusterNodes"] = {Field::text, 0, 0, nullptr};  // parsed as a member list below
+        return m;
+    }();
+    return f;
+}
+
+const std::set<std::string>& sections() {
+    static const std::set<std::string> s{"raft", "tls", "auth", "listen"};
+    return s;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const bool same = std::tolower(a[i - 1]) == std::tolower(b[j - 1]);
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+        }
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+std::string unknown_key(const std::string& key) {
+    std::string best;
+    std::size_t best_d = 4;
+    for (const auto& [k, _] : fields()) {
+        const std::size_t d = edit_distance(key, k);
+        if (d < best_d) best_d = d, best = k;
+    }
+    return best.empty() ? "unknown key" : "unknown key (did you mean '" + best + "'?)";
+}
+
+const char* type_name(Field::Kind k) {
+    switch (k) {
+        case Field::boolean: return "true or false";
+        case Field::integer: return "a whole number";
+        case Field::text: return "a string";
+    }
+    return "?";
+}
+
+std::optional<Error> set_field(NodeConfig& cfg, const std::string& key, const json& v, const std::string& source) {
+    auto it = fields().find(key);
+    if (it == fields().end()) return Error{source, key, unknown_key(key)};
+    const Field& f = it->second;
+    const bool type_ok = (f.kind == Field::boolean && v.is_boolean()) ||
+                         (f.kind == Field::integer && v.is_number_integer()) ||
+                         (f.kind == Field::text && v.is_string());
+    if (!type_ok) return Error{source, key, std::string("must be ") + type_name(f.kind) + ", not " + v.dump()};
+    if (f.kind == Field::integer) {
+        if (v.is_number_integer() && !v.is_number_unsigned() && v.get<std::int64_t>() < 0)
+            return Error{source, key, "must not be negative, got " + v.dump()};
+        const std::uint64_t n = v.get<std::uint64_t>();
+        if (n < f.min || n > f.max)
+            return Error{source, key,
+                         "must be between " + std::to_string(f.min) + " and " + std::to_string(f.max) + ", got " +
+                             std::to_string(n)};
+    }
+    if (key == "clusterNodes") {
+        std::vector<Member> members;
+        if (auto e = parse_members(v.get<std::string>(), members)) return Error{source, key, *e};
+        cfg.cluster_nodes = std::move(members);
+        return std::nullopt;
+    }
+    f.set(cfg, v);
+    return std::nullopt;
+}
+
+std::optional<Error> parse_port(const std::string& text, std::uint16_t& port) {
+    if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), ::isdigit)) return Error{};
+    const unsigned long p = std::stoul(text);
+    if (p == 0 || p > 65535) return Error{};
+    port = static_cast<std::uint16_t>(p);
+    return std::nullopt;
+}
+
+const std::set<std::string>& log_levels() {
+    static const std::set<std::string> s{"trace", "debug", "info", "warn", "error", "critical", "off"};
+    return s;
+}
+
+}  // namespace
+
+std::uint64_t raft_id_of(const std::string& name) {
+    // FNV-1a: stable across runs and builds; 0 is reserved for "no node".
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+    return h == 0 ? 1 : h;
+}
+
+std::optional<std::string> parse_members(const std::string& text, std::vector<Member>& out) {
+    out.clear();
+    std::stringstream ss(text);
+    std::string item;
+    std::set<std::string> names;
+    while (std::getline(ss, item, ',')) {
+        item.erase(0, item.find_first_not_of(" \t"));
+        item.erase(item.find_last_not_of(" \t") + 1);
+        if (item.empty()) continue;
+        Member m;
+        std::string addr = item;
+        if (auto eq = item.find('='); eq != std::string::npos) {
+            m.name = item.substr(0, eq);
+            addr = item.substr(eq + 1);
+        }
+        const auto colon = addr.rfind(':');
+        if (colon == std::string::npos || colon == 0) return "'" + item + "' is not host:port or name=host:port";
+        m.host = addr.substr(0, colon);
+        if (parse_port(addr.substr(colon + 1), m.port)) return "'" + item + "' has no valid port (1-65535)";
+        if (m.name.empty()) m.name = addr;
+        if (!names.insert(m.name).second) return "'" + m.name + "' is listed twice";
+        m.raft_id = raft_id_of(m.name);
+        out.push_back(std::move(m));
+    }
+    if (out.empty()) return std::string("no members listed");
+    if (out.size() > 7) return "at most 7 members, got " + std::to_string(out.size());
+    return std::nullopt;
+}
+
+std::optional<Error> apply_json(NodeConfig& cfg, const std::string& text, const std::string& source) {
+    json doc;
+    try {
+        doc = json::parse(text);
+    } catch (const json::parse_error& e) {
+        return Error{source, "(document)", std::string("not valid JSON: ") + e.what()};
+    }
+    if (!doc.is_object()) return Error{source, "(document)", "must be a JSON object"};
+    for (const auto& [key, value] : doc.items()) {
+        if (sections().count(key)) {
+            if (!value.is_object()) return Error{source, key, "must be an object, not " + value.dump()};
+            for (const auto& [sub, v] : value.items())
+                if (auto e = set_field(cfg, key + "." + sub, v, source)) return e;
+            continue;
+        }
+        if (auto e = set_field(cfg, key, value, source)) return e;
+    }
+    return std::nullopt;
+}
+
+std::optional<Error> load_file(NodeConfig& cfg, const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{path, "(file)", "cannot be read"};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return apply_json(cfg, ss.str(), path);
+}
+
+std::optional<Error> apply_env(NodeConfig& cfg, const Getenv& getenv) {
+    const std::string src = "environment";
+    if (const char* v = getenv("NODE_ID"); v && *v) cfg.node_id = v;
+    if (const char* v = getenv("CLUSTER_ID"); v && *v) cfg.cluster_id = v;
+    if (const char* v = getenv("LOG_LEVEL"); v && *v) cfg.log_level = v;
+    if (const char* v = getenv("CLUSTER_NODES"); v && *v) {
+        std::vector<Member> m;
+        if (auto e = parse_members(v, m)) return Error{src, "CLUSTER_NODES", *e};
+        cfg.cluster_nodes = std::move(m);
+    }
+    if (!log_levels().count(cfg.log_level) && getenv("LOG_LEVEL"))
+        return Error{src, "LOG_LEVEL",
+                     "'" + cfg.log_level + "' is not one of trace, debug, info, warn, error, critical, off"};
+    return std::nullopt;
+}
+
+std::optional<Error> apply_flags(NodeConfig& cfg, const Flags& f) {
+    if (f.node_id) cfg.node_id = *f.node_id;
+    if (f.data_dir) cfg.data_dir = *f.data_dir;
+    if (f.raft_enabled) cfg.raft.enabled = *f.raft_enabled;
+    if (f.cluster_nodes) {
+        std::vector<Member> m;
+        if (auto e = parse_members(*f.cluster_nodes, m)) return Error{"flag --cluster-nodes", "--cluster-nodes", *e};
+        cfg.cluster_nodes = std::move(m);
+    }
+    return std::nullopt;
+}
+
+std::optional<Error> validate(const NodeConfig& c) {
+    const std::string src = "configuration";
+    if (!log_levels().count(c.log_level))
+        return Error{src, "logLevel",
+                     "'" + c.log_level + "' is not one of trace, debug, info, warn, error, critical, off"};
+    if (c.raft.election_timeout_ms <= c.raft.heartbeat_interval_ms)
+        return Error{src, "raft.electionTimeoutMs",
+                     "must be greater than raft.heartbeatIntervalMs (" + std::to_string(c.raft.heartbeat_interval_ms) +
+                         "), got " + std::to_string(c.raft.election_timeout_ms)};
+    if (c.data_dir.empty()) return Error{src, "dataDir", "must not be empty"};
+    if (c.tls.enabled() && c.tls.key_file.empty()) return Error{src, "tls.key", "is required with tls.cert"};
+    if (!c.tls.enabled() && (!c.tls.key_file.empty() || !c.tls.ca_file.empty()))
+        return Error{src, "tls.cert", "is required with tls.key or tls.ca"};
+    if (c.raft.enabled) {
+        if (c.cluster_nodes.empty())
+            return Error{src, "clusterNodes", "no members (set CLUSTER_NODES or --cluster-nodes)"};
+        if (c.node_id.empty()) return Error{src, "nodeId", "not set (set NODE_ID or --node-id)"};
+        const auto matches = std::count_if(c.cluster_nodes.begin(), c.cluster_nodes.end(),
+                                           [&](const Member& m) { return m.name == c.node_id || m.host == c.node_id; });
+        if (matches == 0) return Error{src, "nodeId", "'" + c.node_id + "' is not one of the cluster members"};
+        if (matches > 1)
+            return Error{src, "nodeId",
+                         "'" + c.node_id + "' matches several members: name them (name=host:port) and use the name"};
+        if (c.cluster_nodes.size() < c.raft.min_cluster_size)
+            return Error{src, "raft.minClusterSize",
+                         std::to_string(c.raft.min_cluster_size) + " exceeds the " +
+                             std::to_string(c.cluster_nodes.size()) + " members listed"};
+    }
+    return std::nullopt;
+}
+
+}  // namespace raftor::config

@@ -1,0 +1,90 @@
+#pragma once
+// The node's configuration: the seeds' daemon-config.json shape, then the
+// environment (NODE_ID, CLUSTER_NODES, CLUSTER_ID, LOG_LEVEL), then flags. The one
+// place that parses configuration; every error names the key and where it came from.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace raftor::config {
+
+struct Member {
+    std::string name;  // what NODE_ID refers to; the address when no name is given
+    std::string host;
+    std::uint16_t port = 0;
+    std::uint64_t raft_id = 0;  // stable, derived from the name
+    bool operator==(const Member&) const = default;
+};
+
+struct RaftSettings {
+    bool enabled = true;
+    std::uint32_t min_cluster_size = 1;
+    std::uint32_t heartbeat_interval_ms = 150;
+    std::uint32_t election_timeout_ms = 1500;
+    std::uint64_t snapshot_interval_ops = 100'000;
+    std::uint64_t max_log_size = 1'000'000;
+};
+
+struct TlsSettings {
+    std::string ca_file, cert_file, key_file;
+    bool enabled() const { return !cert_file.empty(); }
+};
+
+struct ListenSettings {
+    std::string http = "0.0.0.0:8080";
+    std::string peer = "0.0.0.0:8081";
+    std::string https;  // "0.0.0.0:8443" when TLS is configured and this is empty
+};
+
+struct NodeConfig {
+    std::uint32_t max_concurrent = 10;
+    std::uint64_t health_check_interval_ms = 30'000;
+    std::uint64_t metrics_retention_ms = 3'600'000;
+    std::string log_level = "info";
+    bool log_json = false;
+    RaftSettings raft;
+    TlsSettings tls;
+    std::string auth_token;
+    std::string data_dir = "./data";
+    ListenSettings listen;
+    std::uint64_t max_body_bytes = 1 << 20;
+    std::uint64_t storage_map_bytes = std::uint64_t{1} << 30;
+
+    std::string node_id;
+    std::vector<Member> cluster_nodes;
+    std::string cluster_id = "raftor";
+};
+
+// One error, in one line: "<source>: <key>: <what>".
+struct Error {
+    std::string source;  // a file path, "environment" or "flag --x"
+    std::string key;
+    std::string what;
+    std::string line() const { return source + ": " + key + ": " + what; }
+};
+
+// Applies a JSON document (the file's text) on top of `cfg`.
+std::optional<Error> apply_json(NodeConfig& cfg, const std::string& text, const std::string& source);
+std::optional<Error> load_file(NodeConfig& cfg, const std::string& path);
+
+// Applies NODE_ID, CLUSTER_NODES, CLUSTER_ID and LOG_LEVEL; `getenv` is injected for tests.
+using Getenv = std::function<const char*(const char*)>;
+std::optional<Error> apply_env(NodeConfig& cfg, const Getenv& getenv);
+
+// Command-line values, already split by the CLI parser (main.cpp).
+struct Flags {
+    std::optional<std::string> node_id, cluster_nodes, data_dir;
+    std::optional<bool> raft_enabled;
+};
+std::optional<Error> apply_flags(NodeConfig& cfg, const Flags& flags);
+
+// Checks across keys, once every source is applied.
+std::optional<Error> validate(const NodeConfig& cfg);
+
+// "name=host:port" or "host:port", comma separated.
+std::optional<std::string> parse_members(const std::string& text, std::vector<Member>& out);
+std::uint64_t raft_id_of(const std::string& name);
+
+}  // namespace raftor::config

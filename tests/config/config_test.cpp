@@ -1,0 +1,136 @@
+#define BOOST_TEST_MODULE config
+#include <boost/test/unit_test.hpp>
+#include <map>
+
+#include "config/node_config.hpp"
+
+using namespace raftor::config;
+
+namespace {
+Getenv env(std::map<std::string, std::string> vars) {
+    auto shared = std::make_shared<std::map<std::string, std::string>>(std::move(vars));
+    return [shared](const char* k) -> const char* {
+        auto it = shared->find(k);
+        return it == shared->end() ? nullptr : it->second.c_str();
+    };
+}
+
+std::string error_of(const std::string& json) {
+    NodeConfig c;
+    auto e = apply_json(c, json, "daemon-config.json");
+    return e ? e->line() : "";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_example_and_the_seeds_shape_load) {
+    NodeConfig c;
+    auto e = load_file(c, RAFTOR_EXAMPLE_CONFIG);
+    BOOST_REQUIRE_MESSAGE(!e, (e ? e->line() : std::string()));
+    BOOST_TEST(c.raft.min_cluster_size == 3u);
+    BOOST_TEST(c.raft.heartbeat_interval_ms == 150u);
+    BOOST_TEST(c.raft.election_timeout_ms == 1500u);
+    BOOST_TEST(c.raft.snapshot_interval_ops == 100'000u);
+    BOOST_TEST(c.max_concurrent == 10u);
+    BOOST_TEST(c.listen.peer == "127.0.0.1:8081");
+}
+
+BOOST_AUTO_TEST_CASE(defaults_are_the_seeds) {
+    NodeConfig c;
+    BOOST_TEST(c.raft.heartbeat_interval_ms == 150u);
+    BOOST_TEST(c.raft.election_timeout_ms == 1500u);
+    BOOST_TEST(c.raft.snapshot_interval_ops == 100'000u);
+    BOOST_TEST(c.listen.http == "0.0.0.0:8080");
+    BOOST_TEST(c.listen.peer == "0.0.0.0:8081");
+}
+
+BOOST_AUTO_TEST_CASE(a_typo_names_the_key_and_suggests_the_right_one) {
+    BOOST_TEST(error_of(R"({"raft": {"electionTimoutMs": 1500}})") ==
+               "daemon-config.json: raft.electionTimoutMs: unknown key (did you mean 'raft.electionTimeoutMs'?)");
+    BOOST_TEST(error_of(R"({"maxConcurent": 5})") ==
+               "daemon-config.json: maxConcurent: unknown key (did you mean 'maxConcurrent'?)");
+    BOOST_TEST(error_of(R"({"completelyUnrelated": 5})") == "daemon-config.json: completelyUnrelated: unknown key");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_types_and_ranges_are_named) {
+    BOOST_TEST(error_of(R"({"raft": {"enabled": "yes"}})") ==
+               "daemon-config.json: raft.enabled: must be true or false, not \"yes\"");
+    BOOST_TEST(error_of(R"({"maxConcurrent": 0})") ==
+               "daemon-config.json: maxConcurrent: must be between 1 and 10000, got 0");
+    BOOST_TEST(error_of(R"({"maxConcurrent": -3})") ==
+               "daemon-config.json: maxConcurrent: must not be negative, got -3");
+    BOOST_TEST(error_of(R"({"raft": {"heartbeatIntervalMs": 1.5}})") ==
+               "daemon-config.json: raft.heartbeatIntervalMs: must be a whole number, not 1.5");
+    BOOST_TEST(error_of(R"({"raft": 3})") == "daemon-config.json: raft: must be an object, not 3");
+    BOOST_TEST(error_of(R"([1, 2])") == "daemon-config.json: (document): must be a JSON object");
+    BOOST_TEST(error_of("{\"raft\": {").find("daemon-config.json: (document): not valid JSON") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_impossible_combination_is_refused) {
+    NodeConfig c;
+    BOOST_REQUIRE(!apply_json(c, R"({"raft": {"heartbeatIntervalMs": 500, "electionTimeoutMs": 400}})", "f.json"));
+    BOOST_REQUIRE(!apply_env(c, env({{"NODE_ID", "a"}, {"CLUSTER_NODES", "a=127.0.0.1:9001"}})));
+    auto e = validate(c);
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->line() ==
+               "configuration: raft.electionTimeoutMs: must be greater than raft.heartbeatIntervalMs (500), got 400");
+}
+
+BOOST_AUTO_TEST_CASE(environment_then_flags_override_the_file) {
+    NodeConfig c;
+    BOOST_REQUIRE(!apply_json(c, R"({"logLevel": "warn", "dataDir": "/var/lib/x"})", "f.json"));
+    BOOST_REQUIRE(!apply_env(c, env({{"NODE_ID", "node-0"},
+                                     {"CLUSTER_NODES", "node-0:8081,node-1:8081,node-2:8081"},
+                                     {"CLUSTER_ID", "production-cluster-1"},
+                                     {"LOG_LEVEL", "debug"}})));
+    BOOST_TEST(c.log_level == "debug");
+    BOOST_TEST(c.cluster_id == "production-cluster-1");
+    BOOST_REQUIRE(c.cluster_nodes.size() == 3u);
+    BOOST_TEST(c.cluster_nodes[1].host == "node-1");
+    BOOST_TEST(c.cluster_nodes[1].port == 8081);
+    BOOST_TEST(!validate(c).has_value());  // NODE_ID may name a member's host, as in the seeds
+    Flags f;
+    f.node_id = "b";
+    f.cluster_nodes = "a=127.0.0.1:9001, b=127.0.0.1:9002,c=127.0.0.1:9003";
+    f.data_dir = "/tmp/b";
+    BOOST_REQUIRE(!apply_flags(c, f));
+    BOOST_TEST(c.node_id == "b");
+    BOOST_TEST(c.data_dir == "/tmp/b");
+    BOOST_TEST(c.cluster_nodes[1].name == "b");
+    BOOST_TEST(c.cluster_nodes[1].raft_id == raft_id_of("b"));
+    BOOST_TEST(!validate(c).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(bad_member_lists_and_identities_are_named) {
+    NodeConfig c;
+    auto e = apply_env(c, env({{"CLUSTER_NODES", "a:8081,b"}}));
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->line() == "environment: CLUSTER_NODES: 'b' is not host:port or name=host:port");
+    e = apply_env(c, env({{"CLUSTER_NODES", "a:8081,b:99999"}}));
+    BOOST_TEST(e->line() == "environment: CLUSTER_NODES: 'b:99999' has no valid port (1-65535)");
+    e = apply_env(c, env({{"CLUSTER_NODES", "a:1,a:1"}}));
+    BOOST_TEST(e->line() == "environment: CLUSTER_NODES: 'a:1' is listed twice");
+    Flags f;
+    f.cluster_nodes = "";
+    e = apply_flags(c, f);
+    BOOST_TEST(e->line() == "flag --cluster-nodes: --cluster-nodes: no members listed");
+    e = apply_env(c, env({{"LOG_LEVEL", "loud"}}));
+    BOOST_TEST(e->line() ==
+               "environment: LOG_LEVEL: 'loud' is not one of trace, debug, info, warn, error, critical, off");
+
+    NodeConfig d;
+    BOOST_REQUIRE(!apply_env(d, env({{"NODE_ID", "z"}, {"CLUSTER_NODES", "a:1,b:2"}})));
+    BOOST_TEST(validate(d)->line() == "configuration: nodeId: 'z' is not one of the cluster members");
+    NodeConfig amb;
+    BOOST_REQUIRE(!apply_env(amb, env({{"NODE_ID", "127.0.0.1"}, {"CLUSTER_NODES", "127.0.0.1:1,127.0.0.1:2"}})));
+    BOOST_TEST(validate(amb)->key == "nodeId");
+    NodeConfig none;
+    BOOST_TEST(validate(none)->line() ==
+               "configuration: clusterNodes: no members (set CLUSTER_NODES or --cluster-nodes)");
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_file_is_named) {
+    NodeConfig c;
+    auto e = load_file(c, "/nonexistent/daemon-config.json");
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->line() == "/nonexistent/daemon-config.json: (file): cannot be read");
+}
