@@ -1,0 +1,170 @@
+#include "runtime/state/kv_store.hpp"
+
+#include "runtime/raft/assert.hpp"
+#include "runtime/raft/capnp_io.hpp"
+#include "schema/state.capnp.h"
+
+namespace raftor::state {
+
+namespace {
+kj::ArrayPtr<const capnp::byte> bytes_of(const std::string& s) {
+    return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(s.data()), s.size());
+}
+std::string string_of(capnp::Data::Reader d) {
+    return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
+}
+}  // namespace
+
+std::optional<std::string> check_command(const KvCommand& cmd) {
+    if (cmd.key.empty()) return std::string("key is empty");
+    if (cmd.key.find('\0') != std::string::npos) return std::string("key contains a NUL byte");
+    if (cmd.key.size() > kv_key_bytes_max)
+        return "key is " + std::to_string(cmd.key.size()) + " bytes, more than " + std::to_string(kv_key_bytes_max);
+    if (cmd.value.size() > kv_value_bytes_max)
+        return "value is " + std::to_string(cmd.value.size()) + " bytes, more than " +
+               std::to_string(kv_value_bytes_max);
+    return std::nullopt;
+}
+
+KvResult KvStore::apply(std::uint64_t index, const KvCommand& cmd) {
+    RAFT_ASSERT(index > applied_index_, "entries are applied once, in log order");
+    applied_index_ = index;
+    if (cmd.request.client != 0) {
+        auto it = sessions_.find(cmd.request.client);
+        if (it != sessions_.end() && cmd.request.seq <= it->second.seq) {
+            KvResult r = it->second.result;
+            r.duplicate = true;
+            return r;
+        }
+    }
+    KvResult r;
+    auto it = kv_.find(cmd.key);
+    const std::uint64_t current = it == kv_.end() ? 0 : it->second.revision;
+    if (cmd.prev_revision && *cmd.prev_revision != current) {
+        r = KvResult{false, current};
+    } else if (cmd.op == KvCommand::Op::put) {
+        ++revision_;
+        KvValue& v = kv_[cmd.key];
+        if (v.create_revision == 0) v.create_revision = revision_;
+        v.value = cmd.value;
+        v.revision = revision_;
+        r = KvResult{true, revision_};
+    } else if (it == kv_.end()) {
+        r = KvResult{true, revision_};  // deleting nothing changes nothing
+    } else {
+        kv_.erase(it);
+        r = KvResult{true, ++revision_};
+    }
+    if (cmd.request.client != 0) sessions_[cmd.request.client] = Session{cmd.request.seq, r};
+    return r;
+}
+
+const KvValue* KvStore::get(const std::string& key) const {
+    auto it = kv_.find(key);
+    return it == kv_.end() ? nullptr : &it->second;
+}
+
+std::string KvStore::snapshot() const {
+    capnp::MallocMessageBuilder mb;
+    auto s = mb.initRoot<schema::StateSnapshot>();
+    s.setAppliedIndex(applied_index_);
+    s.setRevision(revision_);
+    auto kv = s.initKv(static_cast<unsigned>(kv_.size()));
+    unsigned i = 0;
+    for (const auto& [k, v] : kv_) {
+        auto p = kv[i++];
+        p.setKey(k);
+        p.setValue(bytes_of(v.value));
+        p.setRevision(v.revision);
+        p.setCreateRevision(v.create_revision);
+    }
+    // Sessions in client order, so equal states give equal bytes.
+    std::map<std::uint64_t, Session> ordered(sessions_.begin(), sessions_.end());
+    auto ss = s.initSessions(static_cast<unsigned>(ordered.size()));
+    i = 0;
+    for (const auto& [client, sess] : ordered) {
+        auto c = ss[i++];
+        c.setClient(client);
+        c.setSeq(sess.seq);
+        c.setRevision(sess.result.revision);
+        c.setOk(sess.result.ok);
+    }
+    return raft::detail::to_bytes(mb);
+}
+
+std::optional<std::string> KvStore::restore(const std::string& bytes) {
+    std::string error;
+    KvStore next;
+    auto done = raft::detail::decode_root<schema::StateSnapshot>(
+        bytes, error, "state snapshot", [&](schema::StateSnapshot::Reader s) -> std::optional<bool> {
+            next.applied_index_ = s.getAppliedIndex();
+            next.revision_ = s.getRevision();
+            for (auto p : s.getKv()) {
+                KvValue v{string_of(p.getValue()), p.getRevision(), p.getCreateRevision()};
+                if (v.revision > next.revision_ || v.revision == 0) {
+                    error = "key revision " + std::to_string(v.revision) + " beyond the snapshot's revision";
+                    return std::nullopt;
+                }
+                next.kv_.emplace(std::string(p.getKey().cStr()), std::move(v));
+            }
+            for (auto c : s.getSessions())
+                next.sessions_[c.getClient()] = Session{c.getSeq(), KvResult{c.getOk(), c.getRevision()}};
+            return true;
+        });
+    if (!done) return error;
+    *this = std::move(next);
+    return std::nullopt;
+}
+
+std::string encode_command(const KvCommand& cmd) {
+    capnp::MallocMessageBuilder mb;
+    auto c = mb.initRoot<schema::Command>();
+    c.initRequest().setClient(cmd.request.client);
+    c.getRequest().setSeq(cmd.request.seq);
+    if (cmd.op == KvCommand::Op::put) {
+        auto p = c.initKvPut();
+        p.setKey(cmd.key);
+        p.setValue(bytes_of(cmd.value));
+        p.setHasPrevRevision(cmd.prev_revision.has_value());
+        p.setPrevRevision(cmd.prev_revision.value_or(0));
+    } else {
+        auto d = c.initKvDelete();
+        d.setKey(cmd.key);
+        d.setHasPrevRevision(cmd.prev_revision.has_value());
+        d.setPrevRevision(cmd.prev_revision.value_or(0));
+    }
+    return raft::detail::to_bytes(mb);
+}
+
+std::optional<KvCommand> decode_command(std::string_view bytes, std::string& error) {
+    return raft::detail::decode_root<schema::Command>(
+        bytes, error, "command", [&](schema::Command::Reader c) -> std::optional<KvCommand> {
+            KvCommand cmd;
+            cmd.request = RequestId{c.getRequest().getClient(), c.getRequest().getSeq()};
+            switch (c.which()) {
+                case schema::Command::KV_PUT: {
+                    auto p = c.getKvPut();
+                    cmd.op = KvCommand::Op::put;
+                    cmd.key = p.getKey().cStr();
+                    cmd.value = string_of(p.getValue());
+                    if (p.getHasPrevRevision()) cmd.prev_revision = p.getPrevRevision();
+                    break;
+                }
+                case schema::Command::KV_DELETE: {
+                    auto d = c.getKvDelete();
+                    cmd.op = KvCommand::Op::del;
+                    cmd.key = d.getKey().cStr();
+                    if (d.getHasPrevRevision()) cmd.prev_revision = d.getPrevRevision();
+                    break;
+                }
+                default: error = "unknown command kind"; return std::nullopt;
+            }
+            if (auto why = check_command(cmd)) {
+                error = *why;
+                return std::nullopt;
+            }
+            return cmd;
+        });
+}
+
+}  // namespace raftor::state

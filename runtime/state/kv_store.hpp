@@ -1,0 +1,72 @@
+#pragma once
+// The replicated key-value namespace: a pure state machine. Committed commands go
+// in (in log order), results come out; no I/O. Every successful change bumps one
+// global revision (like etcd's), so compare-and-set reads naturally.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace raftor::state {
+
+struct KvValue {
+    std::string value;
+    std::uint64_t revision = 0;
+    std::uint64_t create_revision = 0;
+};
+
+struct RequestId {
+    std::uint64_t client = 0;  // 0: no deduplication
+    std::uint64_t seq = 0;
+};
+
+struct KvCommand {
+    enum class Op : std::uint8_t { put, del } op = Op::put;
+    RequestId request;
+    std::string key;
+    std::string value;
+    std::optional<std::uint64_t> prev_revision;  // compare-and-set; 0 = must not exist
+};
+
+struct KvResult {
+    bool ok = false;             // false: the compare-and-set precondition failed
+    std::uint64_t revision = 0;  // of the change when ok; the key's current one when not
+    bool duplicate = false;      // a retried request: the first outcome, not applied again
+};
+
+// Limits checked before proposing (and again when decoding: bad bytes never apply).
+constexpr std::size_t kv_key_bytes_max = 1024;
+constexpr std::size_t kv_value_bytes_max = 1 << 20;
+
+class KvStore {
+public:
+    KvResult apply(std::uint64_t index, const KvCommand& cmd);
+    const KvValue* get(const std::string& key) const;
+
+    std::uint64_t applied_index() const { return applied_index_; }
+    std::uint64_t revision() const { return revision_; }
+    std::size_t size() const { return kv_.size(); }
+
+    std::string snapshot() const;
+    // Replaces the state; on bad bytes leaves it untouched and says why.
+    std::optional<std::string> restore(const std::string& bytes);
+
+private:
+    struct Session {
+        std::uint64_t seq = 0;
+        KvResult result;
+    };
+    std::uint64_t applied_index_ = 0;
+    std::uint64_t revision_ = 0;
+    std::map<std::string, KvValue> kv_;
+    std::unordered_map<std::uint64_t, Session> sessions_;
+};
+
+// Cap'n Proto payload of a normal entry (schema/state.capnp).
+std::string encode_command(const KvCommand& cmd);
+std::optional<KvCommand> decode_command(std::string_view bytes, std::string& error);
+// Validates a command's key and value; the reason when invalid.
+std::optional<std::string> check_command(const KvCommand& cmd);
+
+}  // namespace raftor::state

@@ -1,0 +1,56 @@
+# Replicated state-machine commands and snapshots. Field numbers are never reused.
+@0xc14671674604cceb;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("raftor::schema");
+
+# Who sent a command, so a retried request (after a timeout or a leader change)
+# is applied once: the state machine remembers each client's latest sequence.
+struct RequestId {
+  client @0 :UInt64;
+  seq @1 :UInt64;
+}
+
+struct KvPut {
+  key @0 :Text;
+  value @1 :Data;
+  # Compare-and-set: apply only if the key's revision is this (0 = must not exist).
+  hasPrevRevision @2 :Bool;
+  prevRevision @3 :UInt64;
+}
+
+struct KvDelete {
+  key @0 :Text;
+  hasPrevRevision @1 :Bool;
+  prevRevision @2 :UInt64;
+}
+
+# The payload of a normal Raft entry.
+struct Command {
+  request @0 :RequestId;
+  union {
+    kvPut @1 :KvPut;
+    kvDelete @2 :KvDelete;
+  }
+}
+
+struct KvPair {
+  key @0 :Text;
+  value @1 :Data;
+  revision @2 :UInt64;        # revision of the last change
+  createRevision @3 :UInt64;
+}
+
+struct ClientSession {
+  client @0 :UInt64;
+  seq @1 :UInt64;
+  revision @2 :UInt64;        # the result of that request
+  ok @3 :Bool;
+}
+
+struct StateSnapshot {
+  appliedIndex @0 :UInt64;
+  revision @1 :UInt64;
+  kv @2 :List(KvPair);
+  sessions @3 :List(ClientSession);
+}

@@ -1,0 +1,108 @@
+#define BOOST_TEST_MODULE state
+#include "runtime/state/kv_store.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace raftor::state;
+
+namespace {
+KvCommand put(std::string k, std::string v, std::optional<std::uint64_t> prev = std::nullopt, RequestId r = {}) {
+    return KvCommand{KvCommand::Op::put, r, std::move(k), std::move(v), prev};
+}
+KvCommand del(std::string k, std::optional<std::uint64_t> prev = std::nullopt) {
+    return KvCommand{KvCommand::Op::del, {}, std::move(k), {}, prev};
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(puts_and_deletes_bump_one_global_revision) {
+    KvStore s;
+    BOOST_TEST(s.apply(1, put("a", "1")).revision == 1u);
+    BOOST_TEST(s.apply(2, put("b", "2")).revision == 2u);
+    BOOST_TEST(s.apply(3, put("a", "3")).revision == 3u);
+    const KvValue* a = s.get("a");
+    BOOST_REQUIRE(a != nullptr);
+    BOOST_TEST(a->value == "3");
+    BOOST_TEST(a->revision == 3u);
+    BOOST_TEST(a->create_revision == 1u);
+    auto d = s.apply(4, del("a"));
+    BOOST_TEST(d.ok);
+    BOOST_TEST(d.revision == 4u);
+    BOOST_TEST(s.get("a") == nullptr);
+    auto nothing = s.apply(5, del("zzz"));
+    BOOST_TEST(nothing.ok);
+    BOOST_TEST(s.revision() == 4u);  // deleting a missing key changes nothing
+    BOOST_TEST(s.applied_index() == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(compare_and_set) {
+    KvStore s;
+    BOOST_TEST(s.apply(1, put("k", "v1", 0)).ok);  // 0: must not exist
+    auto again = s.apply(2, put("k", "v2", 0));
+    BOOST_TEST(!again.ok);
+    BOOST_TEST(again.revision == 1u);  // tells the caller the current revision
+    BOOST_TEST(s.get("k")->value == "v1");
+    BOOST_TEST(s.apply(3, put("k", "v3", 1)).ok);
+    BOOST_TEST(!s.apply(4, del("k", 1)).ok);
+    BOOST_TEST(s.apply(5, del("k", 2)).ok);
+    BOOST_TEST(s.get("k") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(a_retried_request_applies_once) {
+    KvStore s;
+    auto first = s.apply(1, put("x", "1", std::nullopt, {7, 1}));
+    auto retry = s.apply(2, put("x", "1", std::nullopt, {7, 1}));
+    BOOST_TEST(retry.duplicate);
+    BOOST_TEST(retry.revision == first.revision);
+    BOOST_TEST(s.revision() == 1u);
+    auto next = s.apply(3, put("x", "2", std::nullopt, {7, 2}));
+    BOOST_TEST(!next.duplicate);
+    BOOST_TEST(next.revision == 2u);
+    BOOST_TEST(s.apply(4, put("x", "3", std::nullopt, {8, 1})).revision == 3u);  // another client
+}
+
+BOOST_AUTO_TEST_CASE(snapshots_restore_the_same_state) {
+    KvStore a, b;
+    for (std::uint64_t i = 1; i <= 100; ++i)
+        a.apply(i, put("k" + std::to_string(i % 17), std::string(i, 'v'), std::nullopt, {i % 3 + 1, i}));
+    BOOST_REQUIRE(!b.restore(a.snapshot()).has_value());
+    BOOST_TEST(b.snapshot() == a.snapshot());
+    BOOST_TEST(b.applied_index() == 100u);
+    BOOST_TEST(b.get("k5")->value == a.get("k5")->value);
+    // Sessions survive too: a retry after the snapshot is still recognized.
+    BOOST_TEST(b.apply(101, put("k1", "x", std::nullopt, {100 % 3 + 1, 100})).duplicate);
+}
+
+BOOST_AUTO_TEST_CASE(bad_snapshot_bytes_leave_the_state_untouched) {
+    KvStore s;
+    s.apply(1, put("a", "1"));
+    const std::string before = s.snapshot();
+    auto e = s.restore(std::string(24, '\x7f'));
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->find("state snapshot") == 0u);
+    BOOST_TEST(s.snapshot() == before);
+    std::string cut = before.substr(0, before.size() - 8);
+    BOOST_TEST(s.restore(cut).has_value());
+    BOOST_TEST(s.snapshot() == before);
+}
+
+BOOST_AUTO_TEST_CASE(commands_round_trip_and_bad_ones_are_named) {
+    std::string err;
+    KvCommand c = put("key", std::string("\0\xff", 2), 5, {9, 10});
+    auto back = decode_command(encode_command(c), err);
+    BOOST_REQUIRE_MESSAGE(back.has_value(), err);
+    BOOST_TEST(back->key == "key");
+    BOOST_TEST(back->value == c.value);
+    BOOST_TEST(*back->prev_revision == 5u);
+    BOOST_TEST(back->request.client == 9u);
+    auto d = decode_command(encode_command(del("gone")), err);
+    BOOST_REQUIRE(d.has_value());
+    BOOST_TEST((d->op == KvCommand::Op::del));
+    BOOST_TEST(!d->prev_revision.has_value());
+
+    BOOST_TEST(!decode_command("garbage!", err).has_value());
+    BOOST_TEST(!err.empty());
+    BOOST_TEST(!decode_command(encode_command(put("", "v")), err).has_value());
+    BOOST_TEST(err.find("key is empty") != std::string::npos);
+    BOOST_TEST(check_command(put(std::string(2000, 'k'), "v"))->find("more than 1024") != std::string::npos);
+    BOOST_TEST(check_command(put(std::string("a\0b", 3), "v")).value() == "key contains a NUL byte");
+}
