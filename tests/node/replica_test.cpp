@@ -1,0 +1,204 @@
+#define BOOST_TEST_MODULE node
+#include "runtime/node/replica.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <set>
+
+using namespace raftor;
+using namespace raftor::node;
+using raft::NodeId;
+
+namespace {
+state::KvCommand put(std::string k, std::string v, std::optional<std::uint64_t> prev = std::nullopt) {
+    return state::KvCommand{state::KvCommand::Op::put, {}, std::move(k), std::move(v), prev};
+}
+
+// Three replicas, messages delivered in order, writes durable at once; each node's
+// "disk" is kept so a replica can be rebuilt from it.
+struct Cluster {
+    struct Disk {
+        raft::HardState hs;
+        raft::SnapshotMeta snap;
+        std::shared_ptr<const std::string> snap_data;
+        std::vector<raft::Entry> entries;
+    };
+    std::map<NodeId, std::unique_ptr<Replica>> nodes;
+    std::map<NodeId, Disk> disks;
+    std::map<Token, Completion> done;
+    std::vector<raft::Message> wire;
+    std::set<NodeId> cut;
+    std::uint64_t snapshots_taken = 0;
+    Options opts;
+
+    explicit Cluster(std::uint64_t snapshot_every = 1000) {
+        opts.snapshot_interval_ops = snapshot_every;
+        for (NodeId id = 1; id <= 3; ++id) start(id);
+    }
+    void start(NodeId id) {
+        raft::Config c;
+        c.id = id;
+        c.seed = 7;
+        raft::Restore r;
+        Disk& d = disks[id];
+        r.hard_state = d.hs;
+        r.entries = d.entries;
+        if (d.snap.index > 0) {
+            r.snapshot = d.snap;
+            r.snapshot_data = d.snap_data;
+        } else {
+            r.initial_conf = raft::ConfState{{1, 2, 3}, {}};
+        }
+        nodes[id] = std::make_unique<Replica>(c, r, opts);
+    }
+    Replica& operator[](NodeId id) { return *nodes.at(id); }
+    void pump(NodeId id) {
+        Replica& r = *nodes.at(id);
+        Disk& d = disks[id];
+        while (r.has_work()) {
+            Actions a = r.advance();
+            raft::Ready& rd = a.ready;
+            if (rd.hard_state) d.hs = *rd.hard_state;
+            if (rd.snapshot) {
+                d.snap = rd.snapshot->meta;
+                d.snap_data = rd.snapshot->data;
+                d.entries.clear();
+            }
+            if (!rd.entries.empty()) {
+                while (!d.entries.empty() && d.entries.back().index >= rd.entries.front().index) d.entries.pop_back();
+                for (auto& e : rd.entries) d.entries.push_back(e);
+            }
+            if (a.local_snapshot) {
+                ++snapshots_taken;
+                d.snap = a.local_snapshot->meta;
+                d.snap_data = a.local_snapshot->data;
+                std::erase_if(d.entries, [&](const raft::Entry& e) { return e.index <= d.snap.index; });
+            }
+            for (auto& m : rd.messages) wire.push_back(m);
+            for (auto& c : a.completions) done[c.token] = c;
+            if (rd.persist_id) r.persisted(rd.persist_id);
+        }
+    }
+    void settle() {
+        for (auto& [id, _] : nodes) pump(id);
+        while (!wire.empty()) {
+            auto batch = std::move(wire);
+            wire.clear();
+            for (auto& m : batch) {
+                if (cut.count(m.from) || cut.count(m.to)) continue;
+                nodes.at(m.to)->step(m);
+                pump(m.to);
+            }
+        }
+    }
+    void ticks(int n) {
+        for (int i = 0; i < n; ++i) {
+            for (auto& [id, r] : nodes) r->tick();  // a cut node still keeps time
+            settle();
+        }
+    }
+    NodeId leader() {
+        for (auto& [id, r] : nodes)
+            if (!cut.count(id) && r->core().role() == raft::Role::leader) return id;
+        return 0;
+    }
+    NodeId elect() {
+        for (int i = 0; i < 100 && leader() == 0; ++i) ticks(1);
+        BOOST_REQUIRE(leader() != 0u);
+        ticks(2);  // let the no-op commit everywhere
+        return leader();
+    }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(writes_complete_on_the_leader_and_are_refused_elsewhere) {
+    Cluster c;
+    const NodeId l = c.elect();
+    const NodeId f = l % 3 + 1;
+    c[l].write(1, put("a", "1"));
+    c[f].write(2, put("b", "2"));
+    c.settle();
+    BOOST_REQUIRE(c.done.count(1));
+    BOOST_TEST((c.done[1].outcome == Outcome::done));
+    BOOST_TEST(c.done[1].result.ok);
+    BOOST_TEST(c.done[1].result.revision == 1u);
+    BOOST_TEST((c.done[2].outcome == Outcome::not_leader));
+    BOOST_TEST(c.done[2].leader_hint == l);
+    c[l].write(3, put("a", "x", 0));  // compare-and-set: must not exist
+    c[l].write(4, put("", "x"));
+    c.settle();
+    BOOST_TEST(!c.done[3].result.ok);
+    BOOST_TEST((c.done[4].outcome == Outcome::invalid));
+    BOOST_TEST(c.done[4].detail == "key is empty");
+}
+
+BOOST_AUTO_TEST_CASE(a_linearizable_read_on_a_follower_sees_the_latest_write) {
+    Cluster c;
+    const NodeId l = c.elect();
+    const NodeId f = l % 3 + 1;
+    c[l].write(1, put("k", "v1"));
+    c.settle();
+    c[l].write(2, put("k", "v2"));
+    // Read on the follower before it necessarily applied v2: it must still see v2.
+    c[f].read(3, "k", false);
+    c.settle();
+    BOOST_REQUIRE(c.done.count(3));
+    BOOST_TEST((c.done[3].outcome == Outcome::done));
+    BOOST_REQUIRE(c.done[3].value.has_value());
+    BOOST_TEST(c.done[3].value->value == "v2");
+    c[f].read(4, "missing", true);  // stale reads answer at once, locally
+    c.pump(f);
+    BOOST_REQUIRE(c.done.count(4));
+    BOOST_TEST(!c.done[4].value.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_write_on_a_deposed_leader_ends_unknown_not_lost_silently) {
+    Cluster c;
+    const NodeId l = c.elect();
+    c.cut = {l};
+    c[l].write(1, put("k", "orphan"));
+    c.pump(l);
+    BOOST_TEST(!c.done.count(1));
+    c.ticks(60);  // the others elect a new leader; the old one steps down (check-quorum)
+    BOOST_TEST(c.done.count(1) == 1u);
+    BOOST_TEST((c.done[1].outcome == Outcome::unknown));
+    c.cut.clear();
+    c.ticks(5);
+    const NodeId nl = c.leader();
+    BOOST_REQUIRE(nl != 0u);
+    c[nl].read(2, "k", false);
+    c.settle();
+    BOOST_TEST(!c.done[2].value.has_value());  // the orphan never committed
+}
+
+BOOST_AUTO_TEST_CASE(snapshots_are_taken_every_n_ops_and_restart_restores_the_state) {
+    Cluster c(50);
+    const NodeId l = c.elect();
+    for (Token t = 1; t <= 180; ++t) {
+        c[l].write(t, put("k" + std::to_string(t % 7), "v" + std::to_string(t)));
+        if (t % 10 == 0) c.settle();
+    }
+    c.settle();
+    BOOST_TEST(c.snapshots_taken >= 9u);  // three nodes, at least three each
+    const NodeId f = l % 3 + 1;
+    BOOST_TEST(c.disks[f].snap.index > 0u);
+    const std::string before = c[f].kv().snapshot();
+    c.start(f);  // rebuilt from its disk: snapshot + the entries after it
+    c.ticks(3);
+    BOOST_TEST(c[f].kv().snapshot() == before);
+    BOOST_TEST(c[f].kv().get("k3")->value == c[l].kv().get("k3")->value);
+}
+
+BOOST_AUTO_TEST_CASE(a_lagging_follower_gets_the_state_machine_by_snapshot) {
+    Cluster c(20);
+    const NodeId l = c.elect();
+    const NodeId f = l % 3 + 1;
+    c.cut = {f};
+    for (Token t = 1; t <= 100; ++t) c[l].write(t, put("key" + std::to_string(t), "value"));
+    c.settle();
+    BOOST_TEST(c[l].core().log().snapshot_index() > 50u);
+    c.cut.clear();
+    c.ticks(5);
+    BOOST_TEST(c[f].kv().size() == 100u);
+    BOOST_TEST(c[f].kv().revision() == c[l].kv().revision());
+}
