@@ -1,0 +1,13 @@
+#pragma once
+#include <caf/all.hpp>
+#include <chrono>
+
+namespace raftor::actors {
+struct TimerState {
+    std::uint64_t generation = 0;
+    static inline const char* name = "election_timer";
+};
+// Sends `tick` to `peer` every `tick`. delayed_send cannot be cancelled, so each
+// arming carries a generation and stale ones are ignored.
+caf::behavior election_timer(caf::stateful_actor<TimerState>* self, caf::actor peer, std::chrono::milliseconds tick);
+}  // namespace raftor::actors

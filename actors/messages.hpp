@@ -1,0 +1,49 @@
+#pragma once
+// The vocabulary actors speak. Whatever crosses a process or a disk is a Cap'n Proto
+// frame (std::vector<char>); hand-offs that stay inside one process (a batch for the
+// storage actor, a reply to a local client) travel as shared, immutable C++ values.
+#include <caf/all.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/node/replica.hpp"
+#include "runtime/storage/log_store.hpp"
+
+namespace raftor::actors {
+
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using frame_atom = caf::atom_constant<caf::atom("frame")>;          // peer frame in or out
+using persist_atom = caf::atom_constant<caf::atom("persist")>;      // peer -> storage
+using persisted_atom = caf::atom_constant<caf::atom("persisted")>;  // storage -> peer
+using flush_atom = caf::atom_constant<caf::atom("flush")>;          // storage -> itself
+using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;    // peer -> storage: local snapshot
+using storage_error_atom = caf::atom_constant<caf::atom("stor_err")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
+using read_atom = caf::atom_constant<caf::atom("read")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using cut_atom = caf::atom_constant<caf::atom("cut")>;
+
+using Frame = std::vector<char>;
+using BatchPtr = std::shared_ptr<const storage::WriteBatch>;
+using SnapshotPtr = std::shared_ptr<const raft::Snapshot>;
+using CompletionPtr = std::shared_ptr<const node::Completion>;
+
+struct PeerStatus {
+    raft::NodeId id = 0;
+    raft::Role role = raft::Role::follower;
+    raft::Term term = 0;
+    raft::NodeId leader = 0;
+    raft::Index commit = 0;
+    raft::Index applied = 0;
+};
+using StatusPtr = std::shared_ptr<const PeerStatus>;
+
+}  // namespace raftor::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::BatchPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::SnapshotPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::CompletionPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::StatusPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::state::KvCommand)

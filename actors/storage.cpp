@@ -1,0 +1,51 @@
+#include "actors/storage.hpp"
+
+namespace raftor::actors {
+
+caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::LogStore> store,
+                            caf::actor peer) {
+    self->state.store = std::move(store);
+    self->state.peer = peer;
+    return {
+        [=](persist_atom, std::uint64_t id, BatchPtr batch) {
+            auto& st = self->state;
+            st.pending.push_back(std::move(batch));
+            st.pending_max_id = std::max(st.pending_max_id, id);
+            // The flush runs after whatever is already queued: all of it shares one fsync.
+            if (!st.flush_queued) {
+                st.flush_queued = true;
+                self->send(self, flush_atom::value);
+            }
+        },
+        [=](flush_atom) {
+            auto& st = self->state;
+            st.flush_queued = false;
+            if (st.pending.empty()) return;
+            if (st.failed) {
+                st.pending.clear();
+                self->send(st.peer, storage_error_atom::value, std::string("storage stopped after an earlier failure"));
+                return;
+            }
+            std::vector<storage::WriteBatch> batches;
+            batches.reserve(st.pending.size());
+            for (const auto& b : st.pending) batches.push_back(*b);
+            st.pending.clear();
+            const auto status = st.store->write(batches);
+            if (!status.ok()) {
+                // Nothing of these batches is on disk: the peer must not be told otherwise,
+                // and no later batch may be acknowledged past this gap.
+                st.failed = true;
+                self->send(st.peer, storage_error_atom::value, status.message);
+                return;
+            }
+            self->send(st.peer, persisted_atom::value, st.pending_max_id);
+        },
+        [=](snapshot_atom, SnapshotPtr snap) {
+            if (self->state.failed) return;
+            const auto status = self->state.store->save_snapshot(snap->meta, *snap->data);
+            if (!status.ok()) self->send(self->state.peer, storage_error_atom::value, status.message);
+        },
+    };
+}
+
+}  // namespace raftor::actors

@@ -1,0 +1,22 @@
+#pragma once
+#include <caf/all.hpp>
+#include <memory>
+#include <vector>
+
+#include "actors/messages.hpp"
+
+namespace raftor::actors {
+// The LMDB writer. Everything queued in its mailbox when a flush comes up is written
+// in one transaction (group commit); then the peer learns the highest persist id.
+struct StorageState {
+    std::shared_ptr<storage::LogStore> store;
+    bool failed = false;  // sticky: after a failed write nothing later may be acknowledged
+    caf::actor peer;
+    std::vector<BatchPtr> pending;
+    std::uint64_t pending_max_id = 0;
+    bool flush_queued = false;
+    static inline const char* name = "storage";
+};
+caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::LogStore> store,
+                            caf::actor peer);
+}  // namespace raftor::actors
