@@ -4,6 +4,7 @@
 #include <caf/all.hpp>
 #include <map>
 #include <set>
+#include <string>
 
 #include "actors/messages.hpp"
 
@@ -12,7 +13,10 @@ struct LoopbackState {
     std::map<raft::NodeId, caf::actor> peers;
     std::set<raft::NodeId> cut;
     std::uint64_t delivered = 0;
+    std::string label;
     static inline const char* name = "loopback_transport";
 };
-caf::behavior loopback_transport(caf::stateful_actor<LoopbackState>* self);
+// `name` labels it in logs. (Every function-based actor takes at least one argument:
+// CAF 0.17 dereferences a null argument tuple for argument-less ones, which UBSan flags.)
+caf::behavior loopback_transport(caf::stateful_actor<LoopbackState>* self, std::string name);
 }  // namespace raftor::sim

@@ -41,7 +41,7 @@ struct Fixture {
     TempDir dir;
     caf::actor_system sys{testing_config()};
     caf::scheduler::test_coordinator& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-    caf::actor transport = sys.spawn(sim::loopback_transport);
+    caf::actor transport = sys.spawn(sim::loopback_transport, std::string("loopback"));
     std::map<raft::NodeId, caf::actor> peers;
     std::map<raft::NodeId, std::shared_ptr<storage::LogStore>> stores;
 
@@ -88,9 +88,12 @@ struct Fixture {
     template <class R, class... Ts>
     std::shared_ptr<std::optional<R>> ask(caf::actor dest, Ts... xs) {
         auto out = std::make_shared<std::optional<R>>();
-        sys.spawn([=](caf::event_based_actor* self) {
-            self->request(dest, caf::infinite, xs...).then([=](R r) { *out = std::move(r); });
-        });
+        // The destination is an argument, not a capture: see loopback_transport.hpp.
+        sys.spawn(
+            [=](caf::event_based_actor* self, caf::actor to) {
+                self->request(to, caf::infinite, xs...).then([=](R r) { *out = std::move(r); });
+            },
+            dest);
         return out;
     }
     template <class R>
