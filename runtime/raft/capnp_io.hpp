@@ -11,6 +11,14 @@
 
 namespace raftor::raft::detail {
 
+inline kj::ArrayPtr<const capnp::byte> bytes_of(const std::string& s) {
+    return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(s.data()), s.size());
+}
+
+inline std::string string_of(capnp::Data::Reader d) {
+    return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
+}
+
 inline std::string to_bytes(capnp::MessageBuilder& mb) {
     auto words = capnp::messageToFlatArray(mb);
     auto bytes = words.asBytes();

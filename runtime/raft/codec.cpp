@@ -10,13 +10,8 @@ namespace raftor::raft {
 
 namespace {
 
-kj::ArrayPtr<const capnp::byte> bytes_of(const std::string& s) {
-    return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(s.data()), s.size());
-}
-
-std::string string_of(capnp::Data::Reader d) {
-    return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
-}
+using detail::bytes_of;
+using detail::string_of;
 
 void fill_entry(schema::Entry::Builder b, const Entry& e) {
     b.setTerm(e.term);

@@ -6,14 +6,8 @@
 
 namespace raftor::state {
 
-namespace {
-kj::ArrayPtr<const capnp::byte> bytes_of(const std::string& s) {
-    return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(s.data()), s.size());
-}
-std::string string_of(capnp::Data::Reader d) {
-    return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
-}
-}  // namespace
+using raft::detail::bytes_of;
+using raft::detail::string_of;
 
 std::optional<std::string> check_command(const KvCommand& cmd) {
     if (cmd.key.empty()) return std::string("key is empty");

@@ -4,29 +4,15 @@
 #define BOOST_TEST_MODULE actors
 #include <boost/test/unit_test.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
-#include <filesystem>
-#include <random>
 
 #include "actors/raft_peer.hpp"
 #include "sim/loopback_transport.hpp"
+#include "tests/common/temp_dir.hpp"
 
 using namespace raftor;
 using namespace raftor::actors;
 
 namespace {
-
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::random_device rd;
-        path = std::filesystem::temp_directory_path() / ("raftor-actors-" + std::to_string(rd()));
-        std::filesystem::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-};
 
 caf::actor_system_config& testing_config() {
     static caf::actor_system_config cfg = [] {
@@ -38,7 +24,7 @@ caf::actor_system_config& testing_config() {
 }
 
 struct Fixture {
-    TempDir dir;
+    testing::TempDir dir;
     caf::actor_system sys{testing_config()};
     caf::scheduler::test_coordinator& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
     caf::actor transport = sys.spawn(sim::loopback_transport, std::string("loopback"));

@@ -10,7 +10,7 @@
 
 #include "runtime/raft/rng.hpp"
 #include "runtime/storage/log_store.hpp"
-#include "tests/storage/temp_dir.hpp"
+#include "tests/common/temp_dir.hpp"
 
 using namespace raftor;
 using namespace raftor::storage;

@@ -3,7 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "runtime/common/crc32c.hpp"
-#include "tests/storage/temp_dir.hpp"
+#include "tests/common/temp_dir.hpp"
 
 using namespace raftor;
 using namespace raftor::storage;
