@@ -1,4 +1,3 @@
-#define BOOST_TEST_MODULE net
 #include "runtime/net/frame_codec.hpp"
 
 #include <boost/test/unit_test.hpp>

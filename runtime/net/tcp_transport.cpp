@@ -1,0 +1,288 @@
+#include "runtime/net/tcp_transport.hpp"
+
+#include <array>
+// Boost 1.74 Asio uses std::exchange without including <utility> under C++20.
+#include <utility>
+// clang-format off
+#include <boost/asio.hpp>
+// clang-format on
+#include <deque>
+#include <random>
+#include <set>
+
+#include "runtime/net/frame_codec.hpp"
+
+namespace raftor::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct TcpTransport::Impl {
+    struct Outbound;
+    struct Inbound;
+
+    TcpOptions opts;
+    OnFrame on_frame;
+    OnLog on_log;
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+    tcp::acceptor acceptor{io};
+    std::thread thread;
+    std::map<std::uint64_t, std::shared_ptr<Outbound>> peers;  // I/O thread only
+    std::set<std::shared_ptr<Inbound>> inbound;                // I/O thread only
+    std::mt19937_64 jitter{std::random_device{}()};
+    bool stopping = false;
+    mutable std::mutex stats_mu;
+    std::map<std::uint64_t, PeerStats> out_stats;
+    PeerStats in_stats;
+
+    Impl(TcpOptions o, OnFrame f, OnLog l) : opts(std::move(o)), on_frame(std::move(f)), on_log(std::move(l)) {}
+
+    template <class F>
+    void count(std::uint64_t id, F&& f) {
+        std::lock_guard<std::mutex> lock(stats_mu);
+        f(out_stats[id]);
+    }
+    template <class F>
+    void count_in(F&& f) {
+        std::lock_guard<std::mutex> lock(stats_mu);
+        f(in_stats);
+    }
+
+    void accept();
+};
+
+// One connection to one peer: frames we send go out on it.
+struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
+    Impl& impl;
+    std::uint64_t id;
+    std::string host;
+    std::uint16_t port;
+    tcp::socket sock;
+    tcp::resolver resolver;
+    asio::steady_timer timer;
+    std::deque<std::string> queue;
+    std::size_t queued_bytes = 0;
+    bool connected = false, connecting = false, writing = false;
+    std::uint32_t backoff_ms;
+
+    Outbound(Impl& i, std::uint64_t peer, std::string h, std::uint16_t p)
+        : impl(i),
+          id(peer),
+          host(std::move(h)),
+          port(p),
+          sock(i.io),
+          resolver(i.io),
+          timer(i.io),
+          backoff_ms(i.opts.backoff_min_ms) {}
+
+    void kick() {
+        if (impl.stopping) return;
+        if (!connected && !connecting)
+            connect();
+        else if (connected && !writing)
+            write_next();
+    }
+
+    void connect() {
+        connecting = true;
+        auto self = shared_from_this();
+        resolver.async_resolve(host, std::to_string(port), [self](auto ec, tcp::resolver::results_type results) {
+            if (ec) return self->retry("resolve " + self->host + ": " + ec.message());
+            asio::async_connect(self->sock, results, [self](auto ec2, const tcp::endpoint&) {
+                if (ec2)
+                    return self->retry("connect to " + self->host + ":" + std::to_string(self->port) + ": " +
+                                       ec2.message());
+                self->connecting = false;
+                self->connected = true;
+                self->backoff_ms = self->impl.opts.backoff_min_ms;
+                self->sock.set_option(tcp::no_delay(true));
+                self->impl.count(self->id, [](PeerStats& s) { ++s.connects; });
+                self->write_next();
+            });
+        });
+    }
+
+    // Capped exponential backoff with jitter, so restarted peers are not stampeded.
+    void retry(const std::string& why) {
+        boost::system::error_code ignored;
+        sock.close(ignored);
+        connected = connecting = writing = false;
+        if (impl.stopping) return;
+        if (backoff_ms >= impl.opts.backoff_max_ms / 2) impl.on_log("peer " + std::to_string(id) + ": " + why);
+        const std::uint32_t wait = backoff_ms / 2 + static_cast<std::uint32_t>(impl.jitter() % (backoff_ms / 2 + 1));
+        backoff_ms = std::min(backoff_ms * 2, impl.opts.backoff_max_ms);
+        connecting = true;
+        timer.expires_after(std::chrono::milliseconds(wait));
+        auto self = shared_from_this();
+        timer.async_wait([self](auto ec) {
+            self->connecting = false;
+            if (!ec) self->kick();
+        });
+    }
+
+    void write_next() {
+        if (queue.empty() || impl.stopping) {
+            writing = false;
+            return;
+        }
+        writing = true;
+        auto self = shared_from_this();
+        asio::async_write(sock, asio::buffer(queue.front()), [self](auto ec, std::size_t n) {
+            if (ec) return self->retry("write: " + ec.message());  // the frame stays queued
+            self->queued_bytes -= self->queue.front().size();
+            self->queue.pop_front();
+            self->impl.count(self->id, [n](PeerStats& s) {
+                ++s.frames_out;
+                s.bytes_out += n;
+            });
+            self->write_next();
+        });
+    }
+
+    void enqueue(std::string frame) {
+        if (queued_bytes + frame.size() > impl.opts.queue_bytes_max) {
+            impl.count(id, [](PeerStats& s) { ++s.frames_dropped; });
+            return;
+        }
+        queued_bytes += frame.size();
+        queue.push_back(std::move(frame));
+        kick();
+    }
+
+    void close() {
+        boost::system::error_code ignored;
+        timer.cancel();
+        resolver.cancel();
+        sock.close(ignored);
+    }
+};
+
+// One connection from a peer: frames come in on it.
+struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
+    Impl& impl;
+    tcp::socket sock;
+    FrameDecoder decoder;
+    std::array<char, 64 * 1024> buf{};
+    std::string remote;
+
+    Inbound(Impl& i, tcp::socket s) : impl(i), sock(std::move(s)), decoder(i.opts.frame_bytes_max) {
+        boost::system::error_code ec;
+        const auto ep = sock.remote_endpoint(ec);
+        remote = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+    }
+
+    void read() {
+        auto self = shared_from_this();
+        sock.async_read_some(asio::buffer(buf), [self](auto ec, std::size_t n) {
+            if (ec) return self->close();
+            if (!self->decoder.feed(self->buf.data(), n)) {
+                self->impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
+                self->impl.on_log("closing peer connection from " + self->remote + ": " + self->decoder.error());
+                return self->close();
+            }
+            while (auto f = self->decoder.next()) {
+                const std::size_t size = f->size();
+                self->impl.count_in([size](PeerStats& s) {
+                    ++s.frames_in;
+                    s.bytes_in += size;
+                });
+                self->impl.on_frame(std::move(*f));
+            }
+            self->read();
+        });
+    }
+
+    void close() {
+        boost::system::error_code ignored;
+        sock.close(ignored);
+        impl.inbound.erase(shared_from_this());
+    }
+};
+
+void TcpTransport::Impl::accept() {
+    acceptor.async_accept([this](auto ec, tcp::socket s) {
+        if (ec) {
+            if (!stopping) on_log("accept: " + ec.message());
+            if (stopping || ec == asio::error::operation_aborted) return;
+        } else {
+            auto conn = std::make_shared<Inbound>(*this, std::move(s));
+            inbound.insert(conn);
+            conn->read();
+        }
+        accept();
+    });
+}
+
+TcpTransport::TcpTransport(TcpOptions opts, OnFrame on_frame, OnLog on_log)
+    : impl_(std::make_unique<Impl>(std::move(opts), std::move(on_frame), std::move(on_log))) {}
+
+TcpTransport::~TcpTransport() {
+    stop();
+}
+
+std::string TcpTransport::bind() {
+    boost::system::error_code ec;
+    const auto addr = asio::ip::make_address(impl_->opts.listen_host, ec);
+    if (ec) return "listen address '" + impl_->opts.listen_host + "': " + ec.message();
+    const tcp::endpoint ep(addr, impl_->opts.listen_port);
+    auto& a = impl_->acceptor;
+    a.open(ep.protocol(), ec);
+    if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) a.bind(ep, ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+        return "listen on " + impl_->opts.listen_host + ":" + std::to_string(impl_->opts.listen_port) + ": " +
+               ec.message();
+    bound_port_ = a.local_endpoint().port();
+    return {};
+}
+
+void TcpTransport::set_peer(std::uint64_t id, std::string host, std::uint16_t port) {
+    asio::post(impl_->io, [impl = impl_.get(), id, host = std::move(host), port] {
+        auto& slot = impl->peers[id];
+        if (slot) slot->close();
+        slot = std::make_shared<Impl::Outbound>(*impl, id, host, port);
+    });
+}
+
+void TcpTransport::start() {
+    impl_->accept();
+    impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
+}
+
+void TcpTransport::stop() {
+    if (!impl_ || !impl_->thread.joinable()) return;
+    asio::post(impl_->io, [impl = impl_.get()] {
+        impl->stopping = true;
+        boost::system::error_code ignored;
+        impl->acceptor.close(ignored);
+        for (auto& [id, p] : impl->peers) p->close();
+        auto in = impl->inbound;
+        for (auto& c : in) c->close();
+        impl->work.reset();
+    });
+    impl_->thread.join();
+}
+
+void TcpTransport::send(std::uint64_t to, std::string payload) {
+    asio::post(impl_->io, [impl = impl_.get(), to, frame = encode_frame(payload)]() mutable {
+        auto it = impl->peers.find(to);
+        if (it == impl->peers.end()) return;
+        it->second->enqueue(std::move(frame));
+    });
+}
+
+PeerStats TcpTransport::stats() const {
+    std::lock_guard<std::mutex> lock(impl_->stats_mu);
+    PeerStats total = impl_->in_stats;
+    for (const auto& [id, s] : impl_->out_stats) {
+        total.frames_out += s.frames_out;
+        total.bytes_out += s.bytes_out;
+        total.frames_dropped += s.frames_dropped;
+        total.connects += s.connects;
+    }
+    return total;
+}
+
+}  // namespace raftor::net

@@ -1,0 +1,60 @@
+#pragma once
+// Peer-to-peer TCP for Raft frames, on its own Asio I/O thread. Each node dials every
+// peer (frames go out on those connections) and accepts the peers' connections
+// (frames come in on those). Outbound connections reconnect with capped, jittered
+// exponential backoff; their queues are bounded (Raft retransmits what is dropped).
+// A frame that is too large or a stream that is not frames closes that connection
+// with a logged reason; nothing of it reaches the caller.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace raftor::net {
+
+struct TcpOptions {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 0;  // 0: any free port (see bound_port())
+    std::size_t frame_bytes_max = 64u << 20;
+    std::size_t queue_bytes_max = 64u << 20;  // per peer; beyond it new frames are dropped
+    std::uint32_t backoff_min_ms = 50;
+    std::uint32_t backoff_max_ms = 2000;
+};
+
+struct PeerStats {
+    std::uint64_t frames_out = 0, bytes_out = 0, frames_dropped = 0, connects = 0;
+    std::uint64_t frames_in = 0, bytes_in = 0, rejected_connections = 0;
+};
+
+class TcpTransport {
+public:
+    using OnFrame = std::function<void(std::string payload)>;  // called on the I/O thread
+    using OnLog = std::function<void(const std::string& line)>;
+
+    TcpTransport(TcpOptions opts, OnFrame on_frame, OnLog on_log);
+    ~TcpTransport();
+    TcpTransport(const TcpTransport&) = delete;
+    TcpTransport& operator=(const TcpTransport&) = delete;
+
+    // Binds the listener; an empty string on success, else what went wrong.
+    std::string bind();
+    std::uint16_t bound_port() const { return bound_port_; }
+    // Where peer `id` listens. May be called before or after start().
+    void set_peer(std::uint64_t id, std::string host, std::uint16_t port);
+    void start();
+    void stop();
+    // Thread-safe; the frame is queued for the peer's connection.
+    void send(std::uint64_t to, std::string payload);
+    PeerStats stats() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::uint16_t bound_port_ = 0;
+};
+
+}  // namespace raftor::net

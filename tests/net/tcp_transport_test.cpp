@@ -1,0 +1,130 @@
+#include "runtime/net/tcp_transport.hpp"
+
+// Boost 1.74 Asio uses std::exchange without including <utility> under C++20.
+#include <utility>
+// clang-format off
+#include <boost/asio.hpp>
+// clang-format on
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+using namespace raftor::net;
+
+namespace {
+// Collects what a transport receives and logs, safely across its I/O thread.
+struct Sink {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::string> frames;
+    std::vector<std::string> logs;
+    TcpTransport::OnFrame on_frame() {
+        return [this](std::string f) {
+            std::lock_guard<std::mutex> l(mu);
+            frames.push_back(std::move(f));
+            cv.notify_all();
+        };
+    }
+    TcpTransport::OnLog on_log() {
+        return [this](const std::string& line) {
+            std::lock_guard<std::mutex> l(mu);
+            logs.push_back(line);
+            cv.notify_all();
+        };
+    }
+    // Waits for a condition, with a deadline far beyond what it needs (not a timing test).
+    template <class P>
+    bool wait(P pred) {
+        std::unique_lock<std::mutex> l(mu);
+        return cv.wait_for(l, std::chrono::seconds(20), [&] { return pred(); });
+    }
+};
+
+std::unique_ptr<TcpTransport> make(Sink& s, std::uint16_t port = 0) {
+    TcpOptions o;
+    o.listen_port = port;
+    o.frame_bytes_max = 1 << 20;
+    o.backoff_min_ms = 10;
+    o.backoff_max_ms = 200;
+    auto t = std::make_unique<TcpTransport>(o, s.on_frame(), s.on_log());
+    const std::string err = t->bind();
+    BOOST_REQUIRE_MESSAGE(err.empty(), err);
+    return t;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(frames_flow_in_order_between_two_nodes) {
+    Sink sa, sb;
+    auto a = make(sa), b = make(sb);
+    a->set_peer(2, "127.0.0.1", b->bound_port());
+    b->set_peer(1, "127.0.0.1", a->bound_port());
+    a->start();
+    b->start();
+    for (int i = 0; i < 1000; ++i) a->send(2, "frame-" + std::to_string(i) + std::string(i % 700, 'x'));
+    b->send(1, "hello back");
+    BOOST_REQUIRE(sb.wait([&] { return sb.frames.size() == 1000; }));
+    for (int i = 0; i < 1000; ++i)
+        BOOST_REQUIRE(sb.frames[static_cast<std::size_t>(i)] ==
+                      "frame-" + std::to_string(i) + std::string(i % 700, 'x'));
+    BOOST_REQUIRE(sa.wait([&] { return sa.frames.size() == 1; }));
+    BOOST_TEST(sa.frames[0] == "hello back");
+    BOOST_TEST(a->stats().frames_out == 1000u);
+    BOOST_TEST(b->stats().frames_in == 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_peer_is_reconnected_and_queued_frames_arrive) {
+    Sink sa, sb1, sb2;
+    auto a = make(sa);
+    auto b1 = make(sb1);
+    const std::uint16_t port = b1->bound_port();
+    a->set_peer(2, "127.0.0.1", port);
+    a->start();
+    b1->start();
+    a->send(2, "before");
+    BOOST_REQUIRE(sb1.wait([&] { return sb1.frames.size() == 1; }));
+    b1.reset();  // the peer goes away
+    a->send(2, "during-1");
+    a->send(2, "during-2");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let a notice and back off
+    auto b2 = make(sb2, port);                                    // and comes back on the same port
+    b2->start();
+    a->send(2, "after");
+    BOOST_REQUIRE(
+        sb2.wait([&] { return std::find(sb2.frames.begin(), sb2.frames.end(), "after") != sb2.frames.end(); }));
+    BOOST_TEST(a->stats().connects >= 2u);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_on_the_peer_port_closes_that_connection_only) {
+    Sink sa, sb;
+    auto a = make(sa), b = make(sb);
+    b->set_peer(1, "127.0.0.1", a->bound_port());
+    a->start();
+    b->start();
+    {
+        boost::asio::io_context io;
+        boost::asio::ip::tcp::socket s(io);
+        s.connect({boost::asio::ip::make_address("127.0.0.1"), a->bound_port()});
+        const std::string junk(16, '\xff');
+        boost::asio::write(s, boost::asio::buffer(junk));
+        BOOST_REQUIRE(sa.wait([&] { return !sa.logs.empty(); }));
+    }
+    BOOST_TEST(sa.logs[0].find("closing peer connection from 127.0.0.1:") == 0u);
+    BOOST_TEST(sa.logs[0].find("exceeds the limit of 1048576") != std::string::npos);
+    BOOST_TEST(a->stats().rejected_connections == 1u);
+    b->send(1, "real frame");  // the honest peer is unaffected
+    BOOST_REQUIRE(sa.wait([&] { return sa.frames.size() == 1; }));
+    BOOST_TEST(sa.frames[0] == "real frame");
+}
+
+BOOST_AUTO_TEST_CASE(a_busy_port_is_a_clear_error) {
+    Sink s1, s2;
+    auto a = make(s1);
+    TcpOptions o;
+    o.listen_port = a->bound_port();
+    TcpTransport b(o, s2.on_frame(), s2.on_log());
+    const std::string err = b.bind();
+    BOOST_TEST(err.find("listen on 127.0.0.1:" + std::to_string(a->bound_port())) == 0u);
+    BOOST_TEST(err.find("in use") != std::string::npos);
+}
