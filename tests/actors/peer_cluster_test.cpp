@@ -1,7 +1,6 @@
 // Three raft_peer actors (with their storage actors on real LMDB and their election
 // timers) in one actor system on CAF's deterministic scheduler, wired by the
 // loopback transport; simulated time.
-#define BOOST_TEST_MODULE actors
 #include <boost/test/unit_test.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 

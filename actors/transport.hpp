@@ -1,0 +1,39 @@
+#pragma once
+#include <caf/all.hpp>
+#include <memory>
+#include <mutex>
+
+#include "actors/messages.hpp"
+#include "runtime/net/tcp_transport.hpp"
+
+namespace raftor::actors {
+
+// Where frames arriving on the TCP transport's I/O thread go: the local raft_peer,
+// once it is registered. Shared between the I/O thread and the transport actor.
+struct InboundTarget {
+    std::mutex mu;
+    caf::actor peer;
+    void deliver(std::string payload) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (peer) caf::anon_send(peer, frame_atom::value, Frame(payload.begin(), payload.end()));
+    }
+};
+
+struct TransportState {
+    std::shared_ptr<net::TcpTransport> tcp;
+    std::shared_ptr<InboundTarget> target;
+    ~TransportState() {
+        if (tcp) tcp->stop();
+    }
+    static inline const char* name = "transport";
+};
+
+// Sends the peer's outgoing frames on TCP; starts the (already bound) transport when
+// the local peer registers, so no inbound frame is lost before there is a taker.
+caf::behavior transport_actor(caf::stateful_actor<TransportState>* self, std::shared_ptr<net::TcpTransport> tcp,
+                              std::shared_ptr<InboundTarget> target);
+
+}  // namespace raftor::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<raftor::net::TcpTransport>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<raftor::actors::InboundTarget>)
