@@ -11,6 +11,7 @@
 #include <set>
 
 #include "runtime/net/frame_codec.hpp"
+#include "runtime/net/hello.hpp"
 
 namespace raftor::net {
 
@@ -64,6 +65,7 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     std::deque<std::string> queue;
     std::size_t queued_bytes = 0;
     bool connected = false, connecting = false, writing = false;
+    bool front_is_hello = false;  // a hello from a failed attempt still leads the queue
     std::uint32_t backoff_ms;
 
     Outbound(Impl& i, std::uint64_t peer, std::string h, std::uint16_t p)
@@ -98,6 +100,7 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
                 self->backoff_ms = self->impl.opts.backoff_min_ms;
                 self->sock.set_option(tcp::no_delay(true));
                 self->impl.count(self->id, [](PeerStats& s) { ++s.connects; });
+                self->send_hello();
                 self->write_next();
             });
         });
@@ -121,6 +124,15 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
         });
     }
 
+    void send_hello() {
+        if (front_is_hello) return;
+        const auto& o = impl.opts;
+        std::string frame = encode_frame(encode_hello(Hello{o.protocol_version, o.cluster_id, o.node_id}));
+        queued_bytes += frame.size();
+        queue.push_front(std::move(frame));
+        front_is_hello = true;
+    }
+
     void write_next() {
         if (queue.empty() || impl.stopping) {
             writing = false;
@@ -132,8 +144,9 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
             if (ec) return self->retry("write: " + ec.message());  // the frame stays queued
             self->queued_bytes -= self->queue.front().size();
             self->queue.pop_front();
-            self->impl.count(self->id, [n](PeerStats& s) {
-                ++s.frames_out;
+            const bool was_hello = std::exchange(self->front_is_hello, false);
+            self->impl.count(self->id, [n, was_hello](PeerStats& s) {
+                if (!was_hello) ++s.frames_out;  // Raft frames; the handshake is not one
                 s.bytes_out += n;
             });
             self->write_next();
@@ -165,6 +178,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
     FrameDecoder decoder;
     std::array<char, 64 * 1024> buf{};
     std::string remote;
+    bool greeted = false;
 
     Inbound(Impl& i, tcp::socket s) : impl(i), sock(std::move(s)), decoder(i.opts.frame_bytes_max) {
         boost::system::error_code ec;
@@ -182,6 +196,10 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
                 return self->close();
             }
             while (auto f = self->decoder.next()) {
+                if (!self->greeted) {
+                    if (!self->accept_hello(*f)) return self->close();
+                    continue;
+                }
                 const std::size_t size = f->size();
                 self->impl.count_in([size](PeerStats& s) {
                     ++s.frames_in;
@@ -191,6 +209,18 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
             }
             self->read();
         });
+    }
+
+    bool accept_hello(const std::string& frame) {
+        const auto& o = impl.opts;
+        Hello theirs;
+        if (auto why = check_hello(frame, Hello{o.protocol_version, o.cluster_id, o.node_id}, theirs)) {
+            impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
+            impl.on_log("refusing peer connection from " + remote + ": " + *why);
+            return false;
+        }
+        greeted = true;
+        return true;
     }
 
     void close() {

@@ -3,8 +3,9 @@
 // peer (frames go out on those connections) and accepts the peers' connections
 // (frames come in on those). Outbound connections reconnect with capped, jittered
 // exponential backoff; their queues are bounded (Raft retransmits what is dropped).
-// A frame that is too large or a stream that is not frames closes that connection
-// with a logged reason; nothing of it reaches the caller.
+// Every connection opens with a hello (cluster id, protocol version, node id). A bad
+// or foreign hello, a frame that is too large or a stream that is not frames closes
+// that connection with a logged reason; nothing of it reaches the caller.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -17,6 +18,11 @@
 namespace raftor::net {
 
 struct TcpOptions {
+    // Who we are, said in the hello that opens each of our connections; a peer
+    // whose hello names another cluster or protocol version is refused.
+    std::string cluster_id = "raftor";
+    std::uint64_t node_id = 0;
+    std::uint32_t protocol_version = 1;
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 0;  // 0: any free port (see bound_port())
     std::size_t frame_bytes_max = 64u << 20;

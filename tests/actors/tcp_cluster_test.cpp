@@ -32,6 +32,8 @@ BOOST_AUTO_TEST_CASE(three_peers_over_loopback_tcp) {
     for (raft::NodeId id = 1; id <= 3; ++id) {
         targets[id] = std::make_shared<InboundTarget>();
         net::TcpOptions o;
+        o.cluster_id = "tcp-cluster-test";
+        o.node_id = id;
         o.backoff_min_ms = 10;
         auto target = targets[id];
         tcps[id] = std::make_shared<net::TcpTransport>(

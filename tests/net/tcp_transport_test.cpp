@@ -42,8 +42,12 @@ struct Sink {
     }
 };
 
-std::unique_ptr<TcpTransport> make(Sink& s, std::uint16_t port = 0) {
+std::unique_ptr<TcpTransport> make(Sink& s, std::uint16_t port = 0, std::string cluster = "test",
+                                   std::uint32_t version = 1, std::uint64_t node = 9) {
     TcpOptions o;
+    o.cluster_id = std::move(cluster);
+    o.protocol_version = version;
+    o.node_id = node;
     o.listen_port = port;
     o.frame_bytes_max = 1 << 20;
     o.backoff_min_ms = 10;
@@ -127,4 +131,40 @@ BOOST_AUTO_TEST_CASE(a_busy_port_is_a_clear_error) {
     const std::string err = b.bind();
     BOOST_TEST(err.find("listen on 127.0.0.1:" + std::to_string(a->bound_port())) == 0u);
     BOOST_TEST(err.find("in use") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(peers_of_another_cluster_or_protocol_are_refused) {
+    Sink sa, sb, sc;
+    auto a = make(sa, 0, "alpha", 1, 1);
+    auto b = make(sb, 0, "beta", 1, 2);
+    auto c = make(sc, 0, "alpha", 2, 3);
+    b->set_peer(1, "127.0.0.1", a->bound_port());
+    c->set_peer(1, "127.0.0.1", a->bound_port());
+    a->start();
+    b->start();
+    c->start();
+    b->send(1, "from another cluster");
+    c->send(1, "from a newer protocol");
+    BOOST_REQUIRE(sa.wait([&] { return sa.logs.size() >= 2; }));
+    std::string all;
+    for (auto& l : sa.logs) all += l + "\n";
+    BOOST_TEST(all.find("node 2 belongs to cluster 'beta', this node to 'alpha'") != std::string::npos, all);
+    BOOST_TEST(all.find("node 3 speaks peer protocol 2, this node speaks 1") != std::string::npos, all);
+    BOOST_TEST(all.find("refusing peer connection from 127.0.0.1:") != std::string::npos, all);
+    BOOST_TEST(sa.frames.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_well_framed_stranger_is_refused_at_the_handshake) {
+    Sink sa;
+    auto a = make(sa);
+    a->start();
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket s(io);
+    s.connect({boost::asio::ip::make_address("127.0.0.1"), a->bound_port()});
+    const std::string frame = std::string("\0\0\0\x08", 4) + "GET / HT";
+    boost::asio::write(s, boost::asio::buffer(frame));
+    BOOST_REQUIRE(sa.wait([&] { return !sa.logs.empty(); }));
+    BOOST_TEST(sa.logs[0].find("refusing peer connection from 127.0.0.1:") == 0u);
+    BOOST_TEST(sa.logs[0].find("handshake") != std::string::npos, sa.logs[0]);
+    BOOST_TEST(sa.frames.empty());
 }

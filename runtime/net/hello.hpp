@@ -1,0 +1,23 @@
+#pragma once
+// The peer handshake: the first frame of every connection says who is calling.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace raftor::net {
+
+constexpr std::uint64_t hello_magic = 0x7261667430720001ull;
+constexpr std::uint32_t peer_protocol_version = 1;
+
+struct Hello {
+    std::uint32_t protocol_version = peer_protocol_version;
+    std::string cluster_id;
+    std::uint64_t node_id = 0;
+};
+
+std::string encode_hello(const Hello& h);
+// Checks a received hello against ours; the reason when the peer must be refused.
+std::optional<std::string> check_hello(std::string_view bytes, const Hello& ours, Hello& theirs);
+
+}  // namespace raftor::net

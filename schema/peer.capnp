@@ -1,0 +1,12 @@
+# The first frame on every peer connection. Field numbers are never reused.
+@0x8fdd6679ffee4ccc;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("raftor::schema");
+
+struct Hello {
+  magic @0 :UInt64;           # 0x7261667430720001 ("raft0r", format 1): not a raftor peer otherwise
+  protocolVersion @1 :UInt32; # peers speak only the same major protocol
+  clusterId @2 :Text;         # a peer of another cluster is refused
+  nodeId @3 :UInt64;
+}
