@@ -52,7 +52,9 @@ caf::behavior raft_peer(caf::stateful_actor<PeerState>* self, PeerSetupPtr setup
     auto& st = self->state;
     st.replica = std::make_unique<node::Replica>(setup->config, setup->restore, setup->options);
     st.transport = setup->transport;
-    st.storage = self->spawn<caf::linked>(storage_actor, setup->store, caf::actor(self));
+    st.storage = setup->storage_on_own_thread
+                     ? self->spawn<caf::linked + caf::detached>(storage_actor, setup->store, caf::actor(self))
+                     : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor(self));
     self->spawn<caf::linked>(election_timer, caf::actor(self), setup->tick);
     const raft::NodeId id = setup->config.id;
     return {

@@ -16,6 +16,9 @@ struct PeerSetup {
     std::shared_ptr<storage::LogStore> store;
     caf::actor transport;
     std::chrono::milliseconds tick{15};
+    // The storage actor blocks in fsync: on its own thread it stalls no other actor.
+    // Deterministic simulations turn this off so everything runs on the test scheduler.
+    bool storage_on_own_thread = true;
 };
 using PeerSetupPtr = std::shared_ptr<const PeerSetup>;
 

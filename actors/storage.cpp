@@ -26,11 +26,11 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
                 self->send(st.peer, storage_error_atom::value, std::string("storage stopped after an earlier failure"));
                 return;
             }
-            std::vector<storage::WriteBatch> batches;
+            std::vector<const storage::WriteBatch*> batches;
             batches.reserve(st.pending.size());
-            for (const auto& b : st.pending) batches.push_back(*b);
-            st.pending.clear();
+            for (const auto& b : st.pending) batches.push_back(b.get());
             const auto status = st.store->write(batches);
+            st.pending.clear();
             if (!status.ok()) {
                 // Nothing of these batches is on disk: the peer must not be told otherwise,
                 // and no later batch may be acknowledged past this gap.

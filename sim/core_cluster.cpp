@@ -50,16 +50,7 @@ void CoreCluster::start_core(Node& n) {
     raft::Config cfg = base_;
     cfg.id = n.id;
     cfg.seed = base_.seed + n.incarnation * 7919;
-    raft::Restore r;
-    r.hard_state = n.disk.hard_state;
-    r.entries = n.disk.entries;
-    if (n.disk.snapshot.index > 0) {
-        r.snapshot = n.disk.snapshot;
-        r.snapshot_data = n.disk.snapshot_data;
-    } else {
-        r.initial_conf = n.disk.snapshot.conf;
-    }
-    n.core = std::make_unique<raft::Raft>(cfg, std::move(r));
+    n.core = std::make_unique<raft::Raft>(cfg, n.disk.restore());
     // The state machine restarts from the snapshot; committed entries replay after it.
     n.sm = StateMachine{};
     if (n.disk.snapshot_data) n.sm.decode(*n.disk.snapshot_data);
@@ -123,18 +114,9 @@ void CoreCluster::sync_one(Node& n) {
     if (n.pending.empty()) return;
     Node::PendingWrite w = std::move(n.pending.front());
     n.pending.pop_front();
-    Disk& d = n.disk;
-    if (w.snapshot) {
-        d.snapshot = w.snapshot->meta;
-        d.snapshot_data = w.snapshot->data;
-        d.entries.clear();
-    }
-    if (!w.entries.empty()) {
-        const Index f = w.entries.front().index;
-        while (!d.entries.empty() && d.entries.back().index >= f) d.entries.pop_back();
-        for (auto& e : w.entries) d.entries.push_back(std::move(e));
-    }
-    if (w.has_hs && !(faults.lose_hard_state > 0 && rng_.unit() < faults.lose_hard_state)) d.hard_state = w.hs;
+    // The lying-disk fault: the hard state is acknowledged but not kept.
+    if (w.hs && faults.lose_hard_state > 0 && rng_.unit() < faults.lose_hard_state) w.hs.reset();
+    n.disk.write(w.hs, std::move(w.entries), w.snapshot);
     n.core->on_persisted(w.persist_id);
 }
 
@@ -161,17 +143,13 @@ void CoreCluster::process(NodeId id) {
         }
         for (const auto& e : rd.entries) inv_.entry_appended(n.id, e, n.core->log().term_at(e.index - 1));
         if (rd.persist_id != 0) {
-            n.pending.push_back({rd.persist_id, rd.hard_state.value_or(raft::HardState{}), rd.hard_state.has_value(),
-                                 std::move(rd.entries), std::move(rd.snapshot)});
+            n.pending.push_back({rd.persist_id, rd.hard_state, std::move(rd.entries), std::move(rd.snapshot)});
             const std::uint64_t d = faults.sync_min_us + rng_.below(faults.sync_max_us - faults.sync_min_us + 1);
             schedule(Event{.time = now_us_ + d, .kind = Event::sync, .node = n.id, .incarnation = n.incarnation});
         }
         for (const auto& m : rd.messages) send(m);
         for (const auto& e : rd.committed) apply(n, e);
-        for (const auto& rs : rd.read_states) {
-            inv_.read_released(n.id, rs);
-            n.read_states.push_back(rs);
-        }
+        for (const auto& rs : rd.read_states) inv_.read_released(n.id, rs);
     }
     if (!n.up) return;
     inv_.observe(*n.core, n.incarnation);
@@ -181,10 +159,7 @@ void CoreCluster::process(NodeId id) {
         n.sm.applied <= core.applied()) {
         auto data = std::make_shared<const std::string>(n.sm.encode());
         if (core.compact(n.sm.applied, data) == raft::Error::none) {
-            // Durable at once here; a real node writes it through storage.
-            n.disk.snapshot = core.snapshot().meta;
-            n.disk.snapshot_data = data;
-            std::erase_if(n.disk.entries, [&](const raft::Entry& e) { return e.index <= n.sm.applied; });
+            n.disk.keep_snapshot(core.snapshot());  // durable at once here; a node goes through storage
         }
     }
 }

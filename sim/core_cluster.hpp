@@ -13,6 +13,7 @@
 
 #include "runtime/raft/raft.hpp"
 #include "runtime/raft/rng.hpp"
+#include "sim/disk.hpp"
 #include "sim/invariants.hpp"
 
 namespace raftor::sim {
@@ -33,14 +34,6 @@ struct Faults {
     double lose_hard_state = 0;
 };
 
-// What one node's disk holds durably.
-struct Disk {
-    raft::HardState hard_state;
-    raft::SnapshotMeta snapshot;
-    std::shared_ptr<const std::string> snapshot_data;
-    std::vector<raft::Entry> entries;  // after snapshot.index
-};
-
 struct StateMachine {
     Index applied = 0;
     std::uint64_t hash = 0;  // fold of every applied payload
@@ -56,8 +49,7 @@ struct Node {
     Disk disk;
     struct PendingWrite {
         std::uint64_t persist_id;
-        raft::HardState hs;
-        bool has_hs;
+        std::optional<raft::HardState> hs;
         std::vector<raft::Entry> entries;
         std::optional<raft::Snapshot> snapshot;
     };
@@ -65,7 +57,6 @@ struct Node {
     StateMachine sm;
     std::uint64_t incarnation = 0;
     std::uint64_t tick_us = 10'000;  // this node's tick period: skew changes it
-    std::vector<raft::ReadState> read_states;
 };
 
 class CoreCluster {

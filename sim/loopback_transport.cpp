@@ -2,9 +2,8 @@
 
 namespace raftor::sim {
 
-caf::behavior loopback_transport(caf::stateful_actor<LoopbackState>* self, std::string name) {
+caf::behavior loopback_transport(caf::stateful_actor<LoopbackState>* self, std::string /*name*/) {
     using namespace raftor::actors;
-    self->state.label = std::move(name);
     return {
         [=](register_atom, raft::NodeId id, caf::actor peer) { self->state.peers[id] = std::move(peer); },
         [=](cut_atom, raft::NodeId id, bool cut) {

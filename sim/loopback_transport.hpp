@@ -13,10 +13,9 @@ struct LoopbackState {
     std::map<raft::NodeId, caf::actor> peers;
     std::set<raft::NodeId> cut;
     std::uint64_t delivered = 0;
-    std::string label;
     static inline const char* name = "loopback_transport";
 };
-// `name` labels it in logs. (Every function-based actor takes at least one argument:
-// CAF 0.17 dereferences a null argument tuple for argument-less ones, which UBSan flags.)
+// `name` is not used: it exists because CAF 0.17 dereferences a null argument tuple
+// when a function-based actor is spawned without arguments, which UBSan flags.
 caf::behavior loopback_transport(caf::stateful_actor<LoopbackState>* self, std::string name);
 }  // namespace raftor::sim

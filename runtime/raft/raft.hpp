@@ -117,7 +117,7 @@ private:
     bool send_append(NodeId to, bool allow_empty);
     void send_heartbeat(NodeId to);
     void broadcast_heartbeat();
-    bool maybe_commit();
+    bool maybe_commit();  // true when the commit index moved and we are still leader
     void handle_append(const Message& m);
     void handle_append_response(const Message& m);
     void handle_heartbeat(const Message& m);

@@ -91,7 +91,9 @@ bool Raft::maybe_commit() {
     const Index n = matches[conf_.quorum() - 1];
     if (n <= commit_ || log_.term_at(n) != term_) return false;
     commit_to(n);
-    return true;
+    // Committing our own removal steps us down (section 4.2.2): then there is no
+    // new commit index for us to spread.
+    return role_ == Role::leader;
 }
 
 void Raft::leader_stable_advanced() {
@@ -175,9 +177,9 @@ void Raft::handle_append_response(const Message& m) {
         case ProgressState::replicate: pr.inflights.free_to(m.index); break;
     }
     if (maybe_commit()) {
-        // Committing our own removal steps us down (section 4.2.2): nothing more to send.
-        if (role_ != Role::leader) return;
         broadcast_pending_ = commit_broadcast_pending_ = true;
+    } else if (role_ != Role::leader) {
+        return;  // stepped down while committing
     } else if (was_paused) {
         // It may have missed a commit index broadcast while it was paused (etcd).
         send_append(m.from, true);

@@ -179,17 +179,17 @@ Status LogStore::write_batch(MDB_txn* txn, const WriteBatch& b, raft::Index& fir
     return {};
 }
 
-Status LogStore::write(const std::vector<WriteBatch>& batches) {
+Status LogStore::write(const std::vector<const WriteBatch*>& batches) {
     Txn txn;
     if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
     raft::Index first = first_index_, last = last_index_;
     std::uint64_t entries = 0;
-    for (const WriteBatch& b : batches) {
-        if (auto st = write_batch(txn.get(), b, first, last); !st.ok()) {
+    for (const WriteBatch* b : batches) {
+        if (auto st = write_batch(txn.get(), *b, first, last); !st.ok()) {
             if (st.code == Errc::map_full) ++stats_.map_full_errors;
             return st;  // the transaction aborts: nothing of these batches is kept
         }
-        entries += b.entries.size();
+        entries += b->entries.size();
     }
     if (auto st = txn.commit(); !st.ok()) {
         if (st.code == Errc::map_full) ++stats_.map_full_errors;

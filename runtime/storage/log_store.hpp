@@ -44,9 +44,10 @@ class LogStore {
 public:
     static std::unique_ptr<LogStore> open(const Options& opts, Status& status);
 
-    // Applies the batches in order in one transaction: all or nothing.
-    Status write(const std::vector<WriteBatch>& batches);
-    Status write(const WriteBatch& batch) { return write(std::vector<WriteBatch>{batch}); }
+    // Applies the batches in order in one transaction: all or nothing. By pointer, so
+    // a caller that queued batches hands them over without copying entries.
+    Status write(const std::vector<const WriteBatch*>& batches);
+    Status write(const WriteBatch& batch) { return write(std::vector<const WriteBatch*>{&batch}); }
     // A snapshot taken locally at meta.index: store it and drop the entries it covers.
     Status save_snapshot(const raft::SnapshotMeta& meta, const std::string& data);
     // Reads everything back, verifying checksums, decoding and contiguity.

@@ -47,6 +47,7 @@ struct Fixture {
             setup->options.snapshot_interval_ops = 1000;
             setup->store = store;
             setup->transport = transport;
+            setup->storage_on_own_thread = false;  // keep the run on the deterministic scheduler
             stores[id] = store;
             peers[id] = sys.spawn(raft_peer, PeerSetupPtr(setup));
             caf::anon_send(transport, register_atom::value, id, peers[id]);

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "sim/disk.hpp"
+
 using namespace raftor;
 using namespace raftor::node;
 using raft::NodeId;
@@ -17,14 +19,8 @@ state::KvCommand put(std::string k, std::string v, std::optional<std::uint64_t> 
 // Three replicas, messages delivered in order, writes durable at once; each node's
 // "disk" is kept so a replica can be rebuilt from it.
 struct Cluster {
-    struct Disk {
-        raft::HardState hs;
-        raft::SnapshotMeta snap;
-        std::shared_ptr<const std::string> snap_data;
-        std::vector<raft::Entry> entries;
-    };
     std::map<NodeId, std::unique_ptr<Replica>> nodes;
-    std::map<NodeId, Disk> disks;
+    std::map<NodeId, sim::Disk> disks;
     std::map<Token, Completion> done;
     std::vector<raft::Message> wire;
     std::set<NodeId> cut;
@@ -33,46 +29,28 @@ struct Cluster {
 
     explicit Cluster(std::uint64_t snapshot_every = 1000) {
         opts.snapshot_interval_ops = snapshot_every;
-        for (NodeId id = 1; id <= 3; ++id) start(id);
+        for (NodeId id = 1; id <= 3; ++id) {
+            disks[id].snapshot.conf = raft::ConfState{{1, 2, 3}, {}};  // the bootstrap configuration
+            start(id);
+        }
     }
     void start(NodeId id) {
         raft::Config c;
         c.id = id;
         c.seed = 7;
-        raft::Restore r;
-        Disk& d = disks[id];
-        r.hard_state = d.hs;
-        r.entries = d.entries;
-        if (d.snap.index > 0) {
-            r.snapshot = d.snap;
-            r.snapshot_data = d.snap_data;
-        } else {
-            r.initial_conf = raft::ConfState{{1, 2, 3}, {}};
-        }
-        nodes[id] = std::make_unique<Replica>(c, r, opts);
+        nodes[id] = std::make_unique<Replica>(c, disks[id].restore(), opts);
     }
     Replica& operator[](NodeId id) { return *nodes.at(id); }
     void pump(NodeId id) {
         Replica& r = *nodes.at(id);
-        Disk& d = disks[id];
+        sim::Disk& d = disks[id];
         while (r.has_work()) {
             Actions a = r.advance();
             raft::Ready& rd = a.ready;
-            if (rd.hard_state) d.hs = *rd.hard_state;
-            if (rd.snapshot) {
-                d.snap = rd.snapshot->meta;
-                d.snap_data = rd.snapshot->data;
-                d.entries.clear();
-            }
-            if (!rd.entries.empty()) {
-                while (!d.entries.empty() && d.entries.back().index >= rd.entries.front().index) d.entries.pop_back();
-                for (auto& e : rd.entries) d.entries.push_back(e);
-            }
+            d.write(rd.hard_state, rd.entries, rd.snapshot);
             if (a.local_snapshot) {
                 ++snapshots_taken;
-                d.snap = a.local_snapshot->meta;
-                d.snap_data = a.local_snapshot->data;
-                std::erase_if(d.entries, [&](const raft::Entry& e) { return e.index <= d.snap.index; });
+                d.keep_snapshot(*a.local_snapshot);
             }
             for (auto& m : rd.messages) wire.push_back(m);
             for (auto& c : a.completions) done[c.token] = c;
@@ -181,7 +159,7 @@ BOOST_AUTO_TEST_CASE(snapshots_are_taken_every_n_ops_and_restart_restores_the_st
     c.settle();
     BOOST_TEST(c.snapshots_taken >= 9u);  // three nodes, at least three each
     const NodeId f = l % 3 + 1;
-    BOOST_TEST(c.disks[f].snap.index > 0u);
+    BOOST_TEST(c.disks[f].snapshot.index > 0u);
     const std::string before = c[f].kv().snapshot();
     c.start(f);  // rebuilt from its disk: snapshot + the entries after it
     c.ticks(3);
