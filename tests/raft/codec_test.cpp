@@ -6,6 +6,14 @@
 
 using namespace raftor::raft;
 
+namespace {
+// Why decoding the encoded message fails; empty if it decodes.
+std::string rejection(const Message& m) {
+    std::string err;
+    return decode_message(encode_message(m), err) ? std::string() : err;
+}
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(codec)
 
 BOOST_AUTO_TEST_CASE(message_round_trips_every_field) {
@@ -70,26 +78,19 @@ BOOST_AUTO_TEST_CASE(malformed_input_is_an_error_that_names_the_problem) {
 }
 
 BOOST_AUTO_TEST_CASE(invalid_content_is_rejected) {
-    std::string err;
-    Message no_sender{.type = MessageType::append, .from = 0, .to = 2};
-    BOOST_TEST(!decode_message(encode_message(no_sender), err).has_value());
-    BOOST_TEST(err.find("sender") != std::string::npos);
-
-    Message gap{.type = MessageType::append,
-                .from = 1,
-                .to = 2,
-                .index = 4,
-                .entries = {Entry{3, 5, EntryType::normal, ""}, Entry{3, 7, EntryType::normal, ""}}};
-    BOOST_TEST(!decode_message(encode_message(gap), err).has_value());
-    BOOST_TEST(err.find("contiguous") != std::string::npos);
-
-    Message bad_cc{.type = MessageType::append,
-                   .from = 1,
-                   .to = 2,
-                   .index = 4,
-                   .entries = {Entry{3, 5, EntryType::conf_change, "not a conf change"}}};
-    BOOST_TEST(!decode_message(encode_message(bad_cc), err).has_value());
-    BOOST_TEST(err.find("conf-change") != std::string::npos);
+    BOOST_TEST(rejection(Message{.type = MessageType::append, .from = 0, .to = 2}).find("sender") != std::string::npos);
+    const Message gap{.type = MessageType::append,
+                      .from = 1,
+                      .to = 2,
+                      .index = 4,
+                      .entries = {Entry{3, 5, EntryType::normal, ""}, Entry{3, 7, EntryType::normal, ""}}};
+    BOOST_TEST(rejection(gap).find("contiguous") != std::string::npos);
+    const Message bad_cc{.type = MessageType::append,
+                         .from = 1,
+                         .to = 2,
+                         .index = 4,
+                         .entries = {Entry{3, 5, EntryType::conf_change, "not a conf change"}}};
+    BOOST_TEST(rejection(bad_cc).find("conf-change") != std::string::npos);
 
     // A conf change whose result is not a valid configuration.
     ConfChange dup{ConfChangeType::add_voter, 2, "", ConfState{{1, 1}, {}}};

@@ -5,18 +5,6 @@
 using namespace raftor::raft;
 using namespace raftor::raft::testing;
 
-namespace {
-std::vector<ReadState> reads(Raft& r) {
-    std::vector<ReadState> out;
-    while (r.has_ready()) {
-        Ready rd = r.ready();
-        for (auto& s : rd.read_states) out.push_back(s);
-        if (rd.persist_id) r.on_persisted(rd.persist_id);
-    }
-    return out;
-}
-}  // namespace
-
 BOOST_AUTO_TEST_SUITE(read_index)
 
 BOOST_AUTO_TEST_CASE(the_leader_confirms_leadership_before_answering) {
@@ -31,7 +19,8 @@ BOOST_AUTO_TEST_CASE(the_leader_confirms_leadership_before_answering) {
     for (auto& m : rd.messages) g[m.to].step(m);
     auto resp = drain(g[2]);
     for (auto& m : resp) g[1].step(m);
-    auto rs = reads(g[1]);  // leader + one follower = quorum of 3
+    std::vector<ReadState> rs;
+    drain(g[1], nullptr, &rs);  // leader + one follower = quorum of 3
     BOOST_REQUIRE(rs.size() == 1u);
     BOOST_TEST(rs[0].context == "r1");
     BOOST_TEST(rs[0].index == 2u);
@@ -77,7 +66,8 @@ BOOST_AUTO_TEST_CASE(lease_reads_answer_at_once) {
     Group g({1, 2, 3}, c);
     g.elect(1);
     g[1].read_index("lease");
-    auto rs = reads(g[1]);
+    std::vector<ReadState> rs;
+    drain(g[1], nullptr, &rs);
     BOOST_REQUIRE(rs.size() == 1u);
     BOOST_TEST(rs[0].index == 1u);
 }
