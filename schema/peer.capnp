@@ -9,4 +9,5 @@ struct Hello {
   protocolVersion @1 :UInt32; # peers speak only the same major protocol
   clusterId @2 :Text;         # a peer of another cluster is refused
   nodeId @3 :UInt64;
+  httpAddress @4 :Text;      # host:port of the caller's HTTP gateway, where followers forward writes
 }

@@ -12,6 +12,7 @@ std::string encode_hello(const Hello& h) {
     b.setProtocolVersion(h.protocol_version);
     b.setClusterId(h.cluster_id);
     b.setNodeId(h.node_id);
+    b.setHttpAddress(h.http_address);
     return raft::detail::to_bytes(mb);
 }
 
@@ -23,7 +24,7 @@ std::optional<std::string> check_hello(std::string_view bytes, const Hello& ours
                 error = "not a raftor peer (bad magic)";
                 return std::nullopt;
             }
-            theirs = Hello{r.getProtocolVersion(), r.getClusterId().cStr(), r.getNodeId()};
+            theirs = Hello{r.getProtocolVersion(), r.getClusterId().cStr(), r.getNodeId(), r.getHttpAddress().cStr()};
             return true;
         });
     if (!ok) return error;

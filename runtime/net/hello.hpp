@@ -14,6 +14,7 @@ struct Hello {
     std::uint32_t protocol_version = peer_protocol_version;
     std::string cluster_id;
     std::uint64_t node_id = 0;
+    std::string http_address;  // where this node's HTTP gateway answers (host:port)
 };
 
 std::string encode_hello(const Hello& h);

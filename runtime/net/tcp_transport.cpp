@@ -25,6 +25,7 @@ struct TcpTransport::Impl {
     TcpOptions opts;
     OnFrame on_frame;
     OnLog on_log;
+    OnHello on_hello;
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
     tcp::acceptor acceptor{io};
@@ -33,6 +34,7 @@ struct TcpTransport::Impl {
     std::set<std::shared_ptr<Inbound>> inbound;                // I/O thread only
     std::mt19937_64 jitter{std::random_device{}()};
     bool stopping = false;
+    std::mutex stop_mu;  // serializes stop()
     mutable std::mutex stats_mu;
     std::map<std::uint64_t, PeerStats> out_stats;
     PeerStats in_stats;
@@ -127,7 +129,8 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     void send_hello() {
         if (front_is_hello) return;
         const auto& o = impl.opts;
-        std::string frame = encode_frame(encode_hello(Hello{o.protocol_version, o.cluster_id, o.node_id}));
+        std::string frame =
+            encode_frame(encode_hello(Hello{o.protocol_version, o.cluster_id, o.node_id, o.http_address}));
         queued_bytes += frame.size();
         queue.push_front(std::move(frame));
         front_is_hello = true;
@@ -220,6 +223,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
             return false;
         }
         greeted = true;
+        if (impl.on_hello) impl.on_hello(theirs.node_id, theirs.http_address);
         return true;
     }
 
@@ -273,6 +277,9 @@ void TcpTransport::set_peer(std::uint64_t id, std::string host, std::uint16_t po
         auto& slot = impl->peers[id];
         if (slot) slot->close();
         slot = std::make_shared<Impl::Outbound>(*impl, id, host, port);
+        // Dial at once: the hello tells the peer who we are (and where our HTTP is)
+        // before there is anything to send.
+        slot->kick();
     });
 }
 
@@ -282,7 +289,10 @@ void TcpTransport::start() {
 }
 
 void TcpTransport::stop() {
-    if (!impl_ || !impl_->thread.joinable()) return;
+    // Callable from any thread, any number of times: two joins of one thread never end.
+    if (!impl_) return;
+    std::lock_guard<std::mutex> lock(impl_->stop_mu);
+    if (!impl_->thread.joinable()) return;
     asio::post(impl_->io, [impl = impl_.get()] {
         impl->stopping = true;
         boost::system::error_code ignored;
@@ -313,6 +323,10 @@ PeerStats TcpTransport::stats() const {
         total.connects += s.connects;
     }
     return total;
+}
+
+void TcpTransport::on_hello(OnHello f) {
+    impl_->on_hello = std::move(f);
 }
 
 }  // namespace raftor::net

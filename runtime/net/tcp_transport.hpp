@@ -23,6 +23,7 @@ struct TcpOptions {
     std::string cluster_id = "raftor";
     std::uint64_t node_id = 0;
     std::uint32_t protocol_version = 1;
+    std::string http_address;  // said in our hello; peers forward client writes there
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 0;  // 0: any free port (see bound_port())
     std::size_t frame_bytes_max = 64u << 20;
@@ -40,6 +41,8 @@ class TcpTransport {
 public:
     using OnFrame = std::function<void(std::string payload)>;  // called on the I/O thread
     using OnLog = std::function<void(const std::string& line)>;
+    // A peer introduced itself (called on the I/O thread): its node id and HTTP address.
+    using OnHello = std::function<void(std::uint64_t node_id, const std::string& http_address)>;
 
     TcpTransport(TcpOptions opts, OnFrame on_frame, OnLog on_log);
     ~TcpTransport();
@@ -56,6 +59,7 @@ public:
     // Thread-safe; the frame is queued for the peer's connection.
     void send(std::uint64_t to, std::string payload);
     PeerStats stats() const;
+    void on_hello(OnHello f);  // set before start()
 
 private:
     struct Impl;
