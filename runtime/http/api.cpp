@@ -1,0 +1,411 @@
+#include "runtime/http/api.hpp"
+
+#include <openssl/crypto.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "runtime/http/errors.hpp"
+
+namespace raftor::http {
+
+using json = nlohmann::json;
+
+namespace {
+
+Response json_response(int status, const json& j) {
+    Response r;
+    r.status = status;
+    r.body = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    return r;
+}
+
+bool parse_u64(const std::string& s, std::uint64_t& out) {
+    if (s.empty()) return false;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && p == s.data() + s.size();
+}
+
+bool parse_bool(const std::string& s, bool& out) {
+    if (s == "true" || s == "1" || s.empty()) return out = true, true;
+    if (s == "false" || s == "0") return out = false, true;
+    return false;
+}
+
+int hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+Routed answer(Response r) {
+    Routed out;
+    out.response = std::move(r);
+    return out;
+}
+
+Routed bad_request(const std::string& code, const std::string& error, const std::string& detail) {
+    return answer(error_response(400, code, error, detail));
+}
+
+Routed method_not_allowed(const Request& req, const std::string& allow) {
+    return answer(error_response(405, "method_not_allowed", "method not allowed",
+                                 req.method + " is not allowed on this path; use " + allow, {{"Allow", allow}}));
+}
+
+// A mutating request must carry the token when one is configured.
+std::optional<Response> check_auth(const Request& req, const ApiOptions& opts) {
+    if (opts.auth_token.empty()) return std::nullopt;
+    std::string given;
+    if (auto a = req.header("authorization")) {
+        const std::string prefix = "Bearer ";
+        if (a->size() <= prefix.size() || a->compare(0, prefix.size(), prefix) != 0)
+            return error_response(401, "unauthorized", "authentication required",
+                                  "the Authorization header must be 'Bearer <token>'",
+                                  {{"WWW-Authenticate", "Bearer"}});
+        given = a->substr(prefix.size());
+    } else if (auto k = req.header("x-api-key")) {
+        given = *k;
+    } else {
+        return error_response(401, "unauthorized", "authentication required",
+                              "this request changes state: send 'Authorization: Bearer <token>'",
+                              {{"WWW-Authenticate", "Bearer"}});
+    }
+    // Constant time: the comparison must not tell how much of the token was right.
+    const bool same = given.size() == opts.auth_token.size() &&
+                      CRYPTO_memcmp(given.data(), opts.auth_token.data(), given.size()) == 0;
+    if (!same) return error_response(403, "forbidden", "invalid token", "the bearer token is not the configured one");
+    return std::nullopt;
+}
+
+struct Query {
+    std::vector<std::pair<std::string, std::string>> items;
+    std::string error;
+};
+
+Query parse_query(const std::string& q) {
+    Query out;
+    std::size_t pos = 0;
+    while (pos <= q.size() && !q.empty()) {
+        const std::size_t amp = q.find('&', pos);
+        const std::string part = q.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+        if (!part.empty()) {
+            const std::size_t eq = part.find('=');
+            bool ok1 = true, ok2 = true;
+            std::string k = percent_decode(part.substr(0, eq), ok1);
+            std::string v = eq == std::string::npos ? "" : percent_decode(part.substr(eq + 1), ok2);
+            if (!ok1 || !ok2) {
+                out.error = "bad percent-encoding in query parameter '" + part + "'";
+                return out;
+            }
+            out.items.emplace_back(std::move(k), std::move(v));
+        }
+        if (amp == std::string::npos) break;
+        pos = amp + 1;
+    }
+    return out;
+}
+
+Routed route_kv(const Request& req, const std::string& raw_key, const Query& query, const ApiOptions& opts) {
+    bool ok = true;
+    std::string key = percent_decode(raw_key, ok);
+    if (!ok) return bad_request("bad_key", "bad key", "bad percent-encoding in the key");
+    const bool get = req.method == "GET" || req.method == "HEAD";
+    const bool put = req.method == "PUT" || req.method == "POST";
+    const bool del = req.method == "DELETE";
+    if (!get && !put && !del) return method_not_allowed(req, "GET, PUT, DELETE");
+
+    Routed out;
+    bool stale = false;
+    std::optional<std::uint64_t> prev;
+    for (const auto& [k, v] : query.items) {
+        if (k == "stale" && get) {
+            if (!parse_bool(v, stale))
+                return bad_request("bad_parameter", "bad parameter", "stale must be true or false, not '" + v + "'");
+        } else if (k == "prevRevision" && !get) {
+            std::uint64_t n = 0;
+            if (!parse_u64(v, n))
+                return bad_request(
+                    "bad_parameter", "bad parameter",
+                    "prevRevision must be a revision number (0: the key must not exist), not '" + v + "'");
+            prev = n;
+        } else if (k == "forward" && !get) {
+            if (!parse_bool(v, out.forward))
+                return bad_request("bad_parameter", "bad parameter", "forward must be true or false, not '" + v + "'");
+        } else {
+            return bad_request("unknown_parameter", "unknown query parameter",
+                               "'" + k + "' is not a parameter of " + req.method + " /kv/:key");
+        }
+    }
+    if (get) {
+        state::KvCommand probe{state::KvCommand::Op::put, {}, key, {}, std::nullopt};
+        if (auto why = state::check_command(probe)) return bad_request("bad_key", "bad key", *why);
+        out.call = KvGet{std::move(key), stale};
+        return out;
+    }
+    if (auto denied = check_auth(req, opts)) return answer(std::move(*denied));
+    state::KvCommand cmd{put ? state::KvCommand::Op::put : state::KvCommand::Op::del,
+                         {},
+                         std::move(key),
+                         put ? req.body : std::string(),
+                         prev};
+    if (del && !req.body.empty())
+        return bad_request("unexpected_body", "unexpected body", "DELETE /kv/:key takes no body");
+    // Optional client-chosen request ids make retries safe: the state machine applies one once.
+    auto cid = req.header("x-client-id");
+    auto seq = req.header("x-request-seq");
+    if (cid || seq) {
+        if (!cid || !seq || !parse_u64(*cid, cmd.request.client) || !parse_u64(*seq, cmd.request.seq) ||
+            cmd.request.client == 0 || cmd.request.seq == 0)
+            return bad_request("bad_request_id", "bad request id",
+                               "X-Client-Id and X-Request-Seq go together, each a number above 0");
+    }
+    if (auto why = state::check_command(cmd)) {
+        const bool too_big = cmd.value.size() > state::kv_value_bytes_max;
+        return answer(error_response(too_big ? 413 : 400, too_big ? "value_too_large" : "bad_key",
+                                     too_big ? "value too large" : "bad key", *why));
+    }
+    out.forwarded = req.header(forwarded_header) != nullptr;
+    out.call = KvWrite{std::move(cmd)};
+    return out;
+}
+
+}  // namespace
+
+std::string percent_decode(const std::string& s, bool& ok) {
+    std::string out;
+    out.reserve(s.size());
+    ok = true;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%') {
+            const int a = i + 2 < s.size() ? hex(s[i + 1]) : -1;
+            const int b = i + 2 < s.size() ? hex(s[i + 2]) : -1;
+            if (a < 0 || b < 0) {
+                ok = false;
+                return {};
+            }
+            out.push_back(static_cast<char>(a * 16 + b));
+            i += 2;
+        } else if (s[i] == '+') {
+            out.push_back(' ');
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+std::string percent_encode(const std::string& s) {
+    static const char* digits = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(digits[c >> 4]);
+            out.push_back(digits[c & 15]);
+        }
+    }
+    return out;
+}
+
+bool is_utf8(const std::string& s) {
+    std::size_t i = 0;
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    while (i < s.size()) {
+        const unsigned char c = p[i];
+        std::size_t n = 0;
+        std::uint32_t cp = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 1, cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2, cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + n >= s.size()) return false;
+        for (std::size_t k = 1; k <= n; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+std::string base64_encode(const std::string& s) {
+    static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((s.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    for (; i + 2 < s.size(); i += 3) {
+        const std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
+    }
+    if (i + 1 == s.size()) {
+        const std::uint32_t v = p[i] << 16;
+        out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
+    } else if (i + 2 == s.size()) {
+        const std::uint32_t v = (p[i] << 16) | (p[i + 1] << 8);
+        out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
+    }
+    return out;
+}
+
+Routed route(const Request& req, const ApiOptions& opts) {
+    const std::size_t qpos = req.target.find('?');
+    const std::string path = req.target.substr(0, qpos);
+    const Query query = parse_query(qpos == std::string::npos ? std::string() : req.target.substr(qpos + 1));
+    if (!query.error.empty()) return bad_request("bad_query", "bad query string", query.error);
+
+    if (path == "/health" || path.rfind("/health/", 0) == 0) {
+        static const std::pair<const char*, Probe> probes[] = {{"/health", Probe::health},
+                                                               {"/health/live", Probe::live},
+                                                               {"/health/ready", Probe::ready},
+                                                               {"/health/startup", Probe::startup},
+                                                               {"/health/cluster", Probe::cluster}};
+        for (const auto& [p, probe] : probes) {
+            if (path != p) continue;
+            if (req.method != "GET" && req.method != "HEAD") return method_not_allowed(req, "GET");
+            Routed out;
+            out.call = HealthCall{probe};
+            return out;
+        }
+    } else if (path.rfind("/kv/", 0) == 0) {
+        return route_kv(req, path.substr(4), query, opts);
+    } else if (path == "/kv" || path == "/kv/") {
+        return bad_request("bad_key", "bad key", "the key is missing: use /kv/<key>");
+    }
+    return answer(error_response(404, "not_found", "no such route", req.method + " " + path + " is not an API path"));
+}
+
+Response kv_written(const state::KvCommand& cmd, const state::KvResult& r) {
+    if (!r.ok)
+        return error_response(412, "revision_mismatch", "compare-and-set failed",
+                              "key '" + cmd.key + "' is at revision " + std::to_string(r.revision) + ", not " +
+                                  std::to_string(cmd.prev_revision.value_or(0)),
+                              {{"X-Raftor-Revision", std::to_string(r.revision)}});
+    json j{{"key", cmd.key}, {"revision", r.revision}};
+    if (cmd.op == state::KvCommand::Op::del) j["deleted"] = true;
+    if (r.duplicate) j["duplicate"] = true;
+    return json_response(200, j);
+}
+
+Response kv_read(const std::string& key, const std::optional<state::KvValue>& v) {
+    if (!v) return error_response(404, "key_not_found", "key not found", "no key '" + key + "'");
+    json j{{"key", key}, {"revision", v->revision}, {"createRevision", v->create_revision}};
+    if (is_utf8(v->value)) {
+        j["value"] = v->value;
+    } else {
+        j["value"] = base64_encode(v->value);
+        j["encoding"] = "base64";
+    }
+    return json_response(200, j);
+}
+
+Response not_leader(const Request& req, const Routed& routed, const std::string& leader_name,
+                    const std::string& leader_http) {
+    if (leader_name.empty() || leader_http.empty())
+        return error_response(503, "no_leader", "no leader",
+                              leader_name.empty() ? "the cluster has no leader right now (an election may be under way)"
+                                                  : "the leader " + leader_name + " has not introduced itself yet",
+                              {{"Retry-After", "1"}});
+    if (routed.forwarded || !routed.forward) {
+        // Once forwarded, never again: a moving leader would otherwise bounce requests around.
+        Response r =
+            error_response(307, "not_leader", "not the leader", "the leader is " + leader_name + " at " + leader_http,
+                           {{"Location", "http://" + leader_http + req.target}, {"X-Raftor-Leader", leader_name}});
+        return r;
+    }
+    Response r;
+    r.proxy_to = leader_http;
+    return r;
+}
+
+Response outcome_unknown(const std::string& detail) {
+    return error_response(503, "outcome_unknown", "outcome unknown",
+                          detail +
+                              "; the write may or may not have been applied (retry with the same "
+                              "X-Client-Id/X-Request-Seq to make the retry safe)",
+                          {{"Retry-After", "1"}});
+}
+
+Response invalid(const std::string& detail) {
+    return error_response(400, "invalid", "invalid request", detail);
+}
+
+Response unavailable(const std::string& code, const std::string& error, const std::string& detail) {
+    return error_response(503, code, error, detail, {{"Retry-After", "1"}});
+}
+
+namespace {
+bool ready(const NodeView& v, std::string& why) {
+    if (!v.started) return why = "storage is still being opened and the log replayed", false;
+    if (!v.storage_ok) return why = "storage failed", false;
+    if (v.leader.empty()) return why = "no known leader", false;
+    if (v.applied_index < v.commit_index) return why = "applying committed entries", false;
+    return true;
+}
+}  // namespace
+
+Response health(Probe probe, const NodeView& v) {
+    std::string why;
+    switch (probe) {
+        case Probe::live: return json_response(200, json{{"status", "alive"}, {"node", v.node}});
+        case Probe::startup:
+            if (!v.started) return json_response(503, json{{"status", "starting"}, {"node", v.node}});
+            return json_response(200, json{{"status", "ready"}, {"node", v.node}});
+        case Probe::ready:
+        case Probe::health: {
+            const bool ok = ready(v, why);
+            json j{{"status", ok ? (probe == Probe::ready ? "ready" : "healthy") : "unavailable"},
+                   {"node", v.node},
+                   {"role", v.role},
+                   {"term", v.term},
+                   {"leader", v.leader.empty() ? json(nullptr) : json(v.leader)}};
+            if (!ok) j["reason"] = why;
+            return json_response(ok ? 200 : 503, j);
+        }
+        case Probe::cluster: {
+            json members = json::array();
+            for (const auto& m : v.members) {
+                json jm{{"name", m.name},
+                        {"id", std::to_string(m.id)},
+                        {"peerAddress", m.peer_address},
+                        {"httpAddress", m.http_address.empty() ? json(nullptr) : json(m.http_address)},
+                        {"voter", m.voter},
+                        {"leader", m.name == v.leader}};
+                if (m.match_index) jm["matchIndex"] = *m.match_index;
+                if (m.lag_entries) jm["lagEntries"] = *m.lag_entries;
+                if (m.lag_ms) jm["lagMs"] = *m.lag_ms;
+                members.push_back(std::move(jm));
+            }
+            json j{{"clusterSize", v.members.size()},
+                   {"leader", v.leader.empty() ? json(nullptr) : json(v.leader)},
+                   {"term", v.term},
+                   {"commitIndex", v.commit_index},
+                   {"appliedIndex", v.applied_index},
+                   {"replicated", v.replicated},
+                   {"replicationLag", v.replication_lag_ms},
+                   {"node", v.node},
+                   {"role", v.role},
+                   {"members", std::move(members)}};
+            return json_response(200, j);
+        }
+    }
+    return json_response(500, json{{"error", "unknown probe"}});
+}
+
+}  // namespace raftor::http

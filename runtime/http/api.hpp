@@ -1,0 +1,86 @@
+#pragma once
+// The HTTP API as pure functions: a request becomes either a call for the node
+// (read or write a key, a health probe) or an immediate answer (a client error);
+// the node's results become responses. No I/O, no Beast, no CAF: tested directly.
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "runtime/http/message.hpp"
+#include "runtime/state/kv_store.hpp"
+
+namespace raftor::http {
+
+struct KvGet {
+    std::string key;
+    bool stale = false;
+};
+struct KvWrite {
+    state::KvCommand cmd;
+};
+enum class Probe { health, live, ready, startup, cluster };
+struct HealthCall {
+    Probe probe = Probe::health;
+};
+using Call = std::variant<KvGet, KvWrite, HealthCall>;
+
+struct Routed {
+    std::optional<Call> call;  // empty: answer `response` as it is
+    Response response;
+    bool forward = true;     // a write to a follower may be forwarded (false: answer 307)
+    bool forwarded = false;  // this request was already forwarded once by a gateway
+};
+
+struct ApiOptions {
+    std::string auth_token;  // empty: no authentication
+};
+
+Routed route(const Request& req, const ApiOptions& opts);
+
+// ---- rendering results
+Response kv_written(const state::KvCommand& cmd, const state::KvResult& r);
+Response kv_read(const std::string& key, const std::optional<state::KvValue>& v);
+// The node is not the leader: forward to `leader_http`, redirect to it, or 503 when
+// there is no leader to name.
+Response not_leader(const Request& req, const Routed& routed, const std::string& leader_name,
+                    const std::string& leader_http);
+Response outcome_unknown(const std::string& detail);
+Response invalid(const std::string& detail);
+Response unavailable(const std::string& code, const std::string& error, const std::string& detail);
+
+// What a node knows about itself and its cluster, for the health endpoints.
+struct MemberView {
+    std::string name;
+    std::uint64_t id = 0;
+    std::string peer_address, http_address;
+    bool voter = true;
+    // Known on the leader only:
+    std::optional<std::uint64_t> match_index;
+    std::optional<std::uint64_t> lag_entries;
+    std::optional<std::uint64_t> lag_ms;
+};
+struct NodeView {
+    bool started = false;  // storage opened and log replayed
+    bool storage_ok = true;
+    std::string node;  // this node's name
+    std::string role;  // "leader", "follower", "candidate", "pre-candidate"
+    std::uint64_t term = 0;
+    std::string leader;  // name; empty when unknown
+    std::uint64_t commit_index = 0, applied_index = 0;
+    std::uint64_t last_index = 0;
+    // Milliseconds: on the leader the oldest entry some member still lacks; on a
+    // follower, the time since the leader was last heard from.
+    std::uint64_t replication_lag_ms = 0;
+    bool replicated = false;  // leader: every member has every entry; follower: caught up
+    std::vector<MemberView> members;
+};
+Response health(Probe probe, const NodeView& v);
+
+// Helpers shared with the CLI.
+std::string percent_decode(const std::string& s, bool& ok);
+std::string percent_encode(const std::string& s);
+bool is_utf8(const std::string& s);
+std::string base64_encode(const std::string& s);
+
+}  // namespace raftor::http

@@ -1,0 +1,113 @@
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <utility>  // Boost 1.74 Asio under C++20 needs it first
+
+#include "runtime/http/client_async.hpp"
+
+namespace raftor::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+bool split_host_port(const std::string& address, std::string& host, std::uint16_t& port) {
+    const auto colon = address.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
+    unsigned long p = 0;
+    for (std::size_t i = colon + 1; i < address.size(); ++i) {
+        if (address[i] < '0' || address[i] > '9') return false;
+        p = p * 10 + static_cast<unsigned long>(address[i] - '0');
+        if (p > 65535) return false;
+    }
+    if (p == 0) return false;
+    host = address.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    port = static_cast<std::uint16_t>(p);
+    return true;
+}
+
+namespace {
+
+struct Call : std::enable_shared_from_this<Call> {
+    tcp::resolver resolver;
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    bhttp::request<bhttp::string_body> request;
+    bhttp::response_parser<bhttp::string_body> parser;
+    ClientRequest spec;
+    std::function<void(ClientResult)> done;
+
+    Call(asio::io_context& io, ClientRequest r, std::function<void(ClientResult)> d)
+        : resolver(io), stream(io), spec(std::move(r)), done(std::move(d)) {
+        parser.body_limit(std::uint64_t{256} << 20);
+    }
+
+    void fail(const std::string& what, beast::error_code ec) {
+        ClientResult r;
+        r.error = what + " " + spec.host + ":" + std::to_string(spec.port) + ": " +
+                  (ec == beast::error::timeout ? std::string("timed out") : ec.message());
+        finish(std::move(r));
+    }
+    void finish(ClientResult r) {
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        if (done) std::exchange(done, nullptr)(std::move(r));
+    }
+
+    void start() {
+        request.method_string(spec.method);
+        request.target(spec.target);
+        request.version(11);
+        request.set(bhttp::field::host, spec.host + ":" + std::to_string(spec.port));
+        request.set(bhttp::field::user_agent, "raftor");
+        for (const auto& [k, v] : spec.headers) request.set(k, v);
+        request.body() = spec.body;
+        request.prepare_payload();
+        stream.expires_after(spec.timeout);
+        resolver.async_resolve(spec.host, std::to_string(spec.port),
+                               [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type rs) {
+                                   if (ec) return self->fail("resolving", ec);
+                                   self->stream.async_connect(rs, [self](beast::error_code ec2, auto) {
+                                       if (ec2) return self->fail("connecting to", ec2);
+                                       self->write();
+                                   });
+                               });
+    }
+    void write() {
+        bhttp::async_write(stream, request, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->fail("sending to", ec);
+            bhttp::async_read(self->stream, self->buffer, self->parser, [self](beast::error_code ec2, std::size_t) {
+                if (ec2) return self->fail("reading from", ec2);
+                ClientResult r;
+                auto& res = self->parser.get();
+                r.status = static_cast<int>(res.result_int());
+                r.body = std::move(res.body());
+                for (const auto& f : res) {
+                    std::string name(f.name_string());
+                    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                    r.headers[name] = std::string(f.value());
+                }
+                self->finish(std::move(r));
+            });
+        });
+    }
+};
+
+}  // namespace
+
+void async_call(asio::io_context& io, ClientRequest req, std::function<void(ClientResult)> done) {
+    std::make_shared<Call>(io, std::move(req), std::move(done))->start();
+}
+
+ClientResult call(const ClientRequest& req) {
+    asio::io_context io;
+    ClientResult out;
+    async_call(io, req, [&](ClientResult r) { out = std::move(r); });
+    io.run();
+    return out;
+}
+
+}  // namespace raftor::http

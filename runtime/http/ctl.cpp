@@ -1,0 +1,104 @@
+#include "runtime/http/ctl.hpp"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "runtime/http/api.hpp"
+#include "runtime/http/client.hpp"
+
+namespace raftor::http {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string strip_scheme(std::string e) {
+    for (const char* s : {"http://", "https://"})
+        if (e.rfind(s, 0) == 0) e = e.substr(std::string(s).size());
+    while (!e.empty() && e.back() == '/') e.pop_back();
+    return e;
+}
+
+// One request to the first endpoint that answers (whatever its status).
+ClientResult ask(const CtlArgs& a, const std::string& method, const std::string& target, const std::string& body,
+                 std::string& used) {
+    ClientResult last;
+    last.error = "no endpoint given";
+    for (const auto& raw : a.endpoints) {
+        ClientRequest req;
+        const std::string ep = strip_scheme(raw);
+        if (!split_host_port(ep, req.host, req.port)) {
+            last.error = "endpoint '" + raw + "' is not host:port";
+            continue;
+        }
+        req.method = method;
+        req.target = target;
+        req.body = body;
+        req.timeout = std::chrono::milliseconds(a.timeout_ms);
+        if (!a.token.empty()) req.headers.emplace_back("Authorization", "Bearer " + a.token);
+        if (!body.empty()) req.headers.emplace_back("Content-Type", "application/octet-stream");
+        last = call(req);
+        if (last.ok()) {
+            used = ep;
+            return last;
+        }
+    }
+    return last;
+}
+
+int report_error(const ClientResult& r) {
+    if (!r.ok()) {
+        std::cerr << "raftor ctl: " << r.error << "\n";
+        return 1;
+    }
+    auto j = json::parse(r.body, nullptr, false);
+    if (!j.is_discarded() && j.is_object() && j.contains("error"))
+        std::cerr << "raftor ctl: " << r.status << " " << j.value("error", "") << ": " << j.value("detail", "") << "\n";
+    else
+        std::cerr << "raftor ctl: HTTP " << r.status << ": " << r.body << "\n";
+    return 1;
+}
+
+}  // namespace
+
+int run_ctl(const CtlArgs& a) {
+    std::string used;
+    if (a.command == "status" || a.command == "leader") {
+        ClientResult r = ask(a, "GET", "/health/cluster", "", used);
+        if (!r.ok() || r.status != 200) return report_error(r);
+        auto j = json::parse(r.body, nullptr, false);
+        if (j.is_discarded()) return report_error(r);
+        if (a.command == "leader") {
+            if (j["leader"].is_null()) {
+                std::cerr << "raftor ctl: " << used << " knows no leader (term " << j.value("term", 0) << ")\n";
+                return 1;
+            }
+            std::cout << j["leader"].get<std::string>() << "\n";
+            return 0;
+        }
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    const std::string path = "/kv/" + percent_encode(a.key);
+    if (a.command == "kv-get") {
+        ClientResult r = ask(a, "GET", path + (a.stale ? "?stale=true" : ""), "", used);
+        if (!r.ok() || r.status != 200) return report_error(r);
+        auto j = json::parse(r.body, nullptr, false);
+        if (j.is_discarded()) return report_error(r);
+        std::cout << j.value("value", "") << "\n";
+        return 0;
+    }
+    if (a.command == "kv-put" || a.command == "kv-del") {
+        std::string target = path;
+        if (a.prev_revision) target += "?prevRevision=" + std::to_string(*a.prev_revision);
+        ClientResult r = ask(a, a.command == "kv-put" ? "PUT" : "DELETE", target,
+                             a.command == "kv-put" ? a.value : std::string(), used);
+        if (!r.ok() || r.status != 200) return report_error(r);
+        std::cout << r.body;
+        return 0;
+    }
+    std::cerr << "raftor ctl: unknown command '" << a.command << "'\n";
+    return 1;
+}
+
+}  // namespace raftor::http

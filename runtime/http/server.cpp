@@ -1,0 +1,234 @@
+#include "runtime/http/server.hpp"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>  // Boost 1.74 Asio under C++20 needs it first
+
+#include "runtime/http/client_async.hpp"
+#include "runtime/http/errors.hpp"
+
+namespace raftor::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpServer::Impl {
+    ServerOptions opts;
+    Handler handler;
+    OnLog on_log;
+    asio::io_context io{1};
+    tcp::acceptor acceptor{io};
+    std::thread thread;
+    std::atomic<std::size_t> in_flight{0};
+    std::atomic<bool> stopping{false};
+    std::uint16_t port = 0;
+
+    struct Session;
+    void accept();
+};
+
+struct HttpServer::Impl::Session : std::enable_shared_from_this<Session> {
+    Impl& srv;  // outlives its sessions: they end when its io_context does
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+    Request current;
+    bool keep_alive = false;
+    unsigned version = 11;
+    std::string remote;
+
+    Session(Impl& s, tcp::socket sock) : srv(s), stream(std::move(sock)) {
+        beast::error_code ec;
+        auto ep = stream.socket().remote_endpoint(ec);
+        if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+    }
+
+    void read() {
+        parser.emplace();
+        parser->body_limit(srv.opts.body_bytes_max);
+        parser->header_limit(static_cast<std::uint32_t>(srv.opts.header_bytes_max));
+        stream.expires_after(srv.opts.idle_timeout);
+        bhttp::async_read(stream, buffer, *parser,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+    void on_read(beast::error_code ec) {
+        if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+            ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
+            return close();
+        keep_alive = false;
+        version = 11;
+        if (ec == bhttp::error::body_limit) {
+            ++srv.in_flight;
+            return write(error_response(413, "body_too_large", "request body too large",
+                                        "the limit is " + std::to_string(srv.opts.body_bytes_max) + " bytes"));
+        }
+        if (ec == bhttp::error::header_limit) {
+            ++srv.in_flight;
+            return write(error_response(431, "headers_too_large", "request headers too large",
+                                        "the limit is " + std::to_string(srv.opts.header_bytes_max) + " bytes"));
+        }
+        if (ec) {
+            // Not HTTP, or broken HTTP: say so once and hang up.
+            ++srv.in_flight;
+            return write(error_response(400, "bad_request", "malformed HTTP request", ec.message()));
+        }
+        auto& req = parser->get();
+        keep_alive = req.keep_alive();
+        version = req.version();
+        current = Request{};
+        current.method = std::string(req.method_string());
+        current.target = std::string(req.target());
+        for (const auto& f : req) {
+            std::string name(f.name_string());
+            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            current.headers[name] = std::string(f.value());
+        }
+        current.body = std::move(req.body());
+        current.remote = remote;
+        ++srv.in_flight;
+        auto once = std::make_shared<std::atomic<bool>>(false);
+        Reply reply = [self = shared_from_this(), once](Response r) {
+            if (once->exchange(true)) return;
+            asio::post(self->stream.get_executor(),
+                       [self, r = std::move(r)]() mutable { self->respond(std::move(r)); });
+        };
+        srv.handler(current, std::move(reply));
+    }
+
+    void respond(Response r) {
+        if (r.proxy_to.empty()) return write(std::move(r));
+        ClientRequest fwd;
+        if (!split_host_port(r.proxy_to, fwd.host, fwd.port))
+            return write(error_response(502, "bad_leader_address", "cannot forward to the leader",
+                                        "its address '" + r.proxy_to + "' is not host:port"));
+        fwd.method = current.method;
+        fwd.target = current.target;
+        fwd.body = current.body;
+        fwd.timeout = srv.opts.proxy_timeout;
+        for (const char* h : {"authorization", "x-api-key", "content-type", "accept"})
+            if (auto v = current.header(h)) fwd.headers.emplace_back(h, *v);
+        fwd.headers.emplace_back(forwarded_header, srv.opts.self_address.empty() ? "?" : srv.opts.self_address);
+        const std::string leader = r.proxy_to;
+        async_call(srv.io, std::move(fwd), [self = shared_from_this(), leader](ClientResult res) {
+            if (!res.ok())
+                return self->write(error_response(503, "leader_unreachable", "the leader did not answer", res.error,
+                                                  {{"Retry-After", "1"}}));
+            Response out;
+            out.status = res.status;
+            out.body = std::move(res.body);
+            auto ct = res.headers.find("content-type");
+            out.content_type = ct == res.headers.end() ? "application/json" : ct->second;
+            for (const char* h : {"retry-after", "location", "www-authenticate"}) {
+                auto it = res.headers.find(h);
+                if (it != res.headers.end()) out.headers.emplace_back(h, it->second);
+            }
+            out.headers.emplace_back("X-Raftor-Forwarded-To", leader);
+            self->write(std::move(out));
+        });
+    }
+
+    void write(Response r) {
+        auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+        res->version(version);
+        res->result(static_cast<unsigned>(r.status));
+        res->set(bhttp::field::server, "raftor");
+        res->set(bhttp::field::content_type, r.content_type);
+        for (const auto& [k, v] : r.headers) res->set(k, v);
+        const bool again = keep_alive && !srv.stopping.load();
+        res->keep_alive(again);
+        res->body() = std::move(r.body);
+        res->prepare_payload();
+        stream.expires_after(srv.opts.idle_timeout);
+        bhttp::async_write(stream, *res, [self = shared_from_this(), res, again](beast::error_code ec, std::size_t) {
+            --self->srv.in_flight;
+            if (ec || !again) return self->close();
+            self->read();
+        });
+    }
+
+    void close() {
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.socket().close(ignored);
+    }
+};
+
+void HttpServer::Impl::accept() {
+    acceptor.async_accept([self = this](beast::error_code ec, tcp::socket s) {
+        if (self->stopping.load() || ec == asio::error::operation_aborted) return;
+        if (ec) {
+            self->on_log("http accept: " + ec.message());
+        } else {
+            std::make_shared<Session>(*self, std::move(s))->read();
+        }
+        self->accept();
+    });
+}
+
+HttpServer::HttpServer(ServerOptions opts, Handler handler, OnLog on_log) : impl_(std::make_shared<Impl>()) {
+    impl_->opts = std::move(opts);
+    impl_->handler = std::move(handler);
+    impl_->on_log = std::move(on_log);
+}
+
+HttpServer::~HttpServer() {
+    shutdown(std::chrono::milliseconds(0));
+}
+
+std::string HttpServer::bind() {
+    beast::error_code ec;
+    auto addr = asio::ip::make_address(impl_->opts.host, ec);
+    if (ec) return "http listen address '" + impl_->opts.host + "': " + ec.message();
+    tcp::endpoint ep(addr, impl_->opts.port);
+    auto& a = impl_->acceptor;
+    a.open(ep.protocol(), ec);
+    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) a.bind(ep, ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return "http listen on " + impl_->opts.host + ":" + std::to_string(impl_->opts.port) + ": " + ec.message();
+    impl_->port = a.local_endpoint().port();
+    return {};
+}
+
+std::uint16_t HttpServer::bound_port() const {
+    return impl_->port;
+}
+
+void HttpServer::start() {
+    impl_->accept();
+    impl_->thread = std::thread([impl = impl_] {
+        auto guard = asio::make_work_guard(impl->io);
+        impl->io.run();
+    });
+}
+
+void HttpServer::shutdown(std::chrono::milliseconds grace) {
+    if (impl_->stopping.exchange(true)) {
+        if (impl_->thread.joinable()) impl_->thread.join();
+        return;
+    }
+    asio::post(impl_->io, [impl = impl_] {
+        beast::error_code ignored;
+        impl->acceptor.close(ignored);
+    });
+    // Answer what was received; idle keep-alive connections are simply closed.
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    impl_->io.stop();
+    if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::size_t HttpServer::in_flight() const {
+    return impl_->in_flight.load();
+}
+
+}  // namespace raftor::http

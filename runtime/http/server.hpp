@@ -1,0 +1,51 @@
+#pragma once
+// The HTTP server (Boost.Beast) on its own I/O thread. Each request goes to the
+// handler on that thread; the handler must not block: it answers through `Reply`,
+// from any thread, exactly once. Bodies over the limit are refused with 413 before
+// they reach the handler; a request that is not HTTP gets 400 and the connection
+// closes. Responses that name a `proxy_to` are forwarded to that gateway.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "runtime/http/message.hpp"
+
+namespace raftor::http {
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;  // 0: any free port (see bound_port())
+    std::size_t body_bytes_max = 1 << 20;
+    std::size_t header_bytes_max = 16 << 10;
+    std::chrono::seconds idle_timeout{60};
+    std::chrono::milliseconds proxy_timeout{10'000};
+    std::string self_address;  // "host:port" this gateway is reached at, named when forwarding
+};
+
+class HttpServer {
+public:
+    using Reply = std::function<void(Response)>;
+    using Handler = std::function<void(Request, Reply)>;
+    using OnLog = std::function<void(const std::string& line)>;
+
+    HttpServer(ServerOptions opts, Handler handler, OnLog on_log);
+    ~HttpServer();
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+    // Binds the listener; an empty string on success, else what went wrong.
+    std::string bind();
+    std::uint16_t bound_port() const;
+    void start();
+    // Stops accepting; requests already received are answered (up to `grace`); then
+    // the I/O thread ends.
+    void shutdown(std::chrono::milliseconds grace);
+    std::size_t in_flight() const;
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace raftor::http

@@ -1,0 +1,86 @@
+#include "runtime/log/log.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+namespace raftor::logging {
+
+namespace {
+bool g_json = false;
+std::string g_node;
+
+spdlog::level::level_enum to_spd(Level l) {
+    switch (l) {
+        case Level::trace: return spdlog::level::trace;
+        case Level::debug: return spdlog::level::debug;
+        case Level::info: return spdlog::level::info;
+        case Level::warn: return spdlog::level::warn;
+        case Level::error: return spdlog::level::err;
+        case Level::critical: return spdlog::level::critical;
+        case Level::off: return spdlog::level::off;
+    }
+    return spdlog::level::info;
+}
+
+bool needs_quotes(const std::string& v) {
+    if (v.empty()) return true;
+    for (char c : v)
+        if (c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20) return true;
+    return false;
+}
+}  // namespace
+
+bool parse_level(const std::string& s, Level& out) {
+    static const std::pair<const char*, Level> names[] = {
+        {"trace", Level::trace},  {"debug", Level::debug}, {"info", Level::info},         {"warn", Level::warn},
+        {"warning", Level::warn}, {"error", Level::error}, {"critical", Level::critical}, {"off", Level::off}};
+    for (const auto& [n, l] : names)
+        if (s == n) return out = l, true;
+    return false;
+}
+
+bool init(const std::string& level, bool json, const std::string& node) {
+    Level l;
+    if (!parse_level(level, l)) return false;
+    // Logs go to stderr, one line per event, flushed at once: a crash loses none.
+    auto logger = spdlog::stderr_logger_mt("raftor");
+    logger->set_level(to_spd(l));
+    logger->flush_on(spdlog::level::trace);
+    g_json = json;
+    g_node = node;
+    if (json)
+        logger->set_pattern("{\"ts\":\"%Y-%m-%dT%H:%M:%S.%e%z\",\"level\":\"%l\",%v}");
+    else
+        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %-5l %v");
+    spdlog::set_default_logger(logger);
+    return true;
+}
+
+void event(Level lvl, std::string_view name, std::initializer_list<Field> fields) {
+    auto logger = spdlog::default_logger_raw();
+    if (!logger->should_log(to_spd(lvl))) return;
+    std::string line;
+    if (g_json) {
+        nlohmann::json j;
+        j["event"] = std::string(name);
+        if (!g_node.empty()) j["node"] = g_node;
+        for (const auto& [k, v] : fields) j[std::string(k)] = v;
+        line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        line = line.substr(1, line.size() - 2);  // the pattern supplies the braces
+    } else {
+        line = std::string(name);
+        if (!g_node.empty()) line += " node=" + g_node;
+        for (const auto& [k, v] : fields) {
+            line += ' ';
+            line += k;
+            line += '=';
+            line +=
+                needs_quotes(v) ? nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : v;
+        }
+    }
+    logger->log(to_spd(lvl), "{}", line);
+}
+
+}  // namespace raftor::logging

@@ -1,0 +1,31 @@
+#pragma once
+// Structured logs: an event name and fields, as "event k=v ..." text or as one JSON
+// object per line (logJson). Role, term and membership changes go through here, so an
+// operator can grep them or feed them to a log pipeline.
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace raftor::logging {
+
+enum class Level { trace, debug, info, warn, error, critical, off };
+
+// Sets the level ("trace".."critical", "off") and format once, at start-up.
+// Returns false when the level is not one of those.
+bool init(const std::string& level, bool json, const std::string& node);
+bool parse_level(const std::string& s, Level& out);
+
+using Field = std::pair<std::string_view, std::string>;
+void event(Level lvl, std::string_view name, std::initializer_list<Field> fields);
+inline void info(std::string_view name, std::initializer_list<Field> fields = {}) {
+    event(Level::info, name, fields);
+}
+inline void warn(std::string_view name, std::initializer_list<Field> fields = {}) {
+    event(Level::warn, name, fields);
+}
+inline void error(std::string_view name, std::initializer_list<Field> fields = {}) {
+    event(Level::error, name, fields);
+}
+
+}  // namespace raftor::logging
