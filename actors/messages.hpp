@@ -24,11 +24,20 @@ using read_atom = caf::atom_constant<caf::atom("read")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
 using cut_atom = caf::atom_constant<caf::atom("cut")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;  // make everything queued durable, then answer
+using http_atom = caf::atom_constant<caf::atom("http")>;  // a request from the HTTP server
 
 using Frame = std::vector<char>;
 using BatchPtr = std::shared_ptr<const storage::WriteBatch>;
 using SnapshotPtr = std::shared_ptr<const raft::Snapshot>;
 using CompletionPtr = std::shared_ptr<const node::Completion>;
+
+struct MemberProgress {
+    raft::NodeId id = 0;
+    bool voter = true;
+    raft::Index match = 0;
+    std::uint64_t lag_ms = 0;  // age of the oldest entry it lacks
+};
 
 struct PeerStatus {
     raft::NodeId id = 0;
@@ -37,6 +46,14 @@ struct PeerStatus {
     raft::NodeId leader = 0;
     raft::Index commit = 0;
     raft::Index applied = 0;
+    raft::Index last_index = 0;
+    raft::ConfState conf;
+    std::vector<MemberProgress> progress;  // the leader's view of every member but itself
+    // Leader: the largest lag_ms; follower: time since the leader was last heard from.
+    std::uint64_t replication_lag_ms = 0;
+    bool storage_ok = true;
+    std::size_t pending_writes = 0, pending_reads = 0;
+    std::uint64_t frames_rejected = 0;
 };
 using StatusPtr = std::shared_ptr<const PeerStatus>;
 

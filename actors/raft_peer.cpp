@@ -1,16 +1,99 @@
 #include "actors/raft_peer.hpp"
 
-#include <iostream>
-
 #include "actors/election_timer.hpp"
 #include "actors/storage.hpp"
+#include "runtime/log/log.hpp"
 #include "runtime/raft/codec.hpp"
 
 namespace raftor::actors {
 
 namespace {
 
-void drain(caf::stateful_actor<PeerState>* self) {
+using Self = caf::stateful_actor<PeerState>;
+
+std::string name_of(const PeerSetup& setup, raft::NodeId id) {
+    if (id == 0) return "none";
+    auto it = setup.names.find(id);
+    return it == setup.names.end() ? std::to_string(id) : it->second;
+}
+
+std::string list_of(const PeerSetup& setup, const std::vector<raft::NodeId>& ids) {
+    std::string out;
+    for (auto id : ids) out += (out.empty() ? "" : ",") + name_of(setup, id);
+    return out;
+}
+
+std::uint64_t ms_between(PeerState::Time from, PeerState::Time to) {
+    if (to <= from) return 0;
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count());
+}
+
+// Logs each role, term, leader and membership change once, and keeps the leader's
+// append times for the replication lag.
+void observe(Self* self, const PeerSetup& setup) {
+    auto& st = self->state;
+    const auto& core = st.replica->core();
+    const auto now = self->clock().now();
+    if (core.term() != st.logged_term) {
+        logging::info("term_changed", {{"from", std::to_string(st.logged_term)}, {"to", std::to_string(core.term())}});
+        st.logged_term = core.term();
+    }
+    if (core.role() != st.logged_role) {
+        logging::info("role_changed", {{"from", raft::to_string(st.logged_role)},
+                                       {"to", raft::to_string(core.role())},
+                                       {"term", std::to_string(core.term())}});
+        if (core.role() == raft::Role::leader) {
+            st.leader_since = now;
+            st.appended_at.clear();
+            st.recorded_last = core.log().last_index();  // older entries count from leader_since
+        }
+        st.logged_role = core.role();
+    }
+    if (core.leader() != st.logged_leader) {
+        logging::info("leader_changed", {{"leader", name_of(setup, core.leader())},
+                                         {"previous", name_of(setup, st.logged_leader)},
+                                         {"term", std::to_string(core.term())}});
+        st.logged_leader = core.leader();
+    }
+    if (!(core.conf() == st.logged_conf)) {
+        logging::info("membership_changed", {{"voters", list_of(setup, core.conf().voters)},
+                                             {"learners", list_of(setup, core.conf().learners)},
+                                             {"term", std::to_string(core.term())}});
+        st.logged_conf = core.conf();
+    }
+    if (core.role() == raft::Role::leader) {
+        const raft::Index last = core.log().last_index();
+        if (last > st.recorded_last) {
+            // One record per run of entries appended since the last look.
+            st.appended_at.emplace_back(st.recorded_last + 1, now);
+            st.recorded_last = last;
+        }
+        // Forget runs every member already has; keep the record bounded regardless.
+        raft::Index min_match = last;
+        for (auto id : core.conf().voters)
+            if (auto pr = core.progress(id); pr && id != core.id()) min_match = std::min(min_match, pr->match);
+        for (auto id : core.conf().learners)
+            if (auto pr = core.progress(id)) min_match = std::min(min_match, pr->match);
+        while (st.appended_at.size() > 1 && st.appended_at[1].first <= min_match + 1) st.appended_at.pop_front();
+        while (st.appended_at.size() > 100'000) st.appended_at.pop_front();
+    }
+}
+
+// How long the oldest entry a member with `match` lacks has waited.
+std::uint64_t lag_ms(const PeerState& st, raft::Index match, raft::Index last, PeerState::Time now) {
+    if (match >= last) return 0;
+    const raft::Index missing = match + 1;
+    PeerState::Time since = st.leader_since;
+    for (auto it = st.appended_at.rbegin(); it != st.appended_at.rend(); ++it) {
+        if (it->first <= missing) {
+            since = it->second;
+            break;
+        }
+    }
+    return ms_between(since, now);
+}
+
+void drain(Self* self, const PeerSetup& setup) {
     auto& st = self->state;
     while (st.replica->has_work()) {
         node::Actions a = st.replica->advance();
@@ -24,9 +107,12 @@ void drain(caf::stateful_actor<PeerState>* self) {
             self->send(st.storage, persist_atom::value, id,
                        BatchPtr(std::make_shared<storage::WriteBatch>(storage::WriteBatch::from(rd))));
         }
-        if (a.local_snapshot)
+        if (a.local_snapshot) {
+            logging::info("snapshot_taken", {{"index", std::to_string(a.local_snapshot->meta.index)},
+                                             {"bytes", std::to_string(a.local_snapshot->data->size())}});
             self->send(st.storage, snapshot_atom::value,
                        SnapshotPtr(std::make_shared<raft::Snapshot>(*a.local_snapshot)));
+        }
         for (auto& c : a.completions) {
             auto it = st.waiting.find(c.token);
             if (it == st.waiting.end()) continue;
@@ -34,21 +120,56 @@ void drain(caf::stateful_actor<PeerState>* self) {
             st.waiting.erase(it);
         }
     }
+    observe(self, setup);
 }
 
 template <class F>
-caf::response_promise ask(caf::stateful_actor<PeerState>* self, F&& submit) {
+caf::response_promise ask(Self* self, const PeerSetup& setup, F&& submit) {
     auto rp = self->make_response_promise();
     const node::Token t = self->state.next_token++;
     self->state.waiting.emplace(t, rp);
     submit(t);
-    drain(self);
+    drain(self, setup);
     return rp;
+}
+
+StatusPtr status_of(Self* self) {
+    const auto& st = self->state;
+    const auto& core = st.replica->core();
+    auto s = std::make_shared<PeerStatus>();
+    s->id = core.id();
+    s->role = core.role();
+    s->term = core.term();
+    s->leader = core.leader();
+    s->commit = core.commit();
+    s->applied = core.applied();
+    s->last_index = core.log().last_index();
+    s->conf = core.conf();
+    s->storage_ok = st.storage_ok;
+    s->pending_writes = st.replica->pending_writes();
+    s->pending_reads = st.replica->pending_reads();
+    s->frames_rejected = st.frames_rejected;
+    const auto now = self->clock().now();
+    if (core.role() == raft::Role::leader) {
+        auto add = [&](raft::NodeId id, bool voter) {
+            if (id == core.id()) return;
+            const raft::Progress* pr = core.progress(id);
+            const raft::Index match = pr ? pr->match : 0;
+            const std::uint64_t lag = lag_ms(st, match, s->last_index, now);
+            s->progress.push_back(MemberProgress{id, voter, match, lag});
+            s->replication_lag_ms = std::max(s->replication_lag_ms, lag);
+        };
+        for (auto id : core.conf().voters) add(id, true);
+        for (auto id : core.conf().learners) add(id, false);
+    } else {
+        s->replication_lag_ms = core.leader() == 0 ? 0 : ms_between(st.leader_heard, now);
+    }
+    return s;
 }
 
 }  // namespace
 
-caf::behavior raft_peer(caf::stateful_actor<PeerState>* self, PeerSetupPtr setup) {
+caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     auto& st = self->state;
     st.replica = std::make_unique<node::Replica>(setup->config, setup->restore, setup->options);
     st.transport = setup->transport;
@@ -56,11 +177,14 @@ caf::behavior raft_peer(caf::stateful_actor<PeerState>* self, PeerSetupPtr setup
                      ? self->spawn<caf::linked + caf::detached>(storage_actor, setup->store, caf::actor(self))
                      : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor(self));
     self->spawn<caf::linked>(election_timer, caf::actor(self), setup->tick);
+    st.logged_term = st.replica->core().term();
+    st.logged_conf = st.replica->core().conf();
+    st.leader_heard = self->clock().now();
     const raft::NodeId id = setup->config.id;
     return {
         [=](tick_atom) {
             self->state.replica->tick();
-            drain(self);
+            drain(self, *setup);
         },
         [=](frame_atom, const Frame& bytes) {
             std::string error;
@@ -68,33 +192,31 @@ caf::behavior raft_peer(caf::stateful_actor<PeerState>* self, PeerSetupPtr setup
             if (!m || m->to != id) {
                 // A bad frame never reaches the core.
                 ++self->state.frames_rejected;
-                std::cerr << "raft_peer " << id << ": rejected frame: " << (m ? "addressed to another node" : error)
-                          << "\n";
+                logging::warn("peer_frame_rejected", {{"reason", m ? "addressed to another node" : error}});
                 return;
             }
+            if (m->from == self->state.replica->core().leader()) self->state.leader_heard = self->clock().now();
             self->state.replica->step(*m);
-            drain(self);
+            drain(self, *setup);
         },
         [=](persisted_atom, std::uint64_t persist_id) {
             self->state.replica->persisted(persist_id);
-            drain(self);
+            drain(self, *setup);
         },
         [=](storage_error_atom, const std::string& what) {
             // Never a half-alive node: without durable storage this peer stops.
-            std::cerr << "raft_peer " << id << ": storage failed: " << what << "\n";
-            self->quit(caf::make_error(caf::sec::runtime_error, what));
+            self->state.storage_ok = false;
+            logging::error("storage_failed", {{"error", what}});
+            self->quit(caf::make_error(caf::sec::runtime_error, "storage failed: " + what));
         },
         [=](write_atom, const state::KvCommand& cmd) {
-            return ask(self, [&](node::Token t) { self->state.replica->write(t, cmd); });
+            return ask(self, *setup, [&](node::Token t) { self->state.replica->write(t, cmd); });
         },
         [=](read_atom, const std::string& key, bool stale) {
-            return ask(self, [&](node::Token t) { self->state.replica->read(t, key, stale); });
+            return ask(self, *setup, [&](node::Token t) { self->state.replica->read(t, key, stale); });
         },
-        [=](status_atom) {
-            const auto& core = self->state.replica->core();
-            return StatusPtr(std::make_shared<PeerStatus>(
-                PeerStatus{id, core.role(), core.term(), core.leader(), core.commit(), core.applied()}));
-        },
+        [=](status_atom) { return status_of(self); },
+        [=](sync_atom atom) { return self->delegate(self->state.storage, atom); },
     };
 }
 

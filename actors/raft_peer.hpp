@@ -1,6 +1,7 @@
 #pragma once
 #include <caf/all.hpp>
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 
@@ -19,6 +20,7 @@ struct PeerSetup {
     // The storage actor blocks in fsync: on its own thread it stalls no other actor.
     // Deterministic simulations turn this off so everything runs on the test scheduler.
     bool storage_on_own_thread = true;
+    std::map<raft::NodeId, std::string> names;  // for logs: member names by raft id
 };
 using PeerSetupPtr = std::shared_ptr<const PeerSetup>;
 
@@ -29,6 +31,22 @@ struct PeerState {
     std::map<node::Token, caf::response_promise> waiting;
     node::Token next_token = 1;
     std::uint64_t frames_rejected = 0;
+    bool storage_ok = true;
+
+    // What was last logged, so each role, term, leader and membership change is logged once.
+    raft::Role logged_role = raft::Role::follower;
+    raft::Term logged_term = 0;
+    raft::NodeId logged_leader = 0;
+    raft::ConfState logged_conf;
+
+    // Replication lag, measured on the leader: when each run of entries was appended
+    // (first index of the run, time), oldest first; and when this node became leader.
+    using Time = caf::actor_clock::time_point;
+    std::deque<std::pair<raft::Index, Time>> appended_at;
+    raft::Index recorded_last = 0;
+    Time leader_since{};
+    Time leader_heard{};  // follower: last frame from the leader
+
     static inline const char* name = "raft_peer";
 };
 

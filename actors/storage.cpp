@@ -2,6 +2,34 @@
 
 namespace raftor::actors {
 
+namespace {
+
+// Writes every queued batch in one transaction (one fsync) and reports the highest id.
+void flush(caf::stateful_actor<StorageState>* self) {
+    auto& st = self->state;
+    if (st.pending.empty()) return;
+    if (st.failed) {
+        st.pending.clear();
+        self->send(st.peer, storage_error_atom::value, std::string("storage stopped after an earlier failure"));
+        return;
+    }
+    std::vector<const storage::WriteBatch*> batches;
+    batches.reserve(st.pending.size());
+    for (const auto& b : st.pending) batches.push_back(b.get());
+    const auto status = st.store->write(batches);
+    st.pending.clear();
+    if (!status.ok()) {
+        // Nothing of these batches is on disk: the peer must not be told otherwise,
+        // and no later batch may be acknowledged past this gap.
+        st.failed = true;
+        self->send(st.peer, storage_error_atom::value, status.message);
+        return;
+    }
+    self->send(st.peer, persisted_atom::value, st.pending_max_id);
+}
+
+}  // namespace
+
 caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::LogStore> store,
                             caf::actor peer) {
     self->state.store = std::move(store);
@@ -18,27 +46,13 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
             }
         },
         [=](flush_atom) {
-            auto& st = self->state;
-            st.flush_queued = false;
-            if (st.pending.empty()) return;
-            if (st.failed) {
-                st.pending.clear();
-                self->send(st.peer, storage_error_atom::value, std::string("storage stopped after an earlier failure"));
-                return;
-            }
-            std::vector<const storage::WriteBatch*> batches;
-            batches.reserve(st.pending.size());
-            for (const auto& b : st.pending) batches.push_back(b.get());
-            const auto status = st.store->write(batches);
-            st.pending.clear();
-            if (!status.ok()) {
-                // Nothing of these batches is on disk: the peer must not be told otherwise,
-                // and no later batch may be acknowledged past this gap.
-                st.failed = true;
-                self->send(st.peer, storage_error_atom::value, status.message);
-                return;
-            }
-            self->send(st.peer, persisted_atom::value, st.pending_max_id);
+            self->state.flush_queued = false;
+            flush(self);
+        },
+        [=](sync_atom) -> bool {
+            // Everything queued before this message is durable when it is answered.
+            flush(self);
+            return !self->state.failed;
         },
         [=](snapshot_atom, SnapshotPtr snap) {
             if (self->state.failed) return;

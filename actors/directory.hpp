@@ -1,0 +1,47 @@
+#pragma once
+// Who the members are: name, peer address and HTTP address by raft id. The names and
+// peer addresses come from the configuration; HTTP addresses from each peer's hello
+// (on the transport's I/O thread), so a follower knows where to forward writes.
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/raft/types.hpp"
+
+namespace raftor::actors {
+
+class Directory {
+public:
+    struct Entry {
+        std::string name;
+        std::string peer_address;
+        std::string http_address;
+    };
+
+    void add(raft::NodeId id, Entry e) {
+        std::lock_guard<std::mutex> lock(mu_);
+        entries_[id] = std::move(e);
+    }
+    void set_http(raft::NodeId id, const std::string& http) {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = entries_.find(id);
+        if (it != entries_.end()) it->second.http_address = http;
+    }
+    Entry get(raft::NodeId id) const {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = entries_.find(id);
+        if (it == entries_.end()) return Entry{id == 0 ? "" : std::to_string(id), "", ""};
+        return it->second;
+    }
+    std::map<raft::NodeId, Entry> all() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return entries_;
+    }
+
+private:
+    mutable std::mutex mu_;
+    std::map<raft::NodeId, Entry> entries_;
+};
+
+}  // namespace raftor::actors

@@ -1,0 +1,126 @@
+#include "actors/http_gateway.hpp"
+
+namespace raftor::actors {
+
+namespace {
+
+using Self = caf::stateful_actor<GatewayState>;
+
+std::string role_name(raft::Role r) {
+    switch (r) {
+        case raft::Role::leader: return "leader";
+        case raft::Role::candidate: return "candidate";
+        case raft::Role::pre_candidate: return "pre-candidate";
+        case raft::Role::follower: return "follower";
+    }
+    return "unknown";
+}
+
+http::NodeView view_of(const PeerStatus& s, const Directory& dir) {
+    http::NodeView v;
+    v.started = true;
+    v.storage_ok = s.storage_ok;
+    v.node = dir.get(s.id).name;
+    v.role = role_name(s.role);
+    v.term = s.term;
+    v.leader = s.leader == 0 ? "" : dir.get(s.leader).name;
+    v.commit_index = s.commit;
+    v.applied_index = s.applied;
+    v.last_index = s.last_index;
+    v.replication_lag_ms = s.replication_lag_ms;
+    bool all_have_all = true;
+    auto add = [&](raft::NodeId id, bool voter) {
+        const auto e = dir.get(id);
+        http::MemberView m{e.name, id, e.peer_address, e.http_address, voter};
+        if (s.role == raft::Role::leader) {
+            if (id == s.id) {
+                m.match_index = s.last_index;
+                m.lag_entries = 0;
+                m.lag_ms = 0;
+            }
+            for (const auto& p : s.progress) {
+                if (p.id != id) continue;
+                m.match_index = p.match;
+                m.lag_entries = s.last_index > p.match ? s.last_index - p.match : 0;
+                m.lag_ms = p.lag_ms;
+                if (p.match < s.last_index) all_have_all = false;
+            }
+        }
+        v.members.push_back(std::move(m));
+    };
+    for (auto id : s.conf.voters) add(id, true);
+    for (auto id : s.conf.learners) add(id, false);
+    // A follower cannot see the others: it says whether it is itself caught up.
+    v.replicated = s.role == raft::Role::leader ? all_have_all : (s.leader != 0 && s.applied >= s.commit);
+    return v;
+}
+
+void reply(const ReplyPtr& r, http::Response resp) {
+    (*r)(std::move(resp));
+}
+
+http::Response timed_out(const caf::error& e, const std::string& what) {
+    if (e == caf::sec::request_timeout)
+        return http::unavailable("timeout", "request timed out",
+                                 what + " did not complete in time (is a quorum of the cluster up?)");
+    return http::unavailable("unavailable", "node unavailable", what + ": " + caf::to_string(e));
+}
+
+}  // namespace
+
+caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
+    return {
+        [=](http_atom, RequestPtr req, ReplyPtr out) {
+            ++self->state.requests;
+            http::Routed routed = http::route(*req, setup->api);
+            if (!routed.call) return reply(out, std::move(routed.response));
+            const auto timeout = setup->request_timeout;
+            if (auto* g = std::get_if<http::KvGet>(&*routed.call)) {
+                const std::string key = g->key;
+                self->request(setup->peer, timeout, read_atom::value, g->key, g->stale)
+                    .then(
+                        [=](CompletionPtr c) {
+                            if (c->outcome == node::Outcome::done) return reply(out, http::kv_read(key, c->value));
+                            if (c->outcome == node::Outcome::not_leader)
+                                return reply(out, http::unavailable("no_leader", "no leader",
+                                                                    "a linearizable read needs a leader; none is known "
+                                                                    "(use ?stale=true to read this node's copy)"));
+                            reply(out, http::invalid(c->detail));
+                        },
+                        [=](caf::error& e) { reply(out, timed_out(e, "the read")); });
+                return;
+            }
+            if (auto* w = std::get_if<http::KvWrite>(&*routed.call)) {
+                const state::KvCommand cmd = w->cmd;
+                self->request(setup->peer, timeout, write_atom::value, w->cmd)
+                    .then(
+                        [=](CompletionPtr c) {
+                            switch (c->outcome) {
+                                case node::Outcome::done: return reply(out, http::kv_written(cmd, c->result));
+                                case node::Outcome::invalid: return reply(out, http::invalid(c->detail));
+                                case node::Outcome::unknown: return reply(out, http::outcome_unknown(c->detail));
+                                case node::Outcome::not_leader: {
+                                    const auto leader = setup->directory->get(c->leader_hint);
+                                    return reply(out, http::not_leader(*req, routed, c->leader_hint ? leader.name : "",
+                                                                       leader.http_address));
+                                }
+                            }
+                        },
+                        [=](caf::error& e) { reply(out, timed_out(e, "the write")); });
+                return;
+            }
+            const auto probe = std::get<http::HealthCall>(*routed.call).probe;
+            if (probe == http::Probe::live) {
+                http::NodeView v;
+                v.started = true;
+                v.node = setup->node_name;
+                return reply(out, http::health(probe, v));
+            }
+            self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+                .then([=](StatusPtr s) { reply(out, http::health(probe, view_of(*s, *setup->directory))); },
+                      [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
+        },
+    };
+}
+
+}  // namespace raftor::actors

@@ -1,0 +1,39 @@
+#pragma once
+// Bridges the HTTP server (Beast, its own I/O thread) to the node's actors. The server
+// sends each request here with a reply callback; this actor routes it (pure
+// runtime/http/api), asks the raft_peer without blocking, and answers through the
+// callback, which posts the response back to the server's thread.
+#include <caf/all.hpp>
+#include <functional>
+#include <memory>
+
+#include "actors/directory.hpp"
+#include "actors/messages.hpp"
+#include "runtime/http/api.hpp"
+
+namespace raftor::actors {
+
+using RequestPtr = std::shared_ptr<const http::Request>;
+using ReplyPtr = std::shared_ptr<const std::function<void(http::Response)>>;
+
+struct GatewaySetup {
+    caf::actor peer;
+    std::string node_name;
+    http::ApiOptions api;
+    std::shared_ptr<const Directory> directory;
+    std::chrono::milliseconds request_timeout{10'000};
+};
+using GatewaySetupPtr = std::shared_ptr<const GatewaySetup>;
+
+struct GatewayState {
+    std::uint64_t requests = 0;
+    static inline const char* name = "http_gateway";
+};
+
+caf::behavior http_gateway(caf::stateful_actor<GatewayState>* self, GatewaySetupPtr setup);
+
+}  // namespace raftor::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::RequestPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::ReplyPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::GatewaySetupPtr)

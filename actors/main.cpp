@@ -1,0 +1,108 @@
+// The raftor binary: `raftor node` runs a cluster member, `raftor ctl` talks to one.
+// CLI11 lives only in this file (it is slow to compile).
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "actors/node.hpp"
+#include "config/node_config.hpp"
+#include "runtime/http/ctl.hpp"
+
+using namespace raftor;
+
+namespace {
+
+std::vector<std::string> split_commas(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= s.size()) {
+        const std::size_t c = s.find(',', pos);
+        std::string part = s.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
+        if (!part.empty()) out.push_back(part);
+        if (c == std::string::npos) break;
+        pos = c + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"raftor: a Raft-replicated operations daemon"};
+    app.require_subcommand(1);
+
+    // ---- node
+    auto* node = app.add_subcommand("node", "run a cluster member");
+    std::string config_path;
+    config::Flags flags;
+    std::string node_id, cluster_nodes, data_dir;
+    bool raft_enabled = false;
+    node->add_option("--config", config_path, "JSON configuration file (daemon-config.json shape)");
+    auto* o_id = node->add_option("--node-id", node_id, "this member's name (overrides NODE_ID)");
+    auto* o_nodes = node->add_option("--cluster-nodes", cluster_nodes,
+                                     "members: name=host:port,... or host:port,... (overrides CLUSTER_NODES)");
+    auto* o_dir = node->add_option("--data-dir", data_dir, "where LMDB keeps this node's log and state");
+    auto* o_raft = node->add_flag("--raft-enabled,!--no-raft", raft_enabled, "run as a cluster member (default)");
+
+    // ---- ctl
+    auto* ctl = app.add_subcommand("ctl", "talk to a running cluster over HTTP");
+    ctl->require_subcommand(1);
+    http::CtlArgs args;
+    std::string endpoints = std::getenv("RAFTOR_ENDPOINTS") ? std::getenv("RAFTOR_ENDPOINTS") : "127.0.0.1:8080";
+    if (const char* t = std::getenv("RAFTOR_TOKEN")) args.token = t;
+    ctl->add_option("--endpoints", endpoints, "comma-separated host:port of nodes to try (env RAFTOR_ENDPOINTS)");
+    ctl->add_option("--token", args.token, "bearer token for writes (env RAFTOR_TOKEN)");
+    ctl->add_option("--timeout-ms", args.timeout_ms, "per-request timeout")->check(CLI::Range(1, 600'000));
+    ctl->add_subcommand("status", "the cluster as one node sees it (/health/cluster)");
+    ctl->add_subcommand("leader", "the leader's name");
+    auto* kv = ctl->add_subcommand("kv", "the key-value namespace");
+    kv->require_subcommand(1);
+    auto* kv_get = kv->add_subcommand("get", "read a key (linearizable unless --stale)");
+    kv_get->add_option("key", args.key)->required();
+    kv_get->add_flag("--stale", args.stale, "read the answering node's copy");
+    auto* kv_put = kv->add_subcommand("put", "write a key");
+    kv_put->add_option("key", args.key)->required();
+    kv_put->add_option("value", args.value)->required();
+    std::uint64_t prev = 0;
+    auto* o_prev_put =
+        kv_put->add_option("--prev-revision", prev, "compare-and-set: the revision expected (0: absent)");
+    auto* kv_del = kv->add_subcommand("del", "delete a key");
+    kv_del->add_option("key", args.key)->required();
+    auto* o_prev_del = kv_del->add_option("--prev-revision", prev, "compare-and-set: the revision expected");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+
+    if (node->parsed()) {
+        config::NodeConfig cfg;
+        std::optional<config::Error> err;
+        if (!config_path.empty()) err = config::load_file(cfg, config_path);
+        if (!err) err = config::apply_env(cfg, [](const char* n) { return std::getenv(n); });
+        if (*o_id) flags.node_id = node_id;
+        if (*o_nodes) flags.cluster_nodes = cluster_nodes;
+        if (*o_dir) flags.data_dir = data_dir;
+        if (*o_raft) flags.raft_enabled = raft_enabled;
+        if (!err) err = config::apply_flags(cfg, flags);
+        if (!err) err = config::validate(cfg);
+        if (err) {
+            std::cerr << "raftor node: " << err->line() << "\n";
+            return 1;
+        }
+        return actors::run_node(cfg);
+    }
+
+    args.endpoints = split_commas(endpoints);
+    for (auto* sub : ctl->get_subcommands()) {
+        if (sub->get_name() == "kv") {
+            auto* which = sub->get_subcommands().front();
+            args.command = "kv-" + which->get_name();
+            if (*o_prev_put || *o_prev_del) args.prev_revision = prev;
+        } else {
+            args.command = sub->get_name();
+        }
+    }
+    return http::run_ctl(args);
+}

@@ -1,0 +1,247 @@
+#include "actors/node.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "actors/http_gateway.hpp"
+#include "actors/raft_peer.hpp"
+#include "actors/supervisor.hpp"
+#include "actors/transport.hpp"
+#include "runtime/http/client.hpp"
+#include "runtime/http/server.hpp"
+#include "runtime/log/log.hpp"
+
+namespace raftor::actors {
+
+namespace {
+
+std::atomic<int> g_failed{0};
+
+// The member this process is, and everyone else, with stable raft ids.
+struct Membership {
+    config::Member self;
+    std::vector<config::Member> all;
+};
+
+Membership membership_of(const config::NodeConfig& cfg) {
+    Membership m;
+    if (!cfg.raft.enabled || cfg.cluster_nodes.empty()) {
+        // A single node: itself, at its peer listen address.
+        config::Member me;
+        me.name = cfg.node_id.empty() ? "node" : cfg.node_id;
+        std::string host;
+        std::uint16_t port = 0;
+        http::split_host_port(cfg.listen.peer, host, port);
+        me.host = host;
+        me.port = port;
+        me.raft_id = config::raft_id_of(me.name);
+        m.self = me;
+        m.all = {me};
+        return m;
+    }
+    m.all = cfg.cluster_nodes;
+    for (const auto& x : m.all)
+        if (x.name == cfg.node_id || x.host == cfg.node_id) m.self = x;
+    return m;
+}
+
+bool wildcard(const std::string& host) {
+    return host == "0.0.0.0" || host == "::" || host == "[::]";
+}
+
+raft::Restore restore_from(const storage::Loaded& loaded, const Membership& m) {
+    raft::Restore r;
+    r.hard_state = loaded.hard_state;
+    r.snapshot = loaded.snapshot;
+    r.snapshot_data = loaded.snapshot_data;
+    r.entries = loaded.entries;
+    for (const auto& x : m.all) r.initial_conf.voters.push_back(x.raft_id);
+    std::sort(r.initial_conf.voters.begin(), r.initial_conf.voters.end());
+    return r;
+}
+
+int fail_start(const std::string& what) {
+    logging::error("start_failed", {{"error", what}});
+    return 1;
+}
+
+}  // namespace
+
+int run_node(const config::NodeConfig& cfg) {
+    const Membership members = membership_of(cfg);
+    logging::init(cfg.log_level, cfg.log_json, members.self.name);
+
+    // Signals are taken by sigwait below; every thread started from here inherits the mask.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    std::string http_host, peer_host;
+    std::uint16_t http_port = 0, peer_port = 0;
+    if (!http::split_host_port(cfg.listen.http, http_host, http_port))
+        return fail_start("listen.http: '" + cfg.listen.http + "' is not host:port");
+    if (!http::split_host_port(cfg.listen.peer, peer_host, peer_port))
+        return fail_start("listen.peer: '" + cfg.listen.peer + "' is not host:port");
+    // Peers dial the address the member list gives; listen on that port.
+    peer_port = members.self.port;
+    const std::string advertised_http =
+        (wildcard(http_host) ? members.self.host : http_host) + ":" + std::to_string(http_port);
+
+    // ---- storage: open and replay before anything else answers for this node
+    std::error_code fs_error;
+    std::filesystem::create_directories(cfg.data_dir, fs_error);
+    if (fs_error) return fail_start("dataDir '" + cfg.data_dir + "': " + fs_error.message());
+    storage::Status st;
+    std::shared_ptr<storage::LogStore> store(
+        storage::LogStore::open({cfg.data_dir, static_cast<std::size_t>(cfg.storage_map_bytes), true}, st));
+    if (!store) return fail_start("opening storage in '" + cfg.data_dir + "': " + st.message);
+    storage::Loaded loaded;
+    st = store->load(loaded);
+    if (!st.ok()) return fail_start("reading storage in '" + cfg.data_dir + "': " + st.message);
+    logging::info("storage_opened", {{"dir", cfg.data_dir},
+                                     {"term", std::to_string(loaded.hard_state.term)},
+                                     {"commit", std::to_string(loaded.hard_state.commit)},
+                                     {"snapshot_index", std::to_string(loaded.snapshot.index)},
+                                     {"entries", std::to_string(loaded.entries.size())}});
+
+    auto directory = std::make_shared<Directory>();
+    for (const auto& x : members.all)
+        directory->add(x.raft_id, Directory::Entry{x.name, x.host + ":" + std::to_string(x.port),
+                                                   x.raft_id == members.self.raft_id ? advertised_http : ""});
+
+    // ---- peer transport
+    auto target = std::make_shared<InboundTarget>();
+    net::TcpOptions topts;
+    topts.cluster_id = cfg.cluster_id;
+    topts.node_id = members.self.raft_id;
+    topts.http_address = advertised_http;
+    topts.listen_host = peer_host;
+    topts.listen_port = peer_port;
+    auto tcp = std::make_shared<net::TcpTransport>(
+        topts, [target](std::string f) { target->deliver(std::move(f)); },
+        [](const std::string& line) {
+            logging::warn("transport", {{"detail", line}});
+        });
+    tcp->on_hello(
+        [directory](std::uint64_t id, const std::string& http_address) { directory->set_http(id, http_address); });
+    if (auto e = tcp->bind(); !e.empty()) return fail_start(e);
+    for (const auto& x : members.all)
+        if (x.raft_id != members.self.raft_id) tcp->set_peer(x.raft_id, x.host, x.port);
+
+    // ---- HTTP server (answers liveness even before the actors are up)
+    auto gateway = std::make_shared<GatewayHandle>();
+    http::ServerOptions hopts;
+    hopts.host = http_host;
+    hopts.port = http_port;
+    hopts.body_bytes_max = cfg.max_body_bytes;
+    hopts.self_address = advertised_http;
+    http::HttpServer server(
+        hopts,
+        [gateway, name = members.self.name](http::Request req, http::HttpServer::Reply reply) {
+            caf::actor g = gateway->get();
+            if (!g) {
+                // Starting: only the probes answer.
+                http::NodeView v;
+                v.node = name;
+                const auto routed = http::route(req, {});
+                if (routed.call)
+                    if (auto* h = std::get_if<http::HealthCall>(&*routed.call)) return reply(http::health(h->probe, v));
+                return reply(http::unavailable("starting", "node starting", "the node is still opening its storage"));
+            }
+            caf::anon_send(g, http_atom::value, RequestPtr(std::make_shared<http::Request>(std::move(req))),
+                           ReplyPtr(std::make_shared<std::function<void(http::Response)>>(std::move(reply))));
+        },
+        [](const std::string& line) {
+            logging::warn("http", {{"detail", line}});
+        });
+    if (auto e = server.bind(); !e.empty()) return fail_start(e);
+    server.start();
+
+    // ---- actors
+    caf::actor_system_config caf_cfg;
+    caf::actor_system sys{caf_cfg};
+    auto transport = sys.spawn(transport_actor, tcp, target);
+    auto setup = std::make_shared<PeerSetup>();
+    setup->config.id = members.self.raft_id;
+    setup->config.seed = members.self.raft_id ^ static_cast<std::uint64_t>(::getpid()) ^
+                         static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    setup->config.heartbeat_ticks = 1;
+    setup->config.election_ticks =
+        std::max<int>(2, static_cast<int>(cfg.raft.election_timeout_ms / cfg.raft.heartbeat_interval_ms));
+    setup->restore = restore_from(loaded, members);
+    loaded = {};
+    setup->options.snapshot_interval_ops = cfg.raft.snapshot_interval_ops;
+    setup->store = store;
+    setup->transport = transport;
+    setup->tick = std::chrono::milliseconds(cfg.raft.heartbeat_interval_ms);
+    for (const auto& x : members.all) setup->names[x.raft_id] = x.name;
+    caf::actor peer;
+    try {
+        peer = sys.spawn(raft_peer, PeerSetupPtr(setup));
+    } catch (const std::exception& e) {
+        server.shutdown(std::chrono::milliseconds(0));
+        caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+        return fail_start(std::string("restoring state: ") + e.what());
+    }
+    caf::anon_send(transport, register_atom::value, members.self.raft_id, peer);
+
+    auto gsetup = std::make_shared<GatewaySetup>();
+    gsetup->peer = peer;
+    gsetup->node_name = members.self.name;
+    gsetup->api.auth_token = cfg.auth_token;
+    gsetup->directory = directory;
+    auto spawn_gateway = [&sys, gsetup] { return sys.spawn(http_gateway, GatewaySetupPtr(gsetup)); };
+    gateway->set(spawn_gateway());
+
+    auto ssetup = std::make_shared<SupervisorSetup>();
+    ssetup->peer = peer;
+    ssetup->transport = transport;
+    ssetup->gateway = gateway;
+    ssetup->spawn_gateway = spawn_gateway;
+    ssetup->stop_node = [](const std::string&) {
+        g_failed.store(1);
+        ::kill(::getpid(), SIGUSR1);  // process-directed: sigwait below takes it
+    };
+    auto sup = sys.spawn(supervisor, SupervisorSetupPtr(ssetup));
+
+    logging::info("node_started", {{"id", std::to_string(members.self.raft_id)},
+                                   {"http", advertised_http},
+                                   {"peer", peer_host + ":" + std::to_string(tcp->bound_port())},
+                                   {"members", std::to_string(members.all.size())},
+                                   {"data_dir", cfg.data_dir}});
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    const bool failed = g_failed.load() != 0;
+    logging::info("node_stopping", {{"signal", sig == SIGUSR1 ? "internal failure" : strsignal(sig)}});
+
+    // ---- graceful stop: no new requests, answer those in flight, flush, leave
+    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+    server.shutdown(std::chrono::milliseconds(5000));
+    if (!failed) {
+        caf::scoped_actor self{sys};
+        self->request(peer, std::chrono::seconds(5), sync_atom::value)
+            .receive(
+                [](bool ok) {
+                    logging::info("storage_flushed", {{"ok", ok ? "true" : "false"}});
+                },
+                [](caf::error& e) {
+                    logging::warn("storage_flush_failed", {{"error", caf::to_string(e)}});
+                });
+    }
+    caf::anon_send_exit(gateway->get(), caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(peer, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+    tcp->stop();
+    sys.await_all_actors_done();
+    logging::info("node_stopped", {{"clean", failed ? "false" : "true"}});
+    return failed ? 2 : 0;
+}
+
+}  // namespace raftor::actors
