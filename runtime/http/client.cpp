@@ -1,8 +1,11 @@
+// Boost 1.74 Asio uses std::exchange without including <utility> under C++20.
+#include <utility>
+// clang-format off
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+// clang-format on
 #include <memory>
-#include <utility>  // Boost 1.74 Asio under C++20 needs it first
 
 #include "runtime/http/client_async.hpp"
 

@@ -1,9 +1,12 @@
 #pragma once
 // The asynchronous form of the client, for code already on an Asio I/O thread (the
 // server's forwarding to the leader). Includes Asio: only for Beast translation units.
+// Boost 1.74 Asio uses std::exchange without including <utility> under C++20.
+#include <utility>
+// clang-format off
 #include <boost/asio/io_context.hpp>
+// clang-format on
 #include <functional>
-#include <utility>  // Boost 1.74 Asio under C++20 needs it first
 
 #include "runtime/http/client.hpp"
 

@@ -1,13 +1,16 @@
 #include "runtime/http/server.hpp"
 
 #include <atomic>
+// Boost 1.74 Asio uses std::exchange without including <utility> under C++20.
+#include <utility>
+// clang-format off
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+// clang-format on
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <utility>  // Boost 1.74 Asio under C++20 needs it first
 
 #include "runtime/http/client_async.hpp"
 #include "runtime/http/errors.hpp"
