@@ -24,8 +24,9 @@ using read_atom = caf::atom_constant<caf::atom("read")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
 using cut_atom = caf::atom_constant<caf::atom("cut")>;
-using sync_atom = caf::atom_constant<caf::atom("sync")>;  // make everything queued durable, then answer
-using http_atom = caf::atom_constant<caf::atom("http")>;  // a request from the HTTP server
+using sync_atom = caf::atom_constant<caf::atom("sync")>;    // make everything queued durable, then answer
+using drain_atom = caf::atom_constant<caf::atom("drain")>;  // peer -> itself: run the core's outputs
+using http_atom = caf::atom_constant<caf::atom("http")>;    // a request from the HTTP server
 
 using Frame = std::vector<char>;
 using BatchPtr = std::shared_ptr<const storage::WriteBatch>;

@@ -13,6 +13,7 @@
 #include "runtime/http/client.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/log/log.hpp"
+#include "runtime/node/timing.hpp"
 
 namespace raftor::actors {
 
@@ -171,15 +172,15 @@ int run_node(const config::NodeConfig& cfg) {
     setup->config.id = members.self.raft_id;
     setup->config.seed = members.self.raft_id ^ static_cast<std::uint64_t>(::getpid()) ^
                          static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    setup->config.heartbeat_ticks = 1;
-    setup->config.election_ticks =
-        std::max<int>(2, static_cast<int>(cfg.raft.election_timeout_ms / cfg.raft.heartbeat_interval_ms));
+    const node::Timing timing = node::timing_of(cfg.raft.heartbeat_interval_ms, cfg.raft.election_timeout_ms);
+    setup->config.heartbeat_ticks = timing.heartbeat_ticks;
+    setup->config.election_ticks = timing.election_ticks;
     setup->restore = restore_from(loaded, members);
     loaded = {};
     setup->options.snapshot_interval_ops = cfg.raft.snapshot_interval_ops;
     setup->store = store;
     setup->transport = transport;
-    setup->tick = std::chrono::milliseconds(cfg.raft.heartbeat_interval_ms);
+    setup->tick = std::chrono::milliseconds(timing.tick_ms);
     for (const auto& x : members.all) setup->names[x.raft_id] = x.name;
     caf::actor peer;
     try {

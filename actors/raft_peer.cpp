@@ -123,13 +123,21 @@ void drain(Self* self, const PeerSetup& setup) {
     observe(self, setup);
 }
 
+// Drains once for everything already in the mailbox: the client writes queued behind
+// this one become one Ready (one append per follower, one persist, one fsync).
+void schedule_drain(Self* self) {
+    if (self->state.drain_queued) return;
+    self->state.drain_queued = true;
+    self->send(self, drain_atom::value);
+}
+
 template <class F>
-caf::response_promise ask(Self* self, const PeerSetup& setup, F&& submit) {
+caf::response_promise ask(Self* self, F&& submit) {
     auto rp = self->make_response_promise();
     const node::Token t = self->state.next_token++;
     self->state.waiting.emplace(t, rp);
     submit(t);
-    drain(self, setup);
+    schedule_drain(self);
     return rp;
 }
 
@@ -184,7 +192,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     return {
         [=](tick_atom) {
             self->state.replica->tick();
-            drain(self, *setup);
+            schedule_drain(self);
         },
         [=](frame_atom, const Frame& bytes) {
             std::string error;
@@ -197,10 +205,14 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
             }
             if (m->from == self->state.replica->core().leader()) self->state.leader_heard = self->clock().now();
             self->state.replica->step(*m);
-            drain(self, *setup);
+            schedule_drain(self);
         },
         [=](persisted_atom, std::uint64_t persist_id) {
             self->state.replica->persisted(persist_id);
+            schedule_drain(self);
+        },
+        [=](drain_atom) {
+            self->state.drain_queued = false;
             drain(self, *setup);
         },
         [=](storage_error_atom, const std::string& what) {
@@ -210,10 +222,10 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
             self->quit(caf::make_error(caf::sec::runtime_error, "storage failed: " + what));
         },
         [=](write_atom, const state::KvCommand& cmd) {
-            return ask(self, *setup, [&](node::Token t) { self->state.replica->write(t, cmd); });
+            return ask(self, [&](node::Token t) { self->state.replica->write(t, cmd); });
         },
         [=](read_atom, const std::string& key, bool stale) {
-            return ask(self, *setup, [&](node::Token t) { self->state.replica->read(t, key, stale); });
+            return ask(self, [&](node::Token t) { self->state.replica->read(t, key, stale); });
         },
         [=](status_atom) { return status_of(self); },
         [=](sync_atom atom) { return self->delegate(self->state.storage, atom); },

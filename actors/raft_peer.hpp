@@ -32,6 +32,7 @@ struct PeerState {
     node::Token next_token = 1;
     std::uint64_t frames_rejected = 0;
     bool storage_ok = true;
+    bool drain_queued = false;  // a drain_atom is in the mailbox
 
     // What was last logged, so each role, term, leader and membership change is logged once.
     raft::Role logged_role = raft::Role::follower;

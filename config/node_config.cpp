@@ -253,10 +253,13 @@ std::optional<Error> validate(const NodeConfig& c) {
     if (!log_levels().count(c.log_level))
         return Error{src, "logLevel",
                      "'" + c.log_level + "' is not one of trace, debug, info, warn, error, critical, off"};
-    if (c.raft.election_timeout_ms <= c.raft.heartbeat_interval_ms)
+    // A follower campaigns after a random wait in [electionTimeoutMs/2, electionTimeoutMs):
+    // even the shortest wait must span a heartbeat and then some, or elections never stop.
+    if (c.raft.election_timeout_ms < 3 * std::uint64_t{c.raft.heartbeat_interval_ms})
         return Error{src, "raft.electionTimeoutMs",
-                     "must be greater than raft.heartbeatIntervalMs (" + std::to_string(c.raft.heartbeat_interval_ms) +
-                         "), got " + std::to_string(c.raft.election_timeout_ms)};
+                     "must be at least 3 x raft.heartbeatIntervalMs (" +
+                         std::to_string(3 * std::uint64_t{c.raft.heartbeat_interval_ms}) + "), got " +
+                         std::to_string(c.raft.election_timeout_ms)};
     if (c.data_dir.empty()) return Error{src, "dataDir", "must not be empty"};
     if (c.tls.enabled() && c.tls.key_file.empty()) return Error{src, "tls.key", "is required with tls.cert"};
     if (!c.tls.enabled() && (!c.tls.key_file.empty() || !c.tls.ca_file.empty()))

@@ -72,7 +72,7 @@ BOOST_AUTO_TEST_CASE(an_impossible_combination_is_refused) {
     auto e = validate(c);
     BOOST_REQUIRE(e.has_value());
     BOOST_TEST(e->line() ==
-               "configuration: raft.electionTimeoutMs: must be greater than raft.heartbeatIntervalMs (500), got 400");
+               "configuration: raft.electionTimeoutMs: must be at least 3 x raft.heartbeatIntervalMs (1500), got 400");
 }
 
 BOOST_AUTO_TEST_CASE(environment_then_flags_override_the_file) {
