@@ -1,0 +1,411 @@
+// Three real `raftor node` processes on loopback: election, replication through a
+// follower, leader loss, whole-cluster crash, graceful stop, and bad input of every kind.
+#define BOOST_TEST_MODULE cluster
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/cluster/process_cluster.hpp"
+
+using namespace raftor;
+using namespace raftor::testing;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+json body_of(const http::ClientResult& r) {
+    auto j = json::parse(r.ok() ? r.body : "", nullptr, false);
+    return j.is_discarded() ? json() : j;
+}
+
+int follower_of(const ProcessCluster& c, int leader) {
+    return (leader + 1) % c.size();
+}
+
+// Writes key=value through node `i`, retrying while the cluster has no leader (503);
+// true once acknowledged.
+bool put(const ProcessCluster& c, int i, const std::string& key, const std::string& value,
+         std::chrono::milliseconds within = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    do {
+        auto r = c.call(i, "PUT", "/kv/" + key, value);
+        if (r.ok() && r.status == 200) return true;
+        std::this_thread::sleep_for(20ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+}
+
+// The value of `key` read through node `i`, or "<status N>" when there is none.
+std::string get(const ProcessCluster& c, int i, const std::string& key, bool stale = false) {
+    auto r = c.call(i, "GET", "/kv/" + key + (stale ? "?stale=true" : ""));
+    auto j = body_of(r);
+    if (!r.ok() || r.status != 200 || !j.is_object() || !j["value"].is_string())
+        return "<status " + std::to_string(r.ok() ? r.status : -1) + ">";
+    return j["value"].get<std::string>();
+}
+
+// Waits until node `i` has applied everything its leader committed, as it reports it.
+bool caught_up(const ProcessCluster& c, int i, std::uint64_t commit_at_least, std::chrono::milliseconds within) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    do {
+        auto j = body_of(c.call(i, "GET", "/health/cluster"));
+        if (j.is_object() && j["appliedIndex"].is_number() && j["appliedIndex"].get<std::uint64_t>() >= commit_at_least)
+            return true;
+        std::this_thread::sleep_for(20ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+}
+
+std::uint64_t commit_index(const ProcessCluster& c, int i) {
+    auto j = body_of(c.call(i, "GET", "/health/cluster"));
+    return j.is_object() && j["commitIndex"].is_number() ? j["commitIndex"].get<std::uint64_t>() : 0;
+}
+
+int http_status(const http::ClientResult& r) {
+    return r.ok() ? r.status : -1;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_agree_on_it) {
+    ProcessCluster c({});
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE_MESSAGE(leader, "no agreed leader; node-1 log:\n" << c.log(0));
+    for (int i = 0; i < c.size(); ++i) {
+        auto j = body_of(c.call(i, "GET", "/health/cluster"));
+        BOOST_TEST(j["clusterSize"].get<int>() == 3);
+        BOOST_TEST(j["leader"].get<std::string>() == c.name(*leader));
+        BOOST_TEST(j["members"].size() == 3u);
+        BOOST_TEST(j["term"].get<std::uint64_t>() >= 1u);
+        BOOST_TEST(j.contains("replicated"));
+        BOOST_TEST(j.contains("replicationLag"));
+        BOOST_TEST(j.contains("commitIndex"));
+        for (const char* probe : {"/health", "/health/live", "/health/ready", "/health/startup"})
+            BOOST_TEST(http_status(c.call(i, "GET", probe)) == 200, probe << " on " << c.name(i));
+    }
+    // The leader's own view names the role of each member.
+    auto lj = body_of(c.call(*leader, "GET", "/health/cluster"));
+    BOOST_TEST(lj["role"].get<std::string>() == "leader");
+}
+
+BOOST_AUTO_TEST_CASE(a_thousand_writes_through_a_follower_are_readable_on_every_node) {
+    ProcessCluster c({});
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE(leader);
+    const int follower = follower_of(c, *leader);
+    constexpr int writers = 8, per_writer = 125;
+    std::atomic<int> acked{0}, failed{0};
+    std::vector<std::thread> ts;
+    for (int w = 0; w < writers; ++w)
+        ts.emplace_back([&, w] {
+            for (int k = 0; k < per_writer; ++k) {
+                const std::string key = "k" + std::to_string(w * per_writer + k);
+                auto r = c.call(follower, "PUT", "/kv/" + key, "v" + key);
+                (r.ok() && r.status == 200 ? acked : failed)++;
+            }
+        });
+    for (auto& t : ts) t.join();
+    BOOST_TEST(acked.load() == writers * per_writer);
+    BOOST_TEST(failed.load() == 0);
+
+    const std::uint64_t commit = commit_index(c, *leader);
+    for (int i = 0; i < c.size(); ++i) {
+        BOOST_REQUIRE(caught_up(c, i, commit, 10s));
+        int stale_ok = 0, linear_ok = 0;
+        for (int k = 0; k < writers * per_writer; ++k) {
+            const std::string key = "k" + std::to_string(k);
+            stale_ok += get(c, i, key, true) == "v" + key;
+            if (k % 10 == 0) linear_ok += get(c, i, key) == "v" + key;
+        }
+        BOOST_TEST(stale_ok == writers * per_writer, c.name(i));
+        BOOST_TEST(linear_ok == writers * per_writer / 10, c.name(i));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_killed_leader_is_replaced_quickly_and_loses_no_acknowledged_write) {
+    ProcessCluster c({});
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE(leader);
+    std::vector<std::string> acked;
+    for (int k = 0; k < 200; ++k) {
+        const std::string key = "before" + std::to_string(k);
+        if (put(c, k % c.size(), key, key)) acked.push_back(key);
+    }
+    BOOST_REQUIRE(acked.size() == 200u);
+
+    const auto killed_at = std::chrono::steady_clock::now();
+    c.kill(*leader, SIGKILL);
+    const int survivor = follower_of(c, *leader);
+    // Poll every 5 ms: the first write the new leader accepts.
+    std::optional<std::chrono::milliseconds> failover;
+    while (!failover && std::chrono::steady_clock::now() - killed_at < 10s) {
+        auto r = c.call(survivor, "PUT", "/kv/after", "x", {}, 1s);
+        if (r.ok() && r.status == 200)
+            failover =
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed_at);
+        else
+            std::this_thread::sleep_for(5ms);
+    }
+    BOOST_REQUIRE(failover);
+    BOOST_TEST_MESSAGE("leader kill to first accepted write: " << failover->count() << " ms");
+    BOOST_TEST(failover->count() < 2 * static_cast<long>(c.options().election_timeout_ms));
+
+    auto new_leader = c.agreed_leader(10s);
+    BOOST_REQUIRE(new_leader);
+    BOOST_TEST(*new_leader != *leader);
+    for (const auto& key : acked) BOOST_TEST(get(c, survivor, key) == key, key);
+
+    // The old leader comes back as a follower and catches up.
+    c.start(*leader);
+    BOOST_REQUIRE(put(c, *new_leader, "later", "y"));
+    BOOST_REQUIRE(caught_up(c, *leader, commit_index(c, *new_leader), 15s));
+    BOOST_TEST(get(c, *leader, "later", true) == "y");
+    BOOST_TEST(get(c, *leader, "before0", true) == "before0");
+    auto j = body_of(c.call(*leader, "GET", "/health/cluster"));
+    BOOST_TEST(j["leader"].get<std::string>() == c.name(*new_leader));
+}
+
+BOOST_AUTO_TEST_CASE(every_acknowledged_write_survives_killing_all_three) {
+    ProcessCluster c({});
+    c.start_all();
+    BOOST_REQUIRE(c.agreed_leader(15s));
+    std::atomic<int> acked{0};
+    std::vector<std::thread> ts;
+    for (int w = 0; w < 3; ++w)
+        ts.emplace_back([&, w] {
+            for (int k = 0; k < 100; ++k) {
+                const std::string key = "w" + std::to_string(w) + "-" + std::to_string(k);
+                if (put(c, w, key, key)) ++acked;
+            }
+        });
+    for (auto& t : ts) t.join();
+    BOOST_REQUIRE(acked.load() == 300);
+    for (int i = 0; i < c.size(); ++i) c.kill(i, SIGKILL);
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE(leader);
+    int found = 0;
+    for (int w = 0; w < 3; ++w)
+        for (int k = 0; k < 100; ++k) {
+            const std::string key = "w" + std::to_string(w) + "-" + std::to_string(k);
+            found += get(c, (w + k) % 3, key) == key;
+        }
+    BOOST_TEST(found == 300);
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_stops_a_node_gracefully_and_it_restarts_on_its_data) {
+    ProcessCluster c({});
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE(leader);
+    BOOST_REQUIRE(put(c, *leader, "kept", "yes"));
+    const int f = follower_of(c, *leader);
+    BOOST_REQUIRE(caught_up(c, f, commit_index(c, *leader), 5s));
+    BOOST_TEST(c.stop(f) == 0);
+    const std::string log = c.log(f);
+    BOOST_TEST(log.find("node_stopping") != std::string::npos);
+    BOOST_TEST(log.find("storage_flushed") != std::string::npos);
+    BOOST_TEST(log.find("node_stopped node=" + c.name(f) + " clean=true") != std::string::npos);
+    // A stopped leader too: the others elect a new one.
+    BOOST_TEST(c.stop(*leader) == 0);
+    c.start(f);
+    c.start(*leader);
+    BOOST_REQUIRE(c.agreed_leader(15s));
+    BOOST_TEST(get(c, f, "kept") == "yes");
+}
+
+BOOST_AUTO_TEST_CASE(compare_and_set_delete_and_revisions) {
+    ProcessCluster c({});
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE(leader);
+    const int f = follower_of(c, *leader);
+    // prevRevision=0: only if absent.
+    auto r = c.call(f, "PUT", "/kv/cas?prevRevision=0", "one");
+    BOOST_REQUIRE(http_status(r) == 200);
+    const auto rev = body_of(r)["revision"].get<std::uint64_t>();
+    BOOST_TEST(http_status(c.call(f, "PUT", "/kv/cas?prevRevision=0", "again")) == 412);
+    r = c.call(f, "PUT", "/kv/cas?prevRevision=" + std::to_string(rev), "two");
+    BOOST_TEST(http_status(r) == 200);
+    BOOST_TEST(body_of(r)["revision"].get<std::uint64_t>() > rev);
+    BOOST_TEST(http_status(c.call(f, "PUT", "/kv/cas?prevRevision=" + std::to_string(rev), "three")) == 412);
+    BOOST_TEST(get(c, *leader, "cas") == "two");
+    BOOST_TEST(http_status(c.call(f, "DELETE", "/kv/cas")) == 200);
+    BOOST_TEST(http_status(c.call(*leader, "GET", "/kv/cas")) == 404);
+    // Binary values come back base64.
+    BOOST_REQUIRE(http_status(c.call(f, "PUT", "/kv/bin", std::string("\xff\x00\x01", 3))) == 200);
+    auto b = body_of(c.call(*leader, "GET", "/kv/bin"));
+    BOOST_TEST(b["encoding"].get<std::string>() == "base64");
+    BOOST_TEST(b["value"].get<std::string>() == "/wAB");
+    // forward=false: a follower names the leader instead.
+    r = c.call(f, "PUT", "/kv/x?forward=false", "1");
+    BOOST_TEST(http_status(r) == 307);
+    BOOST_TEST(r.headers["location"] == "http://" + c.http_address(*leader) + "/kv/x?forward=false");
+}
+
+BOOST_AUTO_TEST_CASE(with_no_quorum_writes_get_503_and_retry_after) {
+    ProcessCluster c({});
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE(leader);
+    const int f = follower_of(c, *leader);
+    for (int i = 0; i < c.size(); ++i)
+        if (i != f) c.kill(i, SIGKILL);
+    // The follower loses its leader after an election timeout; then no leader is known.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2 * c.options().election_timeout_ms));
+    auto r = c.call(f, "PUT", "/kv/k", "v", {}, 15s);
+    BOOST_TEST(http_status(r) == 503);
+    BOOST_TEST(r.headers.count("retry-after") == 1u);
+    BOOST_TEST(body_of(r)["code"].is_string());
+    BOOST_TEST(http_status(c.call(f, "GET", "/health/ready")) == 503);
+    BOOST_TEST(http_status(c.call(f, "GET", "/health/live")) == 200);
+    // A stale read still answers from the node's own copy.
+    BOOST_TEST(http_status(c.call(f, "GET", "/kv/missing?stale=true")) == 404);
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_gets_a_clear_error_and_the_cluster_keeps_serving) {
+    ClusterOptions o;
+    o.auth_token = "s3cret";
+    o.max_body_bytes = 4096;
+    ProcessCluster c(o);
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE(leader);
+    const int f = follower_of(c, *leader);
+    const std::vector<std::pair<std::string, std::string>> auth{{"Authorization", "Bearer s3cret"}};
+
+    auto expect = [&](const http::ClientResult& r, int status, const std::string& code) {
+        BOOST_TEST(http_status(r) == status,
+                   "expected " << status << " " << code << ", got " << r.status << " " << r.body);
+        auto j = body_of(r);
+        BOOST_TEST(j.is_object());
+        if (j.is_object()) {
+            BOOST_TEST(j["code"] == code);
+            BOOST_TEST(j["error"].is_string());
+            BOOST_TEST(j["detail"].is_string());
+        }
+    };
+    expect(c.call(f, "PUT", "/kv/a", "v"), 401, "unauthorized");
+    expect(c.call(f, "PUT", "/kv/a", "v", {{"Authorization", "Bearer wrong"}}), 403, "forbidden");
+    expect(c.call(f, "PUT", "/kv/a", "v", {{"Authorization", "Basic abc"}}), 401, "unauthorized");
+    expect(c.call(f, "PUT", "/kv/a", std::string(10000, 'x'), auth), 413, "body_too_large");
+    expect(c.call(f, "GET", "/nope"), 404, "not_found");
+    expect(c.call(f, "POST", "/health"), 405, "method_not_allowed");
+    expect(c.call(f, "GET", "/kv/a?bogus=1"), 400, "unknown_parameter");
+    expect(c.call(f, "PUT", "/kv/a?prevRevision=abc", "v", auth), 400, "bad_parameter");
+    expect(c.call(f, "GET", "/kv/%zz"), 400, "bad_key");
+    expect(c.call(f, "GET", "/kv/"), 400, "bad_key");
+    // Reads need no token; the right token writes (forwarded to the leader).
+    expect(c.call(f, "GET", "/kv/a"), 404, "key_not_found");
+    BOOST_TEST(http_status(c.call(f, "PUT", "/kv/a", "v", auth)) == 200);
+    BOOST_TEST(http_status(c.call(f, "PUT", "/kv/a", "v", {{"X-Api-Key", "s3cret"}})) == 200);
+
+    // Not HTTP at all on the HTTP port, and garbage on the peer port.
+    auto raw = [](std::uint16_t port, const std::string& bytes) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        std::string got;
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+            (void)!::write(fd, bytes.data(), bytes.size());
+            timeval tv{5, 0};
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            char buf[4096];
+            ssize_t n;
+            while ((n = ::read(fd, buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
+        }
+        ::close(fd);
+        return got;
+    };
+    const std::string http_port = c.http_address(f).substr(c.http_address(f).rfind(':') + 1);
+    const std::string answer = raw(static_cast<std::uint16_t>(std::stoi(http_port)), "\x16\x03\x01garbage\r\n\r\n");
+    BOOST_TEST(answer.find("400") != std::string::npos, answer);
+    BOOST_TEST(answer.find("bad_request") != std::string::npos, answer);
+    std::string garbage(64, '\0');
+    garbage[0] = 0x7f;  // a frame length far over the limit
+    garbage[1] = garbage[2] = garbage[3] = '\xff';
+    raw(c.peer_port(f), garbage);
+    raw(c.peer_port(f), std::string("\x00\x00\x00\x10not capnp at all", 20));  // big-endian 16
+    std::this_thread::sleep_for(200ms);
+    const std::string log = c.log(f);
+    BOOST_TEST(log.find("closing peer connection") != std::string::npos);
+    BOOST_TEST(log.find("refusing peer connection") != std::string::npos);
+
+    // Still a healthy cluster with the same leader.
+    BOOST_TEST(http_status(c.call(f, "PUT", "/kv/after", "ok", auth)) == 200);
+    BOOST_TEST(get(c, *leader, "after") == "ok");
+    for (int i = 0; i < c.size(); ++i) BOOST_TEST(c.running(i));
+}
+
+BOOST_AUTO_TEST_CASE(a_config_file_with_a_typo_stops_start_up_with_one_line) {
+    const auto dir = std::filesystem::temp_directory_path() / ("raftor-cfg-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir / name) << text;
+        return (dir / name).string();
+    };
+    struct Case {
+        std::string file, text, expect;
+    };
+    const std::vector<Case> cases{
+        {"typo.json", R"({"raft": {"electionTimoutMs": 1500}})",
+         "typo.json: raft.electionTimoutMs: unknown key (did you mean 'raft.electionTimeoutMs'?)"},
+        {"type.json", R"({"maxConcurrent": "ten"})", "type.json: maxConcurrent: must be a whole number"},
+        {"broken.json", R"({"raft": {)", "broken.json: (document): not valid JSON"},
+        {"timing.json", R"({"raft": {"heartbeatIntervalMs": 500, "electionTimeoutMs": 600}})",
+         "raft.electionTimeoutMs: must be at least 3 x raft.heartbeatIntervalMs"},
+    };
+    for (const auto& k : cases) {
+        std::string out;
+        const int status = run_command({RAFTOR_BIN, "node", "--config", write(k.file, k.text), "--node-id", "a",
+                                        "--cluster-nodes", "a=127.0.0.1:1", "--data-dir", (dir / "d").string()},
+                                       out);
+        BOOST_TEST(status == 1, k.file);
+        BOOST_TEST(out.find(k.expect) != std::string::npos, k.file << ": " << out);
+        BOOST_TEST(std::count(out.begin(), out.end(), '\n') == 1, k.file << ": " << out);
+    }
+    std::string out;
+    BOOST_TEST(run_command({RAFTOR_BIN, "node", "--config", (dir / "absent.json").string()}, out) == 1);
+    BOOST_TEST(out.find("absent.json") != std::string::npos, out);
+    std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(raftor_ctl_reads_and_writes_the_cluster) {
+    ProcessCluster c({});
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE(leader);
+    // The first endpoint is down: ctl moves on to the next.
+    const std::string endpoints =
+        "127.0.0.1:" + std::to_string(free_port()) + "," + c.http_address(follower_of(c, *leader));
+    std::string out;
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "leader"}, out) == 0);
+    BOOST_TEST(out == c.name(*leader) + "\n");
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "kv", "put", "greeting", "hello"}, out) == 0,
+               out);
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "kv", "get", "greeting"}, out) == 0);
+    BOOST_TEST(out == "hello\n");
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "status"}, out) == 0);
+    BOOST_TEST(json::parse(out)["clusterSize"] == 3);
+    BOOST_TEST(
+        run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "kv", "put", "greeting", "x", "--prev-revision", "0"},
+                    out) == 1);
+    BOOST_TEST(out.find("compare-and-set failed") != std::string::npos, out);
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "kv", "del", "greeting"}, out) == 0);
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "kv", "get", "greeting"}, out) == 1);
+    BOOST_TEST(out.find("key not found") != std::string::npos, out);
+}

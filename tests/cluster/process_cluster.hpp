@@ -1,0 +1,72 @@
+#pragma once
+// Real `raftor node` processes on loopback, for tests that must see the binary, its
+// sockets, its fsyncs and its timers. Ports are picked free by the test; data and logs
+// live in a temporary directory that is removed afterwards (kept when a test failed
+// and RAFTOR_KEEP_TEST_DIRS is set). Every process is killed when the cluster object
+// goes away, whatever happened.
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/http/client.hpp"
+
+namespace raftor::testing {
+
+struct ClusterOptions {
+    int nodes = 3;
+    std::uint32_t heartbeat_ms = 100;
+    std::uint32_t election_timeout_ms = 1000;
+    std::string auth_token;  // empty: no auth
+    std::uint64_t max_body_bytes = 1 << 20;
+    std::string extra_json;  // appended inside the config object: "\"k\": v, "
+};
+
+class ProcessCluster {
+public:
+    explicit ProcessCluster(ClusterOptions opts);
+    ~ProcessCluster();
+    ProcessCluster(const ProcessCluster&) = delete;
+    ProcessCluster& operator=(const ProcessCluster&) = delete;
+
+    int size() const { return opts_.nodes; }
+    const ClusterOptions& options() const { return opts_; }
+    std::string name(int i) const { return "node-" + std::to_string(i + 1); }
+    std::string http_address(int i) const { return "127.0.0.1:" + std::to_string(http_ports_[i]); }
+    std::uint16_t peer_port(int i) const { return peer_ports_[i]; }
+    std::filesystem::path dir(int i) const { return root_ / name(i); }
+    std::string log(int i) const;  // the node's log so far
+
+    void start_all();
+    void start(int i);
+    bool running(int i) const { return pids_[i] > 0; }
+    void kill(int i, int signal);  // SIGKILL: gone at once
+    // SIGTERM, then wait; returns the exit status (-1 when it did not exit in time).
+    int stop(int i, std::chrono::milliseconds wait = std::chrono::seconds(10));
+
+    http::ClientResult call(int i, const std::string& method, const std::string& target, const std::string& body = {},
+                            std::vector<std::pair<std::string, std::string>> headers = {},
+                            std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+
+    // The index of the node all running nodes name as leader, once they agree.
+    std::optional<int> agreed_leader(std::chrono::milliseconds within) const;
+    int index_of(const std::string& name) const;
+
+private:
+    ClusterOptions opts_;
+    std::filesystem::path root_;
+    std::vector<std::uint16_t> http_ports_, peer_ports_;
+    std::vector<pid_t> pids_;
+};
+
+// A free TCP port on 127.0.0.1 (bound, read, released).
+std::uint16_t free_port();
+// Runs `argv` to completion; returns its exit status and what it wrote to stdout and stderr.
+int run_command(const std::vector<std::string>& argv, std::string& output);
+
+}  // namespace raftor::testing
