@@ -124,6 +124,9 @@ int run_node(const config::NodeConfig& cfg) {
     topts.http_address = advertised_http;
     topts.listen_host = peer_host;
     topts.listen_port = peer_port;
+    topts.tls_ca_file = cfg.tls.ca_file;
+    topts.tls_cert_file = cfg.tls.cert_file;
+    topts.tls_key_file = cfg.tls.key_file;
     auto tcp = std::make_shared<net::TcpTransport>(
         topts, [target](std::string f) { target->deliver(std::move(f)); },
         [](const std::string& line) {

@@ -5,8 +5,14 @@
 #include <utility>
 // clang-format off
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 // clang-format on
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <deque>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -16,7 +22,75 @@
 namespace raftor::net {
 
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+// One peer connection's byte stream: plain TCP, or TLS over it.
+class PeerStream {
+public:
+    PeerStream(asio::io_context& io, ssl::context* tls) : sock_(io) {
+        if (tls) tls_.emplace(sock_, *tls);
+    }
+    PeerStream(tcp::socket s, ssl::context* tls) : sock_(std::move(s)) {
+        if (tls) tls_.emplace(sock_, *tls);
+    }
+    tcp::socket& socket() { return sock_; }
+
+    // Client side: the certificate must name `host` (an IP address or a DNS name).
+    template <class H>
+    void handshake_client(const std::string& host, H&& h) {
+        if (!tls_) return h(boost::system::error_code{});
+        tls_->set_verify_callback(ssl::host_name_verification(host));
+        // SNI, for peers behind a TLS-terminating proxy; not for IP addresses.
+        boost::system::error_code ec;
+        asio::ip::make_address(host, ec);
+        if (ec) SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str());
+        tls_->async_handshake(ssl::stream_base::client, std::forward<H>(h));
+    }
+    template <class H>
+    void handshake_server(H&& h) {
+        if (!tls_) return h(boost::system::error_code{});
+        tls_->async_handshake(ssl::stream_base::server, std::forward<H>(h));
+    }
+    template <class B, class H>
+    void write(const B& buf, H&& h) {
+        if (tls_)
+            asio::async_write(*tls_, buf, std::forward<H>(h));
+        else
+            asio::async_write(sock_, buf, std::forward<H>(h));
+    }
+    template <class B, class H>
+    void read_some(const B& buf, H&& h) {
+        if (tls_)
+            tls_->async_read_some(buf, std::forward<H>(h));
+        else
+            sock_.async_read_some(buf, std::forward<H>(h));
+    }
+    // Hard close: a peer connection carries nothing worth a TLS close_notify wait.
+    void close() {
+        boost::system::error_code ignored;
+        sock_.close(ignored);
+    }
+
+private:
+    tcp::socket sock_;
+    std::optional<ssl::stream<tcp::socket&>> tls_;
+};
+
+// "certificate verify failed (unable to get local issuer certificate)" rather than a bare code.
+std::string tls_error(const boost::system::error_code& ec) {
+    std::string what = ec.message();
+    if (ec.category() == asio::error::get_ssl_category()) {
+        char buf[256];
+        ERR_error_string_n(static_cast<unsigned long>(ec.value()), buf, sizeof buf);
+        what = buf;
+    }
+    return what;
+}
+
+}  // namespace
 
 struct TcpTransport::Impl {
     struct Outbound;
@@ -27,6 +101,7 @@ struct TcpTransport::Impl {
     OnLog on_log;
     OnHello on_hello;
     asio::io_context io;
+    std::optional<ssl::context> tls;  // set by bind() when TLS is configured
     asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
     tcp::acceptor acceptor{io};
     std::thread thread;
@@ -61,13 +136,14 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     std::uint64_t id;
     std::string host;
     std::uint16_t port;
-    tcp::socket sock;
+    std::shared_ptr<PeerStream> stream;  // a fresh one per connection attempt (TLS state is per connection)
     tcp::resolver resolver;
     asio::steady_timer timer;
     std::deque<std::string> queue;
     std::size_t queued_bytes = 0;
     bool connected = false, connecting = false, writing = false;
     bool front_is_hello = false;  // a hello from a failed attempt still leads the queue
+    bool closed = false;          // replaced or stopped: never reconnect
     std::uint32_t backoff_ms;
 
     Outbound(Impl& i, std::uint64_t peer, std::string h, std::uint16_t p)
@@ -75,13 +151,12 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
           id(peer),
           host(std::move(h)),
           port(p),
-          sock(i.io),
           resolver(i.io),
           timer(i.io),
           backoff_ms(i.opts.backoff_min_ms) {}
 
     void kick() {
-        if (impl.stopping) return;
+        if (impl.stopping || closed) return;
         if (!connected && !connecting)
             connect();
         else if (connected && !writing)
@@ -90,31 +165,38 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
 
     void connect() {
         connecting = true;
+        stream = std::make_shared<PeerStream>(impl.io, impl.tls ? &*impl.tls : nullptr);
         auto self = shared_from_this();
         resolver.async_resolve(host, std::to_string(port), [self](auto ec, tcp::resolver::results_type results) {
             if (ec) return self->retry("resolve " + self->host + ": " + ec.message());
-            asio::async_connect(self->sock, results, [self](auto ec2, const tcp::endpoint&) {
+            asio::async_connect(self->stream->socket(), results, [self](auto ec2, const tcp::endpoint&) {
                 if (ec2)
                     return self->retry("connect to " + self->host + ":" + std::to_string(self->port) + ": " +
                                        ec2.message());
-                self->connecting = false;
-                self->connected = true;
-                self->backoff_ms = self->impl.opts.backoff_min_ms;
-                self->sock.set_option(tcp::no_delay(true));
-                self->impl.count(self->id, [](PeerStats& s) { ++s.connects; });
-                self->send_hello();
-                self->write_next();
+                boost::system::error_code ignored;
+                self->stream->socket().set_option(tcp::no_delay(true), ignored);
+                self->stream->handshake_client(self->host, [self](const boost::system::error_code& ec3) {
+                    if (ec3) return self->retry("TLS handshake with " + self->host + ": " + tls_error(ec3), true);
+                    self->connecting = false;
+                    self->connected = true;
+                    self->backoff_ms = self->impl.opts.backoff_min_ms;
+                    self->impl.count(self->id, [](PeerStats& s) { ++s.connects; });
+                    self->send_hello();
+                    self->write_next();
+                });
             });
         });
     }
 
     // Capped exponential backoff with jitter, so restarted peers are not stampeded.
-    void retry(const std::string& why) {
-        boost::system::error_code ignored;
-        sock.close(ignored);
+    // A refused certificate is always logged; a peer that is merely down only once the
+    // backoff is long (it is expected while a peer restarts).
+    void retry(const std::string& why, bool always_log = false) {
+        if (stream) stream->close();
         connected = connecting = writing = false;
-        if (impl.stopping) return;
-        if (backoff_ms >= impl.opts.backoff_max_ms / 2) impl.on_log("peer " + std::to_string(id) + ": " + why);
+        if (impl.stopping || closed) return;
+        if (always_log || backoff_ms >= impl.opts.backoff_max_ms / 2)
+            impl.on_log("peer " + std::to_string(id) + ": " + why);
         const std::uint32_t wait = backoff_ms / 2 + static_cast<std::uint32_t>(impl.jitter() % (backoff_ms / 2 + 1));
         backoff_ms = std::min(backoff_ms * 2, impl.opts.backoff_max_ms);
         connecting = true;
@@ -143,7 +225,8 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
         }
         writing = true;
         auto self = shared_from_this();
-        asio::async_write(sock, asio::buffer(queue.front()), [self](auto ec, std::size_t n) {
+        stream->write(asio::buffer(queue.front()), [self, s = stream](auto ec, std::size_t n) {
+            if (s != self->stream) return;                         // a write of a connection since replaced
             if (ec) return self->retry("write: " + ec.message());  // the frame stays queued
             self->queued_bytes -= self->queue.front().size();
             self->queue.pop_front();
@@ -167,31 +250,46 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     }
 
     void close() {
-        boost::system::error_code ignored;
+        closed = true;
         timer.cancel();
         resolver.cancel();
-        sock.close(ignored);
+        if (stream) stream->close();
     }
 };
 
 // One connection from a peer: frames come in on it.
 struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
     Impl& impl;
-    tcp::socket sock;
+    PeerStream stream;
     FrameDecoder decoder;
     std::array<char, 64 * 1024> buf{};
     std::string remote;
     bool greeted = false;
 
-    Inbound(Impl& i, tcp::socket s) : impl(i), sock(std::move(s)), decoder(i.opts.frame_bytes_max) {
+    Inbound(Impl& i, tcp::socket s)
+        : impl(i), stream(std::move(s), i.tls ? &*i.tls : nullptr), decoder(i.opts.frame_bytes_max) {
         boost::system::error_code ec;
-        const auto ep = sock.remote_endpoint(ec);
+        const auto ep = stream.socket().remote_endpoint(ec);
         remote = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+    }
+
+    // TLS first (a peer without a certificate from our CA goes no further), then frames.
+    void start() {
+        auto self = shared_from_this();
+        stream.handshake_server([self](const boost::system::error_code& ec) {
+            if (ec) {
+                self->impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
+                self->impl.on_log("refusing peer connection from " + self->remote +
+                                  ": TLS handshake: " + tls_error(ec));
+                return self->close();
+            }
+            self->read();
+        });
     }
 
     void read() {
         auto self = shared_from_this();
-        sock.async_read_some(asio::buffer(buf), [self](auto ec, std::size_t n) {
+        stream.read_some(asio::buffer(buf), [self](auto ec, std::size_t n) {
             if (ec) return self->close();
             if (!self->decoder.feed(self->buf.data(), n)) {
                 self->impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
@@ -228,8 +326,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
     }
 
     void close() {
-        boost::system::error_code ignored;
-        sock.close(ignored);
+        stream.close();
         impl.inbound.erase(shared_from_this());
     }
 };
@@ -242,7 +339,7 @@ void TcpTransport::Impl::accept() {
         } else {
             auto conn = std::make_shared<Inbound>(*this, std::move(s));
             inbound.insert(conn);
-            conn->read();
+            conn->start();
         }
         accept();
     });
@@ -255,7 +352,37 @@ TcpTransport::~TcpTransport() {
     stop();
 }
 
+namespace {
+// Both ends verify: the peer's certificate must chain to our CA, and it must send one.
+std::string load_tls(ssl::context& ctx, const TcpOptions& o) {
+    auto check = [](const std::string& key, const std::string& path) -> std::string {
+        if (path.empty()) return key + ": not set (mutual TLS needs tls.ca, tls.cert and tls.key)";
+        if (::access(path.c_str(), R_OK) != 0) return key + ": cannot read '" + path + "': " + std::strerror(errno);
+        return {};
+    };
+    for (const auto& [key, path] : {std::pair{"tls.ca", o.tls_ca_file}, std::pair{"tls.cert", o.tls_cert_file},
+                                    std::pair{"tls.key", o.tls_key_file}})
+        if (auto e = check(key, path); !e.empty()) return e;
+    boost::system::error_code ec;
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                    ec);
+    ctx.load_verify_file(o.tls_ca_file, ec);
+    if (ec) return "tls.ca: '" + o.tls_ca_file + "' is not a PEM CA certificate: " + tls_error(ec);
+    ctx.use_certificate_chain_file(o.tls_cert_file, ec);
+    if (ec) return "tls.cert: '" + o.tls_cert_file + "' is not a PEM certificate chain: " + tls_error(ec);
+    ctx.use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
+    if (ec) return "tls.key: '" + o.tls_key_file + "' is not a PEM private key for tls.cert: " + tls_error(ec);
+    ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
+    return {};
+}
+}  // namespace
+
 std::string TcpTransport::bind() {
+    if (impl_->opts.tls()) {
+        impl_->tls.emplace(ssl::context::tls);
+        if (auto e = load_tls(*impl_->tls, impl_->opts); !e.empty()) return e;
+    }
     boost::system::error_code ec;
     const auto addr = asio::ip::make_address(impl_->opts.listen_host, ec);
     if (ec) return "listen address '" + impl_->opts.listen_host + "': " + ec.message();

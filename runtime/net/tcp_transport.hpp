@@ -30,6 +30,11 @@ struct TcpOptions {
     std::size_t queue_bytes_max = 64u << 20;  // per peer; beyond it new frames are dropped
     std::uint32_t backoff_min_ms = 50;
     std::uint32_t backoff_max_ms = 2000;
+    // Mutual TLS when `tls_cert_file` is set: both ends present a certificate signed by
+    // the CA in `tls_ca_file` and verify the other's; a dialled peer's certificate must
+    // also name the host it was dialled at (subjectAltName). Anything else is refused.
+    std::string tls_ca_file, tls_cert_file, tls_key_file;
+    bool tls() const { return !tls_cert_file.empty(); }
 };
 
 struct PeerStats {
@@ -49,7 +54,8 @@ public:
     TcpTransport(const TcpTransport&) = delete;
     TcpTransport& operator=(const TcpTransport&) = delete;
 
-    // Binds the listener; an empty string on success, else what went wrong.
+    // Loads the TLS material (when configured) and binds the listener; an empty string
+    // on success, else what went wrong.
     std::string bind();
     std::uint16_t bound_port() const { return bound_port_; }
     // Where peer `id` listens. May be called before or after start().

@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "tests/cluster/process_cluster.hpp"
+#include "tests/common/temp_dir.hpp"
+#include "tests/common/test_certs.hpp"
 
 using namespace raftor;
 using namespace raftor::testing;
@@ -408,4 +410,40 @@ BOOST_AUTO_TEST_CASE(raftor_ctl_reads_and_writes_the_cluster) {
     BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "kv", "del", "greeting"}, out) == 0);
     BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "kv", "get", "greeting"}, out) == 1);
     BOOST_TEST(out.find("key not found") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
+    TempDir pki;
+    TestCa ca(pki.path, "cluster-ca");
+    // One certificate for all three (each names 127.0.0.1): what a loopback cluster needs.
+    const auto leaf = ca.issue("raftor-node");
+    ClusterOptions o;
+    o.extra_json = "\"tls\": {\"ca\": \"" + ca.cert_path() + "\", \"cert\": \"" + leaf.cert + "\", \"key\": \"" +
+                   leaf.key + "\"}, ";
+    ProcessCluster c(o);
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE_MESSAGE(leader, c.log(0));
+    const int f = follower_of(c, *leader);
+    for (int k = 0; k < 100; ++k) BOOST_REQUIRE(put(c, f, "t" + std::to_string(k), "v"));
+    for (int i = 0; i < c.size(); ++i) {
+        BOOST_REQUIRE(caught_up(c, i, commit_index(c, *leader), 10s));
+        BOOST_TEST(get(c, i, "t99", true) == "v");
+        BOOST_TEST(c.log(i).find("TLS handshake") == std::string::npos, c.log(i));
+    }
+
+    // A node whose certificate file is missing does not start, and says which key is wrong.
+    std::string out;
+    BOOST_TEST(
+        run_command({RAFTOR_BIN, "node", "--node-id", "a", "--cluster-nodes",
+                     "a=127.0.0.1:" + std::to_string(free_port()), "--data-dir", (pki.path / "d").string(), "--config",
+                     [&] {
+                         const auto p = (pki.path / "bad-tls.json").string();
+                         std::ofstream(p)
+                             << R"({"listen": {"http": "127.0.0.1:)" << free_port() << R"("}, "tls": {"ca": ")"
+                             << ca.cert_path() << R"(", "cert": "/nonexistent.crt", "key": ")" << leaf.key << "\"}}";
+                         return p;
+                     }()},
+                    out) == 1);
+    BOOST_TEST(out.find("tls.cert: cannot read '/nonexistent.crt'") != std::string::npos, out);
 }
