@@ -9,9 +9,17 @@ caf::behavior election_timer(caf::stateful_actor<TimerState>* self, caf::actor p
     self->delayed_send(self, tick, tick_atom::value, self->state.generation);
     return {
         [=](tick_atom, std::uint64_t generation) {
+            self->state.stats.note(self, "tick");
             if (generation != self->state.generation) return;  // a stale arming
+            ++self->state.ticks;
             self->send(peer, tick_atom::value);
             self->delayed_send(self, tick, tick_atom::value, self->state.generation);
+        },
+        [=](inspect_atom) {
+            return report_of(self, self->state.stats, "election_timer", "timer",
+                             {{"tickMs", std::to_string(tick.count())},
+                              {"ticksSent", std::to_string(self->state.ticks)},
+                              {"generation", std::to_string(self->state.generation)}});
         },
     };
 }

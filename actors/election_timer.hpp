@@ -2,9 +2,13 @@
 #include <caf/all.hpp>
 #include <chrono>
 
+#include "actors/introspection.hpp"
+
 namespace raftor::actors {
 struct TimerState {
     std::uint64_t generation = 0;
+    std::uint64_t ticks = 0;
+    ActorStats stats;
     static inline const char* name = "election_timer";
 };
 // Sends `tick` to `peer` every `tick`. delayed_send cannot be cancelled, so each

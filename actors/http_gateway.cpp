@@ -72,6 +72,7 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
     return {
         [=](http_atom, RequestPtr req, ReplyPtr out) {
             ++self->state.requests;
+            self->state.stats.note(self, "http");
             http::Routed routed = http::route(*req, setup->api);
             if (!routed.call) return reply(out, std::move(routed.response));
             const auto timeout = setup->request_timeout;
@@ -109,6 +110,14 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                         [=](caf::error& e) { reply(out, timed_out(e, "the write")); });
                 return;
             }
+            if (auto* d = std::get_if<http::DebugActors>(&*routed.call)) {
+                const http::DebugActors call = *d;
+                if (!setup->introspector) return reply(out, http::actors(setup->node_name, call, {}));
+                self->request(setup->introspector, std::chrono::seconds(3), inspect_atom::value)
+                    .then([=](ReportsPtr rs) { reply(out, http::actors(setup->node_name, call, *rs)); },
+                          [=](caf::error& e) { reply(out, timed_out(e, "the introspection")); });
+                return;
+            }
             const auto probe = std::get<http::HealthCall>(*routed.call).probe;
             if (probe == http::Probe::live) {
                 http::NodeView v;
@@ -119,6 +128,10 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
             self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
                 .then([=](StatusPtr s) { reply(out, http::health(probe, view_of(*s, *setup->directory))); },
                       [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
+        },
+        [=](inspect_atom) {
+            return report_of(self, self->state.stats, "http_gateway", "gateway",
+                             {{"requests", std::to_string(self->state.requests)}});
         },
     };
 }

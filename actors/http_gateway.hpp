@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "actors/directory.hpp"
+#include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "runtime/http/api.hpp"
 
@@ -18,6 +19,7 @@ using ReplyPtr = std::shared_ptr<const std::function<void(http::Response)>>;
 
 struct GatewaySetup {
     caf::actor peer;
+    caf::actor introspector;  // may be null: /debug/actors then lists nothing
     std::string node_name;
     http::ApiOptions api;
     std::shared_ptr<const Directory> directory;
@@ -27,6 +29,7 @@ using GatewaySetupPtr = std::shared_ptr<const GatewaySetup>;
 
 struct GatewayState {
     std::uint64_t requests = 0;
+    ActorStats stats;
     static inline const char* name = "http_gateway";
 };
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "actors/http_gateway.hpp"
+#include "actors/introspector.hpp"
 #include "actors/raft_peer.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/transport.hpp"
@@ -170,7 +171,9 @@ int run_node(const config::NodeConfig& cfg) {
     // ---- actors
     caf::actor_system_config caf_cfg;
     caf::actor_system sys{caf_cfg};
+    auto intro = sys.spawn(introspector, std::chrono::milliseconds(1000));
     auto transport = sys.spawn(transport_actor, tcp, target);
+    join(intro, "transport", "transport", transport);
     auto setup = std::make_shared<PeerSetup>();
     setup->config.id = members.self.raft_id;
     setup->config.seed = members.self.raft_id ^ static_cast<std::uint64_t>(::getpid()) ^
@@ -184,6 +187,7 @@ int run_node(const config::NodeConfig& cfg) {
     setup->store = store;
     setup->transport = transport;
     setup->tick = std::chrono::milliseconds(timing.tick_ms);
+    setup->introspector = intro;
     for (const auto& x : members.all) setup->names[x.raft_id] = x.name;
     caf::actor peer;
     try {
@@ -191,16 +195,23 @@ int run_node(const config::NodeConfig& cfg) {
     } catch (const std::exception& e) {
         server.shutdown(std::chrono::milliseconds(0));
         caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+        caf::anon_send_exit(intro, caf::exit_reason::user_shutdown);
         return fail_start(std::string("restoring state: ") + e.what());
     }
     caf::anon_send(transport, register_atom::value, members.self.raft_id, peer);
+    join(intro, "raft_peer", "consensus", peer);
 
     auto gsetup = std::make_shared<GatewaySetup>();
     gsetup->peer = peer;
+    gsetup->introspector = intro;
     gsetup->node_name = members.self.name;
     gsetup->api.auth_token = cfg.auth_token;
     gsetup->directory = directory;
-    auto spawn_gateway = [&sys, gsetup] { return sys.spawn(http_gateway, GatewaySetupPtr(gsetup)); };
+    auto spawn_gateway = [&sys, gsetup, intro] {
+        auto g = sys.spawn(http_gateway, GatewaySetupPtr(gsetup));
+        join(intro, "http_gateway", "gateway", g);
+        return g;
+    };
     gateway->set(spawn_gateway());
 
     auto ssetup = std::make_shared<SupervisorSetup>();
@@ -213,6 +224,7 @@ int run_node(const config::NodeConfig& cfg) {
         ::kill(::getpid(), SIGUSR1);  // process-directed: sigwait below takes it
     };
     auto sup = sys.spawn(supervisor, SupervisorSetupPtr(ssetup));
+    join(intro, "supervisor", "supervision", sup);
 
     logging::info("node_started", {{"id", std::to_string(members.self.raft_id)},
                                    {"http", advertised_http},
@@ -242,6 +254,7 @@ int run_node(const config::NodeConfig& cfg) {
     caf::anon_send_exit(gateway->get(), caf::exit_reason::user_shutdown);
     caf::anon_send_exit(peer, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(intro, caf::exit_reason::user_shutdown);
     tcp->stop();
     sys.await_all_actors_done();
     logging::info("node_stopped", {{"clean", failed ? "false" : "true"}});

@@ -175,6 +175,36 @@ StatusPtr status_of(Self* self) {
     return s;
 }
 
+Summary summary_of(Self* self) {
+    const auto& st = self->state;
+    const auto& core = st.replica->core();
+    Summary s{{"id", std::to_string(core.id())},
+              {"role", raft::to_string(core.role())},
+              {"term", std::to_string(core.term())},
+              {"leader", std::to_string(core.leader())},
+              {"commitIndex", std::to_string(core.commit())},
+              {"appliedIndex", std::to_string(core.applied())},
+              {"lastIndex", std::to_string(core.log().last_index())},
+              {"stableIndex", std::to_string(core.stable())},
+              {"pendingWrites", std::to_string(st.replica->pending_writes())},
+              {"pendingReads", std::to_string(st.replica->pending_reads())},
+              {"framesRejected", std::to_string(st.frames_rejected)},
+              {"storageOk", st.storage_ok ? "true" : "false"}};
+    if (core.role() == raft::Role::leader) {
+        auto add = [&](raft::NodeId id) {
+            const raft::Progress* pr = core.progress(id);
+            if (id == core.id() || !pr) return;
+            s.emplace_back("follower." + std::to_string(id), std::string("match=") + std::to_string(pr->match) +
+                                                                 " next=" + std::to_string(pr->next) +
+                                                                 " state=" + raft::to_string(pr->state) +
+                                                                 " inflight=" + std::to_string(pr->inflights.count()));
+        };
+        for (auto id : core.conf().voters) add(id);
+        for (auto id : core.conf().learners) add(id);
+    }
+    return s;
+}
+
 }  // namespace
 
 caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
@@ -184,17 +214,21 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     st.storage = setup->storage_on_own_thread
                      ? self->spawn<caf::linked + caf::detached>(storage_actor, setup->store, caf::actor(self))
                      : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor(self));
-    self->spawn<caf::linked>(election_timer, caf::actor(self), setup->tick);
+    auto timer = self->spawn<caf::linked>(election_timer, caf::actor(self), setup->tick);
+    join(setup->introspector, "storage", "storage", st.storage);
+    join(setup->introspector, "election_timer", "timer", timer);
     st.logged_term = st.replica->core().term();
     st.logged_conf = st.replica->core().conf();
     st.leader_heard = self->clock().now();
     const raft::NodeId id = setup->config.id;
     return {
         [=](tick_atom) {
+            self->state.stats.note(self, "tick");
             self->state.replica->tick();
             schedule_drain(self);
         },
         [=](frame_atom, const Frame& bytes) {
+            self->state.stats.note(self, "frame");
             std::string error;
             auto m = raft::decode_message(std::string_view(bytes.data(), bytes.size()), error);
             if (!m || m->to != id) {
@@ -208,26 +242,35 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
             schedule_drain(self);
         },
         [=](persisted_atom, std::uint64_t persist_id) {
+            self->state.stats.note(self, "persisted");
             self->state.replica->persisted(persist_id);
             schedule_drain(self);
         },
         [=](drain_atom) {
+            self->state.stats.note(self, "drain");
             self->state.drain_queued = false;
             drain(self, *setup);
         },
         [=](storage_error_atom, const std::string& what) {
+            self->state.stats.note(self, "storage_error");
             // Never a half-alive node: without durable storage this peer stops.
             self->state.storage_ok = false;
             logging::error("storage_failed", {{"error", what}});
             self->quit(caf::make_error(caf::sec::runtime_error, "storage failed: " + what));
         },
         [=](write_atom, const state::KvCommand& cmd) {
+            self->state.stats.note(self, "write");
             return ask(self, [&](node::Token t) { self->state.replica->write(t, cmd); });
         },
         [=](read_atom, const std::string& key, bool stale) {
+            self->state.stats.note(self, "read");
             return ask(self, [&](node::Token t) { self->state.replica->read(t, key, stale); });
         },
-        [=](status_atom) { return status_of(self); },
+        [=](status_atom) {
+            self->state.stats.note(self, "status");
+            return status_of(self);
+        },
+        [=](inspect_atom) { return report_of(self, self->state.stats, "raft_peer", "consensus", summary_of(self)); },
         [=](sync_atom atom) { return self->delegate(self->state.storage, atom); },
     };
 }

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 
+#include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 
 namespace raftor::actors {
@@ -21,6 +22,7 @@ struct PeerSetup {
     // Deterministic simulations turn this off so everything runs on the test scheduler.
     bool storage_on_own_thread = true;
     std::map<raft::NodeId, std::string> names;  // for logs: member names by raft id
+    caf::actor introspector;                    // may be null (tests)
 };
 using PeerSetupPtr = std::shared_ptr<const PeerSetup>;
 
@@ -32,7 +34,8 @@ struct PeerState {
     node::Token next_token = 1;
     std::uint64_t frames_rejected = 0;
     bool storage_ok = true;
-    bool drain_queued = false;  // a drain_atom is in the mailbox
+    bool drain_queued = false;
+    ActorStats stats;  // a drain_atom is in the mailbox
 
     // What was last logged, so each role, term, leader and membership change is logged once.
     raft::Role logged_role = raft::Role::follower;

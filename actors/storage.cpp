@@ -16,7 +16,12 @@ void flush(caf::stateful_actor<StorageState>* self) {
     std::vector<const storage::WriteBatch*> batches;
     batches.reserve(st.pending.size());
     for (const auto& b : st.pending) batches.push_back(b.get());
+    // Real time, not the actor clock: this is how long the disk took, for operators.
+    const auto began = std::chrono::steady_clock::now();
     const auto status = st.store->write(batches);
+    st.last_flush = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began);
+    ++st.flushes;
+    st.batches_written += batches.size();
     st.pending.clear();
     if (!status.ok()) {
         // Nothing of these batches is on disk: the peer must not be told otherwise,
@@ -36,6 +41,7 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
     self->state.peer = peer;
     return {
         [=](persist_atom, std::uint64_t id, BatchPtr batch) {
+            self->state.stats.note(self, "persist");
             auto& st = self->state;
             st.pending.push_back(std::move(batch));
             st.pending_max_id = std::max(st.pending_max_id, id);
@@ -46,15 +52,27 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
             }
         },
         [=](flush_atom) {
+            self->state.stats.note(self, "flush");
             self->state.flush_queued = false;
             flush(self);
         },
         [=](sync_atom) -> bool {
+            self->state.stats.note(self, "sync");
             // Everything queued before this message is durable when it is answered.
             flush(self);
             return !self->state.failed;
         },
+        [=](inspect_atom) {
+            const auto& st = self->state;
+            return report_of(self, st.stats, "storage", "storage",
+                             {{"pendingBatches", std::to_string(st.pending.size())},
+                              {"failed", st.failed ? "true" : "false"},
+                              {"flushes", std::to_string(st.flushes)},
+                              {"batchesWritten", std::to_string(st.batches_written)},
+                              {"lastFlushUs", std::to_string(st.last_flush.count())}});
+        },
         [=](snapshot_atom, SnapshotPtr snap) {
+            self->state.stats.note(self, "snapshot");
             if (self->state.failed) return;
             const auto status = self->state.store->save_snapshot(snap->meta, *snap->data);
             if (!status.ok()) self->send(self->state.peer, storage_error_atom::value, status.message);

@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 
 namespace raftor::actors {
@@ -15,6 +16,9 @@ struct StorageState {
     std::vector<BatchPtr> pending;
     std::uint64_t pending_max_id = 0;
     bool flush_queued = false;
+    ActorStats stats;
+    std::uint64_t flushes = 0, batches_written = 0;
+    std::chrono::microseconds last_flush{0};
     static inline const char* name = "storage";
 };
 caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::LogStore> store,

@@ -31,7 +31,15 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorS
         self->monitor(fresh);
     });
     return {
-        [=](status_atom) { return self->state.gateway_restarts; },
+        [=](status_atom) {
+            self->state.stats.note(self, "status");
+            return self->state.gateway_restarts;
+        },
+        [=](inspect_atom) {
+            return report_of(self, self->state.stats, "supervisor", "supervision",
+                             {{"gatewayRestarts", std::to_string(self->state.gateway_restarts)},
+                              {"stopping", self->state.stopping ? "true" : "false"}});
+        },
     };
 }
 

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 
+#include "actors/introspection.hpp"
+
 namespace raftor::actors {
 
 // Where the HTTP server finds the current gateway actor (replaced on a restart).
@@ -37,6 +39,7 @@ using SupervisorSetupPtr = std::shared_ptr<const SupervisorSetup>;
 struct SupervisorState {
     int gateway_restarts = 0;
     bool stopping = false;
+    ActorStats stats;
     static inline const char* name = "supervisor";
 };
 

@@ -8,6 +8,7 @@ caf::behavior transport_actor(caf::stateful_actor<TransportState>* self, std::sh
     self->state.target = std::move(target);
     return {
         [=](register_atom, raft::NodeId, caf::actor peer) {
+            self->state.stats.note(self, "register");
             {
                 std::lock_guard<std::mutex> lock(self->state.target->mu);
                 self->state.target->peer = std::move(peer);
@@ -15,7 +16,19 @@ caf::behavior transport_actor(caf::stateful_actor<TransportState>* self, std::sh
             self->state.tcp->start();
         },
         [=](frame_atom, raft::NodeId, raft::NodeId to, const Frame& bytes) {
+            self->state.stats.note(self, "frame");
             self->state.tcp->send(to, std::string(bytes.begin(), bytes.end()));
+        },
+        [=](inspect_atom) {
+            const net::PeerStats t = self->state.tcp->stats();
+            return report_of(self, self->state.stats, "transport", "transport",
+                             {{"framesOut", std::to_string(t.frames_out)},
+                              {"bytesOut", std::to_string(t.bytes_out)},
+                              {"framesDropped", std::to_string(t.frames_dropped)},
+                              {"connects", std::to_string(t.connects)},
+                              {"framesIn", std::to_string(t.frames_in)},
+                              {"bytesIn", std::to_string(t.bytes_in)},
+                              {"rejectedConnections", std::to_string(t.rejected_connections)}});
         },
     };
 }

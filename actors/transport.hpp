@@ -3,6 +3,7 @@
 #include <memory>
 #include <mutex>
 
+#include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "runtime/net/tcp_transport.hpp"
 
@@ -22,6 +23,7 @@ struct InboundTarget {
 struct TransportState {
     std::shared_ptr<net::TcpTransport> tcp;
     std::shared_ptr<InboundTarget> target;
+    ActorStats stats;
     ~TransportState() {
         if (tcp) tcp->stop();
     }

@@ -285,6 +285,17 @@ Routed route(const Request& req, const ApiOptions& opts) {
         }
     } else if (path.rfind("/kv/", 0) == 0) {
         return route_kv(req, path.substr(4), query, opts);
+    } else if (path == "/debug/actors" || path.rfind("/debug/actors/", 0) == 0) {
+        if (req.method != "GET" && req.method != "HEAD") return method_not_allowed(req, "GET");
+        if (!query.items.empty())
+            return bad_request("unknown_parameter", "unknown query parameter",
+                               "'" + query.items.front().first + "' is not a parameter of GET /debug/actors");
+        bool ok = true;
+        std::string name = path.size() > 14 ? percent_decode(path.substr(14), ok) : std::string();
+        if (!ok) return bad_request("bad_name", "bad actor name", "bad percent-encoding in the actor name");
+        Routed out;
+        out.call = DebugActors{std::move(name)};
+        return out;
     } else if (path == "/kv" || path == "/kv/") {
         return bad_request("bad_key", "bad key", "the key is missing: use /kv/<key>");
     }
@@ -348,6 +359,38 @@ Response invalid(const std::string& detail) {
 
 Response unavailable(const std::string& code, const std::string& error, const std::string& detail) {
     return error_response(503, code, error, detail, {{"Retry-After", "1"}});
+}
+
+namespace {
+json actor_json(const std::string& node, const introspect::ActorReport& r) {
+    json state = json::object();
+    for (const auto& [k, v] : r.state) state[k] = v;
+    json j{{"name", r.name},
+           {"kind", r.kind},
+           {"node", node},
+           {"mailboxDepth", r.mailbox_depth},
+           {"messagesHandled", r.messages_handled},
+           {"lastMessage", r.last_message.empty() ? json(nullptr) : json(r.last_message)},
+           {"lastMessageAgeMs", r.messages_handled ? json(r.last_message_age_ms) : json(nullptr)},
+           {"responsive", r.responsive},
+           {"state", std::move(state)}};
+    if (!r.stopped.empty()) j["stopped"] = r.stopped;
+    return j;
+}
+}  // namespace
+
+Response actors(const std::string& node, const DebugActors& call, const std::vector<introspect::ActorReport>& reports) {
+    if (!call.name.empty()) {
+        for (const auto& r : reports)
+            if (r.name == call.name) return json_response(200, actor_json(node, r));
+        std::string names;
+        for (const auto& r : reports) names += (names.empty() ? "" : ", ") + r.name;
+        return error_response(404, "actor_not_found", "no such actor",
+                              "no actor '" + call.name + "' on " + node + " (there are: " + names + ")");
+    }
+    json list = json::array();
+    for (const auto& r : reports) list.push_back(actor_json(node, r));
+    return json_response(200, json{{"node", node}, {"actors", std::move(list)}});
 }
 
 namespace {

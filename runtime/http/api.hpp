@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/http/message.hpp"
+#include "runtime/introspect/actor_report.hpp"
 #include "runtime/state/kv_store.hpp"
 
 namespace raftor::http {
@@ -23,7 +24,10 @@ enum class Probe { health, live, ready, startup, cluster };
 struct HealthCall {
     Probe probe = Probe::health;
 };
-using Call = std::variant<KvGet, KvWrite, HealthCall>;
+struct DebugActors {
+    std::string name;  // empty: every actor
+};
+using Call = std::variant<KvGet, KvWrite, HealthCall, DebugActors>;
 
 struct Routed {
     std::optional<Call> call;  // empty: answer `response` as it is
@@ -76,6 +80,8 @@ struct NodeView {
     std::vector<MemberView> members;
 };
 Response health(Probe probe, const NodeView& v);
+// GET /debug/actors[/:name]: every actor's report, or the one named (404 when none is).
+Response actors(const std::string& node, const DebugActors& call, const std::vector<introspect::ActorReport>& reports);
 
 // Helpers shared with the CLI.
 std::string percent_decode(const std::string& s, bool& ok);

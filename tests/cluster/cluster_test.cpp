@@ -447,3 +447,39 @@ BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
                     out) == 1);
     BOOST_TEST(out.find("tls.cert: cannot read '/nonexistent.crt'") != std::string::npos, out);
 }
+
+BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
+    ProcessCluster c({});
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE(leader);
+    BOOST_REQUIRE(put(c, *leader, "k", "v"));
+    for (int i = 0; i < c.size(); ++i) {
+        auto j = body_of(c.call(i, "GET", "/debug/actors"));
+        BOOST_REQUIRE(j.is_object());
+        BOOST_TEST(j["node"] == c.name(i));
+        std::map<std::string, json> by_name;
+        for (const auto& a : j["actors"]) by_name[a["name"].get<std::string>()] = a;
+        for (const char* name :
+             {"raft_peer", "storage", "election_timer", "transport", "http_gateway", "supervisor", "introspector"}) {
+            BOOST_REQUIRE_MESSAGE(by_name.count(name), name << " missing on " << c.name(i));
+            const json& a = by_name[name];
+            BOOST_TEST(a["responsive"] == true, name);
+            BOOST_TEST(a["mailboxDepth"].is_number(), name);
+            BOOST_TEST(a["kind"].is_string(), name);
+        }
+        const json& peer = by_name["raft_peer"];
+        BOOST_TEST(peer["state"]["role"] == (i == *leader ? "leader" : "follower"));
+        BOOST_TEST(peer["messagesHandled"].get<std::uint64_t>() > 0u);
+        BOOST_TEST(by_name["storage"]["state"]["flushes"].get<std::string>() != "0");
+        BOOST_TEST(by_name["election_timer"]["lastMessage"] == "tick");
+    }
+    auto leader_peer = body_of(c.call(*leader, "GET", "/debug/actors/raft_peer"));
+    int followers = 0;
+    for (auto it = leader_peer["state"].begin(); it != leader_peer["state"].end(); ++it)
+        followers += it.key().rfind("follower.", 0) == 0;
+    BOOST_TEST(followers == 2);
+    auto missing = c.call(*leader, "GET", "/debug/actors/nope");
+    BOOST_TEST(http_status(missing) == 404);
+    BOOST_TEST(body_of(missing)["code"] == "actor_not_found");
+}

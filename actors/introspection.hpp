@@ -1,0 +1,59 @@
+#pragma once
+// The part of introspection each actor carries: counters it bumps in every handler,
+// and the report it answers to the introspector's `inspect` with.
+#include <caf/all.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/introspect/actor_report.hpp"
+
+namespace raftor::actors {
+
+using inspect_atom = caf::atom_constant<caf::atom("inspect")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;  // actor -> introspector: here I am
+
+using ReportPtr = std::shared_ptr<const introspect::ActorReport>;
+using ReportsPtr = std::shared_ptr<const std::vector<introspect::ActorReport>>;
+using Summary = std::vector<std::pair<std::string, std::string>>;
+
+struct ActorStats {
+    std::uint64_t handled = 0;
+    const char* last = "";  // a string literal naming the message type
+    caf::actor_clock::time_point last_at{};
+
+    template <class Self>
+    void note(Self* self, const char* what) {
+        ++handled;
+        last = what;
+        last_at = self->clock().now();
+    }
+};
+
+// Called from the actor's own `inspect` handler: only the owner may read its mailbox.
+template <class Self>
+ReportPtr report_of(Self* self, const ActorStats& stats, std::string name, std::string kind, Summary state) {
+    auto r = std::make_shared<introspect::ActorReport>();
+    r->name = std::move(name);
+    r->kind = std::move(kind);
+    r->mailbox_depth = self->mailbox().size();
+    r->messages_handled = stats.handled;
+    r->last_message = stats.last;
+    if (stats.handled > 0)
+        r->last_message_age_ms = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now() - stats.last_at).count());
+    r->state = std::move(state);
+    return r;
+}
+
+// Whoever spawns an actor tells the introspector (when there is one) that it exists.
+inline void join(const caf::actor& introspector, const std::string& name, const std::string& kind,
+                 const caf::actor& who) {
+    if (introspector) caf::anon_send(introspector, join_atom::value, name, kind, who);
+}
+
+}  // namespace raftor::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::ReportPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::ReportsPtr)

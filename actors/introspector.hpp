@@ -1,0 +1,27 @@
+#pragma once
+// The node's introspector: every actor joins it (name, kind, handle). Asked to
+// `inspect`, it asks each actor for its report and answers with all of them. An actor
+// that does not answer within `answer_timeout` is shown with its last report and
+// `responsive: false` (that is the stuck one); a stopped actor with why it stopped.
+#include <caf/all.hpp>
+#include <chrono>
+#include <map>
+
+#include "actors/introspection.hpp"
+
+namespace raftor::actors {
+
+struct IntrospectorState {
+    struct Member {
+        std::string kind;
+        caf::actor handle;  // null once stopped
+        introspect::ActorReport last;
+    };
+    std::map<std::string, Member> members;
+    ActorStats stats;
+    static inline const char* name = "introspector";
+};
+
+caf::behavior introspector(caf::stateful_actor<IntrospectorState>* self, std::chrono::milliseconds answer_timeout);
+
+}  // namespace raftor::actors

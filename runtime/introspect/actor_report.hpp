@@ -1,0 +1,25 @@
+#pragma once
+// What one actor says about itself when the introspector asks: the figures every actor
+// has (mailbox, messages handled, the last one and how long ago) and a summary of its
+// own state. Plain data: the HTTP API renders it, the console reads it.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace raftor::introspect {
+
+struct ActorReport {
+    std::string name;  // unique in the node: "raft_peer", "storage", ...
+    std::string kind;  // what it is: "consensus", "storage", "timer", "transport", "gateway", ...
+    std::uint64_t mailbox_depth = 0;
+    std::uint64_t messages_handled = 0;
+    std::string last_message;               // the type of the last message handled
+    std::uint64_t last_message_age_ms = 0;  // how long ago (actor clock)
+    bool responsive = true;  // false: it did not answer the introspector in time (this is its last report)
+    std::string stopped;     // non-empty: the actor is gone, and why
+    std::vector<std::pair<std::string, std::string>> state;  // its own summary, in its own order
+};
+
+}  // namespace raftor::introspect
