@@ -170,6 +170,10 @@ int run_node(const config::NodeConfig& cfg) {
 
     // ---- actors
     caf::actor_system_config caf_cfg;
+    // CAF's idle workers poll with 50 us sleeps for a while before they block; every
+    // hop of a request (gateway, peer, storage, transport) would wait out such a sleep.
+    // Spin briefly, then block on the condition variable an enqueue signals.
+    caf_cfg.set("work-stealing.moderate-poll-attempts", 0);
     caf::actor_system sys{caf_cfg};
     auto intro = sys.spawn(introspector, std::chrono::milliseconds(1000));
     auto transport = sys.spawn(transport_actor, tcp, target);
