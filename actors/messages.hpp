@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/node/replica.hpp"
+#include "runtime/node/completion.hpp"
 #include "runtime/storage/log_store.hpp"
 
 namespace raftor::actors {
@@ -26,12 +26,22 @@ using register_atom = caf::atom_constant<caf::atom("register")>;
 using cut_atom = caf::atom_constant<caf::atom("cut")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;    // make everything queued durable, then answer
 using drain_atom = caf::atom_constant<caf::atom("drain")>;  // peer -> itself: run the core's outputs
-using http_atom = caf::atom_constant<caf::atom("http")>;    // a request from the HTTP server
+// raft_peer <-> state_machine: committed entries in log order, a leader's snapshot,
+// writes awaiting their entry, leadership lost; back: a snapshot to compact to, progress.
+using await_atom = caf::atom_constant<caf::atom("await")>;
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
+using restore_atom = caf::atom_constant<caf::atom("restore")>;
+using abandon_atom = caf::atom_constant<caf::atom("abandon")>;
+using compact_atom = caf::atom_constant<caf::atom("compact")>;
+using applied_atom = caf::atom_constant<caf::atom("applied")>;
+using http_atom = caf::atom_constant<caf::atom("http")>;  // a request from the HTTP server
 
 using Frame = std::vector<char>;
 using BatchPtr = std::shared_ptr<const storage::WriteBatch>;
 using SnapshotPtr = std::shared_ptr<const raft::Snapshot>;
 using CompletionPtr = std::shared_ptr<const node::Completion>;
+using EntriesPtr = std::shared_ptr<const std::vector<raft::Entry>>;
+using DataPtr = std::shared_ptr<const std::string>;
 
 struct MemberProgress {
     raft::NodeId id = 0;
@@ -53,7 +63,7 @@ struct PeerStatus {
     // Leader: the largest lag_ms; follower: time since the leader was last heard from.
     std::uint64_t replication_lag_ms = 0;
     bool storage_ok = true;
-    std::size_t pending_writes = 0, pending_reads = 0;
+    std::size_t pending_reads = 0;  // waiting for a read index
     std::uint64_t frames_rejected = 0;
 };
 using StatusPtr = std::shared_ptr<const PeerStatus>;
@@ -63,5 +73,7 @@ using StatusPtr = std::shared_ptr<const PeerStatus>;
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::BatchPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::SnapshotPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::CompletionPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::EntriesPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::DataPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::StatusPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::state::KvCommand)

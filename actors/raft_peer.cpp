@@ -1,6 +1,7 @@
 #include "actors/raft_peer.hpp"
 
 #include "actors/election_timer.hpp"
+#include "actors/state_machine.hpp"
 #include "actors/storage.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/raft/codec.hpp"
@@ -23,17 +24,28 @@ std::string list_of(const PeerSetup& setup, const std::vector<raft::NodeId>& ids
     return out;
 }
 
-std::uint64_t ms_between(PeerState::Time from, PeerState::Time to) {
-    if (to <= from) return 0;
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count());
+// The actor clock in milliseconds: the node's steady clock, or simulated time in tests.
+std::uint64_t now_ms(Self* self) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now().time_since_epoch()).count());
+}
+
+raft::Index min_match(const raft::Raft& core) {
+    raft::Index m = core.log().last_index();
+    auto take = [&](raft::NodeId id) {
+        if (const raft::Progress* pr = core.progress(id); pr && id != core.id()) m = std::min(m, pr->match);
+    };
+    for (auto id : core.conf().voters) take(id);
+    for (auto id : core.conf().learners) take(id);
+    return m;
 }
 
 // Logs each role, term, leader and membership change once, and keeps the leader's
 // append times for the replication lag.
 void observe(Self* self, const PeerSetup& setup) {
     auto& st = self->state;
-    const auto& core = st.replica->core();
-    const auto now = self->clock().now();
+    const auto& core = st.consensus->core();
+    const std::uint64_t now = now_ms(self);
     if (core.term() != st.logged_term) {
         logging::info("term_changed", {{"from", std::to_string(st.logged_term)}, {"to", std::to_string(core.term())}});
         st.logged_term = core.term();
@@ -42,11 +54,7 @@ void observe(Self* self, const PeerSetup& setup) {
         logging::info("role_changed", {{"from", raft::to_string(st.logged_role)},
                                        {"to", raft::to_string(core.role())},
                                        {"term", std::to_string(core.term())}});
-        if (core.role() == raft::Role::leader) {
-            st.leader_since = now;
-            st.appended_at.clear();
-            st.recorded_last = core.log().last_index();  // older entries count from leader_since
-        }
+        if (core.role() == raft::Role::leader) st.lag.became_leader(core.log().last_index(), now);
         st.logged_role = core.role();
     }
     if (core.leader() != st.logged_leader) {
@@ -61,63 +69,48 @@ void observe(Self* self, const PeerSetup& setup) {
                                              {"term", std::to_string(core.term())}});
         st.logged_conf = core.conf();
     }
-    if (core.role() == raft::Role::leader) {
-        const raft::Index last = core.log().last_index();
-        if (last > st.recorded_last) {
-            // One record per run of entries appended since the last look.
-            st.appended_at.emplace_back(st.recorded_last + 1, now);
-            st.recorded_last = last;
-        }
-        // Forget runs every member already has; keep the record bounded regardless.
-        raft::Index min_match = last;
-        for (auto id : core.conf().voters)
-            if (auto pr = core.progress(id); pr && id != core.id()) min_match = std::min(min_match, pr->match);
-        for (auto id : core.conf().learners)
-            if (auto pr = core.progress(id)) min_match = std::min(min_match, pr->match);
-        while (st.appended_at.size() > 1 && st.appended_at[1].first <= min_match + 1) st.appended_at.pop_front();
-        while (st.appended_at.size() > 100'000) st.appended_at.pop_front();
-    }
+    if (core.role() == raft::Role::leader) st.lag.observe(core.log().last_index(), min_match(core), now);
 }
 
-// How long the oldest entry a member with `match` lacks has waited.
-std::uint64_t lag_ms(const PeerState& st, raft::Index match, raft::Index last, PeerState::Time now) {
-    if (match >= last) return 0;
-    const raft::Index missing = match + 1;
-    PeerState::Time since = st.leader_since;
-    for (auto it = st.appended_at.rbegin(); it != st.appended_at.rend(); ++it) {
-        if (it->first <= missing) {
-            since = it->second;
-            break;
-        }
-    }
-    return ms_between(since, now);
+CompletionPtr completion(node::Completion c) {
+    return std::make_shared<node::Completion>(std::move(c));
 }
 
+// Carries out everything the core has for us: messages, persistence, and the state
+// machine's channel (snapshot, committed entries, reads at an index, abandoned writes),
+// in that order.
 void drain(Self* self, const PeerSetup& setup) {
     auto& st = self->state;
-    while (st.replica->has_work()) {
-        node::Actions a = st.replica->advance();
+    while (st.consensus->has_work()) {
+        node::Actions a = st.consensus->advance();
         raft::Ready& rd = a.ready;
         for (const auto& m : rd.messages) {
             const std::string bytes = raft::encode_message(m);
             self->send(st.transport, frame_atom::value, m.from, m.to, Frame(bytes.begin(), bytes.end()));
         }
+        if (rd.snapshot)
+            self->send(st.state_machine, restore_atom::value,
+                       SnapshotPtr(std::make_shared<raft::Snapshot>(*rd.snapshot)));
+        if (!rd.committed.empty())
+            self->send(st.state_machine, apply_atom::value,
+                       EntriesPtr(std::make_shared<std::vector<raft::Entry>>(std::move(rd.committed))));
         if (rd.persist_id != 0) {
             const std::uint64_t id = rd.persist_id;
             self->send(st.storage, persist_atom::value, id,
                        BatchPtr(std::make_shared<storage::WriteBatch>(storage::WriteBatch::from(rd))));
         }
-        if (a.local_snapshot) {
-            logging::info("snapshot_taken", {{"index", std::to_string(a.local_snapshot->meta.index)},
-                                             {"bytes", std::to_string(a.local_snapshot->data->size())}});
-            self->send(st.storage, snapshot_atom::value,
-                       SnapshotPtr(std::make_shared<raft::Snapshot>(*a.local_snapshot)));
+        for (const node::ReadAt& r : a.reads) {
+            auto it = st.reads.find(r.token);
+            if (it == st.reads.end()) continue;
+            it->second.rp.delegate(st.state_machine, read_atom::value, std::move(it->second.key), r.index);
+            st.reads.erase(it);
         }
+        if (a.abandon_before) self->send(st.state_machine, abandon_atom::value, *a.abandon_before);
         for (auto& c : a.completions) {
-            auto it = st.waiting.find(c.token);
-            if (it == st.waiting.end()) continue;
-            it->second.deliver(CompletionPtr(std::make_shared<node::Completion>(std::move(c))));
-            st.waiting.erase(it);
+            auto it = st.reads.find(c.token);
+            if (it == st.reads.end()) continue;
+            it->second.rp.deliver(completion(std::move(c)));
+            st.reads.erase(it);
         }
     }
     observe(self, setup);
@@ -131,63 +124,52 @@ void schedule_drain(Self* self) {
     self->send(self, drain_atom::value);
 }
 
-template <class F>
-caf::response_promise ask(Self* self, F&& submit) {
-    auto rp = self->make_response_promise();
-    const node::Token t = self->state.next_token++;
-    self->state.waiting.emplace(t, rp);
-    submit(t);
-    schedule_drain(self);
-    return rp;
-}
-
 StatusPtr status_of(Self* self) {
     const auto& st = self->state;
-    const auto& core = st.replica->core();
+    const auto& core = st.consensus->core();
     auto s = std::make_shared<PeerStatus>();
     s->id = core.id();
     s->role = core.role();
     s->term = core.term();
     s->leader = core.leader();
     s->commit = core.commit();
-    s->applied = core.applied();
+    s->applied = st.applied;
     s->last_index = core.log().last_index();
     s->conf = core.conf();
     s->storage_ok = st.storage_ok;
-    s->pending_writes = st.replica->pending_writes();
-    s->pending_reads = st.replica->pending_reads();
+    s->pending_reads = st.consensus->pending_reads();
     s->frames_rejected = st.frames_rejected;
-    const auto now = self->clock().now();
+    const std::uint64_t now = now_ms(self);
     if (core.role() == raft::Role::leader) {
         auto add = [&](raft::NodeId id, bool voter) {
             if (id == core.id()) return;
             const raft::Progress* pr = core.progress(id);
             const raft::Index match = pr ? pr->match : 0;
-            const std::uint64_t lag = lag_ms(st, match, s->last_index, now);
+            const std::uint64_t lag = st.lag.lag_ms(match, s->last_index, now);
             s->progress.push_back(MemberProgress{id, voter, match, lag});
             s->replication_lag_ms = std::max(s->replication_lag_ms, lag);
         };
         for (auto id : core.conf().voters) add(id, true);
         for (auto id : core.conf().learners) add(id, false);
-    } else {
-        s->replication_lag_ms = core.leader() == 0 ? 0 : ms_between(st.leader_heard, now);
+    } else if (core.leader() != 0) {
+        const auto heard = std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now() - st.leader_heard);
+        s->replication_lag_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, heard.count()));
     }
     return s;
 }
 
 Summary summary_of(Self* self) {
     const auto& st = self->state;
-    const auto& core = st.replica->core();
+    const auto& core = st.consensus->core();
     Summary s{{"id", std::to_string(core.id())},
               {"role", raft::to_string(core.role())},
               {"term", std::to_string(core.term())},
               {"leader", std::to_string(core.leader())},
               {"commitIndex", std::to_string(core.commit())},
-              {"appliedIndex", std::to_string(core.applied())},
+              {"appliedIndex", std::to_string(st.applied)},
               {"lastIndex", std::to_string(core.log().last_index())},
               {"stableIndex", std::to_string(core.stable())},
-              {"pendingWrites", std::to_string(st.replica->pending_writes())},
-              {"pendingReads", std::to_string(st.replica->pending_reads())},
+              {"pendingReads", std::to_string(st.consensus->pending_reads())},
               {"framesRejected", std::to_string(st.frames_rejected)},
               {"storageOk", st.storage_ok ? "true" : "false"}};
     if (core.role() == raft::Role::leader) {
@@ -209,22 +191,30 @@ Summary summary_of(Self* self) {
 
 caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     auto& st = self->state;
-    st.replica = std::make_unique<node::Replica>(setup->config, setup->restore, setup->options);
+    st.consensus = std::make_unique<node::Consensus>(setup->config, setup->restore);
+    st.applied = setup->restore.snapshot.index;
     st.transport = setup->transport;
     st.storage = setup->storage_on_own_thread
                      ? self->spawn<caf::linked + caf::detached>(storage_actor, setup->store, caf::actor(self))
                      : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor(self));
+    auto sm_setup = std::make_shared<StateMachineSetup>();
+    sm_setup->options = setup->options;
+    sm_setup->snapshot_index = setup->restore.snapshot.index;
+    sm_setup->snapshot_data = setup->restore.snapshot_data;
+    sm_setup->peer = caf::actor(self);
+    st.state_machine = self->spawn<caf::linked>(state_machine, StateMachineSetupPtr(sm_setup));
     auto timer = self->spawn<caf::linked>(election_timer, caf::actor(self), setup->tick);
     join(setup->introspector, "storage", "storage", st.storage);
+    join(setup->introspector, "state_machine", "state", st.state_machine);
     join(setup->introspector, "election_timer", "timer", timer);
-    st.logged_term = st.replica->core().term();
-    st.logged_conf = st.replica->core().conf();
+    st.logged_term = st.consensus->core().term();
+    st.logged_conf = st.consensus->core().conf();
     st.leader_heard = self->clock().now();
     const raft::NodeId id = setup->config.id;
     return {
         [=](tick_atom) {
             self->state.stats.note(self, "tick");
-            self->state.replica->tick();
+            self->state.consensus->tick();
             schedule_drain(self);
         },
         [=](frame_atom, const Frame& bytes) {
@@ -237,13 +227,13 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
                 logging::warn("peer_frame_rejected", {{"reason", m ? "addressed to another node" : error}});
                 return;
             }
-            if (m->from == self->state.replica->core().leader()) self->state.leader_heard = self->clock().now();
-            self->state.replica->step(*m);
+            if (m->from == self->state.consensus->core().leader()) self->state.leader_heard = self->clock().now();
+            self->state.consensus->step(*m);
             schedule_drain(self);
         },
         [=](persisted_atom, std::uint64_t persist_id) {
             self->state.stats.note(self, "persisted");
-            self->state.replica->persisted(persist_id);
+            self->state.consensus->persisted(persist_id);
             schedule_drain(self);
         },
         [=](drain_atom) {
@@ -260,11 +250,45 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](write_atom, const state::KvCommand& cmd) {
             self->state.stats.note(self, "write");
-            return ask(self, [&](node::Token t) { self->state.replica->write(t, cmd); });
+            auto rp = self->make_response_promise();
+            node::Proposal p = self->state.consensus->write(self->state.next_token++, cmd);
+            if (p.refused) {
+                rp.deliver(completion(std::move(*p.refused)));
+                return rp;
+            }
+            schedule_drain(self);
+            // The state machine answers once the entry applies; it hears of the wait
+            // before the entry can reach it (one ordered channel from here).
+            rp.delegate(self->state.state_machine, await_atom::value, p.index, p.term);
+            return rp;
         },
         [=](read_atom, const std::string& key, bool stale) {
             self->state.stats.note(self, "read");
-            return ask(self, [&](node::Token t) { self->state.replica->read(t, key, stale); });
+            auto rp = self->make_response_promise();
+            if (stale) {
+                rp.delegate(self->state.state_machine, read_atom::value, key, raft::Index{0});
+                return rp;
+            }
+            const node::Token t = self->state.next_token++;
+            if (auto refused = self->state.consensus->read(t)) {
+                rp.deliver(completion(std::move(*refused)));
+                return rp;
+            }
+            self->state.reads.emplace(t, PeerState::WaitingRead{rp, key});
+            schedule_drain(self);
+            return rp;
+        },
+        [=](compact_atom, raft::Index index, DataPtr data) {
+            self->state.stats.note(self, "compact");
+            auto snap = self->state.consensus->compact(index, std::move(data));
+            if (!snap) return;
+            logging::info("snapshot_taken",
+                          {{"index", std::to_string(snap->meta.index)}, {"bytes", std::to_string(snap->data->size())}});
+            self->send(self->state.storage, snapshot_atom::value, SnapshotPtr(std::make_shared<raft::Snapshot>(*snap)));
+        },
+        [=](applied_atom, raft::Index index) {
+            self->state.stats.note(self, "applied");
+            self->state.applied = std::max(self->state.applied, index);
         },
         [=](status_atom) {
             self->state.stats.note(self, "status");

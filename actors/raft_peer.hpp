@@ -1,12 +1,14 @@
 #pragma once
 #include <caf/all.hpp>
 #include <chrono>
-#include <deque>
 #include <map>
 #include <memory>
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "runtime/node/applier.hpp"
+#include "runtime/node/consensus.hpp"
+#include "runtime/node/replication_lag.hpp"
 
 namespace raftor::actors {
 
@@ -27,15 +29,21 @@ struct PeerSetup {
 using PeerSetupPtr = std::shared_ptr<const PeerSetup>;
 
 struct PeerState {
-    std::unique_ptr<node::Replica> replica;
+    std::unique_ptr<node::Consensus> consensus;
     caf::actor storage;
     caf::actor transport;
-    std::map<node::Token, caf::response_promise> waiting;
+    caf::actor state_machine;
+    struct WaitingRead {
+        caf::response_promise rp;
+        std::string key;
+    };
+    std::map<node::Token, WaitingRead> reads;  // linearizable reads waiting for a read index
     node::Token next_token = 1;
+    raft::Index applied = 0;  // as the state machine last reported
     std::uint64_t frames_rejected = 0;
     bool storage_ok = true;
-    bool drain_queued = false;
-    ActorStats stats;  // a drain_atom is in the mailbox
+    bool drain_queued = false;  // a drain_atom is in the mailbox
+    ActorStats stats;
 
     // What was last logged, so each role, term, leader and membership change is logged once.
     raft::Role logged_role = raft::Role::follower;
@@ -43,20 +51,16 @@ struct PeerState {
     raft::NodeId logged_leader = 0;
     raft::ConfState logged_conf;
 
-    // Replication lag, measured on the leader: when each run of entries was appended
-    // (first index of the run, time), oldest first; and when this node became leader.
-    using Time = caf::actor_clock::time_point;
-    std::deque<std::pair<raft::Index, Time>> appended_at;
-    raft::Index recorded_last = 0;
-    Time leader_since{};
-    Time leader_heard{};  // follower: last frame from the leader
+    node::ReplicationLag lag;
+    caf::actor_clock::time_point leader_heard{};  // follower: last frame from the leader
 
     static inline const char* name = "raft_peer";
 };
 
-// Owns the node's Replica; spawns (and links) its storage actor and election timer.
-// Feeds it ticks, peer frames, durability reports and client requests, and carries
-// out what comes back. It decides nothing itself.
+// Owns the node's Consensus; spawns (and links) its storage actor, election timer and
+// state machine. Feeds the core ticks, peer frames, durability reports and client
+// requests, and carries out what comes back: persist, send, hand committed entries to
+// the state machine, which answers the clients. It decides nothing itself.
 caf::behavior raft_peer(caf::stateful_actor<PeerState>* self, PeerSetupPtr setup);
 
 }  // namespace raftor::actors

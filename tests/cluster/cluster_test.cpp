@@ -460,8 +460,8 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
         BOOST_TEST(j["node"] == c.name(i));
         std::map<std::string, json> by_name;
         for (const auto& a : j["actors"]) by_name[a["name"].get<std::string>()] = a;
-        for (const char* name :
-             {"raft_peer", "storage", "election_timer", "transport", "http_gateway", "supervisor", "introspector"}) {
+        for (const char* name : {"raft_peer", "storage", "state_machine", "election_timer", "transport", "http_gateway",
+                                 "supervisor", "introspector"}) {
             BOOST_REQUIRE_MESSAGE(by_name.count(name), name << " missing on " << c.name(i));
             const json& a = by_name[name];
             BOOST_TEST(a["responsive"] == true, name);
@@ -473,6 +473,8 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
         BOOST_TEST(peer["messagesHandled"].get<std::uint64_t>() > 0u);
         BOOST_TEST(by_name["storage"]["state"]["flushes"].get<std::string>() != "0");
         BOOST_TEST(by_name["election_timer"]["lastMessage"] == "tick");
+        BOOST_TEST(by_name["state_machine"]["state"]["kvKeys"] == "1");
+        BOOST_TEST(by_name["state_machine"]["state"]["appliedIndex"].get<std::string>() != "0");
     }
     auto leader_peer = body_of(c.call(*leader, "GET", "/debug/actors/raft_peer"));
     int followers = 0;

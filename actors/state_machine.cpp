@@ -1,0 +1,90 @@
+#include "actors/state_machine.hpp"
+
+#include "runtime/log/log.hpp"
+
+namespace raftor::actors {
+
+namespace {
+
+using Self = caf::stateful_actor<StateMachineState>;
+
+caf::response_promise wait_for(Self* self, node::Token& token) {
+    token = self->state.next_token++;
+    auto rp = self->make_response_promise();
+    self->state.waiting.emplace(token, rp);
+    return rp;
+}
+
+// Answers every request the applier settled, then reports progress to the peer.
+void settle(Self* self, const StateMachineSetup& setup) {
+    auto& st = self->state;
+    for (auto& c : st.applier->take_completions()) {
+        auto it = st.waiting.find(c.token);
+        if (it == st.waiting.end()) continue;
+        it->second.deliver(CompletionPtr(std::make_shared<node::Completion>(std::move(c))));
+        st.waiting.erase(it);
+    }
+    if (auto due = st.applier->snapshot_due()) {
+        ++st.snapshots;
+        self->send(setup.peer, compact_atom::value, due->index, DataPtr(due->data));
+    }
+}
+
+}  // namespace
+
+caf::behavior state_machine(Self* self, StateMachineSetupPtr setup) {
+    self->state.applier = std::make_unique<node::Applier>(setup->options, setup->snapshot_index, setup->snapshot_data);
+    return {
+        [=](await_atom, raft::Index index, raft::Term term) {
+            self->state.stats.note(self, "await");
+            node::Token t = 0;
+            auto rp = wait_for(self, t);
+            self->state.applier->await(t, index, term);
+            settle(self, *setup);
+            return rp;
+        },
+        [=](read_atom, const std::string& key, raft::Index at) {
+            self->state.stats.note(self, "read");
+            node::Token t = 0;
+            auto rp = wait_for(self, t);
+            self->state.applier->read(t, key, at);
+            settle(self, *setup);
+            return rp;
+        },
+        [=](apply_atom, EntriesPtr entries) {
+            self->state.stats.note(self, "apply");
+            self->state.applier->apply(*entries);
+            settle(self, *setup);
+            self->send(setup->peer, applied_atom::value, self->state.applier->applied());
+        },
+        [=](restore_atom, SnapshotPtr snap) {
+            self->state.stats.note(self, "restore");
+            // The snapshot's checksum was verified when it arrived: failing here means
+            // this node cannot follow the cluster, and a node never runs half alive.
+            if (auto e = self->state.applier->restore(snap->meta, *snap->data)) {
+                logging::error("snapshot_restore_failed", {{"index", std::to_string(snap->meta.index)}, {"error", *e}});
+                return self->quit(caf::make_error(caf::sec::runtime_error, "snapshot restore failed: " + *e));
+            }
+            logging::info("snapshot_restored", {{"index", std::to_string(snap->meta.index)}});
+            settle(self, *setup);
+            self->send(setup->peer, applied_atom::value, self->state.applier->applied());
+        },
+        [=](abandon_atom, raft::Term before) {
+            self->state.stats.note(self, "abandon");
+            self->state.applier->abandon(before);
+            settle(self, *setup);
+        },
+        [=](inspect_atom) {
+            const auto& a = *self->state.applier;
+            return report_of(self, self->state.stats, "state_machine", "state",
+                             {{"appliedIndex", std::to_string(a.applied())},
+                              {"kvRevision", std::to_string(a.kv().revision())},
+                              {"kvKeys", std::to_string(a.kv().size())},
+                              {"pendingWrites", std::to_string(a.pending_writes())},
+                              {"pendingReads", std::to_string(a.pending_reads())},
+                              {"snapshotsTaken", std::to_string(self->state.snapshots)}});
+        },
+    };
+}
+
+}  // namespace raftor::actors

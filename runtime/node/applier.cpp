@@ -1,0 +1,102 @@
+#include "runtime/node/applier.hpp"
+
+#include <stdexcept>
+
+#include "runtime/raft/assert.hpp"
+
+namespace raftor::node {
+
+Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const std::string> snapshot_data)
+    : opts_(opts), applied_(snapshot_index), last_snapshot_index_(snapshot_index) {
+    if (snapshot_data) {
+        if (auto e = kv_.restore(*snapshot_data))
+            throw std::runtime_error("snapshot at index " + std::to_string(snapshot_index) + ": " + *e);
+    }
+}
+
+void Applier::await(Token t, raft::Index index, raft::Term term) {
+    // Proposed entries are handed over only after this call (one ordered channel), so
+    // the index cannot have applied yet; if it has, its result is not ours to claim.
+    if (index <= applied_) return complete({.token = t, .outcome = Outcome::unknown, .detail = "already applied"});
+    writes_.emplace(index, PendingWrite{t, term});
+}
+
+void Applier::read(Token t, std::string key, raft::Index at) {
+    reads_.emplace(at, PendingRead{t, std::move(key)});
+    serve_reads();
+}
+
+void Applier::apply(const std::vector<raft::Entry>& committed) {
+    for (const raft::Entry& e : committed) {
+        RAFT_ASSERT(e.index == applied_ + 1, "entries apply in log order, none skipped, none twice");
+        applied_ = e.index;
+        std::optional<PendingWrite> mine;
+        if (auto it = writes_.find(e.index); it != writes_.end()) {
+            // Ours only if the entry at that index is still the one we proposed.
+            if (it->second.term == e.term)
+                mine = it->second;
+            else
+                complete({.token = it->second.token, .outcome = Outcome::unknown, .detail = "entry overwritten"});
+            writes_.erase(it);
+        }
+        if (e.type != raft::EntryType::normal) continue;
+        std::string error;
+        auto cmd = state::decode_command(e.payload, error);
+        if (!cmd) {
+            // Every replica decodes the same bytes the same way: skipping is deterministic.
+            if (mine) complete({.token = mine->token, .outcome = Outcome::invalid, .detail = error});
+            continue;
+        }
+        const state::KvResult r = kv_.apply(e.index, *cmd);
+        if (mine) complete({.token = mine->token, .outcome = Outcome::done, .result = r});
+    }
+    serve_reads();
+}
+
+std::optional<std::string> Applier::restore(const raft::SnapshotMeta& meta, const std::string& data) {
+    if (auto e = kv_.restore(data)) return e;
+    applied_ = meta.index;
+    last_snapshot_index_ = meta.index;
+    // Writes the snapshot swallowed: their results are not known here.
+    while (!writes_.empty() && writes_.begin()->first <= applied_) {
+        complete(
+            {.token = writes_.begin()->second.token, .outcome = Outcome::unknown, .detail = "covered by a snapshot"});
+        writes_.erase(writes_.begin());
+    }
+    serve_reads();
+    return std::nullopt;
+}
+
+void Applier::abandon(raft::Term before) {
+    for (auto it = writes_.begin(); it != writes_.end();) {
+        if (it->second.term < before) {
+            complete({.token = it->second.token, .outcome = Outcome::unknown, .detail = "leadership changed"});
+            it = writes_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void Applier::serve_reads() {
+    while (!reads_.empty() && reads_.begin()->first <= applied_) {
+        PendingRead r = std::move(reads_.begin()->second);
+        reads_.erase(reads_.begin());
+        const state::KvValue* v = kv_.get(r.key);
+        complete({.token = r.token, .value = v ? std::optional(*v) : std::nullopt});
+    }
+}
+
+std::optional<SnapshotDue> Applier::snapshot_due() {
+    if (applied_ < last_snapshot_index_ + opts_.snapshot_interval_ops) return std::nullopt;
+    last_snapshot_index_ = applied_;
+    return SnapshotDue{applied_, std::make_shared<const std::string>(kv_.snapshot())};
+}
+
+std::vector<Completion> Applier::take_completions() {
+    std::vector<Completion> out = std::move(completions_);
+    completions_.clear();
+    return out;
+}
+
+}  // namespace raftor::node

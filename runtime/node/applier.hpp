@@ -1,0 +1,74 @@
+#pragma once
+// The state-machine side of a node, without I/O: the KV store, fed committed entries
+// in log order (or a snapshot that replaces it), and the client requests waiting on
+// it: writes waiting for their entry to apply, reads waiting for an index. It also
+// says when a snapshot is due (every snapshot_interval_ops applied entries, ch. 5.1).
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/node/completion.hpp"
+#include "runtime/raft/types.hpp"
+#include "runtime/state/kv_store.hpp"
+
+namespace raftor::node {
+
+struct Options {
+    std::uint64_t snapshot_interval_ops = 100'000;
+};
+
+struct SnapshotDue {
+    raft::Index index;
+    std::shared_ptr<const std::string> data;
+};
+
+class Applier {
+public:
+    // Restarts from a snapshot's data (when there is one); throws if it does not restore.
+    Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const std::string> snapshot_data);
+
+    // A write proposed at (index, term): done when that entry applies, unknown when
+    // another entry takes its place or a snapshot covers it.
+    void await(Token t, raft::Index index, raft::Term term);
+    // A read served once everything up to `at` is applied (0: at once, a stale read).
+    void read(Token t, std::string key, raft::Index at);
+
+    void apply(const std::vector<raft::Entry>& committed);
+    // A snapshot from the leader replaces the state; it was checksummed on the way in.
+    std::optional<std::string> restore(const raft::SnapshotMeta& meta, const std::string& data);
+    // Writes proposed before `term` end unknown (unless applied already).
+    void abandon(raft::Term before);
+
+    // A snapshot of the state when one is due; taking it resets the count.
+    std::optional<SnapshotDue> snapshot_due();
+    std::vector<Completion> take_completions();
+
+    raft::Index applied() const { return applied_; }
+    const state::KvStore& kv() const { return kv_; }
+    std::size_t pending_writes() const { return writes_.size(); }
+    std::size_t pending_reads() const { return reads_.size(); }
+
+private:
+    void serve_reads();
+    void complete(Completion c) { completions_.push_back(std::move(c)); }
+
+    Options opts_;
+    state::KvStore kv_;
+    raft::Index applied_ = 0;
+    raft::Index last_snapshot_index_ = 0;
+    struct PendingWrite {
+        Token token;
+        raft::Term term;
+    };
+    std::map<raft::Index, PendingWrite> writes_;
+    struct PendingRead {
+        Token token;
+        std::string key;
+    };
+    std::multimap<raft::Index, PendingRead> reads_;
+    std::vector<Completion> completions_;
+};
+
+}  // namespace raftor::node

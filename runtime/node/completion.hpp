@@ -1,0 +1,34 @@
+#pragma once
+// How one client request ends. Each request completes exactly once: refused by the
+// Raft side (not the leader, invalid), or answered by the state machine (applied,
+// read, or of unknown outcome when its entry was lost with a leader).
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "runtime/raft/types.hpp"
+#include "runtime/state/kv_store.hpp"
+
+namespace raftor::node {
+
+using Token = std::uint64_t;  // the caller's handle on one client request
+
+enum class Outcome : std::uint8_t {
+    done,        // applied (a write) or served (a read); see `result` / `value`
+    not_leader,  // refused: ask `leader_hint` (0: unknown)
+    unknown,     // a write whose entry was overwritten or whose leader stepped down:
+                 // it may or may not apply; retrying with the same request id is safe
+    invalid,     // the request itself is bad; `detail` says why
+};
+const char* to_string(Outcome o);
+
+struct Completion {
+    Token token = 0;
+    Outcome outcome = Outcome::done;
+    state::KvResult result;               // writes
+    std::optional<state::KvValue> value;  // reads (nothing: the key does not exist)
+    raft::NodeId leader_hint = 0;
+    std::string detail;
+};
+
+}  // namespace raftor::node

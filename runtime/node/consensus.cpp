@@ -1,0 +1,91 @@
+#include "runtime/node/consensus.hpp"
+
+#include <cstring>
+
+namespace raftor::node {
+
+namespace {
+std::string context_of(Token t) {
+    std::string s(sizeof t, '\0');
+    std::memcpy(s.data(), &t, sizeof t);
+    return s;
+}
+}  // namespace
+
+const char* to_string(Outcome o) {
+    switch (o) {
+        case Outcome::done: return "done";
+        case Outcome::not_leader: return "not leader";
+        case Outcome::unknown: return "outcome unknown";
+        case Outcome::invalid: return "invalid";
+    }
+    return "?";
+}
+
+Consensus::Consensus(raft::Config cfg, raft::Restore restore) : core_(cfg, std::move(restore)) {
+    last_term_ = core_.term();
+}
+
+Proposal Consensus::write(Token t, const state::KvCommand& cmd) {
+    Proposal out;
+    if (auto why = state::check_command(cmd)) {
+        out.refused = Completion{.token = t, .outcome = Outcome::invalid, .detail = *why};
+        return out;
+    }
+    auto p = core_.propose(state::encode_command(cmd));
+    if (!p.ok()) {
+        const raft::NodeId hint =
+            p.error == raft::Error::transfer_in_progress ? core_.transfer_target() : core_.leader();
+        out.refused = Completion{
+            .token = t, .outcome = Outcome::not_leader, .leader_hint = hint, .detail = raft::to_string(p.error)};
+        return out;
+    }
+    out.index = p.index;
+    out.term = p.term;
+    return out;
+}
+
+std::optional<Completion> Consensus::read(Token t) {
+    const std::string ctx = context_of(t);
+    if (core_.read_index(ctx) != raft::Error::none)
+        return Completion{.token = t, .outcome = Outcome::not_leader, .leader_hint = core_.leader()};
+    reads_.emplace(ctx, t);
+    return std::nullopt;
+}
+
+std::optional<raft::Snapshot> Consensus::compact(raft::Index index, std::shared_ptr<const std::string> data) {
+    // Refused when a newer snapshot (say, one from the leader) already covers `index`.
+    if (core_.compact(index, std::move(data)) != raft::Error::none) return std::nullopt;
+    return core_.snapshot();
+}
+
+Actions Consensus::advance() {
+    Actions a;
+    a.ready = core_.ready();
+    for (auto& rs : a.ready.read_states) {
+        auto it = reads_.find(rs.context);
+        if (it == reads_.end()) continue;
+        a.reads.push_back(ReadAt{it->second, rs.index});
+        reads_.erase(it);
+    }
+    // A leader that lost its role (or anyone whose term moved) cannot vouch for pending work.
+    if (core_.term() != last_term_ || (last_role_ == raft::Role::leader && core_.role() != raft::Role::leader)) {
+        // Every write proposed so far, this term's too: a leader that stepped down in
+        // its own term (check-quorum) cannot lead that term again.
+        a.abandon_before = core_.term() + 1;
+        // Reads still waiting for a read index will never get one from the old leader.
+        for (auto& [ctx, token] : reads_)
+            completions_.push_back(Completion{.token = token,
+                                              .outcome = Outcome::not_leader,
+                                              .leader_hint = core_.leader(),
+                                              .detail = "leadership changed"});
+        reads_.clear();
+    }
+    last_term_ = core_.term();
+    last_role_ = core_.role();
+    a.completions = std::move(completions_);
+    completions_.clear();
+    return a;
+}
+
+}  // namespace raftor::node

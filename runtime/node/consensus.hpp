@@ -1,0 +1,67 @@
+#pragma once
+// The Raft side of a node, without I/O: the core and the client requests waiting on
+// it. A write is proposed (or refused at once); a linearizable read waits here for a
+// confirmed read index. What the state machine must do comes out in Actions: restore a
+// snapshot, apply committed entries, serve reads at an index, and give up on writes
+// proposed before a leadership change. The raft_peer actor carries these out.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/node/completion.hpp"
+#include "runtime/raft/raft.hpp"
+
+namespace raftor::node {
+
+struct Proposal {
+    std::optional<Completion> refused;  // set: answer the client with it now
+    raft::Index index = 0;              // else: the entry's place in the log...
+    raft::Term term = 0;                // ...and the term it was proposed in
+};
+
+// A read whose index is confirmed (ch. 6.4): serve it once the state machine applied `index`.
+struct ReadAt {
+    Token token;
+    raft::Index index;
+};
+
+struct Actions {
+    raft::Ready ready;  // persist, send; ready.snapshot / ready.committed go to the state machine
+    std::vector<ReadAt> reads;
+    std::vector<Completion> completions;  // reads refused after a leadership change
+    // Set when leadership or the term changed: writes proposed in a term before this
+    // one can no longer be vouched for (they end `unknown` unless already applied).
+    std::optional<raft::Term> abandon_before;
+};
+
+class Consensus {
+public:
+    Consensus(raft::Config cfg, raft::Restore restore);
+
+    Proposal write(Token t, const state::KvCommand& cmd);
+    std::optional<Completion> read(Token t);  // linearizable; set: refused now
+
+    void tick() { core_.tick(); }
+    void step(const raft::Message& m) { core_.step(m); }
+    void persisted(std::uint64_t persist_id) { core_.on_persisted(persist_id); }
+    // The state machine snapshotted at `index` (handed to it already): drop the log
+    // before it. The snapshot to store, when the core took it.
+    std::optional<raft::Snapshot> compact(raft::Index index, std::shared_ptr<const std::string> data);
+
+    Actions advance();
+    bool has_work() const { return core_.has_ready() || !completions_.empty(); }
+
+    const raft::Raft& core() const { return core_; }
+    raft::Raft& core() { return core_; }
+    std::size_t pending_reads() const { return reads_.size(); }
+
+private:
+    raft::Raft core_;
+    raft::Role last_role_ = raft::Role::follower;
+    raft::Term last_term_ = 0;
+    std::map<std::string, Token> reads_;  // by ReadIndex context, waiting for a read index
+    std::vector<Completion> completions_;
+};
+
+}  // namespace raftor::node
