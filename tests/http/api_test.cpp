@@ -1,0 +1,160 @@
+#define BOOST_TEST_MODULE http
+// The HTTP API's pure half: routing, validation, authentication and rendering.
+#include "runtime/http/api.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace raftor;
+using namespace raftor::http;
+using json = nlohmann::json;
+
+namespace {
+Request req(std::string method, std::string target, std::string body = {},
+            std::map<std::string, std::string> headers = {}) {
+    Request r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    r.body = std::move(body);
+    r.headers = std::move(headers);
+    return r;
+}
+json body(const Response& r) {
+    return json::parse(r.body);
+}
+std::string code(const Routed& r) {
+    return body(r.response)["code"];
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(kv_requests_become_calls) {
+    auto g = route(req("GET", "/kv/a%2Fb?stale=true"), {});
+    BOOST_REQUIRE(g.call);
+    BOOST_TEST(std::get<KvGet>(*g.call).key == "a/b");
+    BOOST_TEST(std::get<KvGet>(*g.call).stale);
+    auto p = route(req("PUT", "/kv/k?prevRevision=0&forward=false", "v"), {});
+    BOOST_REQUIRE(p.call);
+    const auto& cmd = std::get<KvWrite>(*p.call).cmd;
+    BOOST_TEST((cmd.op == state::KvCommand::Op::put));
+    BOOST_TEST(cmd.value == "v");
+    BOOST_TEST(cmd.prev_revision.value() == 0u);
+    BOOST_TEST(!p.forward);
+    auto d = route(req("DELETE", "/kv/k"), {});
+    BOOST_TEST((std::get<KvWrite>(*d.call).cmd.op == state::KvCommand::Op::del));
+    auto h = route(req("GET", "/health/cluster"), {});
+    BOOST_TEST((std::get<HealthCall>(*h.call).probe == Probe::cluster));
+    auto a = route(req("GET", "/debug/actors/raft_peer"), {});
+    BOOST_TEST(std::get<DebugActors>(*a.call).name == "raft_peer");
+}
+
+BOOST_AUTO_TEST_CASE(bad_requests_are_answered_with_a_named_error) {
+    struct Case {
+        Request r;
+        int status;
+        std::string code;
+    };
+    const std::vector<Case> cases{
+        {req("GET", "/nope"), 404, "not_found"},
+        {req("POST", "/health"), 405, "method_not_allowed"},
+        {req("PATCH", "/kv/a"), 405, "method_not_allowed"},
+        {req("GET", "/kv/"), 400, "bad_key"},
+        {req("GET", "/kv/%g1"), 400, "bad_key"},
+        {req("GET", "/kv/a?x=1"), 400, "unknown_parameter"},
+        {req("GET", "/kv/a?stale=maybe"), 400, "bad_parameter"},
+        {req("PUT", "/kv/a?prevRevision=-1", "v"), 400, "bad_parameter"},
+        {req("DELETE", "/kv/a", "body"), 400, "unexpected_body"},
+        {req("PUT", "/kv/a", std::string(state::kv_value_bytes_max + 1, 'x')), 413, "value_too_large"},
+        {req("PUT", "/kv/a", "v", {{"x-client-id", "1"}}), 400, "bad_request_id"},
+        {req("GET", "/kv/a?%zz=1"), 400, "bad_query"},
+        {req("GET", "/debug/actors?x=1"), 400, "unknown_parameter"},
+    };
+    for (const auto& c : cases) {
+        auto r = route(c.r, {});
+        BOOST_TEST(!r.call, c.r.method << " " << c.r.target);
+        BOOST_TEST(r.response.status == c.status, c.r.method << " " << c.r.target);
+        BOOST_TEST(code(r) == c.code, c.r.method << " " << c.r.target);
+        BOOST_TEST(!body(r.response)["detail"].get<std::string>().empty());
+    }
+    auto allow = route(req("POST", "/health"), {});
+    BOOST_TEST(allow.response.headers.front().first == "Allow");
+}
+
+BOOST_AUTO_TEST_CASE(writes_need_the_token_when_one_is_configured_reads_do_not) {
+    ApiOptions o;
+    o.auth_token = "t0ken";
+    BOOST_TEST(code(route(req("PUT", "/kv/a", "v"), o)) == "unauthorized");
+    BOOST_TEST(route(req("PUT", "/kv/a", "v"), o).response.status == 401);
+    BOOST_TEST(code(route(req("PUT", "/kv/a", "v", {{"authorization", "Bearer t0ke"}}), o)) == "forbidden");
+    BOOST_TEST(code(route(req("PUT", "/kv/a", "v", {{"authorization", "Bearer t0ken2"}}), o)) == "forbidden");
+    BOOST_TEST(code(route(req("DELETE", "/kv/a", "", {{"authorization", "t0ken"}}), o)) == "unauthorized");
+    BOOST_TEST(route(req("PUT", "/kv/a", "v", {{"authorization", "Bearer t0ken"}}), o).call.has_value());
+    BOOST_TEST(route(req("DELETE", "/kv/a", "", {{"x-api-key", "t0ken"}}), o).call.has_value());
+    BOOST_TEST(route(req("GET", "/kv/a"), o).call.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(results_render_as_the_design_card_says) {
+    state::KvCommand put{state::KvCommand::Op::put, {}, "k", "v", 3};
+    auto ok = kv_written(put, state::KvResult{true, 7, false});
+    BOOST_TEST(ok.status == 200);
+    BOOST_TEST(body(ok) == json::parse(R"({"key":"k","revision":7})"));
+    auto cas = kv_written(put, state::KvResult{false, 5, false});
+    BOOST_TEST(cas.status == 412);
+    BOOST_TEST(body(cas)["code"] == "revision_mismatch");
+    BOOST_TEST(body(cas)["detail"] == "key 'k' is at revision 5, not 3");
+    auto text = kv_read("k", state::KvValue{"hello", 4, 2});
+    BOOST_TEST(body(text)["value"] == "hello");
+    BOOST_TEST(!body(text).contains("encoding"));
+    auto bin = kv_read("k", state::KvValue{std::string("\xc3\x28", 2), 4, 2});
+    BOOST_TEST(body(bin)["encoding"] == "base64");
+    BOOST_TEST(body(bin)["value"] == "wyg=");
+    BOOST_TEST(kv_read("k", std::nullopt).status == 404);
+
+    Routed fwd;
+    auto proxied = not_leader(req("PUT", "/kv/k"), fwd, "node-2", "127.0.0.1:9");
+    BOOST_TEST(proxied.proxy_to == "127.0.0.1:9");
+    fwd.forward = false;
+    auto redirect = not_leader(req("PUT", "/kv/k?forward=false"), fwd, "node-2", "127.0.0.1:9");
+    BOOST_TEST(redirect.status == 307);
+    auto none = not_leader(req("PUT", "/kv/k"), fwd, "", "");
+    BOOST_TEST(none.status == 503);
+    BOOST_TEST(none.headers.front().first == "Retry-After");
+}
+
+BOOST_AUTO_TEST_CASE(probes_follow_the_readiness_rules) {
+    NodeView v;
+    v.node = "n1";
+    BOOST_TEST(health(Probe::live, v).status == 200);
+    BOOST_TEST(health(Probe::startup, v).status == 503);
+    v.started = true;
+    BOOST_TEST(health(Probe::startup, v).status == 200);
+    BOOST_TEST(health(Probe::ready, v).status == 503);  // no leader
+    BOOST_TEST(body(health(Probe::ready, v))["reason"] == "no known leader");
+    v.leader = "n2";
+    v.commit_index = 5;
+    v.applied_index = 4;
+    BOOST_TEST(health(Probe::ready, v).status == 503);  // behind
+    v.applied_index = 5;
+    BOOST_TEST(health(Probe::ready, v).status == 200);
+    BOOST_TEST(health(Probe::health, v).status == 200);
+    v.storage_ok = false;
+    BOOST_TEST(health(Probe::health, v).status == 503);
+    auto c = body(health(Probe::cluster, v));
+    for (const char* k : {"clusterSize", "leader", "term", "commitIndex", "replicated", "replicationLag", "members"})
+        BOOST_TEST(c.contains(k), k);
+}
+
+BOOST_AUTO_TEST_CASE(encodings_round_trip) {
+    bool ok = false;
+    BOOST_TEST(percent_decode("a%20b+c%2F", ok) == "a b c/");
+    BOOST_TEST(ok);
+    percent_decode("%4", ok);
+    BOOST_TEST(!ok);
+    BOOST_TEST(percent_encode("a b/é") == "a%20b/%C3%A9");
+    BOOST_TEST(is_utf8("héllo"));
+    BOOST_TEST(!is_utf8(std::string("\xc0\xaf", 2)));      // overlong
+    BOOST_TEST(!is_utf8(std::string("\xed\xa0\x80", 3)));  // surrogate
+    BOOST_TEST(base64_encode("") == "");
+    BOOST_TEST(base64_encode("f") == "Zg==");
+    BOOST_TEST(base64_encode("fo") == "Zm8=");
+    BOOST_TEST(base64_encode("foo") == "Zm9v");
+}
