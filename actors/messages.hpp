@@ -34,7 +34,8 @@ using restore_atom = caf::atom_constant<caf::atom("restore")>;
 using abandon_atom = caf::atom_constant<caf::atom("abandon")>;
 using compact_atom = caf::atom_constant<caf::atom("compact")>;
 using applied_atom = caf::atom_constant<caf::atom("applied")>;
-using http_atom = caf::atom_constant<caf::atom("http")>;  // a request from the HTTP server
+using step_down_atom = caf::atom_constant<caf::atom("stepdown")>;  // hand leadership over before a stop
+using http_atom = caf::atom_constant<caf::atom("http")>;           // a request from the HTTP server
 
 using Frame = std::vector<char>;
 using BatchPtr = std::shared_ptr<const storage::WriteBatch>;

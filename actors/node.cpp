@@ -241,8 +241,20 @@ int run_node(const config::NodeConfig& cfg) {
     const bool failed = g_failed.load() != 0;
     logging::info("node_stopping", {{"signal", sig == SIGUSR1 ? "internal failure" : strsignal(sig)}});
 
-    // ---- graceful stop: no new requests, answer those in flight, flush, leave
+    // ---- graceful stop: hand leadership over, no new requests, answer those in
+    // flight, flush, leave
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+    if (!failed) {
+        caf::scoped_actor self{sys};
+        self->request(peer, std::chrono::milliseconds(cfg.raft.election_timeout_ms), step_down_atom::value)
+            .receive(
+                [](const std::string& to) {
+                    if (to != "not leading") logging::info("stepped_down", {{"leader", to}});
+                },
+                [](caf::error& e) {
+                    logging::warn("step_down_failed", {{"error", caf::to_string(e)}});
+                });
+    }
     server.shutdown(std::chrono::milliseconds(5000));
     if (!failed) {
         caf::scoped_actor self{sys};

@@ -69,7 +69,12 @@ void observe(Self* self, const PeerSetup& setup) {
                                              {"term", std::to_string(core.term())}});
         st.logged_conf = core.conf();
     }
-    if (core.role() == raft::Role::leader) st.lag.observe(core.log().last_index(), min_match(core), now);
+    if (core.role() == raft::Role::leader) {
+        st.lag.observe(core.log().last_index(), min_match(core), now);
+    } else {
+        for (auto& rp : st.stepping_down) rp.deliver(name_of(setup, core.leader()));
+        st.stepping_down.clear();
+    }
 }
 
 CompletionPtr completion(node::Completion c) {
@@ -289,6 +294,19 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         [=](applied_atom, raft::Index index) {
             self->state.stats.note(self, "applied");
             self->state.applied = std::max(self->state.applied, index);
+        },
+        [=](step_down_atom) {
+            self->state.stats.note(self, "step_down");
+            auto rp = self->make_response_promise();
+            const raft::NodeId to = self->state.consensus->hand_over();
+            if (to == raft::no_node) {
+                rp.deliver(std::string("not leading"));
+                return rp;
+            }
+            logging::info("leadership_handover", {{"to", name_of(*setup, to)}});
+            self->state.stepping_down.push_back(rp);
+            schedule_drain(self);
+            return rp;
         },
         [=](status_atom) {
             self->state.stats.note(self, "status");

@@ -37,7 +37,8 @@ struct PeerState {
         caf::response_promise rp;
         std::string key;
     };
-    std::map<node::Token, WaitingRead> reads;  // linearizable reads waiting for a read index
+    std::map<node::Token, WaitingRead> reads;          // linearizable reads waiting for a read index
+    std::vector<caf::response_promise> stepping_down;  // answered once this node no longer leads
     node::Token next_token = 1;
     raft::Index applied = 0;  // as the state machine last reported
     std::uint64_t frames_rejected = 0;

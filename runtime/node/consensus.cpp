@@ -59,6 +59,19 @@ std::optional<raft::Snapshot> Consensus::compact(raft::Index index, std::shared_
     return core_.snapshot();
 }
 
+raft::NodeId Consensus::hand_over() {
+    if (core_.role() != raft::Role::leader) return raft::no_node;
+    raft::NodeId best = raft::no_node;
+    raft::Index best_match = 0;
+    for (raft::NodeId id : core_.conf().voters) {
+        const raft::Progress* pr = core_.progress(id);
+        if (id == core_.id() || !pr) continue;
+        if (best == raft::no_node || pr->match > best_match) best = id, best_match = pr->match;
+    }
+    if (best == raft::no_node || core_.transfer_leadership(best) != raft::Error::none) return raft::no_node;
+    return best;
+}
+
 Actions Consensus::advance() {
     Actions a;
     a.ready = core_.ready();

@@ -49,6 +49,11 @@ public:
     // before it. The snapshot to store, when the core took it.
     std::optional<raft::Snapshot> compact(raft::Index index, std::shared_ptr<const std::string> data);
 
+    // Before a graceful stop: a leader hands leadership to its most caught-up voter
+    // (dissertation 3.10), so the cluster does not wait out an election timeout.
+    // The voter chosen; 0 when this node is not the leader or has no one to hand to.
+    raft::NodeId hand_over();
+
     Actions advance();
     bool has_work() const { return core_.has_ready() || !completions_.empty(); }
 

@@ -216,6 +216,9 @@ void Raft::handle_heartbeat_response(const Message& m) {
         pr.read_acked = m.read_seq;
         advance_reads();
     }
+    // A TimeoutNow is sent once and may be lost (a reconnecting link): repeat it while
+    // the transfer lasts and the target is caught up (3.10).
+    if (m.from == lead_transferee_) maybe_send_timeout_now(m.from);
 }
 
 }  // namespace raftor::raft

@@ -27,8 +27,11 @@ void Raft::abort_transfer() {
 }
 
 void Raft::handle_timeout_now(const Message& m) {
-    // Only the leader of our term asks this; skip pre-vote and the lease check.
-    if (!promotable() || m.from != leader_) return;
+    // Only the leader of our term sends this (the term was checked on the way in),
+    // even if we have not heard from it yet - a restarted follower, say. Skip pre-vote
+    // and the lease check.
+    (void)m;
+    if (!promotable()) return;
     run_vote(true);
 }
 

@@ -220,8 +220,14 @@ BOOST_AUTO_TEST_CASE(sigterm_stops_a_node_gracefully_and_it_restarts_on_its_data
     BOOST_TEST(log.find("node_stopping") != std::string::npos);
     BOOST_TEST(log.find("storage_flushed") != std::string::npos);
     BOOST_TEST(log.find("node_stopped node=" + c.name(f) + " clean=true") != std::string::npos);
-    // A stopped leader too: the others elect a new one.
+    // A stopped leader first hands leadership to the one follower left.
+    c.start(f);
+    BOOST_REQUIRE(caught_up(c, f, commit_index(c, *leader), 10s));
     BOOST_TEST(c.stop(*leader) == 0);
+    const std::string leader_log = c.log(*leader);
+    BOOST_TEST(leader_log.find("leadership_handover node=" + c.name(*leader)) != std::string::npos, leader_log);
+    BOOST_TEST(leader_log.find("stepped_down node=" + c.name(*leader) + " leader=") != std::string::npos, leader_log);
+    c.stop(f);
     c.start(f);
     c.start(*leader);
     BOOST_REQUIRE(c.agreed_leader(15s));

@@ -44,4 +44,37 @@ BOOST_AUTO_TEST_CASE(transfer_to_a_non_voter_or_self_is_refused) {
     BOOST_TEST((g[2].transfer_leadership(3) == Error::not_leader));
 }
 
+BOOST_AUTO_TEST_CASE(a_lost_timeout_now_is_repeated_until_the_target_campaigns) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    const Term t = g[1].term();
+    BOOST_TEST((g[1].transfer_leadership(2) == Error::none));
+    // The target is caught up, so TimeoutNow goes out at once: lose it.
+    g.collect(1);
+    const auto before = g.in_flight.size();
+    std::erase_if(g.in_flight, [](const Message& m) { return m.type == MessageType::timeout_now; });
+    BOOST_REQUIRE(g.in_flight.size() == before - 1);
+    g.settle();
+    BOOST_TEST((g[1].role() == Role::leader));
+    // The next heartbeat round brings the target's answer, and TimeoutNow again.
+    g.tick_all(1);
+    BOOST_TEST((g[2].role() == Role::leader));
+    BOOST_TEST(g[2].term() == t + 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_target_that_has_not_heard_the_leader_yet_still_campaigns_on_timeout_now) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    // Node 2 restarted: same term, durable log, but no leader known yet.
+    Restore r;
+    r.hard_state = g[2].hard_state();
+    r.initial_conf = voters({1, 2, 3});
+    r.entries = g[2].log().slice(1, g[2].log().last_index());
+    g.nodes[2] = std::make_unique<Raft>(config(2), std::move(r));
+    BOOST_REQUIRE(g[2].leader() == 0u);
+    BOOST_TEST((g[1].transfer_leadership(2) == Error::none));
+    g.settle();
+    BOOST_TEST((g[2].role() == Role::leader));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
