@@ -218,7 +218,8 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
         if (impl_->thread.joinable()) impl_->thread.join();
         return;
     }
-    asio::post(impl_->io, [impl = impl_] {
+    // A raw pointer: a handler still queued when the io_context stops must not own it (a cycle).
+    asio::post(impl_->io, [impl = impl_.get()] {
         beast::error_code ignored;
         impl->acceptor.close(ignored);
     });

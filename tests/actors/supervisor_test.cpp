@@ -18,28 +18,28 @@ caf::actor_system_config& testing_config() {
     return cfg;
 }
 
-caf::behavior idle(caf::event_based_actor*) {
+caf::behavior idle(caf::event_based_actor*, int) {  // CAF 0.17: never spawn without arguments
     return {[](caf::tick_atom) {}};
 }
 
 struct Fixture {
     caf::actor_system sys{testing_config()};
     caf::scheduler::test_coordinator& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-    caf::actor peer = sys.spawn(idle), transport = sys.spawn(idle);
+    caf::actor peer = sys.spawn(idle, 0), transport = sys.spawn(idle, 0);
     std::shared_ptr<GatewayHandle> gateway = std::make_shared<GatewayHandle>();
     int spawned = 0;
     std::vector<std::string> stops;
     caf::actor sup;
 
     Fixture() {
-        gateway->set(sys.spawn(idle));
+        gateway->set(sys.spawn(idle, 0));
         auto s = std::make_shared<SupervisorSetup>();
         s->peer = peer;
         s->transport = transport;
         s->gateway = gateway;
         s->spawn_gateway = [this] {
             ++spawned;
-            return sys.spawn(idle);
+            return sys.spawn(idle, 0);
         };
         s->stop_node = [this](const std::string& why) { stops.push_back(why); };
         s->gateway_restarts_max = 3;
