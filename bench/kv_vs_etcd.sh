@@ -52,6 +52,12 @@ raftor_leader() {  # prints the leader's node number once all agree
 }
 leader=$(raftor_leader) || { echo "raftor elected no leader" >&2; exit 1; }
 
+rss_of() {  # "VmRSS (anonymous + file-backed, i.e. LMDB's mapped pages)" of a pid, in MB
+  awk '/VmRSS/ {t=$2} /RssAnon/ {a=$2} /RssFile/ {f=$2} END {printf "%.1f MB (anon %.1f, file %.1f)", t/1024, a/1024, f/1024}' "/proc/$1/status"
+}
+sleep 2
+idle_rss=$(rss_of "${raftor_pid[$((leader % 3 + 1))]}")
+
 # ---- etcd: 3 members, clients 23791-23793, peers 23801-23803
 cluster="e1=http://127.0.0.1:23801,e2=http://127.0.0.1:23802,e3=http://127.0.0.1:23803"
 for i in 1 2 3; do
@@ -95,12 +101,12 @@ for c in 1 16 64 256; do
   printf '%-6s %-6s %12s %10s %10s %8s\n' etcd "$c" "$rps" "$p50" "$p99" "$err"
 done
 
-# ---- idle RSS of a raftor node (a follower, after the load has drained)
+# ---- RSS of an idle raftor follower: fresh, and after the load has drained
 sleep 2
 follower=$((leader % 3 + 1))
-rss=$(awk '/VmRSS/ {print $2}' "/proc/${raftor_pid[$follower]}/status")
 echo
-echo "idle raftor follower RSS: $((rss / 1024)) MB ($rss kB)"
+echo "idle raftor follower RSS, fresh: $idle_rss"
+echo "idle raftor follower RSS, after the load: $(rss_of "${raftor_pid[$follower]}")"
 
 # ---- leader kill to the first accepted write
 kill -9 "${raftor_pid[$leader]}"
