@@ -11,6 +11,8 @@
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "tests/cluster/process_cluster.hpp"
@@ -79,7 +81,9 @@ int http_status(const http::ClientResult& r) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_agree_on_it) {
-    ProcessCluster c({});
+    ClusterOptions o;
+    o.extra_json = "\"logJson\": true, ";
+    ProcessCluster c(o);
     c.start_all();
     auto leader = c.agreed_leader(15s);
     BOOST_REQUIRE_MESSAGE(leader, "no agreed leader; node-1 log:\n" << c.log(0));
@@ -98,6 +102,25 @@ BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_agree_on_it) {
     // The leader's own view names the role of each member.
     auto lj = body_of(c.call(*leader, "GET", "/health/cluster"));
     BOOST_TEST(lj["role"].get<std::string>() == "leader");
+
+    // logJson: every log line is one JSON object; role, term and leader changes are there.
+    std::istringstream lines(c.log(*leader));
+    std::set<std::string> events;
+    std::string line;
+    int parsed = 0;
+    while (std::getline(lines, line)) {
+        auto j = json::parse(line, nullptr, false);
+        BOOST_TEST(j.is_object(), line);
+        if (!j.is_object()) continue;
+        ++parsed;
+        BOOST_TEST(j["node"] == c.name(*leader), line);
+        BOOST_TEST(j["ts"].is_string(), line);
+        events.insert(j.value("event", ""));
+        if (j["event"] == "role_changed" && j["to"] == "leader") BOOST_TEST(j["term"].is_string());
+    }
+    BOOST_TEST(parsed >= 4);
+    for (const char* e : {"storage_opened", "node_started", "term_changed", "role_changed", "leader_changed"})
+        BOOST_TEST(events.count(e) == 1u, e);
 }
 
 BOOST_AUTO_TEST_CASE(a_thousand_writes_through_a_follower_are_readable_on_every_node) {
