@@ -58,8 +58,13 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
         },
         [=](sync_atom) -> bool {
             self->state.stats.note(self, "sync");
-            // Everything queued before this message is durable when it is answered.
+            // Everything queued before this message is durable when it is answered,
+            // the commit index too.
             flush(self);
+            if (!self->state.failed) {
+                const auto status = self->state.store->flush();
+                if (!status.ok()) self->state.failed = true;
+            }
             return !self->state.failed;
         },
         [=](inspect_atom) {
@@ -69,6 +74,8 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
                               {"failed", st.failed ? "true" : "false"},
                               {"flushes", std::to_string(st.flushes)},
                               {"batchesWritten", std::to_string(st.batches_written)},
+                              {"transactions", std::to_string(st.store->stats().commits)},
+                              {"deferredCommitIndexWrites", std::to_string(st.store->stats().deferred)},
                               {"lastFlushUs", std::to_string(st.last_flush.count())}});
         },
         [=](snapshot_atom, SnapshotPtr snap) {

@@ -180,10 +180,31 @@ Status LogStore::write_batch(MDB_txn* txn, const WriteBatch& b, raft::Index& fir
 }
 
 Status LogStore::write(const std::vector<const WriteBatch*>& batches) {
+    // Only a new term or vote, entries or a snapshot need a transaction (and an fsync).
+    std::optional<raft::HardState> last_hs = deferred_hs_ ? deferred_hs_ : durable_hs_;
+    bool durable = false;
+    for (const WriteBatch* b : batches) {
+        if (!b->entries.empty() || b->snapshot) durable = true;
+        if (b->hard_state) {
+            if (!last_hs || b->hard_state->term != last_hs->term || b->hard_state->vote != last_hs->vote)
+                durable = true;
+            last_hs = b->hard_state;
+        }
+    }
+    if (!durable) {
+        if (last_hs && !(durable_hs_ && *last_hs == *durable_hs_)) deferred_hs_ = last_hs;
+        ++stats_.deferred;
+        return {};
+    }
     Txn txn;
     if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
     raft::Index first = first_index_, last = last_index_;
     std::uint64_t entries = 0;
+    // The deferred commit index first: a batch's own hard state, if any, supersedes it.
+    if (deferred_hs_) {
+        WriteBatch hs_only{deferred_hs_, {}, std::nullopt};
+        if (auto st = write_batch(txn.get(), hs_only, first, last); !st.ok()) return st;
+    }
     for (const WriteBatch* b : batches) {
         if (auto st = write_batch(txn.get(), *b, first, last); !st.ok()) {
             if (st.code == Errc::map_full) ++stats_.map_full_errors;
@@ -197,8 +218,24 @@ Status LogStore::write(const std::vector<const WriteBatch*>& batches) {
     }
     first_index_ = first;
     last_index_ = last;
+    durable_hs_ = last_hs;
+    deferred_hs_.reset();
     ++stats_.commits;
     stats_.entries_written += entries;
+    return {};
+}
+
+Status LogStore::flush() {
+    if (!deferred_hs_) return {};
+    Txn txn;
+    if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
+    raft::Index first = first_index_, last = last_index_;
+    WriteBatch hs_only{deferred_hs_, {}, std::nullopt};
+    if (auto st = write_batch(txn.get(), hs_only, first, last); !st.ok()) return st;
+    if (auto st = txn.commit(); !st.ok()) return st;
+    durable_hs_ = deferred_hs_;
+    deferred_hs_.reset();
+    ++stats_.commits;
     return {};
 }
 

@@ -34,7 +34,8 @@ struct Loaded {
 };
 
 struct Stats {
-    std::uint64_t commits = 0;  // write transactions committed (= fsyncs when syncing)
+    std::uint64_t commits = 0;   // write transactions committed (= fsyncs when syncing)
+    std::uint64_t deferred = 0;  // writes that changed only the commit index: no transaction of their own
     std::uint64_t entries_written = 0;
     std::uint64_t bytes_written = 0;
     std::uint64_t map_full_errors = 0;
@@ -46,8 +47,15 @@ public:
 
     // Applies the batches in order in one transaction: all or nothing. By pointer, so
     // a caller that queued batches hands them over without copying entries.
+    //
+    // The commit index is volatile state in Raft (Figure 3.1): batches that change
+    // nothing but it cost no transaction and no fsync; the newest such hard state is
+    // written with the next transaction (or by flush()). After a crash the node may
+    // restart with an older commit index and learns the rest from the leader.
     Status write(const std::vector<const WriteBatch*>& batches);
     Status write(const WriteBatch& batch) { return write(std::vector<const WriteBatch*>{&batch}); }
+    // Writes a deferred commit index now (a graceful stop).
+    Status flush();
     // A snapshot taken locally at meta.index: store it and drop the entries it covers.
     Status save_snapshot(const raft::SnapshotMeta& meta, const std::string& data);
     // Reads everything back, verifying checksums, decoding and contiguity.
@@ -73,6 +81,8 @@ private:
     raft::Index first_index_ = 0;
     raft::Index last_index_ = 0;
     Stats stats_;
+    std::optional<raft::HardState> durable_hs_;   // as last written (unknown until the first write)
+    std::optional<raft::HardState> deferred_hs_;  // newer than durable_hs_ by its commit index only
 };
 
 }  // namespace raftor::storage

@@ -45,6 +45,46 @@ BOOST_AUTO_TEST_CASE(writes_survive_reopening) {
     BOOST_TEST(s->last_index() == 10u);
 }
 
+BOOST_AUTO_TEST_CASE(a_commit_index_alone_costs_no_transaction_and_rides_with_the_next_one) {
+    testing::TempDir d;
+    auto reload = [&](LogStore& s) {
+        Loaded l;
+        BOOST_REQUIRE(s.load(l).ok());
+        return l.hard_state;
+    };
+    {
+        auto s = open_store(d.str());
+        BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{3, 2, 5}, entries(1, 10, 3), std::nullopt}).ok());
+        const auto commits = s->stats().commits;
+        // Commit index only: volatile in Raft, so no transaction.
+        BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{3, 2, 7}, {}, std::nullopt}).ok());
+        BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{3, 2, 9}, {}, std::nullopt}).ok());
+        BOOST_TEST(s->stats().commits == commits);
+        BOOST_TEST(s->stats().deferred == 2u);
+        BOOST_TEST((reload(*s) == raft::HardState{3, 2, 5}));
+        // The next transaction carries it.
+        BOOST_REQUIRE(s->write(WriteBatch{std::nullopt, entries(11, 12, 3), std::nullopt}).ok());
+        BOOST_TEST(s->stats().commits == commits + 1);
+        BOOST_TEST((reload(*s) == raft::HardState{3, 2, 9}));
+        // A new term or vote is never deferred.
+        BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{4, 0, 9}, {}, std::nullopt}).ok());
+        BOOST_TEST(s->stats().commits == commits + 2);
+        BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{4, 3, 9}, {}, std::nullopt}).ok());
+        BOOST_TEST(s->stats().commits == commits + 3);
+        BOOST_TEST((reload(*s) == raft::HardState{4, 3, 9}));
+        // flush() writes a deferred commit index (a graceful stop).
+        BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{4, 3, 12}, {}, std::nullopt}).ok());
+        BOOST_TEST((reload(*s) == raft::HardState{4, 3, 9}));
+        BOOST_REQUIRE(s->flush().ok());
+        BOOST_TEST((reload(*s) == raft::HardState{4, 3, 12}));
+        BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{4, 3, 12}, {}, std::nullopt}).ok());  // no change
+    }
+    // A fresh store knows nothing of what is durable: its first hard state is written.
+    auto s = open_store(d.str());
+    BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{4, 3, 12}, {}, std::nullopt}).ok());
+    BOOST_TEST(s->stats().commits == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(group_commit_is_one_transaction_for_many_batches) {
     testing::TempDir d;
     auto s = open_store(d.str());
