@@ -21,14 +21,20 @@ caf::behavior transport_actor(caf::stateful_actor<TransportState>* self, std::sh
         },
         [=](inspect_atom) {
             const net::PeerStats t = self->state.tcp->stats();
-            return report_of(self, self->state.stats, "transport", "transport",
-                             {{"framesOut", std::to_string(t.frames_out)},
-                              {"bytesOut", std::to_string(t.bytes_out)},
-                              {"framesDropped", std::to_string(t.frames_dropped)},
-                              {"connects", std::to_string(t.connects)},
-                              {"framesIn", std::to_string(t.frames_in)},
-                              {"bytesIn", std::to_string(t.bytes_in)},
-                              {"rejectedConnections", std::to_string(t.rejected_connections)}});
+            Summary s{{"framesOut", std::to_string(t.frames_out)},
+                      {"bytesOut", std::to_string(t.bytes_out)},
+                      {"framesDropped", std::to_string(t.frames_dropped)},
+                      {"connects", std::to_string(t.connects)},
+                      {"framesIn", std::to_string(t.frames_in)},
+                      {"bytesIn", std::to_string(t.bytes_in)},
+                      {"rejectedConnections", std::to_string(t.rejected_connections)}};
+            // One line per peer connection: which link is dropping or reconnecting.
+            for (const auto& [id, p] : self->state.tcp->peer_stats())
+                s.emplace_back("peer." + std::to_string(id), "framesOut=" + std::to_string(p.frames_out) +
+                                                                 " bytesOut=" + std::to_string(p.bytes_out) +
+                                                                 " framesDropped=" + std::to_string(p.frames_dropped) +
+                                                                 " connects=" + std::to_string(p.connects));
+            return report_of(self, self->state.stats, "transport", "transport", std::move(s));
         },
     };
 }

@@ -452,6 +452,11 @@ PeerStats TcpTransport::stats() const {
     return total;
 }
 
+std::map<std::uint64_t, PeerStats> TcpTransport::peer_stats() const {
+    std::lock_guard<std::mutex> lock(impl_->stats_mu);
+    return impl_->out_stats;
+}
+
 void TcpTransport::on_hello(OnHello f) {
     impl_->on_hello = std::move(f);
 }

@@ -64,8 +64,9 @@ public:
     void stop();
     // Thread-safe; the frame is queued for the peer's connection.
     void send(std::uint64_t to, std::string payload);
-    PeerStats stats() const;
-    void on_hello(OnHello f);  // set before start()
+    PeerStats stats() const;                                // all connections together
+    std::map<std::uint64_t, PeerStats> peer_stats() const;  // outbound, by peer id
+    void on_hello(OnHello f);                               // set before start()
 
 private:
     struct Impl;

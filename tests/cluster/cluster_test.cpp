@@ -502,6 +502,10 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
         BOOST_TEST(peer["messagesHandled"].get<std::uint64_t>() > 0u);
         BOOST_TEST(by_name["storage"]["state"]["flushes"].get<std::string>() != "0");
         BOOST_TEST(by_name["election_timer"]["lastMessage"] == "tick");
+        int links = 0;
+        for (auto it = by_name["transport"]["state"].begin(); it != by_name["transport"]["state"].end(); ++it)
+            links += it.key().rfind("peer.", 0) == 0;
+        BOOST_TEST(links == 2);  // one outbound connection per other member
         BOOST_TEST(by_name["state_machine"]["state"]["kvKeys"] == "1");
         BOOST_TEST(by_name["state_machine"]["state"]["appliedIndex"].get<std::string>() != "0");
     }
