@@ -7,19 +7,12 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <optional>
 
+#include "tests/common/caf_testing.hpp"
+
 using namespace raftor;
 using namespace raftor::actors;
 
 namespace {
-
-caf::actor_system_config& testing_config() {
-    static caf::actor_system_config cfg = [] {
-        caf::actor_system_config c;
-        c.set("scheduler.policy", caf::atom("testing"));
-        return c;
-    }();
-    return cfg;
-}
 
 struct WorkerState {
     ActorStats stats;
@@ -41,7 +34,7 @@ caf::behavior worker(caf::stateful_actor<WorkerState>* self, int answers) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(the_introspector_reports_live_stuck_and_stopped_actors) {
-    caf::actor_system sys{testing_config()};
+    caf::actor_system sys{raftor::testing::deterministic_config()};
     auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
     auto drain = [&] {
         while (sched.try_run_once()) {

@@ -6,6 +6,7 @@
 
 #include "actors/raft_peer.hpp"
 #include "sim/loopback_transport.hpp"
+#include "tests/common/caf_testing.hpp"
 #include "tests/common/temp_dir.hpp"
 
 using namespace raftor;
@@ -13,18 +14,9 @@ using namespace raftor::actors;
 
 namespace {
 
-caf::actor_system_config& testing_config() {
-    static caf::actor_system_config cfg = [] {
-        caf::actor_system_config c;
-        c.set("scheduler.policy", caf::atom("testing"));
-        return c;
-    }();
-    return cfg;
-}
-
 struct Fixture {
     testing::TempDir dir;
-    caf::actor_system sys{testing_config()};
+    caf::actor_system sys{raftor::testing::deterministic_config()};
     caf::scheduler::test_coordinator& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
     caf::actor transport = sys.spawn(sim::loopback_transport, std::string("loopback"));
     std::map<raft::NodeId, caf::actor> peers;

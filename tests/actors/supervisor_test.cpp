@@ -5,25 +5,18 @@
 #include <boost/test/unit_test.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 
+#include "tests/common/caf_testing.hpp"
+
 using namespace raftor::actors;
 
 namespace {
-
-caf::actor_system_config& testing_config() {
-    static caf::actor_system_config cfg = [] {
-        caf::actor_system_config c;
-        c.set("scheduler.policy", caf::atom("testing"));
-        return c;
-    }();
-    return cfg;
-}
 
 caf::behavior idle(caf::event_based_actor*, int) {  // CAF 0.17: never spawn without arguments
     return {[](caf::tick_atom) {}};
 }
 
 struct Fixture {
-    caf::actor_system sys{testing_config()};
+    caf::actor_system sys{raftor::testing::deterministic_config()};
     caf::scheduler::test_coordinator& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
     caf::actor peer = sys.spawn(idle, 0), transport = sys.spawn(idle, 0);
     std::shared_ptr<GatewayHandle> gateway = std::make_shared<GatewayHandle>();

@@ -1,5 +1,7 @@
 #include "runtime/net/tcp_transport.hpp"
 
+#include "tests/net/sink.hpp"
+
 // Boost 1.74 Asio uses std::exchange without including <utility> under C++20.
 #include <utility>
 // clang-format off
@@ -12,36 +14,9 @@
 #include <thread>
 
 using namespace raftor::net;
+using raftor::testing::Sink;
 
 namespace {
-// Collects what a transport receives and logs, safely across its I/O thread.
-struct Sink {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::vector<std::string> frames;
-    std::vector<std::string> logs;
-    TcpTransport::OnFrame on_frame() {
-        return [this](std::string f) {
-            std::lock_guard<std::mutex> l(mu);
-            frames.push_back(std::move(f));
-            cv.notify_all();
-        };
-    }
-    TcpTransport::OnLog on_log() {
-        return [this](const std::string& line) {
-            std::lock_guard<std::mutex> l(mu);
-            logs.push_back(line);
-            cv.notify_all();
-        };
-    }
-    // Waits for a condition, with a deadline far beyond what it needs (not a timing test).
-    template <class P>
-    bool wait(P pred) {
-        std::unique_lock<std::mutex> l(mu);
-        return cv.wait_for(l, std::chrono::seconds(20), [&] { return pred(); });
-    }
-};
-
 std::unique_ptr<TcpTransport> make(Sink& s, std::uint16_t port = 0, std::string cluster = "test",
                                    std::uint32_t version = 1, std::uint64_t node = 9) {
     TcpOptions o;
