@@ -518,3 +518,32 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
     BOOST_TEST(http_status(missing) == 404);
     BOOST_TEST(body_of(missing)["code"] == "actor_not_found");
 }
+
+BOOST_AUTO_TEST_CASE(a_paused_leader_that_wakes_up_serves_no_stale_read) {
+    ProcessCluster c({});
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE(leader);
+    BOOST_REQUIRE(put(c, *leader, "x", "old"));
+    c.kill(*leader, SIGSTOP);
+    const int other = follower_of(c, *leader);
+    // The others elect a new leader and move x on.
+    BOOST_REQUIRE(put(c, other, "x", "new", 15s));
+    c.kill(*leader, SIGCONT);
+    // Right after waking, the old leader still believes it leads: a linearizable read
+    // through it must not answer "old". It may refuse (503) until it learns better.
+    bool answered = false;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!answered && std::chrono::steady_clock::now() < deadline) {
+        const std::string v = get(c, *leader, "x");
+        BOOST_REQUIRE_MESSAGE(v != "old", "a stale read from the woken leader");
+        answered = v == "new";
+        if (!answered) std::this_thread::sleep_for(10ms);
+    }
+    BOOST_TEST(answered);
+    // And a write through it lands in the new leader's log.
+    BOOST_REQUIRE(put(c, *leader, "y", "after-wake"));
+    BOOST_TEST(get(c, other, "y") == "after-wake");
+    auto j = body_of(c.call(*leader, "GET", "/health/cluster"));
+    BOOST_TEST(j["role"] == "follower");
+}
