@@ -46,6 +46,7 @@ struct Call : std::enable_shared_from_this<Call> {
     Call(asio::io_context& io, ClientRequest r, std::function<void(ClientResult)> d)
         : resolver(io), stream(io), spec(std::move(r)), done(std::move(d)) {
         parser.body_limit(std::uint64_t{256} << 20);
+        parser.skip(spec.method == "HEAD");  // a HEAD answer has a Content-Length but no body
     }
 
     void fail(const std::string& what, beast::error_code ec) {

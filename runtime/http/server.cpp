@@ -44,6 +44,7 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session> {
     std::optional<bhttp::request_parser<bhttp::string_body>> parser;
     Request current;
     bool keep_alive = false;
+    bool head = false;  // a HEAD request: answer without a body
     unsigned version = 11;
     std::string remote;
 
@@ -67,6 +68,7 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session> {
             ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
             return close();
         keep_alive = false;
+        head = false;
         version = 11;
         if (ec == bhttp::error::body_limit) {
             ++srv.in_flight;
@@ -86,6 +88,7 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session> {
         auto& req = parser->get();
         keep_alive = req.keep_alive();
         version = req.version();
+        head = req.method() == bhttp::verb::head;
         current = Request{};
         current.method = std::string(req.method_string());
         current.target = std::string(req.target());
@@ -139,16 +142,35 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session> {
     }
 
     void write(Response r) {
+        if (head) return write_head(std::move(r));
         auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
-        res->version(version);
-        res->result(static_cast<unsigned>(r.status));
-        res->set(bhttp::field::server, "raftor");
-        res->set(bhttp::field::content_type, r.content_type);
-        for (const auto& [k, v] : r.headers) res->set(k, v);
-        const bool again = keep_alive && !srv.stopping.load();
-        res->keep_alive(again);
+        fill(*res, r);
         res->body() = std::move(r.body);
         res->prepare_payload();
+        send(res);
+    }
+
+    // HEAD: the headers a GET would have (Content-Length included), no body.
+    void write_head(Response r) {
+        auto res = std::make_shared<bhttp::response<bhttp::empty_body>>();
+        fill(*res, r);
+        res->content_length(r.body.size());
+        send(res);
+    }
+
+    template <class Res>
+    void fill(Res& res, const Response& r) {
+        res.version(version);
+        res.result(static_cast<unsigned>(r.status));
+        res.set(bhttp::field::server, "raftor");
+        res.set(bhttp::field::content_type, r.content_type);
+        for (const auto& [k, v] : r.headers) res.set(k, v);
+        res.keep_alive(keep_alive && !srv.stopping.load());
+    }
+
+    template <class Res>
+    void send(const std::shared_ptr<Res>& res) {
+        const bool again = res->keep_alive();
         stream.expires_after(srv.opts.idle_timeout);
         bhttp::async_write(stream, *res, [self = shared_from_this(), res, again](beast::error_code ec, std::size_t) {
             --self->srv.in_flight;

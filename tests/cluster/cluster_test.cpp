@@ -349,6 +349,11 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_clear_error_and_the_cluster_keeps_serving)
     expect(c.call(f, "PUT", "/kv/a?prevRevision=abc", "v", auth), 400, "bad_parameter");
     expect(c.call(f, "GET", "/kv/%zz"), 400, "bad_key");
     expect(c.call(f, "GET", "/kv/"), 400, "bad_key");
+    // HEAD: the headers of a GET, no body.
+    auto head = c.call(f, "HEAD", "/health/live");
+    BOOST_TEST(http_status(head) == 200);
+    BOOST_TEST(head.body.empty());
+    BOOST_TEST(std::stoul(head.headers["content-length"]) > 0u);
     // Reads need no token; the right token writes (forwarded to the leader).
     expect(c.call(f, "GET", "/kv/a"), 404, "key_not_found");
     BOOST_TEST(http_status(c.call(f, "PUT", "/kv/a", "v", auth)) == 200);
