@@ -6,22 +6,12 @@ namespace {
 
 using Self = caf::stateful_actor<GatewayState>;
 
-std::string role_name(raft::Role r) {
-    switch (r) {
-        case raft::Role::leader: return "leader";
-        case raft::Role::candidate: return "candidate";
-        case raft::Role::pre_candidate: return "pre-candidate";
-        case raft::Role::follower: return "follower";
-    }
-    return "unknown";
-}
-
 http::NodeView view_of(const PeerStatus& s, const Directory& dir) {
     http::NodeView v;
     v.started = true;
     v.storage_ok = s.storage_ok;
     v.node = dir.get(s.id).name;
-    v.role = role_name(s.role);
+    v.role = raft::to_string(s.role);
     v.term = s.term;
     v.leader = s.leader == 0 ? "" : dir.get(s.leader).name;
     v.commit_index = s.commit;
