@@ -146,6 +146,13 @@ int run_node(const config::NodeConfig& cfg) {
     hopts.port = http_port;
     hopts.body_bytes_max = cfg.max_body_bytes;
     hopts.self_address = advertised_http;
+    if (cfg.tls.enabled()) {
+        hopts.tls_cert_file = cfg.tls.cert_file;
+        hopts.tls_key_file = cfg.tls.key_file;
+        const std::string https = cfg.listen.https.empty() ? "0.0.0.0:8443" : cfg.listen.https;
+        if (!http::split_host_port(https, hopts.tls_host, hopts.tls_port))
+            return fail_start("listen.https: '" + https + "' is not host:port");
+    }
     http::HttpServer server(
         hopts,
         [gateway, name = members.self.name](http::Request req, http::HttpServer::Reply reply) {
@@ -230,11 +237,14 @@ int run_node(const config::NodeConfig& cfg) {
     auto sup = sys.spawn(supervisor, SupervisorSetupPtr(ssetup));
     join(intro, "supervisor", "supervision", sup);
 
-    logging::info("node_started", {{"id", std::to_string(members.self.raft_id)},
-                                   {"http", advertised_http},
-                                   {"peer", peer_host + ":" + std::to_string(tcp->bound_port())},
-                                   {"members", std::to_string(members.all.size())},
-                                   {"data_dir", cfg.data_dir}});
+    logging::info(
+        "node_started",
+        {{"id", std::to_string(members.self.raft_id)},
+         {"http", advertised_http},
+         {"peer", peer_host + ":" + std::to_string(tcp->bound_port())},
+         {"https", server.bound_tls_port() ? hopts.tls_host + ":" + std::to_string(server.bound_tls_port()) : "off"},
+         {"members", std::to_string(members.all.size())},
+         {"data_dir", cfg.data_dir}});
 
     int sig = 0;
     sigwait(&signals, &sig);

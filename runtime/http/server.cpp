@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 // clang-format on
 #include <mutex>
 #include <optional>
@@ -28,18 +29,25 @@ struct HttpServer::Impl {
     OnLog on_log;
     asio::io_context io{1};
     tcp::acceptor acceptor{io};
+    tcp::acceptor tls_acceptor{io};  // HTTPS, when configured
+    std::optional<asio::ssl::context> tls;
     std::thread thread;
     std::atomic<std::size_t> in_flight{0};
     std::atomic<bool> stopping{false};
-    std::uint16_t port = 0;
+    std::uint16_t port = 0, tls_port = 0;
 
+    template <class Stream>
     struct Session;
     void accept();
+    void accept_tls();
 };
 
-struct HttpServer::Impl::Session : std::enable_shared_from_this<Session> {
+// One client connection; Stream is beast::tcp_stream, or TLS over it.
+template <class Stream>
+struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>> {
+    using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
     Impl& srv;  // outlives its sessions: they end when its io_context does
-    beast::tcp_stream stream;
+    Stream stream;
     beast::flat_buffer buffer;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser;
     Request current;
@@ -48,17 +56,28 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session> {
     unsigned version = 11;
     std::string remote;
 
-    Session(Impl& s, tcp::socket sock) : srv(s), stream(std::move(sock)) {
+    template <class... Extra>
+    Session(Impl& s, tcp::socket sock, Extra&... extra) : srv(s), stream(std::move(sock), extra...) {
         beast::error_code ec;
-        auto ep = stream.socket().remote_endpoint(ec);
+        auto ep = socket().remote_endpoint(ec);
         if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+    }
+    tcp::socket& socket() { return beast::get_lowest_layer(stream).socket(); }
+
+    // TLS first; a client that does not complete the handshake in time is dropped.
+    void handshake() {
+        beast::get_lowest_layer(stream).expires_after(srv.opts.idle_timeout);
+        stream.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code ec) {
+            if (ec) return self->close();
+            self->read();
+        });
     }
 
     void read() {
         parser.emplace();
         parser->body_limit(srv.opts.body_bytes_max);
         parser->header_limit(static_cast<std::uint32_t>(srv.opts.header_bytes_max));
-        stream.expires_after(srv.opts.idle_timeout);
+        beast::get_lowest_layer(stream).expires_after(srv.opts.idle_timeout);
         bhttp::async_read(stream, buffer, *parser,
                           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
@@ -171,7 +190,7 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session> {
     template <class Res>
     void send(const std::shared_ptr<Res>& res) {
         const bool again = res->keep_alive();
-        stream.expires_after(srv.opts.idle_timeout);
+        beast::get_lowest_layer(stream).expires_after(srv.opts.idle_timeout);
         bhttp::async_write(stream, *res, [self = shared_from_this(), res, again](beast::error_code ec, std::size_t) {
             --self->srv.in_flight;
             if (ec || !again) return self->close();
@@ -181,8 +200,8 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session> {
 
     void close() {
         beast::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        stream.socket().close(ignored);
+        socket().shutdown(tcp::socket::shutdown_send, ignored);
+        socket().close(ignored);
     }
 };
 
@@ -192,9 +211,22 @@ void HttpServer::Impl::accept() {
         if (ec) {
             self->on_log("http accept: " + ec.message());
         } else {
-            std::make_shared<Session>(*self, std::move(s))->read();
+            std::make_shared<Session<beast::tcp_stream>>(*self, std::move(s))->read();
         }
         self->accept();
+    });
+}
+
+void HttpServer::Impl::accept_tls() {
+    tls_acceptor.async_accept([self = this](beast::error_code ec, tcp::socket s) {
+        if (self->stopping.load() || ec == asio::error::operation_aborted) return;
+        if (ec) {
+            self->on_log("https accept: " + ec.message());
+        } else {
+            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(*self, std::move(s), *self->tls)
+                ->handshake();
+        }
+        self->accept_tls();
     });
 }
 
@@ -208,19 +240,44 @@ HttpServer::~HttpServer() {
     shutdown(std::chrono::milliseconds(0));
 }
 
-std::string HttpServer::bind() {
+namespace {
+std::string listen_on(tcp::acceptor& a, const std::string& what, const std::string& host, std::uint16_t port) {
     beast::error_code ec;
-    auto addr = asio::ip::make_address(impl_->opts.host, ec);
-    if (ec) return "http listen address '" + impl_->opts.host + "': " + ec.message();
-    tcp::endpoint ep(addr, impl_->opts.port);
-    auto& a = impl_->acceptor;
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) return what + " listen address '" + host + "': " + ec.message();
+    tcp::endpoint ep(addr, port);
     a.open(ep.protocol(), ec);
     if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) a.bind(ep, ec);
     if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return "http listen on " + impl_->opts.host + ":" + std::to_string(impl_->opts.port) + ": " + ec.message();
-    impl_->port = a.local_endpoint().port();
+    if (ec) return what + " listen on " + host + ":" + std::to_string(port) + ": " + ec.message();
     return {};
+}
+}  // namespace
+
+std::string HttpServer::bind() {
+    if (auto e = listen_on(impl_->acceptor, "http", impl_->opts.host, impl_->opts.port); !e.empty()) return e;
+    impl_->port = impl_->acceptor.local_endpoint().port();
+    const auto& o = impl_->opts;
+    if (o.tls_cert_file.empty()) return {};
+    // HTTPS with the node's certificate (clients authenticate with tokens, not certificates).
+    impl_->tls.emplace(asio::ssl::context::tls_server);
+    auto& ctx = *impl_->tls;
+    beast::error_code ec;
+    ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
+                    ec);
+    ctx.use_certificate_chain_file(o.tls_cert_file, ec);
+    if (ec) return "tls.cert: '" + o.tls_cert_file + "' is not a PEM certificate chain: " + ec.message();
+    ctx.use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) return "tls.key: '" + o.tls_key_file + "' is not a PEM private key for tls.cert: " + ec.message();
+    if (auto e = listen_on(impl_->tls_acceptor, "https", o.tls_host, o.tls_port); !e.empty()) return e;
+    impl_->tls_port = impl_->tls_acceptor.local_endpoint().port();
+    return {};
+}
+
+std::uint16_t HttpServer::bound_tls_port() const {
+    return impl_->tls_port;
 }
 
 std::uint16_t HttpServer::bound_port() const {
@@ -229,6 +286,7 @@ std::uint16_t HttpServer::bound_port() const {
 
 void HttpServer::start() {
     impl_->accept();
+    if (impl_->tls) impl_->accept_tls();
     impl_->thread = std::thread([impl = impl_] {
         auto guard = asio::make_work_guard(impl->io);
         impl->io.run();
@@ -244,6 +302,7 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
     asio::post(impl_->io, [impl = impl_.get()] {
         beast::error_code ignored;
         impl->acceptor.close(ignored);
+        impl->tls_acceptor.close(ignored);
     });
     // Answer what was received; idle keep-alive connections are simply closed.
     const auto deadline = std::chrono::steady_clock::now() + grace;

@@ -3,7 +3,8 @@
 // handler on that thread; the handler must not block: it answers through `Reply`,
 // from any thread, exactly once. Bodies over the limit are refused with 413 before
 // they reach the handler; a request that is not HTTP gets 400 and the connection
-// closes. Responses that name a `proxy_to` are forwarded to that gateway.
+// closes. Responses that name a `proxy_to` are forwarded to that gateway. With a
+// certificate configured the same API is also served over TLS (HTTPS, 8443).
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -21,6 +22,10 @@ struct ServerOptions {
     std::chrono::seconds idle_timeout{60};
     std::chrono::milliseconds proxy_timeout{10'000};
     std::string self_address;  // "host:port" this gateway is reached at, named when forwarding
+    // HTTPS beside plain HTTP when a certificate is given (the node's tls.cert / tls.key).
+    std::string tls_cert_file, tls_key_file;
+    std::string tls_host = "0.0.0.0";
+    std::uint16_t tls_port = 8443;  // 0: any free port (see bound_tls_port())
 };
 
 class HttpServer {
@@ -37,6 +42,7 @@ public:
     // Binds the listener; an empty string on success, else what went wrong.
     std::string bind();
     std::uint16_t bound_port() const;
+    std::uint16_t bound_tls_port() const;  // 0 without HTTPS
     void start();
     // Stops accepting; requests already received are answered (up to `grace`); then
     // the I/O thread ends.

@@ -38,7 +38,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path) {
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+    const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);  // PATH for "curl"
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) throw std::runtime_error("posix_spawn " + argv[0] + ": " + std::strerror(rc));
     return pid;
@@ -93,6 +93,7 @@ ProcessCluster::ProcessCluster(ClusterOptions opts) : opts_(std::move(opts)), pi
     for (int i = 0; i < opts_.nodes; ++i) {
         http_ports_.push_back(free_port());
         peer_ports_.push_back(free_port());
+        https_ports_.push_back(opts_.https ? free_port() : 0);
         members += (i ? "," : "") + name(i) + "=127.0.0.1:" + std::to_string(peer_ports_[i]);
     }
     for (int i = 0; i < opts_.nodes; ++i) {
@@ -105,8 +106,8 @@ ProcessCluster::ProcessCluster(ClusterOptions opts) : opts_(std::move(opts)), pi
             << "\", \"clusterNodes\": \"" << members << "\", \"nodeId\": \"" << name(i)
             << "\", \"maxBodyBytes\": " << opts_.max_body_bytes << ", \"raft\": " << raft.dump()
             << ", \"listen\": {\"http\": \"" << http_address(i) << "\", \"peer\": \"127.0.0.1:" << peer_ports_[i]
-            << "\"}" << (opts_.auth_token.empty() ? "" : ", \"auth\": {\"token\": \"" + opts_.auth_token + "\"}")
-            << "}\n";
+            << (opts_.https ? "\", \"https\": \"" + https_address(i) : std::string()) << "\"}"
+            << (opts_.auth_token.empty() ? "" : ", \"auth\": {\"token\": \"" + opts_.auth_token + "\"}") << "}\n";
     }
 }
 

@@ -25,6 +25,7 @@ struct ClusterOptions {
     std::string auth_token;  // empty: no auth
     std::uint64_t max_body_bytes = 1 << 20;
     std::string extra_json;  // appended inside the config object: "\"k\": v, "
+    bool https = false;      // give each node an HTTPS port too (needs tls in extra_json)
 };
 
 class ProcessCluster {
@@ -38,6 +39,7 @@ public:
     const ClusterOptions& options() const { return opts_; }
     std::string name(int i) const { return "node-" + std::to_string(i + 1); }
     std::string http_address(int i) const { return "127.0.0.1:" + std::to_string(http_ports_[i]); }
+    std::string https_address(int i) const { return "127.0.0.1:" + std::to_string(https_ports_[i]); }
     std::uint16_t peer_port(int i) const { return peer_ports_[i]; }
     std::filesystem::path dir(int i) const { return root_ / name(i); }
     std::string log(int i) const;  // the node's log so far
@@ -60,7 +62,7 @@ public:
 private:
     ClusterOptions opts_;
     std::filesystem::path root_;
-    std::vector<std::uint16_t> http_ports_, peer_ports_;
+    std::vector<std::uint16_t> http_ports_, peer_ports_, https_ports_;
     std::vector<pid_t> pids_;
 };
 
