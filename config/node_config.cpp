@@ -248,6 +248,19 @@ std::optional<Error> apply_flags(NodeConfig& cfg, const Flags& f) {
     return std::nullopt;
 }
 
+namespace {
+bool is_host_port(const std::string& a) {
+    const auto colon = a.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == a.size() || a.size() - colon > 6) return false;
+    unsigned long port = 0;
+    for (std::size_t i = colon + 1; i < a.size(); ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(a[i]))) return false;
+        port = port * 10 + static_cast<unsigned long>(a[i] - '0');
+    }
+    return port >= 1 && port <= 65535;
+}
+}  // namespace
+
 std::optional<Error> validate(const NodeConfig& c) {
     const std::string src = "configuration";
     if (!log_levels().count(c.log_level))
@@ -261,6 +274,12 @@ std::optional<Error> validate(const NodeConfig& c) {
                          std::to_string(3 * std::uint64_t{c.raft.heartbeat_interval_ms}) + "), got " +
                          std::to_string(c.raft.election_timeout_ms)};
     if (c.data_dir.empty()) return Error{src, "dataDir", "must not be empty"};
+    for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"listen.http", c.listen.http},
+                                     {"listen.peer", c.listen.peer},
+                                     {"listen.https", c.listen.https}}) {
+        if (value.empty() && std::string(key) == "listen.https") continue;  // the default 0.0.0.0:8443
+        if (!is_host_port(value)) return Error{src, key, "'" + value + "' is not host:port (port 1-65535)"};
+    }
     if (c.tls.enabled() && c.tls.key_file.empty()) return Error{src, "tls.key", "is required with tls.cert"};
     if (!c.tls.enabled() && (!c.tls.key_file.empty() || !c.tls.ca_file.empty()))
         return Error{src, "tls.cert", "is required with tls.key or tls.ca"};

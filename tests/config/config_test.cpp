@@ -75,6 +75,23 @@ BOOST_AUTO_TEST_CASE(an_impossible_combination_is_refused) {
                "configuration: raft.electionTimeoutMs: must be at least 3 x raft.heartbeatIntervalMs (1500), got 400");
 }
 
+BOOST_AUTO_TEST_CASE(listen_addresses_must_be_host_and_port) {
+    auto check = [](const std::string& json) {
+        NodeConfig c;
+        BOOST_REQUIRE(!apply_json(c, json, "f.json"));
+        BOOST_REQUIRE(!apply_env(c, env({{"NODE_ID", "a"}, {"CLUSTER_NODES", "a=127.0.0.1:9001"}})));
+        auto e = validate(c);
+        return e ? e->line() : std::string("ok");
+    };
+    BOOST_TEST(check(R"({"listen": {"http": "nonsense"}})") ==
+               "configuration: listen.http: 'nonsense' is not host:port (port 1-65535)");
+    BOOST_TEST(check(R"({"listen": {"peer": "0.0.0.0:70000"}})") ==
+               "configuration: listen.peer: '0.0.0.0:70000' is not host:port (port 1-65535)");
+    BOOST_TEST(check(R"({"listen": {"https": ":8443"}})") ==
+               "configuration: listen.https: ':8443' is not host:port (port 1-65535)");
+    BOOST_TEST(check(R"({"listen": {"http": "[::1]:8080", "https": "0.0.0.0:8443"}})") == "ok");
+}
+
 BOOST_AUTO_TEST_CASE(environment_then_flags_override_the_file) {
     NodeConfig c;
     BOOST_REQUIRE(!apply_json(c, R"({"logLevel": "warn", "dataDir": "/var/lib/x"})", "f.json"));
