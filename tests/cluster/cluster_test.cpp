@@ -31,6 +31,14 @@ json body_of(const http::ClientResult& r) {
     return j.is_discarded() ? json() : j;
 }
 
+// Starts every node and waits until they agree on a leader; its index.
+int start_and_elect(ProcessCluster& c) {
+    c.start_all();
+    auto leader = c.agreed_leader(15s);
+    BOOST_REQUIRE_MESSAGE(leader, "no agreed leader; node-1 log:\n" << c.log(0));
+    return *leader;
+}
+
 int follower_of(const ProcessCluster& c, int leader) {
     return (leader + 1) % c.size();
 }
@@ -95,13 +103,11 @@ BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_agree_on_it) {
     ClusterOptions o;
     o.extra_json = "\"logJson\": true, ";
     ProcessCluster c(o);
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE_MESSAGE(leader, "no agreed leader; node-1 log:\n" << c.log(0));
+    const int leader = start_and_elect(c);
     for (int i = 0; i < c.size(); ++i) {
         auto j = body_of(c.call(i, "GET", "/health/cluster"));
         BOOST_TEST(j["clusterSize"].get<int>() == 3);
-        BOOST_TEST(j["leader"].get<std::string>() == c.name(*leader));
+        BOOST_TEST(j["leader"].get<std::string>() == c.name(leader));
         BOOST_TEST(j["members"].size() == 3u);
         BOOST_TEST(j["term"].get<std::uint64_t>() >= 1u);
         BOOST_TEST(j.contains("replicated"));
@@ -111,11 +117,11 @@ BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_agree_on_it) {
             BOOST_TEST(http_status(c.call(i, "GET", probe)) == 200, probe << " on " << c.name(i));
     }
     // The leader's own view names the role of each member.
-    auto lj = body_of(c.call(*leader, "GET", "/health/cluster"));
+    auto lj = body_of(c.call(leader, "GET", "/health/cluster"));
     BOOST_TEST(lj["role"].get<std::string>() == "leader");
 
     // logJson: every log line is one JSON object; role, term and leader changes are there.
-    std::istringstream lines(c.log(*leader));
+    std::istringstream lines(c.log(leader));
     std::set<std::string> events;
     std::string line;
     int parsed = 0;
@@ -124,7 +130,7 @@ BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_agree_on_it) {
         BOOST_TEST(j.is_object(), line);
         if (!j.is_object()) continue;
         ++parsed;
-        BOOST_TEST(j["node"] == c.name(*leader), line);
+        BOOST_TEST(j["node"] == c.name(leader), line);
         BOOST_TEST(j["ts"].is_string(), line);
         events.insert(j.value("event", ""));
         if (j["event"] == "role_changed" && j["to"] == "leader") BOOST_TEST(j["term"].is_string());
@@ -136,10 +142,8 @@ BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_agree_on_it) {
 
 BOOST_AUTO_TEST_CASE(a_thousand_writes_through_a_follower_are_readable_on_every_node) {
     ProcessCluster c({});
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE(leader);
-    const int follower = follower_of(c, *leader);
+    const int leader = start_and_elect(c);
+    const int follower = follower_of(c, leader);
     constexpr int writers = 8, per_writer = 125;
     std::atomic<int> acked{0}, failed{0};
     std::vector<std::thread> ts;
@@ -155,7 +159,7 @@ BOOST_AUTO_TEST_CASE(a_thousand_writes_through_a_follower_are_readable_on_every_
     BOOST_TEST(acked.load() == writers * per_writer);
     BOOST_TEST(failed.load() == 0);
 
-    const std::uint64_t commit = commit_index(c, *leader);
+    const std::uint64_t commit = commit_index(c, leader);
     for (int i = 0; i < c.size(); ++i) {
         BOOST_REQUIRE(caught_up(c, i, commit, 10s));
         int stale_ok = 0, linear_ok = 0;
@@ -171,9 +175,7 @@ BOOST_AUTO_TEST_CASE(a_thousand_writes_through_a_follower_are_readable_on_every_
 
 BOOST_AUTO_TEST_CASE(a_killed_leader_is_replaced_quickly_and_loses_no_acknowledged_write) {
     ProcessCluster c({});
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE(leader);
+    const int leader = start_and_elect(c);
     std::vector<std::string> acked;
     for (int k = 0; k < 200; ++k) {
         const std::string key = "before" + std::to_string(k);
@@ -182,8 +184,8 @@ BOOST_AUTO_TEST_CASE(a_killed_leader_is_replaced_quickly_and_loses_no_acknowledg
     BOOST_REQUIRE(acked.size() == 200u);
 
     const auto killed_at = std::chrono::steady_clock::now();
-    c.kill(*leader, SIGKILL);
-    const int survivor = follower_of(c, *leader);
+    c.kill(leader, SIGKILL);
+    const int survivor = follower_of(c, leader);
     // Poll every 5 ms: the first write the new leader accepts.
     std::optional<std::chrono::milliseconds> failover;
     while (!failover && std::chrono::steady_clock::now() - killed_at < 10s) {
@@ -200,23 +202,22 @@ BOOST_AUTO_TEST_CASE(a_killed_leader_is_replaced_quickly_and_loses_no_acknowledg
 
     auto new_leader = c.agreed_leader(10s);
     BOOST_REQUIRE(new_leader);
-    BOOST_TEST(*new_leader != *leader);
+    BOOST_TEST(*new_leader != leader);
     for (const auto& key : acked) BOOST_TEST(get(c, survivor, key) == key, key);
 
     // The old leader comes back as a follower and catches up.
-    c.start(*leader);
+    c.start(leader);
     BOOST_REQUIRE(put(c, *new_leader, "later", "y"));
-    BOOST_REQUIRE(caught_up(c, *leader, commit_index(c, *new_leader), 15s));
-    BOOST_TEST(get(c, *leader, "later", true) == "y");
-    BOOST_TEST(get(c, *leader, "before0", true) == "before0");
-    auto j = body_of(c.call(*leader, "GET", "/health/cluster"));
+    BOOST_REQUIRE(caught_up(c, leader, commit_index(c, *new_leader), 15s));
+    BOOST_TEST(get(c, leader, "later", true) == "y");
+    BOOST_TEST(get(c, leader, "before0", true) == "before0");
+    auto j = body_of(c.call(leader, "GET", "/health/cluster"));
     BOOST_TEST(j["leader"].get<std::string>() == c.name(*new_leader));
 }
 
 BOOST_AUTO_TEST_CASE(every_acknowledged_write_survives_killing_all_three) {
     ProcessCluster c({});
-    c.start_all();
-    BOOST_REQUIRE(c.agreed_leader(15s));
+    start_and_elect(c);
     std::atomic<int> acked{0};
     std::vector<std::thread> ts;
     for (int w = 0; w < 3; ++w)
@@ -229,9 +230,7 @@ BOOST_AUTO_TEST_CASE(every_acknowledged_write_survives_killing_all_three) {
     for (auto& t : ts) t.join();
     BOOST_REQUIRE(acked.load() == 300);
     for (int i = 0; i < c.size(); ++i) c.kill(i, SIGKILL);
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE(leader);
+    start_and_elect(c);
     int found = 0;
     for (int w = 0; w < 3; ++w)
         for (int k = 0; k < 100; ++k) {
@@ -243,12 +242,10 @@ BOOST_AUTO_TEST_CASE(every_acknowledged_write_survives_killing_all_three) {
 
 BOOST_AUTO_TEST_CASE(sigterm_stops_a_node_gracefully_and_it_restarts_on_its_data) {
     ProcessCluster c({});
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE(leader);
-    BOOST_REQUIRE(put(c, *leader, "kept", "yes"));
-    const int f = follower_of(c, *leader);
-    BOOST_REQUIRE(caught_up(c, f, commit_index(c, *leader), 5s));
+    const int leader = start_and_elect(c);
+    BOOST_REQUIRE(put(c, leader, "kept", "yes"));
+    const int f = follower_of(c, leader);
+    BOOST_REQUIRE(caught_up(c, f, commit_index(c, leader), 5s));
     BOOST_TEST(c.stop(f) == 0);
     const std::string log = c.log(f);
     BOOST_TEST(log.find("node_stopping") != std::string::npos);
@@ -256,24 +253,22 @@ BOOST_AUTO_TEST_CASE(sigterm_stops_a_node_gracefully_and_it_restarts_on_its_data
     BOOST_TEST(log.find("node_stopped node=" + c.name(f) + " clean=true") != std::string::npos);
     // A stopped leader first hands leadership to the one follower left.
     c.start(f);
-    BOOST_REQUIRE(caught_up(c, f, commit_index(c, *leader), 10s));
-    BOOST_TEST(c.stop(*leader) == 0);
-    const std::string leader_log = c.log(*leader);
-    BOOST_TEST(leader_log.find("leadership_handover node=" + c.name(*leader)) != std::string::npos, leader_log);
-    BOOST_TEST(leader_log.find("stepped_down node=" + c.name(*leader) + " leader=") != std::string::npos, leader_log);
+    BOOST_REQUIRE(caught_up(c, f, commit_index(c, leader), 10s));
+    BOOST_TEST(c.stop(leader) == 0);
+    const std::string leader_log = c.log(leader);
+    BOOST_TEST(leader_log.find("leadership_handover node=" + c.name(leader)) != std::string::npos, leader_log);
+    BOOST_TEST(leader_log.find("stepped_down node=" + c.name(leader) + " leader=") != std::string::npos, leader_log);
     c.stop(f);
     c.start(f);
-    c.start(*leader);
+    c.start(leader);
     BOOST_REQUIRE(c.agreed_leader(15s));
     BOOST_TEST(get(c, f, "kept") == "yes");
 }
 
 BOOST_AUTO_TEST_CASE(compare_and_set_delete_and_revisions) {
     ProcessCluster c({});
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE(leader);
-    const int f = follower_of(c, *leader);
+    const int leader = start_and_elect(c);
+    const int f = follower_of(c, leader);
     // prevRevision=0: only if absent.
     auto r = c.call(f, "PUT", "/kv/cas?prevRevision=0", "one");
     BOOST_REQUIRE(http_status(r) == 200);
@@ -283,26 +278,24 @@ BOOST_AUTO_TEST_CASE(compare_and_set_delete_and_revisions) {
     BOOST_TEST(http_status(r) == 200);
     BOOST_TEST(body_of(r)["revision"].get<std::uint64_t>() > rev);
     BOOST_TEST(http_status(c.call(f, "PUT", "/kv/cas?prevRevision=" + std::to_string(rev), "three")) == 412);
-    BOOST_TEST(get(c, *leader, "cas") == "two");
+    BOOST_TEST(get(c, leader, "cas") == "two");
     BOOST_TEST(http_status(c.call(f, "DELETE", "/kv/cas")) == 200);
-    BOOST_TEST(http_status(c.call(*leader, "GET", "/kv/cas")) == 404);
+    BOOST_TEST(http_status(c.call(leader, "GET", "/kv/cas")) == 404);
     // Binary values come back base64.
     BOOST_REQUIRE(http_status(c.call(f, "PUT", "/kv/bin", std::string("\xff\x00\x01", 3))) == 200);
-    auto b = body_of(c.call(*leader, "GET", "/kv/bin"));
+    auto b = body_of(c.call(leader, "GET", "/kv/bin"));
     BOOST_TEST(b["encoding"].get<std::string>() == "base64");
     BOOST_TEST(b["value"].get<std::string>() == "/wAB");
     // forward=false: a follower names the leader instead.
     r = c.call(f, "PUT", "/kv/x?forward=false", "1");
     BOOST_TEST(http_status(r) == 307);
-    BOOST_TEST(r.headers["location"] == "http://" + c.http_address(*leader) + "/kv/x?forward=false");
+    BOOST_TEST(r.headers["location"] == "http://" + c.http_address(leader) + "/kv/x?forward=false");
 }
 
 BOOST_AUTO_TEST_CASE(with_no_quorum_writes_get_503_and_retry_after) {
     ProcessCluster c({});
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE(leader);
-    const int f = follower_of(c, *leader);
+    const int leader = start_and_elect(c);
+    const int f = follower_of(c, leader);
     for (int i = 0; i < c.size(); ++i)
         if (i != f) c.kill(i, SIGKILL);
     // The follower loses its leader after an election timeout; then no leader is known.
@@ -322,10 +315,8 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_clear_error_and_the_cluster_keeps_serving)
     o.auth_token = "s3cret";
     o.max_body_bytes = 4096;
     ProcessCluster c(o);
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE(leader);
-    const int f = follower_of(c, *leader);
+    const int leader = start_and_elect(c);
+    const int f = follower_of(c, leader);
     const std::vector<std::pair<std::string, std::string>> auth{{"Authorization", "Bearer s3cret"}};
 
     auto expect = [&](const http::ClientResult& r, int status, const std::string& code) {
@@ -394,7 +385,7 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_clear_error_and_the_cluster_keeps_serving)
 
     // Still a healthy cluster with the same leader.
     BOOST_TEST(http_status(c.call(f, "PUT", "/kv/after", "ok", auth)) == 200);
-    BOOST_TEST(get(c, *leader, "after") == "ok");
+    BOOST_TEST(get(c, leader, "after") == "ok");
     for (int i = 0; i < c.size(); ++i) BOOST_TEST(c.running(i));
 }
 
@@ -433,15 +424,13 @@ BOOST_AUTO_TEST_CASE(a_config_file_with_a_typo_stops_start_up_with_one_line) {
 
 BOOST_AUTO_TEST_CASE(raftor_ctl_reads_and_writes_the_cluster) {
     ProcessCluster c({});
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE(leader);
+    const int leader = start_and_elect(c);
     // The first endpoint is down: ctl moves on to the next.
     const std::string endpoints =
-        "127.0.0.1:" + std::to_string(free_port()) + "," + c.http_address(follower_of(c, *leader));
+        "127.0.0.1:" + std::to_string(free_port()) + "," + c.http_address(follower_of(c, leader));
     std::string out;
     BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "leader"}, out) == 0);
-    BOOST_TEST(out == c.name(*leader) + "\n");
+    BOOST_TEST(out == c.name(leader) + "\n");
     BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "kv", "put", "greeting", "hello"}, out) == 0,
                out);
     BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "kv", "get", "greeting"}, out) == 0);
@@ -467,13 +456,11 @@ BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
                    leaf.key + "\"}, ";
     o.https = true;
     ProcessCluster c(o);
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE_MESSAGE(leader, c.log(0));
-    const int f = follower_of(c, *leader);
+    const int leader = start_and_elect(c);
+    const int f = follower_of(c, leader);
     for (int k = 0; k < 100; ++k) BOOST_REQUIRE(put(c, f, "t" + std::to_string(k), "v"));
     for (int i = 0; i < c.size(); ++i) {
-        BOOST_REQUIRE(caught_up(c, i, commit_index(c, *leader), 10s));
+        BOOST_REQUIRE(caught_up(c, i, commit_index(c, leader), 10s));
         BOOST_TEST(get(c, i, "t99", true) == "v");
         BOOST_TEST(c.log(i).find("TLS handshake") == std::string::npos, c.log(i));
     }
@@ -490,7 +477,7 @@ BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
                             "https://" + c.https_address(f) + "/kv/secure"},
                            out) == 0,
                out);
-    BOOST_TEST(get(c, *leader, "secure") == "over-tls");
+    BOOST_TEST(get(c, leader, "secure") == "over-tls");
     // A client that does not trust the CA is refused by its own TLS check: the server is not anonymous.
     BOOST_TEST(run_command({"curl", "-sS", "https://" + c.https_address(f) + "/health/live"}, out) != 0, out);
 
@@ -511,10 +498,8 @@ BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
 
 BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
     ProcessCluster c({});
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE(leader);
-    BOOST_REQUIRE(put(c, *leader, "k", "v"));
+    const int leader = start_and_elect(c);
+    BOOST_REQUIRE(put(c, leader, "k", "v"));
     for (int i = 0; i < c.size(); ++i) {
         auto j = body_of(c.call(i, "GET", "/debug/actors"));
         BOOST_REQUIRE(j.is_object());
@@ -530,7 +515,7 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
             BOOST_TEST(a["kind"].is_string(), name);
         }
         const json& peer = by_name["raft_peer"];
-        BOOST_TEST(peer["state"]["role"] == (i == *leader ? "leader" : "follower"));
+        BOOST_TEST(peer["state"]["role"] == (i == leader ? "leader" : "follower"));
         BOOST_TEST(peer["messagesHandled"].get<std::uint64_t>() > 0u);
         BOOST_TEST(by_name["storage"]["state"]["flushes"].get<std::string>() != "0");
         BOOST_TEST(by_name["election_timer"]["lastMessage"] == "tick");
@@ -541,40 +526,38 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
         BOOST_TEST(by_name["state_machine"]["state"]["kvKeys"] == "1");
         BOOST_TEST(by_name["state_machine"]["state"]["appliedIndex"].get<std::string>() != "0");
     }
-    auto leader_peer = body_of(c.call(*leader, "GET", "/debug/actors/raft_peer"));
+    auto leader_peer = body_of(c.call(leader, "GET", "/debug/actors/raft_peer"));
     int followers = 0;
     for (auto it = leader_peer["state"].begin(); it != leader_peer["state"].end(); ++it)
         followers += it.key().rfind("follower.", 0) == 0;
     BOOST_TEST(followers == 2);
-    auto missing = c.call(*leader, "GET", "/debug/actors/nope");
+    auto missing = c.call(leader, "GET", "/debug/actors/nope");
     BOOST_TEST(http_status(missing) == 404);
     BOOST_TEST(body_of(missing)["code"] == "actor_not_found");
 }
 
 BOOST_AUTO_TEST_CASE(a_paused_leader_that_wakes_up_serves_no_stale_read) {
     ProcessCluster c({});
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE(leader);
-    BOOST_REQUIRE(put(c, *leader, "x", "old"));
-    c.kill(*leader, SIGSTOP);
-    const int other = follower_of(c, *leader);
+    const int leader = start_and_elect(c);
+    BOOST_REQUIRE(put(c, leader, "x", "old"));
+    c.kill(leader, SIGSTOP);
+    const int other = follower_of(c, leader);
     // The others elect a new leader and move x on.
     BOOST_REQUIRE(put(c, other, "x", "new", 15s));
-    c.kill(*leader, SIGCONT);
+    c.kill(leader, SIGCONT);
     // Right after waking, the old leader still believes it leads: a linearizable read
     // through it must not answer "old". It may refuse (503) until it learns better.
     bool answered = false;
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (!answered && std::chrono::steady_clock::now() < deadline) {
-        const std::string v = get(c, *leader, "x");
+        const std::string v = get(c, leader, "x");
         BOOST_REQUIRE_MESSAGE(v != "old", "a stale read from the woken leader");
         answered = v == "new";
         if (!answered) std::this_thread::sleep_for(10ms);
     }
     BOOST_TEST(answered);
     // And a write through it lands in the new leader's log; it stays a follower.
-    BOOST_REQUIRE(put(c, *leader, "y", "after-wake"));
+    BOOST_REQUIRE(put(c, leader, "y", "after-wake"));
     BOOST_TEST(eventually([&] { return get(c, other, "y") == "after-wake"; }));
-    BOOST_TEST(eventually([&] { return body_of(c.call(*leader, "GET", "/health/cluster"))["role"] == "follower"; }));
+    BOOST_TEST(eventually([&] { return body_of(c.call(leader, "GET", "/health/cluster"))["role"] == "follower"; }));
 }
