@@ -97,7 +97,14 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                                 }
                             }
                         },
-                        [=](caf::error& e) { reply(out, timed_out(e, "the write")); });
+                        [=](caf::error& e) {
+                            // A write that timed out may still apply: say so, not just "timeout".
+                            if (e == caf::sec::request_timeout)
+                                return reply(out, http::outcome_unknown("the write did not complete within " +
+                                                                        std::to_string(timeout.count()) +
+                                                                        " ms (is a quorum of the cluster up?)"));
+                            reply(out, timed_out(e, "the write"));
+                        });
                 return;
             }
             if (auto* d = std::get_if<http::DebugActors>(&*routed.call)) {

@@ -561,3 +561,17 @@ BOOST_AUTO_TEST_CASE(a_paused_leader_that_wakes_up_serves_no_stale_read) {
     BOOST_TEST(eventually([&] { return get(c, other, "y") == "after-wake"; }));
     BOOST_TEST(eventually([&] { return body_of(c.call(leader, "GET", "/health/cluster"))["role"] == "follower"; }));
 }
+
+BOOST_AUTO_TEST_CASE(a_write_the_leader_cannot_commit_ends_as_outcome_unknown) {
+    ProcessCluster c({});
+    const int leader = start_and_elect(c);
+    for (int i = 0; i < c.size(); ++i)
+        if (i != leader) c.kill(i, SIGKILL);
+    // The leader accepts the write but can never commit it; once check-quorum makes it
+    // step down, the client hears that the outcome is unknown - not a success, not a
+    // clean failure (the entry could still commit under a later leader).
+    auto r = c.call(leader, "PUT", "/kv/orphan", "x", {}, 15s);
+    BOOST_TEST(http_status(r) == 503);
+    BOOST_TEST(body_of(r)["code"] == "outcome_unknown", r.body);
+    BOOST_TEST(r.headers.count("retry-after") == 1u);
+}
