@@ -11,7 +11,7 @@
 #include "actors/raft_peer.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/transport.hpp"
-#include "runtime/http/client.hpp"
+#include "runtime/common/host_port.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/node/timing.hpp"
@@ -36,7 +36,7 @@ Membership membership_of(const config::NodeConfig& cfg) {
         me.name = cfg.node_id.empty() ? "node" : cfg.node_id;
         std::string host;
         std::uint16_t port = 0;
-        http::split_host_port(cfg.listen.peer, host, port);
+        common::split_host_port(cfg.listen.peer, host, port);
         me.host = host;
         me.port = port;
         me.raft_id = config::raft_id_of(me.name);
@@ -86,9 +86,9 @@ int run_node(const config::NodeConfig& cfg) {
 
     std::string http_host, peer_host;
     std::uint16_t http_port = 0, peer_port = 0;
-    if (!http::split_host_port(cfg.listen.http, http_host, http_port))
+    if (!common::split_host_port(cfg.listen.http, http_host, http_port))
         return fail_start("listen.http: '" + cfg.listen.http + "' is not host:port");
-    if (!http::split_host_port(cfg.listen.peer, peer_host, peer_port))
+    if (!common::split_host_port(cfg.listen.peer, peer_host, peer_port))
         return fail_start("listen.peer: '" + cfg.listen.peer + "' is not host:port");
     // Peers dial the address the member list gives; listen on that port.
     peer_port = members.self.port;
@@ -150,7 +150,7 @@ int run_node(const config::NodeConfig& cfg) {
         hopts.tls_cert_file = cfg.tls.cert_file;
         hopts.tls_key_file = cfg.tls.key_file;
         const std::string https = cfg.listen.https.empty() ? "0.0.0.0:8443" : cfg.listen.https;
-        if (!http::split_host_port(https, hopts.tls_host, hopts.tls_port))
+        if (!common::split_host_port(https, hopts.tls_host, hopts.tls_port))
             return fail_start("listen.https: '" + https + "' is not host:port");
     }
     http::HttpServer server(

@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "runtime/common/host_port.hpp"
+
 namespace raftor::config {
 
 namespace {
@@ -141,14 +143,6 @@ std::optional<Error> set_field(NodeConfig& cfg, const std::string& key, const js
     return std::nullopt;
 }
 
-std::optional<Error> parse_port(const std::string& text, std::uint16_t& port) {
-    if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), ::isdigit)) return Error{};
-    const unsigned long p = std::stoul(text);
-    if (p == 0 || p > 65535) return Error{};
-    port = static_cast<std::uint16_t>(p);
-    return std::nullopt;
-}
-
 const std::set<std::string>& log_levels() {
     static const std::set<std::string> s{"trace", "debug", "info", "warn", "error", "critical", "off"};
     return s;
@@ -180,8 +174,7 @@ std::optional<std::string> parse_members(const std::string& text, std::vector<Me
         }
         const auto colon = addr.rfind(':');
         if (colon == std::string::npos || colon == 0) return "'" + item + "' is not host:port or name=host:port";
-        m.host = addr.substr(0, colon);
-        if (parse_port(addr.substr(colon + 1), m.port)) return "'" + item + "' has no valid port (1-65535)";
+        if (!common::split_host_port(addr, m.host, m.port)) return "'" + item + "' has no valid port (1-65535)";
         if (m.name.empty()) m.name = addr;
         if (!names.insert(m.name).second) return "'" + m.name + "' is listed twice";
         m.raft_id = raft_id_of(m.name);
@@ -248,19 +241,6 @@ std::optional<Error> apply_flags(NodeConfig& cfg, const Flags& f) {
     return std::nullopt;
 }
 
-namespace {
-bool is_host_port(const std::string& a) {
-    const auto colon = a.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == a.size() || a.size() - colon > 6) return false;
-    unsigned long port = 0;
-    for (std::size_t i = colon + 1; i < a.size(); ++i) {
-        if (!std::isdigit(static_cast<unsigned char>(a[i]))) return false;
-        port = port * 10 + static_cast<unsigned long>(a[i] - '0');
-    }
-    return port >= 1 && port <= 65535;
-}
-}  // namespace
-
 std::optional<Error> validate(const NodeConfig& c) {
     const std::string src = "configuration";
     if (!log_levels().count(c.log_level))
@@ -278,7 +258,10 @@ std::optional<Error> validate(const NodeConfig& c) {
                                      {"listen.peer", c.listen.peer},
                                      {"listen.https", c.listen.https}}) {
         if (value.empty() && std::string(key) == "listen.https") continue;  // the default 0.0.0.0:8443
-        if (!is_host_port(value)) return Error{src, key, "'" + value + "' is not host:port (port 1-65535)"};
+        std::string host;
+        std::uint16_t port = 0;
+        if (!common::split_host_port(value, host, port))
+            return Error{src, key, "'" + value + "' is not host:port (port 1-65535)"};
     }
     if (c.tls.enabled() && c.tls.key_file.empty()) return Error{src, "tls.key", "is required with tls.cert"};
     if (!c.tls.enabled() && (!c.tls.key_file.empty() || !c.tls.ca_file.empty()))

@@ -16,22 +16,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-bool split_host_port(const std::string& address, std::string& host, std::uint16_t& port) {
-    const auto colon = address.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
-    unsigned long p = 0;
-    for (std::size_t i = colon + 1; i < address.size(); ++i) {
-        if (address[i] < '0' || address[i] > '9') return false;
-        p = p * 10 + static_cast<unsigned long>(address[i] - '0');
-        if (p > 65535) return false;
-    }
-    if (p == 0) return false;
-    host = address.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    port = static_cast<std::uint16_t>(p);
-    return true;
-}
-
 namespace {
 
 struct Call : std::enable_shared_from_this<Call> {

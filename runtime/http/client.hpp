@@ -28,7 +28,4 @@ struct ClientResult {
 
 ClientResult call(const ClientRequest& req);
 
-// "host:port" -> (host, port); false when it is not that.
-bool split_host_port(const std::string& address, std::string& host, std::uint16_t& port);
-
 }  // namespace raftor::http

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "runtime/common/host_port.hpp"
 #include "runtime/http/api.hpp"
 #include "runtime/http/client.hpp"
 
@@ -27,7 +28,7 @@ ClientResult ask(const CtlArgs& a, const std::string& method, const std::string&
     for (const auto& raw : a.endpoints) {
         ClientRequest req;
         const std::string ep = strip_scheme(raw);
-        if (!split_host_port(ep, req.host, req.port)) {
+        if (!common::split_host_port(ep, req.host, req.port)) {
             last.error = "endpoint '" + raw + "' is not host:port";
             continue;
         }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "runtime/common/host_port.hpp"
 #include "runtime/http/client_async.hpp"
 #include "runtime/http/errors.hpp"
 
@@ -131,7 +132,7 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
     void respond(Response r) {
         if (r.proxy_to.empty()) return write(std::move(r));
         ClientRequest fwd;
-        if (!split_host_port(r.proxy_to, fwd.host, fwd.port))
+        if (!common::split_host_port(r.proxy_to, fwd.host, fwd.port))
             return write(error_response(502, "bad_leader_address", "cannot forward to the leader",
                                         "its address '" + r.proxy_to + "' is not host:port"));
         fwd.method = current.method;
