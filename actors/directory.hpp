@@ -34,10 +34,6 @@ public:
         if (it == entries_.end()) return Entry{id == 0 ? "" : std::to_string(id), "", ""};
         return it->second;
     }
-    std::map<raft::NodeId, Entry> all() const {
-        std::lock_guard<std::mutex> lock(mu_);
-        return entries_;
-    }
 
 private:
     mutable std::mutex mu_;

@@ -9,7 +9,6 @@ using Self = caf::stateful_actor<GatewayState>;
 http::NodeView view_of(const PeerStatus& s, const Directory& dir) {
     http::NodeView v;
     v.started = true;
-    v.storage_ok = s.storage_ok;
     v.node = dir.get(s.id).name;
     v.role = raft::to_string(s.role);
     v.term = s.term;
@@ -61,7 +60,6 @@ http::Response timed_out(const caf::error& e, const std::string& what) {
 caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
     return {
         [=](http_atom, RequestPtr req, ReplyPtr out) {
-            ++self->state.requests;
             self->state.stats.note(self, "http");
             http::Routed routed = http::route(*req, setup->api);
             if (!routed.call) return reply(out, std::move(routed.response));
@@ -126,10 +124,7 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                 .then([=](StatusPtr s) { reply(out, http::health(probe, view_of(*s, *setup->directory))); },
                       [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
         },
-        [=](inspect_atom) {
-            return report_of(self, self->state.stats, "http_gateway", "gateway",
-                             {{"requests", std::to_string(self->state.requests)}});
-        },
+        [=](inspect_atom) { return report_of(self, self->state.stats, "http_gateway", "gateway", {}); },
     };
 }
 

@@ -28,7 +28,6 @@ struct GatewaySetup {
 using GatewaySetupPtr = std::shared_ptr<const GatewaySetup>;
 
 struct GatewayState {
-    std::uint64_t requests = 0;
     ActorStats stats;
     static inline const char* name = "http_gateway";
 };

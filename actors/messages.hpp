@@ -46,7 +46,6 @@ using DataPtr = std::shared_ptr<const std::string>;
 
 struct MemberProgress {
     raft::NodeId id = 0;
-    bool voter = true;
     raft::Index match = 0;
     std::uint64_t lag_ms = 0;  // age of the oldest entry it lacks
 };
@@ -63,9 +62,6 @@ struct PeerStatus {
     std::vector<MemberProgress> progress;  // the leader's view of every member but itself
     // Leader: the largest lag_ms; follower: time since the leader was last heard from.
     std::uint64_t replication_lag_ms = 0;
-    bool storage_ok = true;
-    std::size_t pending_reads = 0;  // waiting for a read index
-    std::uint64_t frames_rejected = 0;
 };
 using StatusPtr = std::shared_ptr<const PeerStatus>;
 

@@ -141,21 +141,18 @@ StatusPtr status_of(Self* self) {
     s->applied = st.applied;
     s->last_index = core.log().last_index();
     s->conf = core.conf();
-    s->storage_ok = st.storage_ok;
-    s->pending_reads = st.consensus->pending_reads();
-    s->frames_rejected = st.frames_rejected;
     const std::uint64_t now = now_ms(self);
     if (core.role() == raft::Role::leader) {
-        auto add = [&](raft::NodeId id, bool voter) {
+        auto add = [&](raft::NodeId id) {
             if (id == core.id()) return;
             const raft::Progress* pr = core.progress(id);
             const raft::Index match = pr ? pr->match : 0;
             const std::uint64_t lag = st.lag.lag_ms(match, s->last_index, now);
-            s->progress.push_back(MemberProgress{id, voter, match, lag});
+            s->progress.push_back(MemberProgress{id, match, lag});
             s->replication_lag_ms = std::max(s->replication_lag_ms, lag);
         };
-        for (auto id : core.conf().voters) add(id, true);
-        for (auto id : core.conf().learners) add(id, false);
+        for (auto id : core.conf().voters) add(id);
+        for (auto id : core.conf().learners) add(id);
     } else if (core.leader() != 0) {
         const auto heard = std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now() - st.leader_heard);
         s->replication_lag_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, heard.count()));
@@ -175,8 +172,7 @@ Summary summary_of(Self* self) {
               {"lastIndex", std::to_string(core.log().last_index())},
               {"stableIndex", std::to_string(core.stable())},
               {"pendingReads", std::to_string(st.consensus->pending_reads())},
-              {"framesRejected", std::to_string(st.frames_rejected)},
-              {"storageOk", st.storage_ok ? "true" : "false"}};
+              {"framesRejected", std::to_string(st.frames_rejected)}};
     if (core.role() == raft::Role::leader) {
         auto add = [&](raft::NodeId id) {
             const raft::Progress* pr = core.progress(id);
@@ -249,7 +245,6 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         [=](storage_error_atom, const std::string& what) {
             self->state.stats.note(self, "storage_error");
             // Never a half-alive node: without durable storage this peer stops.
-            self->state.storage_ok = false;
             logging::error("storage_failed", {{"error", what}});
             self->quit(caf::make_error(caf::sec::runtime_error, "storage failed: " + what));
         },

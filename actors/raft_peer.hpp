@@ -42,7 +42,6 @@ struct PeerState {
     node::Token next_token = 1;
     raft::Index applied = 0;  // as the state machine last reported
     std::uint64_t frames_rejected = 0;
-    bool storage_ok = true;
     bool drain_queued = false;  // a drain_atom is in the mailbox
     ActorStats stats;
 

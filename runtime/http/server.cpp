@@ -313,8 +313,4 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
     if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-std::size_t HttpServer::in_flight() const {
-    return impl_->in_flight.load();
-}
-
 }  // namespace raftor::http

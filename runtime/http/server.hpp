@@ -47,7 +47,6 @@ public:
     // Stops accepting; requests already received are answered (up to `grace`); then
     // the I/O thread ends.
     void shutdown(std::chrono::milliseconds grace);
-    std::size_t in_flight() const;
 
 private:
     struct Impl;
