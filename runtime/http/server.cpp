@@ -16,6 +16,7 @@
 #include "runtime/common/host_port.hpp"
 #include "runtime/http/client_async.hpp"
 #include "runtime/http/errors.hpp"
+#include "runtime/net/tls_files.hpp"
 
 namespace raftor::http {
 
@@ -263,15 +264,7 @@ std::string HttpServer::bind() {
     if (o.tls_cert_file.empty()) return {};
     // HTTPS with the node's certificate (clients authenticate with tokens, not certificates).
     impl_->tls.emplace(asio::ssl::context::tls_server);
-    auto& ctx = *impl_->tls;
-    beast::error_code ec;
-    ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
-                    ec);
-    ctx.use_certificate_chain_file(o.tls_cert_file, ec);
-    if (ec) return "tls.cert: '" + o.tls_cert_file + "' is not a PEM certificate chain: " + ec.message();
-    ctx.use_private_key_file(o.tls_key_file, asio::ssl::context::pem, ec);
-    if (ec) return "tls.key: '" + o.tls_key_file + "' is not a PEM private key for tls.cert: " + ec.message();
+    if (auto e = net::load_certificate(*impl_->tls, o.tls_cert_file, o.tls_key_file); !e.empty()) return e;
     if (auto e = listen_on(impl_->tls_acceptor, "https", o.tls_host, o.tls_port); !e.empty()) return e;
     impl_->tls_port = impl_->tls_acceptor.local_endpoint().port();
     return {};

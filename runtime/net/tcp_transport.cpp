@@ -7,10 +7,6 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 // clang-format on
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <deque>
 #include <optional>
 #include <random>
@@ -18,6 +14,7 @@
 
 #include "runtime/net/frame_codec.hpp"
 #include "runtime/net/hello.hpp"
+#include "runtime/net/tls_files.hpp"
 
 namespace raftor::net {
 
@@ -78,17 +75,6 @@ private:
     tcp::socket sock_;
     std::optional<ssl::stream<tcp::socket&>> tls_;
 };
-
-// "certificate verify failed (unable to get local issuer certificate)" rather than a bare code.
-std::string tls_error(const boost::system::error_code& ec) {
-    std::string what = ec.message();
-    if (ec.category() == asio::error::get_ssl_category()) {
-        char buf[256];
-        ERR_error_string_n(static_cast<unsigned long>(ec.value()), buf, sizeof buf);
-        what = buf;
-    }
-    return what;
-}
 
 }  // namespace
 
@@ -352,36 +338,11 @@ TcpTransport::~TcpTransport() {
     stop();
 }
 
-namespace {
-// Both ends verify: the peer's certificate must chain to our CA, and it must send one.
-std::string load_tls(ssl::context& ctx, const TcpOptions& o) {
-    auto check = [](const std::string& key, const std::string& path) -> std::string {
-        if (path.empty()) return key + ": not set (mutual TLS needs tls.ca, tls.cert and tls.key)";
-        if (::access(path.c_str(), R_OK) != 0) return key + ": cannot read '" + path + "': " + std::strerror(errno);
-        return {};
-    };
-    for (const auto& [key, path] : {std::pair{"tls.ca", o.tls_ca_file}, std::pair{"tls.cert", o.tls_cert_file},
-                                    std::pair{"tls.key", o.tls_key_file}})
-        if (auto e = check(key, path); !e.empty()) return e;
-    boost::system::error_code ec;
-    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
-                    ec);
-    ctx.load_verify_file(o.tls_ca_file, ec);
-    if (ec) return "tls.ca: '" + o.tls_ca_file + "' is not a PEM CA certificate: " + tls_error(ec);
-    ctx.use_certificate_chain_file(o.tls_cert_file, ec);
-    if (ec) return "tls.cert: '" + o.tls_cert_file + "' is not a PEM certificate chain: " + tls_error(ec);
-    ctx.use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
-    if (ec) return "tls.key: '" + o.tls_key_file + "' is not a PEM private key for tls.cert: " + tls_error(ec);
-    ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
-    return {};
-}
-}  // namespace
-
 std::string TcpTransport::bind() {
     if (impl_->opts.tls()) {
         impl_->tls.emplace(ssl::context::tls);
-        if (auto e = load_tls(*impl_->tls, impl_->opts); !e.empty()) return e;
+        const auto& o = impl_->opts;
+        if (auto e = load_mutual(*impl_->tls, o.tls_ca_file, o.tls_cert_file, o.tls_key_file); !e.empty()) return e;
     }
     boost::system::error_code ec;
     const auto addr = asio::ip::make_address(impl_->opts.listen_host, ec);

@@ -1,0 +1,58 @@
+#include "runtime/net/tls_files.hpp"
+
+#include <openssl/err.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace raftor::net {
+
+namespace ssl = boost::asio::ssl;
+
+namespace {
+std::string readable(const char* key, const std::string& path) {
+    if (path.empty()) return std::string(key) + ": not set";
+    if (::access(path.c_str(), R_OK) != 0)
+        return std::string(key) + ": cannot read '" + path + "': " + std::strerror(errno);
+    return {};
+}
+}  // namespace
+
+std::string tls_error(const boost::system::error_code& ec) {
+    std::string what = ec.message();
+    if (ec.category() == boost::asio::error::get_ssl_category()) {
+        char buf[256];
+        ERR_error_string_n(static_cast<unsigned long>(ec.value()), buf, sizeof buf);
+        what = buf;
+    }
+    return what;
+}
+
+std::string load_certificate(ssl::context& ctx, const std::string& cert_file, const std::string& key_file) {
+    for (const auto& [key, path] : {std::pair{"tls.cert", &cert_file}, std::pair{"tls.key", &key_file}})
+        if (auto e = readable(key, *path); !e.empty()) return e;
+    boost::system::error_code ec;
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
+                    ec);
+    ctx.use_certificate_chain_file(cert_file, ec);
+    if (ec) return "tls.cert: '" + cert_file + "' is not a PEM certificate chain: " + tls_error(ec);
+    ctx.use_private_key_file(key_file, ssl::context::pem, ec);
+    if (ec) return "tls.key: '" + key_file + "' is not a PEM private key for tls.cert: " + tls_error(ec);
+    return {};
+}
+
+std::string load_mutual(ssl::context& ctx, const std::string& ca_file, const std::string& cert_file,
+                        const std::string& key_file) {
+    if (auto e = readable("tls.ca", ca_file); !e.empty())
+        return e + (ca_file.empty() ? " (mutual TLS needs tls.ca, tls.cert and tls.key)" : "");
+    if (auto e = load_certificate(ctx, cert_file, key_file); !e.empty()) return e;
+    boost::system::error_code ec;
+    ctx.load_verify_file(ca_file, ec);
+    if (ec) return "tls.ca: '" + ca_file + "' is not a PEM CA certificate: " + tls_error(ec);
+    ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
+    return {};
+}
+
+}  // namespace raftor::net
