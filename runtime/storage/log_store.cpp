@@ -196,46 +196,36 @@ Status LogStore::write(const std::vector<const WriteBatch*>& batches) {
         ++stats_.deferred;
         return {};
     }
+    return commit(batches, last_hs);
+}
+
+Status LogStore::flush() {
+    return deferred_hs_ ? commit({}, deferred_hs_) : Status{};
+}
+
+Status LogStore::commit(const std::vector<const WriteBatch*>& batches, const std::optional<raft::HardState>& last_hs) {
     Txn txn;
     if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
     raft::Index first = first_index_, last = last_index_;
     std::uint64_t entries = 0;
     // The deferred commit index first: a batch's own hard state, if any, supersedes it.
-    if (deferred_hs_) {
-        WriteBatch hs_only{deferred_hs_, {}, std::nullopt};
-        if (auto st = write_batch(txn.get(), hs_only, first, last); !st.ok()) return st;
-    }
+    const WriteBatch deferred{deferred_hs_, {}, std::nullopt};
+    auto fail = [this](Status st) {
+        if (st.code == Errc::map_full) ++stats_.map_full_errors;
+        return st;  // the transaction aborts: nothing of these batches is kept
+    };
+    if (auto st = write_batch(txn.get(), deferred, first, last); !st.ok()) return fail(st);
     for (const WriteBatch* b : batches) {
-        if (auto st = write_batch(txn.get(), *b, first, last); !st.ok()) {
-            if (st.code == Errc::map_full) ++stats_.map_full_errors;
-            return st;  // the transaction aborts: nothing of these batches is kept
-        }
+        if (auto st = write_batch(txn.get(), *b, first, last); !st.ok()) return fail(st);
         entries += b->entries.size();
     }
-    if (auto st = txn.commit(); !st.ok()) {
-        if (st.code == Errc::map_full) ++stats_.map_full_errors;
-        return st;
-    }
+    if (auto st = txn.commit(); !st.ok()) return fail(st);
     first_index_ = first;
     last_index_ = last;
     durable_hs_ = last_hs;
     deferred_hs_.reset();
     ++stats_.commits;
     stats_.entries_written += entries;
-    return {};
-}
-
-Status LogStore::flush() {
-    if (!deferred_hs_) return {};
-    Txn txn;
-    if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
-    raft::Index first = first_index_, last = last_index_;
-    WriteBatch hs_only{deferred_hs_, {}, std::nullopt};
-    if (auto st = write_batch(txn.get(), hs_only, first, last); !st.ok()) return st;
-    if (auto st = txn.commit(); !st.ok()) return st;
-    durable_hs_ = deferred_hs_;
-    deferred_hs_.reset();
-    ++stats_.commits;
     return {};
 }
 

@@ -69,6 +69,8 @@ public:
 
 private:
     LogStore() = default;
+    // One transaction: the deferred hard state, then the batches; `last_hs` is then durable.
+    Status commit(const std::vector<const WriteBatch*>& batches, const std::optional<raft::HardState>& last_hs);
     Status write_batch(MDB_txn* txn, const WriteBatch& b, raft::Index& first, raft::Index& last);
     Status delete_from(MDB_txn* txn, raft::Index from) const;
     Status delete_to(MDB_txn* txn, raft::Index to_inclusive) const;
