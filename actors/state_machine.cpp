@@ -8,14 +8,7 @@ namespace {
 
 using Self = caf::stateful_actor<StateMachineState>;
 
-caf::response_promise wait_for(Self* self, node::Token& token) {
-    token = self->state.next_token++;
-    auto rp = self->make_response_promise();
-    self->state.waiting.emplace(token, rp);
-    return rp;
-}
-
-// Answers every request the applier settled, then reports progress to the peer.
+// Answers every request the applier settled; asks the peer to compact when a snapshot is due.
 void settle(Self* self, const StateMachineSetup& setup) {
     auto& st = self->state;
     for (auto& c : st.applier->take_completions()) {
@@ -30,6 +23,17 @@ void settle(Self* self, const StateMachineSetup& setup) {
     }
 }
 
+// A request the applier answers now or later: registered under a fresh token.
+template <class Submit>
+caf::response_promise answer_later(Self* self, const StateMachineSetup& setup, Submit submit) {
+    const node::Token t = self->state.next_token++;
+    auto rp = self->make_response_promise();
+    self->state.waiting.emplace(t, rp);
+    submit(t);
+    settle(self, setup);
+    return rp;
+}
+
 }  // namespace
 
 caf::behavior state_machine(Self* self, StateMachineSetupPtr setup) {
@@ -37,19 +41,11 @@ caf::behavior state_machine(Self* self, StateMachineSetupPtr setup) {
     return {
         [=](await_atom, raft::Index index, raft::Term term) {
             self->state.stats.note(self, "await");
-            node::Token t = 0;
-            auto rp = wait_for(self, t);
-            self->state.applier->await(t, index, term);
-            settle(self, *setup);
-            return rp;
+            return answer_later(self, *setup, [&](node::Token t) { self->state.applier->await(t, index, term); });
         },
         [=](read_atom, const std::string& key, raft::Index at) {
             self->state.stats.note(self, "read");
-            node::Token t = 0;
-            auto rp = wait_for(self, t);
-            self->state.applier->read(t, key, at);
-            settle(self, *setup);
-            return rp;
+            return answer_later(self, *setup, [&](node::Token t) { self->state.applier->read(t, key, at); });
         },
         [=](apply_atom, EntriesPtr entries) {
             self->state.stats.note(self, "apply");
