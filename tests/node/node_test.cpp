@@ -8,6 +8,7 @@
 
 #include "runtime/node/applier.hpp"
 #include "runtime/node/consensus.hpp"
+#include "runtime/node/timing.hpp"
 #include "sim/disk.hpp"
 
 using namespace raftor;
@@ -221,4 +222,17 @@ BOOST_AUTO_TEST_CASE(a_lagging_follower_gets_the_state_machine_by_snapshot) {
     c.ticks(5);
     BOOST_TEST(c[f].kv().size() == 100u);
     BOOST_TEST(c[f].kv().revision() == c[l].kv().revision());
+}
+
+BOOST_AUTO_TEST_CASE(timers_in_ticks_keep_the_operators_milliseconds) {
+    // Defaults: 150 ms heartbeat, 1500 ms election timeout -> a 50 ms tick, a heartbeat
+    // every 3 ticks, elections after [15, 30) ticks = [750, 1500) ms.
+    const Timing t = timing_of(150, 1500);
+    BOOST_TEST(t.tick_ms == 50u);
+    BOOST_TEST(t.heartbeat_ticks == 3);
+    BOOST_TEST(t.election_ticks == 15);
+    // The smallest allowed ratio (3 heartbeats) still waits longer than a heartbeat.
+    const Timing tight = timing_of(100, 300);
+    BOOST_TEST(tight.election_ticks > tight.heartbeat_ticks);
+    BOOST_TEST(timing_of(10, 50).tick_ms == 3u);
 }
