@@ -103,6 +103,8 @@ int run_node(const config::NodeConfig& cfg) {
     std::shared_ptr<storage::LogStore> store(
         storage::LogStore::open({cfg.data_dir, static_cast<std::size_t>(cfg.storage_map_bytes), true}, st));
     if (!store) return fail_start("opening storage in '" + cfg.data_dir + "': " + st.message);
+    if (!store->repaired().empty())
+        logging::warn("storage_repaired", {{"dir", cfg.data_dir}, {"what", store->repaired()}});
     storage::Loaded loaded;
     st = store->load(loaded);
     if (!st.ok()) return fail_start("reading storage in '" + cfg.data_dir + "': " + st.message);

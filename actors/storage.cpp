@@ -74,7 +74,10 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
                               {"failed", st.failed ? "true" : "false"},
                               {"flushes", std::to_string(st.flushes)},
                               {"batchesWritten", std::to_string(st.batches_written)},
-                              {"transactions", std::to_string(st.store->stats().commits)},
+                              {"groupCommits", std::to_string(st.store->stats().commits)},
+                              {"lmdbTransactions", std::to_string(st.store->stats().transactions)},
+                              {"walSyncs", std::to_string(st.store->wal_stats().syncs)},
+                              {"walSegments", std::to_string(st.store->wal_segments())},
                               {"deferredCommitIndexWrites", std::to_string(st.store->stats().deferred)},
                               {"lastFlushUs", std::to_string(st.last_flush.count())}});
         },

@@ -7,21 +7,10 @@
 
 namespace raftor::storage {
 
-const char* to_string(Errc e) {
-    switch (e) {
-        case Errc::ok: return "ok";
-        case Errc::map_full: return "storage full";
-        case Errc::corrupt: return "storage corrupt";
-        case Errc::io: return "storage I/O error";
-        case Errc::invalid: return "invalid storage request";
-    }
-    return "?";
-}
-
 Status Status::from_mdb(int rc, std::string_view what) {
     if (rc == MDB_SUCCESS) return {};
     Errc code = Errc::io;
-    if (rc == MDB_MAP_FULL || rc == ENOSPC)
+    if (rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT)
         code = Errc::map_full;
     else if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID)
         code = Errc::corrupt;

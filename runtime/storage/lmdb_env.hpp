@@ -2,27 +2,12 @@
 // Thin RAII over LMDB: an environment, transactions, and errors as values.
 #include <lmdb.h>
 
-#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "runtime/storage/status.hpp"
+
 namespace raftor::storage {
-
-enum class Errc : std::uint8_t {
-    ok = 0,
-    map_full,  // the LMDB map (or the disk) is full: writes refused, reads still work
-    corrupt,   // bad checksum or undecodable record: names what and where
-    io,        // any other LMDB or file-system error
-    invalid,   // a caller asked for something impossible
-};
-const char* to_string(Errc e);
-
-struct Status {
-    Errc code = Errc::ok;
-    std::string message;
-    bool ok() const { return code == Errc::ok; }
-    static Status from_mdb(int rc, std::string_view what);
-};
 
 class Env {
 public:

@@ -1,5 +1,6 @@
 #include "runtime/storage/log_store.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "runtime/common/crc32c.hpp"
@@ -13,14 +14,9 @@ constexpr const char* key_hard_state = "hard_state";
 constexpr const char* key_snapshot_meta = "snapshot_meta";
 constexpr const char* key_snapshot_data = "snapshot_data";
 constexpr const char* key_format = "format";
-constexpr std::string_view format_version = "raftor-log-1";
-
-// Big-endian keys sort by index under LMDB's default memcmp order.
-std::string index_key(raft::Index i) {
-    std::string k(8, '\0');
-    for (int b = 7; b >= 0; --b, i >>= 8) k[static_cast<std::size_t>(b)] = static_cast<char>(i & 0xFF);
-    return k;
-}
+// 1: entries in LMDB's "log" table (migrated on open); 2: entries in the WAL.
+constexpr std::string_view format_v1 = "raftor-log-1";
+constexpr std::string_view format_version = "raftor-log-2";
 
 raft::Index key_index(const MDB_val& k) {
     raft::Index i = 0;
@@ -76,167 +72,264 @@ WriteBatch WriteBatch::from(raft::Ready& rd) {
 
 std::unique_ptr<LogStore> LogStore::open(const Options& opts, Status& status) {
     std::unique_ptr<LogStore> s(new LogStore());
-    status = s->env_.open(opts.dir, opts.map_size_bytes, opts.sync, 8);
-    if (!status.ok()) return nullptr;
-    Txn txn;
-    if (status = txn.begin(s->env_.get(), false); !status.ok()) return nullptr;
-    if (status = Status::from_mdb(mdb_dbi_open(txn.get(), "log", MDB_CREATE, &s->log_db_), "open log table");
-        !status.ok())
-        return nullptr;
-    if (status = Status::from_mdb(mdb_dbi_open(txn.get(), "meta", MDB_CREATE, &s->meta_db_), "open meta table");
-        !status.ok())
-        return nullptr;
-    std::optional<std::string_view> fmt;
-    if (status = get(txn.get(), s->meta_db_, key_format, fmt); !status.ok()) return nullptr;
-    if (!fmt) {
-        if (status = put(txn.get(), s->meta_db_, key_format, format_version, 0, "write format"); !status.ok())
-            return nullptr;
-    } else if (*fmt != format_version) {
-        status = {Errc::corrupt, opts.dir + ": unknown storage format '" + std::string(*fmt) + "'"};
-        return nullptr;
+    std::string format;
+    if (status = s->open_lmdb(opts, format); !status.ok()) return nullptr;
+    s->wal_ = Wal::open(WalOptions{opts.dir + "/wal", opts.wal_segment_bytes, opts.sync}, status);
+    if (!s->wal_) return nullptr;
+    s->repaired_ = s->wal_->repaired();
+    if (format == format_v1)
+        if (status = s->migrate_v1(); !status.ok()) return nullptr;
+    {
+        Txn txn;
+        if (status = txn.begin(s->env_.get(), true); !status.ok()) return nullptr;
+        std::optional<raft::SnapshotMeta> meta;
+        if (status = s->read_snapshot_meta(txn.get(), meta); !status.ok()) return nullptr;
+        if (meta) {
+            s->snapshot_index_ = meta->index;
+            s->snapshot_term_ = meta->term;
+        }
+        std::optional<std::string_view> rec;
+        if (status = get(txn.get(), s->meta_db_, key_hard_state, rec); !status.ok()) return nullptr;
+        std::string error;
+        if (auto body = rec ? unsealed(*rec) : std::nullopt)
+            if (auto hs = raft::decode_hard_state(*body, error)) s->durable_hs_ = *hs;
     }
-    if (status = txn.commit(); !status.ok()) return nullptr;
-    if (status = s->scan_bounds(); !status.ok()) return nullptr;
+    if (status = s->reconcile_with_snapshot(); !status.ok()) return nullptr;
+    s->refresh_bounds();
     return s;
 }
 
-Status LogStore::scan_bounds() {
+Status LogStore::open_lmdb(const Options& opts, std::string& format) {
+    if (auto st = env_.open(opts.dir, opts.map_size_bytes, opts.sync, 8); !st.ok()) return st;
     Txn txn;
-    if (auto st = txn.begin(env_.get(), true); !st.ok()) return st;
-    Cursor cur;
-    if (int rc = mdb_cursor_open(txn.get(), log_db_, &cur.c); rc != 0) return Status::from_mdb(rc, "open cursor");
-    MDB_val k{}, v{};
-    first_index_ = last_index_ = 0;
-    if (mdb_cursor_get(cur.c, &k, &v, MDB_FIRST) == 0) first_index_ = key_index(k);
-    if (mdb_cursor_get(cur.c, &k, &v, MDB_LAST) == 0) last_index_ = key_index(k);
+    if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
+    if (int rc = mdb_dbi_open(txn.get(), "meta", MDB_CREATE, &meta_db_); rc != 0)
+        return Status::from_mdb(rc, "open meta table");
+    std::optional<std::string_view> fmt;
+    if (auto st = get(txn.get(), meta_db_, key_format, fmt); !st.ok()) return st;
+    if (!fmt) {
+        if (auto st = put(txn.get(), meta_db_, key_format, format_version, 0, "write format"); !st.ok()) return st;
+        format = format_version;
+    } else if (*fmt == format_version || *fmt == format_v1) {
+        format = *fmt;
+    } else {
+        return {Errc::corrupt, opts.dir + ": unknown storage format '" + std::string(*fmt) + "'"};
+    }
+    return txn.commit();
+}
+
+// Format 1 kept entries in LMDB. They move to the WAL, then the table goes and the
+// format is bumped in one transaction; a crash in between repeats the move.
+Status LogStore::migrate_v1() {
+    Txn txn;
+    if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
+    MDB_dbi log_db = 0;
+    if (int rc = mdb_dbi_open(txn.get(), "log", 0, &log_db); rc != 0 && rc != MDB_NOTFOUND)
+        return Status::from_mdb(rc, "open format-1 log table");
+    else if (rc == 0) {
+        std::optional<raft::SnapshotMeta> meta;
+        if (auto st = read_snapshot_meta(txn.get(), meta); !st.ok()) return st;
+        std::vector<raft::Entry> entries;
+        std::string error;
+        Cursor cur;
+        if (int c = mdb_cursor_open(txn.get(), log_db, &cur.c); c != 0) return Status::from_mdb(c, "open cursor");
+        MDB_val k{}, v{};
+        for (int r = mdb_cursor_get(cur.c, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur.c, &k, &v, MDB_NEXT)) {
+            const raft::Index i = key_index(k);
+            if (meta && i <= meta->index) continue;
+            auto body = unsealed(view(v));
+            if (!body) return {Errc::corrupt, "format-1 log entry " + std::to_string(i) + ": checksum mismatch"};
+            auto e = raft::decode_entry(*body, error);
+            if (!e || e->index != i) return {Errc::corrupt, "format-1 log entry " + std::to_string(i) + ": " + error};
+            if (!entries.empty() && i != entries.back().index + 1)
+                return {Errc::corrupt, "format-1 log entry " + std::to_string(i) + ": gap"};
+            entries.push_back(std::move(*e));
+        }
+        std::vector<const raft::Entry*> tail;
+        for (const auto& e : entries) tail.push_back(&e);
+        if (auto st = wal_->reset(); !st.ok()) return st;
+        if (!tail.empty())
+            if (auto st = wal_->write(tail.front()->index, tail); !st.ok()) return st;
+        if (int r = mdb_drop(txn.get(), log_db, 1); r != 0) return Status::from_mdb(r, "drop format-1 log table");
+        repaired_ = "moved " + std::to_string(entries.size()) + " log entries from LMDB to the WAL (format 1 to 2)";
+    }
+    if (auto st = put(txn.get(), meta_db_, key_format, format_version, 0, "write format"); !st.ok()) return st;
+    return txn.commit();
+}
+
+// A crash between a snapshot from the leader and the WAL reset leaves entries the
+// snapshot replaced. Entries continue a snapshot only when the WAL holds its last
+// entry with its term (log matching); otherwise they are stale and go.
+Status LogStore::reconcile_with_snapshot() {
+    if (snapshot_index_ == 0 || wal_->empty()) return {};
+    const raft::Index wf = wal_->first_index(), wl = wal_->last_index();
+    if (wf > snapshot_index_ + 1)
+        return {Errc::corrupt, "log entry " + std::to_string(wf) + ": gap, expected " +
+                                   std::to_string(snapshot_index_ + 1) + " after the snapshot"};
+    if (wf == snapshot_index_ + 1 || wal_->term_at(snapshot_index_) == snapshot_term_) return {};
+    if (auto st = wal_->reset(); !st.ok()) return st;
+    repaired_ = "discarded log entries " + std::to_string(wf) + ".." + std::to_string(wl) + " that the snapshot at " +
+                std::to_string(snapshot_index_) + " replaced";
     return {};
 }
 
-Status LogStore::delete_from(MDB_txn* txn, raft::Index from) const {
-    Cursor cur;
-    if (int rc = mdb_cursor_open(txn, log_db_, &cur.c); rc != 0) return Status::from_mdb(rc, "open cursor");
-    const std::string start = index_key(from);
-    MDB_val k = val(start), v{};
-    // After a delete LMDB's cursor already stands on the next record; MDB_NEXT yields it.
-    int rc = mdb_cursor_get(cur.c, &k, &v, MDB_SET_RANGE);
-    while (rc == 0) {
-        if (int d = mdb_cursor_del(cur.c, 0); d != 0) return Status::from_mdb(d, "truncate log");
-        rc = mdb_cursor_get(cur.c, &k, &v, MDB_NEXT);
+void LogStore::refresh_bounds() {
+    const raft::Index wl = wal_->last_index();
+    if (wl <= snapshot_index_) {
+        first_index_ = last_index_ = 0;
+        return;
     }
-    return rc == MDB_NOTFOUND ? Status{} : Status::from_mdb(rc, "truncate log");
+    first_index_ = std::max(wal_->first_index(), snapshot_index_ + 1);
+    last_index_ = wl;
 }
 
-Status LogStore::delete_to(MDB_txn* txn, raft::Index to_inclusive) const {
-    Cursor cur;
-    if (int rc = mdb_cursor_open(txn, log_db_, &cur.c); rc != 0) return Status::from_mdb(rc, "open cursor");
-    MDB_val k{}, v{};
-    int rc = mdb_cursor_get(cur.c, &k, &v, MDB_FIRST);
-    while (rc == 0 && key_index(k) <= to_inclusive) {
-        if (int d = mdb_cursor_del(cur.c, 0); d != 0) return Status::from_mdb(d, "compact log");
-        rc = mdb_cursor_get(cur.c, &k, &v, MDB_NEXT);
-    }
-    return rc == 0 || rc == MDB_NOTFOUND ? Status{} : Status::from_mdb(rc, "compact log");
+Status LogStore::read_snapshot_meta(MDB_txn* txn, std::optional<raft::SnapshotMeta>& out) const {
+    out.reset();
+    std::optional<std::string_view> rec;
+    if (auto st = get(txn, meta_db_, key_snapshot_meta, rec); !st.ok()) return st;
+    if (!rec) return {};
+    std::string error;
+    auto body = unsealed(*rec);
+    out = body ? raft::decode_snapshot_meta(*body, error) : std::nullopt;
+    if (!out) return {Errc::corrupt, "snapshot metadata: " + (body ? error : std::string("checksum mismatch"))};
+    return {};
 }
 
-Status LogStore::put_snapshot(MDB_txn* txn, const raft::SnapshotMeta& meta, const std::string& data) const {
-    if (auto st = put(txn, meta_db_, key_snapshot_data, data, 0, "write snapshot data"); !st.ok()) return st;
-    return put(txn, meta_db_, key_snapshot_meta, sealed(raft::encode_snapshot_meta(meta)), 0, "write snapshot meta");
-}
-
-Status LogStore::write_batch(MDB_txn* txn, const WriteBatch& b, raft::Index& first, raft::Index& last) {
-    if (b.snapshot) {
-        if (!b.snapshot->data) return {Errc::invalid, "snapshot without data"};
-        if (auto st = put_snapshot(txn, b.snapshot->meta, *b.snapshot->data); !st.ok()) return st;
-        if (int rc = mdb_drop(txn, log_db_, 0); rc != 0) return Status::from_mdb(rc, "discard log for snapshot");
-        first = last = 0;
+Status LogStore::commit_lmdb(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot) {
+    Txn txn;
+    if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
+    if (snapshot) {
+        if (!snapshot->data) return {Errc::invalid, "snapshot without data"};
+        if (auto st = put(txn.get(), meta_db_, key_snapshot_data, *snapshot->data, 0, "write snapshot data"); !st.ok())
+            return st;
+        if (auto st = put(txn.get(), meta_db_, key_snapshot_meta, sealed(raft::encode_snapshot_meta(snapshot->meta)), 0,
+                          "write snapshot meta");
+            !st.ok())
+            return st;
     }
-    if (!b.entries.empty()) {
-        const raft::Index f = b.entries.front().index;
-        if (last != 0 && f <= last) {
-            if (auto st = delete_from(txn, f); !st.ok()) return st;
-            last = f - 1;
-            if (last < first) first = last = 0;
-        }
-        if (last != 0 && f != last + 1)
-            return {Errc::invalid, "entry " + std::to_string(f) + " leaves a gap after " + std::to_string(last)};
-        raft::Index expect = f;
-        for (const raft::Entry& e : b.entries) {
-            if (e.index != expect++) return {Errc::invalid, "entries in a batch are not contiguous"};
-            const std::string rec = sealed(raft::encode_entry(e));
-            if (auto st = put(txn, log_db_, index_key(e.index), rec, MDB_APPEND, "append log entry"); !st.ok())
-                return st;
-            stats_.bytes_written += rec.size();
-        }
-        if (first == 0) first = f;
-        last = b.entries.back().index;
-    }
-    if (b.hard_state) {
-        if (auto st = put(txn, meta_db_, key_hard_state, sealed(raft::encode_hard_state(*b.hard_state)), 0,
+    std::optional<raft::HardState> written;
+    if (hs) {
+        // Never a commit index beyond the entries already durable: those of this
+        // write follow in the WAL, and a crash before them must still load.
+        written = *hs;
+        const raft::Index durable_last = snapshot ? snapshot->meta.index : std::max(last_index_, snapshot_index_);
+        written->commit = std::min(written->commit, durable_last);
+        if (auto st = put(txn.get(), meta_db_, key_hard_state, sealed(raft::encode_hard_state(*written)), 0,
                           "write hard state");
             !st.ok())
             return st;
+    }
+    if (auto st = txn.commit(); !st.ok()) return st;
+    ++stats_.transactions;
+    if (snapshot) {
+        snapshot_index_ = snapshot->meta.index;
+        snapshot_term_ = snapshot->meta.term;
+    }
+    if (written) {
+        durable_hs_ = written;
+        if (*written == *hs)
+            deferred_hs_.reset();
+        else
+            deferred_hs_ = hs;
     }
     return {};
 }
 
 Status LogStore::write(const std::vector<const WriteBatch*>& batches) {
-    // Only a new term or vote, entries or a snapshot need a transaction (and an fsync).
+    // Entries need the WAL; a new term or vote, or a snapshot, need an LMDB transaction.
     std::optional<raft::HardState> last_hs = deferred_hs_ ? deferred_hs_ : durable_hs_;
-    bool durable = false;
+    bool entries = false, snapshot = false, term_or_vote = false;
     for (const WriteBatch* b : batches) {
-        if (!b->entries.empty() || b->snapshot) durable = true;
+        entries = entries || !b->entries.empty();
+        snapshot = snapshot || b->snapshot.has_value();
         if (b->hard_state) {
             if (!last_hs || b->hard_state->term != last_hs->term || b->hard_state->vote != last_hs->vote)
-                durable = true;
+                term_or_vote = true;
             last_hs = b->hard_state;
         }
     }
-    if (!durable) {
+    if (!entries && !snapshot && !term_or_vote) {
         if (last_hs && !(durable_hs_ && *last_hs == *durable_hs_)) deferred_hs_ = last_hs;
         ++stats_.deferred;
         return {};
     }
-    return commit(batches, last_hs);
+    return commit(batches, last_hs, term_or_vote);
+}
+
+Status LogStore::commit(const std::vector<const WriteBatch*>& batches, const std::optional<raft::HardState>& last_hs,
+                        bool term_or_vote) {
+    // Fold the batches into the newest snapshot and one run of entries from `cut` on.
+    const raft::Snapshot* snapshot = nullptr;
+    raft::Index floor = snapshot_index_;
+    raft::Index next = std::max(last_index_, snapshot_index_) + 1;
+    raft::Index cut = next;
+    std::vector<const raft::Entry*> tail;
+    std::uint64_t count = 0;
+    for (const WriteBatch* b : batches) {
+        if (b->snapshot) {
+            if (!b->snapshot->data) return {Errc::invalid, "snapshot without data"};
+            snapshot = &*b->snapshot;
+            floor = snapshot->meta.index;
+            next = cut = floor + 1;
+            tail.clear();
+        }
+        if (b->entries.empty()) continue;
+        const raft::Index f = b->entries.front().index;
+        if (f <= floor)
+            return {Errc::invalid,
+                    "entry " + std::to_string(f) + " is covered by the snapshot at " + std::to_string(floor)};
+        if (f > next)
+            return {Errc::invalid, "entry " + std::to_string(f) + " leaves a gap after " + std::to_string(next - 1)};
+        if (f < cut) {
+            cut = f;
+            tail.clear();
+        } else {
+            tail.resize(f - cut);
+        }
+        for (const raft::Entry& e : b->entries) {
+            if (e.index != cut + tail.size()) return {Errc::invalid, "entries in a batch are not contiguous"};
+            tail.push_back(&e);
+        }
+        next = cut + tail.size();
+        count += b->entries.size();
+    }
+    auto fail = [this](Status st) {
+        if (st.code == Errc::map_full) ++stats_.map_full_errors;
+        refresh_bounds();
+        return st;
+    };
+    if (term_or_vote || snapshot) {
+        if (auto st = commit_lmdb(last_hs, snapshot); !st.ok()) return fail(st);
+    }
+    if (snapshot)
+        if (auto st = wal_->reset(); !st.ok()) return fail(st);
+    const std::uint64_t bytes = wal_->stats().bytes_written;
+    if (auto st = wal_->write(cut, tail); !st.ok()) return fail(st);
+    refresh_bounds();
+    if (!term_or_vote && !snapshot && last_hs && !(durable_hs_ && *last_hs == *durable_hs_)) deferred_hs_ = last_hs;
+    ++stats_.commits;
+    stats_.entries_written += count;
+    stats_.bytes_written += wal_->stats().bytes_written - bytes;
+    return {};
 }
 
 Status LogStore::flush() {
-    return deferred_hs_ ? commit({}, deferred_hs_) : Status{};
-}
-
-Status LogStore::commit(const std::vector<const WriteBatch*>& batches, const std::optional<raft::HardState>& last_hs) {
-    Txn txn;
-    if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
-    raft::Index first = first_index_, last = last_index_;
-    std::uint64_t entries = 0;
-    // The deferred commit index first: a batch's own hard state, if any, supersedes it.
-    const WriteBatch deferred{deferred_hs_, {}, std::nullopt};
-    auto fail = [this](Status st) {
-        if (st.code == Errc::map_full) ++stats_.map_full_errors;
-        return st;  // the transaction aborts: nothing of these batches is kept
-    };
-    if (auto st = write_batch(txn.get(), deferred, first, last); !st.ok()) return fail(st);
-    for (const WriteBatch* b : batches) {
-        if (auto st = write_batch(txn.get(), *b, first, last); !st.ok()) return fail(st);
-        entries += b->entries.size();
-    }
-    if (auto st = txn.commit(); !st.ok()) return fail(st);
-    first_index_ = first;
-    last_index_ = last;
-    durable_hs_ = last_hs;
-    deferred_hs_.reset();
+    if (!deferred_hs_) return {};
+    if (auto st = commit_lmdb(deferred_hs_, nullptr); !st.ok()) return st;
     ++stats_.commits;
-    stats_.entries_written += entries;
     return {};
 }
 
 Status LogStore::save_snapshot(const raft::SnapshotMeta& meta, const std::string& data) {
-    Txn txn;
-    if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
-    if (auto st = put_snapshot(txn.get(), meta, data); !st.ok()) return st;
-    if (auto st = delete_to(txn.get(), meta.index); !st.ok()) return st;
-    if (auto st = txn.commit(); !st.ok()) return st;
+    const raft::Snapshot snap{meta, std::make_shared<const std::string>(data)};
+    if (auto st = commit_lmdb(std::nullopt, &snap); !st.ok()) {
+        if (st.code == Errc::map_full) ++stats_.map_full_errors;
+        return st;
+    }
     ++stats_.commits;
-    return scan_bounds();
+    auto st = wal_->release_to(meta.index);
+    refresh_bounds();
+    return st;
 }
 
 Status LogStore::load(Loaded& out) const {
@@ -252,11 +345,9 @@ Status LogStore::load(Loaded& out) const {
         if (!hs) return {Errc::corrupt, "hard state: " + (body ? error : std::string("checksum mismatch"))};
         out.hard_state = *hs;
     }
-    if (auto st = get(txn.get(), meta_db_, key_snapshot_meta, rec); !st.ok()) return st;
-    if (rec) {
-        auto body = unsealed(*rec);
-        auto meta = body ? raft::decode_snapshot_meta(*body, error) : std::nullopt;
-        if (!meta) return {Errc::corrupt, "snapshot metadata: " + (body ? error : std::string("checksum mismatch"))};
+    std::optional<raft::SnapshotMeta> meta;
+    if (auto st = read_snapshot_meta(txn.get(), meta); !st.ok()) return st;
+    if (meta) {
         out.snapshot = *meta;
         std::optional<std::string_view> data;
         if (auto st = get(txn.get(), meta_db_, key_snapshot_data, data); !st.ok()) return st;
@@ -264,22 +355,12 @@ Status LogStore::load(Loaded& out) const {
             return {Errc::corrupt, "snapshot at index " + std::to_string(meta->index) + ": data checksum mismatch"};
         out.snapshot_data = std::make_shared<const std::string>(*data);
     }
-    Cursor cur;
-    if (int rc = mdb_cursor_open(txn.get(), log_db_, &cur.c); rc != 0) return Status::from_mdb(rc, "open cursor");
-    MDB_val k{}, v{};
-    raft::Index expect = out.snapshot.index + 1;
-    for (int rc = mdb_cursor_get(cur.c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cur.c, &k, &v, MDB_NEXT)) {
-        const raft::Index i = key_index(k);
-        if (i <= out.snapshot.index) continue;  // covered by the snapshot
-        auto body = unsealed(view(v));
-        if (!body) return {Errc::corrupt, "log entry " + std::to_string(i) + ": checksum mismatch"};
-        auto e = raft::decode_entry(*body, error);
-        if (!e) return {Errc::corrupt, "log entry " + std::to_string(i) + ": " + error};
-        if (e->index != i) return {Errc::corrupt, "log entry " + std::to_string(i) + ": stored under the wrong key"};
-        if (i != expect)
-            return {Errc::corrupt, "log entry " + std::to_string(i) + ": gap, expected " + std::to_string(expect)};
-        ++expect;
-        out.entries.push_back(std::move(*e));
+    if (last_index_ != 0) {
+        if (auto st = wal_->read(first_index_, out.entries); !st.ok()) return st;
+        const raft::Index expect = out.snapshot.index + 1;
+        if (out.entries.empty() || out.entries.front().index != expect)
+            return {Errc::corrupt,
+                    "log entry " + std::to_string(first_index_) + ": gap, expected " + std::to_string(expect)};
     }
     if (out.hard_state.commit > out.snapshot.index + out.entries.size())
         return {Errc::corrupt, "hard state commit " + std::to_string(out.hard_state.commit) + " is beyond the log"};

@@ -1,13 +1,14 @@
 #pragma once
-// Durable Raft state in one LMDB environment: hard state, log entries (index ->
-// crc32c + Cap'n Proto entry), snapshot metadata and data. Many writes share one
-// transaction and one fsync (group commit).
+// Durable Raft state: log entries in a write-ahead log (wal.hpp, one fdatasync per
+// group of writes), and hard state, snapshot metadata and data in one LMDB environment
+// (a transaction only when the term or vote changes or a snapshot arrives).
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "runtime/raft/types.hpp"
 #include "runtime/storage/lmdb_env.hpp"
+#include "runtime/storage/wal.hpp"
 
 namespace raftor::storage {
 
@@ -15,6 +16,7 @@ struct Options {
     std::string dir;
     std::size_t map_size_bytes = std::size_t{1} << 30;
     bool sync = true;  // false only for tests and benchmarks that say so
+    std::uint64_t wal_segment_bytes = std::uint64_t{32} << 20;
 };
 
 // The durable part of one raft::Ready.
@@ -34,8 +36,9 @@ struct Loaded {
 };
 
 struct Stats {
-    std::uint64_t commits = 0;   // write transactions committed (= fsyncs when syncing)
-    std::uint64_t deferred = 0;  // writes that changed only the commit index: no transaction of their own
+    std::uint64_t commits = 0;       // writes that reached the disk (one group commit each)
+    std::uint64_t transactions = 0;  // LMDB transactions: term or vote changes, snapshots, flushes
+    std::uint64_t deferred = 0;      // writes that changed only the commit index: nothing written
     std::uint64_t entries_written = 0;
     std::uint64_t bytes_written = 0;
     std::uint64_t map_full_errors = 0;
@@ -45,16 +48,19 @@ class LogStore {
 public:
     static std::unique_ptr<LogStore> open(const Options& opts, Status& status);
 
-    // Applies the batches in order in one transaction: all or nothing. By pointer, so
-    // a caller that queued batches hands them over without copying entries.
+    // Applies the batches in order; on success all of them are durable. By pointer, so
+    // a caller that queued batches hands them over without copying entries. A term or
+    // vote change and a snapshot are committed to LMDB before the entries go to the
+    // WAL, so entries never outlive the term they were written in. On failure nothing
+    // was acknowledged; the entries may be partly on disk, as a crash would leave them.
     //
-    // The commit index is volatile state in Raft (Figure 3.1): batches that change
-    // nothing but it cost no transaction and no fsync; the newest such hard state is
-    // written with the next transaction (or by flush()). After a crash the node may
-    // restart with an older commit index and learns the rest from the leader.
+    // The commit index is volatile state in Raft (Figure 3.1): it is written only with
+    // the next LMDB transaction (or by flush()), never ahead of the entries it covers.
+    // After a crash the node may restart with an older commit index and learns the
+    // rest from the leader.
     Status write(const std::vector<const WriteBatch*>& batches);
     Status write(const WriteBatch& batch) { return write(std::vector<const WriteBatch*>{&batch}); }
-    // Writes a deferred commit index now (a graceful stop).
+    // Writes a deferred commit index now (a graceful stop, a snapshot).
     Status flush();
     // A snapshot taken locally at meta.index: store it and drop the entries it covers.
     Status save_snapshot(const raft::SnapshotMeta& meta, const std::string& data);
@@ -64,25 +70,35 @@ public:
     raft::Index first_index() const { return first_index_; }  // 0 when the log is empty
     raft::Index last_index() const { return last_index_; }
     const Stats& stats() const { return stats_; }
+    const WalStats& wal_stats() const { return wal_->stats(); }
+    std::size_t wal_segments() const { return wal_->segment_count(); }
+    // What opening the store repaired (a torn write at the end of the WAL), for the log.
+    const std::string& repaired() const { return repaired_; }
     Status set_map_size(std::size_t bytes) { return env_.set_map_size(bytes); }
     MDB_env* env() const { return env_.get(); }
 
 private:
     LogStore() = default;
-    // One transaction: the deferred hard state, then the batches; `last_hs` is then durable.
-    Status commit(const std::vector<const WriteBatch*>& batches, const std::optional<raft::HardState>& last_hs);
-    Status write_batch(MDB_txn* txn, const WriteBatch& b, raft::Index& first, raft::Index& last);
-    Status delete_from(MDB_txn* txn, raft::Index from) const;
-    Status delete_to(MDB_txn* txn, raft::Index to_inclusive) const;
-    Status put_snapshot(MDB_txn* txn, const raft::SnapshotMeta& meta, const std::string& data) const;
-    Status scan_bounds();
+    Status open_lmdb(const Options& opts, std::string& format);
+    Status migrate_v1();
+    // One group commit: LMDB first when the term or vote changes or a snapshot arrives, then the WAL.
+    Status commit(const std::vector<const WriteBatch*>& batches, const std::optional<raft::HardState>& last_hs,
+                  bool term_or_vote);
+    Status reconcile_with_snapshot();
+    // Writes the deferred commit index (capped at what the log holds) and `snapshot`.
+    Status commit_lmdb(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot);
+    Status read_snapshot_meta(MDB_txn* txn, std::optional<raft::SnapshotMeta>& out) const;
+    void refresh_bounds();
 
     Env env_;
-    MDB_dbi log_db_ = 0;
     MDB_dbi meta_db_ = 0;
+    std::unique_ptr<Wal> wal_;
+    raft::Index snapshot_index_ = 0;
+    raft::Term snapshot_term_ = 0;
     raft::Index first_index_ = 0;
     raft::Index last_index_ = 0;
     Stats stats_;
+    std::string repaired_;
     std::optional<raft::HardState> durable_hs_;   // as last written (unknown until the first write)
     std::optional<raft::HardState> deferred_hs_;  // newer than durable_hs_ by its commit index only
 };

@@ -3,7 +3,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include "runtime/common/crc32c.hpp"
+#include "runtime/raft/codec.hpp"
 #include "tests/common/temp_dir.hpp"
+#include "tests/storage/wal_files.hpp"
 
 using namespace raftor;
 using namespace raftor::storage;
@@ -35,6 +37,7 @@ BOOST_AUTO_TEST_CASE(writes_survive_reopening) {
         WriteBatch b{raft::HardState{3, 2, 5}, entries(1, 10, 3), std::nullopt};
         BOOST_REQUIRE(s->write(b).ok());
         BOOST_TEST(s->last_index() == 10u);
+        BOOST_REQUIRE(s->flush().ok());  // the commit index, as a graceful stop does
     }
     auto s = open_store(d.str());
     Loaded l;
@@ -45,7 +48,7 @@ BOOST_AUTO_TEST_CASE(writes_survive_reopening) {
     BOOST_TEST(s->last_index() == 10u);
 }
 
-BOOST_AUTO_TEST_CASE(a_commit_index_alone_costs_no_transaction_and_rides_with_the_next_one) {
+BOOST_AUTO_TEST_CASE(the_commit_index_waits_for_an_lmdb_transaction_and_never_outruns_the_log) {
     testing::TempDir d;
     auto reload = [&](LogStore& s) {
         Loaded l;
@@ -54,38 +57,47 @@ BOOST_AUTO_TEST_CASE(a_commit_index_alone_costs_no_transaction_and_rides_with_th
     };
     {
         auto s = open_store(d.str());
+        // A first term and vote: one LMDB transaction, written before the entries, so
+        // its commit index cannot cover them yet.
         BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{3, 2, 5}, entries(1, 10, 3), std::nullopt}).ok());
+        BOOST_TEST(s->stats().transactions == 1u);
+        BOOST_TEST(s->wal_stats().syncs == 1u);
+        BOOST_TEST((reload(*s) == raft::HardState{3, 2, 0}));
         const auto commits = s->stats().commits;
-        // Commit index only: volatile in Raft, so no transaction.
+        // Commit index only: volatile in Raft, so nothing is written.
         BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{3, 2, 7}, {}, std::nullopt}).ok());
         BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{3, 2, 9}, {}, std::nullopt}).ok());
         BOOST_TEST(s->stats().commits == commits);
         BOOST_TEST(s->stats().deferred == 2u);
-        BOOST_TEST((reload(*s) == raft::HardState{3, 2, 5}));
-        // The next transaction carries it.
-        BOOST_REQUIRE(s->write(WriteBatch{std::nullopt, entries(11, 12, 3), std::nullopt}).ok());
+        // Entries go to the WAL alone; the commit index still waits.
+        BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{3, 2, 9}, entries(11, 12, 3), std::nullopt}).ok());
         BOOST_TEST(s->stats().commits == commits + 1);
-        BOOST_TEST((reload(*s) == raft::HardState{3, 2, 9}));
-        // A new term or vote is never deferred.
+        BOOST_TEST(s->stats().transactions == 1u);
+        BOOST_TEST((reload(*s) == raft::HardState{3, 2, 0}));
+        // A new term or vote is never deferred, and carries the commit index with it.
         BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{4, 0, 9}, {}, std::nullopt}).ok());
-        BOOST_TEST(s->stats().commits == commits + 2);
+        BOOST_TEST(s->stats().transactions == 2u);
+        BOOST_TEST((reload(*s) == raft::HardState{4, 0, 9}));
         BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{4, 3, 9}, {}, std::nullopt}).ok());
-        BOOST_TEST(s->stats().commits == commits + 3);
+        BOOST_TEST(s->stats().transactions == 3u);
         BOOST_TEST((reload(*s) == raft::HardState{4, 3, 9}));
         // flush() writes a deferred commit index (a graceful stop).
         BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{4, 3, 12}, {}, std::nullopt}).ok());
         BOOST_TEST((reload(*s) == raft::HardState{4, 3, 9}));
         BOOST_REQUIRE(s->flush().ok());
         BOOST_TEST((reload(*s) == raft::HardState{4, 3, 12}));
-        BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{4, 3, 12}, {}, std::nullopt}).ok());  // no change
+        BOOST_TEST(s->stats().transactions == 4u);
+        BOOST_REQUIRE(s->flush().ok());  // nothing deferred: nothing written
+        BOOST_TEST(s->stats().transactions == 4u);
     }
-    // A fresh store knows nothing of what is durable: its first hard state is written.
+    // A reopened store knows what is durable: an unchanged hard state writes nothing.
     auto s = open_store(d.str());
     BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{4, 3, 12}, {}, std::nullopt}).ok());
-    BOOST_TEST(s->stats().commits == 1u);
+    BOOST_TEST(s->stats().commits == 0u);
+    BOOST_TEST(s->stats().transactions == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(group_commit_is_one_transaction_for_many_batches) {
+BOOST_AUTO_TEST_CASE(group_commit_is_one_fsync_for_many_batches) {
     testing::TempDir d;
     auto s = open_store(d.str());
     std::vector<WriteBatch> batches;
@@ -95,6 +107,7 @@ BOOST_AUTO_TEST_CASE(group_commit_is_one_transaction_for_many_batches) {
     for (const auto& b : batches) queued.push_back(&b);
     BOOST_REQUIRE(s->write(queued).ok());
     BOOST_TEST(s->stats().commits == 1u);
+    BOOST_TEST(s->wal_stats().syncs == 1u);
     BOOST_TEST(s->stats().entries_written == 100u);
     Loaded l;
     BOOST_REQUIRE(s->load(l).ok());
@@ -117,6 +130,13 @@ BOOST_AUTO_TEST_CASE(a_conflicting_suffix_is_replaced) {
     BOOST_TEST((st.code == Errc::invalid));
     BOOST_TEST(st.message.find("gap") != std::string::npos);
     BOOST_TEST(s->last_index() == 7u);
+    // The replaced entries 8..10 are still in the file past the cut; they stay dead.
+    s.reset();
+    s = open_store(d.str());
+    BOOST_TEST(s->last_index() == 7u);
+    BOOST_REQUIRE(s->load(l).ok());
+    BOOST_TEST(l.entries.size() == 7u);
+    BOOST_TEST(l.entries.back().term == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(snapshots_compact_and_replace_the_log) {
@@ -152,49 +172,117 @@ BOOST_AUTO_TEST_CASE(a_corrupted_entry_is_reported_with_its_index) {
     {
         auto s = open_store(d.str());
         BOOST_REQUIRE(s->write(WriteBatch{std::nullopt, entries(1, 10, 1), {}}).ok());
-        // Flip one byte of entry 7 behind the store's back.
-        MDB_txn* txn = nullptr;
-        BOOST_REQUIRE(mdb_txn_begin(s->env(), nullptr, 0, &txn) == 0);
-        MDB_dbi dbi;
-        BOOST_REQUIRE(mdb_dbi_open(txn, "log", 0, &dbi) == 0);
-        std::string key(8, '\0');
-        key[7] = 7;
-        MDB_val k{key.size(), key.data()}, v{};
-        BOOST_REQUIRE(mdb_get(txn, dbi, &k, &v) == 0);
-        std::string bad(static_cast<char*>(v.mv_data), v.mv_size);
-        bad[bad.size() - 3] ^= 0x40;
-        MDB_val nv{bad.size(), bad.data()};
-        BOOST_REQUIRE(mdb_put(txn, dbi, &k, &nv, 0) == 0);
-        BOOST_REQUIRE(mdb_txn_commit(txn) == 0);
+        BOOST_REQUIRE(s->write(WriteBatch{std::nullopt, entries(11, 12, 1), {}}).ok());
     }
-    auto s = open_store(d.str());
-    Loaded l;
-    auto st = s->load(l);
+    // Flip one bit of entry 7's payload (16 x 'h') behind the store's back.
+    testing::flip_in_file(testing::only_segment(d.path / "wal"), std::string(16, 'h'));
+    Status st;
+    auto s = LogStore::open(Options{d.str(), std::size_t{64} << 20, true}, st);
+    BOOST_TEST(s == nullptr);
     BOOST_TEST((st.code == Errc::corrupt));
     BOOST_TEST(st.message == "log entry 7: checksum mismatch");
 }
 
 BOOST_AUTO_TEST_CASE(a_full_map_is_an_error_the_store_survives) {
     testing::TempDir d;
-    auto s = open_store(d.str(), std::size_t{1} << 20);  // 1 MiB
-    raft::Index next = 1;
-    Status st;
-    for (int i = 0; i < 1000 && st.ok(); ++i) {
-        st = s->write(WriteBatch{raft::HardState{1, 1, next}, entries(next, next + 9, 1, 1000), {}});
-        if (st.ok()) next += 10;
-    }
+    auto s = open_store(d.str(), std::size_t{1} << 20);  // 1 MiB: snapshots are what fills LMDB now
+    BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{1, 1, 0}, entries(1, 20, 1), {}}).ok());
+    const std::string small = "state at 5", big(2 << 20, 'x');
+    raft::SnapshotMeta meta{5, 1, raft::ConfState{{1, 2, 3}, {}}, crc32c(small), small.size()};
+    BOOST_REQUIRE(s->save_snapshot(meta, small).ok());
+    raft::SnapshotMeta big_meta{10, 1, raft::ConfState{{1, 2, 3}, {}}, crc32c(big), big.size()};
+    auto st = s->save_snapshot(big_meta, big);
     BOOST_TEST((st.code == Errc::map_full));
     BOOST_TEST(st.message.find("MDB_MAP_FULL") != std::string::npos);
     BOOST_TEST(s->stats().map_full_errors == 1u);
-    const raft::Index durable = s->last_index();
-    BOOST_TEST(durable == next - 1);  // the failed batch left nothing behind
+    BOOST_TEST(s->first_index() == 6u);  // the failed snapshot compacted nothing
     Loaded l;
     BOOST_REQUIRE(s->load(l).ok());  // still readable
-    BOOST_TEST(l.entries.size() == durable);
-    // More space, no restart: writes resume.
+    BOOST_TEST(l.snapshot.index == 5u);
+    BOOST_TEST(l.entries.size() == 15u);
+    // Entries still go to the WAL, and more space, no restart, takes the snapshot.
+    BOOST_REQUIRE(s->write(WriteBatch{std::nullopt, entries(21, 22, 1), {}}).ok());
     BOOST_REQUIRE(s->set_map_size(std::size_t{8} << 20).ok());
-    BOOST_TEST(s->write(WriteBatch{std::nullopt, entries(next, next + 9, 1, 1000), {}}).ok());
-    BOOST_TEST(s->last_index() == next + 9);
+    BOOST_REQUIRE(s->save_snapshot(big_meta, big).ok());
+    BOOST_REQUIRE(s->load(l).ok());
+    BOOST_TEST(l.snapshot.index == 10u);
+    BOOST_TEST(l.entries.size() == 12u);
+}
+
+BOOST_AUTO_TEST_CASE(entries_a_leader_snapshot_replaced_are_dropped_after_a_crash_mid_install) {
+    testing::TempDir d;
+    namespace fs = std::filesystem;
+    {
+        auto s = open_store(d.str());
+        BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{1, 1, 0}, entries(1, 30, 1), {}}).ok());
+    }
+    // Keep the WAL as it was, install a snapshot, then put the old WAL back: as if
+    // the node crashed after the snapshot's transaction but before the WAL reset.
+    fs::copy(d.path / "wal", d.path / "wal.old", fs::copy_options::recursive);
+    {
+        auto s = open_store(d.str());
+        const std::string data = "leader state at 50";
+        WriteBatch b;
+        b.snapshot =
+            raft::Snapshot{raft::SnapshotMeta{50, 4, raft::ConfState{{1, 2, 3}, {}}, crc32c(data), data.size()},
+                           std::make_shared<const std::string>(data)};
+        b.hard_state = raft::HardState{4, 0, 50};
+        BOOST_REQUIRE(s->write(b).ok());
+    }
+    fs::remove_all(d.path / "wal");
+    fs::rename(d.path / "wal.old", d.path / "wal");
+    auto s = open_store(d.str());
+    BOOST_TEST(s->repaired().find("discarded log entries 1..30") != std::string::npos, s->repaired());
+    BOOST_TEST(s->last_index() == 0u);
+    Loaded l;
+    BOOST_REQUIRE(s->load(l).ok());
+    BOOST_TEST(l.snapshot.index == 50u);
+    BOOST_TEST(l.entries.empty());
+    BOOST_TEST((l.hard_state == raft::HardState{4, 0, 50}));
+    BOOST_REQUIRE(s->write(WriteBatch{std::nullopt, entries(51, 52, 4), {}}).ok());
+    BOOST_REQUIRE(s->load(l).ok());
+    BOOST_TEST(l.entries.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_format_1_store_moves_its_entries_to_the_wal) {
+    testing::TempDir d;
+    {
+        // Format 1 as it was written: entries sealed (crc32c LE + entry) in LMDB's "log" table.
+        MDB_env* env = nullptr;
+        BOOST_REQUIRE(mdb_env_create(&env) == 0);
+        BOOST_REQUIRE(mdb_env_set_maxdbs(env, 8) == 0);
+        BOOST_REQUIRE(mdb_env_open(env, d.str().c_str(), 0, 0600) == 0);
+        MDB_txn* txn = nullptr;
+        BOOST_REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+        MDB_dbi meta, log;
+        BOOST_REQUIRE(mdb_dbi_open(txn, "meta", MDB_CREATE, &meta) == 0);
+        BOOST_REQUIRE(mdb_dbi_open(txn, "log", MDB_CREATE, &log) == 0);
+        auto put = [&](MDB_dbi db, std::string k, std::string v) {
+            MDB_val kv{k.size(), k.data()}, vv{v.size(), v.data()};
+            BOOST_REQUIRE(mdb_put(txn, db, &kv, &vv, 0) == 0);
+        };
+        put(meta, "format", "raftor-log-1");
+        for (const auto& e : entries(1, 5, 2)) {
+            const std::string body = raft::encode_entry(e);
+            const std::uint32_t c = crc32c(body);
+            std::string rec(4, '\0'), key(8, '\0');
+            for (int b = 0; b < 4; ++b) rec[static_cast<std::size_t>(b)] = static_cast<char>((c >> (8 * b)) & 0xFF);
+            key[7] = static_cast<char>(e.index);
+            put(log, key, rec + body);
+        }
+        BOOST_REQUIRE(mdb_txn_commit(txn) == 0);
+        mdb_env_close(env);
+    }
+    {
+        auto s = open_store(d.str());
+        BOOST_TEST(s->repaired() == "moved 5 log entries from LMDB to the WAL (format 1 to 2)");
+        Loaded l;
+        BOOST_REQUIRE(s->load(l).ok());
+        BOOST_TEST((l.entries == entries(1, 5, 2)));
+    }
+    auto s = open_store(d.str());  // once only
+    BOOST_TEST(s->repaired().empty());
+    BOOST_TEST(s->last_index() == 5u);
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_format_is_refused_by_name) {

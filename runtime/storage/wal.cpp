@@ -1,0 +1,271 @@
+#include "runtime/storage/wal.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <cstring>
+
+#include "runtime/raft/codec.hpp"
+
+namespace raftor::storage {
+
+using namespace wal;
+
+namespace {
+
+std::string entry_name(raft::Index i) {
+    return "log entry " + std::to_string(i);
+}
+
+}  // namespace
+
+std::unique_ptr<Wal> Wal::open(const WalOptions& opts, Status& status) {
+    if (::mkdir(opts.dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        status = Status::from_errno(errno, "create WAL directory " + opts.dir);
+        return nullptr;
+    }
+    std::unique_ptr<Wal> w(new Wal(opts));
+    if (status = w->load_segments(); !status.ok()) return nullptr;
+    if (status = w->open_active(); !status.ok()) return nullptr;
+    return w;
+}
+
+Status Wal::load_segments() {
+    std::vector<raft::Index> firsts;
+    {
+        DIR* d = ::opendir(opts_.dir.c_str());
+        if (d == nullptr) return Status::from_errno(errno, "open WAL directory " + opts_.dir);
+        bool removed = false;
+        while (const dirent* ent = ::readdir(d)) {
+            const std::string name = ent->d_name;
+            if (auto first = parse_segment_name(name)) {
+                firsts.push_back(*first);
+            } else if (name.size() > 4 && name.ends_with(".tmp")) {
+                // A segment whose creation a crash interrupted: it held no entries yet.
+                ::unlink((opts_.dir + "/" + name).c_str());
+                removed = true;
+            }
+        }
+        ::closedir(d);
+        if (removed)
+            if (auto st = sync_dir(opts_.dir); !st.ok()) return st;
+    }
+    std::sort(firsts.begin(), firsts.end());
+    raft::Term last_term = 0;
+    for (std::size_t k = 0; k < firsts.size(); ++k) {
+        Segment seg;
+        seg.first = firsts[k];
+        seg.path = opts_.dir + "/" + segment_name(seg.first);
+        Scan scan;
+        if (auto st = scan_segment(seg.path, seg.first, scan); !st.ok()) return st;
+        seg.size = scan.file_size;
+        seg.seed = header_crc(seg.first);
+        seg.records = std::move(scan.records);
+        seg.end = scan.end;
+        const bool newest = k + 1 == firsts.size();
+        if (scan.bad) {
+            const raft::Index bad = seg.next();
+            if (!newest || !scan.torn) return {Errc::corrupt, entry_name(bad) + ": " + *scan.bad};
+            repaired_ = "dropped an unfinished write at the end of " + seg.path + " from " + entry_name(bad) + " (" +
+                        *scan.bad + "); it was never acknowledged";
+        }
+        if (!segments_.empty() && segments_.back().next() != seg.first)
+            return {Errc::corrupt, "WAL segments " + segments_.back().path + " and " + seg.path +
+                                       " do not join: expected " + entry_name(segments_.back().next()) + " next"};
+        for (std::size_t i = 0; i < seg.records.size(); ++i) {
+            if (seg.records[i].term < last_term)
+                return {Errc::corrupt, entry_name(seg.first + i) + ": term " + std::to_string(seg.records[i].term) +
+                                           " is lower than the term " + std::to_string(last_term) + " before it"};
+            last_term = seg.records[i].term;
+        }
+        segments_.push_back(std::move(seg));
+    }
+    return {};
+}
+
+Status Wal::open_active() {
+    active_.reset();
+    if (segments_.empty()) return {};
+    const std::string& path = segments_.back().path;
+    active_ = Fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    if (!active_) return Status::from_errno(errno, "open " + path);
+    return {};
+}
+
+raft::Index Wal::first_index() const {
+    for (const auto& s : segments_)
+        if (!s.records.empty()) return s.first;
+    return 0;
+}
+
+raft::Index Wal::last_index() const {
+    for (auto s = segments_.rbegin(); s != segments_.rend(); ++s)
+        if (!s->records.empty()) return s->next() - 1;
+    return 0;
+}
+
+std::optional<raft::Term> Wal::term_at(raft::Index i) const {
+    for (const auto& s : segments_)
+        if (i >= s.first && i < s.next()) return s.records[i - s.first].term;
+    return std::nullopt;
+}
+
+Status Wal::create_segment(raft::Index first, std::uint64_t min_size) {
+    const std::uint64_t size = std::max(opts_.segment_bytes, min_size);
+    const std::string path = opts_.dir + "/" + segment_name(first);
+    const std::string tmp = path + ".tmp";
+    Fd fd(::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd) return Status::from_errno(errno, "create " + tmp);
+    auto fail = [&](Status st) {
+        ::unlink(tmp.c_str());
+        return st;
+    };
+    // Preallocated, so appends change no file size and fdatasync has no metadata to write.
+    if (int rc = ::posix_fallocate(fd.get(), 0, static_cast<off_t>(size)); rc != 0)
+        return fail(Status::from_errno(rc, "preallocate " + std::to_string(size) + " bytes for " + path));
+    const std::string header = encode_header(first);
+    if (auto st = pwrite_full(fd.get(), header.data(), header.size(), 0, tmp); !st.ok()) return fail(st);
+    if (opts_.sync && ::fdatasync(fd.get()) != 0) return fail(Status::from_errno(errno, "sync " + tmp));
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(Status::from_errno(errno, "rename " + tmp));
+    if (opts_.sync)
+        if (auto st = sync_dir(opts_.dir); !st.ok()) return st;
+    Segment seg;
+    seg.first = first;
+    seg.path = path;
+    seg.size = size;
+    seg.seed = header_crc(first);
+    segments_.push_back(std::move(seg));
+    active_ = std::move(fd);
+    ++stats_.segments_created;
+    return {};
+}
+
+Status Wal::remove_from(std::size_t pos) {
+    if (pos >= segments_.size()) return {};
+    for (std::size_t k = pos; k < segments_.size(); ++k)
+        if (::unlink(segments_[k].path.c_str()) != 0 && errno != ENOENT)
+            return Status::from_errno(errno, "remove " + segments_[k].path);
+    stats_.segments_removed += segments_.size() - pos;
+    segments_.resize(pos);
+    // Durable before anything is written over the cut: a removed segment coming back
+    // after a crash would splice stale entries onto the new ones.
+    if (opts_.sync)
+        if (auto st = sync_dir(opts_.dir); !st.ok()) return st;
+    return open_active();
+}
+
+Status Wal::truncate_from(raft::Index at) {
+    std::size_t k = segments_.size();
+    while (k > 0 && segments_[k - 1].first > at) --k;
+    // segments_[k - 1] holds `at` (or ends just before it); everything after goes.
+    if (k > 0 && segments_[k - 1].first == at) --k;
+    if (auto st = remove_from(k); !st.ok()) return st;
+    if (segments_.empty()) return {};
+    Segment& s = segments_.back();
+    if (at < s.next()) {
+        // The next append writes over the cut with a terminator after it; the chained
+        // crc keeps records past the terminator from ever verifying again.
+        s.end = s.records[at - s.first].offset;
+        s.records.resize(at - s.first);
+    }
+    return {};
+}
+
+Status Wal::reset() {
+    if (!broken_.empty()) return {Errc::io, broken_};
+    return remove_from(0);
+}
+
+Status Wal::release_to(raft::Index index) {
+    std::size_t n = 0;
+    while (n + 1 < segments_.size() && segments_[n + 1].first <= index + 1) ++n;
+    if (n == 0) return {};
+    for (std::size_t k = 0; k < n; ++k)
+        if (::unlink(segments_[k].path.c_str()) != 0 && errno != ENOENT)
+            return Status::from_errno(errno, "remove " + segments_[k].path);
+    segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(n));
+    stats_.segments_removed += n;
+    // Not synced: a segment that comes back after a crash is still a valid prefix.
+    return {};
+}
+
+Status Wal::write(raft::Index at, const std::vector<const raft::Entry*>& tail) {
+    if (!broken_.empty()) return {Errc::io, broken_};
+    if (tail.empty()) return {};
+    for (std::size_t i = 0; i < tail.size(); ++i)
+        if (tail[i]->index != at + i) return {Errc::invalid, "entries in a write are not contiguous"};
+    const raft::Index first = first_index(), last = last_index();
+    if (last != 0 && at > last + 1) return {Errc::invalid, entry_name(at) + " leaves a gap after " + entry_name(last)};
+    if (last != 0 && tail.front()->term < term_at(at - 1).value_or(0))
+        return {Errc::invalid, entry_name(at) + ": term goes back"};
+    if (last == 0 || at <= first) {
+        // Nothing of the old log survives: start over at `at`.
+        if (!(segments_.size() == 1 && segments_[0].records.empty() && segments_[0].first == at))
+            if (auto st = remove_from(0); !st.ok()) return st;
+    } else if (at <= last) {
+        if (auto st = truncate_from(at); !st.ok()) return st;
+    }
+    std::vector<std::string> payloads;
+    payloads.reserve(tail.size());
+    for (const raft::Entry* e : tail) {
+        payloads.push_back(raft::encode_entry(*e));
+        if (payloads.back().size() > length_mask) return {Errc::invalid, entry_name(e->index) + " is too large"};
+    }
+    return append(payloads, tail);
+}
+
+Status Wal::append(const std::vector<std::string>& payloads, const std::vector<const raft::Entry*>& tail) {
+    std::size_t i = 0;
+    std::string buf;
+    while (i < payloads.size()) {
+        const auto need = [&](std::size_t k) { return record_header_size + payloads[k].size(); };
+        if (segments_.empty() || segments_.back().end + need(i) + record_header_size > segments_.back().size)
+            if (auto st = create_segment(tail[i]->index, header_size + need(i) + record_header_size); !st.ok())
+                return st;
+        Segment& s = segments_.back();
+        assert(s.next() == tail[i]->index);
+        // As many records as fit, then a zero length word that the next write replaces.
+        std::size_t n = i;
+        std::uint64_t used = s.end;
+        while (n < payloads.size() && used + need(n) + record_header_size <= s.size) used += need(n++);
+        buf.clear();
+        std::uint32_t crc = s.records.empty() ? s.seed : s.records.back().crc;
+        std::vector<RecordPos> added;
+        for (std::size_t k = i; k < n; ++k) {
+            const std::uint64_t off = s.end + buf.size();
+            crc = append_record(buf, payloads[k], crc, k + 1 == n);
+            added.push_back(RecordPos{off, tail[k]->term, crc});
+        }
+        buf.append(record_header_size, '\0');
+        if (auto st = pwrite_full(active_.get(), buf.data(), buf.size(), s.end, s.path); !st.ok()) return st;
+        if (opts_.sync) {
+            if (::fdatasync(active_.get()) != 0) {
+                broken_ = "WAL unusable after a failed fdatasync of " + s.path + ": " + std::strerror(errno) +
+                          "; restart the node";
+                return {Errc::io, broken_};
+            }
+            ++stats_.syncs;
+        }
+        stats_.bytes_written += buf.size();
+        s.records.insert(s.records.end(), added.begin(), added.end());
+        s.end += buf.size() - record_header_size;
+        i = n;
+    }
+    return {};
+}
+
+Status Wal::read(raft::Index from, std::vector<raft::Entry>& out) const {
+    for (const auto& s : segments_) {
+        if (s.next() <= from) continue;
+        const std::size_t k = from > s.first ? static_cast<std::size_t>(from - s.first) : 0;
+        if (auto st = read_records(s.path, s.first, s.seed, s.records, k, out); !st.ok()) return st;
+    }
+    return {};
+}
+
+}  // namespace raftor::storage

@@ -1,0 +1,88 @@
+#pragma once
+// One write-ahead-log segment file: its layout, the file calls it needs, and the scan
+// that reads it back after a crash.
+//
+// Layout: a 32-byte header (magic "RFTRWAL1", first index as u64, crc32c of those 16
+// bytes, 4 zero bytes), then records: u32 length (bit 31 marks the last record of one
+// write), u32 crc, payload (a Cap'n Proto raft::Entry). A record's crc covers its length
+// word and payload, seeded with the previous record's crc (the header's for the first):
+// a stale record left behind a truncation cannot verify after a different predecessor.
+// A zero length word ends the records; the rest of the file is preallocated space.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/raft/types.hpp"
+#include "runtime/storage/status.hpp"
+
+namespace raftor::storage::wal {
+
+constexpr std::size_t header_size = 32;
+constexpr std::size_t record_header_size = 8;
+constexpr std::uint32_t write_end_flag = 0x80000000u;
+constexpr std::uint32_t length_mask = 0x7FFFFFFFu;
+
+// A file descriptor that closes itself.
+class Fd {
+public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() { reset(); }
+    Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+    Fd& operator=(Fd&& o) noexcept;
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+    explicit operator bool() const { return fd_ >= 0; }
+    void reset();
+
+private:
+    int fd_ = -1;
+};
+
+Status pread_full(int fd, char* buf, std::size_t n, std::uint64_t off, const std::string& path);
+Status pwrite_full(int fd, const char* buf, std::size_t n, std::uint64_t off, const std::string& path);
+// Makes a directory's entries (created, renamed, removed files) durable.
+Status sync_dir(const std::string& dir);
+
+std::string segment_name(raft::Index first);  // "00000000000000000001.seg": sorts by index
+std::optional<raft::Index> parse_segment_name(std::string_view name);
+
+std::string encode_header(raft::Index first);
+std::uint32_t header_crc(raft::Index first);
+
+// Appends one record to `out` and returns its crc.
+std::uint32_t append_record(std::string& out, std::string_view payload, std::uint32_t prev_crc, bool write_end);
+
+// Where a verified record is, and what the next record's crc is seeded with.
+struct RecordPos {
+    std::uint64_t offset = 0;
+    raft::Term term = 0;
+    std::uint32_t crc = 0;
+};
+
+struct Scan {
+    raft::Index first = 0;
+    std::uint64_t file_size = 0;
+    std::vector<RecordPos> records;   // every verified record, entry index first + i
+    std::uint64_t end = header_size;  // just past the last verified record
+    // Set when the records stop at a bad record rather than at a zero length word.
+    std::optional<std::string> bad;  // what is wrong with entry first + records.size()
+    // A bad record that looks like a write cut short by a crash: nothing after it
+    // verifies, or only records of the same write do and a whole sector of the bad
+    // record is still zero (the disk persisted sectors out of order).
+    bool torn = false;
+};
+
+// Reads a segment back, verifying the header, every crc, each entry's decoding and its
+// index. A structural problem (bad header, undecodable verified record) is an error;
+// a bad record ends the scan and is described in `bad`/`torn` for the caller to judge.
+Status scan_segment(const std::string& path, raft::Index first, Scan& out);
+
+// Decodes the records [from, from + count) of a scanned segment again, verifying each.
+Status read_records(const std::string& path, raft::Index first, std::uint32_t seed,
+                    const std::vector<RecordPos>& records, std::size_t from, std::vector<raft::Entry>& out);
+
+}  // namespace raftor::storage::wal
