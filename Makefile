@@ -32,7 +32,7 @@ test-tsan: bootstrap
 
 bench: build
 	@build/default/bench/raft_core_throughput
-	@build/default/bench/lmdb_group_commit
+	@build/default/bench/storage_group_commit
 	@bench/kv_vs_etcd.sh
 
 sim-long: build

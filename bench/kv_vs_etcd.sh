@@ -111,6 +111,7 @@ echo "idle raftor follower RSS, after the load: $(rss_of "${raftor_pid[$follower
 # ---- leader kill to the first accepted write
 kill -9 "${raftor_pid[$leader]}"
 t0=$(date +%s%N)
+wait "${raftor_pid[$leader]}" 2>/dev/null || true  # reap it quietly (bash would print "Killed")
 survivor=$follower
 while :; do
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -X PUT --data-binary x \
