@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "runtime/node/completion.hpp"
-#include "runtime/storage/log_store.hpp"
+#include "runtime/storage/store.hpp"
 
 namespace raftor::actors {
 

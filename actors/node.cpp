@@ -15,6 +15,7 @@
 #include "runtime/http/server.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/node/timing.hpp"
+#include "runtime/storage/log_store.hpp"
 
 namespace raftor::actors {
 

@@ -17,7 +17,7 @@ struct PeerSetup {
     raft::Config config;
     raft::Restore restore;
     node::Options options;
-    std::shared_ptr<storage::LogStore> store;
+    std::shared_ptr<storage::Store> store;
     caf::actor transport;
     std::chrono::milliseconds tick{15};
     // The storage actor blocks in fsync: on its own thread it stalls no other actor.

@@ -35,7 +35,7 @@ void flush(caf::stateful_actor<StorageState>* self) {
 
 }  // namespace
 
-caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::LogStore> store,
+caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::Store> store,
                             caf::actor peer) {
     self->state.store = std::move(store);
     self->state.peer = peer;
@@ -69,17 +69,14 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
         },
         [=](inspect_atom) {
             const auto& st = self->state;
-            return report_of(self, st.stats, "storage", "storage",
-                             {{"pendingBatches", std::to_string(st.pending.size())},
-                              {"failed", st.failed ? "true" : "false"},
-                              {"flushes", std::to_string(st.flushes)},
-                              {"batchesWritten", std::to_string(st.batches_written)},
-                              {"groupCommits", std::to_string(st.store->stats().commits)},
-                              {"lmdbTransactions", std::to_string(st.store->stats().transactions)},
-                              {"walSyncs", std::to_string(st.store->wal_stats().syncs)},
-                              {"walSegments", std::to_string(st.store->wal_segments())},
-                              {"deferredCommitIndexWrites", std::to_string(st.store->stats().deferred)},
-                              {"lastFlushUs", std::to_string(st.last_flush.count())}});
+            std::vector<std::pair<std::string, std::string>> fields{
+                {"pendingBatches", std::to_string(st.pending.size())},
+                {"failed", st.failed ? "true" : "false"},
+                {"flushes", std::to_string(st.flushes)},
+                {"batchesWritten", std::to_string(st.batches_written)}};
+            for (auto& f : st.store->figures()) fields.push_back(std::move(f));
+            fields.emplace_back("lastFlushUs", std::to_string(st.last_flush.count()));
+            return report_of(self, st.stats, "storage", "storage", std::move(fields));
         },
         [=](snapshot_atom, SnapshotPtr snap) {
             self->state.stats.note(self, "snapshot");

@@ -7,10 +7,10 @@
 #include "actors/messages.hpp"
 
 namespace raftor::actors {
-// The LMDB writer. Everything queued in its mailbox when a flush comes up is written
+// The storage writer. Everything queued in its mailbox when a flush comes up is written
 // in one transaction (group commit); then the peer learns the highest persist id.
 struct StorageState {
-    std::shared_ptr<storage::LogStore> store;
+    std::shared_ptr<storage::Store> store;
     bool failed = false;  // sticky: after a failed write nothing later may be acknowledged
     caf::actor peer;
     std::vector<BatchPtr> pending;
@@ -21,6 +21,6 @@ struct StorageState {
     std::chrono::microseconds last_flush{0};
     static inline const char* name = "storage";
 };
-caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::LogStore> store,
+caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::Store> store,
                             caf::actor peer);
 }  // namespace raftor::actors

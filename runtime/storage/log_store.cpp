@@ -66,8 +66,12 @@ struct Cursor {
 
 }  // namespace
 
-WriteBatch WriteBatch::from(raft::Ready& rd) {
-    return WriteBatch{std::move(rd.hard_state), std::move(rd.entries), std::move(rd.snapshot)};
+std::vector<std::pair<std::string, std::string>> LogStore::figures() const {
+    return {{"groupCommits", std::to_string(stats_.commits)},
+            {"lmdbTransactions", std::to_string(stats_.transactions)},
+            {"walSyncs", std::to_string(wal_->stats().syncs)},
+            {"walSegments", std::to_string(wal_->segment_count())},
+            {"deferredCommitIndexWrites", std::to_string(stats_.deferred)}};
 }
 
 std::unique_ptr<LogStore> LogStore::open(const Options& opts, Status& status) {

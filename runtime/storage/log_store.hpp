@@ -8,6 +8,7 @@
 
 #include "runtime/raft/types.hpp"
 #include "runtime/storage/lmdb_env.hpp"
+#include "runtime/storage/store.hpp"
 #include "runtime/storage/wal.hpp"
 
 namespace raftor::storage {
@@ -19,22 +20,6 @@ struct Options {
     std::uint64_t wal_segment_bytes = std::uint64_t{32} << 20;
 };
 
-// The durable part of one raft::Ready.
-struct WriteBatch {
-    std::optional<raft::HardState> hard_state;
-    std::vector<raft::Entry> entries;        // replaces any stored suffix from entries.front().index
-    std::optional<raft::Snapshot> snapshot;  // installed from a leader: replaces the whole log
-    static WriteBatch from(raft::Ready& rd);
-    bool empty() const { return !hard_state && entries.empty() && !snapshot; }
-};
-
-struct Loaded {
-    raft::HardState hard_state;
-    raft::SnapshotMeta snapshot;
-    std::shared_ptr<const std::string> snapshot_data;
-    std::vector<raft::Entry> entries;
-};
-
 struct Stats {
     std::uint64_t commits = 0;       // writes that reached the disk (one group commit each)
     std::uint64_t transactions = 0;  // LMDB transactions: term or vote changes, snapshots, flushes
@@ -44,7 +29,7 @@ struct Stats {
     std::uint64_t map_full_errors = 0;
 };
 
-class LogStore {
+class LogStore final : public Store {
 public:
     static std::unique_ptr<LogStore> open(const Options& opts, Status& status);
 
@@ -58,12 +43,13 @@ public:
     // the next LMDB transaction (or by flush()), never ahead of the entries it covers.
     // After a crash the node may restart with an older commit index and learns the
     // rest from the leader.
-    Status write(const std::vector<const WriteBatch*>& batches);
-    Status write(const WriteBatch& batch) { return write(std::vector<const WriteBatch*>{&batch}); }
+    Status write(const std::vector<const WriteBatch*>& batches) override;
+    using Store::write;
     // Writes a deferred commit index now (a graceful stop, a snapshot).
-    Status flush();
+    Status flush() override;
     // A snapshot taken locally at meta.index: store it and drop the entries it covers.
-    Status save_snapshot(const raft::SnapshotMeta& meta, const std::string& data);
+    Status save_snapshot(const raft::SnapshotMeta& meta, const std::string& data) override;
+    std::vector<std::pair<std::string, std::string>> figures() const override;
     // Reads everything back, verifying checksums, decoding and contiguity.
     Status load(Loaded& out) const;
 

@@ -5,6 +5,7 @@
 #include <caf/scheduler/test_coordinator.hpp>
 
 #include "actors/raft_peer.hpp"
+#include "runtime/storage/log_store.hpp"
 #include "sim/loopback_transport.hpp"
 #include "tests/common/caf_testing.hpp"
 #include "tests/common/temp_dir.hpp"

@@ -5,6 +5,7 @@
 
 #include "actors/raft_peer.hpp"
 #include "actors/transport.hpp"
+#include "runtime/storage/log_store.hpp"
 #include "tests/common/temp_dir.hpp"
 
 using namespace raftor;

@@ -1,0 +1,48 @@
+#pragma once
+// What the storage actor needs from durable storage. On a node that is LogStore (a
+// write-ahead log plus LMDB); in `raftor sim` it is a simulated disk that keeps what
+// was written apart from what was synced (sim/sim_store.hpp).
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/raft/types.hpp"
+#include "runtime/storage/status.hpp"
+
+namespace raftor::storage {
+
+// The durable part of one raft::Ready.
+struct WriteBatch {
+    std::optional<raft::HardState> hard_state;
+    std::vector<raft::Entry> entries;        // replaces any stored suffix from entries.front().index
+    std::optional<raft::Snapshot> snapshot;  // installed from a leader: replaces the whole log
+    static WriteBatch from(raft::Ready& rd);
+    bool empty() const { return !hard_state && entries.empty() && !snapshot; }
+};
+
+// What a node restarts from.
+struct Loaded {
+    raft::HardState hard_state;
+    raft::SnapshotMeta snapshot;
+    std::shared_ptr<const std::string> snapshot_data;
+    std::vector<raft::Entry> entries;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+    // Applies the batches in order; on success all of them are durable. On failure
+    // nothing of them may be acknowledged.
+    virtual Status write(const std::vector<const WriteBatch*>& batches) = 0;
+    Status write(const WriteBatch& batch) { return write(std::vector<const WriteBatch*>{&batch}); }
+    // Makes anything deferred (the commit index) durable: a graceful stop.
+    virtual Status flush() = 0;
+    // A snapshot taken locally at meta.index: keep it and drop the entries it covers.
+    virtual Status save_snapshot(const raft::SnapshotMeta& meta, const std::string& data) = 0;
+    // Figures for the introspector, as (name, value).
+    virtual std::vector<std::pair<std::string, std::string>> figures() const = 0;
+};
+
+}  // namespace raftor::storage
