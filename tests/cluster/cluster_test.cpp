@@ -35,7 +35,10 @@ json body_of(const http::ClientResult& r) {
 int start_and_elect(ProcessCluster& c) {
     c.start_all();
     auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE_MESSAGE(leader, "no agreed leader; node-1 log:\n" << c.log(0));
+    std::string logs;
+    if (!leader)
+        for (int i = 0; i < c.size(); ++i) logs += "\n--- node-" + std::to_string(i + 1) + " log:\n" + c.log(i);
+    BOOST_REQUIRE_MESSAGE(leader, "no agreed leader" << logs);
     return *leader;
 }
 

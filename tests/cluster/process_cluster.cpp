@@ -12,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -59,20 +60,25 @@ int wait_exit(pid_t pid, std::chrono::milliseconds wait) {
 
 }  // namespace
 
+// A port below the kernel's ephemeral range (32768-60999 by default), free when asked.
+// A port from bind(0) would be ephemeral: before the node that was given it binds it,
+// another node's outgoing connection may take it as its local port.
 std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    static std::mt19937 rng{std::random_device{}()};
+    std::uniform_int_distribution<int> pick(20000, 32000);
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+        const auto port = static_cast<std::uint16_t>(pick(rng));
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(port);
+        const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
         ::close(fd);
-        throw std::runtime_error("no free port on 127.0.0.1");
+        static std::set<std::uint16_t> given;  // never the same port twice in one test run
+        if (free && given.insert(port).second) return port;
     }
-    ::close(fd);
-    return ntohs(a.sin_port);
+    throw std::runtime_error("no free port on 127.0.0.1 in 20000-32000");
 }
 
 int run_command(const std::vector<std::string>& argv, std::string& output) {
