@@ -89,6 +89,7 @@ void drain(Self* self, const PeerSetup& setup) {
     while (st.consensus->has_work()) {
         node::Actions a = st.consensus->advance();
         raft::Ready& rd = a.ready;
+        if (st.observer) st.observer->ready(st.consensus->core(), rd);
         for (const auto& m : rd.messages) {
             const std::string bytes = raft::encode_message(m);
             self->send(st.transport, frame_atom::value, m.from, m.to, Frame(bytes.begin(), bytes.end()));
@@ -124,6 +125,7 @@ void drain(Self* self, const PeerSetup& setup) {
 // Drains once for everything already in the mailbox: the client writes queued behind
 // this one become one Ready (one append per follower, one persist, one fsync).
 void schedule_drain(Self* self) {
+    if (self->state.observer) self->state.observer->stepped(self->state.consensus->core());
     if (self->state.drain_queued) return;
     self->state.drain_queued = true;
     self->send(self, drain_atom::value);
@@ -195,6 +197,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     st.consensus = std::make_unique<node::Consensus>(setup->config, setup->restore);
     st.applied = setup->restore.snapshot.index;
     st.transport = setup->transport;
+    st.observer = setup->observer;
     st.storage = setup->storage_on_own_thread
                      ? self->spawn<caf::linked + caf::detached>(storage_actor, setup->store, caf::actor(self))
                      : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor(self));

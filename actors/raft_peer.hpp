@@ -12,6 +12,14 @@
 
 namespace raftor::actors {
 
+// The simulator's and tests' window on a peer (null on a node): it sees the core after
+// every message that reached it, and each Ready before the peer carries it out.
+struct PeerObserver {
+    virtual ~PeerObserver() = default;
+    virtual void stepped(const raft::Raft& core) = 0;
+    virtual void ready(const raft::Raft& core, const raft::Ready& rd) = 0;
+};
+
 // Everything a peer starts from (assembled by the node, or by a test).
 struct PeerSetup {
     raft::Config config;
@@ -25,6 +33,7 @@ struct PeerSetup {
     bool storage_on_own_thread = true;
     std::map<raft::NodeId, std::string> names;  // for logs: member names by raft id
     caf::actor introspector;                    // may be null (tests)
+    std::shared_ptr<PeerObserver> observer;     // may be null (a node)
 };
 using PeerSetupPtr = std::shared_ptr<const PeerSetup>;
 
@@ -43,6 +52,7 @@ struct PeerState {
     raft::Index applied = 0;  // as the state machine last reported
     std::uint64_t frames_rejected = 0;
     bool drain_queued = false;  // a drain_atom is in the mailbox
+    std::shared_ptr<PeerObserver> observer;
     ActorStats stats;
 
     // What was last logged, so each role, term, leader and membership change is logged once.
