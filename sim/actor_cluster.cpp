@@ -1,0 +1,325 @@
+#include "sim/actor_cluster.hpp"
+
+#include "runtime/node/timing.hpp"
+
+namespace raftor::sim {
+
+namespace {
+
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+
+struct RegistryHooks {
+    ActorCluster* cluster;
+    raft::NodeId id;
+};
+using RegistryPtr = std::shared_ptr<const RegistryHooks>;
+
+}  // namespace
+}  // namespace raftor::sim
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::sim::RegistryPtr)
+
+namespace raftor::sim {
+
+namespace {
+
+// One per node: stands in for the introspector (the peer announces its children here)
+// and watches the peer, so a node that stops itself is noticed.
+caf::behavior node_registry(caf::event_based_actor* self, RegistryPtr hooks) {
+    self->set_down_handler([=](const caf::down_msg& m) { hooks->cluster->peer_down(hooks->id, m.source); });
+    return {
+        [=](actors::join_atom, const std::string& name, const std::string&, caf::actor who) {
+            hooks->cluster->joined(hooks->id, name, who);
+        },
+        [=](watch_atom, caf::actor peer) { self->monitor(peer); },
+    };
+}
+
+caf::actor_system_config& deterministic(caf::actor_system_config& cfg) {
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    return cfg;
+}
+
+std::uint64_t entry_hash(const raft::Entry& e) {
+    std::uint64_t h = 1469598103934665603ull ^ e.term;
+    for (char c : e.payload) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    return h;
+}
+
+}  // namespace
+
+struct ActorCluster::Node {
+    raft::NodeId id = 0;
+    std::shared_ptr<SimDisk> disk = std::make_shared<SimDisk>();
+    caf::actor peer;  // null while down
+    caf::actor registry;
+    std::vector<caf::actor> actors;  // this incarnation's: the peer and its children
+    std::uint64_t incarnation = 0;
+    int pace_percent = 100;
+    std::uint64_t disk_delay_max_us = 0;
+    View view;
+};
+
+// Runs the invariant checks on the core, in the peer's own handler.
+class ActorCluster::Observer final : public actors::PeerObserver {
+public:
+    Observer(ActorCluster& c, Node& n) : c_(c), n_(n), incarnation_(n.incarnation) {}
+    void stepped(const raft::Raft& core) override { see(core); }
+    void ready(const raft::Raft& core, const raft::Ready& rd) override {
+        for (const auto& e : rd.entries) c_.inv_.entry_appended(core.id(), e, core.log().term_at(e.index - 1));
+        for (const auto& e : rd.committed) c_.inv_.state_at(core.id(), e.index, entry_hash(e));
+        see(core);
+    }
+
+private:
+    void see(const raft::Raft& core) {
+        if (n_.incarnation != incarnation_) return;  // a killed incarnation's last words
+        c_.inv_.observe(core, incarnation_);
+        View v{core.role(), core.term(), core.leader(), core.commit(), core.log().last_index()};
+        if (v.role != n_.view.role || v.term != n_.view.term)
+            c_.note("node " + std::to_string(n_.id) + " " + raft::to_string(v.role) + " term " +
+                    std::to_string(v.term));
+        n_.view = v;
+    }
+    ActorCluster& c_;
+    Node& n_;
+    std::uint64_t incarnation_;
+};
+
+ActorCluster::ActorCluster(ClusterOptions opts)
+    : opts_(std::move(opts)),
+      rng_(opts_.seed * 0x9E3779B97F4A7C15ull + opts_.nodes),
+      sys_(deterministic(cfg_)),
+      sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())),
+      net_(std::make_shared<NetworkModel>(rng_)) {
+    if (opts_.trace) net_->trace = [this](const std::string& s) { note(s); };
+    network_ = sys_.spawn(sim_network, net_);
+    raft::ConfState conf;
+    for (raft::NodeId id = 1; id <= opts_.nodes; ++id) conf.voters.push_back(id);
+    for (raft::NodeId id = 1; id <= opts_.nodes; ++id) {
+        auto n = std::make_unique<Node>();
+        n->id = id;
+        n->disk->durable.snapshot.conf = conf;  // the bootstrap configuration
+        n->registry = sys_.spawn(node_registry, RegistryPtr(new RegistryHooks{this, id}));
+        nodes_.push_back(std::move(n));
+    }
+    for (auto& n : nodes_) start(*n);
+}
+
+ActorCluster::~ActorCluster() {
+    for (auto& n : nodes_) {
+        kill_actors(*n);
+        caf::anon_send_exit(n->registry, caf::exit_reason::kill);
+    }
+    caf::anon_send_exit(network_, caf::exit_reason::kill);
+    while (sched_.try_run_once()) {
+    }
+}
+
+void ActorCluster::mix(std::uint64_t v) {
+    trace_hash_ = (trace_hash_ ^ v) * 1099511628211ull;
+}
+
+void ActorCluster::note(const std::string& what) {
+    for (char c : what) mix(static_cast<unsigned char>(c));
+    if (opts_.trace) opts_.trace(std::to_string(now_us()) + " " + what);
+}
+
+std::uint64_t ActorCluster::now_us() const {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(sched_.clock().now().time_since_epoch()).count());
+}
+
+ActorCluster::Node& ActorCluster::node(raft::NodeId id) {
+    return *nodes_.at(id - 1);
+}
+const ActorCluster::Node& ActorCluster::node(raft::NodeId id) const {
+    return *nodes_.at(id - 1);
+}
+void ActorCluster::set_timer_pace(raft::NodeId id, int percent) {
+    node(id).pace_percent = percent;
+}
+void ActorCluster::set_disk_delay(raft::NodeId id, std::uint64_t max_us) {
+    node(id).disk_delay_max_us = max_us;
+}
+SimDisk& ActorCluster::disk(raft::NodeId id) {
+    return *node(id).disk;
+}
+bool ActorCluster::up(raft::NodeId id) const {
+    return static_cast<bool>(node(id).peer);
+}
+caf::actor ActorCluster::peer(raft::NodeId id) const {
+    return node(id).peer;
+}
+const ActorCluster::View& ActorCluster::view(raft::NodeId id) const {
+    return node(id).view;
+}
+
+void ActorCluster::start(Node& n) {
+    n.incarnation = ++incarnations_;
+    n.view = View{};
+    const node::Timing timing = node::timing_of(opts_.heartbeat_ms, opts_.election_timeout_ms);
+    auto setup = std::make_shared<actors::PeerSetup>();
+    setup->config.id = n.id;
+    setup->config.seed = rng_.next();
+    setup->config.heartbeat_ticks = timing.heartbeat_ticks;
+    setup->config.election_ticks = timing.election_ticks;
+    setup->restore = n.disk->durable.restore();
+    setup->options.snapshot_interval_ops = opts_.snapshot_interval_ops;
+    setup->store = std::make_shared<SimStore>(n.disk, rng_);
+    setup->transport = network_;
+    setup->tick = std::chrono::milliseconds(std::max<std::uint64_t>(1, timing.tick_ms * n.pace_percent / 100));
+    setup->storage_on_own_thread = false;
+    setup->introspector = n.registry;
+    setup->observer = std::make_shared<Observer>(*this, n);
+    n.peer = sys_.spawn(actors::raft_peer, actors::PeerSetupPtr(setup));
+    joined(n.id, "raft_peer", n.peer);
+    caf::anon_send(n.registry, watch_atom::value, n.peer);
+    net_->peers[n.id] = n.peer;
+    note("start node " + std::to_string(n.id));
+}
+
+void ActorCluster::joined(raft::NodeId id, const std::string& name, const caf::actor& who) {
+    Node& n = node(id);
+    n.actors.push_back(who);
+    actors_[who.id()] = {id, name};
+}
+
+void ActorCluster::kill_actors(Node& n) {
+    for (const auto& a : n.actors) {
+        caf::anon_send_exit(a, caf::exit_reason::kill);
+        // Now, before any other actor runs: a crash is instantaneous.
+        while (sched_.prioritize(a)) sched_.run_once();
+        actors_.erase(a.id());
+        held_until_.erase(a.id());
+    }
+    n.actors.clear();
+}
+
+void ActorCluster::crash(raft::NodeId id) {
+    Node& n = node(id);
+    if (!n.peer) return;
+    note("crash node " + std::to_string(id));
+    ++crashes_;
+    n.peer = nullptr;
+    ++n.incarnation;  // silences the dying incarnation's observer
+    net_->peers.erase(id);
+    kill_actors(n);
+    n.disk->crash(rng_);
+}
+
+void ActorCluster::peer_down(raft::NodeId id, const caf::actor_addr& who) {
+    Node& n = node(id);
+    if (!n.peer || n.peer.address() != who) return;  // crashed by us already
+    note("node " + std::to_string(id) + " stopped itself");
+    ++stops_;
+    n.peer = nullptr;
+    ++n.incarnation;
+    net_->peers.erase(id);
+    kill_actors(n);
+    n.disk->crash(rng_);
+}
+
+void ActorCluster::restart(raft::NodeId id) {
+    Node& n = node(id);
+    if (n.peer) return;
+    start(n);
+}
+
+void ActorCluster::partition(const std::vector<std::set<raft::NodeId>>& groups) {
+    heal();
+    std::map<raft::NodeId, std::size_t> group_of;
+    for (std::size_t g = 0; g < groups.size(); ++g)
+        for (auto id : groups[g]) group_of[id] = g;
+    for (raft::NodeId a = 1; a <= size(); ++a)
+        for (raft::NodeId b = 1; b <= size(); ++b)
+            if (a != b && group_of[a] != group_of[b]) block(a, b);
+    std::string what = "partition";
+    for (const auto& g : groups) {
+        what += " {";
+        for (auto id : g) what += std::to_string(id) + ",";
+        what.back() = '}';
+    }
+    note(what);
+}
+
+raft::NodeId ActorCluster::leader() const {
+    raft::NodeId best = 0;
+    raft::Term term = 0;
+    for (const auto& n : nodes_)
+        if (n->peer && n->view.role == raft::Role::leader && n->view.term >= term) {
+            best = n->id;
+            term = n->view.term;
+        }
+    return best;
+}
+
+bool ActorCluster::step() {
+    const std::uint64_t now = now_us();
+    // The runnable jobs: every actor with mail, but a slow disk's storage actor waits.
+    std::vector<std::size_t> runnable;
+    std::uint64_t next_release = 0;
+    for (std::size_t i = 0; i < sched_.jobs.size(); ++i) {
+        auto* a = dynamic_cast<caf::abstract_actor*>(sched_.jobs[i]);
+        if (a != nullptr) {
+            auto it = actors_.find(a->id());
+            if (it != actors_.end() && it->second.second == "storage") {
+                const Node& n = node(it->second.first);
+                if (n.disk_delay_max_us > 0) {
+                    auto [h, fresh] = held_until_.emplace(a->id(), 0);
+                    if (fresh) h->second = now + 1 + rng_.below(n.disk_delay_max_us);
+                    if (h->second > now) {
+                        next_release = next_release == 0 ? h->second : std::min(next_release, h->second);
+                        continue;
+                    }
+                }
+            }
+        }
+        runnable.push_back(i);
+    }
+    if (!runnable.empty()) {
+        const std::size_t pick = runnable[rng_.below(runnable.size())];
+        auto* job = sched_.jobs[pick];
+        auto* a = dynamic_cast<caf::abstract_actor*>(job);
+        const caf::actor_id aid = a != nullptr ? a->id() : 0;
+        // The chosen job goes first; the others keep their order.
+        sched_.jobs.erase(sched_.jobs.begin() + static_cast<std::ptrdiff_t>(pick));
+        sched_.jobs.push_front(job);
+        sched_.run_once();
+        held_until_.erase(aid);
+        ++jobs_run_;
+        mix(aid);
+        mix(now);
+        return true;
+    }
+    // Nothing to run now: move time to the next timer or disk completion.
+    std::uint64_t next = next_release;
+    const auto& schedule = sched_.clock().schedule();
+    if (!schedule.empty()) {
+        const auto t = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(schedule.begin()->first.time_since_epoch()).count());
+        next = next == 0 ? t : std::min(next, t);
+    }
+    if (next == 0) return false;
+    if (next > now)
+        sched_.advance_time(std::chrono::microseconds(next - now));
+    else
+        sched_.advance_time(std::chrono::microseconds(0));
+    return true;
+}
+
+void ActorCluster::run_for(std::uint64_t us) {
+    const std::uint64_t until = now_us() + us;
+    while (now_us() < until && step()) {
+    }
+}
+
+bool ActorCluster::run_until(const std::function<bool()>& done, std::uint64_t max_us) {
+    const std::uint64_t until = now_us() + max_us;
+    while (!done()) {
+        if (now_us() >= until || !step()) return done();
+    }
+    return true;
+}
+
+}  // namespace raftor::sim

@@ -1,0 +1,113 @@
+#pragma once
+// N raftor nodes - the real raft_peer with its storage, state machine and election
+// timer actors - in one actor system on CAF's deterministic scheduler, with simulated
+// time, the simulated network (sim_network.hpp) and simulated disks (sim_store.hpp).
+// One seeded PRNG makes every choice: which actor runs next, every delay and drop,
+// every fault. Same seed, same binary: same run, same trace hash.
+#include <caf/all.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "actors/raft_peer.hpp"
+#include "runtime/raft/rng.hpp"
+#include "sim/invariants.hpp"
+#include "sim/sim_network.hpp"
+#include "sim/sim_store.hpp"
+
+namespace raftor::sim {
+
+struct ClusterOptions {
+    std::size_t nodes = 3;
+    std::uint64_t seed = 1;
+    std::uint32_t heartbeat_ms = 150;
+    std::uint32_t election_timeout_ms = 1500;
+    std::uint64_t snapshot_interval_ops = 100'000;
+    std::function<void(const std::string&)> trace;  // set: every event, with simulated time
+};
+
+class ActorCluster {
+public:
+    explicit ActorCluster(ClusterOptions opts);
+    ~ActorCluster();
+    ActorCluster(const ActorCluster&) = delete;
+    ActorCluster& operator=(const ActorCluster&) = delete;
+
+    // ---- driving
+    // Runs one actor's next message (chosen by the PRNG among those runnable), or else
+    // moves simulated time to the next timer. False when nothing is left at all.
+    bool step();
+    void run_for(std::uint64_t us);
+    bool run_until(const std::function<bool()>& done, std::uint64_t max_us);
+    std::uint64_t now_us() const;
+
+    // ---- faults
+    NetworkModel& network() { return *net_; }
+    void partition(const std::vector<std::set<raft::NodeId>>& groups);  // no links across groups
+    void block(raft::NodeId from, raft::NodeId to) { net_->blocked.insert({from, to}); }
+    void heal() { net_->blocked.clear(); }
+    void crash(raft::NodeId id);    // kills its actors now; loses what its disk did not sync
+    void restart(raft::NodeId id);  // from what its disk holds
+    // Clock skew and drift: the node's timers run at `percent` of the others' pace.
+    void set_timer_pace(raft::NodeId id, int percent);
+    // A slow disk: each group commit of the node waits a random time up to this.
+    void set_disk_delay(raft::NodeId id, std::uint64_t max_us);
+    SimDisk& disk(raft::NodeId id);
+
+    // ---- observation
+    std::size_t size() const { return nodes_.size(); }
+    bool up(raft::NodeId id) const;
+    caf::actor peer(raft::NodeId id) const;
+    raft::NodeId leader() const;  // a live node that leads in the highest term, or 0
+    // What the node's core looked like after the last message it handled.
+    struct View {
+        raft::Role role = raft::Role::follower;
+        raft::Term term = 0;
+        raft::NodeId leader = 0;
+        raft::Index commit = 0;
+        raft::Index last_index = 0;
+    };
+    const View& view(raft::NodeId id) const;
+    Invariants& invariants() { return inv_; }
+    std::uint64_t trace_hash() const { return trace_hash_; }
+    std::uint64_t jobs_run() const { return jobs_run_; }
+    std::uint64_t crashes() const { return crashes_; }
+    std::uint64_t stops() const { return stops_; }  // nodes that stopped themselves (storage failed)
+    raft::Rng& rng() { return rng_; }
+    caf::actor_system& system() { return sys_; }
+
+    // For the node registry actor: an actor of node `id` exists / the peer is gone.
+    void joined(raft::NodeId id, const std::string& name, const caf::actor& who);
+    void peer_down(raft::NodeId id, const caf::actor_addr& who);
+    void note(const std::string& what);  // into the trace and its hash
+
+private:
+    struct Node;
+    class Observer;
+    Node& node(raft::NodeId id);
+    const Node& node(raft::NodeId id) const;
+    void start(Node& n);
+    void kill_actors(Node& n);
+    void mix(std::uint64_t v);
+
+    ClusterOptions opts_;
+    raft::Rng rng_;
+    caf::actor_system_config cfg_;
+    caf::actor_system sys_;
+    caf::scheduler::test_coordinator& sched_;
+    std::shared_ptr<NetworkModel> net_;
+    caf::actor network_;
+    std::vector<std::unique_ptr<Node>> nodes_;
+    std::map<caf::actor_id, std::pair<raft::NodeId, std::string>> actors_;  // id -> (node, actor name)
+    std::map<caf::actor_id, std::uint64_t> held_until_;                     // slow disks
+    Invariants inv_;
+    std::uint64_t incarnations_ = 0;
+    std::uint64_t trace_hash_ = 1469598103934665603ull;
+    std::uint64_t jobs_run_ = 0, crashes_ = 0, stops_ = 0;
+};
+
+}  // namespace raftor::sim

@@ -1,0 +1,47 @@
+#include "sim/sim_network.hpp"
+
+namespace raftor::sim {
+
+namespace {
+std::string link(raft::NodeId from, raft::NodeId to, std::size_t bytes) {
+    return std::to_string(from) + "->" + std::to_string(to) + " " + std::to_string(bytes) + "B";
+}
+}  // namespace
+
+caf::behavior sim_network(caf::stateful_actor<SimNetworkState>* self, NetworkModelPtr model) {
+    using actors::Frame;
+    using actors::frame_atom;
+    self->state.model = std::move(model);
+    return {
+        [=](frame_atom, raft::NodeId from, raft::NodeId to, const Frame& bytes) {
+            NetworkModel& m = *self->state.model;
+            ++m.sent;
+            if (m.cut(from, to) || (m.drop > 0 && m.rng.unit() < m.drop)) {
+                ++m.dropped;
+                if (m.trace) m.trace("drop " + link(from, to, bytes.size()));
+                return;
+            }
+            const int copies = m.duplicate > 0 && m.rng.unit() < m.duplicate ? 2 : 1;
+            if (copies == 2) ++m.duplicated;
+            for (int i = 0; i < copies; ++i) {
+                const std::uint64_t span = m.delay_max_us - m.delay_min_us;
+                const std::uint64_t delay = m.delay_min_us + (span ? m.rng.below(span + 1) : 0);
+                self->delayed_send(self, std::chrono::microseconds(delay), deliver_atom::value, from, to, bytes);
+            }
+        },
+        [=](deliver_atom, raft::NodeId from, raft::NodeId to, const Frame& bytes) {
+            NetworkModel& m = *self->state.model;
+            auto it = m.peers.find(to);
+            if (m.cut(from, to) || it == m.peers.end()) {
+                ++m.dropped;
+                if (m.trace) m.trace("lost " + link(from, to, bytes.size()));
+                return;
+            }
+            ++m.delivered;
+            if (m.trace) m.trace("deliver " + link(from, to, bytes.size()));
+            self->send(it->second, frame_atom::value, bytes);
+        },
+    };
+}
+
+}  // namespace raftor::sim
