@@ -92,7 +92,15 @@ ActorCluster::ActorCluster(ClusterOptions opts)
       sys_(deterministic(cfg_)),
       sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())),
       net_(std::make_shared<NetworkModel>(rng_)) {
-    if (opts_.trace) net_->trace = [this](const std::string& s) { note(s); };
+    // Into the trace hash always; spelled out only when a trace is written.
+    net_->event = [this](const char* what, raft::NodeId from, raft::NodeId to, std::size_t bytes) {
+        mix(what[0]);
+        mix(from << 8 | to);
+        mix(bytes);
+        if (opts_.trace)
+            opts_.trace(std::to_string(now_us()) + " " + what + " " + std::to_string(from) + "->" + std::to_string(to) +
+                        " " + std::to_string(bytes) + "B");
+    };
     network_ = sys_.spawn(sim_network, net_);
     raft::ConfState conf;
     for (raft::NodeId id = 1; id <= opts_.nodes; ++id) conf.voters.push_back(id);

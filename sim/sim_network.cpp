@@ -2,12 +2,6 @@
 
 namespace raftor::sim {
 
-namespace {
-std::string link(raft::NodeId from, raft::NodeId to, std::size_t bytes) {
-    return std::to_string(from) + "->" + std::to_string(to) + " " + std::to_string(bytes) + "B";
-}
-}  // namespace
-
 caf::behavior sim_network(caf::stateful_actor<SimNetworkState>* self, NetworkModelPtr model) {
     using actors::Frame;
     using actors::frame_atom;
@@ -18,7 +12,7 @@ caf::behavior sim_network(caf::stateful_actor<SimNetworkState>* self, NetworkMod
             ++m.sent;
             if (m.cut(from, to) || (m.drop > 0 && m.rng.unit() < m.drop)) {
                 ++m.dropped;
-                if (m.trace) m.trace("drop " + link(from, to, bytes.size()));
+                if (m.event) m.event("drop", from, to, bytes.size());
                 return;
             }
             const int copies = m.duplicate > 0 && m.rng.unit() < m.duplicate ? 2 : 1;
@@ -34,11 +28,11 @@ caf::behavior sim_network(caf::stateful_actor<SimNetworkState>* self, NetworkMod
             auto it = m.peers.find(to);
             if (m.cut(from, to) || it == m.peers.end()) {
                 ++m.dropped;
-                if (m.trace) m.trace("lost " + link(from, to, bytes.size()));
+                if (m.event) m.event("lost", from, to, bytes.size());
                 return;
             }
             ++m.delivered;
-            if (m.trace) m.trace("deliver " + link(from, to, bytes.size()));
+            if (m.event) m.event("deliver", from, to, bytes.size());
             self->send(it->second, frame_atom::value, bytes);
         },
     };

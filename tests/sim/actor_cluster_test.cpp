@@ -2,6 +2,7 @@
 // crashed leader, and replay exactly from a seed.
 #include "sim/actor_cluster.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 
 using namespace raftor;
@@ -17,8 +18,10 @@ struct Run {
     std::vector<std::string> violations;
 };
 
-Run elect_crash_restart(std::uint64_t seed) {
-    ActorCluster c(ClusterOptions{.nodes = 3, .seed = seed});
+Run elect_crash_restart(std::uint64_t seed, std::vector<std::string>* trace = nullptr) {
+    ClusterOptions opts{.nodes = 3, .seed = seed};
+    if (trace) opts.trace = [trace](const std::string& line) { trace->push_back(line); };
+    ActorCluster c(opts);
     Run r;
     BOOST_REQUIRE(c.run_until([&] { return c.leader() != 0; }, 10'000'000));
     r.first_leader = c.leader();
@@ -49,6 +52,16 @@ BOOST_AUTO_TEST_CASE(elects_replaces_a_crashed_leader_and_replays_from_its_seed)
     BOOST_TEST(b.jobs == a.jobs);
     const Run c = elect_crash_restart(43);
     BOOST_TEST(c.hash != a.hash);
+    // Writing the trace changes nothing in the run.
+    std::vector<std::string> trace;
+    const Run d = elect_crash_restart(42, &trace);
+    BOOST_TEST(d.hash == a.hash);
+    auto has = [&](const std::string& what) {
+        return std::any_of(trace.begin(), trace.end(), [&](const auto& l) { return l.find(what) != l.npos; });
+    };
+    BOOST_TEST(has(" deliver "));
+    BOOST_TEST(has(" crash node " + std::to_string(a.first_leader)));
+    BOOST_TEST(has(" leader term "));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
