@@ -244,8 +244,11 @@ LinearizabilityResult check_linearizable(const std::vector<KvOp>& history, std::
         if (!fresh) it->second = std::min(it->second, op.complete);
     }
     std::vector<KvOp> narrowed;
+    std::vector<std::size_t> origin;  // narrowed[i] is history[origin[i]]: failures name the op as the client saw it
     narrowed.reserve(history.size());
-    for (const KvOp& op : history) {
+    origin.reserve(history.size());
+    for (std::size_t h = 0; h < history.size(); ++h) {
+        const KvOp& op = history[h];
         // A read without an answer constrains nothing.
         if (op.kind == KvOp::Kind::get && op.result != KvOp::Result::ok) continue;
         if (vacuous(op)) continue;
@@ -256,11 +259,13 @@ LinearizabilityResult check_linearizable(const std::vector<KvOp>& history, std::
                 bounded.result = KvOp::Result::ok;  // it took effect (a compare-and-set: it found its value)
                 bounded.complete = it->second;
                 narrowed.push_back(std::move(bounded));
+                origin.push_back(h);
                 continue;
             }
             if (it == seen_by.end() && !has_failed_cas.count(op.key)) continue;
         }
         narrowed.push_back(op);
+        origin.push_back(h);
     }
     for (std::size_t i = 0; i < narrowed.size(); ++i) {
         const KvOp& op = narrowed[i];
@@ -286,7 +291,7 @@ LinearizabilityResult check_linearizable(const std::vector<KvOp>& history, std::
             out.explanation =
                 "key '" + key + "': no linearization of its " + std::to_string(reg.ops.size()) +
                 " operations; at best " + std::to_string(r.deepest) +
-                " are placed before this one must complete and cannot be: " + describe(narrowed[r.stuck_source]);
+                " are placed before this one must complete and cannot be: " + describe(history[origin[r.stuck_source]]);
             return out;
         }
     }
