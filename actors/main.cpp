@@ -1,4 +1,5 @@
-// The raftor binary: `raftor node` runs a cluster member, `raftor ctl` talks to one.
+// The raftor binary: `raftor node` runs a cluster member, `raftor ctl` talks to one,
+// `raftor sim` runs the whole cluster in the deterministic simulator.
 // CLI11 lives only in this file (it is slow to compile).
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 #include "actors/node.hpp"
 #include "config/node_config.hpp"
 #include "runtime/http/ctl.hpp"
+#include "sim/sim_command.hpp"
 
 using namespace raftor;
 
@@ -70,6 +72,26 @@ int main(int argc, char** argv) {
     kv_del->add_option("key", args.key)->required();
     auto* o_prev_del = kv_del->add_option("--prev-revision", prev, "compare-and-set: the revision expected");
 
+    // ---- sim
+    auto* simc = app.add_subcommand("sim", "run the cluster in the deterministic simulator, from a seed");
+    sim::SimCommand sc;
+    simc->add_option("--seed", sc.seed, "the run to make (same seed, same binary: same run)");
+    simc->add_option("--seeds", sc.seeds, "a range of seeds, A..B");
+    simc->add_option("--nodes", sc.nodes, "cluster size, 3 to 7");
+    simc->add_option("--duration", sc.duration, "simulated time of the faulty phase (120s, 500ms, 2m)");
+    simc->add_option("--faults", sc.faults,
+                     "all | none | kind[=weight],... of drop, delay, dup, reorder, partition, crash, kill-leader, "
+                     "skew, slow-disk, fsync, disk-full");
+    simc->add_option("--trace", sc.trace_file, "write every event of the run, with simulated time, to this file");
+    simc->add_option("--jobs", sc.jobs, "run seeds in this many processes side by side");
+    simc->add_option("--clients", sc.clients, "client actors issuing the KV workload");
+    simc->add_option("--keys", sc.keys, "keys the workload uses");
+    simc->add_option("--bug", sc.bugs,
+                     "test only: switch on a deliberate core bug (commit-by-counting, double-vote, "
+                     "ack-before-durable, read-without-confirm)");
+    simc->add_flag("--forever", sc.forever, "run seeds until stopped, reporting seeds/min");
+    simc->add_flag("--quiet", sc.quiet, "print failing seeds and the totals only");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -93,6 +115,8 @@ int main(int argc, char** argv) {
         }
         return actors::run_node(cfg);
     }
+
+    if (simc->parsed()) return sim::run_sim_command(sc);
 
     args.endpoints = split_commas(endpoints);
     for (auto* sub : ctl->get_subcommands()) {

@@ -13,6 +13,7 @@
 namespace raftor::actors {
 
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using pace_atom = caf::atom_constant<caf::atom("pace")>;  // -> election_timer: tick at percent of normal
 using frame_atom = caf::atom_constant<caf::atom("frame")>;          // peer frame in or out
 using persist_atom = caf::atom_constant<caf::atom("persist")>;      // peer -> storage
 using persisted_atom = caf::atom_constant<caf::atom("persisted")>;  // storage -> peer

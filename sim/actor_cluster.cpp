@@ -115,6 +115,7 @@ ActorCluster::ActorCluster(ClusterOptions opts)
 }
 
 ActorCluster::~ActorCluster() {
+    closing_ = true;
     for (auto& n : nodes_) {
         kill_actors(*n);
         caf::anon_send_exit(n->registry, caf::exit_reason::kill);
@@ -145,7 +146,11 @@ const ActorCluster::Node& ActorCluster::node(raft::NodeId id) const {
     return *nodes_.at(id - 1);
 }
 void ActorCluster::set_timer_pace(raft::NodeId id, int percent) {
-    node(id).pace_percent = percent;
+    Node& n = node(id);
+    n.pace_percent = percent;
+    for (const auto& a : n.actors)
+        if (actors_[a.id()].second == "election_timer") caf::anon_send(a, actors::pace_atom::value, percent);
+    note("node " + std::to_string(id) + " timers at " + std::to_string(percent) + "%");
 }
 void ActorCluster::set_disk_delay(raft::NodeId id, std::uint64_t max_us) {
     node(id).disk_delay_max_us = max_us;
@@ -170,13 +175,14 @@ void ActorCluster::start(Node& n) {
     auto setup = std::make_shared<actors::PeerSetup>();
     setup->config.id = n.id;
     setup->config.seed = rng_.next();
+    setup->config.bugs = opts_.bugs;
     setup->config.heartbeat_ticks = timing.heartbeat_ticks;
     setup->config.election_ticks = timing.election_ticks;
     setup->restore = n.disk->durable.restore();
     setup->options.snapshot_interval_ops = opts_.snapshot_interval_ops;
     setup->store = std::make_shared<SimStore>(n.disk, rng_);
     setup->transport = network_;
-    setup->tick = std::chrono::milliseconds(std::max<std::uint64_t>(1, timing.tick_ms * n.pace_percent / 100));
+    setup->tick = std::chrono::milliseconds(timing.tick_ms);
     setup->storage_on_own_thread = false;
     setup->introspector = n.registry;
     setup->observer = std::make_shared<Observer>(*this, n);
@@ -191,13 +197,22 @@ void ActorCluster::joined(raft::NodeId id, const std::string& name, const caf::a
     Node& n = node(id);
     n.actors.push_back(who);
     actors_[who.id()] = {id, name};
+    // A skewed clock stays skewed across restarts.
+    if (name == "election_timer" && n.pace_percent != 100) caf::anon_send(who, actors::pace_atom::value, n.pace_percent);
+}
+
+void ActorCluster::kill_now(const caf::actor& a) {
+    caf::anon_send_exit(a, caf::exit_reason::kill);
+    while (sched_.prioritize(a)) sched_.run_once();
+}
+
+void ActorCluster::trace_line(const std::string& what) {
+    if (opts_.trace) opts_.trace(std::to_string(now_us()) + " " + what);
 }
 
 void ActorCluster::kill_actors(Node& n) {
     for (const auto& a : n.actors) {
-        caf::anon_send_exit(a, caf::exit_reason::kill);
-        // Now, before any other actor runs: a crash is instantaneous.
-        while (sched_.prioritize(a)) sched_.run_once();
+        kill_now(a);  // before any other actor runs: a crash is instantaneous
         actors_.erase(a.id());
         held_until_.erase(a.id());
     }
@@ -218,7 +233,7 @@ void ActorCluster::crash(raft::NodeId id) {
 
 void ActorCluster::peer_down(raft::NodeId id, const caf::actor_addr& who) {
     Node& n = node(id);
-    if (!n.peer || n.peer.address() != who) return;  // crashed by us already
+    if (closing_ || !n.peer || n.peer.address() != who) return;  // crashed by us, or the end
     note("node " + std::to_string(id) + " stopped itself");
     ++stops_;
     n.peer = nullptr;

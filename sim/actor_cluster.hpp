@@ -27,6 +27,7 @@ struct ClusterOptions {
     std::uint32_t heartbeat_ms = 150;
     std::uint32_t election_timeout_ms = 1500;
     std::uint64_t snapshot_interval_ops = 100'000;
+    raft::Bugs bugs;  // deliberate core bugs, for the tests of the checkers
     std::function<void(const std::string&)> trace;  // set: every event, with simulated time
 };
 
@@ -84,6 +85,11 @@ public:
     void joined(raft::NodeId id, const std::string& name, const caf::actor& who);
     void peer_down(raft::NodeId id, const caf::actor_addr& who);
     void note(const std::string& what);  // into the trace and its hash
+    // Into the trace only, for what the hash already covers (a client's answer is a job).
+    bool tracing() const { return static_cast<bool>(opts_.trace); }
+    void trace_line(const std::string& what);
+    // Kills an actor of the simulation before any other runs.
+    void kill_now(const caf::actor& a);
 
 private:
     struct Node;
@@ -108,6 +114,7 @@ private:
     std::uint64_t incarnations_ = 0;
     std::uint64_t trace_hash_ = 1469598103934665603ull;
     std::uint64_t jobs_run_ = 0, crashes_ = 0, stops_ = 0;
+    bool closing_ = false;
 };
 
 }  // namespace raftor::sim

@@ -37,7 +37,7 @@ void Raft::handle_read_request(std::string context, NodeId requester) {
         return;
     }
     // Section 6.4.1: with a lease (check-quorum keeps it), skip the heartbeat round.
-    if (cfg_.lease_read && cfg_.check_quorum) {
+    if ((cfg_.lease_read && cfg_.check_quorum) || cfg_.bugs.read_without_confirm) {
         release_read(commit_, std::move(context), requester);
         return;
     }

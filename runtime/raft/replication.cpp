@@ -89,7 +89,7 @@ bool Raft::maybe_commit() {
     if (matches.empty()) return false;
     std::sort(matches.begin(), matches.end(), std::greater<>());
     const Index n = matches[conf_.quorum() - 1];
-    if (n <= commit_ || log_.term_at(n) != term_) return false;
+    if (n <= commit_ || (log_.term_at(n) != term_ && !cfg_.bugs.commit_by_counting)) return false;
     commit_to(n);
     // Committing our own removal steps us down (section 4.2.2): then there is no
     // new commit index for us to spread.
@@ -138,7 +138,11 @@ void Raft::handle_append(const Message& m) {
     }
     const Index last_new = m.index + m.entries.size();
     commit_to(std::min(m.commit, last_new));
-    send_after_persist(Message{.type = MessageType::append_resp, .to = m.from, .index = last_new});
+    Message ack{.type = MessageType::append_resp, .to = m.from, .index = last_new};
+    if (cfg_.bugs.ack_before_durable)
+        send(std::move(ack));
+    else
+        send_after_persist(std::move(ack));
 }
 
 void Raft::handle_append_response(const Message& m) {

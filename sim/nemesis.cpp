@@ -1,0 +1,196 @@
+#include "sim/nemesis.hpp"
+
+#include <algorithm>
+
+namespace raftor::sim {
+
+Nemesis::Nemesis(ActorCluster& cluster, FaultMix mix) : c_(cluster), mix_(mix) {
+    const NetworkModel& n = c_.network();
+    drop_ = n.drop;
+    duplicate_ = n.duplicate;
+    delay_min_us_ = n.delay_min_us;
+    delay_max_us_ = n.delay_max_us;
+}
+
+std::uint64_t Nemesis::struck_total() const {
+    std::uint64_t t = 0;
+    for (auto s : struck_) t += s;
+    return t;
+}
+
+std::string Nemesis::summary() const {
+    std::string out;
+    for (std::size_t i = 0; i < fault_kinds; ++i) {
+        if (struck_[i] == 0) continue;
+        if (!out.empty()) out += ", ";
+        out += std::string(fault_name(static_cast<Fault>(i))) + " " + std::to_string(struck_[i]);
+    }
+    return out.empty() ? "none" : out;
+}
+
+raft::NodeId Nemesis::random_up_node() {
+    std::vector<raft::NodeId> up;
+    for (raft::NodeId id = 1; id <= c_.size(); ++id)
+        if (c_.up(id)) up.push_back(id);
+    return up.empty() ? 0 : up[c_.rng().below(up.size())];
+}
+
+void Nemesis::strike(std::uint64_t max_us) {
+    const std::uint32_t total = mix_.total();
+    if (total == 0) return;
+    std::uint64_t dice = c_.rng().below(total);
+    std::size_t i = 0;
+    while (dice >= mix_.weight[i]) dice -= mix_.weight[i++];
+    Active a{static_cast<Fault>(i), 0, c_.now_us() + 1 + c_.rng().below(max_us)};
+    ++struck_[i];
+    apply(a);
+    active_.push_back(a);
+}
+
+void Nemesis::apply(Active& a) {
+    NetworkModel& net = c_.network();
+    raft::Rng& rng = c_.rng();
+    switch (a.fault) {
+        case Fault::drop: net.drop = 0.05 + 0.3 * rng.unit(); break;
+        case Fault::dup: net.duplicate = 0.05 + 0.3 * rng.unit(); break;
+        case Fault::delay:
+            net.delay_min_us = 5'000 + rng.below(20'000);
+            net.delay_max_us = net.delay_min_us + rng.below(300'000);
+            break;
+        case Fault::reorder:
+            net.delay_min_us = 0;
+            net.delay_max_us = 5'000 + rng.below(50'000);
+            break;
+        case Fault::partition: partition_some_way(); break;
+        case Fault::crash:
+            a.node = random_up_node();
+            if (a.node != 0) c_.crash(a.node);
+            break;
+        case Fault::kill_leader:
+            a.node = c_.leader();
+            if (a.node != 0) c_.crash(a.node);
+            break;
+        case Fault::skew: {
+            a.node = 1 + rng.below(c_.size());
+            // From a third of the normal pace to three times it.
+            static constexpr int paces[] = {33, 50, 70, 85, 120, 150, 200, 300};
+            c_.set_timer_pace(a.node, paces[rng.below(std::size(paces))]);
+            break;
+        }
+        case Fault::slow_disk:
+            a.node = 1 + rng.below(c_.size());
+            c_.set_disk_delay(a.node, 10'000 + rng.below(400'000));
+            c_.note("node " + std::to_string(a.node) + " disk slow");
+            break;
+        case Fault::fsync:
+            a.node = 1 + rng.below(c_.size());
+            c_.disk(a.node).faults.sync_fail = 0.2 + 0.8 * rng.unit();
+            c_.note("node " + std::to_string(a.node) + " fsync failing");
+            break;
+        case Fault::disk_full: {
+            a.node = 1 + rng.below(c_.size());
+            SimDisk& d = c_.disk(a.node);
+            d.faults.capacity_entries = d.durable.entries.size() + rng.below(50);
+            c_.note("node " + std::to_string(a.node) + " disk full");
+            break;
+        }
+    }
+}
+
+void Nemesis::partition_some_way() {
+    const std::size_t n = c_.size();
+    std::vector<raft::NodeId> ids;
+    for (raft::NodeId id = 1; id <= n; ++id) ids.push_back(id);
+    // A seeded shuffle (std::shuffle's use of the generator is not portable).
+    for (std::size_t i = n - 1; i > 0; --i) std::swap(ids[i], ids[c_.rng().below(i + 1)]);
+    const raft::NodeId leader = c_.leader();
+    if (leader != 0) std::iter_swap(ids.begin(), std::find(ids.begin(), ids.end(), leader));
+    switch (c_.rng().below(4)) {
+        case 0: {  // the leader (or anyone) alone
+            std::set<raft::NodeId> rest(ids.begin() + 1, ids.end());
+            c_.partition({{ids[0]}, rest});
+            break;
+        }
+        case 1: {  // a minority with the leader, a majority without it
+            const std::size_t minority = 1 + c_.rng().below((n - 1) / 2);
+            c_.partition({std::set<raft::NodeId>(ids.begin(), ids.begin() + minority),
+                          std::set<raft::NodeId>(ids.begin() + minority, ids.end())});
+            break;
+        }
+        case 2: {  // a bridge: two sides that only the last node talks to both of
+            const std::size_t half = (n - 1) / 2;
+            std::set<raft::NodeId> a(ids.begin(), ids.begin() + half), b(ids.begin() + half, ids.end() - 1);
+            c_.heal();
+            for (auto x : a)
+                for (auto y : b) {
+                    c_.block(x, y);
+                    c_.block(y, x);
+                }
+            c_.note("bridge through node " + std::to_string(ids.back()));
+            break;
+        }
+        default: {  // one direction: the leader's messages out are lost, it still hears the others
+            c_.heal();
+            for (raft::NodeId id = 1; id <= n; ++id)
+                if (id != ids[0]) c_.block(ids[0], id);
+            c_.note("node " + std::to_string(ids[0]) + " cannot send");
+            break;
+        }
+    }
+}
+
+void Nemesis::undo(const Active& a) {
+    NetworkModel& net = c_.network();
+    switch (a.fault) {
+        case Fault::drop: net.drop = drop_; break;
+        case Fault::dup: net.duplicate = duplicate_; break;
+        case Fault::delay:
+        case Fault::reorder:
+            net.delay_min_us = delay_min_us_;
+            net.delay_max_us = delay_max_us_;
+            break;
+        case Fault::partition:
+            c_.heal();
+            c_.note("heal");
+            break;
+        case Fault::crash:
+        case Fault::kill_leader:
+            if (a.node != 0) c_.restart(a.node);
+            break;
+        case Fault::skew: c_.set_timer_pace(a.node, 100); break;
+        case Fault::slow_disk: c_.set_disk_delay(a.node, 0); break;
+        case Fault::fsync:
+        case Fault::disk_full:
+            // The disk is replaced or cleaned up; a node that stopped on it is started again.
+            c_.disk(a.node).faults = DiskFaults{};
+            c_.restart(a.node);
+            break;
+    }
+}
+
+void Nemesis::expire() {
+    const std::uint64_t now = c_.now_us();
+    for (std::size_t i = 0; i < active_.size();) {
+        if (active_[i].until <= now) {
+            const Active a = active_[i];
+            active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(i));
+            undo(a);
+        } else {
+            ++i;
+        }
+    }
+}
+
+void Nemesis::heal() {
+    auto all = std::move(active_);
+    active_.clear();
+    for (const auto& a : all) undo(a);
+    c_.heal();
+    for (raft::NodeId id = 1; id <= c_.size(); ++id) {
+        c_.disk(id).faults = DiskFaults{};
+        c_.restart(id);  // also a node that stopped itself on its own
+    }
+    c_.note("heal all");
+}
+
+}  // namespace raftor::sim

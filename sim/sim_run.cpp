@@ -1,0 +1,169 @@
+#include "sim/sim_run.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include "runtime/raft/assert.hpp"
+#include "sim/nemesis.hpp"
+
+namespace raftor::sim {
+
+namespace {
+
+// A node's own invariant assertion: recorded as the run's violation, and thrown so the
+// actor that broke it dies (CAF turns the exception into its exit) instead of the process.
+thread_local std::vector<std::string>* assertion_sink = nullptr;
+
+void record_assertion(const std::string& message) {
+    if (assertion_sink != nullptr && assertion_sink->size() < 16) assertion_sink->push_back(message);
+    throw std::runtime_error(message);
+}
+
+struct AssertionsRecorded {
+    explicit AssertionsRecorded(std::vector<std::string>& sink) : previous_(assert_handler().load()) {
+        assertion_sink = &sink;
+        assert_handler().store(record_assertion);
+    }
+    ~AssertionsRecorded() {
+        assert_handler().store(previous_);
+        assertion_sink = nullptr;
+    }
+    AssertHandler previous_;
+};
+
+std::string seconds(std::uint64_t us) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(us) / 1e6);
+    return buf;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_duration_us(const std::string& s) {
+    std::size_t digits = 0;
+    while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+    if (digits == 0 || digits > 9) return std::nullopt;
+    const std::uint64_t n = std::stoull(s.substr(0, digits));
+    const std::string unit = s.substr(digits);
+    if (unit.empty() || unit == "s") return n * 1'000'000;
+    if (unit == "ms") return n * 1'000;
+    if (unit == "m") return n * 60'000'000;
+    return std::nullopt;
+}
+
+std::string replay_command(const SimOptions& o) {
+    std::string cmd = "raftor sim --seed " + std::to_string(o.seed) + " --nodes " + std::to_string(o.nodes) +
+                      " --duration " + std::to_string(o.duration_us / 1000) + "ms --faults " + o.faults.to_string();
+    if (o.bugs.commit_by_counting) cmd += " --bug commit-by-counting";
+    if (o.bugs.double_vote) cmd += " --bug double-vote";
+    if (o.bugs.ack_before_durable) cmd += " --bug ack-before-durable";
+    if (o.bugs.read_without_confirm) cmd += " --bug read-without-confirm";
+    return cmd;
+}
+
+std::string SimReport::summary(const SimOptions& o) const {
+    char speed[32];
+    std::snprintf(speed, sizeof speed, "%.0fx", wall_seconds > 0 ? static_cast<double>(sim_us) / 1e6 / wall_seconds : 0);
+    char hash[24];
+    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(trace_hash));
+    std::string s = std::string(passed ? "PASS" : "FAIL") + " seed " + std::to_string(o.seed) + " nodes " +
+                    std::to_string(o.nodes) + " sim " + seconds(sim_us) + " wall " + seconds(static_cast<std::uint64_t>(wall_seconds * 1e6)) +
+                    " (" + speed + ") ops " + std::to_string(history_ops) + " ok " + std::to_string(counts.ok) +
+                    " failed " + std::to_string(counts.failed) + " unknown " + std::to_string(counts.unknown) +
+                    " refused " + std::to_string(counts.refused) + " faults " + std::to_string(faults) + " leaders " +
+                    std::to_string(leaders) + " liveness " + seconds(liveness_us) + " trace " + hash;
+    if (!passed && !violations.empty()) s += " : " + violations.front();
+    return s;
+}
+
+SimReport run_sim(const SimOptions& o) {
+    SimReport rep;
+    std::vector<std::string> assertions;
+    AssertionsRecorded recording(assertions);
+    const auto wall_start = std::chrono::steady_clock::now();
+    ClusterOptions co;
+    co.nodes = o.nodes;
+    co.seed = o.seed;
+    co.heartbeat_ms = o.heartbeat_ms;
+    co.election_timeout_ms = o.election_timeout_ms;
+    co.snapshot_interval_ops = o.snapshot_interval_ops;
+    co.bugs = o.bugs;
+    co.trace = o.trace;
+    ActorCluster c(co);
+    std::vector<std::string> problems;
+    try {
+        Workload w(c, o.workload);
+        Nemesis nemesis(c, o.faults);
+        w.start();
+        // The faulty phase: a fault now and then, each lasting a while, often overlapping.
+        const std::uint64_t end = c.now_us() + o.duration_us;
+        std::uint64_t next_strike = c.now_us() + 500'000 + c.rng().below(2'000'000);
+        while (c.now_us() < end) {
+            c.run_for(std::min<std::uint64_t>(100'000, end - c.now_us()));
+            nemesis.expire();
+            if (c.now_us() >= next_strike && c.now_us() < end) {
+                nemesis.strike(4'000'000);
+                next_strike = c.now_us() + 200'000 + c.rng().below(3'000'000);
+            }
+        }
+        // The quiet phase: every fault ends; a leader must appear, a client write must
+        // commit, and every node must catch up with it within a bounded time.
+        nemesis.heal();
+        const std::uint64_t healed = c.now_us();
+        const std::uint64_t writes_before = w.writes_ok();
+        raft::Index mark = 0;
+        const std::uint64_t bound = 20ull * o.election_timeout_ms * 1000;
+        const bool live = c.run_until(
+            [&] {
+                const raft::NodeId l = c.leader();
+                if (l == 0 || w.writes_ok() == writes_before) return false;
+                if (mark == 0) mark = c.view(l).commit;
+                for (raft::NodeId id = 1; id <= c.size(); ++id)
+                    if (!c.up(id) || c.view(id).commit < mark) return false;
+                return true;
+            },
+            bound);
+        rep.liveness_us = c.now_us() - healed;
+        if (!live) {
+            std::string state;
+            for (raft::NodeId id = 1; id <= c.size(); ++id) {
+                const auto& v = c.view(id);
+                state += " node " + std::to_string(id) + (c.up(id) ? "" : " (down)") + " " + raft::to_string(v.role) +
+                         " term " + std::to_string(v.term) + " commit " + std::to_string(v.commit) + ";";
+            }
+            problems.push_back("liveness: " + std::string(mark == 0 ? "no leader with a committed write" : "nodes not caught up") +
+                               " within " + seconds(bound) + " after the heal:" + state);
+        }
+        // Let the requests in flight finish (or time out) so the history is complete.
+        w.stop();
+        c.run_until([&] { return !w.in_flight(); }, o.workload.timeout_us + 1'000'000);
+        rep.counts = w.counts();
+        rep.history_ops = w.history().size();
+        if (rep.counts.invalid > 0)
+            problems.push_back(std::to_string(rep.counts.invalid) + " valid requests were refused as invalid");
+        const LinearizabilityResult lin = check_linearizable(w.history());
+        rep.check_steps = lin.steps;
+        if (!lin.ok)
+            problems.push_back("linearizability: key " + lin.key + ": " + lin.explanation);
+        else if (lin.exhausted)
+            problems.push_back("linearizability undecided: the search budget ran out on key " + lin.key);
+        rep.faults = nemesis.struck_total();
+        rep.fault_summary = nemesis.summary();
+    } catch (const std::exception& e) {
+        problems.push_back(std::string("the simulation itself failed: ") + e.what());
+    }
+    // Ordered by how directly each names the cause: a node's own assertion first.
+    for (const auto& a : assertions) rep.violations.push_back(a);
+    for (const auto& v : c.invariants().violations()) rep.violations.push_back(v);
+    for (auto& p : problems) rep.violations.push_back(std::move(p));
+    rep.passed = rep.violations.empty();
+    rep.trace_hash = c.trace_hash();
+    rep.sim_us = c.now_us();
+    rep.jobs = c.jobs_run();
+    rep.leaders = c.invariants().leaders_elected();
+    rep.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    return rep;
+}
+
+}  // namespace raftor::sim
