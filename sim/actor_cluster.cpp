@@ -107,6 +107,7 @@ ActorCluster::ActorCluster(ClusterOptions opts)
     for (raft::NodeId id = 1; id <= opts_.nodes; ++id) {
         auto n = std::make_unique<Node>();
         n->id = id;
+        n->disk_delay_max_us = opts_.disk_latency_max_us;
         n->disk->durable.snapshot.conf = conf;  // the bootstrap configuration
         n->registry = sys_.spawn(node_registry, RegistryPtr(new RegistryHooks{this, id}));
         nodes_.push_back(std::move(n));
@@ -176,6 +177,7 @@ void ActorCluster::start(Node& n) {
     setup->config.id = n.id;
     setup->config.seed = rng_.next();
     setup->config.bugs = opts_.bugs;
+    setup->config.append_entries_max = opts_.append_entries_max;
     setup->config.heartbeat_ticks = timing.heartbeat_ticks;
     setup->config.election_ticks = timing.election_ticks;
     setup->restore = n.disk->durable.restore();

@@ -28,6 +28,10 @@ struct ClusterOptions {
     std::uint32_t election_timeout_ms = 1500;
     std::uint64_t snapshot_interval_ops = 100'000;
     raft::Bugs bugs;  // deliberate core bugs, for the tests of the checkers
+    std::size_t append_entries_max = 4096;
+    // Every group commit takes a random time up to this (a real fsync is not instant);
+    // a slow disk takes longer.
+    std::uint64_t disk_latency_max_us = 5'000;
     std::function<void(const std::string&)> trace;  // set: every event, with simulated time
 };
 
@@ -55,8 +59,10 @@ public:
     void restart(raft::NodeId id);  // from what its disk holds
     // Clock skew and drift: the node's timers run at `percent` of the others' pace.
     void set_timer_pace(raft::NodeId id, int percent);
-    // A slow disk: each group commit of the node waits a random time up to this.
+    // A slow disk: each group commit of the node waits a random time up to this
+    // (the options' disk_latency_max_us is the normal).
     void set_disk_delay(raft::NodeId id, std::uint64_t max_us);
+    std::uint64_t normal_disk_latency_us() const { return opts_.disk_latency_max_us; }
     SimDisk& disk(raft::NodeId id);
 
     // ---- observation

@@ -16,12 +16,13 @@ enum class Fault : std::uint8_t {
     partition,    // isolate the leader, split minority/majority, a bridge node, or one direction cut
     crash,        // a node dies (losing what it had not synced) and restarts later
     kill_leader,  // the leader dies and restarts later
+    power,        // every node loses power at once (each keeps only what it synced); all restart later
     skew,         // one node's timers run fast or slow
     slow_disk,    // one node's group commits take long
     fsync,        // one node's fsync fails: it must stop, not go on with a bad disk
     disk_full,    // one node's disk fills: it must stop taking writes, not corrupt its state
 };
-constexpr std::size_t fault_kinds = 11;
+constexpr std::size_t fault_kinds = 12;
 const char* fault_name(Fault f);
 
 struct FaultMix {

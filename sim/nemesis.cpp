@@ -70,6 +70,10 @@ void Nemesis::apply(Active& a) {
             a.node = c_.leader();
             if (a.node != 0) c_.crash(a.node);
             break;
+        case Fault::power:
+            c_.note("power loss");
+            for (raft::NodeId id = 1; id <= c_.size(); ++id) c_.crash(id);
+            break;
         case Fault::skew: {
             a.node = 1 + rng.below(c_.size());
             // From a third of the normal pace to three times it.
@@ -157,8 +161,11 @@ void Nemesis::undo(const Active& a) {
         case Fault::kill_leader:
             if (a.node != 0) c_.restart(a.node);
             break;
+        case Fault::power:
+            for (raft::NodeId id = 1; id <= c_.size(); ++id) c_.restart(id);
+            break;
         case Fault::skew: c_.set_timer_pace(a.node, 100); break;
-        case Fault::slow_disk: c_.set_disk_delay(a.node, 0); break;
+        case Fault::slow_disk: c_.set_disk_delay(a.node, c_.normal_disk_latency_us()); break;
         case Fault::fsync:
         case Fault::disk_full:
             // The disk is replaced or cleaned up; a node that stopped on it is started again.

@@ -153,12 +153,13 @@ int run_sim_command(const SimCommand& cmd) {
     o.faults = *mix;
     for (const auto& b : cmd.bugs) {
         if (b == "commit-by-counting") o.bugs.commit_by_counting = true;
+        else if (b == "commit-minority") o.bugs.commit_minority = true;
         else if (b == "double-vote") o.bugs.double_vote = true;
         else if (b == "ack-before-durable") o.bugs.ack_before_durable = true;
         else if (b == "read-without-confirm") o.bugs.read_without_confirm = true;
         else
             return usage("--bug '" + b +
-                         "': known: commit-by-counting, double-vote, ack-before-durable, read-without-confirm");
+                         "': known: commit-by-counting, commit-minority, double-vote, ack-before-durable, read-without-confirm");
     }
     if (cmd.clients < 1 || cmd.clients > 64) return usage("--clients: 1 to 64");
     if (cmd.keys < 1 || cmd.keys > 1000) return usage("--keys: 1 to 1000");

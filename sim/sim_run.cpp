@@ -55,7 +55,11 @@ std::optional<std::uint64_t> parse_duration_us(const std::string& s) {
 std::string replay_command(const SimOptions& o) {
     std::string cmd = "raftor sim --seed " + std::to_string(o.seed) + " --nodes " + std::to_string(o.nodes) +
                       " --duration " + std::to_string(o.duration_us / 1000) + "ms --faults " + o.faults.to_string();
+    const WorkloadOptions w;
+    if (o.workload.clients != w.clients) cmd += " --clients " + std::to_string(o.workload.clients);
+    if (o.workload.keys != w.keys) cmd += " --keys " + std::to_string(o.workload.keys);
     if (o.bugs.commit_by_counting) cmd += " --bug commit-by-counting";
+    if (o.bugs.commit_minority) cmd += " --bug commit-minority";
     if (o.bugs.double_vote) cmd += " --bug double-vote";
     if (o.bugs.ack_before_durable) cmd += " --bug ack-before-durable";
     if (o.bugs.read_without_confirm) cmd += " --bug read-without-confirm";
@@ -89,6 +93,11 @@ SimReport run_sim(const SimOptions& o) {
     co.election_timeout_ms = o.election_timeout_ms;
     co.snapshot_interval_ops = o.snapshot_interval_ops;
     co.bugs = o.bugs;
+    // The run's shape, from its seed: small append batches make catching up take many
+    // round trips and put batch boundaries where faults can meet them.
+    static constexpr std::size_t batch_sizes[] = {1, 3, 16, 64, 4096};
+    raft::Rng shape(o.seed ^ 0x5eed5eed5eed5eedull);
+    co.append_entries_max = batch_sizes[shape.below(std::size(batch_sizes))];
     co.trace = o.trace;
     ActorCluster c(co);
     std::vector<std::string> problems;
@@ -137,7 +146,7 @@ SimReport run_sim(const SimOptions& o) {
         }
         // Let the requests in flight finish (or time out) so the history is complete.
         w.stop();
-        c.run_until([&] { return !w.in_flight(); }, o.workload.timeout_us + 1'000'000);
+        c.run_until([&] { return !w.in_flight(); }, o.workload.timeout_max_us + 1'000'000);
         rep.counts = w.counts();
         rep.history_ops = w.history().size();
         if (rep.counts.invalid > 0)

@@ -39,7 +39,9 @@ caf::behavior sim_client(caf::event_based_actor* self, ClientPtr hooks) {
                 return;
             }
             const caf::actor peer = w->cluster().peer(req.node);
-            const auto timeout = std::chrono::microseconds(w->options().timeout_us);
+            const auto& o = w->options();
+            const auto timeout = std::chrono::microseconds(
+                o.timeout_min_us + w->cluster().rng().below(o.timeout_max_us - o.timeout_min_us + 1));
             auto done = [=](const actors::CompletionPtr& c) {
                 w->completed(id, req, c.get(), false);
                 again();

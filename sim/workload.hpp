@@ -19,7 +19,10 @@ struct WorkloadOptions {
     std::size_t clients = 4;
     std::size_t keys = 5;
     std::uint64_t think_max_us = 30'000;  // pause between one client's requests
-    std::uint64_t timeout_us = 4'000'000;  // no answer by then: the outcome is unknown
+    // Each request waits between these for an answer, then its outcome is unknown.
+    // Impatient clients move on to another node sooner; patient ones see slow commits.
+    std::uint64_t timeout_min_us = 500'000;
+    std::uint64_t timeout_max_us = 4'000'000;
 };
 
 class Workload {

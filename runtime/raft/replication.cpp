@@ -88,7 +88,8 @@ bool Raft::maybe_commit() {
     }
     if (matches.empty()) return false;
     std::sort(matches.begin(), matches.end(), std::greater<>());
-    const Index n = matches[conf_.quorum() - 1];
+    const std::size_t quorum = conf_.quorum() - (cfg_.bugs.commit_minority && conf_.quorum() > 1 ? 1 : 0);
+    const Index n = matches[quorum - 1];
     if (n <= commit_ || (log_.term_at(n) != term_ && !cfg_.bugs.commit_by_counting)) return false;
     commit_to(n);
     // Committing our own removal steps us down (section 4.2.2): then there is no

@@ -146,10 +146,11 @@ struct Ready {
 // checkers switch them on (`raftor sim --bug`), to prove the checkers catch each.
 struct Bugs {
     bool commit_by_counting = false;    // commit an earlier term's entry by counting replicas (Figure 3.7)
+    bool commit_minority = false;       // commit once one replica short of a majority holds an entry
     bool double_vote = false;           // grant a second vote in one term
     bool ack_before_durable = false;    // acknowledge an append before it is on disk
     bool read_without_confirm = false;  // serve a ReadIndex read without the heartbeat round
-    bool any() const { return commit_by_counting || double_vote || ack_before_durable || read_without_confirm; }
+    bool any() const { return commit_by_counting || commit_minority || double_vote || ack_before_durable || read_without_confirm; }
 };
 
 // Tunables of the core. Times are in ticks; the caller decides what a tick is.
