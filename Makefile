@@ -35,8 +35,11 @@ bench: build
 	@build/default/bench/storage_group_commit
 	@bench/kv_vs_etcd.sh
 
+# Seeds without end, from a fresh start each time, on every core; failing seeds print
+# the command that replays them. SIM_ARGS adds flags (e.g. --nodes 7 --faults partition).
+SIM_ARGS ?= --nodes 5 --duration 60s
 sim-long: build
-	@build/default/tests/raft/raft_random_long
+	@build/default/raftor sim --forever --quiet --jobs $$(nproc) --seed $$(date +%s) $(SIM_ARGS)
 
 clean:
 	@rm -rf build

@@ -79,9 +79,10 @@ int main(int argc, char** argv) {
     simc->add_option("--seeds", sc.seeds, "a range of seeds, A..B");
     simc->add_option("--nodes", sc.nodes, "cluster size, 3 to 7");
     simc->add_option("--duration", sc.duration, "simulated time of the faulty phase (120s, 500ms, 2m)");
-    simc->add_option("--faults", sc.faults,
-                     "all | none | kind[=weight],... of drop, delay, dup, reorder, partition, crash, kill-leader, power, "
-                     "skew, slow-disk, fsync, disk-full");
+    simc->add_option(
+        "--faults", sc.faults,
+        "all | none | kind[=weight],... of drop, delay, dup, reorder, partition, crash, kill-leader, power, "
+        "skew, slow-disk, fsync, disk-full");
     simc->add_option("--trace", sc.trace_file, "write every event of the run, with simulated time, to this file");
     simc->add_option("--jobs", sc.jobs, "run seeds in this many processes side by side");
     simc->add_option("--clients", sc.clients, "client actors issuing the KV workload");

@@ -35,6 +35,11 @@ caf::behavior node_registry(caf::event_based_actor* self, RegistryPtr hooks) {
     };
 }
 
+// What the test scheduler queues for an actor.
+caf::resumable* job_of(const caf::actor& a) {
+    return dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(a));
+}
+
 caf::actor_system_config& deterministic(caf::actor_system_config& cfg) {
     cfg.set("scheduler.policy", caf::atom("testing"));
     return cfg;
@@ -199,8 +204,11 @@ void ActorCluster::joined(raft::NodeId id, const std::string& name, const caf::a
     Node& n = node(id);
     n.actors.push_back(who);
     actors_[who.id()] = {id, name};
+    job_ids_[job_of(who)] = who.id();
+    if (name == "storage") storage_jobs_[job_of(who)] = id;
     // A skewed clock stays skewed across restarts.
-    if (name == "election_timer" && n.pace_percent != 100) caf::anon_send(who, actors::pace_atom::value, n.pace_percent);
+    if (name == "election_timer" && n.pace_percent != 100)
+        caf::anon_send(who, actors::pace_atom::value, n.pace_percent);
 }
 
 void ActorCluster::kill_now(const caf::actor& a) {
@@ -214,9 +222,11 @@ void ActorCluster::trace_line(const std::string& what) {
 
 void ActorCluster::kill_actors(Node& n) {
     for (const auto& a : n.actors) {
+        storage_jobs_.erase(job_of(a));
+        job_ids_.erase(job_of(a));
+        held_until_.erase(job_of(a));
         kill_now(a);  // before any other actor runs: a crash is instantaneous
         actors_.erase(a.id());
-        held_until_.erase(a.id());
     }
     n.actors.clear();
 }
@@ -281,37 +291,38 @@ raft::NodeId ActorCluster::leader() const {
 
 bool ActorCluster::step() {
     const std::uint64_t now = now_us();
-    // The runnable jobs: every actor with mail, but a slow disk's storage actor waits.
-    std::vector<std::size_t> runnable;
+    // The runnable jobs: every actor with mail, but a storage actor waits out its disk's latency.
+    runnable_.clear();
     std::uint64_t next_release = 0;
     for (std::size_t i = 0; i < sched_.jobs.size(); ++i) {
-        auto* a = dynamic_cast<caf::abstract_actor*>(sched_.jobs[i]);
-        if (a != nullptr) {
-            auto it = actors_.find(a->id());
-            if (it != actors_.end() && it->second.second == "storage") {
-                const Node& n = node(it->second.first);
-                if (n.disk_delay_max_us > 0) {
-                    auto [h, fresh] = held_until_.emplace(a->id(), 0);
-                    if (fresh) h->second = now + 1 + rng_.below(n.disk_delay_max_us);
-                    if (h->second > now) {
-                        next_release = next_release == 0 ? h->second : std::min(next_release, h->second);
-                        continue;
-                    }
+        caf::resumable* job = sched_.jobs[i];
+        if (auto it = storage_jobs_.find(job); it != storage_jobs_.end()) {
+            const Node& n = node(it->second);
+            if (n.disk_delay_max_us > 0) {
+                auto [h, fresh] = held_until_.emplace(job, 0);
+                if (fresh) h->second = now + 1 + rng_.below(n.disk_delay_max_us);
+                if (h->second > now) {
+                    next_release = next_release == 0 ? h->second : std::min(next_release, h->second);
+                    continue;
                 }
             }
         }
-        runnable.push_back(i);
+        runnable_.push_back(i);
     }
-    if (!runnable.empty()) {
-        const std::size_t pick = runnable[rng_.below(runnable.size())];
-        auto* job = sched_.jobs[pick];
-        auto* a = dynamic_cast<caf::abstract_actor*>(job);
-        const caf::actor_id aid = a != nullptr ? a->id() : 0;
+    if (!runnable_.empty()) {
+        const std::size_t pick = runnable_[rng_.below(runnable_.size())];
+        caf::resumable* job = sched_.jobs[pick];
+        caf::actor_id aid = 0;
+        if (auto it = job_ids_.find(job); it != job_ids_.end()) {
+            aid = it->second;
+        } else if (auto* a = dynamic_cast<caf::abstract_actor*>(job)) {
+            aid = a->id();
+        }
         // The chosen job goes first; the others keep their order.
         sched_.jobs.erase(sched_.jobs.begin() + static_cast<std::ptrdiff_t>(pick));
         sched_.jobs.push_front(job);
         sched_.run_once();
-        held_until_.erase(aid);
+        held_until_.erase(job);
         ++jobs_run_;
         mix(aid);
         mix(now);

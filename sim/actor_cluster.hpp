@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "actors/raft_peer.hpp"
@@ -115,7 +116,11 @@ private:
     caf::actor network_;
     std::vector<std::unique_ptr<Node>> nodes_;
     std::map<caf::actor_id, std::pair<raft::NodeId, std::string>> actors_;  // id -> (node, actor name)
-    std::map<caf::actor_id, std::uint64_t> held_until_;                     // slow disks
+    // Storage actors, by what the scheduler queues for them: their disks' latency holds them.
+    std::unordered_map<const caf::resumable*, raft::NodeId> storage_jobs_;
+    std::unordered_map<const caf::resumable*, std::uint64_t> held_until_;
+    std::unordered_map<const caf::resumable*, caf::actor_id> job_ids_;  // the nodes' actors
+    std::vector<std::size_t> runnable_;
     Invariants inv_;
     std::uint64_t incarnations_ = 0;
     std::uint64_t trace_hash_ = 1469598103934665603ull;

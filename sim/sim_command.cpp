@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -87,11 +87,9 @@ struct Totals {
     std::chrono::steady_clock::time_point last_report = start;
 
     std::string line() const {
-        const double minutes =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0;
+        const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0;
         char buf[256];
-        std::snprintf(buf, sizeof buf,
-                      "%llu seeds, %llu failed; %.1f seeds/min; %.0f simulated seconds per CPU second",
+        std::snprintf(buf, sizeof buf, "%llu seeds, %llu failed; %.1f seeds/min; %.0f simulated seconds per CPU second",
                       static_cast<unsigned long long>(seeds), static_cast<unsigned long long>(failed),
                       minutes > 0 ? static_cast<double>(seeds) / minutes : 0.0,
                       wall_us > 0 ? static_cast<double>(sim_us) / static_cast<double>(wall_us) : 0.0);
@@ -142,7 +140,8 @@ int run_sim_command(const SimCommand& cmd) {
     const char* level = std::getenv("LOG_LEVEL");
     if (!logging::init(level != nullptr ? level : "off", false, "sim")) return usage("LOG_LEVEL: unknown level");
     SimOptions o;
-    if (cmd.nodes < 3 || cmd.nodes > 7) return usage("--nodes " + std::to_string(cmd.nodes) + ": a cluster has 3 to 7 nodes");
+    if (cmd.nodes < 3 || cmd.nodes > 7)
+        return usage("--nodes " + std::to_string(cmd.nodes) + ": a cluster has 3 to 7 nodes");
     o.nodes = cmd.nodes;
     const auto d = parse_duration_us(cmd.duration);
     if (!d || *d == 0) return usage("--duration '" + cmd.duration + "': expected a time like 120s, 500ms or 2m");
@@ -152,14 +151,20 @@ int run_sim_command(const SimCommand& cmd) {
     if (!mix) return usage("--faults: " + error);
     o.faults = *mix;
     for (const auto& b : cmd.bugs) {
-        if (b == "commit-by-counting") o.bugs.commit_by_counting = true;
-        else if (b == "commit-minority") o.bugs.commit_minority = true;
-        else if (b == "double-vote") o.bugs.double_vote = true;
-        else if (b == "ack-before-durable") o.bugs.ack_before_durable = true;
-        else if (b == "read-without-confirm") o.bugs.read_without_confirm = true;
+        if (b == "commit-by-counting")
+            o.bugs.commit_by_counting = true;
+        else if (b == "commit-minority")
+            o.bugs.commit_minority = true;
+        else if (b == "double-vote")
+            o.bugs.double_vote = true;
+        else if (b == "ack-before-durable")
+            o.bugs.ack_before_durable = true;
+        else if (b == "read-without-confirm")
+            o.bugs.read_without_confirm = true;
         else
-            return usage("--bug '" + b +
-                         "': known: commit-by-counting, commit-minority, double-vote, ack-before-durable, read-without-confirm");
+            return usage(
+                "--bug '" + b +
+                "': known: commit-by-counting, commit-minority, double-vote, ack-before-durable, read-without-confirm");
     }
     if (cmd.clients < 1 || cmd.clients > 64) return usage("--clients: 1 to 64");
     if (cmd.keys < 1 || cmd.keys > 1000) return usage("--keys: 1 to 1000");

@@ -14,7 +14,7 @@ struct SimCommand {
     std::size_t nodes = 3;
     std::string duration = "30s";
     std::string faults = "all";
-    std::string trace_file;        // one seed only: every event, with simulated time
+    std::string trace_file;         // one seed only: every event, with simulated time
     std::vector<std::string> bugs;  // deliberate core bugs, for checking the checkers
     std::size_t jobs = 1;           // processes running seeds side by side
     std::size_t clients = 4;

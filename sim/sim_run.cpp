@@ -54,7 +54,10 @@ std::optional<std::uint64_t> parse_duration_us(const std::string& s) {
 
 std::string replay_command(const SimOptions& o) {
     std::string cmd = "raftor sim --seed " + std::to_string(o.seed) + " --nodes " + std::to_string(o.nodes) +
-                      " --duration " + std::to_string(o.duration_us / 1000) + "ms --faults " + o.faults.to_string();
+                      " --duration " +
+                      (o.duration_us % 1'000'000 == 0 ? std::to_string(o.duration_us / 1'000'000) + "s"
+                                                      : std::to_string(o.duration_us / 1000) + "ms") +
+                      " --faults " + o.faults.to_string();
     const WorkloadOptions w;
     if (o.workload.clients != w.clients) cmd += " --clients " + std::to_string(o.workload.clients);
     if (o.workload.keys != w.keys) cmd += " --keys " + std::to_string(o.workload.keys);
@@ -68,14 +71,16 @@ std::string replay_command(const SimOptions& o) {
 
 std::string SimReport::summary(const SimOptions& o) const {
     char speed[32];
-    std::snprintf(speed, sizeof speed, "%.0fx", wall_seconds > 0 ? static_cast<double>(sim_us) / 1e6 / wall_seconds : 0);
+    std::snprintf(speed, sizeof speed, "%.0fx",
+                  wall_seconds > 0 ? static_cast<double>(sim_us) / 1e6 / wall_seconds : 0);
     char hash[24];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(trace_hash));
     std::string s = std::string(passed ? "PASS" : "FAIL") + " seed " + std::to_string(o.seed) + " nodes " +
-                    std::to_string(o.nodes) + " sim " + seconds(sim_us) + " wall " + seconds(static_cast<std::uint64_t>(wall_seconds * 1e6)) +
-                    " (" + speed + ") ops " + std::to_string(history_ops) + " ok " + std::to_string(counts.ok) +
-                    " failed " + std::to_string(counts.failed) + " unknown " + std::to_string(counts.unknown) +
-                    " refused " + std::to_string(counts.refused) + " faults " + std::to_string(faults) + " leaders " +
+                    std::to_string(o.nodes) + " sim " + seconds(sim_us) + " wall " +
+                    seconds(static_cast<std::uint64_t>(wall_seconds * 1e6)) + " (" + speed + ") ops " +
+                    std::to_string(history_ops) + " ok " + std::to_string(counts.ok) + " failed " +
+                    std::to_string(counts.failed) + " unknown " + std::to_string(counts.unknown) + " refused " +
+                    std::to_string(counts.refused) + " faults " + std::to_string(faults) + " leaders " +
                     std::to_string(leaders) + " liveness " + seconds(liveness_us) + " trace " + hash;
     if (!passed && !violations.empty()) s += " : " + violations.front();
     return s;
@@ -141,8 +146,9 @@ SimReport run_sim(const SimOptions& o) {
                 state += " node " + std::to_string(id) + (c.up(id) ? "" : " (down)") + " " + raft::to_string(v.role) +
                          " term " + std::to_string(v.term) + " commit " + std::to_string(v.commit) + ";";
             }
-            problems.push_back("liveness: " + std::string(mark == 0 ? "no leader with a committed write" : "nodes not caught up") +
-                               " within " + seconds(bound) + " after the heal:" + state);
+            problems.push_back(
+                "liveness: " + std::string(mark == 0 ? "no leader with a committed write" : "nodes not caught up") +
+                " within " + seconds(bound) + " after the heal:" + state);
         }
         // Let the requests in flight finish (or time out) so the history is complete.
         w.stop();

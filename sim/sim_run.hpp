@@ -39,7 +39,7 @@ struct SimReport {
     std::uint64_t check_steps = 0;
     std::uint64_t faults = 0;
     std::string fault_summary;
-    std::uint64_t leaders = 0;  // distinct terms that had a leader
+    std::uint64_t leaders = 0;      // distinct terms that had a leader
     std::uint64_t liveness_us = 0;  // from the heal to a leader and caught-up progress
 
     std::string summary(const SimOptions& o) const;  // one line

@@ -162,8 +162,7 @@ void Workload::completed(std::uint64_t client, Request req, const node::Completi
         outcome = op.result == KvOp::Result::ok ? "ok" : "failed";
     }
     if (cluster_.tracing())
-        cluster_.trace_line("node " + std::to_string(req.node) + " answered " +
-                            describe(op) + " -> " + outcome);
+        cluster_.trace_line("node " + std::to_string(req.node) + " answered " + describe(op) + " -> " + outcome);
 }
 
 }  // namespace raftor::sim

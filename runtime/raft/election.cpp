@@ -154,7 +154,7 @@ void Raft::handle_vote_request(const Message& m) {
     const bool pre = m.type == MessageType::pre_vote;
     // Section 3.6.1: grant only to a log at least as up to date as ours.
     const bool can_vote = vote_ == m.from || (vote_ == no_node && leader_ == no_node) || (pre && m.term > term_) ||
-                          (cfg_.bugs.double_vote && !pre);
+                          (cfg_.bugs.double_vote && !pre && role_ == Role::follower);
     const bool grant = can_vote && log_.is_up_to_date(m.index, m.log_term);
     const MessageType resp = pre ? MessageType::pre_vote_resp : MessageType::vote_resp;
     if (!grant) {
