@@ -1,4 +1,5 @@
-// make sim-long: many more seeds and longer runs than `make test` affords.
+// The pure-core randomized runs, longer and with many more seeds than `make test` affords
+// (`make sim-long` runs the actor-level `raftor sim`; this is its pure-core sibling).
 // Usage: raft_random_long [first_seed] [count] [seconds_simulated]
 #include <cstdio>
 #include <cstdlib>

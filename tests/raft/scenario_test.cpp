@@ -45,6 +45,23 @@ BOOST_AUTO_TEST_CASE(figure_8_old_term_entries_are_not_committed_by_counting) {
     BOOST_TEST(s1.commit() == 3u);
 }
 
+// The check above bites: with the deliberate bug that commits by counting, the same
+// steps commit index 2 while S5 could still overwrite it.
+BOOST_AUTO_TEST_CASE(figure_8_with_commit_by_counting_commits_too_early) {
+    Config c = testing::config(1);
+    c.bugs.commit_by_counting = true;
+    Restore r;
+    r.hard_state = HardState{3, 0, 0};
+    r.entries = {Entry{1, 1, EntryType::normal, "a"}, Entry{2, 2, EntryType::normal, "b"}};
+    r.initial_conf = testing::voters({1, 2, 3, 4, 5});
+    Raft s1(c, r);
+    testing::win_election(s1, {2, 3});
+    for (NodeId v : {2, 3})
+        s1.step(Message{.type = MessageType::append_resp, .from = v, .to = 1, .term = 4, .index = 2});
+    testing::drain(s1);
+    BOOST_TEST(s1.commit() == 2u);
+}
+
 // The same story end to end on five simulated nodes, run for many seeds: the
 // checkers catch any committed entry that is later overwritten.
 BOOST_AUTO_TEST_CASE(figure_8_end_to_end_under_leader_crashes) {
