@@ -205,7 +205,7 @@ void ActorCluster::joined(raft::NodeId id, const std::string& name, const caf::a
     n.actors.push_back(who);
     actors_[who.id()] = {id, name};
     job_ids_[job_of(who)] = who.id();
-    if (name == "storage") storage_jobs_[job_of(who)] = id;
+    if (name == "storage") storage_jobs_.push_back({job_of(who), id, 0});
     // A skewed clock stays skewed across restarts.
     if (name == "election_timer" && n.pace_percent != 100)
         caf::anon_send(who, actors::pace_atom::value, n.pace_percent);
@@ -222,9 +222,9 @@ void ActorCluster::trace_line(const std::string& what) {
 
 void ActorCluster::kill_actors(Node& n) {
     for (const auto& a : n.actors) {
-        storage_jobs_.erase(job_of(a));
-        job_ids_.erase(job_of(a));
-        held_until_.erase(job_of(a));
+        const caf::resumable* job = job_of(a);
+        std::erase_if(storage_jobs_, [&](const StorageJob& s) { return s.job == job; });
+        job_ids_.erase(job);
         kill_now(a);  // before any other actor runs: a crash is instantaneous
         actors_.erase(a.id());
     }
@@ -295,19 +295,21 @@ bool ActorCluster::step() {
     runnable_.clear();
     std::uint64_t next_release = 0;
     for (std::size_t i = 0; i < sched_.jobs.size(); ++i) {
-        caf::resumable* job = sched_.jobs[i];
-        if (auto it = storage_jobs_.find(job); it != storage_jobs_.end()) {
-            const Node& n = node(it->second);
+        const caf::resumable* job = sched_.jobs[i];
+        bool held = false;
+        for (auto& s : storage_jobs_) {
+            if (s.job != job) continue;
+            const Node& n = node(s.node);
             if (n.disk_delay_max_us > 0) {
-                auto [h, fresh] = held_until_.emplace(job, 0);
-                if (fresh) h->second = now + 1 + rng_.below(n.disk_delay_max_us);
-                if (h->second > now) {
-                    next_release = next_release == 0 ? h->second : std::min(next_release, h->second);
-                    continue;
+                if (s.held_until == 0) s.held_until = now + 1 + rng_.below(n.disk_delay_max_us);
+                if (s.held_until > now) {
+                    next_release = next_release == 0 ? s.held_until : std::min(next_release, s.held_until);
+                    held = true;
                 }
             }
+            break;
         }
-        runnable_.push_back(i);
+        if (!held) runnable_.push_back(i);
     }
     if (!runnable_.empty()) {
         const std::size_t pick = runnable_[rng_.below(runnable_.size())];
@@ -322,7 +324,8 @@ bool ActorCluster::step() {
         sched_.jobs.erase(sched_.jobs.begin() + static_cast<std::ptrdiff_t>(pick));
         sched_.jobs.push_front(job);
         sched_.run_once();
-        held_until_.erase(job);
+        for (auto& s : storage_jobs_)
+            if (s.job == job) s.held_until = 0;  // its next group commit waits anew
         ++jobs_run_;
         mix(aid);
         mix(now);

@@ -117,8 +117,14 @@ private:
     std::vector<std::unique_ptr<Node>> nodes_;
     std::map<caf::actor_id, std::pair<raft::NodeId, std::string>> actors_;  // id -> (node, actor name)
     // Storage actors, by what the scheduler queues for them: their disks' latency holds them.
-    std::unordered_map<const caf::resumable*, raft::NodeId> storage_jobs_;
-    std::unordered_map<const caf::resumable*, std::uint64_t> held_until_;
+    // A handful (one per node), scanned for every queued job at every step: a flat list
+    // beats hashing here.
+    struct StorageJob {
+        const caf::resumable* job;
+        raft::NodeId node;
+        std::uint64_t held_until;  // 0: not held now
+    };
+    std::vector<StorageJob> storage_jobs_;
     std::unordered_map<const caf::resumable*, caf::actor_id> job_ids_;  // the nodes' actors
     std::vector<std::size_t> runnable_;
     Invariants inv_;

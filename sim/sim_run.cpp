@@ -77,10 +77,10 @@ std::string SimReport::summary(const SimOptions& o) const {
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(trace_hash));
     std::string s = std::string(passed ? "PASS" : "FAIL") + " seed " + std::to_string(o.seed) + " nodes " +
                     std::to_string(o.nodes) + " sim " + seconds(sim_us) + " wall " +
-                    seconds(static_cast<std::uint64_t>(wall_seconds * 1e6)) + " (" + speed + ") jobs " + std::to_string(jobs) + " ops " +
-                    std::to_string(history_ops) + " ok " + std::to_string(counts.ok) + " failed " +
-                    std::to_string(counts.failed) + " unknown " + std::to_string(counts.unknown) + " refused " +
-                    std::to_string(counts.refused) + " faults " + std::to_string(faults) + " leaders " +
+                    seconds(static_cast<std::uint64_t>(wall_seconds * 1e6)) + " (" + speed + ") jobs " +
+                    std::to_string(jobs) + " ops " + std::to_string(history_ops) + " ok " + std::to_string(counts.ok) +
+                    " failed " + std::to_string(counts.failed) + " unknown " + std::to_string(counts.unknown) +
+                    " refused " + std::to_string(counts.refused) + " faults " + std::to_string(faults) + " leaders " +
                     std::to_string(leaders) + " liveness " + seconds(liveness_us) + " trace " + hash;
     if (!passed && !violations.empty()) s += " : " + violations.front();
     return s;
