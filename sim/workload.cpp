@@ -127,6 +127,7 @@ void Workload::completed(std::uint64_t client, Request req, const node::Completi
     op.complete = cluster_.now_us();
     const bool read = op.kind == KvOp::Kind::get;
     std::string outcome;
+    const std::size_t recorded_before = history_.size();
     if (lost || c->outcome == node::Outcome::unknown) {
         // No answer: a write may still apply, at any time after it was sent. A read
         // that was never answered changed nothing and is left out.
@@ -161,8 +162,17 @@ void Workload::completed(std::uint64_t client, Request req, const node::Completi
         history_.push_back(op);
         outcome = op.result == KvOp::Result::ok ? "ok" : "failed";
     }
-    if (cluster_.tracing())
-        cluster_.trace_line("node " + std::to_string(req.node) + " answered " + describe(op) + " -> " + outcome);
+    if (cluster_.tracing()) {
+        // A recorded op as the checker sees it; one left out, by what was asked.
+        const bool recorded = history_.size() > recorded_before;
+        std::string what = recorded ? describe(op)
+                                    : "client " + std::to_string(client) + " " +
+                                          (read                         ? "get"
+                                           : op.kind == KvOp::Kind::del ? "del"
+                                                                        : "write") +
+                                          " " + op.key;
+        cluster_.trace_line("node " + std::to_string(req.node) + " -> " + what + ": " + outcome);
+    }
 }
 
 }  // namespace raftor::sim

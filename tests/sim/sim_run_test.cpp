@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(same_seed_same_trace_hash_and_the_trace_changes_nothing) {
     };
     BOOST_TEST(has(" deliver "));
     BOOST_TEST(has(" leader term "));
-    BOOST_TEST(has(" answered "));
+    BOOST_TEST(has(" -> client "));
     BOOST_TEST(has("heal all"));
     o.trace = nullptr;
     o.seed = 43;
