@@ -33,6 +33,7 @@ test-tsan: bootstrap
 bench: build
 	@build/default/bench/raft_core_throughput
 	@build/default/bench/storage_group_commit
+	@build/default/bench/receipts_sign
 	@bench/kv_vs_etcd.sh
 
 # Seeds without end, from a fresh start each time, on every core; failing seeds print
