@@ -150,9 +150,6 @@ struct Bugs {
     bool double_vote = false;           // grant a second vote in one term
     bool ack_before_durable = false;    // acknowledge an append before it is on disk
     bool read_without_confirm = false;  // serve a ReadIndex read without the heartbeat round
-    bool any() const {
-        return commit_by_counting || commit_minority || double_vote || ack_before_durable || read_without_confirm;
-    }
 };
 
 // Tunables of the core. Times are in ticks; the caller decides what a tick is.
