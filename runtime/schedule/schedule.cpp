@@ -185,7 +185,7 @@ std::string format_rfc3339(std::int64_t ms) {
     return buf;
 }
 
-std::optional<Schedule> parse(std::string_view spec, std::string& error) {
+std::optional<Schedule> parse(std::string_view spec, std::string& error, const ZoneLoader& zones) {
     Schedule s;
     s.text = std::string(spec);
     auto fail = [&](const std::string& why) -> std::optional<Schedule> {
@@ -196,6 +196,20 @@ std::optional<Schedule> parse(std::string_view spec, std::string& error) {
     while (!body.empty() && body.front() == ' ') body.remove_prefix(1);
     while (!body.empty() && body.back() == ' ') body.remove_suffix(1);
     if (body.empty()) return fail("empty");
+    if (body.rfind("TZ=", 0) == 0 || body.rfind("CRON_TZ=", 0) == 0) {
+        const std::size_t eq = body.find('='), sp = body.find(' ');
+        const std::string name(
+            body.substr(eq + 1, sp == std::string_view::npos ? std::string_view::npos : sp - eq - 1));
+        if (!zones) return fail("time zones are not available here");
+        std::string why;
+        auto tz = zones(name, why);
+        if (!tz) return fail(why);
+        s.zone = std::make_shared<const TimeZone>(std::move(*tz));
+        body = sp == std::string_view::npos ? std::string_view() : body.substr(sp + 1);
+        while (!body.empty() && body.front() == ' ') body.remove_prefix(1);
+        if (body.empty() || body.rfind("@every", 0) == 0) return fail("a time zone needs a cron expression after it");
+        if (body.rfind("@at", 0) == 0) return fail("an @at time carries its own offset; give no time zone");
+    }
     if (body.rfind("@every", 0) == 0) {
         s.kind = Schedule::Kind::every;
         std::string_view arg = body.substr(6);
@@ -251,13 +265,12 @@ std::optional<Schedule> parse(std::string_view spec, std::string& error) {
     return s;
 }
 
-std::optional<std::int64_t> next_after(const Schedule& s, std::int64_t after_ms) {
-    switch (s.kind) {
-        case Schedule::Kind::at: return s.at_ms > after_ms ? std::optional(s.at_ms) : std::nullopt;
-        case Schedule::Kind::every: return (floor_div(after_ms, s.every_ms) + 1) * s.every_ms;
-        case Schedule::Kind::cron: break;
-    }
-    std::int64_t sec = floor_div(after_ms, 1000) + 1;  // whole seconds, strictly after
+namespace {
+
+// The first second strictly after `after_sec` whose calendar fields match, reading
+// seconds as the schedule's wall clock (UTC or local).
+std::optional<std::int64_t> next_wall_second(const Schedule& s, std::int64_t after_sec) {
+    std::int64_t sec = after_sec + 1;  // strictly after
     std::int64_t days = floor_div(sec, 86'400);
     std::int64_t y;
     unsigned mo, d;
@@ -316,7 +329,52 @@ std::optional<std::int64_t> next_after(const Schedule& s, std::int64_t after_ms)
             }
             continue;
         }
-        return ((day_no * 24 + h) * 60 + mi) * 60'000 + static_cast<std::int64_t>(se) * 1000;
+        return ((day_no * 24 + h) * 60 + mi) * 60 + static_cast<std::int64_t>(se);
+    }
+    return std::nullopt;
+}
+
+// The earliest instant whose local time in `tz` is `wall`; a wall time skipped by a
+// clock change maps to the instant of the change.
+std::int64_t earliest_instant(const TimeZone& tz, std::int64_t wall) {
+    const std::int64_t before = tz.offset_at(wall - 86'400 * 2), after = tz.offset_at(wall + 86'400 * 2);
+    std::optional<std::int64_t> best;
+    for (std::int64_t off : {before, after}) {
+        const std::int64_t u = wall - off;
+        if (tz.offset_at(u) + u == wall && (!best || u < *best)) best = u;
+    }
+    if (best) return *best;
+    // In a gap: the change lies between the two readings; find it.
+    std::int64_t lo = wall - std::max(before, after), hi = wall - std::min(before, after);
+    while (lo + 1 < hi) {
+        const std::int64_t mid = lo + (hi - lo) / 2;
+        (tz.offset_at(mid) == before ? lo : hi) = mid;
+    }
+    return hi;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> next_after(const Schedule& s, std::int64_t after_ms) {
+    switch (s.kind) {
+        case Schedule::Kind::at: return s.at_ms > after_ms ? std::optional(s.at_ms) : std::nullopt;
+        case Schedule::Kind::every: return (floor_div(after_ms, s.every_ms) + 1) * s.every_ms;
+        case Schedule::Kind::cron: break;
+    }
+    const std::int64_t after_sec = floor_div(after_ms, 1000);
+    if (!s.zone) {
+        auto w = next_wall_second(s, after_sec);
+        return w ? std::optional(*w * 1000) : std::nullopt;
+    }
+    // Wall times from the one `after` shows on; each fires at its earliest instant, so
+    // a wall time seen twice (clocks going back) fires once.
+    std::int64_t wall = after_sec + s.zone->offset_at(after_sec);
+    for (int guard = 0; guard < 100'000; ++guard) {
+        auto w = next_wall_second(s, wall);
+        if (!w) return std::nullopt;
+        const std::int64_t u = earliest_instant(*s.zone, *w);
+        if (u > after_sec) return u * 1000;
+        wall = *w;
     }
     return std::nullopt;
 }

@@ -10,11 +10,18 @@
 //   "@daily", "@hourly", "@weekly", "@monthly", "@yearly"
 //   "@every 5s", "@every 1m30s", "@every 250ms"
 //   "@at 2026-12-01T09:00:00Z", "@at 2026-12-01T10:00:00+01:00"
+//   "TZ=Europe/Berlin 0 30 2 * * *"  cron in a time zone (CRON_TZ= too); UTC otherwise.
+//      A local time skipped by a clock change fires once, when the change happens; a
+//      local time that occurs twice fires once, the first time.
 #include <bitset>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "runtime/schedule/time_zone.hpp"
 
 namespace raftor::schedule {
 
@@ -32,11 +39,16 @@ struct Schedule {
     std::int64_t every_ms = 0;
     // at
     std::int64_t at_ms = 0;
-    std::string text;  // as given
+    std::shared_ptr<const TimeZone> zone;  // cron: the zone its fields are read in (null: UTC)
+    std::string text;                      // as given
 };
 
-// Nothing on bad input; `error` names the part that is wrong.
-std::optional<Schedule> parse(std::string_view spec, std::string& error);
+// Finds a zone by name (load_time_zone in tz_file.hpp, or a test's own).
+using ZoneLoader = std::function<std::optional<TimeZone>(const std::string& name, std::string& error)>;
+
+// Nothing on bad input; `error` names the part that is wrong. Without `zones`, a
+// schedule naming a time zone is refused.
+std::optional<Schedule> parse(std::string_view spec, std::string& error, const ZoneLoader& zones = {});
 
 // The first slot strictly after `after_ms`; nothing when there is none (an @at already
 // past, or a cron that can never match such as "0 0 0 30 2 *").

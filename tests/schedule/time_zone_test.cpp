@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "runtime/schedule/schedule.hpp"
 #include "runtime/schedule/tz_file.hpp"
 
 using namespace raftor::schedule;
@@ -72,6 +73,52 @@ BOOST_AUTO_TEST_CASE(bad_names_and_files_are_refused) {
     }
     for (std::size_t cut = 0; cut < full.size(); ++cut)
         BOOST_TEST(!TimeZone::from_tzif(full.substr(0, cut), "x", error), "cut at " << cut);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(zoned_cron)
+
+namespace {
+std::string next_in(const std::string& spec, const std::string& after) {
+    std::string error;
+    const auto s = parse(spec, error, [](const std::string& n, std::string& e) { return load_time_zone(n, e); });
+    BOOST_REQUIRE_MESSAGE(s, error);
+    const auto a = parse_rfc3339(after);
+    BOOST_REQUIRE(a);
+    const auto n = next_after(*s, *a);
+    return n ? format_rfc3339(*n) : "never";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(local_wall_times_through_the_clock_changes) {
+    const std::string daily = "TZ=Europe/Berlin 0 30 2 * * *";
+    BOOST_TEST(next_in(daily, "2026-11-24T00:00:00Z") == "2026-11-24T01:30:00.000Z");  // CET, +1
+    BOOST_TEST(next_in(daily, "2026-07-01T00:00:00Z") == "2026-07-01T00:30:00.000Z");  // CEST, +2
+    // 2026-03-29: 02:00 becomes 03:00, so 02:30 never shows: it fires at the change.
+    BOOST_TEST(next_in(daily, "2026-03-28T12:00:00Z") == "2026-03-29T01:00:00.000Z");
+    BOOST_TEST(next_in(daily, "2026-03-29T01:00:00Z") == "2026-03-30T00:30:00.000Z");
+    // 2026-10-25: 03:00 becomes 02:00, so 02:30 shows twice: it fires the first time only.
+    BOOST_TEST(next_in(daily, "2026-10-24T12:00:00Z") == "2026-10-25T00:30:00.000Z");
+    BOOST_TEST(next_in(daily, "2026-10-25T00:30:00Z") == "2026-10-26T01:30:00.000Z");
+    BOOST_TEST(next_in("CRON_TZ=America/New_York 0 0 9 * * MON-FRI", "2026-11-27T15:00:00Z") ==
+               "2026-11-30T14:00:00.000Z");
+    BOOST_TEST(next_in("TZ=Asia/Kolkata @daily", "2026-11-24T00:00:00Z") == "2026-11-24T18:30:00.000Z");
+    // Frequent schedules keep their real-time pace across a change.
+    BOOST_TEST(next_in("TZ=Europe/Berlin */10 * * * * *", "2026-03-29T00:59:55Z") == "2026-03-29T01:00:00.000Z");
+    BOOST_TEST(next_in("TZ=Europe/Berlin */10 * * * * *", "2026-03-29T01:00:00Z") == "2026-03-29T01:00:10.000Z");
+}
+
+BOOST_AUTO_TEST_CASE(zones_that_are_not_or_cannot_be) {
+    std::string error;
+    auto loader = [](const std::string& n, std::string& e) { return load_time_zone(n, e); };
+    BOOST_TEST(!parse("TZ=Mars/Olympus_Mons 0 * * * * *", error, loader));
+    BOOST_TEST(error.find("'Mars/Olympus_Mons' is not in") != std::string::npos, error);
+    BOOST_TEST(!parse("TZ=Europe/Berlin 0 * * * * *", error));
+    BOOST_TEST(error.find("time zones are not available here") != std::string::npos, error);
+    BOOST_TEST(!parse("TZ=UTC @every 5s", error, loader));
+    BOOST_TEST(!parse("TZ=UTC", error, loader));
+    BOOST_TEST(!parse("TZ=UTC @at 2026-12-01T09:00:00Z", error, loader));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
