@@ -1,0 +1,106 @@
+// POST /operations bodies: the runbook's shape and the full one are read; every bad
+// field is refused with its path and what was expected.
+#include "runtime/http/operation_json.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "runtime/schedule/tz_file.hpp"
+
+using namespace raftor;
+using state::Handler;
+
+namespace {
+const schedule::ZoneLoader zones = [](const std::string& n, std::string& e) { return schedule::load_time_zone(n, e); };
+
+std::string refused(const std::string& body, bool allow_shell = false) {
+    std::string error;
+    const auto op = http::operation_from_json(body, allow_shell, zones, error);
+    BOOST_TEST(!op, body);
+    return error;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(operation_json)
+
+BOOST_AUTO_TEST_CASE(the_runbooks_shape_needs_shell_handlers_allowed) {
+    const std::string seed = R"J({"id": "test-op", "name": "Test Operation", "handler": "console.log(\"success\")"})J";
+    const std::string e = refused(seed);
+    BOOST_TEST(e.find("handler: a plain string runs as /bin/sh -c") == 0u, e);
+    BOOST_TEST(e.find("allowShellHandlers") != std::string::npos, e);
+    std::string error;
+    const auto op = http::operation_from_json(seed, true, zones, error);
+    BOOST_REQUIRE_MESSAGE(op, error);
+    BOOST_TEST(op->id == "test-op");
+    BOOST_TEST(op->name == "Test Operation");
+    BOOST_TEST((op->handler.kind == Handler::Kind::shell));
+    BOOST_TEST(op->handler.command == "console.log(\"success\")");
+    BOOST_TEST(op->timeout_ms == 30'000u);
+}
+
+BOOST_AUTO_TEST_CASE(every_field_read_and_written_back) {
+    const std::string body = R"({
+        "id": "nightly-report", "name": "Nightly report",
+        "handler": {"kind": "exec", "argv": ["/usr/bin/report", "--all"], "env": {"LANG": "C"}, "cwd": "/var/lib/r"},
+        "schedule": "TZ=Europe/Berlin 0 30 2 * * *",
+        "triggers": {"topics": ["deploy"], "afterSuccess": ["backup"], "afterFailure": []},
+        "timeoutMs": 600000, "retries": 3, "retryBackoffMs": 2000,
+        "concurrency": "forbid", "catchUp": "once", "onLeaderLoss": "abandon"})";
+    std::string error;
+    const auto op = http::operation_from_json(body, false, zones, error);
+    BOOST_REQUIRE_MESSAGE(op, error);
+    BOOST_TEST(op->handler.argv.size() == 2u);
+    BOOST_TEST(op->handler.env.at("LANG") == "C");
+    BOOST_TEST(*op->schedule == "TZ=Europe/Berlin 0 30 2 * * *");
+    BOOST_TEST(op->topics.front() == "deploy");
+    BOOST_TEST(op->after_success.front() == "backup");
+    BOOST_TEST(op->retries == 3u);
+    BOOST_TEST((op->concurrency == state::Concurrency::forbid));
+    BOOST_TEST((op->catch_up == state::CatchUp::once));
+    BOOST_TEST((op->on_leader_loss == state::OnLeaderLoss::abandon));
+    const auto again = http::operation_from_json(http::operation_to_json(*op), false, zones, error);
+    BOOST_REQUIRE_MESSAGE(again, error);
+    BOOST_TEST(http::operation_to_json(*again) == http::operation_to_json(*op));
+    for (const char* h : {R"({"kind":"noop"})", R"({"kind":"sleep","ms":250})", R"({"kind":"fail","message":"x"})",
+                          R"({"kind":"echo","message":"hi"})",
+                          R"({"kind":"http","method":"GET","url":"http://127.0.0.1:9/x","headers":{"A":"b"}})"}) {
+        const auto b = std::string(R"({"id":"b","handler":)") + h + "}";
+        const auto x = http::operation_from_json(b, false, zones, error);
+        BOOST_TEST(x.has_value(), b << ": " << error);
+        if (x) BOOST_TEST(http::operation_from_json(http::operation_to_json(*x), false, zones, error).has_value());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(bad_fields_are_named) {
+    auto says = [](const std::string& body, const std::string& what) {
+        const std::string e = refused(body);
+        BOOST_TEST(e.find(what) != std::string::npos, body << " -> " << e);
+    };
+    says("{", "body: not valid JSON");
+    says("[1]", "body: must be a JSON object");
+    says(R"({"name":"x","handler":{"kind":"noop"}})", "id: missing");
+    says(R"({"id":"has space","handler":{"kind":"noop"}})", "id: may hold only");
+    says(R"({"id":"a"})", "handler: missing");
+    says(R"({"id":"a","handler":{"kind":"python"}})", "handler.kind: 'python' is not one of exec, http");
+    says(R"({"id":"a","handler":{}})", "handler.kind: missing");
+    says(R"({"id":"a","handler":{"kind":"exec"}})", "handler.argv: missing");
+    says(R"({"id":"a","handler":{"kind":"exec","argv":[]}})", "handler.argv: must name a program");
+    says(R"({"id":"a","handler":{"kind":"exec","argv":[7]}})", "handler.argv[0]: must be a string");
+    says(R"({"id":"a","handler":{"kind":"exec","argv":["x"],"cwd":"tmp"}})", "handler.cwd: must be an absolute path");
+    says(R"({"id":"a","handler":{"kind":"exec","argv":["x"],"shell":true}})", "handler.shell: unknown field");
+    says(R"({"id":"a","handler":{"kind":"http","url":"ftp://x"}})", "handler.url: must start with http://");
+    says(R"({"id":"a","handler":{"kind":"sleep"}})", "handler.ms: missing");
+    says(R"({"id":"a","handler":{"kind":"noop"},"schedule":"61 * * * * *"})",
+         "schedule: schedule '61 * * * * *': second field");
+    says(R"({"id":"a","handler":{"kind":"noop"},"schedule":"TZ=Mars/X * * * * * *"})", "'Mars/X' is not in");
+    says(R"({"id":"a","handler":{"kind":"noop"},"timeoutMs":-5})", "timeoutMs: must be between 1 and 86400000, got -5");
+    says(R"({"id":"a","handler":{"kind":"noop"},"timeoutMs":0})", "timeoutMs: must be between 1");
+    says(R"({"id":"a","handler":{"kind":"noop"},"timeoutMs":"5s"})", "timeoutMs: must be a whole number");
+    says(R"({"id":"a","handler":{"kind":"noop"},"retries":1000})", "retries: must be between 0 and 100");
+    says(R"({"id":"a","handler":{"kind":"noop"},"timeout":5})", "timeout: unknown field; known: id, name, handler");
+    says(R"({"id":"a","handler":{"kind":"noop"},"concurrency":"maybe"})", "concurrency: 'maybe' is not one of");
+    says(R"({"id":"a","handler":{"kind":"noop"},"catchUp":true})", "catchUp: must be a string");
+    says(R"({"id":"a","handler":{"kind":"noop"},"triggers":["x"]})", "triggers: must be an object");
+    says(R"({"id":"a","handler":{"kind":"noop"},"triggers":{"topic":["x"]}})", "triggers.topic: unknown field");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
