@@ -121,17 +121,16 @@ SimReport run_sim(const SimOptions& o) {
                 next_strike = c.now_us() + 200'000 + c.rng().below(3'000'000);
             }
         }
-        // The quiet phase: every fault ends; a leader must appear, a client write must
-        // commit, and every node must catch up with it within a bounded time.
+        // The quiet phase: every fault ends; a leader must appear, a client write sent
+        // after the heal must commit, and every node must catch up with it, in bounded time.
         nemesis.heal();
         const std::uint64_t healed = c.now_us();
-        const std::uint64_t writes_before = w.writes_ok();
         raft::Index mark = 0;
         const std::uint64_t bound = 20ull * o.election_timeout_ms * 1000;
         const bool live = c.run_until(
             [&] {
                 const raft::NodeId l = c.leader();
-                if (l == 0 || w.writes_ok() == writes_before) return false;
+                if (l == 0 || w.last_acked_write_invoke() < healed) return false;
                 if (mark == 0) mark = c.view(l).commit;
                 for (raft::NodeId id = 1; id <= c.size(); ++id)
                     if (!c.up(id) || c.view(id).commit < mark) return false;

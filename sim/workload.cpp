@@ -155,6 +155,7 @@ void Workload::completed(std::uint64_t client, Request req, const node::Completi
             op.result = KvOp::Result::ok;
             latest_[op.key] = {op.kind == KvOp::Kind::del ? 0 : c->result.revision, op.value};
             ++counts_.writes_ok;
+            last_acked_write_invoke_ = std::max(last_acked_write_invoke_, op.invoke);
         } else {
             op.result = KvOp::Result::failed;  // the compare-and-set's precondition did not hold
         }

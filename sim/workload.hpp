@@ -45,8 +45,9 @@ public:
         std::uint64_t invalid = 0;                      // refused as invalid: a bug, the requests are valid
     };
     const Counts& counts() const { return counts_; }
-    // Acknowledged writes since the clients started: the liveness check's progress.
-    std::uint64_t writes_ok() const { return counts_.writes_ok; }
+    // When the latest-sent write that was acknowledged was sent: the liveness check's
+    // progress (a write sent after the heal and acknowledged).
+    std::uint64_t last_acked_write_invoke() const { return last_acked_write_invoke_; }
 
     // For the client actors.
     struct Request {
@@ -71,6 +72,7 @@ private:
     std::map<std::string, std::pair<std::uint64_t, std::optional<std::string>>> latest_;  // key -> (revision, value)
     std::map<std::uint64_t, raft::NodeId> leader_of_;  // each client's idea of the leader
     std::uint64_t next_value_ = 0;
+    std::uint64_t last_acked_write_invoke_ = 0;
     std::size_t in_flight_ = 0;
     bool stopped_ = false;
 };
