@@ -1,5 +1,6 @@
 #include "sim/sim_run.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -168,9 +169,14 @@ SimReport run_sim(const SimOptions& o) {
         problems.push_back(std::string("the simulation itself failed: ") + e.what());
     }
     // Ordered by how directly each names the cause: a node's own assertion first.
-    for (const auto& a : assertions) rep.violations.push_back(a);
-    for (const auto& v : c.invariants().violations()) rep.violations.push_back(v);
-    for (auto& p : problems) rep.violations.push_back(std::move(p));
+    // The same break is often seen twice (from two nodes, or before and after a Ready).
+    auto add = [&](const std::string& v) {
+        if (std::find(rep.violations.begin(), rep.violations.end(), v) == rep.violations.end())
+            rep.violations.push_back(v);
+    };
+    for (const auto& a : assertions) add(a);
+    for (const auto& v : c.invariants().violations()) add(v);
+    for (const auto& p : problems) add(p);
     rep.passed = rep.violations.empty();
     rep.trace_hash = c.trace_hash();
     rep.sim_us = c.now_us();

@@ -33,7 +33,7 @@ SimOptions options(std::size_t nodes, const std::string& faults, std::uint64_t s
     return o;
 }
 
-// Runs seeds first..last; every one must pass. Returns the reports.
+// Runs seeds first..last; every one must pass.
 void all_pass(SimOptions o, std::uint64_t first, std::uint64_t last) {
     double sim_s = 0, wall_s = 0;
     std::uint64_t ops = 0;
