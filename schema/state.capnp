@@ -4,6 +4,8 @@
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("raftor::schema");
 
+using Ops = import "operations.capnp";
+
 # Who sent a command, so a retried request (after a timeout or a leader change)
 # is applied once: the state machine remembers each client's latest sequence.
 struct RequestId {
@@ -31,7 +33,18 @@ struct Command {
   union {
     kvPut @1 :KvPut;
     kvDelete @2 :KvDelete;
+    putOperation @3 :Ops.PutOperation;
+    deleteOperation @4 :Text;
+    execute @5 :Ops.ExecuteOperation;
+    fire @6 :Ops.FireSlot;
+    event @7 :Ops.PublishEvent;
+    start @8 :Ops.StartList;
+    finish @9 :Ops.FinishList;
+    recover @10 :Void;          # a new leader resolves executions its predecessors left running
+    nodeKey @11 :Ops.NodeKey;
+    seal @12 :Ops.SealReceipts;
   }
+  atMs @13 :Int64;             # the proposer's wall clock: creation times, retention, backoff
 }
 
 struct KvPair {
@@ -53,4 +66,5 @@ struct StateSnapshot {
   revision @1 :UInt64;
   kv @2 :List(KvPair);
   sessions @3 :List(ClientSession);
+  operations @4 :Ops.OperationsSnapshot;
 }

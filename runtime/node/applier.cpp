@@ -3,13 +3,14 @@
 #include <stdexcept>
 
 #include "runtime/raft/assert.hpp"
+#include "runtime/state/state_snapshot.hpp"
 
 namespace raftor::node {
 
 Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const std::string> snapshot_data)
-    : opts_(opts), applied_(snapshot_index), last_snapshot_index_(snapshot_index) {
+    : opts_(opts), ops_(opts.ops), applied_(snapshot_index), last_snapshot_index_(snapshot_index) {
     if (snapshot_data) {
-        if (auto e = kv_.restore(*snapshot_data))
+        if (auto e = state::restore_state(*snapshot_data, kv_, ops_))
             throw std::runtime_error("snapshot at index " + std::to_string(snapshot_index) + ": " + *e);
     }
 }
@@ -22,7 +23,12 @@ void Applier::await(Token t, raft::Index index, raft::Term term) {
 }
 
 void Applier::read(Token t, std::string key, raft::Index at) {
-    reads_.emplace(at, PendingRead{t, std::move(key)});
+    reads_.emplace(at, PendingRead{t, std::move(key), {}});
+    serve_reads();
+}
+
+void Applier::query(Token t, Query q, raft::Index at) {
+    reads_.emplace(at, PendingRead{t, {}, std::move(q)});
     serve_reads();
 }
 
@@ -41,20 +47,25 @@ void Applier::apply(const std::vector<raft::Entry>& committed) {
         }
         if (e.type != raft::EntryType::normal) continue;
         std::string error;
-        auto cmd = state::decode_command(e.payload, error);
+        auto cmd = state::decode_any_command(e.payload, error);
         if (!cmd) {
             // Every replica decodes the same bytes the same way: skipping is deterministic.
             if (mine) complete({.token = mine->token, .outcome = Outcome::invalid, .detail = error});
             continue;
         }
-        const state::KvResult r = kv_.apply(e.index, *cmd);
-        if (mine) complete({.token = mine->token, .outcome = Outcome::done, .result = r});
+        if (auto* kv = std::get_if<state::KvCommand>(&*cmd)) {
+            const state::KvResult r = kv_.apply(e.index, *kv);
+            if (mine) complete({.token = mine->token, .outcome = Outcome::done, .result = r});
+        } else {
+            state::OpsResult r = ops_.apply(e.index, e.term, std::get<state::OpsCommand>(*cmd));
+            if (mine) complete({.token = mine->token, .outcome = Outcome::done, .ops = std::move(r)});
+        }
     }
     serve_reads();
 }
 
 std::optional<std::string> Applier::restore(const raft::SnapshotMeta& meta, const std::string& data) {
-    if (auto e = kv_.restore(data)) return e;
+    if (auto e = state::restore_state(data, kv_, ops_)) return e;
     applied_ = meta.index;
     last_snapshot_index_ = meta.index;
     // Writes the snapshot swallowed: their results are not known here.
@@ -82,6 +93,11 @@ void Applier::serve_reads() {
     while (!reads_.empty() && reads_.begin()->first <= applied_) {
         PendingRead r = std::move(reads_.begin()->second);
         reads_.erase(reads_.begin());
+        if (r.query) {
+            r.query(*this);
+            complete({.token = r.token});
+            continue;
+        }
         const state::KvValue* v = kv_.get(r.key);
         complete({.token = r.token, .value = v ? std::optional(*v) : std::nullopt});
     }
@@ -90,7 +106,7 @@ void Applier::serve_reads() {
 std::optional<SnapshotDue> Applier::snapshot_due() {
     if (applied_ < last_snapshot_index_ + opts_.snapshot_interval_ops) return std::nullopt;
     last_snapshot_index_ = applied_;
-    return SnapshotDue{applied_, std::make_shared<const std::string>(kv_.snapshot())};
+    return SnapshotDue{applied_, std::make_shared<const std::string>(state::encode_state(kv_, ops_))};
 }
 
 std::vector<Completion> Applier::take_completions() {

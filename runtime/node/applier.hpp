@@ -3,6 +3,7 @@
 // in log order (or a snapshot that replaces it), and the client requests waiting on
 // it: writes waiting for their entry to apply, reads waiting for an index. It also
 // says when a snapshot is due (every snapshot_interval_ops applied entries, ch. 5.1).
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,12 +13,19 @@
 #include "runtime/node/completion.hpp"
 #include "runtime/raft/types.hpp"
 #include "runtime/state/kv_store.hpp"
+#include "runtime/state/ops_machine.hpp"
 
 namespace raftor::node {
 
 struct Options {
     std::uint64_t snapshot_interval_ops = 100'000;
+    state::OpsOptions ops;
 };
+
+class Applier;
+// A read of anything in the state, run once the state has applied its read index;
+// it keeps what it needs from the state (the caller renders it later).
+using Query = std::function<void(const Applier&)>;
 
 struct SnapshotDue {
     raft::Index index;
@@ -34,6 +42,7 @@ public:
     void await(Token t, raft::Index index, raft::Term term);
     // A read served once everything up to `at` is applied (0: at once, a stale read).
     void read(Token t, std::string key, raft::Index at);
+    void query(Token t, Query q, raft::Index at);
 
     void apply(const std::vector<raft::Entry>& committed);
     // A snapshot from the leader replaces the state; it was checksummed on the way in.
@@ -47,6 +56,8 @@ public:
 
     raft::Index applied() const { return applied_; }
     const state::KvStore& kv() const { return kv_; }
+    const state::OpsMachine& ops() const { return ops_; }
+    state::OpsChanges take_ops_changes() { return ops_.take_changes(); }
     std::size_t pending_writes() const { return writes_.size(); }
     std::size_t pending_reads() const { return reads_.size(); }
 
@@ -56,6 +67,7 @@ private:
 
     Options opts_;
     state::KvStore kv_;
+    state::OpsMachine ops_;
     raft::Index applied_ = 0;
     raft::Index last_snapshot_index_ = 0;
     struct PendingWrite {
@@ -66,6 +78,7 @@ private:
     struct PendingRead {
         Token token;
         std::string key;
+        Query query;  // set: run it instead of reading `key`
     };
     std::multimap<raft::Index, PendingRead> reads_;
     std::vector<Completion> completions_;

@@ -3,11 +3,13 @@
 // Raft side (not the leader, invalid), or answered by the state machine (applied,
 // read, or of unknown outcome when its entry was lost with a leader).
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "runtime/raft/types.hpp"
 #include "runtime/state/kv_store.hpp"
+#include "runtime/state/ops_machine.hpp"
 
 namespace raftor::node {
 
@@ -25,7 +27,8 @@ const char* to_string(Outcome o);
 struct Completion {
     Token token = 0;
     Outcome outcome = Outcome::done;
-    state::KvResult result;               // writes
+    state::KvResult result;               // key-value writes
+    state::OpsResult ops;                 // operations commands
     std::optional<state::KvValue> value;  // reads (nothing: the key does not exist)
     raft::NodeId leader_hint = 0;
     std::string detail;

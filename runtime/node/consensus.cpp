@@ -32,7 +32,12 @@ Proposal Consensus::write(Token t, const state::KvCommand& cmd) {
         out.refused = Completion{.token = t, .outcome = Outcome::invalid, .detail = *why};
         return out;
     }
-    auto p = core_.propose(state::encode_command(cmd));
+    return propose(t, state::encode_command(cmd));
+}
+
+Proposal Consensus::propose(Token t, std::string payload) {
+    Proposal out;
+    auto p = core_.propose(std::move(payload));
     if (!p.ok()) {
         const raft::NodeId hint =
             p.error == raft::Error::transfer_in_progress ? core_.transfer_target() : core_.leader();

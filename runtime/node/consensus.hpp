@@ -40,6 +40,8 @@ public:
     Consensus(raft::Config cfg, raft::Restore restore);
 
     Proposal write(Token t, const state::KvCommand& cmd);
+    // An encoded command (an operations command, checked by its encoder).
+    Proposal propose(Token t, std::string payload);
     std::optional<Completion> read(Token t);  // linearizable; set: refused now
 
     void tick() { core_.tick(); }

@@ -2,7 +2,7 @@
 
 #include "runtime/raft/assert.hpp"
 #include "runtime/raft/capnp_io.hpp"
-#include "schema/state.capnp.h"
+#include "runtime/state/state_snapshot.hpp"
 
 namespace raftor::state {
 
@@ -58,14 +58,12 @@ const KvValue* KvStore::get(const std::string& key) const {
     return it == kv_.end() ? nullptr : &it->second;
 }
 
-std::string KvStore::snapshot() const {
-    capnp::MallocMessageBuilder mb;
-    auto s = mb.initRoot<schema::StateSnapshot>();
-    s.setAppliedIndex(applied_index_);
-    s.setRevision(revision_);
-    auto kv = s.initKv(static_cast<unsigned>(kv_.size()));
+void KvSnapshotCodec::save(const KvStore& m, schema::StateSnapshot::Builder s) {
+    s.setAppliedIndex(m.applied_index_);
+    s.setRevision(m.revision_);
+    auto kv = s.initKv(static_cast<unsigned>(m.kv_.size()));
     unsigned i = 0;
-    for (const auto& [k, v] : kv_) {
+    for (const auto& [k, v] : m.kv_) {
         auto p = kv[i++];
         p.setKey(k);
         p.setValue(bytes_of(v.value));
@@ -73,7 +71,7 @@ std::string KvStore::snapshot() const {
         p.setCreateRevision(v.create_revision);
     }
     // Sessions in client order, so equal states give equal bytes.
-    std::map<std::uint64_t, Session> ordered(sessions_.begin(), sessions_.end());
+    std::map<std::uint64_t, KvStore::Session> ordered(m.sessions_.begin(), m.sessions_.end());
     auto ss = s.initSessions(static_cast<unsigned>(ordered.size()));
     i = 0;
     for (const auto& [client, sess] : ordered) {
@@ -83,30 +81,41 @@ std::string KvStore::snapshot() const {
         c.setRevision(sess.result.revision);
         c.setOk(sess.result.ok);
     }
+}
+
+std::optional<std::string> KvSnapshotCodec::load(KvStore& m, schema::StateSnapshot::Reader s) {
+    KvStore next;
+    next.applied_index_ = s.getAppliedIndex();
+    next.revision_ = s.getRevision();
+    for (auto p : s.getKv()) {
+        KvValue v{string_of(p.getValue()), p.getRevision(), p.getCreateRevision()};
+        if (v.revision > next.revision_ || v.revision == 0)
+            return "key revision " + std::to_string(v.revision) + " beyond the snapshot's revision";
+        next.kv_.emplace(std::string(p.getKey().cStr()), std::move(v));
+    }
+    for (auto c : s.getSessions())
+        next.sessions_[c.getClient()] = KvStore::Session{c.getSeq(), KvResult{c.getOk(), c.getRevision()}};
+    m = std::move(next);
+    return std::nullopt;
+}
+
+std::string KvStore::snapshot() const {
+    capnp::MallocMessageBuilder mb;
+    KvSnapshotCodec::save(*this, mb.initRoot<schema::StateSnapshot>());
     return raft::detail::to_bytes(mb);
 }
 
 std::optional<std::string> KvStore::restore(const std::string& bytes) {
     std::string error;
-    KvStore next;
     auto done = raft::detail::decode_root<schema::StateSnapshot>(
         bytes, error, "state snapshot", [&](schema::StateSnapshot::Reader s) -> std::optional<bool> {
-            next.applied_index_ = s.getAppliedIndex();
-            next.revision_ = s.getRevision();
-            for (auto p : s.getKv()) {
-                KvValue v{string_of(p.getValue()), p.getRevision(), p.getCreateRevision()};
-                if (v.revision > next.revision_ || v.revision == 0) {
-                    error = "key revision " + std::to_string(v.revision) + " beyond the snapshot's revision";
-                    return std::nullopt;
-                }
-                next.kv_.emplace(std::string(p.getKey().cStr()), std::move(v));
+            if (auto e = KvSnapshotCodec::load(*this, s)) {
+                error = *e;
+                return std::nullopt;
             }
-            for (auto c : s.getSessions())
-                next.sessions_[c.getClient()] = Session{c.getSeq(), KvResult{c.getOk(), c.getRevision()}};
             return true;
         });
     if (!done) return error;
-    *this = std::move(next);
     return std::nullopt;
 }
 

@@ -1,0 +1,471 @@
+// Cap'n Proto encoding of operations commands and of the operations snapshot. Every
+// decode checks what it reads (sizes, enum values, lengths): a bad entry is skipped
+// the same way on every replica, never half applied.
+#include <cstring>
+
+#include "runtime/raft/capnp_io.hpp"
+#include "runtime/state/ops_snapshot.hpp"
+#include "schema/state.capnp.h"
+
+namespace raftor::state {
+
+using raft::detail::bytes_of;
+using raft::detail::string_of;
+
+namespace {
+
+template <std::size_t N>
+kj::ArrayPtr<const capnp::byte> bytes_of_array(const std::array<std::uint8_t, N>& a) {
+    return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(a.data()), a.size());
+}
+
+template <std::size_t N>
+bool array_of(capnp::Data::Reader d, std::array<std::uint8_t, N>& out, bool allow_empty = false) {
+    if (d.size() == 0 && allow_empty) {
+        out.fill(0);
+        return true;
+    }
+    if (d.size() != N) return false;
+    std::memcpy(out.data(), d.begin(), N);
+    return true;
+}
+
+template <typename List>
+void set_strings(List list, const std::vector<std::string>& v) {
+    for (unsigned i = 0; i < v.size(); ++i) list.set(i, v[i]);
+}
+
+template <typename Builder>
+void set_pairs(Builder list, const std::map<std::string, std::string>& m) {
+    unsigned i = 0;
+    for (const auto& [k, v] : m) {
+        list[i].setKey(k);
+        list[i].setValue(v);
+        ++i;
+    }
+}
+
+void save_spec(const OperationSpec& s, schema::Operation::Builder b) {
+    b.setId(s.id);
+    b.setName(s.name);
+    auto h = b.initHandler();
+    h.setKind(static_cast<schema::HandlerKind>(s.handler.kind));
+    set_strings(h.initArgv(static_cast<unsigned>(s.handler.argv.size())), s.handler.argv);
+    set_pairs(h.initEnv(static_cast<unsigned>(s.handler.env.size())), s.handler.env);
+    h.setCwd(s.handler.cwd);
+    h.setMethod(s.handler.method);
+    h.setUrl(s.handler.url);
+    set_pairs(h.initHeaders(static_cast<unsigned>(s.handler.headers.size())), s.handler.headers);
+    h.setBody(bytes_of(s.handler.body));
+    h.setCommand(s.handler.command);
+    h.setSleepMs(s.handler.sleep_ms);
+    h.setMessage(s.handler.message);
+    b.setHasSchedule(s.schedule.has_value());
+    b.setSchedule(s.schedule.value_or(""));
+    set_strings(b.initTopics(static_cast<unsigned>(s.topics.size())), s.topics);
+    set_strings(b.initAfterSuccess(static_cast<unsigned>(s.after_success.size())), s.after_success);
+    set_strings(b.initAfterFailure(static_cast<unsigned>(s.after_failure.size())), s.after_failure);
+    b.setTimeoutMs(s.timeout_ms);
+    b.setRetries(s.retries);
+    b.setRetryBackoffMs(s.retry_backoff_ms);
+    b.setConcurrency(static_cast<schema::Concurrency>(s.concurrency));
+    b.setCatchUp(static_cast<schema::CatchUp>(s.catch_up));
+    b.setOnLeaderLoss(static_cast<schema::OnLeaderLoss>(s.on_leader_loss));
+}
+
+template <typename List>
+std::vector<std::string> strings_of(List l) {
+    std::vector<std::string> out;
+    for (auto t : l) out.emplace_back(t.cStr());
+    return out;
+}
+
+template <typename List>
+std::map<std::string, std::string> pairs_of(List l) {
+    std::map<std::string, std::string> out;
+    for (auto p : l) out[p.getKey().cStr()] = p.getValue().cStr();
+    return out;
+}
+
+std::optional<OperationSpec> load_spec(schema::Operation::Reader r, std::string& error) {
+    OperationSpec s;
+    s.id = r.getId().cStr();
+    if (s.id.empty() || s.id.size() > operation_id_max) {
+        error = "operation id is empty or longer than " + std::to_string(operation_id_max);
+        return std::nullopt;
+    }
+    s.name = r.getName().cStr();
+    auto h = r.getHandler();
+    const auto kind = static_cast<unsigned>(h.getKind());
+    if (kind > static_cast<unsigned>(Handler::Kind::echo)) {
+        error = "operation '" + s.id + "': unknown handler kind " + std::to_string(kind);
+        return std::nullopt;
+    }
+    s.handler.kind = static_cast<Handler::Kind>(kind);
+    s.handler.argv = strings_of(h.getArgv());
+    s.handler.env = pairs_of(h.getEnv());
+    s.handler.cwd = h.getCwd().cStr();
+    s.handler.method = h.getMethod().cStr();
+    s.handler.url = h.getUrl().cStr();
+    s.handler.headers = pairs_of(h.getHeaders());
+    s.handler.body = string_of(h.getBody());
+    s.handler.command = h.getCommand().cStr();
+    s.handler.sleep_ms = h.getSleepMs();
+    s.handler.message = h.getMessage().cStr();
+    if (r.getHasSchedule()) s.schedule = std::string(r.getSchedule().cStr());
+    s.topics = strings_of(r.getTopics());
+    s.after_success = strings_of(r.getAfterSuccess());
+    s.after_failure = strings_of(r.getAfterFailure());
+    s.timeout_ms = r.getTimeoutMs();
+    s.retries = r.getRetries();
+    s.retry_backoff_ms = r.getRetryBackoffMs();
+    const auto conc = static_cast<unsigned>(r.getConcurrency());
+    const auto catch_up = static_cast<unsigned>(r.getCatchUp());
+    const auto loss = static_cast<unsigned>(r.getOnLeaderLoss());
+    if (conc > 2 || catch_up > 2 || loss > 1 || s.timeout_ms == 0 || s.timeout_ms > operation_timeout_ms_max ||
+        s.retries > operation_retries_max || s.retry_backoff_ms > operation_backoff_ms_max) {
+        error = "operation '" + s.id + "': a policy or limit is out of range";
+        return std::nullopt;
+    }
+    s.concurrency = static_cast<Concurrency>(conc);
+    s.catch_up = static_cast<CatchUp>(catch_up);
+    s.on_leader_loss = static_cast<OnLeaderLoss>(loss);
+    return s;
+}
+
+bool status_of(schema::ExecStatus s, ExecStatus& out) {
+    const auto v = static_cast<unsigned>(s);
+    if (v > static_cast<unsigned>(ExecStatus::skipped)) return false;
+    out = static_cast<ExecStatus>(v);
+    return true;
+}
+
+void save_execution(const Execution& e, schema::Execution::Builder b) {
+    b.setId(e.id);
+    b.setOperationId(e.operation);
+    b.setCause(static_cast<schema::Cause>(e.cause));
+    b.setStatus(static_cast<schema::ExecStatus>(e.status));
+    b.setAttempt(e.attempt);
+    b.setNode(e.node);
+    b.setCreatedAtMs(e.created_ms);
+    b.setStartedAtMs(e.started_ms);
+    b.setFinishedAtMs(e.finished_ms);
+    b.setRetryAtMs(e.retry_at_ms);
+    b.setSlotMs(e.slot_ms);
+    b.setDurationMs(e.duration_ms);
+    b.setExitCode(e.exit_code);
+    b.setStartTerm(e.start_term);
+    b.setInput(bytes_of(e.input));
+    b.setInputHash(bytes_of_array(e.input_hash));
+    b.setOutputHash(bytes_of_array(e.output_hash));
+    b.setOutput(bytes_of(e.output));
+    b.setReceiptSequence(e.receipt_sequence);
+    b.setReceiptHash(bytes_of_array(e.receipt_hash));
+    b.setDetail(e.detail);
+}
+
+std::optional<Execution> load_execution(schema::Execution::Reader r, std::string& error) {
+    Execution e;
+    e.id = r.getId();
+    e.operation = r.getOperationId().cStr();
+    const auto cause = static_cast<unsigned>(r.getCause());
+    if (cause > static_cast<unsigned>(Cause::after_failure) || !status_of(r.getStatus(), e.status) ||
+        !array_of(r.getInputHash(), e.input_hash) || !array_of(r.getOutputHash(), e.output_hash, true) ||
+        !array_of(r.getReceiptHash(), e.receipt_hash, true) || e.id == 0) {
+        error = "execution " + std::to_string(e.id) + ": bad id, cause, status or hash";
+        return std::nullopt;
+    }
+    e.cause = static_cast<Cause>(cause);
+    e.attempt = r.getAttempt();
+    e.node = r.getNode().cStr();
+    e.created_ms = r.getCreatedAtMs();
+    e.started_ms = r.getStartedAtMs();
+    e.finished_ms = r.getFinishedAtMs();
+    e.retry_at_ms = r.getRetryAtMs();
+    e.slot_ms = r.getSlotMs();
+    e.duration_ms = r.getDurationMs();
+    e.exit_code = r.getExitCode();
+    e.start_term = r.getStartTerm();
+    e.input = string_of(r.getInput());
+    e.output = string_of(r.getOutput());
+    e.receipt_sequence = r.getReceiptSequence();
+    e.detail = r.getDetail().cStr();
+    return e;
+}
+
+}  // namespace
+
+std::string encode_ops_command(const OpsCommand& cmd) {
+    capnp::MallocMessageBuilder mb;
+    auto c = mb.initRoot<schema::Command>();
+    c.initRequest().setClient(cmd.request.client);
+    c.getRequest().setSeq(cmd.request.seq);
+    c.setAtMs(cmd.at_ms);
+    std::visit(
+        [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, PutOperation>) {
+                auto p = c.initPutOperation();
+                save_spec(x.spec, p.initOperation());
+                p.setCreateOnly(x.create_only);
+            } else if constexpr (std::is_same_v<T, DeleteOperation>) {
+                c.setDeleteOperation(x.id);
+            } else if constexpr (std::is_same_v<T, ExecuteOperation>) {
+                auto e = c.initExecute();
+                e.setOperationId(x.id);
+                e.setInput(bytes_of(x.input));
+            } else if constexpr (std::is_same_v<T, FireSlot>) {
+                auto f = c.initFire();
+                f.setOperationId(x.id);
+                f.setSlotMs(x.slot_ms);
+            } else if constexpr (std::is_same_v<T, PublishEvent>) {
+                auto e = c.initEvent();
+                e.setTopic(x.topic);
+                e.setBody(bytes_of(x.body));
+            } else if constexpr (std::is_same_v<T, StartBatch>) {
+                auto l = c.initStart().initStarts(static_cast<unsigned>(x.starts.size()));
+                for (unsigned i = 0; i < x.starts.size(); ++i) {
+                    l[i].setExecutionId(x.starts[i].execution);
+                    l[i].setAttempt(x.starts[i].attempt);
+                    l[i].setNode(x.starts[i].node);
+                    l[i].setStartedAtMs(x.starts[i].started_at_ms);
+                }
+            } else if constexpr (std::is_same_v<T, FinishBatch>) {
+                auto l = c.initFinish().initFinishes(static_cast<unsigned>(x.finishes.size()));
+                for (unsigned i = 0; i < x.finishes.size(); ++i) {
+                    const auto& f = x.finishes[i];
+                    l[i].setExecutionId(f.execution);
+                    l[i].setAttempt(f.attempt);
+                    l[i].setStatus(static_cast<schema::ExecStatus>(f.status));
+                    l[i].setExitCode(f.exit_code);
+                    l[i].setFinishedAtMs(f.finished_at_ms);
+                    l[i].setDurationMs(f.duration_ms);
+                    l[i].setOutput(bytes_of(f.output));
+                    l[i].setOutputHash(bytes_of_array(f.output_hash));
+                }
+            } else if constexpr (std::is_same_v<T, Recover>) {
+                c.setRecover();
+            } else if constexpr (std::is_same_v<T, RegisterKey>) {
+                auto k = c.initNodeKey();
+                k.setNode(x.node);
+                k.setPublicKey(bytes_of_array(x.key));
+            } else if constexpr (std::is_same_v<T, SealReceipts>) {
+                auto s = c.initSeal();
+                s.setFirstSequence(x.first);
+                s.setCount(x.count);
+                s.setRoot(bytes_of_array(x.root));
+                s.setSigner(x.signer);
+                s.setSignature(bytes_of_array(x.signature));
+            }
+        },
+        cmd.body);
+    return raft::detail::to_bytes(mb);
+}
+
+std::optional<Command> decode_any_command(std::string_view bytes, std::string& error) {
+    bool kv = false;
+    auto out = raft::detail::decode_root<schema::Command>(
+        bytes, error, "command", [&](schema::Command::Reader c) -> std::optional<Command> {
+            if (c.which() == schema::Command::KV_PUT || c.which() == schema::Command::KV_DELETE) {
+                kv = true;
+                return Command(KvCommand{});
+            }
+            OpsCommand cmd;
+            cmd.request = RequestId{c.getRequest().getClient(), c.getRequest().getSeq()};
+            cmd.at_ms = c.getAtMs();
+            switch (c.which()) {
+                case schema::Command::PUT_OPERATION: {
+                    auto spec = load_spec(c.getPutOperation().getOperation(), error);
+                    if (!spec) return std::nullopt;
+                    cmd.body = PutOperation{std::move(*spec), c.getPutOperation().getCreateOnly()};
+                    break;
+                }
+                case schema::Command::DELETE_OPERATION:
+                    cmd.body = DeleteOperation{c.getDeleteOperation().cStr()};
+                    break;
+                case schema::Command::EXECUTE: {
+                    auto e = c.getExecute();
+                    if (e.getInput().size() > ops_input_bytes_max) return error = "input too large", std::nullopt;
+                    cmd.body = ExecuteOperation{e.getOperationId().cStr(), string_of(e.getInput())};
+                    break;
+                }
+                case schema::Command::FIRE:
+                    cmd.body = FireSlot{c.getFire().getOperationId().cStr(), c.getFire().getSlotMs()};
+                    break;
+                case schema::Command::EVENT: {
+                    auto e = c.getEvent();
+                    if (e.getBody().size() > ops_input_bytes_max) return error = "event body too large", std::nullopt;
+                    cmd.body = PublishEvent{e.getTopic().cStr(), string_of(e.getBody())};
+                    break;
+                }
+                case schema::Command::START: {
+                    StartBatch b;
+                    auto l = c.getStart().getStarts();
+                    if (l.size() > ops_batch_max) return error = "too many starts in one entry", std::nullopt;
+                    for (auto s : l)
+                        b.starts.push_back(
+                            StartExecution{s.getExecutionId(), s.getAttempt(), s.getNode().cStr(), s.getStartedAtMs()});
+                    cmd.body = std::move(b);
+                    break;
+                }
+                case schema::Command::FINISH: {
+                    FinishBatch b;
+                    auto l = c.getFinish().getFinishes();
+                    if (l.size() > ops_batch_max) return error = "too many finishes in one entry", std::nullopt;
+                    for (auto f : l) {
+                        FinishExecution x;
+                        x.execution = f.getExecutionId();
+                        x.attempt = f.getAttempt();
+                        if (!status_of(f.getStatus(), x.status) || !is_final(x.status))
+                            return error = "a finish with a status that is not final", std::nullopt;
+                        x.exit_code = f.getExitCode();
+                        x.finished_at_ms = f.getFinishedAtMs();
+                        x.duration_ms = f.getDurationMs();
+                        if (f.getOutput().size() > ops_output_bytes_max)
+                            return error = "output too large", std::nullopt;
+                        x.output = string_of(f.getOutput());
+                        if (!array_of(f.getOutputHash(), x.output_hash))
+                            return error = "output hash is not 32 bytes", std::nullopt;
+                        b.finishes.push_back(std::move(x));
+                    }
+                    cmd.body = std::move(b);
+                    break;
+                }
+                case schema::Command::RECOVER: cmd.body = Recover{}; break;
+                case schema::Command::NODE_KEY: {
+                    RegisterKey k;
+                    k.node = c.getNodeKey().getNode().cStr();
+                    if (k.node.empty() || !array_of(c.getNodeKey().getPublicKey(), k.key))
+                        return error = "a node key needs a node and 32 bytes of key", std::nullopt;
+                    cmd.body = std::move(k);
+                    break;
+                }
+                case schema::Command::SEAL: {
+                    auto s = c.getSeal();
+                    SealReceipts x;
+                    x.first = s.getFirstSequence();
+                    x.count = s.getCount();
+                    x.signer = s.getSigner().cStr();
+                    if (!array_of(s.getRoot(), x.root) || !array_of(s.getSignature(), x.signature))
+                        return error = "a seal needs a 32-byte root and a 64-byte signature", std::nullopt;
+                    cmd.body = std::move(x);
+                    break;
+                }
+                default: error = "unknown command kind"; return std::nullopt;
+            }
+            return Command(std::move(cmd));
+        });
+    // The key-value decoder owns its own checks.
+    if (out && kv) {
+        auto k = decode_command(bytes, error);
+        if (!k) return std::nullopt;
+        return Command(std::move(*k));
+    }
+    return out;
+}
+
+void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Builder b) {
+    b.setNextExecutionId(m.next_id_);
+    auto ops = b.initOperations(static_cast<unsigned>(m.ops_.size()));
+    unsigned i = 0;
+    for (const auto& [id, e] : m.ops_) {
+        auto o = ops[i++];
+        save_spec(e.spec, o.initOperation());
+        o.setVersion(e.version);
+        o.setCreatedAtMs(e.created_ms);
+        o.setUpdatedAtMs(e.updated_ms);
+        o.setLastSlotMs(e.last_slot_ms);
+    }
+    auto active = b.initActive(static_cast<unsigned>(m.active_.size()));
+    i = 0;
+    for (const auto& [id, e] : m.active_) save_execution(e, active[i++]);
+    auto history = b.initHistory(static_cast<unsigned>(m.history_.size()));
+    i = 0;
+    for (const auto& e : m.history_) save_execution(e, history[i++]);
+    b.setChainSequence(m.chain_.last_sequence());
+    b.setChainHead(bytes_of_array(m.chain_.head()));
+    b.setSealedThrough(m.sealed_through_);
+    auto seals = b.initSeals(static_cast<unsigned>(m.seals_.size()));
+    i = 0;
+    for (const auto& [first, s] : m.seals_) {
+        auto x = seals[i++];
+        x.setFirstSequence(s.first);
+        x.setCount(s.count);
+        x.setRoot(bytes_of_array(s.root));
+        x.setSigner(s.signer);
+        x.setSignature(bytes_of_array(s.signature));
+    }
+    auto keys = b.initKeys(static_cast<unsigned>(m.keys_.size()));
+    i = 0;
+    for (const auto& [node, k] : m.keys_) {
+        keys[i].setNode(node);
+        keys[i].setPublicKey(bytes_of_array(k));
+        ++i;
+    }
+    b.setHistoryBaseSequence(m.base_sequence_);
+    b.setHistoryBaseHash(bytes_of_array(m.base_hash_));
+}
+
+std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::OperationsSnapshot::Reader r) {
+    std::string error;
+    OpsMachine next(m.opts_);
+    next.next_id_ = std::max<std::uint64_t>(1, r.getNextExecutionId());
+    for (auto o : r.getOperations()) {
+        auto spec = load_spec(o.getOperation(), error);
+        if (!spec) return error;
+        OperationEntry e;
+        e.spec = std::move(*spec);
+        e.version = o.getVersion();
+        e.created_ms = o.getCreatedAtMs();
+        e.updated_ms = o.getUpdatedAtMs();
+        e.last_slot_ms = o.getLastSlotMs();
+        next.index_operation(e.spec, true);
+        next.ops_.emplace(e.spec.id, std::move(e));
+    }
+    for (auto x : r.getActive()) {
+        auto e = load_execution(x, error);
+        if (!e) return error;
+        if (is_final(e->status) || e->id >= next.next_id_)
+            return "active execution " + std::to_string(e->id) + " is final or from the future";
+        if (e->status == ExecStatus::running) ++next.running_[e->operation];
+        next.active_.emplace(e->id, std::move(*e));
+    }
+    crypto::Digest base{}, head{};
+    if (!array_of(r.getHistoryBaseHash(), base, true) || !array_of(r.getChainHead(), head, true))
+        return std::string("chain hashes are not 32 bytes");
+    next.base_sequence_ = r.getHistoryBaseSequence();
+    next.base_hash_ = base;
+    std::uint64_t expect = next.base_sequence_ + 1;
+    for (auto x : r.getHistory()) {
+        auto e = load_execution(x, error);
+        if (!e) return error;
+        if (!is_final(e->status) || e->receipt_sequence != expect++)
+            return "history execution " + std::to_string(e->id) + " is not final or out of chain order";
+        next.sequence_of_[e->id] = e->receipt_sequence;
+        next.by_operation_[e->operation].push_back(e->receipt_sequence);
+        next.history_.push_back(std::move(*e));
+    }
+    if (r.getChainSequence() != expect - 1) return std::string("the chain's length does not match its history");
+    next.chain_ = crypto::ReceiptChain(r.getChainSequence(), head);
+    next.sealed_through_ = r.getSealedThrough();
+    if (next.sealed_through_ > r.getChainSequence()) return std::string("sealed past the end of the chain");
+    for (auto s : r.getSeals()) {
+        SealRecord x;
+        x.first = s.getFirstSequence();
+        x.count = s.getCount();
+        x.signer = s.getSigner().cStr();
+        if (!array_of(s.getRoot(), x.root) || !array_of(s.getSignature(), x.signature) || x.count == 0)
+            return std::string("a seal is malformed");
+        next.seals_.emplace(x.first, std::move(x));
+    }
+    for (auto k : r.getKeys()) {
+        crypto::PublicKey key{};
+        if (!array_of(k.getPublicKey(), key)) return std::string("a node key is not 32 bytes");
+        next.keys_[k.getNode().cStr()] = key;
+    }
+    m = std::move(next);
+    m.changes_ = OpsChanges{true, true, true};
+    return std::nullopt;
+}
+
+}  // namespace raftor::state

@@ -1,0 +1,512 @@
+#include "runtime/state/ops_machine.hpp"
+
+#include <algorithm>
+
+#include "runtime/crypto/merkle.hpp"
+#include "runtime/raft/assert.hpp"
+
+namespace raftor::state {
+
+const char* to_string(ExecStatus s) {
+    switch (s) {
+        case ExecStatus::queued: return "queued";
+        case ExecStatus::running: return "running";
+        case ExecStatus::retrying: return "retrying";
+        case ExecStatus::success: return "success";
+        case ExecStatus::failed: return "failed";
+        case ExecStatus::timeout: return "timeout";
+        case ExecStatus::interrupted: return "interrupted";
+        case ExecStatus::cancelled: return "cancelled";
+        case ExecStatus::skipped: return "skipped";
+    }
+    return "?";
+}
+
+bool is_final(ExecStatus s) {
+    return s != ExecStatus::queued && s != ExecStatus::running && s != ExecStatus::retrying;
+}
+
+const char* to_string(Cause c) {
+    switch (c) {
+        case Cause::manual: return "manual";
+        case Cause::schedule: return "schedule";
+        case Cause::event: return "event";
+        case Cause::after_success: return "afterSuccess";
+        case Cause::after_failure: return "afterFailure";
+    }
+    return "?";
+}
+
+const char* to_string(OpsResult::Code c) {
+    switch (c) {
+        case OpsResult::Code::ok: return "ok";
+        case OpsResult::Code::not_found: return "not_found";
+        case OpsResult::Code::exists: return "exists";
+        case OpsResult::Code::duplicate: return "duplicate";
+        case OpsResult::Code::refused: return "refused";
+    }
+    return "?";
+}
+
+std::string execution_id_string(std::uint64_t id) {
+    return "ex-" + std::to_string(id);
+}
+
+std::uint64_t parse_execution_id(const std::string& s) {
+    std::string digits = s.rfind("ex-", 0) == 0 ? s.substr(3) : s;
+    if (digits.empty() || digits.size() > 19) return 0;
+    std::uint64_t v = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9') return 0;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return v;
+}
+
+std::int64_t retry_delay_ms(const OperationSpec& spec, std::uint64_t execution, std::uint32_t attempt) {
+    constexpr std::int64_t cap_ms = 30'000;
+    std::int64_t d = static_cast<std::int64_t>(spec.retry_backoff_ms);
+    for (std::uint32_t i = 1; i < attempt && d < cap_ms; ++i) d *= 2;
+    d = std::min(d, std::max<std::int64_t>(cap_ms, static_cast<std::int64_t>(spec.retry_backoff_ms)));
+    // Jitter from the id and try (splitmix64): replicas agree, runs of one schedule spread.
+    std::uint64_t z = execution * 0x9E3779B97F4A7C15ull + attempt;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return d - static_cast<std::int64_t>(static_cast<double>(d) * 0.1 * static_cast<double>(z % 1001) / 1000.0);
+}
+
+OpsResult OpsMachine::apply(std::uint64_t /*index*/, std::uint64_t term, const OpsCommand& cmd) {
+    const std::int64_t at = cmd.at_ms;
+    OpsResult r = std::visit(
+        [&](const auto& c) -> OpsResult {
+            using T = std::decay_t<decltype(c)>;
+            if constexpr (std::is_same_v<T, PutOperation>) return put(c, at);
+            if constexpr (std::is_same_v<T, DeleteOperation>) return remove(c, at);
+            if constexpr (std::is_same_v<T, ExecuteOperation>) return execute(c, at);
+            if constexpr (std::is_same_v<T, FireSlot>) return fire(c, at);
+            if constexpr (std::is_same_v<T, PublishEvent>) return publish(c, at);
+            if constexpr (std::is_same_v<T, StartBatch>) return start(c, term, at);
+            if constexpr (std::is_same_v<T, FinishBatch>) return finish(c, at);
+            if constexpr (std::is_same_v<T, Recover>) return recover(term, at);
+            if constexpr (std::is_same_v<T, RegisterKey>) return register_key(c);
+            if constexpr (std::is_same_v<T, SealReceipts>) return seal(c);
+        },
+        cmd.body);
+    prune(at);
+    return r;
+}
+
+const OperationEntry* OpsMachine::operation(const std::string& id) const {
+    auto it = ops_.find(id);
+    return it == ops_.end() ? nullptr : &it->second;
+}
+
+const Execution* OpsMachine::kept(std::uint64_t sequence) const {
+    if (sequence <= base_sequence_ || sequence > base_sequence_ + history_.size()) return nullptr;
+    return &history_[sequence - base_sequence_ - 1];
+}
+
+const Execution* OpsMachine::execution(std::uint64_t id) const {
+    if (auto it = active_.find(id); it != active_.end()) return &it->second;
+    if (auto it = sequence_of_.find(id); it != sequence_of_.end()) return kept(it->second);
+    return nullptr;
+}
+
+std::vector<const Execution*> OpsMachine::history(const std::string& op, std::size_t limit) const {
+    std::vector<const Execution*> out;
+    if (auto it = by_operation_.find(op); it != by_operation_.end()) {
+        const auto& seqs = it->second;
+        const std::size_t skip = seqs.size() > limit ? seqs.size() - limit : 0;
+        for (std::size_t i = skip; i < seqs.size(); ++i)
+            if (const Execution* e = kept(seqs[i])) out.push_back(e);
+    }
+    // Still active ones come last: they are the newest in spirit, if not in id.
+    for (const auto& [id, e] : active_)
+        if (e.operation == op) out.push_back(&e);
+    if (out.size() > limit) out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(out.size() - limit));
+    return out;
+}
+
+std::size_t OpsMachine::running(const std::string& op) const {
+    auto it = running_.find(op);
+    return it == running_.end() ? 0 : it->second;
+}
+
+OpsChanges OpsMachine::take_changes() {
+    OpsChanges c = changes_;
+    changes_ = {};
+    return c;
+}
+
+void OpsMachine::index_operation(const OperationSpec& spec, bool add) {
+    auto update = [&](std::map<std::string, std::set<std::string>>& index, const std::string& key) {
+        if (add) {
+            index[key].insert(spec.id);
+        } else if (auto it = index.find(key); it != index.end()) {
+            it->second.erase(spec.id);
+            if (it->second.empty()) index.erase(it);
+        }
+    };
+    for (const auto& t : spec.topics) update(by_topic_, t);
+    for (const auto& o : spec.after_success) update(after_success_, o);
+    for (const auto& o : spec.after_failure) update(after_failure_, o);
+}
+
+OpsResult OpsMachine::put(const PutOperation& c, std::int64_t at_ms) {
+    OpsResult r;
+    auto it = ops_.find(c.spec.id);
+    if (it != ops_.end() && c.create_only) {
+        r.code = OpsResult::Code::exists;
+        r.detail = "operation '" + c.spec.id + "' exists (PUT /operations/" + c.spec.id + " replaces it)";
+        r.version = it->second.version;
+        return r;
+    }
+    if (it == ops_.end()) {
+        OperationEntry e;
+        e.spec = c.spec;
+        e.version = 1;
+        e.created_ms = e.updated_ms = e.last_slot_ms = at_ms;
+        it = ops_.emplace(c.spec.id, std::move(e)).first;
+    } else {
+        index_operation(it->second.spec, false);
+        // A new schedule starts from now: slots of the old one are not owed.
+        if (it->second.spec.schedule != c.spec.schedule) it->second.last_slot_ms = at_ms;
+        it->second.spec = c.spec;
+        ++it->second.version;
+        it->second.updated_ms = at_ms;
+    }
+    index_operation(it->second.spec, true);
+    changes_.schedules = true;
+    r.version = it->second.version;
+    return r;
+}
+
+OpsResult OpsMachine::remove(const DeleteOperation& c, std::int64_t at_ms) {
+    auto it = ops_.find(c.id);
+    if (it == ops_.end()) return {OpsResult::Code::not_found, "no operation '" + c.id + "'", {}, 0};
+    index_operation(it->second.spec, false);
+    ops_.erase(it);
+    changes_.schedules = true;
+    // Waiting runs of it will not start; running ones finish and are recorded.
+    for (auto e = active_.begin(); e != active_.end();) {
+        auto next = std::next(e);
+        if (e->second.operation == c.id && e->second.status != ExecStatus::running)
+            finalize(e, ExecStatus::cancelled, at_ms, "operation deleted");
+        e = next;
+    }
+    return {};
+}
+
+std::uint64_t OpsMachine::create(const OperationEntry& op, Cause cause, const std::string& input, std::int64_t at_ms,
+                                 std::int64_t slot_ms) {
+    Execution e;
+    e.id = next_id_++;
+    e.operation = op.spec.id;
+    e.cause = cause;
+    e.created_ms = at_ms;
+    e.slot_ms = slot_ms;
+    e.input = input;
+    // What ran with what: the operation's version, why it ran, and its input.
+    e.input_hash = crypto::sha256(
+        {"raftor input v1", op.spec.id, std::to_string(op.version), to_string(cause), std::to_string(slot_ms), input});
+    const std::uint64_t id = e.id;
+    active_.emplace(id, std::move(e));
+    changes_.runnable = true;
+    return id;
+}
+
+OpsResult OpsMachine::execute(const ExecuteOperation& c, std::int64_t at_ms) {
+    auto it = ops_.find(c.id);
+    if (it == ops_.end()) return {OpsResult::Code::not_found, "no operation '" + c.id + "'", {}, 0};
+    OpsResult r;
+    r.executions.push_back(create(it->second, Cause::manual, c.input, at_ms, 0));
+    return r;
+}
+
+OpsResult OpsMachine::fire(const FireSlot& c, std::int64_t at_ms) {
+    auto it = ops_.find(c.id);
+    if (it == ops_.end()) return {OpsResult::Code::not_found, "no operation '" + c.id + "'", {}, 0};
+    OperationEntry& op = it->second;
+    if (!op.spec.schedule) return {OpsResult::Code::refused, "operation '" + c.id + "' has no schedule", {}, 0};
+    // Slots only move forward: a slot at or before the last one fired is a duplicate
+    // (a new leader re-proposing what its predecessor already fired).
+    if (c.slot_ms <= op.last_slot_ms)
+        return {OpsResult::Code::duplicate, "slot " + std::to_string(c.slot_ms) + " already fired", {}, 0};
+    op.last_slot_ms = c.slot_ms;
+    changes_.schedules = true;
+    OpsResult r;
+    r.executions.push_back(create(op, Cause::schedule, {}, at_ms, c.slot_ms));
+    return r;
+}
+
+OpsResult OpsMachine::publish(const PublishEvent& c, std::int64_t at_ms) {
+    OpsResult r;
+    auto it = by_topic_.find(c.topic);
+    if (it == by_topic_.end()) return r;
+    for (const auto& id : it->second)
+        if (auto op = ops_.find(id); op != ops_.end())
+            r.executions.push_back(create(op->second, Cause::event, c.body, at_ms, 0));
+    return r;
+}
+
+OpsResult OpsMachine::start(const StartBatch& c, std::uint64_t term, std::int64_t at_ms) {
+    OpsResult r;
+    for (const StartExecution& s : c.starts) {
+        auto it = active_.find(s.execution);
+        // Only an execution waiting for exactly this try starts: anything else is a
+        // stale or repeated start from some leader, and changes nothing.
+        if (it == active_.end() || it->second.status == ExecStatus::running || s.attempt != it->second.attempt + 1)
+            continue;
+        Execution& e = it->second;
+        auto op = ops_.find(e.operation);
+        if (op == ops_.end()) {
+            finalize(it, ExecStatus::cancelled, at_ms, "operation deleted");
+            continue;
+        }
+        const Concurrency policy = op->second.spec.concurrency;
+        if (running(e.operation) > 0 && policy == Concurrency::forbid) {
+            finalize(it, ExecStatus::skipped, at_ms, "concurrency forbid: a run of this operation was still running");
+            continue;
+        }
+        if (running(e.operation) > 0 && policy == Concurrency::replace) {
+            for (auto o = active_.begin(); o != active_.end();) {
+                auto next = std::next(o);
+                if (o != it && o->second.operation == e.operation && o->second.status == ExecStatus::running)
+                    finalize(o, ExecStatus::cancelled, at_ms, "replaced by " + execution_id_string(e.id));
+                o = next;
+            }
+        }
+        e.status = ExecStatus::running;
+        e.attempt = s.attempt;
+        e.node = s.node;
+        if (e.attempt == 1 || e.started_ms == 0) e.started_ms = s.started_at_ms;
+        e.start_term = term;
+        ++running_[e.operation];
+        r.executions.push_back(e.id);
+        changes_.runnable = true;
+    }
+    return r;
+}
+
+OpsResult OpsMachine::finish(const FinishBatch& c, std::int64_t at_ms) {
+    OpsResult r;
+    for (const FinishExecution& f : c.finishes) {
+        auto it = active_.find(f.execution);
+        // The try that ended must be the one running: a finish from a try that was
+        // already resolved (interrupted, replaced, retried elsewhere) is history.
+        if (it == active_.end() || it->second.status != ExecStatus::running || it->second.attempt != f.attempt)
+            continue;
+        Execution& e = it->second;
+        e.exit_code = f.exit_code;
+        e.finished_ms = f.finished_at_ms;
+        e.duration_ms = f.duration_ms;
+        e.output = f.output;
+        e.output_hash = f.output_hash;
+        r.executions.push_back(e.id);
+        auto op = ops_.find(e.operation);
+        const bool failed = f.status != ExecStatus::success;
+        if (failed && op != ops_.end() && e.attempt <= op->second.spec.retries) {
+            stop_running(e);
+            e.status = ExecStatus::retrying;
+            e.retry_at_ms = at_ms + retry_delay_ms(op->second.spec, e.id, e.attempt);
+            e.detail = std::string("try ") + std::to_string(e.attempt) + " " + to_string(f.status);
+            changes_.runnable = true;
+            continue;
+        }
+        finalize(it, f.status, f.finished_at_ms);
+    }
+    return r;
+}
+
+OpsResult OpsMachine::recover(std::uint64_t term, std::int64_t at_ms) {
+    OpsResult r;
+    for (auto it = active_.begin(); it != active_.end();) {
+        auto next = std::next(it);
+        Execution& e = it->second;
+        if (e.status == ExecStatus::running && e.start_term < term) {
+            auto op = ops_.find(e.operation);
+            r.executions.push_back(e.id);
+            if (op != ops_.end() && op->second.spec.on_leader_loss == OnLeaderLoss::retry) {
+                // The same execution, tried again: its id and its receipt stay one.
+                stop_running(e);
+                e.status = ExecStatus::retrying;
+                e.retry_at_ms = at_ms;
+                e.detail = "try " + std::to_string(e.attempt) + " lost with its leader (term " +
+                           std::to_string(e.start_term) + ")";
+                changes_.runnable = true;
+            } else {
+                finalize(it, ExecStatus::interrupted, at_ms,
+                         "its leader was lost while it ran (term " + std::to_string(e.start_term) + ")");
+            }
+        }
+        it = next;
+    }
+    return r;
+}
+
+OpsResult OpsMachine::register_key(const RegisterKey& c) {
+    keys_[c.node] = c.key;
+    return {};
+}
+
+OpsResult OpsMachine::seal(const SealReceipts& c) {
+    auto refuse = [](std::string why) { return OpsResult{OpsResult::Code::refused, std::move(why), {}, 0}; };
+    if (c.first != sealed_through_ + 1)
+        return refuse("seal starts at " + std::to_string(c.first) + ", the next unsealed receipt is " +
+                      std::to_string(sealed_through_ + 1));
+    if (c.count == 0 || c.first + c.count - 1 > chain_.last_sequence())
+        return refuse("seal covers receipts past the end of the chain");
+    auto key = keys_.find(c.signer);
+    if (key == keys_.end()) return refuse("no key registered for signer '" + c.signer + "'");
+    std::vector<crypto::Digest> leaves;
+    leaves.reserve(c.count);
+    for (std::uint64_t s = c.first; s < c.first + c.count; ++s) {
+        const Execution* e = kept(s);
+        RAFT_ASSERT(e != nullptr, "unsealed receipts are never pruned");
+        leaves.push_back(e->receipt_hash);
+    }
+    if (crypto::merkle_root(leaves) != c.root) return refuse("seal's root is not the root of those receipts");
+    if (!crypto::verify(key->second, crypto::batch_message(c.root), c.signature))
+        return refuse("seal's signature does not verify with " + c.signer + "'s key");
+    seals_.emplace(c.first, SealRecord{c.first, c.count, c.root, c.signer, c.signature});
+    sealed_through_ = c.first + c.count - 1;
+    changes_.receipts = true;
+    return {};
+}
+
+crypto::Receipt OpsMachine::receipt_fields(const Execution& e) const {
+    crypto::Receipt r;
+    r.execution_id = execution_id_string(e.id);
+    r.operation_id = e.operation;
+    r.node = e.node;
+    r.started_at_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.started_ms));
+    r.finished_at_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.finished_ms));
+    r.status = to_string(e.status);
+    r.input_hash = e.input_hash;
+    r.output_hash = e.output_hash;
+    return r;
+}
+
+void OpsMachine::stop_running(const Execution& e) {
+    auto n = running_.find(e.operation);
+    RAFT_ASSERT(n != running_.end() && n->second > 0, "a running execution is counted as running");
+    if (--n->second == 0) running_.erase(n);
+}
+
+void OpsMachine::finalize(std::map<std::uint64_t, Execution>::iterator it, ExecStatus status, std::int64_t at_ms,
+                          std::string detail) {
+    RAFT_ASSERT(is_final(status), "finalize takes a final status");
+    Execution e = std::move(it->second);
+    active_.erase(it);
+    if (e.status == ExecStatus::running) stop_running(e);
+    e.status = status;
+    if (e.finished_ms == 0 || !detail.empty()) e.finished_ms = at_ms;
+    if (!detail.empty()) e.detail = std::move(detail);
+    e.input.clear();
+    e.input.shrink_to_fit();
+    crypto::Receipt r = receipt_fields(e);
+    chain_.append(r);
+    e.receipt_sequence = r.sequence;
+    e.receipt_hash = chain_.head();
+    RAFT_ASSERT(e.receipt_sequence == base_sequence_ + history_.size() + 1, "history holds the chain in order");
+    sequence_of_[e.id] = e.receipt_sequence;
+    by_operation_[e.operation].push_back(e.receipt_sequence);
+    const std::string op = e.operation;
+    const std::uint64_t id = e.id;
+    history_.push_back(std::move(e));
+    changes_.runnable = true;
+    changes_.receipts = true;
+    if (status == ExecStatus::success) trigger(op, Cause::after_success, at_ms, id);
+    if (status == ExecStatus::failed || status == ExecStatus::timeout || status == ExecStatus::interrupted)
+        trigger(op, Cause::after_failure, at_ms, id);
+}
+
+void OpsMachine::trigger(const std::string& op, Cause cause, std::int64_t at_ms, std::uint64_t from) {
+    const auto& index = cause == Cause::after_success ? after_success_ : after_failure_;
+    auto it = index.find(op);
+    if (it == index.end()) return;
+    for (const auto& id : it->second)
+        if (auto dep = ops_.find(id); dep != ops_.end())
+            create(dep->second, cause, execution_id_string(from), at_ms, 0);
+}
+
+void OpsMachine::prune(std::int64_t at_ms) {
+    // Whole sealed batches only, so every receipt kept can still be proven.
+    while (!history_.empty()) {
+        const std::uint64_t first = base_sequence_ + 1;
+        if (first > sealed_through_) break;
+        auto s = seals_.find(first);
+        RAFT_ASSERT(s != seals_.end(), "kept receipts start at a sealed batch");
+        const std::uint64_t last = first + s->second.count - 1;
+        const Execution* newest = kept(last);
+        RAFT_ASSERT(newest != nullptr, "a sealed batch is kept whole");
+        const bool too_many = history_.size() - s->second.count >= opts_.history_max;
+        const bool too_old = opts_.retention_ms > 0 && newest->finished_ms < at_ms - opts_.retention_ms;
+        if (!too_many && !too_old) break;
+        for (std::uint32_t i = 0; i < s->second.count; ++i) {
+            const Execution& e = history_.front();
+            sequence_of_.erase(e.id);
+            auto bo = by_operation_.find(e.operation);
+            RAFT_ASSERT(bo != by_operation_.end() && bo->second.front() == e.receipt_sequence,
+                        "an operation's history is in chain order");
+            bo->second.pop_front();
+            if (bo->second.empty()) by_operation_.erase(bo);
+            base_hash_ = e.receipt_hash;
+            history_.pop_front();
+        }
+        base_sequence_ = last;
+        seals_.erase(s);
+    }
+}
+
+std::vector<crypto::Digest> OpsMachine::unsealed(std::size_t limit) const {
+    std::vector<crypto::Digest> out;
+    for (std::uint64_t s = sealed_through_ + 1; s <= chain_.last_sequence() && out.size() < limit; ++s)
+        if (const Execution* e = kept(s)) out.push_back(e->receipt_hash);
+    return out;
+}
+
+std::optional<crypto::Receipt> OpsMachine::receipt_of(std::uint64_t execution) const {
+    auto it = sequence_of_.find(execution);
+    if (it == sequence_of_.end()) return std::nullopt;
+    auto out = receipts(it->second, 1);
+    if (out.empty()) return std::nullopt;
+    return out.front();
+}
+
+std::vector<crypto::Receipt> OpsMachine::receipts(std::uint64_t from, std::size_t limit) const {
+    std::vector<crypto::Receipt> out;
+    from = std::max(from, base_sequence_ + 1);
+    const std::uint64_t end = base_sequence_ + history_.size();
+    // Each batch's tree is built once for all of its receipts asked for.
+    const SealRecord* batch = nullptr;
+    std::optional<crypto::MerkleTree> tree;
+    for (std::uint64_t s = from; s <= end && out.size() < limit; ++s) {
+        const Execution* e = kept(s);
+        crypto::Receipt r = receipt_fields(*e);
+        r.sequence = s;
+        r.prev_hash = s == base_sequence_ + 1 ? base_hash_ : kept(s - 1)->receipt_hash;
+        if (s <= sealed_through_) {
+            if (!batch || s >= batch->first + batch->count) {
+                auto b = seals_.upper_bound(s);
+                RAFT_ASSERT(b != seals_.begin(), "a sealed receipt has its batch");
+                batch = &std::prev(b)->second;
+                std::vector<crypto::Digest> leaves;
+                for (std::uint64_t i = batch->first; i < batch->first + batch->count; ++i)
+                    leaves.push_back(kept(i)->receipt_hash);
+                tree.emplace(leaves);
+            }
+            r.signer = batch->signer;
+            r.batch_root = batch->root;
+            r.batch_index = static_cast<std::uint32_t>(s - batch->first);
+            r.batch_size = batch->count;
+            r.proof = tree->proof(r.batch_index);
+            r.signature = batch->signature;
+        }
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+}  // namespace raftor::state

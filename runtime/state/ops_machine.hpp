@@ -1,0 +1,150 @@
+#pragma once
+// The operations state machine, pure: the registry of operations, their executions
+// from creation to a final status, and the receipt chain over finished executions.
+// Committed commands go in (in log order) with the entry's index and term; every
+// decision is made here, from the log alone, so every replica makes the same one:
+//  - a scheduled fire is accepted once per (operation, slot), so a new leader can
+//    never fire a slot twice;
+//  - a start is refused when the execution is not waiting for one (another leader's
+//    stale start), and the concurrency policy is applied at the start;
+//  - a new leader's recover entry resolves every try started in an earlier term
+//    (retried with the same execution id, or interrupted);
+//  - a final status appends one receipt to the chain; the leader seals receipts in
+//    signed batches, checked here against the chain before they count.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/crypto/receipt.hpp"
+#include "runtime/state/ops_command.hpp"
+
+namespace raftor::state {
+
+struct OpsOptions {
+    std::size_t history_max = 100'000;      // final executions kept, the oldest dropped first
+    std::int64_t retention_ms = 3'600'000;  // ... and none older than this (metricsRetentionMs)
+    std::uint32_t seal_max = 1024;          // receipts in one signed batch
+};
+
+struct OpsResult {
+    enum class Code : std::uint8_t { ok, not_found, exists, duplicate, refused } code = Code::ok;
+    std::string detail;
+    std::vector<std::uint64_t> executions;  // created by this command
+    std::uint64_t version = 0;              // an operation's, after a put
+};
+const char* to_string(OpsResult::Code c);
+
+struct OperationEntry {
+    OperationSpec spec;
+    std::uint64_t version = 0;  // bumped by every put
+    std::int64_t created_ms = 0, updated_ms = 0;
+    std::int64_t last_slot_ms = 0;  // schedules: the latest slot fired (or when the schedule was set)
+};
+
+struct SealRecord {
+    std::uint64_t first = 0;
+    std::uint32_t count = 0;
+    crypto::Digest root{};
+    std::string signer;
+    crypto::Signature signature{};
+};
+
+// What changed since it was last asked: the actors that follow the state wake on it.
+struct OpsChanges {
+    bool schedules = false;  // an operation with a schedule was put or deleted, or a slot fired
+    bool runnable = false;   // executions were created, finished, retried or cancelled
+    bool receipts = false;   // receipts to seal, or sealed
+    bool any() const { return schedules || runnable || receipts; }
+};
+
+class OpsMachine {
+public:
+    explicit OpsMachine(OpsOptions opts = {}) : opts_(opts) {}
+
+    OpsResult apply(std::uint64_t index, std::uint64_t term, const OpsCommand& cmd);
+
+    // ---- reading
+    const std::map<std::string, OperationEntry>& operations() const { return ops_; }
+    const OperationEntry* operation(const std::string& id) const;
+    const Execution* execution(std::uint64_t id) const;
+    // Final and active executions of one operation, oldest first, the newest `limit`.
+    std::vector<const Execution*> history(const std::string& op, std::size_t limit) const;
+    // Queued, running and retrying executions, in creation order.
+    const std::map<std::uint64_t, Execution>& active() const { return active_; }
+    std::size_t running(const std::string& op) const;
+    std::size_t history_size() const { return history_.size(); }
+
+    // ---- receipts
+    std::uint64_t chain_sequence() const { return chain_.last_sequence(); }
+    const crypto::Digest& chain_head() const { return chain_.head(); }
+    std::uint64_t sealed_through() const { return sealed_through_; }
+    // The chain before the oldest receipt kept (retention drops whole batches).
+    std::uint64_t base_sequence() const { return base_sequence_; }
+    const crypto::Digest& base_hash() const { return base_hash_; }
+    const std::map<std::string, crypto::PublicKey>& keys() const { return keys_; }
+    // Hashes of the receipts not yet sealed, from sealed_through() + 1, at most `limit`.
+    std::vector<crypto::Digest> unsealed(std::size_t limit) const;
+    // The receipt of a finished execution, with its batch and proof when sealed.
+    std::optional<crypto::Receipt> receipt_of(std::uint64_t execution) const;
+    // Receipts kept, in chain order, from sequence `from` (at least the oldest kept).
+    std::vector<crypto::Receipt> receipts(std::uint64_t from, std::size_t limit) const;
+
+    OpsChanges take_changes();
+    std::uint64_t next_execution_id() const { return next_id_; }
+
+private:
+    friend struct OpsSnapshotCodec;
+
+    OpsResult put(const PutOperation& c, std::int64_t at_ms);
+    OpsResult remove(const DeleteOperation& c, std::int64_t at_ms);
+    OpsResult execute(const ExecuteOperation& c, std::int64_t at_ms);
+    OpsResult fire(const FireSlot& c, std::int64_t at_ms);
+    OpsResult publish(const PublishEvent& c, std::int64_t at_ms);
+    OpsResult start(const StartBatch& c, std::uint64_t term, std::int64_t at_ms);
+    OpsResult finish(const FinishBatch& c, std::int64_t at_ms);
+    OpsResult recover(std::uint64_t term, std::int64_t at_ms);
+    OpsResult register_key(const RegisterKey& c);
+    OpsResult seal(const SealReceipts& c);
+
+    std::uint64_t create(const OperationEntry& op, Cause cause, const std::string& input, std::int64_t at_ms,
+                         std::int64_t slot_ms);
+    // Moves an active execution to its final status: a receipt, then its triggers.
+    void finalize(std::map<std::uint64_t, Execution>::iterator it, ExecStatus status, std::int64_t at_ms,
+                  std::string detail = {});
+    void stop_running(const Execution& e);
+    void trigger(const std::string& op, Cause cause, std::int64_t at_ms, std::uint64_t from);
+    void prune(std::int64_t at_ms);
+    crypto::Receipt receipt_fields(const Execution& e) const;
+    const Execution* kept(std::uint64_t sequence) const;
+    void index_operation(const OperationSpec& spec, bool add);
+
+    OpsOptions opts_;
+    std::uint64_t next_id_ = 1;
+    std::map<std::string, OperationEntry> ops_;
+    std::map<std::string, std::set<std::string>> by_topic_, after_success_, after_failure_;
+    std::map<std::uint64_t, Execution> active_;
+    std::unordered_map<std::string, std::size_t> running_;  // running tries by operation
+    // Final executions in receipt order: history_[i] has sequence base_sequence_ + 1 + i.
+    std::deque<Execution> history_;
+    std::unordered_map<std::uint64_t, std::uint64_t> sequence_of_;             // execution id -> receipt sequence
+    std::unordered_map<std::string, std::deque<std::uint64_t>> by_operation_;  // sequences, oldest first
+    crypto::ReceiptChain chain_;
+    std::uint64_t sealed_through_ = 0;
+    std::map<std::uint64_t, SealRecord> seals_;  // by first sequence
+    std::uint64_t base_sequence_ = 0;
+    crypto::Digest base_hash_{};
+    std::map<std::string, crypto::PublicKey> keys_;
+    OpsChanges changes_;
+};
+
+// Milliseconds to wait before try `attempt + 1`, after try `attempt` failed: the
+// backoff doubled per try, capped, with up to 10% less by a jitter drawn from the
+// execution id (the same on every replica).
+std::int64_t retry_delay_ms(const OperationSpec& spec, std::uint64_t execution, std::uint32_t attempt);
+
+}  // namespace raftor::state

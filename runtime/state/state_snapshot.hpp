@@ -1,0 +1,22 @@
+#pragma once
+// A snapshot of the whole replicated state: the key-value namespace and the
+// operations state machine, in one Cap'n Proto message (schema/state.capnp).
+#include <optional>
+#include <string>
+
+#include "runtime/state/kv_store.hpp"
+#include "runtime/state/ops_machine.hpp"
+#include "schema/state.capnp.h"
+
+namespace raftor::state {
+
+struct KvSnapshotCodec {
+    static void save(const KvStore& m, schema::StateSnapshot::Builder b);
+    static std::optional<std::string> load(KvStore& m, schema::StateSnapshot::Reader r);
+};
+
+std::string encode_state(const KvStore& kv, const OpsMachine& ops);
+// Replaces both; on bad bytes leaves both untouched and says why.
+std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, OpsMachine& ops);
+
+}  // namespace raftor::state

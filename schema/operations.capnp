@@ -1,0 +1,207 @@
+# Operations, their executions and the receipt chain: the commands that change them
+# and their part of a state snapshot. Field numbers are never reused.
+@0xb7c2e04d5a1f9e63;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("raftor::schema");
+
+enum HandlerKind {
+  exec @0;
+  http @1;
+  shell @2;
+  noop @3;
+  sleep @4;
+  fail @5;
+  echo @6;
+}
+
+struct StringPair {
+  key @0 :Text;
+  value @1 :Text;
+}
+
+struct Handler {
+  kind @0 :HandlerKind;
+  argv @1 :List(Text);
+  env @2 :List(StringPair);
+  cwd @3 :Text;
+  method @4 :Text;
+  url @5 :Text;
+  headers @6 :List(StringPair);
+  body @7 :Data;
+  command @8 :Text;
+  sleepMs @9 :UInt64;
+  message @10 :Text;
+}
+
+enum Concurrency {
+  allow @0;
+  forbid @1;
+  replace @2;
+}
+
+enum CatchUp {
+  skip @0;
+  once @1;
+  all @2;
+}
+
+enum OnLeaderLoss {
+  retry @0;
+  abandon @1;
+}
+
+struct Operation {
+  id @0 :Text;
+  name @1 :Text;
+  handler @2 :Handler;
+  hasSchedule @3 :Bool;
+  schedule @4 :Text;
+  topics @5 :List(Text);
+  afterSuccess @6 :List(Text);
+  afterFailure @7 :List(Text);
+  timeoutMs @8 :UInt64;
+  retries @9 :UInt32;
+  retryBackoffMs @10 :UInt64;
+  concurrency @11 :Concurrency;
+  catchUp @12 :CatchUp;
+  onLeaderLoss @13 :OnLeaderLoss;
+}
+
+enum ExecStatus {
+  queued @0;
+  running @1;
+  retrying @2;
+  success @3;
+  failed @4;
+  timeout @5;
+  interrupted @6;
+  cancelled @7;
+  skipped @8;
+}
+
+enum Cause {
+  manual @0;
+  schedule @1;
+  event @2;
+  afterSuccess @3;
+  afterFailure @4;
+}
+
+# ---- commands (members of state.capnp's Command union)
+
+struct PutOperation {
+  operation @0 :Operation;
+  createOnly @1 :Bool;        # POST: refuse when the id exists
+}
+
+struct ExecuteOperation {
+  operationId @0 :Text;
+  input @1 :Data;
+}
+
+# "Fire schedule S for slot T": the first for a slot is accepted, any later one ignored.
+struct FireSlot {
+  operationId @0 :Text;
+  slotMs @1 :Int64;
+}
+
+struct PublishEvent {
+  topic @0 :Text;
+  body @1 :Data;
+}
+
+struct StartExecution {
+  executionId @0 :UInt64;
+  attempt @1 :UInt32;         # 1 for the first try
+  node @2 :Text;
+  startedAtMs @3 :Int64;
+}
+
+struct FinishExecution {
+  executionId @0 :UInt64;
+  attempt @1 :UInt32;
+  status @2 :ExecStatus;      # success, failed or timeout
+  exitCode @3 :Int32;
+  finishedAtMs @4 :Int64;
+  durationMs @5 :UInt64;
+  output @6 :Data;            # capped
+  outputHash @7 :Data;        # SHA-256 of all the output, not only what was kept
+}
+
+struct NodeKey {
+  node @0 :Text;
+  publicKey @1 :Data;         # Ed25519, 32 bytes
+}
+
+struct SealReceipts {
+  firstSequence @0 :UInt64;
+  count @1 :UInt32;
+  root @2 :Data;
+  signer @3 :Text;
+  signature @4 :Data;
+}
+
+struct StartList {
+  starts @0 :List(StartExecution);
+}
+
+struct FinishList {
+  finishes @0 :List(FinishExecution);
+}
+
+# ---- snapshot
+
+struct OperationEntry {
+  operation @0 :Operation;
+  version @1 :UInt64;
+  createdAtMs @2 :Int64;
+  updatedAtMs @3 :Int64;
+  lastSlotMs @4 :Int64;
+}
+
+struct Execution {
+  id @0 :UInt64;
+  operationId @1 :Text;
+  cause @2 :Cause;
+  status @3 :ExecStatus;
+  attempt @4 :UInt32;
+  node @5 :Text;
+  createdAtMs @6 :Int64;
+  startedAtMs @7 :Int64;
+  finishedAtMs @8 :Int64;
+  retryAtMs @9 :Int64;
+  slotMs @10 :Int64;
+  durationMs @11 :UInt64;
+  exitCode @12 :Int32;
+  startTerm @13 :UInt64;
+  input @14 :Data;
+  inputHash @15 :Data;
+  outputHash @16 :Data;
+  output @17 :Data;
+  receiptSequence @18 :UInt64;
+  receiptHash @19 :Data;
+  detail @20 :Text;
+}
+
+struct Seal {
+  firstSequence @0 :UInt64;
+  count @1 :UInt32;
+  root @2 :Data;
+  signer @3 :Text;
+  signature @4 :Data;
+}
+
+struct OperationsSnapshot {
+  nextExecutionId @0 :UInt64;
+  operations @1 :List(OperationEntry);
+  active @2 :List(Execution);
+  history @3 :List(Execution);
+  chainSequence @4 :UInt64;
+  chainHead @5 :Data;
+  sealedThrough @6 :UInt64;
+  seals @7 :List(Seal);
+  keys @8 :List(NodeKey);
+  historyBaseSequence @9 :UInt64;   # the chain before the oldest receipt kept
+  historyBaseHash @10 :Data;
+}

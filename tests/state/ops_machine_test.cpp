@@ -1,0 +1,385 @@
+// The operations state machine, driven through the entry codec as a replica would be.
+#include "runtime/state/ops_machine.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "runtime/crypto/merkle.hpp"
+#include "runtime/state/state_snapshot.hpp"
+
+using namespace raftor::state;
+using raftor::crypto::Digest;
+
+namespace {
+
+OperationSpec op(std::string id) {
+    OperationSpec s;
+    s.id = std::move(id);
+    s.name = "op " + s.id;
+    s.handler.kind = Handler::Kind::noop;
+    return s;
+}
+
+// A replica: every command goes through the entry encoding first.
+struct Replica {
+    OpsMachine m;
+    std::uint64_t index = 0;
+    std::uint64_t term = 1;
+    std::int64_t now = 1'000'000;
+
+    explicit Replica(OpsOptions o = {}) : m(o) {}
+
+    OpsResult run(OpsBody body) {
+        OpsCommand c{{}, now, std::move(body)};
+        std::string error;
+        auto decoded = decode_any_command(encode_ops_command(c), error);
+        BOOST_REQUIRE_MESSAGE(decoded, error);
+        return m.apply(++index, term, std::get<OpsCommand>(*decoded));
+    }
+    std::uint64_t execute(const std::string& id) {
+        auto r = run(ExecuteOperation{id, "in"});
+        BOOST_REQUIRE(r.code == OpsResult::Code::ok);
+        return r.executions.at(0);
+    }
+    OpsResult start(std::uint64_t e, std::uint32_t attempt = 1) {
+        return run(StartBatch{{StartExecution{e, attempt, "n1", now}}});
+    }
+    OpsResult finish(std::uint64_t e, ExecStatus s = ExecStatus::success, std::uint32_t attempt = 1) {
+        return run(FinishBatch{{FinishExecution{e, attempt, s, s == ExecStatus::success ? 0 : 1, now + 5, 5, "out",
+                                                raftor::crypto::sha256("out")}}});
+    }
+    ExecStatus status(std::uint64_t e) const {
+        const Execution* x = m.execution(e);
+        BOOST_REQUIRE(x != nullptr);
+        return x->status;
+    }
+};
+
+const raftor::crypto::SigningKey& key() {
+    static const auto k = raftor::crypto::SigningKey::generate();
+    return k;
+}
+
+// Seals everything unsealed as the leader's signer would.
+OpsResult seal_all(Replica& r, const std::string& signer = "n1") {
+    auto leaves = r.m.unsealed(1u << 20);
+    const Digest root = raftor::crypto::merkle_root(leaves);
+    return r.run(SealReceipts{r.m.sealed_through() + 1, static_cast<std::uint32_t>(leaves.size()), root, signer,
+                              key().sign(raftor::crypto::batch_message(root))});
+}
+
+std::map<std::string, raftor::crypto::PublicKey> keys() {
+    return {{"n1", key().public_key()}};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ops_machine)
+
+BOOST_AUTO_TEST_CASE(an_execution_goes_from_queued_to_running_to_a_receipt) {
+    Replica r;
+    BOOST_TEST(r.run(PutOperation{op("a"), true}).version == 1u);
+    BOOST_TEST((r.run(PutOperation{op("a"), true}).code == OpsResult::Code::exists));
+    BOOST_TEST(r.run(PutOperation{op("a"), false}).version == 2u);
+    BOOST_TEST((r.run(ExecuteOperation{"nope", ""}).code == OpsResult::Code::not_found));
+
+    const auto e = r.execute("a");
+    BOOST_TEST((r.status(e) == ExecStatus::queued));
+    BOOST_TEST(r.start(e).executions.size() == 1u);
+    BOOST_TEST((r.status(e) == ExecStatus::running));
+    BOOST_TEST(r.m.running("a") == 1u);
+    // A second start of the same try is a stale repeat: nothing changes.
+    BOOST_TEST(r.start(e).executions.empty());
+    r.finish(e);
+    const Execution* x = r.m.execution(e);
+    BOOST_TEST((x->status == ExecStatus::success));
+    BOOST_TEST(x->duration_ms == 5u);
+    BOOST_TEST(x->receipt_sequence == 1u);
+    BOOST_TEST(x->node == "n1");
+    BOOST_TEST(r.m.running("a") == 0u);
+    BOOST_TEST(r.m.active().empty());
+    // A late finish of the same try is ignored.
+    BOOST_TEST(r.finish(e, ExecStatus::failed).executions.empty());
+    BOOST_TEST((r.status(e) == ExecStatus::success));
+    BOOST_TEST(r.m.history("a", 10).size() == 1u);
+    BOOST_TEST(r.m.chain_sequence() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_slot_fires_once_whoever_proposes_it) {
+    Replica r;
+    auto s = op("tick");
+    s.schedule = "@every 1s";
+    r.run(PutOperation{s, true});
+    const std::int64_t slot = r.now + 1000;
+    BOOST_TEST(r.run(FireSlot{"tick", slot}).executions.size() == 1u);
+    BOOST_TEST((r.run(FireSlot{"tick", slot}).code == OpsResult::Code::duplicate));
+    BOOST_TEST((r.run(FireSlot{"tick", slot - 1000}).code == OpsResult::Code::duplicate));
+    BOOST_TEST(r.run(FireSlot{"tick", slot + 1000}).executions.size() == 1u);
+    BOOST_TEST(r.m.operation("tick")->last_slot_ms == slot + 1000);
+    BOOST_TEST(r.m.active().size() == 2u);
+    // Slots from before the schedule was set are not owed.
+    BOOST_TEST((r.run(FireSlot{"tick", r.now - 5}).code == OpsResult::Code::duplicate));
+    BOOST_TEST((r.run(FireSlot{"nope", slot}).code == OpsResult::Code::not_found));
+    r.run(PutOperation{op("plain"), true});
+    BOOST_TEST((r.run(FireSlot{"plain", slot}).code == OpsResult::Code::refused));
+}
+
+BOOST_AUTO_TEST_CASE(forbid_skips_a_run_while_one_is_running_and_replace_cancels_it) {
+    Replica r;
+    auto f = op("f");
+    f.concurrency = Concurrency::forbid;
+    r.run(PutOperation{f, true});
+    const auto a = r.execute("f"), b = r.execute("f");
+    r.run(StartBatch{{StartExecution{a, 1, "n1", r.now}, StartExecution{b, 1, "n1", r.now}}});
+    BOOST_TEST((r.status(a) == ExecStatus::running));
+    BOOST_TEST((r.status(b) == ExecStatus::skipped));
+    BOOST_TEST(r.m.running("f") == 1u);
+
+    auto p = op("p");
+    p.concurrency = Concurrency::replace;
+    r.run(PutOperation{p, true});
+    const auto c = r.execute("p"), d = r.execute("p");
+    r.start(c);
+    r.start(d);
+    BOOST_TEST((r.status(c) == ExecStatus::cancelled));
+    BOOST_TEST(r.m.execution(c)->detail == "replaced by " + execution_id_string(d));
+    BOOST_TEST((r.status(d) == ExecStatus::running));
+    BOOST_TEST(r.m.running("p") == 1u);
+    // The replaced try's own finish arrives late and changes nothing.
+    BOOST_TEST(r.finish(c).executions.empty());
+    BOOST_TEST((r.status(c) == ExecStatus::cancelled));
+
+    auto al = op("al");
+    r.run(PutOperation{al, true});
+    const auto x = r.execute("al"), y = r.execute("al");
+    r.start(x);
+    r.start(y);
+    BOOST_TEST(r.m.running("al") == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_try_is_retried_with_backoff_until_the_retries_run_out) {
+    Replica r;
+    auto s = op("flaky");
+    s.retries = 2;
+    s.retry_backoff_ms = 1000;
+    r.run(PutOperation{s, true});
+    const auto e = r.execute("flaky");
+    r.start(e, 1);
+    r.finish(e, ExecStatus::failed, 1);
+    BOOST_TEST((r.status(e) == ExecStatus::retrying));
+    const auto first_wait = r.m.execution(e)->retry_at_ms - r.now;
+    BOOST_TEST(first_wait > 900);
+    BOOST_TEST(first_wait <= 1000);
+    BOOST_TEST(r.start(e, 1).executions.empty());  // the try that failed cannot start again
+    r.start(e, 2);
+    r.finish(e, ExecStatus::timeout, 2);
+    const auto second_wait = r.m.execution(e)->retry_at_ms - r.now;
+    BOOST_TEST(second_wait > 1800);
+    BOOST_TEST(second_wait <= 2000);
+    r.start(e, 3);
+    r.finish(e, ExecStatus::failed, 3);
+    BOOST_TEST((r.status(e) == ExecStatus::failed));
+    BOOST_TEST(r.m.execution(e)->attempt == 3u);
+    BOOST_TEST(retry_delay_ms(s, 7, 30) <= 30'000);
+}
+
+BOOST_AUTO_TEST_CASE(a_new_leader_resolves_tries_its_predecessors_left_running) {
+    Replica r;
+    auto keep = op("keep");
+    auto drop = op("drop");
+    drop.on_leader_loss = OnLeaderLoss::abandon;
+    r.run(PutOperation{keep, true});
+    r.run(PutOperation{drop, true});
+    const auto k = r.execute("keep"), d = r.execute("drop");
+    r.start(k);
+    r.start(d);
+    r.term = 2;
+    const auto k2 = r.execute("keep");
+    r.start(k2);  // started in term 2: the recover of term 2 leaves it alone
+    r.run(Recover{});
+    BOOST_TEST((r.status(k) == ExecStatus::retrying));
+    BOOST_TEST(r.m.execution(k)->retry_at_ms == r.now);
+    BOOST_TEST((r.status(d) == ExecStatus::interrupted));
+    BOOST_TEST((r.status(k2) == ExecStatus::running));
+    BOOST_TEST(r.m.running("keep") == 1u);
+    // The old leader's finish for the lost try is ignored; the retry runs as try 2.
+    BOOST_TEST(r.finish(k).executions.empty());
+    r.start(k, 2);
+    r.finish(k, ExecStatus::success, 2);
+    BOOST_TEST((r.status(k) == ExecStatus::success));
+}
+
+BOOST_AUTO_TEST_CASE(events_and_outcomes_trigger_their_operations_once) {
+    Replica r;
+    auto a = op("a");
+    a.topics = {"deploy"};
+    auto b = op("b");
+    b.after_success = {"a"};
+    auto c = op("c");
+    c.after_failure = {"a"};
+    r.run(PutOperation{a, true});
+    r.run(PutOperation{b, true});
+    r.run(PutOperation{c, true});
+    auto ev = r.run(PublishEvent{"deploy", "{}"});
+    BOOST_REQUIRE(ev.executions.size() == 1u);
+    BOOST_TEST(r.run(PublishEvent{"other", "{}"}).executions.empty());
+    const auto e = ev.executions[0];
+    BOOST_TEST((r.m.execution(e)->cause == Cause::event));
+    r.start(e);
+    r.finish(e);
+    BOOST_REQUIRE(r.m.active().size() == 1u);
+    const Execution& next = r.m.active().begin()->second;
+    BOOST_TEST(next.operation == "b");
+    BOOST_TEST((next.cause == Cause::after_success));
+    BOOST_TEST(next.input == execution_id_string(e));
+    // Deleting an operation cancels its waiting runs and unsubscribes it.
+    r.run(DeleteOperation{"b"});
+    BOOST_TEST(r.m.active().empty());
+    BOOST_TEST((r.run(DeleteOperation{"b"}).code == OpsResult::Code::not_found));
+    r.run(DeleteOperation{"a"});
+    BOOST_TEST(r.run(PublishEvent{"deploy", "{}"}).executions.empty());
+}
+
+BOOST_AUTO_TEST_CASE(seals_are_checked_against_the_chain_and_the_chain_verifies) {
+    Replica r;
+    r.run(PutOperation{op("a"), true});
+    for (int i = 0; i < 5; ++i) {
+        const auto e = r.execute("a");
+        r.start(e);
+        r.finish(e);
+    }
+    BOOST_TEST((seal_all(r).code == OpsResult::Code::refused));  // no key registered
+    r.run(RegisterKey{"n1", key().public_key()});
+    // A root over other receipts, a forged signature, a range past the end: refused.
+    auto leaves = r.m.unsealed(100);
+    BOOST_REQUIRE(leaves.size() == 5u);
+    auto wrong = leaves;
+    wrong.pop_back();
+    const Digest bad_root = raftor::crypto::merkle_root(wrong);
+    BOOST_TEST((r.run(SealReceipts{1, 5, bad_root, "n1", key().sign(raftor::crypto::batch_message(bad_root))}).code ==
+                OpsResult::Code::refused));
+    const Digest root = raftor::crypto::merkle_root(leaves);
+    auto other = raftor::crypto::SigningKey::generate();
+    BOOST_TEST((r.run(SealReceipts{1, 5, root, "n1", other.sign(raftor::crypto::batch_message(root))}).code ==
+                OpsResult::Code::refused));
+    BOOST_TEST((r.run(SealReceipts{1, 6, root, "n1", key().sign(raftor::crypto::batch_message(root))}).code ==
+                OpsResult::Code::refused));
+    BOOST_TEST((r.run(SealReceipts{2, 4, root, "n1", key().sign(raftor::crypto::batch_message(root))}).code ==
+                OpsResult::Code::refused));
+    BOOST_TEST((seal_all(r).code == OpsResult::Code::ok));
+    BOOST_TEST(r.m.sealed_through() == 5u);
+
+    auto chain = r.m.receipts(0, 100);
+    BOOST_REQUIRE(chain.size() == 5u);
+    auto check = raftor::crypto::verify_chain(chain, keys(), raftor::crypto::ChainEnd{5, r.m.chain_head()});
+    BOOST_TEST(check.ok, check.error);
+    auto one = r.m.receipt_of(chain[2].sequence == 3 ? r.m.history("a", 10)[2]->id : 0);
+    BOOST_REQUIRE(one.has_value());
+    BOOST_TEST(one->batch_index == 2u);
+    BOOST_TEST(raftor::crypto::merkle_verify(raftor::crypto::receipt_hash(*one), 2, 5, one->proof, root));
+    chain[3].status = "failed";
+    check = raftor::crypto::verify_chain(chain, keys());
+    BOOST_TEST(!check.ok);
+    BOOST_TEST(check.bad_sequence == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(retention_drops_whole_sealed_batches_and_the_rest_still_verifies) {
+    OpsOptions o;
+    o.history_max = 6;
+    o.retention_ms = 60'000;
+    Replica r(o);
+    r.run(PutOperation{op("a"), true});
+    r.run(RegisterKey{"n1", key().public_key()});
+    for (int batch = 0; batch < 4; ++batch) {
+        for (int i = 0; i < 4; ++i) {
+            const auto e = r.execute("a");
+            r.start(e);
+            r.finish(e);
+        }
+        seal_all(r);
+    }
+    // 16 receipts in batches of 4; at most 6 kept, whole batches: 8 dropped... then 4.
+    BOOST_TEST(r.m.history_size() <= 8u);
+    BOOST_TEST(r.m.history_size() % 4 == 0u);
+    BOOST_TEST(r.m.base_sequence() == 16 - r.m.history_size());
+    auto chain = r.m.receipts(0, 100);
+    auto check = raftor::crypto::verify_chain(chain, keys(), raftor::crypto::ChainEnd{16, r.m.chain_head()},
+                                              r.m.base_sequence(), r.m.base_hash());
+    BOOST_TEST(check.ok, check.error);
+    BOOST_TEST(r.m.execution(1) == nullptr);
+    // Age: an hour later everything sealed goes; unsealed receipts stay until sealed.
+    const auto e = r.execute("a");
+    r.start(e);
+    r.finish(e);
+    r.now += 3'600'000;
+    r.run(PublishEvent{"nothing", ""});
+    BOOST_TEST(r.m.history_size() == 1u);
+    BOOST_TEST(r.m.base_sequence() == 16u);
+    BOOST_TEST(r.m.history("a", 100).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_restores_the_same_state) {
+    Replica r;
+    auto s = op("a");
+    s.schedule = "*/5 * * * * *";
+    s.topics = {"t"};
+    s.handler.kind = Handler::Kind::exec;
+    s.handler.argv = {"/bin/echo", "hi"};
+    s.handler.env = {{"A", "1"}};
+    r.run(PutOperation{s, true});
+    r.run(RegisterKey{"n1", key().public_key()});
+    const auto a = r.execute("a");
+    r.start(a);
+    r.finish(a);
+    seal_all(r);
+    const auto b = r.execute("a");
+    r.start(b);
+    r.execute("a");
+    KvStore kv;
+    kv.apply(1, KvCommand{KvCommand::Op::put, {}, "k", "v", std::nullopt});
+    const std::string bytes = encode_state(kv, r.m);
+
+    KvStore kv2;
+    OpsMachine m2;
+    BOOST_REQUIRE(!restore_state(bytes, kv2, m2));
+    BOOST_TEST(encode_state(kv2, m2) == bytes);
+    BOOST_TEST(m2.running("a") == 1u);
+    BOOST_TEST(m2.operation("a")->spec.handler.argv.size() == 2u);
+    BOOST_TEST(m2.next_execution_id() == r.m.next_execution_id());
+    // The restored machine goes on where the other did.
+    const auto created = r.run(PublishEvent{"t", ""}).executions;
+    OpsCommand c{{}, r.now, PublishEvent{"t", ""}};
+    BOOST_TEST(m2.apply(r.index, r.term, c).executions == created);
+    BOOST_TEST(encode_state(kv2, m2) == encode_state(kv, r.m));
+
+    // Bad bytes: refused with a reason, the state untouched.
+    std::string broken = bytes;
+    broken.resize(broken.size() / 2 / 8 * 8);
+    BOOST_TEST(restore_state(broken, kv2, m2).has_value());
+    BOOST_TEST(kv2.get("k") != nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(bad_command_bytes_are_refused_with_a_reason) {
+    std::string error;
+    BOOST_TEST(!decode_any_command("", error));
+    BOOST_TEST(!error.empty());
+    OpsCommand c{{}, 0, SealReceipts{}};
+    std::string bytes = encode_ops_command(c);
+    BOOST_TEST(decode_any_command(bytes, error).has_value());
+    // A flipped byte anywhere: refused or decoded to some command, never a crash.
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        std::string b = bytes;
+        b[i] = static_cast<char>(b[i] ^ 0x5a);
+        error.clear();
+        (void)decode_any_command(b, error);
+    }
+    // KV commands still decode through the same entry point.
+    auto kv = decode_any_command(encode_command(KvCommand{KvCommand::Op::put, {}, "k", "v", std::nullopt}), error);
+    BOOST_REQUIRE(kv.has_value());
+    BOOST_TEST(std::get<KvCommand>(*kv).key == "k");
+    BOOST_TEST(parse_execution_id("ex-42") == 42u);
+    BOOST_TEST(parse_execution_id("42") == 42u);
+    BOOST_TEST(parse_execution_id("ex-") == 0u);
+    BOOST_TEST(parse_execution_id("ex-4x") == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
