@@ -1,5 +1,7 @@
 #include "actors/http_gateway.hpp"
 
+#include "runtime/http/operations_api.hpp"
+
 namespace raftor::actors {
 
 namespace {
@@ -55,6 +57,35 @@ http::Response timed_out(const caf::error& e, const std::string& what) {
     return http::unavailable("unavailable", "node unavailable", what + ": " + caf::to_string(e));
 }
 
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// POST /execute/:id?wait=true: looks at this node's copy (the one that proposed the
+// execution, so it has applied it) until the execution is final or the wait is over.
+void wait_final(Self* self, const GatewaySetupPtr& setup, std::uint64_t id, std::int64_t deadline_ms, ReplyPtr out) {
+    auto found = std::make_shared<std::optional<http::Response>>();
+    auto q = std::make_shared<node::Query>(
+        [found, id](const node::Applier& a) { *found = http::execution_if_final(id, a.ops()); });
+    self->request(setup->peer, std::chrono::seconds(5), query_atom::value, QueryPtr(q), true)
+        .then(
+            [=](CompletionPtr) {
+                if (*found) return reply(out, std::move(**found));
+                if (wall_ms() >= deadline_ms) {
+                    http::Response r;
+                    r.status = 202;
+                    r.body = "{\"executionId\":\"" + state::execution_id_string(id) +
+                             "\",\"status\":\"pending\",\"detail\":\"not finished within the wait; see GET "
+                             "/executions/" +
+                             state::execution_id_string(id) + "\"}\n";
+                    return reply(out, std::move(r));
+                }
+                self->delayed_send(self, std::chrono::milliseconds(10), wake_atom::value, id, deadline_ms, out);
+            },
+            [=](caf::error& e) { reply(out, timed_out(e, "waiting for the execution")); });
+}
+
 }  // namespace
 
 caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
@@ -105,6 +136,55 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                         });
                 return;
             }
+            if (auto* w = std::get_if<http::OpsWrite>(&*routed.call)) {
+                http::OpsWrite call = *w;
+                call.cmd.at_ms = wall_ms();
+                self->request(setup->peer, timeout, propose_atom::value, state::encode_ops_command(call.cmd))
+                    .then(
+                        [=](CompletionPtr c) {
+                            switch (c->outcome) {
+                                case node::Outcome::done:
+                                    if (call.kind == http::OpsWrite::Kind::execute && call.wait &&
+                                        c->ops.code == state::OpsResult::Code::ok)
+                                        return wait_final(self, setup, c->ops.executions.at(0),
+                                                          wall_ms() + static_cast<std::int64_t>(call.wait_ms), out);
+                                    return reply(out, http::ops_written(call, c->ops));
+                                case node::Outcome::invalid: return reply(out, http::invalid(c->detail));
+                                case node::Outcome::unknown: return reply(out, http::outcome_unknown(c->detail));
+                                case node::Outcome::not_leader: {
+                                    const auto leader = setup->directory->get(c->leader_hint);
+                                    return reply(out, http::not_leader(*req, routed, c->leader_hint ? leader.name : "",
+                                                                       leader.http_address));
+                                }
+                            }
+                        },
+                        [=](caf::error& e) {
+                            if (e == caf::sec::request_timeout)
+                                return reply(out, http::outcome_unknown("the change did not complete within " +
+                                                                        std::to_string(timeout.count()) +
+                                                                        " ms (is a quorum of the cluster up?)"));
+                            reply(out, timed_out(e, "the change"));
+                        });
+                return;
+            }
+            if (auto* r = std::get_if<http::OpsRead>(&*routed.call)) {
+                const http::OpsRead call = *r;
+                auto rendered = std::make_shared<http::Response>();
+                auto q = std::make_shared<node::Query>(
+                    [rendered, call](const node::Applier& a) { *rendered = http::ops_read(call, a.ops()); });
+                self->request(setup->peer, timeout, query_atom::value, QueryPtr(q), call.stale)
+                    .then(
+                        [=](CompletionPtr c) {
+                            if (c->outcome == node::Outcome::done) return reply(out, std::move(*rendered));
+                            if (c->outcome == node::Outcome::not_leader)
+                                return reply(out, http::unavailable("no_leader", "no leader",
+                                                                    "a linearizable read needs a leader; none is known "
+                                                                    "(use ?stale=true to read this node's copy)"));
+                            reply(out, http::invalid(c->detail));
+                        },
+                        [=](caf::error& e) { reply(out, timed_out(e, "the read")); });
+                return;
+            }
             if (auto* d = std::get_if<http::DebugActors>(&*routed.call)) {
                 const http::DebugActors call = *d;
                 if (!setup->introspector) return reply(out, http::actors(setup->node_name, call, {}));
@@ -123,6 +203,9 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
             self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
                 .then([=](StatusPtr s) { reply(out, http::health(probe, view_of(*s, *setup->directory))); },
                       [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
+        },
+        [=](wake_atom, std::uint64_t id, std::int64_t deadline_ms, ReplyPtr out) {
+            wait_final(self, setup, id, deadline_ms, out);
         },
         [=](inspect_atom) { return report_of(self, self->state.stats, "http_gateway", "gateway", {}); },
     };

@@ -7,13 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "runtime/node/applier.hpp"
 #include "runtime/node/completion.hpp"
 #include "runtime/storage/store.hpp"
 
 namespace raftor::actors {
 
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
-using pace_atom = caf::atom_constant<caf::atom("pace")>;  // -> election_timer: tick at percent of normal
+using pace_atom = caf::atom_constant<caf::atom("pace")>;            // -> election_timer: tick at percent of normal
 using frame_atom = caf::atom_constant<caf::atom("frame")>;          // peer frame in or out
 using persist_atom = caf::atom_constant<caf::atom("persist")>;      // peer -> storage
 using persisted_atom = caf::atom_constant<caf::atom("persisted")>;  // storage -> peer
@@ -37,6 +38,14 @@ using compact_atom = caf::atom_constant<caf::atom("compact")>;
 using applied_atom = caf::atom_constant<caf::atom("applied")>;
 using step_down_atom = caf::atom_constant<caf::atom("stepdown")>;  // hand leadership over before a stop
 using http_atom = caf::atom_constant<caf::atom("http")>;           // a request from the HTTP server
+// Operations: an encoded command to propose, a read of the state at a read index,
+// followers of the state (scheduler, executor, signer) told of changes and leadership.
+using propose_atom = caf::atom_constant<caf::atom("propose")>;
+using query_atom = caf::atom_constant<caf::atom("query")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using ops_changed_atom = caf::atom_constant<caf::atom("opschange")>;
+using leadership_atom = caf::atom_constant<caf::atom("leadershp")>;
+using wake_atom = caf::atom_constant<caf::atom("wake")>;  // an actor's own timer
 
 using Frame = std::vector<char>;
 using BatchPtr = std::shared_ptr<const storage::WriteBatch>;
@@ -44,6 +53,7 @@ using SnapshotPtr = std::shared_ptr<const raft::Snapshot>;
 using CompletionPtr = std::shared_ptr<const node::Completion>;
 using EntriesPtr = std::shared_ptr<const std::vector<raft::Entry>>;
 using DataPtr = std::shared_ptr<const std::string>;
+using QueryPtr = std::shared_ptr<const node::Query>;
 
 struct MemberProgress {
     raft::NodeId id = 0;
@@ -73,5 +83,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::SnapshotPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::CompletionPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::EntriesPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::DataPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::QueryPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::StatusPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::state::KvCommand)

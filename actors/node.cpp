@@ -5,16 +5,22 @@
 
 #include <atomic>
 #include <filesystem>
+#include <sstream>
 
+#include "actors/executor.hpp"
 #include "actors/http_gateway.hpp"
 #include "actors/introspector.hpp"
 #include "actors/raft_peer.hpp"
+#include "actors/receipt_signer.hpp"
+#include "actors/scheduler.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/transport.hpp"
 #include "runtime/common/host_port.hpp"
+#include "runtime/crypto/key_file.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/node/timing.hpp"
+#include "runtime/schedule/tz_file.hpp"
 #include "runtime/storage/log_store.hpp"
 
 namespace raftor::actors {
@@ -106,6 +112,10 @@ int run_node(const config::NodeConfig& cfg) {
     if (!store) return fail_start("opening storage in '" + cfg.data_dir + "': " + st.message);
     if (!store->repaired().empty())
         logging::warn("storage_repaired", {{"dir", cfg.data_dir}, {"what", store->repaired()}});
+    std::string key_error;
+    auto signing_key = crypto::load_or_create_key(cfg.data_dir + "/node.key", key_error);
+    if (!signing_key) return fail_start("node key: " + key_error);
+    auto key = std::make_shared<const crypto::SigningKey>(std::move(*signing_key));
     storage::Loaded loaded;
     st = store->load(loaded);
     if (!st.ok()) return fail_start("reading storage in '" + cfg.data_dir + "': " + st.message);
@@ -198,6 +208,8 @@ int run_node(const config::NodeConfig& cfg) {
     setup->restore = restore_from(loaded, members);
     loaded = {};
     setup->options.snapshot_interval_ops = cfg.raft.snapshot_interval_ops;
+    setup->options.ops.history_max = cfg.history_max;
+    setup->options.ops.retention_ms = static_cast<std::int64_t>(cfg.metrics_retention_ms);
     setup->store = store;
     setup->transport = transport;
     setup->tick = std::chrono::milliseconds(timing.tick_ms);
@@ -220,6 +232,11 @@ int run_node(const config::NodeConfig& cfg) {
     gsetup->introspector = intro;
     gsetup->node_name = members.self.name;
     gsetup->api.auth_token = cfg.auth_token;
+    gsetup->api.allow_shell = cfg.handlers.allow_shell;
+    const schedule::ZoneLoader zones = [](const std::string& name, std::string& error) {
+        return schedule::load_time_zone(name, error);
+    };
+    gsetup->api.zones = zones;
     gsetup->directory = directory;
     auto spawn_gateway = [&sys, gsetup, intro] {
         auto g = sys.spawn(http_gateway, GatewaySetupPtr(gsetup));
@@ -227,6 +244,33 @@ int run_node(const config::NodeConfig& cfg) {
         return g;
     };
     gateway->set(spawn_gateway());
+
+    // ---- the operations actors: they follow the state machine and act on the leader
+    auto esetup = std::make_shared<ExecutorSetup>();
+    esetup->peer = peer;
+    esetup->node_name = members.self.name;
+    esetup->max_concurrent = cfg.max_concurrent;
+    esetup->output_max = cfg.handlers.output_max_bytes;
+    {
+        std::istringstream words(cfg.handlers.shell);
+        for (std::string w; words >> w;) esetup->shell.push_back(w);
+    }
+    auto exec_actor = sys.spawn(executor, ExecutorSetupPtr(esetup));
+    auto sched_setup = std::make_shared<SchedulerSetup>();
+    sched_setup->peer = peer;
+    sched_setup->zones = zones;
+    auto sched_actor = sys.spawn(scheduler, SchedulerSetupPtr(sched_setup));
+    auto signer_setup = std::make_shared<SignerSetup>();
+    signer_setup->peer = peer;
+    signer_setup->node_name = members.self.name;
+    signer_setup->key = key;
+    auto signer_actor = sys.spawn(receipt_signer, SignerSetupPtr(signer_setup));
+    for (const auto& [name, a] : {std::pair<const char*, caf::actor>{"executor", exec_actor},
+                                  {"scheduler", sched_actor},
+                                  {"receipt_signer", signer_actor}}) {
+        join(intro, name, name, a);
+        caf::anon_send(peer, subscribe_atom::value, a);
+    }
 
     auto ssetup = std::make_shared<SupervisorSetup>();
     ssetup->peer = peer;
@@ -281,6 +325,8 @@ int run_node(const config::NodeConfig& cfg) {
                 });
     }
     caf::anon_send_exit(gateway->get(), caf::exit_reason::user_shutdown);
+    for (const auto& a : {exec_actor, sched_actor, signer_actor})
+        caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(peer, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(intro, caf::exit_reason::user_shutdown);

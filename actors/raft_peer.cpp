@@ -69,6 +69,13 @@ void observe(Self* self, const PeerSetup& setup) {
                                              {"term", std::to_string(core.term())}});
         st.logged_conf = core.conf();
     }
+    // Leadership as the operations actors see it: leading in this term, or not.
+    const bool leading = core.role() == raft::Role::leader;
+    if (leading != st.told_leader || (leading && core.term() != st.told_term)) {
+        st.told_leader = leading;
+        st.told_term = core.term();
+        for (const auto& f : st.followers) self->send(f, leadership_atom::value, leading, core.term());
+    }
     if (core.role() == raft::Role::leader) {
         st.lag.observe(core.log().last_index(), min_match(core), now);
     } else {
@@ -108,7 +115,10 @@ void drain(Self* self, const PeerSetup& setup) {
         for (const node::ReadAt& r : a.reads) {
             auto it = st.reads.find(r.token);
             if (it == st.reads.end()) continue;
-            it->second.rp.delegate(st.state_machine, read_atom::value, std::move(it->second.key), r.index);
+            if (it->second.query)
+                it->second.rp.delegate(st.state_machine, query_atom::value, it->second.query, r.index);
+            else
+                it->second.rp.delegate(st.state_machine, read_atom::value, std::move(it->second.key), r.index);
             st.reads.erase(it);
         }
         if (a.abandon_before) self->send(st.state_machine, abandon_atom::value, *a.abandon_before);
@@ -265,6 +275,41 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
             rp.delegate(self->state.state_machine, await_atom::value, p.index, p.term);
             return rp;
         },
+        [=](propose_atom, const std::string& payload) {
+            self->state.stats.note(self, "propose");
+            auto rp = self->make_response_promise();
+            node::Proposal p = self->state.consensus->propose(self->state.next_token++, payload);
+            if (p.refused) {
+                rp.deliver(completion(std::move(*p.refused)));
+                return rp;
+            }
+            schedule_drain(self);
+            rp.delegate(self->state.state_machine, await_atom::value, p.index, p.term);
+            return rp;
+        },
+        [=](query_atom, QueryPtr q, bool stale) {
+            self->state.stats.note(self, "query");
+            auto rp = self->make_response_promise();
+            if (stale) {
+                rp.delegate(self->state.state_machine, query_atom::value, q, raft::Index{0});
+                return rp;
+            }
+            const node::Token t = self->state.next_token++;
+            if (auto refused = self->state.consensus->read(t)) {
+                rp.deliver(completion(std::move(*refused)));
+                return rp;
+            }
+            self->state.reads.emplace(t, PeerState::WaitingRead{rp, {}, std::move(q)});
+            schedule_drain(self);
+            return rp;
+        },
+        [=](subscribe_atom, const caf::actor& follower) {
+            self->state.stats.note(self, "subscribe");
+            self->state.followers.push_back(follower);
+            self->send(self->state.state_machine, subscribe_atom::value, follower);
+            const auto& core = self->state.consensus->core();
+            self->send(follower, leadership_atom::value, core.role() == raft::Role::leader, core.term());
+        },
         [=](read_atom, const std::string& key, bool stale) {
             self->state.stats.note(self, "read");
             auto rp = self->make_response_promise();
@@ -277,7 +322,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
                 rp.deliver(completion(std::move(*refused)));
                 return rp;
             }
-            self->state.reads.emplace(t, PeerState::WaitingRead{rp, key});
+            self->state.reads.emplace(t, PeerState::WaitingRead{rp, key, nullptr});
             schedule_drain(self);
             return rp;
         },

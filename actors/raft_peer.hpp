@@ -45,8 +45,12 @@ struct PeerState {
     struct WaitingRead {
         caf::response_promise rp;
         std::string key;
+        QueryPtr query;  // set: a query, not a key read
     };
-    std::map<node::Token, WaitingRead> reads;          // linearizable reads waiting for a read index
+    std::map<node::Token, WaitingRead> reads;  // linearizable reads waiting for a read index
+    std::vector<caf::actor> followers;         // told of leadership changes (scheduler, executor, signer)
+    bool told_leader = false;
+    raft::Term told_term = 0;
     std::vector<caf::response_promise> stepping_down;  // answered once this node no longer leads
     node::Token next_token = 1;
     raft::Index applied = 0;  // as the state machine last reported

@@ -17,6 +17,10 @@ void settle(Self* self, const StateMachineSetup& setup) {
         it->second.deliver(CompletionPtr(std::make_shared<node::Completion>(std::move(c))));
         st.waiting.erase(it);
     }
+    if (st.applier->ops_changed()) {
+        const state::OpsChanges c = st.applier->take_ops_changes();
+        for (const auto& f : st.followers) self->send(f, ops_changed_atom::value, c.schedules, c.runnable, c.receipts);
+    }
     if (auto due = st.applier->snapshot_due()) {
         ++st.snapshots;
         self->send(setup.peer, compact_atom::value, due->index, DataPtr(due->data));
@@ -46,6 +50,14 @@ caf::behavior state_machine(Self* self, StateMachineSetupPtr setup) {
         [=](read_atom, const std::string& key, raft::Index at) {
             self->state.stats.note(self, "read");
             return answer_later(self, *setup, [&](node::Token t) { self->state.applier->read(t, key, at); });
+        },
+        [=](query_atom, QueryPtr q, raft::Index at) {
+            self->state.stats.note(self, "query");
+            return answer_later(self, *setup, [&](node::Token t) { self->state.applier->query(t, *q, at); });
+        },
+        [=](subscribe_atom, const caf::actor& follower) {
+            self->state.followers.push_back(follower);
+            self->send(follower, ops_changed_atom::value, true, true, true);
         },
         [=](apply_atom, EntriesPtr entries) {
             self->state.stats.note(self, "apply");

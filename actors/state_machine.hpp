@@ -27,6 +27,7 @@ struct StateMachineState {
     std::map<node::Token, caf::response_promise> waiting;
     node::Token next_token = 1;
     std::uint64_t snapshots = 0;
+    std::vector<caf::actor> followers;  // told when operations change
     ActorStats stats;
     static inline const char* name = "state_machine";
 };

@@ -72,6 +72,14 @@ const std::map<std::string, Field>& fields() {
                             [](NodeConfig& c, const json& v) { c.listen.peer = v.get<std::string>(); }};
         m["listen.https"] = {Field::text, 0, 0,
                              [](NodeConfig& c, const json& v) { c.listen.https = v.get<std::string>(); }};
+        m["historyMax"] = integer(&NodeConfig::history_max, 100, std::uint64_t{1} << 32);
+        m["handlers.allowShell"] = {Field::boolean, 0, 0,
+                                    [](NodeConfig& c, const json& v) { c.handlers.allow_shell = v.get<bool>(); }};
+        m["handlers.shell"] = {Field::text, 0, 0,
+                               [](NodeConfig& c, const json& v) { c.handlers.shell = v.get<std::string>(); }};
+        m["handlers.outputMaxBytes"] = {Field::integer, 0, 1 << 20, [](NodeConfig& c, const json& v) {
+                                            c.handlers.output_max_bytes = v.get<std::uint64_t>();
+                                        }};
         m["clusterNodes"] = {Field::text, 0, 0, nullptr};  // parsed as a member list below
         return m;
     }();
@@ -79,7 +87,7 @@ const std::map<std::string, Field>& fields() {
 }
 
 const std::set<std::string>& sections() {
-    static const std::set<std::string> s{"raft", "tls", "auth", "listen"};
+    static const std::set<std::string> s{"raft", "tls", "auth", "listen", "handlers"};
     return s;
 }
 

@@ -38,6 +38,14 @@ struct ListenSettings {
     std::string https;  // "0.0.0.0:8443" when TLS is configured and this is empty
 };
 
+// How handlers run: a plain string handler is `shell` (split at spaces) followed by
+// the string, and only when allowed.
+struct HandlerSettings {
+    bool allow_shell = false;
+    std::string shell = "/bin/sh -c";
+    std::uint64_t output_max_bytes = 64 * 1024;
+};
+
 struct NodeConfig {
     std::uint32_t max_concurrent = 10;
     std::uint64_t health_check_interval_ms = 30'000;
@@ -51,6 +59,8 @@ struct NodeConfig {
     ListenSettings listen;
     std::uint64_t max_body_bytes = 1 << 20;
     std::uint64_t storage_map_bytes = std::uint64_t{1} << 30;
+    std::uint64_t history_max = 100'000;  // finished executions kept (and their receipts)
+    HandlerSettings handlers;
 
     std::string node_id;
     std::vector<Member> cluster_nodes;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/http/errors.hpp"
+#include "runtime/http/operations_api.hpp"
 
 namespace raftor::http {
 
@@ -18,18 +19,6 @@ Response json_response(int status, const json& j) {
     r.status = status;
     r.body = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
     return r;
-}
-
-bool parse_u64(const std::string& s, std::uint64_t& out) {
-    if (s.empty()) return false;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return ec == std::errc() && p == s.data() + s.size();
-}
-
-bool parse_bool(const std::string& s, bool& out) {
-    if (s == "true" || s == "1" || s.empty()) return out = true, true;
-    if (s == "false" || s == "0") return out = false, true;
-    return false;
 }
 
 int hex(char c) {
@@ -54,7 +43,20 @@ Routed method_not_allowed(const Request& req, const std::string& allow) {
                                  req.method + " is not allowed on this path; use " + allow, {{"Allow", allow}}));
 }
 
-// A mutating request must carry the token when one is configured.
+}  // namespace
+
+bool parse_u64(const std::string& s, std::uint64_t& out) {
+    if (s.empty()) return false;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && p == s.data() + s.size();
+}
+
+bool parse_bool(const std::string& s, bool& out) {
+    if (s == "true" || s == "1" || s.empty()) return out = true, true;
+    if (s == "false" || s == "0") return out = false, true;
+    return false;
+}
+
 std::optional<Response> check_auth(const Request& req, const ApiOptions& opts) {
     if (opts.auth_token.empty()) return std::nullopt;
     std::string given;
@@ -78,6 +80,8 @@ std::optional<Response> check_auth(const Request& req, const ApiOptions& opts) {
     if (!same) return error_response(403, "forbidden", "invalid token", "the bearer token is not the configured one");
     return std::nullopt;
 }
+
+namespace {
 
 struct Query {
     std::vector<std::pair<std::string, std::string>> items;
@@ -296,6 +300,8 @@ Routed route(const Request& req, const ApiOptions& opts) {
         Routed out;
         out.call = DebugActors{std::move(name)};
         return out;
+    } else if (is_operations_path(path)) {
+        return route_operations(req, path, query.items, opts);
     } else if (path == "/kv" || path == "/kv/") {
         return bad_request("bad_key", "bad key", "the key is missing: use /kv/<key>");
     }

@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "runtime/http/message.hpp"
+#include "runtime/http/ops_calls.hpp"
 #include "runtime/introspect/actor_report.hpp"
+#include "runtime/schedule/schedule.hpp"
 #include "runtime/state/kv_store.hpp"
 
 namespace raftor::http {
@@ -27,7 +29,7 @@ struct HealthCall {
 struct DebugActors {
     std::string name;  // empty: every actor
 };
-using Call = std::variant<KvGet, KvWrite, HealthCall, DebugActors>;
+using Call = std::variant<KvGet, KvWrite, HealthCall, DebugActors, OpsWrite, OpsRead>;
 
 struct Routed {
     std::optional<Call> call;  // empty: answer `response` as it is
@@ -37,10 +39,18 @@ struct Routed {
 };
 
 struct ApiOptions {
-    std::string auth_token;  // empty: no authentication
+    std::string auth_token;    // empty: no authentication
+    bool allow_shell = false;  // plain string handlers (run by the configured interpreter)
+    schedule::ZoneLoader zones;
 };
 
 Routed route(const Request& req, const ApiOptions& opts);
+
+// A mutating request must carry the token when one is configured: the refusal if not.
+std::optional<Response> check_auth(const Request& req, const ApiOptions& opts);
+using QueryItems = std::vector<std::pair<std::string, std::string>>;
+bool parse_u64(const std::string& s, std::uint64_t& out);
+bool parse_bool(const std::string& s, bool& out);
 
 // ---- rendering results
 Response kv_written(const state::KvCommand& cmd, const state::KvResult& r);

@@ -57,6 +57,7 @@ public:
     raft::Index applied() const { return applied_; }
     const state::KvStore& kv() const { return kv_; }
     const state::OpsMachine& ops() const { return ops_; }
+    bool ops_changed() const { return ops_.changed(); }
     state::OpsChanges take_ops_changes() { return ops_.take_changes(); }
     std::size_t pending_writes() const { return writes_.size(); }
     std::size_t pending_reads() const { return reads_.size(); }

@@ -95,6 +95,7 @@ public:
     std::vector<crypto::Receipt> receipts(std::uint64_t from, std::size_t limit) const;
 
     OpsChanges take_changes();
+    bool changed() const { return changes_.any(); }
     std::uint64_t next_execution_id() const { return next_id_; }
 
 private:

@@ -1,0 +1,276 @@
+#include "actors/executor.hpp"
+
+#include "runtime/log/log.hpp"
+#include "runtime/state/ops_machine.hpp"
+
+namespace raftor::actors {
+
+namespace {
+
+using Self = caf::stateful_actor<ExecutorState>;
+using done_atom = caf::atom_constant<caf::atom("done")>;
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+struct Candidate {
+    std::uint64_t id = 0;
+    std::uint32_t attempt = 0;  // the try to start
+    state::OperationSpec spec;
+    std::string input;
+};
+
+struct Scan {
+    std::vector<Candidate> start;
+    std::vector<std::uint64_t> gone;  // handlers we run whose try is over in the state
+    std::optional<std::int64_t> next_retry_ms;
+};
+
+void scan(Self* self, const ExecutorSetupPtr& setup);
+
+void finished(Self* self, std::uint64_t id, std::uint32_t attempt, state::ExecStatus status, int exit_code,
+              std::string output, const crypto::Digest& hash, std::uint64_t duration_ms) {
+    auto& st = self->state;
+    auto it = st.running.find(id);
+    if (it == st.running.end() || it->second.attempt != attempt) return;  // cancelled, or leadership lost
+    st.running.erase(it);
+    ++st.finished_total;
+    st.finished.push_back(
+        state::FinishExecution{id, attempt, status, exit_code, wall_ms(), duration_ms, std::move(output), hash});
+    if (!st.flush_queued) {
+        st.flush_queued = true;
+        self->send(self, flush_atom::value);
+    }
+}
+
+void finished_now(Self* self, std::uint64_t id, std::uint32_t attempt, state::ExecStatus status, int code,
+                  std::string output) {
+    const crypto::Digest h = crypto::sha256(output);
+    finished(self, id, attempt, status, code, std::move(output), h, 0);
+}
+
+void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
+    auto& st = self->state;
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    st.running[c.id] = ExecutorState::Running{c.attempt, cancel, c.spec.id};
+    ++st.started_total;
+    const auto& h = c.spec.handler;
+    using K = state::Handler::Kind;
+    using S = state::ExecStatus;
+    switch (h.kind) {
+        case K::noop: return finished_now(self, c.id, c.attempt, S::success, 0, {});
+        case K::echo:
+            return finished_now(self, c.id, c.attempt, S::success, 0, h.message.empty() ? c.input : h.message);
+        case K::fail: return finished_now(self, c.id, c.attempt, S::failed, 1, h.message);
+        case K::sleep: {
+            const bool times_out = h.sleep_ms > c.spec.timeout_ms;
+            self->delayed_send(self, std::chrono::milliseconds(times_out ? c.spec.timeout_ms : h.sleep_ms),
+                               done_atom::value, c.id, c.attempt, times_out, static_cast<std::uint64_t>(h.sleep_ms));
+            return;
+        }
+        case K::http:
+            return finished_now(self, c.id, c.attempt, S::failed, 1,
+                                "http handlers do not run on this version of raftor");
+        case K::exec:
+        case K::shell: {
+            exec::ProcessSpec p;
+            if (h.kind == K::exec) {
+                p.argv = h.argv;
+                p.env = h.env;
+                p.cwd = h.cwd;
+            } else {
+                p.argv = setup->shell;
+                p.argv.push_back(h.command);
+            }
+            p.env["RAFTOR_EXECUTION_ID"] = state::execution_id_string(c.id);
+            p.env["RAFTOR_OPERATION_ID"] = c.spec.id;
+            p.env["RAFTOR_ATTEMPT"] = std::to_string(c.attempt);
+            p.input = c.input;
+            p.timeout_ms = c.spec.timeout_ms;
+            p.output_max = setup->output_max;
+            const std::uint64_t id = c.id;
+            const std::uint32_t attempt = c.attempt;
+            caf::actor me = caf::actor_cast<caf::actor>(self);
+            // A thread of its own: the process blocks it until the handler ends.
+            self->spawn<caf::detached>([p, cancel, me, id, attempt](caf::event_based_actor* runner) {
+                auto r = std::make_shared<exec::ProcessResult>(exec::run_process(p, *cancel));
+                runner->send(me, done_atom::value, id, attempt, ProcessResultPtr(r));
+                runner->quit();
+            });
+            return;
+        }
+    }
+}
+
+void start_candidates(Self* self, const ExecutorSetupPtr& setup, std::vector<Candidate> cands) {
+    auto& st = self->state;
+    if (cands.empty()) return;
+    state::StartBatch batch;
+    for (const auto& c : cands) {
+        st.starting.insert(c.id);
+        batch.starts.push_back(state::StartExecution{c.id, c.attempt, setup->node_name, wall_ms()});
+    }
+    state::OpsCommand cmd{{}, wall_ms(), std::move(batch)};
+    const std::uint64_t term = st.term;
+    auto shared = std::make_shared<std::vector<Candidate>>(std::move(cands));
+    self->request(setup->peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd))
+        .then(
+            [=](CompletionPtr c) {
+                auto& st = self->state;
+                for (const auto& x : *shared) st.starting.erase(x.id);
+                if (!st.leading || st.term != term || c->outcome != node::Outcome::done) return;
+                const std::set<std::uint64_t> started(c->ops.executions.begin(), c->ops.executions.end());
+                for (const auto& x : *shared)
+                    if (started.count(x.id)) launch(self, setup, x);
+                scan(self, setup);
+            },
+            [=](caf::error&) {
+                for (const auto& x : *shared) self->state.starting.erase(x.id);
+            });
+}
+
+void scan(Self* self, const ExecutorSetupPtr& setup) {
+    auto& st = self->state;
+    if (!st.leading) return;
+    if (st.scanning) {
+        st.rescan = true;
+        return;
+    }
+    st.scanning = true;
+    const std::size_t busy = st.running.size() + st.starting.size();
+    const std::size_t room = setup->max_concurrent > busy ? setup->max_concurrent - busy : 0;
+    auto out = std::make_shared<Scan>();
+    auto mine = std::make_shared<std::map<std::uint64_t, std::uint32_t>>();
+    for (const auto& [id, r] : st.running) (*mine)[id] = r.attempt;
+    auto skip = std::make_shared<std::set<std::uint64_t>>(st.starting);
+    const std::int64_t now = wall_ms();
+    auto q = std::make_shared<node::Query>([=](const node::Applier& a) {
+        const auto& m = a.ops();
+        for (const auto& [id, attempt] : *mine) {
+            const state::Execution* e = m.execution(id);
+            if (!e || e->status != state::ExecStatus::running || e->attempt != attempt) out->gone.push_back(id);
+        }
+        for (const auto& [id, e] : m.active()) {
+            if (skip->count(id) || mine->count(id)) continue;
+            if (e.status == state::ExecStatus::running) continue;
+            if (e.status == state::ExecStatus::retrying && e.retry_at_ms > now) {
+                if (!out->next_retry_ms || e.retry_at_ms < *out->next_retry_ms) out->next_retry_ms = e.retry_at_ms;
+                continue;
+            }
+            if (out->start.size() >= room) continue;
+            const state::OperationEntry* op = m.operation(e.operation);
+            if (!op) continue;
+            out->start.push_back(Candidate{id, e.attempt + 1, op->spec, e.input});
+        }
+    });
+    self->request(setup->peer, std::chrono::seconds(5), query_atom::value, QueryPtr(q), true)
+        .then(
+            [=](CompletionPtr) {
+                auto& st = self->state;
+                st.scanning = false;
+                for (auto id : out->gone) {
+                    auto it = st.running.find(id);
+                    if (it == st.running.end()) continue;
+                    it->second.cancel->store(true);
+                    st.running.erase(it);
+                }
+                if (out->next_retry_ms) {
+                    const auto gen = ++st.wake_generation;
+                    const auto delay = std::max<std::int64_t>(1, *out->next_retry_ms - wall_ms());
+                    self->delayed_send(self, std::chrono::milliseconds(delay), wake_atom::value, gen);
+                }
+                start_candidates(self, setup, std::move(out->start));
+                if (st.rescan) {
+                    st.rescan = false;
+                    scan(self, setup);
+                }
+            },
+            [=](caf::error&) { self->state.scanning = false; });
+}
+
+void stop_all(Self* self) {
+    auto& st = self->state;
+    for (auto& [id, r] : st.running) r.cancel->store(true);
+    st.running.clear();
+    st.starting.clear();
+    st.finished.clear();
+}
+
+}  // namespace
+
+caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
+    self->set_exit_handler([=](const caf::exit_msg& m) {
+        stop_all(self);
+        self->quit(m.reason);
+    });
+    return {
+        [=](leadership_atom, bool leading, std::uint64_t term) {
+            self->state.stats.note(self, "leadership");
+            auto& st = self->state;
+            if (leading == st.leading && term == st.term) return;
+            if (!leading || term != st.term) stop_all(self);
+            st.leading = leading;
+            st.term = term;
+            if (!leading) return;
+            // First resolve whatever earlier leaders left running, then work.
+            state::OpsCommand cmd{{}, wall_ms(), state::Recover{}};
+            self->request(setup->peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd))
+                .then([=](CompletionPtr) { scan(self, setup); }, [=](caf::error&) { scan(self, setup); });
+        },
+        [=](ops_changed_atom, bool, bool runnable, bool) {
+            self->state.stats.note(self, "ops_changed");
+            if (runnable) scan(self, setup);
+        },
+        [=](wake_atom, std::uint64_t gen) {
+            self->state.stats.note(self, "wake");
+            if (gen == self->state.wake_generation) scan(self, setup);
+        },
+        [=](done_atom, std::uint64_t id, std::uint32_t attempt, bool timed_out, std::uint64_t ms) {
+            self->state.stats.note(self, "sleep_done");
+            using S = state::ExecStatus;
+            finished_now(self, id, attempt, timed_out ? S::timeout : S::success, timed_out ? 137 : 0,
+                         timed_out ? "slept past the timeout" : "slept " + std::to_string(ms) + " ms");
+        },
+        [=](done_atom, std::uint64_t id, std::uint32_t attempt, ProcessResultPtr r) {
+            self->state.stats.note(self, "process_done");
+            using S = state::ExecStatus;
+            using E = exec::ProcessResult::End;
+            if (r->end == E::cancelled) return;
+            S status = S::failed;
+            std::string output = r->output;
+            if (r->end == E::exited && r->exit_code == 0) status = S::success;
+            if (r->end == E::timed_out) status = S::timeout;
+            if (r->end == E::failed_to_start) output = r->error;
+            const crypto::Digest h = r->end == E::failed_to_start ? crypto::sha256(output) : r->output_hash;
+            finished(self, id, attempt, status, r->exit_code, std::move(output), h, r->duration_ms);
+        },
+        [=](flush_atom) {
+            auto& st = self->state;
+            st.flush_queued = false;
+            if (st.finished.empty() || !st.leading) return;
+            state::FinishBatch batch;
+            batch.finishes = std::move(st.finished);
+            st.finished.clear();
+            state::OpsCommand cmd{{}, wall_ms(), std::move(batch)};
+            self->request(setup->peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd))
+                .then([=](CompletionPtr) { scan(self, setup); },
+                      [=](caf::error& e) {
+                          logging::warn("finish_not_recorded", {{"error", caf::to_string(e)}});
+                      });
+        },
+        [=](inspect_atom) {
+            const auto& st = self->state;
+            return report_of(self, st.stats, "executor", "executor",
+                             {{"leading", st.leading ? "true" : "false"},
+                              {"running", std::to_string(st.running.size())},
+                              {"starting", std::to_string(st.starting.size())},
+                              {"maxConcurrent", std::to_string(setup->max_concurrent)},
+                              {"started", std::to_string(st.started_total)},
+                              {"finished", std::to_string(st.finished_total)}});
+        },
+    };
+}
+
+}  // namespace raftor::actors

@@ -1,0 +1,57 @@
+#pragma once
+// The executor: on the leader only, it starts queued executions (at most
+// max_concurrent handlers at once), runs each handler only after its start is
+// committed, and proposes the finishes. A new leader first proposes the recover entry
+// that resolves what its predecessors left running. Losing leadership kills every
+// handler it runs: their tries are resolved by the next leader.
+#include <atomic>
+#include <caf/all.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "actors/introspection.hpp"
+#include "actors/messages.hpp"
+#include "runtime/exec/process.hpp"
+#include "runtime/state/ops_command.hpp"
+
+namespace raftor::actors {
+
+struct ExecutorSetup {
+    caf::actor peer;
+    std::string node_name;
+    std::uint32_t max_concurrent = 10;
+    std::size_t output_max = 64 * 1024;
+    // How a plain string handler runs: these, then the string (e.g. /bin/sh -c, node -e).
+    std::vector<std::string> shell;
+};
+using ExecutorSetupPtr = std::shared_ptr<const ExecutorSetup>;
+
+struct ExecutorState {
+    struct Running {
+        std::uint32_t attempt = 0;
+        std::shared_ptr<std::atomic<bool>> cancel;
+        std::string operation;
+    };
+    bool leading = false;
+    std::uint64_t term = 0;
+    std::map<std::uint64_t, Running> running;  // by execution id
+    std::set<std::uint64_t> starting;          // starts proposed, not yet applied
+    std::vector<state::FinishExecution> finished;
+    bool flush_queued = false;
+    bool scanning = false, rescan = false;
+    std::uint64_t wake_generation = 0;
+    std::uint64_t started_total = 0, finished_total = 0;
+    ActorStats stats;
+    static inline const char* name = "executor";
+};
+
+caf::behavior executor(caf::stateful_actor<ExecutorState>* self, ExecutorSetupPtr setup);
+
+using ProcessResultPtr = std::shared_ptr<const exec::ProcessResult>;
+
+}  // namespace raftor::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::ExecutorSetupPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::ProcessResultPtr)

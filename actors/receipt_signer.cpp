@@ -1,0 +1,114 @@
+#include "actors/receipt_signer.hpp"
+
+#include "runtime/crypto/merkle.hpp"
+#include "runtime/crypto/receipt.hpp"
+#include "runtime/state/ops_machine.hpp"
+
+namespace raftor::actors {
+
+namespace {
+
+using Self = caf::stateful_actor<SignerState>;
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void work(Self* self, const SignerSetupPtr& setup);
+
+void propose(Self* self, const SignerSetupPtr& setup, state::OpsBody body, std::function<void(bool)> then) {
+    state::OpsCommand cmd{{}, wall_ms(), std::move(body)};
+    self->request(setup->peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd))
+        .then(
+            [=](CompletionPtr c) {
+                then(c->outcome == node::Outcome::done && c->ops.code == state::OpsResult::Code::ok);
+            },
+            [=](caf::error&) { then(false); });
+}
+
+void done(Self* self, const SignerSetupPtr& setup) {
+    self->state.busy = false;
+    if (self->state.again) {
+        self->state.again = false;
+        work(self, setup);
+    }
+}
+
+void work(Self* self, const SignerSetupPtr& setup) {
+    auto& st = self->state;
+    if (!st.leading) return;
+    if (st.busy) {
+        st.again = true;
+        return;
+    }
+    st.busy = true;
+    struct Look {
+        bool key_ok = false;
+        std::uint64_t first = 0;
+        std::vector<crypto::Digest> leaves;
+    };
+    auto look = std::make_shared<Look>();
+    const crypto::PublicKey mine = setup->key->public_key();
+    const std::string me = setup->node_name;
+    const std::size_t max = setup->batch_max;
+    auto q = std::make_shared<node::Query>([=](const node::Applier& a) {
+        const auto& m = a.ops();
+        auto k = m.keys().find(me);
+        look->key_ok = k != m.keys().end() && k->second == mine;
+        look->first = m.sealed_through() + 1;
+        look->leaves = m.unsealed(max);
+    });
+    self->request(setup->peer, std::chrono::seconds(5), query_atom::value, QueryPtr(q), true)
+        .then(
+            [=](CompletionPtr) {
+                auto& st = self->state;
+                if (!look->key_ok) {
+                    // The key goes in the log before any seal that needs it.
+                    return propose(self, setup, state::RegisterKey{me, mine}, [=](bool) {
+                        self->state.again = true;
+                        done(self, setup);
+                    });
+                }
+                if (look->leaves.empty() || !st.leading) return done(self, setup);
+                const crypto::Digest root = crypto::merkle_root(look->leaves);
+                const auto n = static_cast<std::uint32_t>(look->leaves.size());
+                state::SealReceipts seal{look->first, n, root, me, setup->key->sign(crypto::batch_message(root))};
+                propose(self, setup, std::move(seal), [=](bool ok) {
+                    if (ok) {
+                        ++self->state.seals;
+                        self->state.receipts += n;
+                    }
+                    done(self, setup);
+                });
+            },
+            [=](caf::error&) { done(self, setup); });
+}
+
+}  // namespace
+
+caf::behavior receipt_signer(Self* self, SignerSetupPtr setup) {
+    return {
+        [=](leadership_atom, bool leading, std::uint64_t term) {
+            self->state.stats.note(self, "leadership");
+            self->state.leading = leading;
+            self->state.term = term;
+            if (leading) work(self, setup);
+        },
+        [=](ops_changed_atom, bool, bool, bool receipts) {
+            self->state.stats.note(self, "ops_changed");
+            if (receipts) work(self, setup);
+        },
+        [=](inspect_atom) {
+            const auto& st = self->state;
+            return report_of(self, st.stats, "receipt_signer", "signer",
+                             {{"leading", st.leading ? "true" : "false"},
+                              {"seals", std::to_string(st.seals)},
+                              {"receiptsSealed", std::to_string(st.receipts)},
+                              {"publicKey", crypto::to_hex(std::string_view(
+                                                reinterpret_cast<const char*>(setup->key->public_key().data()), 32))}});
+        },
+    };
+}
+
+}  // namespace raftor::actors

@@ -1,0 +1,38 @@
+#pragma once
+// The receipt signer: on the leader, it registers this node's public key in the
+// replicated state, then seals the receipts the state machine chained, a batch at a
+// time: the Merkle root of every receipt not yet sealed, signed with the node's
+// Ed25519 key. One seal is in flight at a time; receipts finished meanwhile go in the
+// next, so batches grow with the rate.
+#include <caf/all.hpp>
+#include <memory>
+
+#include "actors/introspection.hpp"
+#include "actors/messages.hpp"
+#include "runtime/crypto/ed25519.hpp"
+
+namespace raftor::actors {
+
+struct SignerSetup {
+    caf::actor peer;
+    std::string node_name;
+    std::shared_ptr<const crypto::SigningKey> key;
+    std::uint32_t batch_max = 1024;
+};
+using SignerSetupPtr = std::shared_ptr<const SignerSetup>;
+
+struct SignerState {
+    bool leading = false;
+    std::uint64_t term = 0;
+    bool key_registered = false;
+    bool busy = false, again = false;
+    std::uint64_t seals = 0, receipts = 0;
+    ActorStats stats;
+    static inline const char* name = "receipt_signer";
+};
+
+caf::behavior receipt_signer(caf::stateful_actor<SignerState>* self, SignerSetupPtr setup);
+
+}  // namespace raftor::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::SignerSetupPtr)

@@ -1,0 +1,135 @@
+#include "actors/scheduler.hpp"
+
+#include "runtime/log/log.hpp"
+#include "runtime/state/due_slots.hpp"
+#include "runtime/state/ops_machine.hpp"
+
+namespace raftor::actors {
+
+namespace {
+
+using Self = caf::stateful_actor<SchedulerState>;
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+struct Timed {
+    std::string id;
+    std::string spec;
+    std::int64_t last_slot_ms = 0;
+    state::CatchUp catch_up = state::CatchUp::all;
+};
+
+void scan(Self* self, const SchedulerSetupPtr& setup);
+
+void fire(Self* self, const SchedulerSetupPtr& setup, const std::string& id, std::int64_t slot) {
+    auto& st = self->state;
+    if (!st.in_flight.emplace(id, slot).second) return;
+    st.last_lateness_ms = wall_ms() - slot;
+    state::OpsCommand cmd{{}, wall_ms(), state::FireSlot{id, slot}};
+    const auto key = std::make_pair(id, slot);
+    self->request(setup->peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd))
+        .then(
+            [=](CompletionPtr c) {
+                self->state.in_flight.erase(key);
+                if (c->outcome == node::Outcome::done) {
+                    if (c->ops.code == state::OpsResult::Code::ok) ++self->state.fires;
+                    if (c->ops.code == state::OpsResult::Code::duplicate) ++self->state.duplicates;
+                }
+            },
+            [=](caf::error&) { self->state.in_flight.erase(key); });
+}
+
+void scan(Self* self, const SchedulerSetupPtr& setup) {
+    auto& st = self->state;
+    if (!st.leading) return;
+    if (st.scanning) {
+        st.rescan = true;
+        return;
+    }
+    st.scanning = true;
+    auto timed = std::make_shared<std::vector<Timed>>();
+    auto q = std::make_shared<node::Query>([timed](const node::Applier& a) {
+        for (const auto& [id, e] : a.ops().operations())
+            if (e.spec.schedule) timed->push_back(Timed{id, *e.spec.schedule, e.last_slot_ms, e.spec.catch_up});
+    });
+    self->request(setup->peer, std::chrono::seconds(5), query_atom::value, QueryPtr(q), true)
+        .then(
+            [=](CompletionPtr) {
+                auto& st = self->state;
+                st.scanning = false;
+                if (!st.leading) return;
+                const std::int64_t now = wall_ms();
+                std::optional<std::int64_t> next;
+                std::map<std::string, std::pair<std::string, std::shared_ptr<schedule::Schedule>>> parsed;
+                for (const Timed& t : *timed) {
+                    auto cached = st.parsed.find(t.id);
+                    std::shared_ptr<schedule::Schedule> s;
+                    if (cached != st.parsed.end() && cached->second.first == t.spec) {
+                        s = cached->second.second;
+                    } else {
+                        std::string error;
+                        auto p = schedule::parse(t.spec, error, setup->zones);
+                        if (!p) {
+                            // Checked when registered; a zone missing on this node only.
+                            logging::warn("schedule_unusable", {{"operation", t.id}, {"error", error}});
+                            continue;
+                        }
+                        s = std::make_shared<schedule::Schedule>(std::move(*p));
+                    }
+                    parsed[t.id] = {t.spec, s};
+                    const auto due = state::due_slots(*s, t.last_slot_ms, now, t.catch_up, setup->skip_grace_ms, 256);
+                    for (auto slot : due.fire) fire(self, setup, t.id, slot);
+                    if (due.next && (!next || *due.next < *next)) next = due.next;
+                }
+                st.parsed = std::move(parsed);
+                if (next) {
+                    const auto gen = ++st.wake_generation;
+                    st.next_due_ms = *next;
+                    self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(0, *next - wall_ms())),
+                                       wake_atom::value, gen);
+                }
+                if (st.rescan) {
+                    st.rescan = false;
+                    scan(self, setup);
+                }
+            },
+            [=](caf::error&) { self->state.scanning = false; });
+}
+
+}  // namespace
+
+caf::behavior scheduler(Self* self, SchedulerSetupPtr setup) {
+    return {
+        [=](leadership_atom, bool leading, std::uint64_t term) {
+            self->state.stats.note(self, "leadership");
+            self->state.leading = leading;
+            self->state.term = term;
+            self->state.in_flight.clear();
+            if (leading) scan(self, setup);
+        },
+        [=](ops_changed_atom, bool schedules, bool, bool) {
+            self->state.stats.note(self, "ops_changed");
+            if (schedules) scan(self, setup);
+        },
+        [=](wake_atom, std::uint64_t gen) {
+            self->state.stats.note(self, "wake");
+            if (gen == self->state.wake_generation) scan(self, setup);
+        },
+        [=](inspect_atom) {
+            const auto& st = self->state;
+            return report_of(self, st.stats, "scheduler", "scheduler",
+                             {{"leading", st.leading ? "true" : "false"},
+                              {"schedules", std::to_string(st.parsed.size())},
+                              {"nextFire", st.next_due_ms ? schedule::format_rfc3339(st.next_due_ms) : ""},
+                              {"fires", std::to_string(st.fires)},
+                              {"duplicates", std::to_string(st.duplicates)},
+                              {"lastLatenessMs", std::to_string(st.last_lateness_ms)},
+                              {"inFlight", std::to_string(st.in_flight.size())}});
+        },
+    };
+}
+
+}  // namespace raftor::actors

@@ -1,0 +1,42 @@
+#pragma once
+// The scheduler: on the leader, it proposes "fire operation O for slot T" when a slot
+// comes due (runtime/state/due_slots.hpp applies the catch-up policy). The state
+// machine accepts one fire per slot, so proposing again after a failover or a lost
+// reply is safe. Time is the wall clock; it wakes at the next slot due.
+#include <caf/all.hpp>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "actors/introspection.hpp"
+#include "actors/messages.hpp"
+#include "runtime/schedule/schedule.hpp"
+
+namespace raftor::actors {
+
+struct SchedulerSetup {
+    caf::actor peer;
+    schedule::ZoneLoader zones;
+    std::int64_t skip_grace_ms = 1000;  // catchUp skip: a slot later than this is missed
+};
+using SchedulerSetupPtr = std::shared_ptr<const SchedulerSetup>;
+
+struct SchedulerState {
+    bool leading = false;
+    std::uint64_t term = 0;
+    bool scanning = false, rescan = false;
+    std::set<std::pair<std::string, std::int64_t>> in_flight;  // fires proposed, not yet answered
+    std::map<std::string, std::pair<std::string, std::shared_ptr<schedule::Schedule>>> parsed;  // by operation
+    std::uint64_t wake_generation = 0;
+    std::int64_t next_due_ms = 0;
+    std::uint64_t fires = 0, duplicates = 0;
+    std::int64_t last_lateness_ms = 0;  // how late after its slot the last fire was proposed
+    ActorStats stats;
+    static inline const char* name = "scheduler";
+};
+
+caf::behavior scheduler(caf::stateful_actor<SchedulerState>* self, SchedulerSetupPtr setup);
+
+}  // namespace raftor::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::SchedulerSetupPtr)

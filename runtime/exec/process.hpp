@@ -1,0 +1,38 @@
+#pragma once
+// Runs one handler process to its end: argv executed directly (no shell unless argv
+// says so), in its own process group, with exactly the environment given, stdin from
+// the execution's input, stdout and stderr together, capped. A timeout or a cancel
+// kills the whole group, so nothing the handler started outlives it. Blocking: the
+// executor calls it from a thread of its own.
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "runtime/crypto/sha256.hpp"
+
+namespace raftor::exec {
+
+struct ProcessSpec {
+    std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
+    std::map<std::string, std::string> env;
+    std::string cwd;  // empty: the node's
+    std::string input;
+    std::uint64_t timeout_ms = 30'000;
+    std::size_t output_max = 64 * 1024;
+};
+
+struct ProcessResult {
+    enum class End : std::uint8_t { exited, signalled, timed_out, cancelled, failed_to_start } end = End::exited;
+    int exit_code = 0;   // exited: its status; signalled: 128 + signal
+    std::string output;  // the first output_max bytes
+    bool truncated = false;
+    crypto::Digest output_hash{};  // of all of the output
+    std::uint64_t duration_ms = 0;
+    std::string error;  // failed_to_start: why
+};
+
+ProcessResult run_process(const ProcessSpec& spec, const std::atomic<bool>& cancel);
+
+}  // namespace raftor::exec

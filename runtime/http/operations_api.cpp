@@ -1,0 +1,531 @@
+#include "runtime/http/operations_api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/http/errors.hpp"
+#include "runtime/http/operation_json.hpp"
+
+namespace raftor::http {
+
+using json = nlohmann::json;
+using state::ExecStatus;
+using state::Execution;
+
+namespace {
+
+constexpr std::size_t list_limit_max = 10'000;
+constexpr std::uint64_t wait_ms_default = 30'000;
+constexpr std::uint64_t wait_ms_max = 600'000;
+
+Response json_response(int status, const json& j) {
+    Response r;
+    r.status = status;
+    r.body = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    return r;
+}
+
+Routed answer(Response r) {
+    Routed out;
+    out.response = std::move(r);
+    return out;
+}
+
+Routed bad(const std::string& code, const std::string& error, const std::string& detail, int status = 400) {
+    return answer(error_response(status, code, error, detail));
+}
+
+Routed method_not_allowed(const Request& req, const std::string& path, const std::string& allow) {
+    return answer(error_response(405, "method_not_allowed", "method not allowed",
+                                 req.method + " is not allowed on " + path + "; use " + allow, {{"Allow", allow}}));
+}
+
+bool is_get(const Request& req) {
+    return req.method == "GET" || req.method == "HEAD";
+}
+
+// Query parameters this route knows; anything else is named.
+struct Params {
+    const QueryItems& items;
+    std::string route;
+    std::optional<Routed> error;
+
+    bool check(std::initializer_list<const char*> known) {
+        for (const auto& [k, v] : items) {
+            bool ok = false;
+            for (const char* n : known) ok = ok || k == n;
+            if (!ok) {
+                error =
+                    bad("unknown_parameter", "unknown query parameter", "'" + k + "' is not a parameter of " + route);
+                return false;
+            }
+        }
+        return true;
+    }
+    bool u64(const char* name, std::uint64_t lo, std::uint64_t hi, std::uint64_t& out) {
+        for (const auto& [k, v] : items) {
+            if (k != name) continue;
+            std::uint64_t n = 0;
+            if (!parse_u64(v, n) || n < lo || n > hi) {
+                error = bad("bad_parameter", "bad parameter",
+                            std::string(name) + " must be a whole number from " + std::to_string(lo) + " to " +
+                                std::to_string(hi) + ", not '" + v + "'");
+                return false;
+            }
+            out = n;
+        }
+        return true;
+    }
+    bool flag(const char* name, bool& out) {
+        for (const auto& [k, v] : items) {
+            if (k != name) continue;
+            if (!parse_bool(v, out)) {
+                error = bad("bad_parameter", "bad parameter",
+                            std::string(name) + " must be true or false, not '" + v + "'");
+                return false;
+            }
+        }
+        return true;
+    }
+};
+
+bool valid_id(const std::string& id, std::string& why) {
+    if (id.empty()) return why = "the operation id is missing", false;
+    if (id.size() > state::operation_id_max)
+        return why = "the operation id is longer than " + std::to_string(state::operation_id_max) + " bytes", false;
+    for (unsigned char c : id)
+        if (c < 0x20 || c == 0x7f || c == '/')
+            return why = "the operation id contains '/' or a control character", false;
+    return true;
+}
+
+std::string rfc3339_or_empty(std::int64_t ms) {
+    return ms > 0 ? schedule::format_rfc3339(ms) : std::string();
+}
+
+json nullable_time(std::int64_t ms) {
+    return ms > 0 ? json(schedule::format_rfc3339(ms)) : json(nullptr);
+}
+
+json output_json(const std::string& out) {
+    if (is_utf8(out)) return out;
+    return json{{"base64", base64_encode(out)}};
+}
+
+// One entry of an operation's history (the runbook reads .status and .duration).
+json history_json(const Execution& e) {
+    const bool final = state::is_final(e.status);
+    json j{{"executionId", state::execution_id_string(e.id)},
+           {"status", state::to_string(e.status)},
+           {"node", e.node.empty() ? json(nullptr) : json(e.node)},
+           {"startedAt", nullable_time(e.started_ms)},
+           {"duration", final && e.started_ms > 0 ? json(e.duration_ms) : json(nullptr)},
+           {"exitCode", final && e.started_ms > 0 ? json(e.exit_code) : json(nullptr)},
+           {"output", final ? output_json(e.output) : json(nullptr)},
+           {"receipt", e.receipt_sequence ? json(crypto::to_hex(e.receipt_hash)) : json(nullptr)}};
+    return j;
+}
+
+json execution_json(const Execution& e) {
+    json j = history_json(e);
+    j["operationId"] = e.operation;
+    j["cause"] = state::to_string(e.cause);
+    j["attempt"] = e.attempt;
+    j["createdAt"] = nullable_time(e.created_ms);
+    j["finishedAt"] = state::is_final(e.status) ? nullable_time(e.finished_ms) : json(nullptr);
+    if (e.slot_ms) j["slot"] = schedule::format_rfc3339(e.slot_ms);
+    if (e.status == ExecStatus::retrying) j["retryAt"] = nullable_time(e.retry_at_ms);
+    if (!e.detail.empty()) j["detail"] = e.detail;
+    j["inputHash"] = crypto::to_hex(e.input_hash);
+    if (state::is_final(e.status)) {
+        j["outputHash"] = crypto::to_hex(e.output_hash);
+        j["receiptSequence"] = e.receipt_sequence;
+    }
+    return j;
+}
+
+json operation_json(const state::OperationEntry& e, const state::OpsMachine& m) {
+    json j = json::parse(operation_to_json(e.spec));
+    j["version"] = e.version;
+    j["createdAt"] = rfc3339_or_empty(e.created_ms);
+    j["updatedAt"] = rfc3339_or_empty(e.updated_ms);
+    if (e.spec.schedule) j["lastSlot"] = rfc3339_or_empty(e.last_slot_ms);
+    j["running"] = m.running(e.spec.id);
+    return j;
+}
+
+Routed route_operation_write(const Request& req, OpsWrite w, const ApiOptions& opts) {
+    if (auto denied = check_auth(req, opts)) return answer(std::move(*denied));
+    Routed out;
+    out.forwarded = req.header(forwarded_header) != nullptr;
+    out.call = std::move(w);
+    return out;
+}
+
+Routed route_define(const Request& req, const std::string& path_id, bool create, const ApiOptions& opts) {
+    if (auto denied = check_auth(req, opts)) return answer(std::move(*denied));
+    std::string error;
+    auto spec = operation_from_json(req.body, opts.allow_shell, opts.zones, error);
+    if (!spec) return bad("invalid_operation", "invalid operation", error);
+    if (!create && spec->id != path_id)
+        return bad("invalid_operation", "invalid operation",
+                   "id: '" + spec->id + "' does not match the path's '" + path_id + "'");
+    OpsWrite w;
+    w.kind = create ? OpsWrite::Kind::create : OpsWrite::Kind::replace;
+    w.id = spec->id;
+    w.cmd.body = state::PutOperation{std::move(*spec), create};
+    return route_operation_write(req, std::move(w), opts);
+}
+
+}  // namespace
+
+bool is_operations_path(const std::string& path) {
+    for (const char* p : {"/operations", "/execute", "/executions", "/events", "/queue", "/receipts"}) {
+        const std::string s = p;
+        if (path == s || path.rfind(s + "/", 0) == 0) return true;
+    }
+    return false;
+}
+
+Routed route_operations(const Request& req, const std::string& path, const QueryItems& query, const ApiOptions& opts) {
+    // Split "/a/b/c" into its segments, each percent-decoded.
+    std::vector<std::string> seg;
+    std::size_t pos = 1;
+    while (pos <= path.size()) {
+        const std::size_t slash = path.find('/', pos);
+        bool ok = true;
+        seg.push_back(
+            percent_decode(path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos), ok));
+        if (!ok) return bad("bad_path", "bad path", "bad percent-encoding in '" + path + "'");
+        if (slash == std::string::npos) break;
+        pos = slash + 1;
+    }
+    Params params{query, req.method + " " + path, std::nullopt};
+    std::string why;
+    const std::string& top = seg[0];
+
+    if (top == "operations" && seg.size() == 1) {
+        if (req.method == "POST") {
+            if (!params.check({})) return std::move(*params.error);
+            return route_define(req, "", true, opts);
+        }
+        if (!is_get(req)) return method_not_allowed(req, "/operations", "GET, POST");
+        OpsRead r;
+        std::uint64_t limit = 1000;
+        if (!params.check({"limit", "stale"}) || !params.u64("limit", 1, list_limit_max, limit) ||
+            !params.flag("stale", r.stale))
+            return std::move(*params.error);
+        r.limit = limit;
+        Routed out;
+        out.call = r;
+        return out;
+    }
+    if (top == "operations" && (seg.size() == 2 || (seg.size() == 3 && seg[2] == "history"))) {
+        if (!valid_id(seg[1], why)) return bad("bad_operation_id", "bad operation id", why);
+        if (seg.size() == 3) {
+            if (!is_get(req)) return method_not_allowed(req, path, "GET");
+            OpsRead r;
+            r.kind = OpsRead::Kind::history;
+            r.id = seg[1];
+            std::uint64_t limit = 100;
+            if (!params.check({"limit", "stale"}) || !params.u64("limit", 1, list_limit_max, limit) ||
+                !params.flag("stale", r.stale))
+                return std::move(*params.error);
+            r.limit = limit;
+            Routed out;
+            out.call = r;
+            return out;
+        }
+        if (req.method == "PUT") {
+            if (!params.check({})) return std::move(*params.error);
+            return route_define(req, seg[1], false, opts);
+        }
+        if (req.method == "DELETE") {
+            if (!params.check({})) return std::move(*params.error);
+            if (!req.body.empty())
+                return bad("unexpected_body", "unexpected body", "DELETE /operations/:id takes no body");
+            OpsWrite w;
+            w.kind = OpsWrite::Kind::remove;
+            w.id = seg[1];
+            w.cmd.body = state::DeleteOperation{seg[1]};
+            return route_operation_write(req, std::move(w), opts);
+        }
+        if (!is_get(req)) return method_not_allowed(req, path, "GET, PUT, DELETE");
+        OpsRead r;
+        r.kind = OpsRead::Kind::get;
+        r.id = seg[1];
+        if (!params.check({"stale"}) || !params.flag("stale", r.stale)) return std::move(*params.error);
+        Routed out;
+        out.call = r;
+        return out;
+    }
+    if (top == "execute" && seg.size() == 2) {
+        if (!valid_id(seg[1], why)) return bad("bad_operation_id", "bad operation id", why);
+        if (req.method != "POST") return method_not_allowed(req, path, "POST");
+        OpsWrite w;
+        w.kind = OpsWrite::Kind::execute;
+        w.id = seg[1];
+        w.wait_ms = wait_ms_default;
+        if (!params.check({"wait", "timeoutMs"}) || !params.flag("wait", w.wait) ||
+            !params.u64("timeoutMs", 1, wait_ms_max, w.wait_ms))
+            return std::move(*params.error);
+        if (req.body.size() > state::ops_input_bytes_max)
+            return bad("input_too_large", "input too large",
+                       "the input is " + std::to_string(req.body.size()) + " bytes, more than " +
+                           std::to_string(state::ops_input_bytes_max),
+                       413);
+        w.cmd.body = state::ExecuteOperation{seg[1], req.body};
+        return route_operation_write(req, std::move(w), opts);
+    }
+    if (top == "events" && seg.size() == 2) {
+        if (seg[1].empty() || seg[1].size() > 256)
+            return bad("bad_topic", "bad topic", "the topic must be 1 to 256 bytes");
+        if (req.method != "POST") return method_not_allowed(req, path, "POST");
+        if (!params.check({})) return std::move(*params.error);
+        if (req.body.size() > state::ops_input_bytes_max)
+            return bad("body_too_large", "event body too large",
+                       "the event body is more than " + std::to_string(state::ops_input_bytes_max) + " bytes", 413);
+        OpsWrite w;
+        w.kind = OpsWrite::Kind::event;
+        w.id = seg[1];
+        w.cmd.body = state::PublishEvent{seg[1], req.body};
+        return route_operation_write(req, std::move(w), opts);
+    }
+    if ((top == "executions" || top == "receipts") && seg.size() == 2 && !seg[1].empty()) {
+        if (!is_get(req)) return method_not_allowed(req, path, "GET");
+        OpsRead r;
+        r.kind = top == "executions" ? OpsRead::Kind::execution : OpsRead::Kind::receipt;
+        if (state::parse_execution_id(seg[1]) == 0)
+            return bad("bad_execution_id", "bad execution id", "'" + seg[1] + "' is not an execution id (ex-<number>)");
+        r.id = seg[1];
+        if (!params.check({"stale"}) || !params.flag("stale", r.stale)) return std::move(*params.error);
+        Routed out;
+        out.call = r;
+        return out;
+    }
+    if ((top == "queue" || top == "receipts") && seg.size() == 1) {
+        if (!is_get(req)) return method_not_allowed(req, path, "GET");
+        OpsRead r;
+        r.kind = top == "queue" ? OpsRead::Kind::queue : OpsRead::Kind::receipts;
+        std::uint64_t limit = top == "queue" ? 1000 : 10'000;
+        if (!params.check({"limit", "stale", "from"}) || !params.u64("limit", 1, 100'000, limit) ||
+            !params.flag("stale", r.stale) || !params.u64("from", 0, UINT64_MAX, r.from))
+            return std::move(*params.error);
+        r.limit = limit;
+        Routed out;
+        out.call = r;
+        return out;
+    }
+    return answer(error_response(404, "not_found", "no such route", req.method + " " + path + " is not an API path"));
+}
+
+Response ops_written(const OpsWrite& w, const state::OpsResult& r) {
+    using Code = state::OpsResult::Code;
+    if (r.code == Code::not_found) return error_response(404, "operation_not_found", "operation not found", r.detail);
+    if (r.code == Code::exists) return error_response(409, "operation_exists", "operation exists", r.detail);
+    if (r.code != Code::ok) return error_response(409, "refused", "refused", r.detail);
+    switch (w.kind) {
+        case OpsWrite::Kind::create: return json_response(201, json{{"id", w.id}, {"version", r.version}});
+        case OpsWrite::Kind::replace: return json_response(200, json{{"id", w.id}, {"version", r.version}});
+        case OpsWrite::Kind::remove: return json_response(200, json{{"id", w.id}, {"deleted", true}});
+        case OpsWrite::Kind::execute:
+            return json_response(202, json{{"executionId", state::execution_id_string(r.executions.at(0))},
+                                           {"operationId", w.id},
+                                           {"status", "queued"}});
+        case OpsWrite::Kind::event: {
+            json ids = json::array();
+            for (auto id : r.executions) ids.push_back(state::execution_id_string(id));
+            return json_response(202, json{{"topic", w.id}, {"executions", ids}});
+        }
+    }
+    return json_response(500, json{{"error", "unknown write"}});
+}
+
+std::optional<Response> execution_if_final(std::uint64_t id, const state::OpsMachine& m) {
+    const Execution* e = m.execution(id);
+    if (!e || !state::is_final(e->status)) return std::nullopt;
+    return json_response(200, execution_json(*e));
+}
+
+std::string receipt_json(const crypto::Receipt& r, bool sealed) {
+    json proof = json::array();
+    for (const auto& p : r.proof) proof.push_back(crypto::to_hex(p));
+    json j{{"sequence", r.sequence},
+           {"executionId", r.execution_id},
+           {"operationId", r.operation_id},
+           {"node", r.node},
+           {"startedAtMs", r.started_at_ms},
+           {"finishedAtMs", r.finished_at_ms},
+           {"status", r.status},
+           {"inputHash", crypto::to_hex(r.input_hash)},
+           {"outputHash", crypto::to_hex(r.output_hash)},
+           {"prevHash", crypto::to_hex(r.prev_hash)},
+           {"hash", crypto::to_hex(crypto::receipt_hash(r))},
+           {"sealed", sealed}};
+    if (sealed) {
+        j["signer"] = r.signer;
+        j["batchRoot"] = crypto::to_hex(r.batch_root);
+        j["batchIndex"] = r.batch_index;
+        j["batchSize"] = r.batch_size;
+        j["proof"] = proof;
+        j["signature"] = crypto::to_hex(crypto::view(r.signature));
+    }
+    return j.dump();
+}
+
+Response ops_read(const OpsRead& q, const state::OpsMachine& m) {
+    switch (q.kind) {
+        case OpsRead::Kind::list: {
+            json list = json::array();
+            for (const auto& [id, e] : m.operations()) {
+                if (list.size() >= q.limit) break;
+                list.push_back(operation_json(e, m));
+            }
+            return json_response(200, list);
+        }
+        case OpsRead::Kind::get: {
+            const auto* e = m.operation(q.id);
+            if (!e)
+                return error_response(404, "operation_not_found", "operation not found", "no operation '" + q.id + "'");
+            return json_response(200, operation_json(*e, m));
+        }
+        case OpsRead::Kind::history: {
+            if (!m.operation(q.id) && m.history(q.id, 1).empty())
+                return error_response(404, "operation_not_found", "operation not found", "no operation '" + q.id + "'");
+            json list = json::array();
+            for (const Execution* e : m.history(q.id, q.limit)) list.push_back(history_json(*e));
+            return json_response(200, list);
+        }
+        case OpsRead::Kind::execution: {
+            const Execution* e = m.execution(state::parse_execution_id(q.id));
+            if (!e)
+                return error_response(404, "execution_not_found", "execution not found",
+                                      "no execution '" + q.id + "' (or it is older than the history kept)");
+            return json_response(200, execution_json(*e));
+        }
+        case OpsRead::Kind::queue: {
+            json pending = json::array(), running = json::array(), retrying = json::array();
+            std::size_t n = 0;
+            for (const auto& [id, e] : m.active()) {
+                if (n++ >= q.limit) break;
+                auto& list = e.status == ExecStatus::running    ? running
+                             : e.status == ExecStatus::retrying ? retrying
+                                                                : pending;
+                list.push_back(execution_json(e));
+            }
+            return json_response(
+                200,
+                json{{"pending", pending}, {"running", running}, {"retrying", retrying}, {"total", m.active().size()}});
+        }
+        case OpsRead::Kind::receipt: {
+            const std::uint64_t id = state::parse_execution_id(q.id);
+            auto r = m.receipt_of(id);
+            if (!r) {
+                const Execution* e = m.execution(id);
+                if (e && !state::is_final(e->status))
+                    return error_response(404, "receipt_not_yet", "no receipt yet",
+                                          "execution '" + q.id + "' is " + state::to_string(e->status) +
+                                              "; its receipt is written when it finishes");
+                return error_response(404, "receipt_not_found", "receipt not found",
+                                      "no receipt for '" + q.id + "' (or it is older than the history kept)");
+            }
+            Response resp;
+            resp.status = 200;
+            resp.body = receipt_json(*r, r->sequence <= m.sealed_through()) + "\n";
+            return resp;
+        }
+        case OpsRead::Kind::receipts: {
+            json keys = json::object();
+            for (const auto& [node, k] : m.keys())
+                keys[node] = crypto::to_hex(std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
+            json list = json::array();
+            for (const auto& r : m.receipts(q.from, q.limit))
+                list.push_back(json::parse(receipt_json(r, r.sequence <= m.sealed_through())));
+            return json_response(
+                200, json{{"base", {{"sequence", m.base_sequence()}, {"hash", crypto::to_hex(m.base_hash())}}},
+                          {"head", {{"sequence", m.chain_sequence()}, {"hash", crypto::to_hex(m.chain_head())}}},
+                          {"sealedThrough", m.sealed_through()},
+                          {"keys", keys},
+                          {"receipts", list}});
+        }
+    }
+    return json_response(500, json{{"error", "unknown read"}});
+}
+
+namespace {
+template <std::size_t N>
+bool hex_array(const json& v, std::array<std::uint8_t, N>& out) {
+    if (!v.is_string()) return false;
+    const std::string s = v.get<std::string>();
+    if (s.size() != 2 * N) return false;
+    for (std::size_t i = 0; i < N; ++i) {
+        unsigned x = 0;
+        for (int k = 0; k < 2; ++k) {
+            const char c = s[2 * i + k];
+            x <<= 4;
+            if (c >= '0' && c <= '9')
+                x |= c - '0';
+            else if (c >= 'a' && c <= 'f')
+                x |= c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F')
+                x |= c - 'A' + 10;
+            else
+                return false;
+        }
+        out[i] = static_cast<std::uint8_t>(x);
+    }
+    return true;
+}
+}  // namespace
+
+std::optional<ReceiptDump> receipts_from_json(const std::string& body, std::string& error) {
+    json j = json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return error = "not a JSON object", std::nullopt;
+    ReceiptDump d;
+    try {
+        d.base_sequence = j.at("base").at("sequence").get<std::uint64_t>();
+        if (!hex_array(j.at("base").at("hash"), d.base_hash))
+            return error = "base.hash is not 32 bytes of hex", std::nullopt;
+        d.head.sequence = j.at("head").at("sequence").get<std::uint64_t>();
+        if (!hex_array(j.at("head").at("hash"), d.head.head))
+            return error = "head.hash is not 32 bytes of hex", std::nullopt;
+        d.sealed_through = j.at("sealedThrough").get<std::uint64_t>();
+        for (const auto& [node, k] : j.at("keys").items()) {
+            crypto::PublicKey key{};
+            if (!hex_array(k, key)) return error = "keys." + node + " is not 32 bytes of hex", std::nullopt;
+            d.keys[node] = key;
+        }
+        std::size_t i = 0;
+        for (const auto& x : j.at("receipts")) {
+            const std::string at = "receipts[" + std::to_string(i++) + "]";
+            crypto::Receipt r;
+            r.sequence = x.at("sequence").get<std::uint64_t>();
+            r.execution_id = x.at("executionId").get<std::string>();
+            r.operation_id = x.at("operationId").get<std::string>();
+            r.node = x.at("node").get<std::string>();
+            r.started_at_ms = x.at("startedAtMs").get<std::uint64_t>();
+            r.finished_at_ms = x.at("finishedAtMs").get<std::uint64_t>();
+            r.status = x.at("status").get<std::string>();
+            if (!hex_array(x.at("inputHash"), r.input_hash) || !hex_array(x.at("outputHash"), r.output_hash) ||
+                !hex_array(x.at("prevHash"), r.prev_hash))
+                return error = at + ": a hash is not 32 bytes of hex", std::nullopt;
+            if (x.value("sealed", false)) {
+                r.signer = x.at("signer").get<std::string>();
+                if (!hex_array(x.at("batchRoot"), r.batch_root) || !hex_array(x.at("signature"), r.signature))
+                    return error = at + ": batchRoot or signature is not hex of the right size", std::nullopt;
+                r.batch_index = x.at("batchIndex").get<std::uint32_t>();
+                r.batch_size = x.at("batchSize").get<std::uint32_t>();
+                for (const auto& p : x.at("proof")) {
+                    crypto::Digest h{};
+                    if (!hex_array(p, h)) return error = at + ": a proof hash is not 32 bytes of hex", std::nullopt;
+                    r.proof.push_back(h);
+                }
+            }
+            d.receipts.push_back(std::move(r));
+        }
+    } catch (const json::exception& e) {
+        return error = std::string("receipts JSON: ") + e.what(), std::nullopt;
+    }
+    return d;
+}
+
+}  // namespace raftor::http

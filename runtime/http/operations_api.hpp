@@ -1,0 +1,35 @@
+#pragma once
+// The operations API as pure functions: /operations, /execute/:id, /executions/:id,
+// /events/:topic, /queue, /receipts. Requests become an OpsWrite (a command to
+// propose) or an OpsRead (rendered from the operations state machine); results
+// become JSON responses. No I/O.
+#include <optional>
+#include <string>
+
+#include "runtime/crypto/receipt.hpp"
+#include "runtime/http/api.hpp"
+#include "runtime/state/ops_machine.hpp"
+
+namespace raftor::http {
+
+bool is_operations_path(const std::string& path);
+Routed route_operations(const Request& req, const std::string& path, const QueryItems& query, const ApiOptions& opts);
+
+Response ops_written(const OpsWrite& w, const state::OpsResult& r);
+Response ops_read(const OpsRead& q, const state::OpsMachine& m);
+// An execution, as GET /executions/:id shows it; nullopt while it is not final.
+std::optional<Response> execution_if_final(std::uint64_t id, const state::OpsMachine& m);
+
+// Receipts in JSON (GET /receipts), and back (raftor ctl receipts verify).
+std::string receipt_json(const crypto::Receipt& r, bool sealed);
+struct ReceiptDump {
+    std::vector<crypto::Receipt> receipts;
+    std::map<std::string, crypto::PublicKey> keys;
+    std::uint64_t base_sequence = 0;
+    crypto::Digest base_hash{};
+    crypto::ChainEnd head;
+    std::uint64_t sealed_through = 0;
+};
+std::optional<ReceiptDump> receipts_from_json(const std::string& body, std::string& error);
+
+}  // namespace raftor::http
