@@ -122,6 +122,8 @@ json history_json(const Execution& e) {
            {"exitCode", final && e.started_ms > 0 ? json(e.exit_code) : json(nullptr)},
            {"output", final ? output_json(e.output) : json(nullptr)},
            {"receipt", e.receipt_sequence ? json(crypto::to_hex(e.receipt_hash)) : json(nullptr)}};
+    if (e.slot_ms) j["slot"] = schedule::format_rfc3339(e.slot_ms);
+    if (e.attempt > 1) j["attempt"] = e.attempt;
     return j;
 }
 
@@ -132,7 +134,6 @@ json execution_json(const Execution& e) {
     j["attempt"] = e.attempt;
     j["createdAt"] = nullable_time(e.created_ms);
     j["finishedAt"] = state::is_final(e.status) ? nullable_time(e.finished_ms) : json(nullptr);
-    if (e.slot_ms) j["slot"] = schedule::format_rfc3339(e.slot_ms);
     if (e.status == ExecStatus::retrying) j["retryAt"] = nullable_time(e.retry_at_ms);
     if (!e.detail.empty()) j["detail"] = e.detail;
     j["inputHash"] = crypto::to_hex(e.input_hash);

@@ -1,0 +1,266 @@
+#define BOOST_TEST_MODULE operations_cluster
+// The operations daemon end to end, on real `raftor node` processes: the runbook's
+// flow, a 1 s schedule while leaders are killed, policies, triggers, receipts that
+// verify offline, and bad input.
+#include <signal.h>
+
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "runtime/http/operations_api.hpp"
+#include "runtime/schedule/schedule.hpp"
+#include "tests/cluster/process_cluster.hpp"
+
+using namespace raftor;
+using raftor::testing::ClusterOptions;
+using raftor::testing::ProcessCluster;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+int leader_of(ProcessCluster& c) {
+    auto l = c.agreed_leader(15s);
+    BOOST_REQUIRE_MESSAGE(l.has_value(), "no agreed leader");
+    return *l;
+}
+
+json get_json(ProcessCluster& c, int i, const std::string& target) {
+    auto r = c.call(i, "GET", target);
+    BOOST_REQUIRE_MESSAGE(r.ok() && r.status == 200,
+                          target + ": " + r.error + " " + std::to_string(r.status) + " " + r.body);
+    return json::parse(r.body);
+}
+
+void post_ok(ProcessCluster& c, int i, const std::string& target, const std::string& body, int status = 201) {
+    auto r = c.call(i, "POST", target, body, {{"Content-Type", "application/json"}});
+    BOOST_REQUIRE_MESSAGE(r.ok() && r.status == status,
+                          target + ": " + r.error + " " + std::to_string(r.status) + " " + r.body);
+}
+
+// Waits until the history of `op` has `n` final entries (on node i).
+json wait_history(ProcessCluster& c, int i, const std::string& op, std::size_t n, std::chrono::milliseconds within) {
+    const auto end = std::chrono::steady_clock::now() + within;
+    json h;
+    while (std::chrono::steady_clock::now() < end) {
+        auto r = c.call(i, "GET", "/operations/" + op + "/history?limit=10000");
+        if (r.ok() && r.status == 200) {
+            h = json::parse(r.body);
+            std::size_t final = 0;
+            for (const auto& e : h) {
+                const std::string s = e["status"];
+                if (s != "queued" && s != "running" && s != "retrying") ++final;
+            }
+            if (final >= n) return h;
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+    BOOST_FAIL("history of " + op + " did not reach " + std::to_string(n) + " final entries: " + h.dump());
+    return h;
+}
+
+// The receipt chain of node i, checked offline: every link, batch and signature.
+crypto::ChainCheck verify_receipts(ProcessCluster& c, int i, std::size_t& count, std::set<std::string>& signers) {
+    // Wait until every receipt is sealed (the leader seals right after each finish).
+    http::ReceiptDump d;
+    for (int tries = 0; tries < 100; ++tries) {
+        auto r = c.call(i, "GET", "/receipts?limit=100000");
+        BOOST_REQUIRE(r.ok() && r.status == 200);
+        std::string error;
+        auto dump = http::receipts_from_json(r.body, error);
+        BOOST_REQUIRE_MESSAGE(dump, error);
+        d = std::move(*dump);
+        if (d.sealed_through == d.head.sequence) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    count = d.receipts.size();
+    for (const auto& r : d.receipts) signers.insert(r.signer);
+    return crypto::verify_chain(d.receipts, d.keys, d.head, d.base_sequence, d.base_hash);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_runbook_flow_register_execute_history_and_a_receipt) {
+    ProcessCluster c(ClusterOptions{});
+    c.start_all();
+    const int leader = leader_of(c);
+    const int follower = (leader + 1) % 3;
+    // Through a follower: forwarded to the leader.
+    post_ok(
+        c, follower, "/operations",
+        R"J({"id":"test-op","name":"Test Operation","handler":{"kind":"exec","argv":["/bin/sh","-c","echo success"]}})J");
+    post_ok(c, follower, "/execute/test-op", "", 202);
+    json h = wait_history(c, follower, "test-op", 1, 10s);
+    const json& last = h.back();
+    BOOST_TEST(last["status"] == "success");
+    BOOST_TEST(last["duration"].is_number());
+    BOOST_TEST(last["output"] == "success\n");
+    BOOST_TEST(last["exitCode"] == 0);
+    // ?wait=true answers with the result.
+    auto w = c.call(leader, "POST", "/execute/test-op?wait=true");
+    BOOST_REQUIRE(w.ok());
+    BOOST_TEST(w.status == 200);
+    BOOST_TEST(json::parse(w.body)["status"] == "success");
+    const std::string id = json::parse(w.body)["executionId"];
+    json e = get_json(c, follower, "/executions/" + id);
+    BOOST_TEST(e["operationId"] == "test-op");
+    // The receipt, with its proof, on any node.
+    for (int tries = 0; tries < 100; ++tries) {
+        json r = get_json(c, (leader + 2) % 3, "/receipts/" + id);
+        if (r["sealed"] == true) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    json r = get_json(c, (leader + 2) % 3, "/receipts/" + id);
+    BOOST_TEST(r["sealed"] == true);
+    BOOST_TEST(r["executionId"] == id);
+    BOOST_TEST(r["signer"] == c.name(leader));
+    std::size_t n = 0;
+    std::set<std::string> signers;
+    for (int i = 0; i < 3; ++i) {
+        auto check = verify_receipts(c, i, n, signers);
+        BOOST_TEST(check.ok, check.error);
+        BOOST_TEST(n == 2u);
+    }
+    json ops = get_json(c, follower, "/operations");
+    BOOST_TEST(ops.size() == 1u);
+    BOOST_TEST(ops[0]["id"] == "test-op");
+    auto del = c.call(follower, "DELETE", "/operations/test-op");
+    BOOST_TEST(del.status == 200);
+    BOOST_TEST(c.call(follower, "GET", "/operations/test-op").status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(a_one_second_schedule_fires_every_slot_once_while_the_leader_is_killed_twice) {
+    ProcessCluster c(ClusterOptions{});
+    c.start_all();
+    int leader = leader_of(c);
+    post_ok(
+        c, leader, "/operations",
+        R"J({"id":"tick","name":"every second","handler":{"kind":"noop"},"schedule":"@every 1s","catchUp":"all"})J");
+    const auto begin = std::chrono::steady_clock::now();
+    for (int kill = 0; kill < 2; ++kill) {
+        std::this_thread::sleep_for(kill == 0 ? 15s : 20s);
+        leader = leader_of(c);
+        c.kill(leader, SIGKILL);
+        std::this_thread::sleep_for(3s);
+        c.start(leader);
+    }
+    while (std::chrono::steady_clock::now() - begin < 60s) std::this_thread::sleep_for(200ms);
+    leader = leader_of(c);
+    std::this_thread::sleep_for(2s);  // the last slots finish
+    json h = get_json(c, leader, "/operations/tick/history?limit=10000");
+    std::vector<std::int64_t> slots;
+    std::size_t success = 0;
+    for (const auto& e : h) {
+        if (!e.contains("slot")) continue;
+        slots.push_back(*schedule::parse_rfc3339(e["slot"].get<std::string>()));
+        if (e["status"] == "success") ++success;
+    }
+    std::sort(slots.begin(), slots.end());
+    BOOST_TEST_MESSAGE("slots fired: " << slots.size() << ", success: " << success);
+    BOOST_TEST(slots.size() >= 58u);
+    // Every slot once: no duplicates, no gaps from the first to the last.
+    for (std::size_t i = 1; i < slots.size(); ++i) BOOST_TEST(slots[i] - slots[i - 1] == 1000, "slot " << i);
+    BOOST_TEST(success + 2 >= slots.size());  // at most the slots still running at the end
+    std::size_t n = 0;
+    std::set<std::string> signers;
+    auto check = verify_receipts(c, leader, n, signers);
+    BOOST_TEST(check.ok, check.error);
+    BOOST_TEST(signers.size() >= 2u);  // receipts verify across leader changes
+}
+
+BOOST_AUTO_TEST_CASE(timeouts_kill_the_group_retries_back_off_forbid_never_overlaps_and_triggers_fire_once) {
+    ProcessCluster c(ClusterOptions{});
+    c.start_all();
+    const int leader = leader_of(c);
+    const auto pidfile = c.dir(leader) / "bg.pid";
+    post_ok(
+        c, leader, "/operations",
+        R"J({"id":"slow","name":"s","timeoutMs":500,"handler":{"kind":"exec","argv":["/bin/sh","-c","sleep 30 & echo $! > )J" +
+            pidfile.string() + R"J(; wait"]}})J");
+    post_ok(c, leader, "/operations",
+            R"J({"id":"flaky","name":"f","retries":2,"retryBackoffMs":200,"handler":{"kind":"fail","message":"no"}})J");
+    post_ok(c, leader, "/operations",
+            R"J({"id":"one","name":"o","concurrency":"forbid","handler":{"kind":"sleep","ms":300}})J");
+    post_ok(c, leader, "/operations",
+            R"J({"id":"a","name":"a","triggers":{"topics":["deploy"]},"handler":{"kind":"noop"}})J");
+    post_ok(c, leader, "/operations",
+            R"J({"id":"b","name":"b","triggers":{"afterSuccess":["a"]},"handler":{"kind":"noop"}})J");
+
+    post_ok(c, leader, "/execute/slow", "", 202);
+    post_ok(c, leader, "/execute/flaky", "", 202);
+    for (int i = 0; i < 3; ++i) post_ok(c, leader, "/execute/one", "", 202);
+    post_ok(c, leader, "/events/deploy", "{}", 202);
+
+    json slow = wait_history(c, leader, "slow", 1, 10s);
+    BOOST_TEST(slow.back()["status"] == "timeout");
+    std::ifstream pf(pidfile);
+    int bg = 0;
+    pf >> bg;
+    BOOST_REQUIRE(bg > 0);
+    std::this_thread::sleep_for(200ms);
+    // Gone, or a zombie waiting for its new parent to reap it: not running either way.
+    std::string state;
+    std::ifstream stat("/proc/" + std::to_string(bg) + "/stat");
+    if (stat) {
+        std::string pid, comm;
+        stat >> pid >> comm >> state;
+    }
+    BOOST_TEST((state.empty() || state == "Z"), "the handler's background child outlived its timeout: " << state);
+
+    json flaky = wait_history(c, leader, "flaky", 1, 10s);
+    BOOST_TEST(flaky.back()["status"] == "failed");
+    BOOST_TEST(flaky.back()["attempt"] == 3);
+    json one = wait_history(c, leader, "one", 3, 10s);
+    // Never two runs at once: successes do not overlap, the others were skipped.
+    std::vector<std::pair<std::int64_t, std::int64_t>> runs;
+    for (const auto& e : one) {
+        if (e["status"] != "success") {
+            BOOST_TEST(e["status"] == "skipped");
+            continue;
+        }
+        const auto s = *schedule::parse_rfc3339(e["startedAt"].get<std::string>());
+        runs.emplace_back(s, s + e["duration"].get<std::int64_t>());
+    }
+    BOOST_TEST(!runs.empty());
+    std::sort(runs.begin(), runs.end());
+    for (std::size_t i = 1; i < runs.size(); ++i) BOOST_TEST(runs[i].first >= runs[i - 1].second);
+    wait_history(c, leader, "b", 1, 10s);
+    std::this_thread::sleep_for(500ms);
+    BOOST_TEST(get_json(c, leader, "/operations/a/history").size() == 1u);
+    BOOST_TEST(get_json(c, leader, "/operations/b/history").size() == 1u);
+    std::size_t n = 0;
+    std::set<std::string> signers;
+    BOOST_TEST(verify_receipts(c, (leader + 1) % 3, n, signers).ok);
+}
+
+BOOST_AUTO_TEST_CASE(bad_operations_get_clear_errors_that_name_the_field) {
+    ClusterOptions o;
+    o.nodes = 1;
+    o.max_body_bytes = 64 * 1024;
+    ProcessCluster c(o);
+    c.start_all();
+    leader_of(c);
+    auto expect = [&](const std::string& body, int status, const std::string& names) {
+        auto r = c.call(0, "POST", "/operations", body, {{"Content-Type", "application/json"}});
+        BOOST_REQUIRE(r.ok());
+        BOOST_TEST(r.status == status, body << " -> " << r.status << " " << r.body);
+        BOOST_TEST(r.body.find(names) != std::string::npos, body << " -> " << r.body);
+    };
+    expect(R"J({"id":"x","name":"x","handler":{"kind":"teleport"}})J", 400, "handler.kind");
+    expect(R"J({"id":"x","name":"x","handler":{"kind":"noop"},"schedule":"61 * * * *"})J", 400, "schedule");
+    expect(R"J({"id":"x","name":"x","handler":{"kind":"noop"},"timeoutMs":-5})J", 400, "timeoutMs");
+    expect(R"J({"id":"x","name":"x","handler":"echo hi"})J", 400, "handler");
+    expect("{not json", 400, "invalid");
+    expect(std::string(100'000, 'x'), 413, "body_too_large");
+    BOOST_TEST(c.call(0, "POST", "/execute/nope").status == 404);
+    BOOST_TEST(c.call(0, "GET", "/executions/banana").status == 400);
+    BOOST_TEST(c.call(0, "GET", "/executions/ex-999").status == 404);
+    BOOST_TEST(c.call(0, "GET", "/operations?limit=0").status == 400);
+    post_ok(c, 0, "/operations", R"J({"id":"x","name":"x","handler":{"kind":"noop"}})J");
+    BOOST_TEST(c.call(0, "POST", "/operations", R"J({"id":"x","name":"x","handler":{"kind":"noop"}})J").status == 409);
+    // Still serving.
+    BOOST_TEST(c.call(0, "POST", "/execute/x?wait=true").status == 200);
+}
