@@ -1,5 +1,6 @@
 #include "actors/executor.hpp"
 
+#include "actors/wall_clock.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/ops_machine.hpp"
 
@@ -9,11 +10,6 @@ namespace {
 
 using Self = caf::stateful_actor<ExecutorState>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
-
-std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 struct Candidate {
     std::uint64_t id = 0;

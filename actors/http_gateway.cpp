@@ -1,5 +1,6 @@
 #include "actors/http_gateway.hpp"
 
+#include "actors/wall_clock.hpp"
 #include "runtime/http/operations_api.hpp"
 
 namespace raftor::actors {
@@ -55,11 +56,6 @@ http::Response timed_out(const caf::error& e, const std::string& what) {
         return http::unavailable("timeout", "request timed out",
                                  what + " did not complete in time (is a quorum of the cluster up?)");
     return http::unavailable("unavailable", "node unavailable", what + ": " + caf::to_string(e));
-}
-
-std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 // POST /execute/:id?wait=true: looks at this node's copy (the one that proposed the

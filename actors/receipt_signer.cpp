@@ -1,5 +1,6 @@
 #include "actors/receipt_signer.hpp"
 
+#include "actors/wall_clock.hpp"
 #include "runtime/crypto/merkle.hpp"
 #include "runtime/crypto/receipt.hpp"
 #include "runtime/state/ops_machine.hpp"
@@ -9,11 +10,6 @@ namespace raftor::actors {
 namespace {
 
 using Self = caf::stateful_actor<SignerState>;
-
-std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 void work(Self* self, const SignerSetupPtr& setup);
 

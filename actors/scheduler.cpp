@@ -1,5 +1,6 @@
 #include "actors/scheduler.hpp"
 
+#include "actors/wall_clock.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/due_slots.hpp"
 #include "runtime/state/ops_machine.hpp"
@@ -9,11 +10,6 @@ namespace raftor::actors {
 namespace {
 
 using Self = caf::stateful_actor<SchedulerState>;
-
-std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 struct Timed {
     std::string id;
