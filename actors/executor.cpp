@@ -1,6 +1,6 @@
 #include "actors/executor.hpp"
 
-#include "actors/wall_clock.hpp"
+#include "actors/ops_requests.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/ops_machine.hpp"
 
@@ -108,10 +108,9 @@ void start_candidates(Self* self, const ExecutorSetupPtr& setup, std::vector<Can
         st.starting.insert(c.id);
         batch.starts.push_back(state::StartExecution{c.id, c.attempt, setup->node_name, wall_ms()});
     }
-    state::OpsCommand cmd{{}, wall_ms(), std::move(batch)};
     const std::uint64_t term = st.term;
     auto shared = std::make_shared<std::vector<Candidate>>(std::move(cands));
-    self->request(setup->peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd))
+    propose_ops(self, setup->peer, std::move(batch))
         .then(
             [=](CompletionPtr c) {
                 auto& st = self->state;
@@ -142,26 +141,30 @@ void scan(Self* self, const ExecutorSetupPtr& setup) {
     for (const auto& [id, r] : st.running) (*mine)[id] = r.attempt;
     auto skip = std::make_shared<std::set<std::uint64_t>>(st.starting);
     const std::int64_t now = wall_ms();
-    auto q = std::make_shared<node::Query>([=](const node::Applier& a) {
-        const auto& m = a.ops();
-        for (const auto& [id, attempt] : *mine) {
-            const state::Execution* e = m.execution(id);
-            if (!e || e->status != state::ExecStatus::running || e->attempt != attempt) out->gone.push_back(id);
-        }
-        for (const auto& [id, e] : m.active()) {
-            if (skip->count(id) || mine->count(id)) continue;
-            if (e.status == state::ExecStatus::running) continue;
-            if (e.status == state::ExecStatus::retrying && e.retry_at_ms > now) {
-                if (!out->next_retry_ms || e.retry_at_ms < *out->next_retry_ms) out->next_retry_ms = e.retry_at_ms;
-                continue;
-            }
-            if (out->start.size() >= room) continue;
-            const state::OperationEntry* op = m.operation(e.operation);
-            if (!op) continue;
-            out->start.push_back(Candidate{id, e.attempt + 1, op->spec, e.input});
-        }
-    });
-    self->request(setup->peer, std::chrono::seconds(5), query_atom::value, QueryPtr(q), true)
+    query_local(self, setup->peer,
+                [=](const node::Applier& a) {
+                    const auto& m = a.ops();
+                    for (const auto& [id, attempt] : *mine) {
+                        const state::Execution* e = m.execution(id);
+                        if (!e || e->status != state::ExecStatus::running || e->attempt != attempt)
+                            out->gone.push_back(id);
+                    }
+                    // With every slot taken there is nothing to start and no retry to
+                    // wake for: the next finish scans again.
+                    for (const auto& [id, e] : m.active()) {
+                        if (out->start.size() >= room) break;
+                        if (skip->count(id) || mine->count(id)) continue;
+                        if (e.status == state::ExecStatus::running) continue;
+                        if (e.status == state::ExecStatus::retrying && e.retry_at_ms > now) {
+                            if (!out->next_retry_ms || e.retry_at_ms < *out->next_retry_ms)
+                                out->next_retry_ms = e.retry_at_ms;
+                            continue;
+                        }
+                        const state::OperationEntry* op = m.operation(e.operation);
+                        if (!op) continue;
+                        out->start.push_back(Candidate{id, e.attempt + 1, op->spec, e.input});
+                    }
+                })
         .then(
             [=](CompletionPtr) {
                 auto& st = self->state;
@@ -211,8 +214,7 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
             st.term = term;
             if (!leading) return;
             // First resolve whatever earlier leaders left running, then work.
-            state::OpsCommand cmd{{}, wall_ms(), state::Recover{}};
-            self->request(setup->peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd))
+            propose_ops(self, setup->peer, state::Recover{})
                 .then([=](CompletionPtr) { scan(self, setup); }, [=](caf::error&) { scan(self, setup); });
         },
         [=](ops_changed_atom, bool, bool runnable, bool) {
@@ -249,8 +251,7 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
             state::FinishBatch batch;
             batch.finishes = std::move(st.finished);
             st.finished.clear();
-            state::OpsCommand cmd{{}, wall_ms(), std::move(batch)};
-            self->request(setup->peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd))
+            propose_ops(self, setup->peer, std::move(batch))
                 .then([=](CompletionPtr) { scan(self, setup); },
                       [=](caf::error& e) {
                           logging::warn("finish_not_recorded", {{"error", caf::to_string(e)}});

@@ -1,6 +1,6 @@
 #include "actors/http_gateway.hpp"
 
-#include "actors/wall_clock.hpp"
+#include "actors/ops_requests.hpp"
 #include "runtime/http/operations_api.hpp"
 
 namespace raftor::actors {
@@ -58,25 +58,63 @@ http::Response timed_out(const caf::error& e, const std::string& what) {
     return http::unavailable("unavailable", "node unavailable", what + ": " + caf::to_string(e));
 }
 
+// Sends a write to the peer. An applied one is rendered by `done`; the other outcomes
+// read the same for every kind of write.
+template <typename... Msg>
+void send_write(Self* self, const GatewaySetupPtr& setup, RequestPtr req, http::Routed routed, ReplyPtr out,
+                std::function<void(const node::Completion&)> done, Msg... msg) {
+    const auto timeout = setup->request_timeout;
+    self->request(setup->peer, timeout, msg...)
+        .then(
+            [=](CompletionPtr c) {
+                switch (c->outcome) {
+                    case node::Outcome::done: return done(*c);
+                    case node::Outcome::invalid: return reply(out, http::invalid(c->detail));
+                    case node::Outcome::unknown: return reply(out, http::outcome_unknown(c->detail));
+                    case node::Outcome::not_leader: {
+                        const auto leader = setup->directory->get(c->leader_hint);
+                        return reply(out, http::not_leader(*req, routed, c->leader_hint ? leader.name : "",
+                                                           leader.http_address));
+                    }
+                }
+            },
+            [=](caf::error& e) {
+                // A write that timed out may still apply: say so, not just "timeout".
+                if (e == caf::sec::request_timeout)
+                    return reply(out, http::outcome_unknown("the write did not complete within " +
+                                                            std::to_string(timeout.count()) +
+                                                            " ms (is a quorum of the cluster up?)"));
+                reply(out, timed_out(e, "the write"));
+            });
+}
+
+// Sends a read to the peer; a served one is rendered by `done`.
+template <typename... Msg>
+void send_read(Self* self, const GatewaySetupPtr& setup, ReplyPtr out,
+               std::function<void(const node::Completion&)> done, Msg... msg) {
+    self->request(setup->peer, setup->request_timeout, msg...)
+        .then(
+            [=](CompletionPtr c) {
+                if (c->outcome == node::Outcome::done) return done(*c);
+                if (c->outcome == node::Outcome::not_leader)
+                    return reply(out, http::unavailable("no_leader", "no leader",
+                                                        "a linearizable read needs a leader; none is known "
+                                                        "(use ?stale=true to read this node's copy)"));
+                reply(out, http::invalid(c->detail));
+            },
+            [=](caf::error& e) { reply(out, timed_out(e, "the read")); });
+}
+
 // POST /execute/:id?wait=true: looks at this node's copy (the one that proposed the
 // execution, so it has applied it) until the execution is final or the wait is over.
 void wait_final(Self* self, const GatewaySetupPtr& setup, std::uint64_t id, std::int64_t deadline_ms, ReplyPtr out) {
     auto found = std::make_shared<std::optional<http::Response>>();
-    auto q = std::make_shared<node::Query>(
-        [found, id](const node::Applier& a) { *found = http::execution_if_final(id, a.ops()); });
-    self->request(setup->peer, std::chrono::seconds(5), query_atom::value, QueryPtr(q), true)
+    query_local(self, setup->peer,
+                [found, id](const node::Applier& a) { *found = http::execution_if_final(id, a.ops()); })
         .then(
             [=](CompletionPtr) {
                 if (*found) return reply(out, std::move(**found));
-                if (wall_ms() >= deadline_ms) {
-                    http::Response r;
-                    r.status = 202;
-                    r.body = "{\"executionId\":\"" + state::execution_id_string(id) +
-                             "\",\"status\":\"pending\",\"detail\":\"not finished within the wait; see GET "
-                             "/executions/" +
-                             state::execution_id_string(id) + "\"}\n";
-                    return reply(out, std::move(r));
-                }
+                if (wall_ms() >= deadline_ms) return reply(out, http::execution_pending(id));
                 self->delayed_send(self, std::chrono::milliseconds(10), wake_atom::value, id, deadline_ms, out);
             },
             [=](caf::error& e) { reply(out, timed_out(e, "waiting for the execution")); });
@@ -90,77 +128,34 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
             self->state.stats.note(self, "http");
             http::Routed routed = http::route(*req, setup->api);
             if (!routed.call) return reply(out, std::move(routed.response));
-            const auto timeout = setup->request_timeout;
             if (auto* g = std::get_if<http::KvGet>(&*routed.call)) {
                 const std::string key = g->key;
-                self->request(setup->peer, timeout, read_atom::value, g->key, g->stale)
-                    .then(
-                        [=](CompletionPtr c) {
-                            if (c->outcome == node::Outcome::done) return reply(out, http::kv_read(key, c->value));
-                            if (c->outcome == node::Outcome::not_leader)
-                                return reply(out, http::unavailable("no_leader", "no leader",
-                                                                    "a linearizable read needs a leader; none is known "
-                                                                    "(use ?stale=true to read this node's copy)"));
-                            reply(out, http::invalid(c->detail));
-                        },
-                        [=](caf::error& e) { reply(out, timed_out(e, "the read")); });
+                send_read(
+                    self, setup, out, [=](const node::Completion& c) { reply(out, http::kv_read(key, c.value)); },
+                    read_atom::value, g->key, g->stale);
                 return;
             }
             if (auto* w = std::get_if<http::KvWrite>(&*routed.call)) {
                 const state::KvCommand cmd = w->cmd;
-                self->request(setup->peer, timeout, write_atom::value, w->cmd)
-                    .then(
-                        [=](CompletionPtr c) {
-                            switch (c->outcome) {
-                                case node::Outcome::done: return reply(out, http::kv_written(cmd, c->result));
-                                case node::Outcome::invalid: return reply(out, http::invalid(c->detail));
-                                case node::Outcome::unknown: return reply(out, http::outcome_unknown(c->detail));
-                                case node::Outcome::not_leader: {
-                                    const auto leader = setup->directory->get(c->leader_hint);
-                                    return reply(out, http::not_leader(*req, routed, c->leader_hint ? leader.name : "",
-                                                                       leader.http_address));
-                                }
-                            }
-                        },
-                        [=](caf::error& e) {
-                            // A write that timed out may still apply: say so, not just "timeout".
-                            if (e == caf::sec::request_timeout)
-                                return reply(out, http::outcome_unknown("the write did not complete within " +
-                                                                        std::to_string(timeout.count()) +
-                                                                        " ms (is a quorum of the cluster up?)"));
-                            reply(out, timed_out(e, "the write"));
-                        });
+                send_write(
+                    self, setup, req, routed, out,
+                    [=](const node::Completion& c) { reply(out, http::kv_written(cmd, c.result)); }, write_atom::value,
+                    w->cmd);
                 return;
             }
             if (auto* w = std::get_if<http::OpsWrite>(&*routed.call)) {
                 http::OpsWrite call = *w;
                 call.cmd.at_ms = wall_ms();
-                self->request(setup->peer, timeout, propose_atom::value, state::encode_ops_command(call.cmd))
-                    .then(
-                        [=](CompletionPtr c) {
-                            switch (c->outcome) {
-                                case node::Outcome::done:
-                                    if (call.kind == http::OpsWrite::Kind::execute && call.wait &&
-                                        c->ops.code == state::OpsResult::Code::ok)
-                                        return wait_final(self, setup, c->ops.executions.at(0),
-                                                          wall_ms() + static_cast<std::int64_t>(call.wait_ms), out);
-                                    return reply(out, http::ops_written(call, c->ops));
-                                case node::Outcome::invalid: return reply(out, http::invalid(c->detail));
-                                case node::Outcome::unknown: return reply(out, http::outcome_unknown(c->detail));
-                                case node::Outcome::not_leader: {
-                                    const auto leader = setup->directory->get(c->leader_hint);
-                                    return reply(out, http::not_leader(*req, routed, c->leader_hint ? leader.name : "",
-                                                                       leader.http_address));
-                                }
-                            }
-                        },
-                        [=](caf::error& e) {
-                            if (e == caf::sec::request_timeout)
-                                return reply(out, http::outcome_unknown("the change did not complete within " +
-                                                                        std::to_string(timeout.count()) +
-                                                                        " ms (is a quorum of the cluster up?)"));
-                            reply(out, timed_out(e, "the change"));
-                        });
+                send_write(
+                    self, setup, req, routed, out,
+                    [=](const node::Completion& c) {
+                        if (call.kind == http::OpsWrite::Kind::execute && call.wait &&
+                            c.ops.code == state::OpsResult::Code::ok)
+                            return wait_final(self, setup, c.ops.executions.at(0),
+                                              wall_ms() + static_cast<std::int64_t>(call.wait_ms), out);
+                        reply(out, http::ops_written(call, c.ops));
+                    },
+                    propose_atom::value, state::encode_ops_command(call.cmd));
                 return;
             }
             if (auto* r = std::get_if<http::OpsRead>(&*routed.call)) {
@@ -168,17 +163,9 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                 auto rendered = std::make_shared<http::Response>();
                 auto q = std::make_shared<node::Query>(
                     [rendered, call](const node::Applier& a) { *rendered = http::ops_read(call, a.ops()); });
-                self->request(setup->peer, timeout, query_atom::value, QueryPtr(q), call.stale)
-                    .then(
-                        [=](CompletionPtr c) {
-                            if (c->outcome == node::Outcome::done) return reply(out, std::move(*rendered));
-                            if (c->outcome == node::Outcome::not_leader)
-                                return reply(out, http::unavailable("no_leader", "no leader",
-                                                                    "a linearizable read needs a leader; none is known "
-                                                                    "(use ?stale=true to read this node's copy)"));
-                            reply(out, http::invalid(c->detail));
-                        },
-                        [=](caf::error& e) { reply(out, timed_out(e, "the read")); });
+                send_read(
+                    self, setup, out, [=](const node::Completion&) { reply(out, std::move(*rendered)); },
+                    query_atom::value, QueryPtr(q), call.stale);
                 return;
             }
             if (auto* d = std::get_if<http::DebugActors>(&*routed.call)) {

@@ -200,6 +200,41 @@ Summary summary_of(Self* self) {
     return s;
 }
 
+// A proposal is answered by the state machine once its entry applies; it hears of the
+// wait before the entry can reach it (one ordered channel from here).
+caf::response_promise await_proposal(Self* self, node::Proposal p) {
+    auto rp = self->make_response_promise();
+    if (p.refused) {
+        rp.deliver(completion(std::move(*p.refused)));
+        return rp;
+    }
+    schedule_drain(self);
+    rp.delegate(self->state.state_machine, await_atom::value, p.index, p.term);
+    return rp;
+}
+
+// A key read or a query: at once on this node's copy when stale, else once the
+// state machine has applied a confirmed read index.
+caf::response_promise read_at_index(Self* self, std::string key, QueryPtr q, bool stale) {
+    auto& st = self->state;
+    auto rp = self->make_response_promise();
+    if (stale) {
+        if (q)
+            rp.delegate(st.state_machine, query_atom::value, std::move(q), raft::Index{0});
+        else
+            rp.delegate(st.state_machine, read_atom::value, std::move(key), raft::Index{0});
+        return rp;
+    }
+    const node::Token t = st.next_token++;
+    if (auto refused = st.consensus->read(t)) {
+        rp.deliver(completion(std::move(*refused)));
+        return rp;
+    }
+    st.reads.emplace(t, PeerState::WaitingRead{rp, std::move(key), std::move(q)});
+    schedule_drain(self);
+    return rp;
+}
+
 }  // namespace
 
 caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
@@ -263,45 +298,15 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](write_atom, const state::KvCommand& cmd) {
             self->state.stats.note(self, "write");
-            auto rp = self->make_response_promise();
-            node::Proposal p = self->state.consensus->write(self->state.next_token++, cmd);
-            if (p.refused) {
-                rp.deliver(completion(std::move(*p.refused)));
-                return rp;
-            }
-            schedule_drain(self);
-            // The state machine answers once the entry applies; it hears of the wait
-            // before the entry can reach it (one ordered channel from here).
-            rp.delegate(self->state.state_machine, await_atom::value, p.index, p.term);
-            return rp;
+            return await_proposal(self, self->state.consensus->write(self->state.next_token++, cmd));
         },
         [=](propose_atom, const std::string& payload) {
             self->state.stats.note(self, "propose");
-            auto rp = self->make_response_promise();
-            node::Proposal p = self->state.consensus->propose(self->state.next_token++, payload);
-            if (p.refused) {
-                rp.deliver(completion(std::move(*p.refused)));
-                return rp;
-            }
-            schedule_drain(self);
-            rp.delegate(self->state.state_machine, await_atom::value, p.index, p.term);
-            return rp;
+            return await_proposal(self, self->state.consensus->propose(self->state.next_token++, payload));
         },
         [=](query_atom, QueryPtr q, bool stale) {
             self->state.stats.note(self, "query");
-            auto rp = self->make_response_promise();
-            if (stale) {
-                rp.delegate(self->state.state_machine, query_atom::value, q, raft::Index{0});
-                return rp;
-            }
-            const node::Token t = self->state.next_token++;
-            if (auto refused = self->state.consensus->read(t)) {
-                rp.deliver(completion(std::move(*refused)));
-                return rp;
-            }
-            self->state.reads.emplace(t, PeerState::WaitingRead{rp, {}, std::move(q)});
-            schedule_drain(self);
-            return rp;
+            return read_at_index(self, {}, std::move(q), stale);
         },
         [=](subscribe_atom, const caf::actor& follower) {
             self->state.stats.note(self, "subscribe");
@@ -312,19 +317,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](read_atom, const std::string& key, bool stale) {
             self->state.stats.note(self, "read");
-            auto rp = self->make_response_promise();
-            if (stale) {
-                rp.delegate(self->state.state_machine, read_atom::value, key, raft::Index{0});
-                return rp;
-            }
-            const node::Token t = self->state.next_token++;
-            if (auto refused = self->state.consensus->read(t)) {
-                rp.deliver(completion(std::move(*refused)));
-                return rp;
-            }
-            self->state.reads.emplace(t, PeerState::WaitingRead{rp, key, nullptr});
-            schedule_drain(self);
-            return rp;
+            return read_at_index(self, key, nullptr, stale);
         },
         [=](compact_atom, raft::Index index, DataPtr data) {
             self->state.stats.note(self, "compact");

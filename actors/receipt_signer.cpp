@@ -1,6 +1,6 @@
 #include "actors/receipt_signer.hpp"
 
-#include "actors/wall_clock.hpp"
+#include "actors/ops_requests.hpp"
 #include "runtime/crypto/merkle.hpp"
 #include "runtime/crypto/receipt.hpp"
 #include "runtime/state/ops_machine.hpp"
@@ -14,8 +14,7 @@ using Self = caf::stateful_actor<SignerState>;
 void work(Self* self, const SignerSetupPtr& setup);
 
 void propose(Self* self, const SignerSetupPtr& setup, state::OpsBody body, std::function<void(bool)> then) {
-    state::OpsCommand cmd{{}, wall_ms(), std::move(body)};
-    self->request(setup->peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd))
+    propose_ops(self, setup->peer, std::move(body))
         .then(
             [=](CompletionPtr c) {
                 then(c->outcome == node::Outcome::done && c->ops.code == state::OpsResult::Code::ok);
@@ -48,14 +47,14 @@ void work(Self* self, const SignerSetupPtr& setup) {
     const crypto::PublicKey mine = setup->key->public_key();
     const std::string me = setup->node_name;
     const std::size_t max = setup->batch_max;
-    auto q = std::make_shared<node::Query>([=](const node::Applier& a) {
-        const auto& m = a.ops();
-        auto k = m.keys().find(me);
-        look->key_ok = k != m.keys().end() && k->second == mine;
-        look->first = m.sealed_through() + 1;
-        look->leaves = m.unsealed(max);
-    });
-    self->request(setup->peer, std::chrono::seconds(5), query_atom::value, QueryPtr(q), true)
+    query_local(self, setup->peer,
+                [=](const node::Applier& a) {
+                    const auto& m = a.ops();
+                    auto k = m.keys().find(me);
+                    look->key_ok = k != m.keys().end() && k->second == mine;
+                    look->first = m.sealed_through() + 1;
+                    look->leaves = m.unsealed(max);
+                })
         .then(
             [=](CompletionPtr) {
                 auto& st = self->state;
@@ -101,8 +100,7 @@ caf::behavior receipt_signer(Self* self, SignerSetupPtr setup) {
                              {{"leading", st.leading ? "true" : "false"},
                               {"seals", std::to_string(st.seals)},
                               {"receiptsSealed", std::to_string(st.receipts)},
-                              {"publicKey", crypto::to_hex(std::string_view(
-                                                reinterpret_cast<const char*>(setup->key->public_key().data()), 32))}});
+                              {"publicKey", crypto::to_hex(setup->key->public_key())}});
         },
     };
 }

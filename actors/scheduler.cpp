@@ -1,6 +1,6 @@
 #include "actors/scheduler.hpp"
 
-#include "actors/wall_clock.hpp"
+#include "actors/ops_requests.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/due_slots.hpp"
 #include "runtime/state/ops_machine.hpp"
@@ -24,9 +24,8 @@ void fire(Self* self, const SchedulerSetupPtr& setup, const std::string& id, std
     auto& st = self->state;
     if (!st.in_flight.emplace(id, slot).second) return;
     st.last_lateness_ms = wall_ms() - slot;
-    state::OpsCommand cmd{{}, wall_ms(), state::FireSlot{id, slot}};
     const auto key = std::make_pair(id, slot);
-    self->request(setup->peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd))
+    propose_ops(self, setup->peer, state::FireSlot{id, slot})
         .then(
             [=](CompletionPtr c) {
                 self->state.in_flight.erase(key);
@@ -47,11 +46,12 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
     }
     st.scanning = true;
     auto timed = std::make_shared<std::vector<Timed>>();
-    auto q = std::make_shared<node::Query>([timed](const node::Applier& a) {
-        for (const auto& [id, e] : a.ops().operations())
-            if (e.spec.schedule) timed->push_back(Timed{id, *e.spec.schedule, e.last_slot_ms, e.spec.catch_up});
-    });
-    self->request(setup->peer, std::chrono::seconds(5), query_atom::value, QueryPtr(q), true)
+    query_local(self, setup->peer,
+                [timed](const node::Applier& a) {
+                    for (const auto& [id, e] : a.ops().operations())
+                        if (e.spec.schedule)
+                            timed->push_back(Timed{id, *e.spec.schedule, e.last_slot_ms, e.spec.catch_up});
+                })
         .then(
             [=](CompletionPtr) {
                 auto& st = self->state;

@@ -52,20 +52,25 @@ std::string to_hex(std::string_view bytes) {
     return out;
 }
 
-std::optional<Digest> digest_from_hex(std::string_view hex) {
-    if (hex.size() != 64) return std::nullopt;
+bool from_hex(std::string_view hex, std::uint8_t* out, std::size_t n) {
+    if (hex.size() != 2 * n) return false;
     auto nibble = [](char c) -> int {
         if (c >= '0' && c <= '9') return c - '0';
         if (c >= 'a' && c <= 'f') return c - 'a' + 10;
         if (c >= 'A' && c <= 'F') return c - 'A' + 10;
         return -1;
     };
-    Digest d{};
-    for (std::size_t i = 0; i < d.size(); ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
         const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        d[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+        if (hi < 0 || lo < 0) return false;
+        out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
+    return true;
+}
+
+std::optional<Digest> digest_from_hex(std::string_view hex) {
+    Digest d{};
+    if (!from_hex(hex, d.data(), d.size())) return std::nullopt;
     return d;
 }
 

@@ -22,5 +22,7 @@ inline std::string to_hex(const Digest& d) {
 }
 // Nothing when `hex` is not exactly 64 hex digits.
 std::optional<Digest> digest_from_hex(std::string_view hex);
+// Exactly 2n hex digits into out[0..n); false (out partly written) otherwise.
+bool from_hex(std::string_view hex, std::uint8_t* out, std::size_t n);
 
 }  // namespace raftor::crypto

@@ -49,10 +49,10 @@ struct Params {
     std::string route;
     std::optional<Routed> error;
 
-    bool check(std::initializer_list<const char*> known) {
+    bool check(const std::vector<std::string>& known) {
         for (const auto& [k, v] : items) {
             bool ok = false;
-            for (const char* n : known) ok = ok || k == n;
+            for (const auto& n : known) ok = ok || k == n;
             if (!ok) {
                 error =
                     bad("unknown_parameter", "unknown query parameter", "'" + k + "' is not a parameter of " + route);
@@ -154,6 +154,22 @@ json operation_json(const state::OperationEntry& e, const state::OpsMachine& m) 
     return j;
 }
 
+// A read with its query parameters checked: `stale` always; `limit` (from 1 to
+// `limit_max`, default r.limit) when limit_max is set; `from` when asked for.
+Routed read_call(OpsRead r, Params& params, std::uint64_t limit_max = 0, bool from = false) {
+    std::vector<std::string> known{"stale"};
+    if (limit_max) known.push_back("limit");
+    if (from) known.push_back("from");
+    std::uint64_t limit = r.limit;
+    if (!params.check(known) || !params.flag("stale", r.stale) || !params.u64("limit", 1, limit_max, limit) ||
+        !params.u64("from", 0, UINT64_MAX, r.from))
+        return std::move(*params.error);
+    r.limit = limit;
+    Routed out;
+    out.call = r;
+    return out;
+}
+
 Routed route_operation_write(const Request& req, OpsWrite w, const ApiOptions& opts) {
     if (auto denied = check_auth(req, opts)) return answer(std::move(*denied));
     Routed out;
@@ -211,14 +227,8 @@ Routed route_operations(const Request& req, const std::string& path, const Query
         }
         if (!is_get(req)) return method_not_allowed(req, "/operations", "GET, POST");
         OpsRead r;
-        std::uint64_t limit = 1000;
-        if (!params.check({"limit", "stale"}) || !params.u64("limit", 1, list_limit_max, limit) ||
-            !params.flag("stale", r.stale))
-            return std::move(*params.error);
-        r.limit = limit;
-        Routed out;
-        out.call = r;
-        return out;
+        r.limit = 1000;
+        return read_call(r, params, list_limit_max);
     }
     if (top == "operations" && (seg.size() == 2 || (seg.size() == 3 && seg[2] == "history"))) {
         if (!valid_id(seg[1], why)) return bad("bad_operation_id", "bad operation id", why);
@@ -227,14 +237,8 @@ Routed route_operations(const Request& req, const std::string& path, const Query
             OpsRead r;
             r.kind = OpsRead::Kind::history;
             r.id = seg[1];
-            std::uint64_t limit = 100;
-            if (!params.check({"limit", "stale"}) || !params.u64("limit", 1, list_limit_max, limit) ||
-                !params.flag("stale", r.stale))
-                return std::move(*params.error);
-            r.limit = limit;
-            Routed out;
-            out.call = r;
-            return out;
+            r.limit = 100;
+            return read_call(r, params, list_limit_max);
         }
         if (req.method == "PUT") {
             if (!params.check({})) return std::move(*params.error);
@@ -254,10 +258,7 @@ Routed route_operations(const Request& req, const std::string& path, const Query
         OpsRead r;
         r.kind = OpsRead::Kind::get;
         r.id = seg[1];
-        if (!params.check({"stale"}) || !params.flag("stale", r.stale)) return std::move(*params.error);
-        Routed out;
-        out.call = r;
-        return out;
+        return read_call(r, params);
     }
     if (top == "execute" && seg.size() == 2) {
         if (!valid_id(seg[1], why)) return bad("bad_operation_id", "bad operation id", why);
@@ -298,23 +299,14 @@ Routed route_operations(const Request& req, const std::string& path, const Query
         if (state::parse_execution_id(seg[1]) == 0)
             return bad("bad_execution_id", "bad execution id", "'" + seg[1] + "' is not an execution id (ex-<number>)");
         r.id = seg[1];
-        if (!params.check({"stale"}) || !params.flag("stale", r.stale)) return std::move(*params.error);
-        Routed out;
-        out.call = r;
-        return out;
+        return read_call(r, params);
     }
     if ((top == "queue" || top == "receipts") && seg.size() == 1) {
         if (!is_get(req)) return method_not_allowed(req, path, "GET");
         OpsRead r;
         r.kind = top == "queue" ? OpsRead::Kind::queue : OpsRead::Kind::receipts;
-        std::uint64_t limit = top == "queue" ? 1000 : 10'000;
-        if (!params.check({"limit", "stale", "from"}) || !params.u64("limit", 1, 100'000, limit) ||
-            !params.flag("stale", r.stale) || !params.u64("from", 0, UINT64_MAX, r.from))
-            return std::move(*params.error);
-        r.limit = limit;
-        Routed out;
-        out.call = r;
-        return out;
+        r.limit = top == "queue" ? 1000 : 10'000;
+        return read_call(r, params, 100'000, top == "receipts");
     }
     return answer(error_response(404, "not_found", "no such route", req.method + " " + path + " is not an API path"));
 }
@@ -345,6 +337,13 @@ std::optional<Response> execution_if_final(std::uint64_t id, const state::OpsMac
     const Execution* e = m.execution(id);
     if (!e || !state::is_final(e->status)) return std::nullopt;
     return json_response(200, execution_json(*e));
+}
+
+Response execution_pending(std::uint64_t id) {
+    const std::string ex = state::execution_id_string(id);
+    return json_response(202, json{{"executionId", ex},
+                                   {"status", "pending"},
+                                   {"detail", "not finished within the wait; see GET /executions/" + ex}});
 }
 
 std::string receipt_json(const crypto::Receipt& r, bool sealed) {
@@ -436,8 +435,7 @@ Response ops_read(const OpsRead& q, const state::OpsMachine& m) {
         }
         case OpsRead::Kind::receipts: {
             json keys = json::object();
-            for (const auto& [node, k] : m.keys())
-                keys[node] = crypto::to_hex(std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
+            for (const auto& [node, k] : m.keys()) keys[node] = crypto::to_hex(k);
             json list = json::array();
             for (const auto& r : m.receipts(q.from, q.limit))
                 list.push_back(json::parse(receipt_json(r, r.sequence <= m.sealed_through())));
@@ -455,26 +453,7 @@ Response ops_read(const OpsRead& q, const state::OpsMachine& m) {
 namespace {
 template <std::size_t N>
 bool hex_array(const json& v, std::array<std::uint8_t, N>& out) {
-    if (!v.is_string()) return false;
-    const std::string s = v.get<std::string>();
-    if (s.size() != 2 * N) return false;
-    for (std::size_t i = 0; i < N; ++i) {
-        unsigned x = 0;
-        for (int k = 0; k < 2; ++k) {
-            const char c = s[2 * i + k];
-            x <<= 4;
-            if (c >= '0' && c <= '9')
-                x |= c - '0';
-            else if (c >= 'a' && c <= 'f')
-                x |= c - 'a' + 10;
-            else if (c >= 'A' && c <= 'F')
-                x |= c - 'A' + 10;
-            else
-                return false;
-        }
-        out[i] = static_cast<std::uint8_t>(x);
-    }
-    return true;
+    return v.is_string() && crypto::from_hex(v.get<std::string>(), out.data(), N);
 }
 }  // namespace
 

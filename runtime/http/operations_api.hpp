@@ -19,6 +19,8 @@ Response ops_written(const OpsWrite& w, const state::OpsResult& r);
 Response ops_read(const OpsRead& q, const state::OpsMachine& m);
 // An execution, as GET /executions/:id shows it; nullopt while it is not final.
 std::optional<Response> execution_if_final(std::uint64_t id, const state::OpsMachine& m);
+// 202: an execution waited for did not end within the wait.
+Response execution_pending(std::uint64_t id);
 
 // Receipts in JSON (GET /receipts), and back (raftor ctl receipts verify).
 std::string receipt_json(const crypto::Receipt& r, bool sealed);

@@ -58,7 +58,7 @@ const KvValue* KvStore::get(const std::string& key) const {
     return it == kv_.end() ? nullptr : &it->second;
 }
 
-void KvSnapshotCodec::save(const KvStore& m, schema::StateSnapshot::Builder s) {
+void KvCodec::save(const KvStore& m, schema::StateSnapshot::Builder s) {
     s.setAppliedIndex(m.applied_index_);
     s.setRevision(m.revision_);
     auto kv = s.initKv(static_cast<unsigned>(m.kv_.size()));
@@ -83,7 +83,7 @@ void KvSnapshotCodec::save(const KvStore& m, schema::StateSnapshot::Builder s) {
     }
 }
 
-std::optional<std::string> KvSnapshotCodec::load(KvStore& m, schema::StateSnapshot::Reader s) {
+std::optional<std::string> KvCodec::load(KvStore& m, schema::StateSnapshot::Reader s) {
     KvStore next;
     next.applied_index_ = s.getAppliedIndex();
     next.revision_ = s.getRevision();
@@ -101,7 +101,7 @@ std::optional<std::string> KvSnapshotCodec::load(KvStore& m, schema::StateSnapsh
 
 std::string KvStore::snapshot() const {
     capnp::MallocMessageBuilder mb;
-    KvSnapshotCodec::save(*this, mb.initRoot<schema::StateSnapshot>());
+    KvCodec::save(*this, mb.initRoot<schema::StateSnapshot>());
     return raft::detail::to_bytes(mb);
 }
 
@@ -109,7 +109,7 @@ std::optional<std::string> KvStore::restore(const std::string& bytes) {
     std::string error;
     auto done = raft::detail::decode_root<schema::StateSnapshot>(
         bytes, error, "state snapshot", [&](schema::StateSnapshot::Reader s) -> std::optional<bool> {
-            if (auto e = KvSnapshotCodec::load(*this, s)) {
+            if (auto e = KvCodec::load(*this, s)) {
                 error = *e;
                 return std::nullopt;
             }
@@ -139,35 +139,38 @@ std::string encode_command(const KvCommand& cmd) {
     return raft::detail::to_bytes(mb);
 }
 
+std::optional<KvCommand> KvCodec::command(schema::Command::Reader c, std::string& error) {
+    KvCommand cmd;
+    cmd.request = RequestId{c.getRequest().getClient(), c.getRequest().getSeq()};
+    switch (c.which()) {
+        case schema::Command::KV_PUT: {
+            auto p = c.getKvPut();
+            cmd.op = KvCommand::Op::put;
+            cmd.key = p.getKey().cStr();
+            cmd.value = string_of(p.getValue());
+            if (p.getHasPrevRevision()) cmd.prev_revision = p.getPrevRevision();
+            break;
+        }
+        case schema::Command::KV_DELETE: {
+            auto d = c.getKvDelete();
+            cmd.op = KvCommand::Op::del;
+            cmd.key = d.getKey().cStr();
+            if (d.getHasPrevRevision()) cmd.prev_revision = d.getPrevRevision();
+            break;
+        }
+        default: error = "not a key-value command"; return std::nullopt;
+    }
+    if (auto why = check_command(cmd)) {
+        error = *why;
+        return std::nullopt;
+    }
+    return cmd;
+}
+
 std::optional<KvCommand> decode_command(std::string_view bytes, std::string& error) {
     return raft::detail::decode_root<schema::Command>(
-        bytes, error, "command", [&](schema::Command::Reader c) -> std::optional<KvCommand> {
-            KvCommand cmd;
-            cmd.request = RequestId{c.getRequest().getClient(), c.getRequest().getSeq()};
-            switch (c.which()) {
-                case schema::Command::KV_PUT: {
-                    auto p = c.getKvPut();
-                    cmd.op = KvCommand::Op::put;
-                    cmd.key = p.getKey().cStr();
-                    cmd.value = string_of(p.getValue());
-                    if (p.getHasPrevRevision()) cmd.prev_revision = p.getPrevRevision();
-                    break;
-                }
-                case schema::Command::KV_DELETE: {
-                    auto d = c.getKvDelete();
-                    cmd.op = KvCommand::Op::del;
-                    cmd.key = d.getKey().cStr();
-                    if (d.getHasPrevRevision()) cmd.prev_revision = d.getPrevRevision();
-                    break;
-                }
-                default: error = "unknown command kind"; return std::nullopt;
-            }
-            if (auto why = check_command(cmd)) {
-                error = *why;
-                return std::nullopt;
-            }
-            return cmd;
-        });
+        bytes, error, "command",
+        [&](schema::Command::Reader c) -> std::optional<KvCommand> { return KvCodec::command(c, error); });
 }
 
 }  // namespace raftor::state

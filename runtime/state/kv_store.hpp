@@ -53,7 +53,7 @@ public:
     std::optional<std::string> restore(const std::string& bytes);
 
 private:
-    friend struct KvSnapshotCodec;
+    friend struct KvCodec;
     struct Session {
         std::uint64_t seq = 0;
         KvResult result;

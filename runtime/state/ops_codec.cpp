@@ -5,6 +5,7 @@
 
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/ops_snapshot.hpp"
+#include "runtime/state/state_snapshot.hpp"
 #include "schema/state.capnp.h"
 
 namespace raftor::state {
@@ -263,12 +264,12 @@ std::string encode_ops_command(const OpsCommand& cmd) {
 }
 
 std::optional<Command> decode_any_command(std::string_view bytes, std::string& error) {
-    bool kv = false;
-    auto out = raft::detail::decode_root<schema::Command>(
+    return raft::detail::decode_root<schema::Command>(
         bytes, error, "command", [&](schema::Command::Reader c) -> std::optional<Command> {
             if (c.which() == schema::Command::KV_PUT || c.which() == schema::Command::KV_DELETE) {
-                kv = true;
-                return Command(KvCommand{});
+                auto kv = KvCodec::command(c, error);
+                if (!kv) return std::nullopt;
+                return Command(std::move(*kv));
             }
             OpsCommand cmd;
             cmd.request = RequestId{c.getRequest().getClient(), c.getRequest().getSeq()};
@@ -355,13 +356,6 @@ std::optional<Command> decode_any_command(std::string_view bytes, std::string& e
             }
             return Command(std::move(cmd));
         });
-    // The key-value decoder owns its own checks.
-    if (out && kv) {
-        auto k = decode_command(bytes, error);
-        if (!k) return std::nullopt;
-        return Command(std::move(*k));
-    }
-    return out;
 }
 
 void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Builder b) {

@@ -8,7 +8,7 @@ namespace raftor::state {
 std::string encode_state(const KvStore& kv, const OpsMachine& ops) {
     capnp::MallocMessageBuilder mb;
     auto s = mb.initRoot<schema::StateSnapshot>();
-    KvSnapshotCodec::save(kv, s);
+    KvCodec::save(kv, s);
     OpsSnapshotCodec::save(ops, s.initOperations());
     return raft::detail::to_bytes(mb);
 }
@@ -19,7 +19,7 @@ std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, 
     OpsMachine next_ops = ops;
     auto done = raft::detail::decode_root<schema::StateSnapshot>(
         bytes, error, "state snapshot", [&](schema::StateSnapshot::Reader s) -> std::optional<bool> {
-            if (auto e = KvSnapshotCodec::load(next_kv, s)) return error = *e, std::nullopt;
+            if (auto e = KvCodec::load(next_kv, s)) return error = *e, std::nullopt;
             if (auto e = OpsSnapshotCodec::load(next_ops, s.getOperations())) return error = *e, std::nullopt;
             return true;
         });

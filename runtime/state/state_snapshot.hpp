@@ -10,9 +10,11 @@
 
 namespace raftor::state {
 
-struct KvSnapshotCodec {
+struct KvCodec {
     static void save(const KvStore& m, schema::StateSnapshot::Builder b);
     static std::optional<std::string> load(KvStore& m, schema::StateSnapshot::Reader r);
+    // A key-value command from an entry's Command (kvPut or kvDelete), checked.
+    static std::optional<KvCommand> command(schema::Command::Reader c, std::string& error);
 };
 
 std::string encode_state(const KvStore& kv, const OpsMachine& ops);
