@@ -72,6 +72,16 @@ int main(int argc, char** argv) {
     kv_del->add_option("key", args.key)->required();
     auto* o_prev_del = kv_del->add_option("--prev-revision", prev, "compare-and-set: the revision expected");
 
+    auto* receipts = ctl->add_subcommand("receipts", "the signed receipt chain of every execution");
+    receipts->require_subcommand(1);
+    auto* r_verify = receipts->add_subcommand(
+        "verify", "check the whole chain offline (links, batches, signatures, head); names the first bad link");
+    r_verify->add_option("--file", args.file, "a dump (raftor ctl receipts dump) to check instead of the cluster");
+    r_verify->add_flag("--stale", args.stale, "read the answering node's copy");
+    auto* r_dump = receipts->add_subcommand("dump", "write the whole chain, with the members' keys, to a file");
+    r_dump->add_option("--out", args.out, "the file to write")->required();
+    r_dump->add_flag("--stale", args.stale, "read the answering node's copy");
+
     // ---- sim
     auto* simc = app.add_subcommand("sim", "run the cluster in the deterministic simulator, from a seed");
     sim::SimCommand sc;
@@ -121,9 +131,9 @@ int main(int argc, char** argv) {
 
     args.endpoints = split_commas(endpoints);
     for (auto* sub : ctl->get_subcommands()) {
-        if (sub->get_name() == "kv") {
+        if (sub->get_name() == "kv" || sub->get_name() == "receipts") {
             auto* which = sub->get_subcommands().front();
-            args.command = "kv-" + which->get_name();
+            args.command = sub->get_name() + "-" + which->get_name();
             if (*o_prev_put || *o_prev_del) args.prev_revision = prev;
         } else {
             args.command = sub->get_name();

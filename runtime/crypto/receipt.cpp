@@ -74,7 +74,8 @@ void seal_batch(std::vector<Receipt>& receipts, std::size_t first, std::size_t c
 }
 
 ChainCheck verify_chain(const std::vector<Receipt>& receipts, const std::map<std::string, PublicKey>& keys,
-                        const std::optional<ChainEnd>& end, std::uint64_t after_sequence, const Digest& after_hash) {
+                        const std::optional<ChainEnd>& end, std::uint64_t after_sequence, const Digest& after_hash,
+                        std::uint64_t sealed_through) {
     ChainCheck c;
     c.head = after_hash;
     std::uint64_t expected = after_sequence + 1;
@@ -94,6 +95,12 @@ ChainCheck verify_chain(const std::vector<Receipt>& receipts, const std::map<std
                        " of " +
                        (expected == 1 ? std::string("the chain's start") : "receipt " + std::to_string(expected - 1)));
         const Digest h = receipt_hash(r);
+        if (r.sequence > sealed_through) {
+            c.head = h;
+            ++c.checked;
+            ++expected;
+            continue;
+        }
         if (!merkle_verify(h, r.batch_index, r.batch_size, r.proof, r.batch_root))
             return fail(r, "its content does not match its batch (index " + std::to_string(r.batch_index) + " of " +
                                std::to_string(r.batch_size) + ", root " + short_hex(r.batch_root) +
@@ -111,12 +118,18 @@ ChainCheck verify_chain(const std::vector<Receipt>& receipts, const std::map<std
         ++c.checked;
         ++expected;
     }
-    if (end && (expected - 1 != end->sequence || c.head != end->head)) {
+    if (end && expected - 1 != end->sequence) {
         c.ok = false;
         c.bad_sequence = expected;
         c.error = "the chain ends at receipt " + std::to_string(expected - 1) + " (hash " + short_hex(c.head) +
                   "), but its head is receipt " + std::to_string(end->sequence) + " (hash " + short_hex(end->head) +
                   "): receipts are missing from the end";
+    } else if (end && c.head != end->head) {
+        c.ok = false;
+        c.bad_sequence = end->sequence;
+        if (c.checked) --c.checked;
+        c.error = "receipt " + std::to_string(end->sequence) + ": its hash " + short_hex(c.head) +
+                  " is not the head's hash " + short_hex(end->head) + ": the last receipt or the head was changed";
     }
     return c;
 }

@@ -78,10 +78,12 @@ struct ChainEnd {
 // Checks receipts in order: numbering, each link to the previous receipt, each
 // receipt's place in its batch, each batch's signature by its signer's key, and, when
 // given, that the chain ends where it should. A chain that does not start at sequence 1
-// starts after (`after_sequence`, `after_hash`).
+// starts after (`after_sequence`, `after_hash`). Receipts after `sealed_through` are not
+// signed yet: only their numbering and links are checked (so a change to one still
+// breaks the next link, or the head).
 ChainCheck verify_chain(const std::vector<Receipt>& receipts, const std::map<std::string, PublicKey>& keys,
                         const std::optional<ChainEnd>& end = std::nullopt, std::uint64_t after_sequence = 0,
-                        const Digest& after_hash = Digest{});
+                        const Digest& after_hash = Digest{}, std::uint64_t sealed_through = UINT64_MAX);
 
 // Cap'n Proto: one receipt, or a list (a backup's or an API's).
 std::string encode_receipts(const std::vector<Receipt>& receipts);

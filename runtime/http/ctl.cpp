@@ -20,9 +20,10 @@ std::string strip_scheme(std::string e) {
     return e;
 }
 
-// One request to the first endpoint that answers (whatever its status).
-ClientResult ask(const CtlArgs& a, const std::string& method, const std::string& target, const std::string& body,
-                 std::string& used) {
+}  // namespace
+
+ClientResult ctl_ask(const CtlArgs& a, const std::string& method, const std::string& target, const std::string& body,
+                     std::string& used) {
     ClientResult last;
     last.error = "no endpoint given";
     for (const auto& raw : a.endpoints) {
@@ -47,7 +48,7 @@ ClientResult ask(const CtlArgs& a, const std::string& method, const std::string&
     return last;
 }
 
-int report_error(const ClientResult& r) {
+int ctl_report_error(const ClientResult& r) {
     if (!r.ok()) {
         std::cerr << "raftor ctl: " << r.error << "\n";
         return 1;
@@ -60,15 +61,13 @@ int report_error(const ClientResult& r) {
     return 1;
 }
 
-}  // namespace
-
 int run_ctl(const CtlArgs& a) {
     std::string used;
     if (a.command == "status" || a.command == "leader") {
-        ClientResult r = ask(a, "GET", "/health/cluster", "", used);
-        if (!r.ok() || r.status != 200) return report_error(r);
+        ClientResult r = ctl_ask(a, "GET", "/health/cluster", "", used);
+        if (!r.ok() || r.status != 200) return ctl_report_error(r);
         auto j = json::parse(r.body, nullptr, false);
-        if (j.is_discarded()) return report_error(r);
+        if (j.is_discarded()) return ctl_report_error(r);
         if (a.command == "leader") {
             if (j["leader"].is_null()) {
                 std::cerr << "raftor ctl: " << used << " knows no leader (term " << j.value("term", 0) << ")\n";
@@ -82,22 +81,23 @@ int run_ctl(const CtlArgs& a) {
     }
     const std::string path = "/kv/" + percent_encode(a.key);
     if (a.command == "kv-get") {
-        ClientResult r = ask(a, "GET", path + (a.stale ? "?stale=true" : ""), "", used);
-        if (!r.ok() || r.status != 200) return report_error(r);
+        ClientResult r = ctl_ask(a, "GET", path + (a.stale ? "?stale=true" : ""), "", used);
+        if (!r.ok() || r.status != 200) return ctl_report_error(r);
         auto j = json::parse(r.body, nullptr, false);
-        if (j.is_discarded()) return report_error(r);
+        if (j.is_discarded()) return ctl_report_error(r);
         std::cout << j.value("value", "") << "\n";
         return 0;
     }
     if (a.command == "kv-put" || a.command == "kv-del") {
         std::string target = path;
         if (a.prev_revision) target += "?prevRevision=" + std::to_string(*a.prev_revision);
-        ClientResult r = ask(a, a.command == "kv-put" ? "PUT" : "DELETE", target,
-                             a.command == "kv-put" ? a.value : std::string(), used);
-        if (!r.ok() || r.status != 200) return report_error(r);
+        ClientResult r = ctl_ask(a, a.command == "kv-put" ? "PUT" : "DELETE", target,
+                                 a.command == "kv-put" ? a.value : std::string(), used);
+        if (!r.ok() || r.status != 200) return ctl_report_error(r);
         std::cout << r.body;
         return 0;
     }
+    if (a.command.rfind("receipts-", 0) == 0) return run_ctl_receipts(a);
     std::cerr << "raftor ctl: unknown command '" << a.command << "'\n";
     return 1;
 }

@@ -140,6 +140,33 @@ BOOST_AUTO_TEST_CASE(the_first_bad_link_is_named) {
     expect(rs, 1, "does not verify under the key of 'node-1'", 0);
 }
 
+// The tail not yet sealed carries no signature: its links are still checked, so a
+// change to it breaks the next link or the head.
+BOOST_AUTO_TEST_CASE(an_unsealed_tail_is_checked_by_its_links) {
+    Chain c = build(20, {4});
+    for (std::size_t i = 16; i < 20; ++i) {
+        c.receipts[i].signer.clear();
+        c.receipts[i].proof.clear();
+        c.receipts[i].signature = {};
+    }
+    const ChainEnd end{20, receipt_hash(c.receipts.back())};
+    BOOST_TEST(!verify_chain(c.receipts, c.keys, end).ok);  // sealed_through says all are signed
+    const ChainCheck check = verify_chain(c.receipts, c.keys, end, 0, Digest{}, 16);
+    BOOST_TEST(check.ok, check.error);
+    BOOST_TEST(check.checked == 20u);
+    auto rs = c.receipts;
+    rs[17].status = "forged";
+    ChainCheck bad = verify_chain(rs, c.keys, end, 0, Digest{}, 16);
+    BOOST_TEST(!bad.ok);
+    BOOST_TEST(bad.bad_sequence == 19u, bad.error);
+    rs = c.receipts;
+    rs[19].output_hash[0] ^= 1;  // the last one: only the head can tell
+    bad = verify_chain(rs, c.keys, end, 0, Digest{}, 16);
+    BOOST_TEST(!bad.ok);
+    BOOST_TEST(bad.error.find("receipts are missing from the end") == std::string::npos);
+    BOOST_TEST(bad.error.find("is not the head") != std::string::npos, bad.error);
+}
+
 BOOST_AUTO_TEST_CASE(bad_bytes_are_refused_with_a_reason) {
     std::string error;
     BOOST_TEST(!decode_receipts("", error));

@@ -1,0 +1,127 @@
+// `raftor ctl receipts verify|dump`: the whole receipt chain, read from a cluster page
+// by page (or from a dump file) and checked offline: numbering, every link, every
+// batch's Merkle proof and signature, and that it ends at the replicated head.
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "runtime/http/client.hpp"
+#include "runtime/http/ctl.hpp"
+#include "runtime/http/operations_api.hpp"
+
+namespace raftor::http {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::uint64_t page_size = 10'000;
+
+// All receipts the cluster keeps, read in pages. Each page is a linearizable read, so
+// the last page's head and keys cover every page before it.
+std::optional<std::string> fetch(const CtlArgs& a, std::string& error) {
+    json all;
+    json list = json::array();
+    std::uint64_t from = 0;
+    std::string used;
+    for (;;) {
+        ClientResult r = ctl_ask(a, "GET",
+                                 "/receipts?from=" + std::to_string(from) + "&limit=" + std::to_string(page_size) +
+                                     (a.stale ? "&stale=true" : ""),
+                                 "", used);
+        if (!r.ok()) return error = r.error, std::nullopt;
+        if (r.status != 200)
+            return error = "GET /receipts: HTTP " + std::to_string(r.status) + ": " + r.body, std::nullopt;
+        json page = json::parse(r.body, nullptr, false);
+        if (page.is_discarded() || !page.is_object() || !page.contains("receipts") || !page["receipts"].is_array())
+            return error = "GET /receipts from " + used + " did not answer a receipts object", std::nullopt;
+        if (all.is_null()) {
+            all = page;
+        } else if (page["base"] != all["base"]) {
+            // Retention dropped receipts between two pages: what was read no longer joins.
+            return error = "the history was pruned while it was read (base " + all["base"].dump() + " became " +
+                           page["base"].dump() + "); run verify again",
+                   std::nullopt;
+        }
+        for (auto& x : page["receipts"]) list.push_back(std::move(x));
+        for (const char* k : {"head", "sealedThrough", "keys"}) all[k] = page[k];
+        if (page["receipts"].size() < page_size) break;
+        from = list.back().value("sequence", std::uint64_t{0}) + 1;
+    }
+    all["receipts"] = std::move(list);
+    return all.dump();
+}
+
+std::optional<std::string> read_file(const std::string& path, std::string& error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return error = "cannot open '" + path + "'", std::nullopt;
+    std::ostringstream s;
+    s << in.rdbuf();
+    if (in.bad()) return error = "cannot read '" + path + "'", std::nullopt;
+    return s.str();
+}
+
+int verify(const std::string& text, const std::string& source) {
+    std::string error;
+    auto dump = receipts_from_json(text, error);
+    if (!dump) {
+        std::cerr << "raftor ctl receipts verify: " << source << ": " << error << "\n";
+        return 2;
+    }
+    const auto check = crypto::verify_chain(dump->receipts, dump->keys, dump->head, dump->base_sequence,
+                                            dump->base_hash, dump->sealed_through);
+    if (!check.ok) {
+        std::cout << "FAILED: " << source << ": " << check.error << "\n"
+                  << "(" << check.checked << " receipts verified before it)\n";
+        return 1;
+    }
+    std::set<std::string> signers;
+    std::set<std::string> batches;
+    std::uint64_t unsealed = 0;
+    for (const auto& r : dump->receipts) {
+        if (r.sequence > dump->sealed_through) {
+            ++unsealed;
+            continue;
+        }
+        signers.insert(r.signer);
+        batches.insert(crypto::to_hex(r.batch_root) + r.signer);
+    }
+    std::cout << "OK: " << source << ": " << check.checked << " receipts";
+    if (check.checked) std::cout << " (" << dump->base_sequence + 1 << ".." << dump->head.sequence << ")";
+    std::cout << ", " << batches.size() << " signed batches by " << signers.size() << " signer(s)";
+    for (const auto& s : signers) std::cout << " " << s;
+    if (unsealed) std::cout << "; " << unsealed << " at the end not sealed yet (links checked, no signature)";
+    if (dump->base_sequence) std::cout << "; " << dump->base_sequence << " earlier receipts pruned by retention";
+    std::cout << "; head " << crypto::to_hex(dump->head.head) << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int run_ctl_receipts(const CtlArgs& a) {
+    std::string error;
+    const bool from_file = a.command == "receipts-verify" && !a.file.empty();
+    auto text = from_file ? read_file(a.file, error) : fetch(a, error);
+    if (!text) {
+        std::cerr << "raftor ctl " << (a.command == "receipts-dump" ? "receipts dump" : "receipts verify") << ": "
+                  << error << "\n";
+        return 2;
+    }
+    if (a.command == "receipts-verify") return verify(*text, from_file ? a.file : "the cluster");
+    if (a.command == "receipts-dump") {
+        std::ofstream out(a.out, std::ios::binary | std::ios::trunc);
+        if (!out || !(out << *text << "\n") || !out.flush()) {
+            std::cerr << "raftor ctl receipts dump: cannot write '" << a.out << "'\n";
+            return 2;
+        }
+        auto j = json::parse(*text);
+        std::cout << "wrote " << j["receipts"].size() << " receipts to " << a.out << "\n";
+        return 0;
+    }
+    std::cerr << "raftor ctl: unknown command '" << a.command << "'\n";
+    return 2;
+}
+
+}  // namespace raftor::http
