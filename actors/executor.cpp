@@ -1,6 +1,7 @@
 #include "actors/executor.hpp"
 
 #include "actors/ops_requests.hpp"
+#include "runtime/exec/http_call.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/ops_machine.hpp"
 
@@ -47,6 +48,20 @@ void finished_now(Self* self, std::uint64_t id, std::uint32_t attempt, state::Ex
     finished(self, id, attempt, status, code, std::move(output), h, 0);
 }
 
+// A handler that blocks (a process, an HTTP call) runs on a thread of its own and
+// reports its result back as a done message.
+template <class Run>
+void run_detached(Self* self, const Candidate& c, Run run) {
+    const std::uint64_t id = c.id;
+    const std::uint32_t attempt = c.attempt;
+    caf::actor me = caf::actor_cast<caf::actor>(self);
+    self->spawn<caf::detached>([run, me, id, attempt](caf::event_based_actor* runner) {
+        auto r = std::make_shared<exec::ProcessResult>(run());
+        runner->send(me, done_atom::value, id, attempt, ProcessResultPtr(r));
+        runner->quit();
+    });
+}
+
 void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
     auto& st = self->state;
     auto cancel = std::make_shared<std::atomic<bool>>(false);
@@ -66,9 +81,22 @@ void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
                                done_atom::value, c.id, c.attempt, times_out, static_cast<std::uint64_t>(h.sleep_ms));
             return;
         }
-        case K::http:
-            return finished_now(self, c.id, c.attempt, S::failed, 1,
-                                "http handlers do not run on this version of raftor");
+        case K::http: {
+            exec::HttpCallSpec spec;
+            spec.method = h.method;
+            spec.url = h.url;
+            spec.headers = h.headers;
+            spec.headers["X-Raftor-Execution-Id"] = state::execution_id_string(c.id);
+            spec.headers["X-Raftor-Operation-Id"] = c.spec.id;
+            spec.headers["X-Raftor-Attempt"] = std::to_string(c.attempt);
+            // The handler's own body, else the execution's input (an event's payload).
+            spec.body = h.body.empty() ? c.input : h.body;
+            spec.timeout_ms = c.spec.timeout_ms;
+            spec.output_max = setup->output_max;
+            spec.allowed_hosts = setup->http_hosts;
+            run_detached(self, c, [spec] { return exec::run_http_call(spec); });
+            return;
+        }
         case K::exec:
         case K::shell: {
             exec::ProcessSpec p;
@@ -86,15 +114,7 @@ void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
             p.input = c.input;
             p.timeout_ms = c.spec.timeout_ms;
             p.output_max = setup->output_max;
-            const std::uint64_t id = c.id;
-            const std::uint32_t attempt = c.attempt;
-            caf::actor me = caf::actor_cast<caf::actor>(self);
-            // A thread of its own: the process blocks it until the handler ends.
-            self->spawn<caf::detached>([p, cancel, me, id, attempt](caf::event_based_actor* runner) {
-                auto r = std::make_shared<exec::ProcessResult>(exec::run_process(p, *cancel));
-                runner->send(me, done_atom::value, id, attempt, ProcessResultPtr(r));
-                runner->quit();
-            });
+            run_detached(self, c, [p, cancel] { return exec::run_process(p, *cancel); });
             return;
         }
     }
@@ -236,9 +256,8 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
             using S = state::ExecStatus;
             using E = exec::ProcessResult::End;
             if (r->end == E::cancelled) return;
-            S status = S::failed;
+            S status = r->succeeded() ? S::success : S::failed;
             std::string output = r->output;
-            if (r->end == E::exited && r->exit_code == 0) status = S::success;
             if (r->end == E::timed_out) status = S::timeout;
             if (r->end == E::failed_to_start) output = r->error;
             const crypto::Digest h = r->end == E::failed_to_start ? crypto::sha256(output) : r->output_hash;

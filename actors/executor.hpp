@@ -25,6 +25,7 @@ struct ExecutorSetup {
     std::size_t output_max = 64 * 1024;
     // How a plain string handler runs: these, then the string (e.g. /bin/sh -c, node -e).
     std::vector<std::string> shell;
+    std::vector<std::string> http_hosts;  // http handlers may call these and loopback
 };
 using ExecutorSetupPtr = std::shared_ptr<const ExecutorSetup>;
 

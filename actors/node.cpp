@@ -233,6 +233,7 @@ int run_node(const config::NodeConfig& cfg) {
     gsetup->node_name = members.self.name;
     gsetup->api.auth_token = cfg.auth_token;
     gsetup->api.allow_shell = cfg.handlers.allow_shell;
+    gsetup->api.http_hosts = cfg.handlers.http_hosts;
     const schedule::ZoneLoader zones = [](const std::string& name, std::string& error) {
         return schedule::load_time_zone(name, error);
     };
@@ -251,6 +252,7 @@ int run_node(const config::NodeConfig& cfg) {
     esetup->node_name = members.self.name;
     esetup->max_concurrent = cfg.max_concurrent;
     esetup->output_max = cfg.handlers.output_max_bytes;
+    esetup->http_hosts = cfg.handlers.http_hosts;
     {
         std::istringstream words(cfg.handlers.shell);
         for (std::string w; words >> w;) esetup->shell.push_back(w);

@@ -80,6 +80,18 @@ const std::map<std::string, Field>& fields() {
         m["handlers.outputMaxBytes"] = {Field::integer, 0, 1 << 20, [](NodeConfig& c, const json& v) {
                                             c.handlers.output_max_bytes = v.get<std::uint64_t>();
                                         }};
+        m["handlers.httpHosts"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) {
+                                       c.handlers.http_hosts.clear();
+                                       std::string item;
+                                       for (char ch : v.get<std::string>() + ",") {
+                                           if (ch != ',' && ch != ' ') {
+                                               item += ch;
+                                           } else if (!item.empty()) {
+                                               c.handlers.http_hosts.push_back(item);
+                                               item.clear();
+                                           }
+                                       }
+                                   }};
         m["clusterNodes"] = {Field::text, 0, 0, nullptr};  // parsed as a member list below
         return m;
     }();

@@ -44,6 +44,7 @@ struct HandlerSettings {
     bool allow_shell = false;
     std::string shell = "/bin/sh -c";
     std::uint64_t output_max_bytes = 64 * 1024;
+    std::vector<std::string> http_hosts;  // besides loopback, the hosts http handlers may call
 };
 
 struct NodeConfig {

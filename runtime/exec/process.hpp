@@ -24,13 +24,25 @@ struct ProcessSpec {
 };
 
 struct ProcessResult {
-    enum class End : std::uint8_t { exited, signalled, timed_out, cancelled, failed_to_start } end = End::exited;
-    int exit_code = 0;   // exited: its status; signalled: 128 + signal
+    // answered: an http handler's response came back (exit_code is its HTTP status).
+    enum class End : std::uint8_t {
+        exited,
+        signalled,
+        timed_out,
+        cancelled,
+        failed_to_start,
+        answered
+    } end = End::exited;
+    int exit_code = 0;   // exited: its status; signalled: 128 + signal; answered: the HTTP status
     std::string output;  // the first output_max bytes
     bool truncated = false;
     crypto::Digest output_hash{};  // of all of the output
     std::uint64_t duration_ms = 0;
     std::string error;  // failed_to_start: why
+
+    bool succeeded() const {
+        return (end == End::exited && exit_code == 0) || (end == End::answered && exit_code >= 200 && exit_code < 300);
+    }
 };
 
 ProcessResult run_process(const ProcessSpec& spec, const std::atomic<bool>& cancel);

@@ -39,8 +39,9 @@ struct Routed {
 };
 
 struct ApiOptions {
-    std::string auth_token;    // empty: no authentication
-    bool allow_shell = false;  // plain string handlers (run by the configured interpreter)
+    std::string auth_token;               // empty: no authentication
+    bool allow_shell = false;             // plain string handlers (run by the configured interpreter)
+    std::vector<std::string> http_hosts;  // hosts http handlers may call besides loopback
     schedule::ZoneLoader zones;
 };
 

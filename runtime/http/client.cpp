@@ -29,7 +29,7 @@ struct Call : std::enable_shared_from_this<Call> {
 
     Call(asio::io_context& io, ClientRequest r, std::function<void(ClientResult)> d)
         : resolver(io), stream(io), spec(std::move(r)), done(std::move(d)) {
-        parser.body_limit(std::uint64_t{256} << 20);
+        parser.body_limit(spec.body_max);
         parser.skip(spec.method == "HEAD");  // a HEAD answer has a Content-Length but no body
     }
 

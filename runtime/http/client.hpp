@@ -16,6 +16,7 @@ struct ClientRequest {
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
     std::chrono::milliseconds timeout{5000};
+    std::uint64_t body_max = std::uint64_t{256} << 20;  // a longer answer is an error
 };
 
 struct ClientResult {

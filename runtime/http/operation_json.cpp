@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "runtime/http/handler_url.hpp"
+
 namespace raftor::http {
 
 using json = nlohmann::json;
@@ -86,7 +88,7 @@ struct Reader {
             if (!allow_shell)
                 return fail("handler",
                             "a plain string runs as /bin/sh -c, which this cluster's config does not allow "
-                            "(allowShellHandlers); give {\"kind\":\"exec\",\"argv\":[...]} instead");
+                            "(config handlers.allowShell); give {\"kind\":\"exec\",\"argv\":[...]} instead");
             return true;
         }
         if (!v.is_object()) return fail("handler", "must be an object with a \"kind\" (or a shell command string)");
@@ -125,8 +127,8 @@ struct Reader {
                     return false;
                 if (!v.contains("url")) return fail("handler.url", "missing");
                 if (!string(v["url"], "handler.url", h.url, 4096, true)) return false;
-                if (h.url.rfind("http://", 0) != 0 && h.url.rfind("https://", 0) != 0)
-                    return fail("handler.url", "must start with http:// or https://");
+                std::string why;
+                if (!parse_http_url(h.url, why)) return fail("handler.url", why);
                 if (v.contains("headers") && !string_map(v["headers"], "handler.headers", h.headers)) return false;
                 if (v.contains("body") && !string(v["body"], "handler.body", h.body, 1 << 20)) return false;
                 return true;

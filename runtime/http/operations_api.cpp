@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/http/errors.hpp"
+#include "runtime/http/handler_url.hpp"
 #include "runtime/http/operation_json.hpp"
 
 namespace raftor::http {
@@ -183,6 +184,11 @@ Routed route_define(const Request& req, const std::string& path_id, bool create,
     std::string error;
     auto spec = operation_from_json(req.body, opts.allow_shell, opts.zones, error);
     if (!spec) return bad("invalid_operation", "invalid operation", error);
+    if (spec->handler.kind == state::Handler::Kind::http) {
+        auto url = parse_http_url(spec->handler.url, error);
+        if (url) error = http_host_refused(url->host, opts.http_hosts);
+        if (!error.empty()) return bad("invalid_operation", "invalid operation", "handler.url: " + error);
+    }
     if (!create && spec->id != path_id)
         return bad("invalid_operation", "invalid operation",
                    "id: '" + spec->id + "' does not match the path's '" + path_id + "'");

@@ -17,6 +17,7 @@
 using namespace raftor;
 using raftor::testing::ClusterOptions;
 using raftor::testing::ProcessCluster;
+using raftor::testing::run_command;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -79,6 +80,45 @@ crypto::ChainCheck verify_receipts(ProcessCluster& c, int i, std::size_t& count,
     count = d.receipts.size();
     for (const auto& r : d.receipts) signers.insert(r.signer);
     return crypto::verify_chain(d.receipts, d.keys, d.head, d.base_sequence, d.base_hash);
+}
+
+// `raftor ctl receipts verify` on the cluster and on a dump; then one byte of the dump
+// is changed (a hex digit of receipt `victim`'s output hash) and verify must fail,
+// naming that receipt.
+void ctl_verify_and_tamper(ProcessCluster& c, std::uint64_t victim) {
+    std::string endpoints;
+    for (int i = 0; i < c.size(); ++i) endpoints += (i ? "," : "") + c.http_address(i);
+    std::string out;
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "receipts", "verify"}, out) == 0, out);
+    BOOST_TEST(out.find("OK: the cluster: ") == 0u, out);
+    BOOST_TEST_MESSAGE(out);
+    const std::string file = (c.dir(0).parent_path() / "receipts.json").string();
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "receipts", "dump", "--out", file}, out) == 0,
+               out);
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "receipts", "verify", "--file", file}, out) == 0, out);
+    std::string text;
+    {
+        std::ifstream in(file);
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    // The victim's output hash, inside the same receipt object as its "sequence".
+    const std::size_t at = text.find("\"sequence\":" + std::to_string(victim) + ",");
+    BOOST_REQUIRE(at != std::string::npos);
+    const std::size_t h = text.rfind("\"outputHash\":\"", at);  // keys are sorted: it comes before
+    BOOST_REQUIRE(h != std::string::npos);
+    char& digit = text[h + 14];
+    digit = digit == '0' ? '1' : '0';
+    {
+        std::ofstream o(file, std::ios::trunc);
+        o << text;
+    }
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "receipts", "verify", "--file", file}, out) == 1, out);
+    BOOST_TEST(out.find("FAILED") == 0u, out);
+    BOOST_TEST(out.find("receipt " + std::to_string(victim) + " (execution") != std::string::npos, out);
+    BOOST_TEST_MESSAGE(out);
+    // A file that is not a dump is named as such (exit 2), not called verified.
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "receipts", "verify", "--file", file + ".absent"}, out) == 2, out);
+    BOOST_TEST(out.find("cannot open") != std::string::npos, out);
 }
 
 }  // namespace
@@ -169,6 +209,7 @@ BOOST_AUTO_TEST_CASE(a_one_second_schedule_fires_every_slot_once_while_the_leade
     auto check = verify_receipts(c, leader, n, signers);
     BOOST_TEST(check.ok, check.error);
     BOOST_TEST(signers.size() >= 2u);  // receipts verify across leader changes
+    ctl_verify_and_tamper(c, n / 2);
 }
 
 BOOST_AUTO_TEST_CASE(timeouts_kill_the_group_retries_back_off_forbid_never_overlaps_and_triggers_fire_once) {
@@ -188,6 +229,23 @@ BOOST_AUTO_TEST_CASE(timeouts_kill_the_group_retries_back_off_forbid_never_overl
             R"J({"id":"a","name":"a","triggers":{"topics":["deploy"]},"handler":{"kind":"noop"}})J");
     post_ok(c, leader, "/operations",
             R"J({"id":"b","name":"b","triggers":{"afterSuccess":["a"]},"handler":{"kind":"noop"}})J");
+
+    // http handlers: this cluster's own KV on loopback; a 404 fails with its status.
+    const std::string self_url = "http://" + c.http_address(leader);
+    post_ok(c, leader, "/operations",
+            R"J({"id":"hook","name":"h","handler":{"kind":"http","method":"PUT","url":")J" + self_url +
+                R"J(/kv/hooked","body":"called"}})J");
+    post_ok(c, leader, "/operations",
+            R"J({"id":"hook404","name":"h","handler":{"kind":"http","method":"GET","url":")J" + self_url +
+                R"J(/no/such/route"}})J");
+    for (const char* url : {"http://10.9.8.7:80/x", "https://127.0.0.1/x", "ftp://127.0.0.1/"}) {
+        auto r = c.call(leader, "POST", "/operations",
+                        R"J({"id":"far","name":"f","handler":{"kind":"http","url":")J" + std::string(url) + "\"}}");
+        BOOST_TEST(r.status == 400, url << ": " << r.body);
+        BOOST_TEST(r.body.find("handler.url") != std::string::npos, r.body);
+    }
+    post_ok(c, leader, "/execute/hook", "", 202);
+    post_ok(c, leader, "/execute/hook404", "", 202);
 
     post_ok(c, leader, "/execute/slow", "", 202);
     post_ok(c, leader, "/execute/flaky", "", 202);
@@ -227,6 +285,13 @@ BOOST_AUTO_TEST_CASE(timeouts_kill_the_group_retries_back_off_forbid_never_overl
     BOOST_TEST(!runs.empty());
     std::sort(runs.begin(), runs.end());
     for (std::size_t i = 1; i < runs.size(); ++i) BOOST_TEST(runs[i].first >= runs[i - 1].second);
+    json hook = wait_history(c, leader, "hook", 1, 10s);
+    BOOST_TEST(hook.back()["status"] == "success", hook.dump());
+    BOOST_TEST(hook.back()["exitCode"] == 200);
+    BOOST_TEST(get_json(c, leader, "/kv/hooked")["value"] == "called");
+    json hook404 = wait_history(c, leader, "hook404", 1, 10s);
+    BOOST_TEST(hook404.back()["status"] == "failed", hook404.dump());
+    BOOST_TEST(hook404.back()["exitCode"] == 404);
     wait_history(c, leader, "b", 1, 10s);
     std::this_thread::sleep_for(500ms);
     BOOST_TEST(get_json(c, leader, "/operations/a/history").size() == 1u);

@@ -26,7 +26,7 @@ BOOST_AUTO_TEST_CASE(the_runbooks_shape_needs_shell_handlers_allowed) {
     const std::string seed = R"J({"id": "test-op", "name": "Test Operation", "handler": "console.log(\"success\")"})J";
     const std::string e = refused(seed);
     BOOST_TEST(e.find("handler: a plain string runs as /bin/sh -c") == 0u, e);
-    BOOST_TEST(e.find("allowShellHandlers") != std::string::npos, e);
+    BOOST_TEST(e.find("handlers.allowShell") != std::string::npos, e);
     std::string error;
     const auto op = http::operation_from_json(seed, true, zones, error);
     BOOST_REQUIRE_MESSAGE(op, error);
@@ -101,6 +101,50 @@ BOOST_AUTO_TEST_CASE(bad_fields_are_named) {
     says(R"({"id":"a","handler":{"kind":"noop"},"catchUp":true})", "catchUp: must be a string");
     says(R"({"id":"a","handler":{"kind":"noop"},"triggers":["x"]})", "triggers: must be an object");
     says(R"({"id":"a","handler":{"kind":"noop"},"triggers":{"topic":["x"]}})", "triggers.topic: unknown field");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+#include "runtime/http/handler_url.hpp"
+
+BOOST_AUTO_TEST_SUITE(handler_url)
+
+BOOST_AUTO_TEST_CASE(urls_are_read_and_hosts_checked) {
+    std::string error;
+    auto u = http::parse_http_url("http://127.0.0.1:9000/hooks/a?x=1", error);
+    BOOST_REQUIRE_MESSAGE(u, error);
+    BOOST_TEST(u->host == "127.0.0.1");
+    BOOST_TEST(u->port == 9000);
+    BOOST_TEST(u->target == "/hooks/a?x=1");
+    u = http::parse_http_url("HTTP://[::1]", error);
+    BOOST_REQUIRE_MESSAGE(u, error);
+    BOOST_TEST(u->host == "::1");
+    BOOST_TEST(u->port == 80);
+    BOOST_TEST(u->target == "/");
+    u = http::parse_http_url("http://hooks.internal?q", error);
+    BOOST_REQUIRE_MESSAGE(u, error);
+    BOOST_TEST(u->target == "/?q");
+    for (const auto& [url, says] :
+         std::vector<std::pair<std::string, std::string>>{{"https://127.0.0.1/", "https is not supported"},
+                                                          {"ftp://127.0.0.1/", "must start with http://"},
+                                                          {"http:///x", "has no host"},
+                                                          {"http://127.0.0.1:0/", "port 1 to 65535"},
+                                                          {"http://127.0.0.1:99999/", "port 1 to 65535"},
+                                                          {"http://u:p@127.0.0.1/", "user:password@"},
+                                                          {"http://127.0.0.1/a b", "space"},
+                                                          {"http://[::1/", "IPv6"}}) {
+        BOOST_TEST(!http::parse_http_url(url, error), url);
+        BOOST_TEST(error.find(says) != std::string::npos, url << ": " << error);
+    }
+    for (const char* h : {"127.0.0.1", "127.8.9.10", "localhost", "LOCALHOST", "::1"})
+        BOOST_TEST(http::http_host_refused(h, {}).empty(), h);
+    for (const char* h : {"10.0.0.1", "128.0.0.1", "example.com", "::2", "127.0.0.1.example.com"})
+        BOOST_TEST(!http::http_host_refused(h, {}).empty(), h);
+    BOOST_TEST(http::http_host_refused("Hooks.Internal", {"hooks.internal"}).empty());
+    BOOST_TEST(http::http_host_refused("hooks.internal", {}).find("handlers.httpHosts") != std::string::npos);
+    // A handler naming such a URL is refused at registration, by field.
+    const std::string e = refused(R"J({"id":"x","name":"x","handler":{"kind":"http","url":"https://a/"}})J");
+    BOOST_TEST(e.find("handler.url: https is not supported") == 0u, e);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
