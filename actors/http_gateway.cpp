@@ -161,8 +161,9 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
             if (auto* r = std::get_if<http::OpsRead>(&*routed.call)) {
                 const http::OpsRead call = *r;
                 auto rendered = std::make_shared<http::Response>();
-                auto q = std::make_shared<node::Query>(
-                    [rendered, call](const node::Applier& a) { *rendered = http::ops_read(call, a.ops()); });
+                auto q = std::make_shared<node::Query>([rendered, call, cache = setup->cache](const node::Applier& a) {
+                    *rendered = http::ops_read(call, a.ops(), cache.get());
+                });
                 send_read(
                     self, setup, out, [=](const node::Completion&) { reply(out, std::move(*rendered)); },
                     query_atom::value, QueryPtr(q), call.stale);
@@ -190,7 +191,18 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
         [=](wake_atom, std::uint64_t id, std::int64_t deadline_ms, ReplyPtr out) {
             wait_final(self, setup, id, deadline_ms, out);
         },
-        [=](inspect_atom) { return report_of(self, self->state.stats, "http_gateway", "gateway", {}); },
+        [=](inspect_atom) {
+            std::vector<std::pair<std::string, std::string>> fields;
+            if (setup->cache) {
+                const auto f = setup->cache->figures();
+                char rate[32];
+                std::snprintf(rate, sizeof rate, "%.4f", f.hit_rate());
+                fields = {{"cacheSize", std::to_string(f.size)},           {"cacheMaxSize", std::to_string(f.capacity)},
+                          {"cacheHits", std::to_string(f.hits)},           {"cacheMisses", std::to_string(f.misses)},
+                          {"cacheEvictions", std::to_string(f.evictions)}, {"cacheHitRate", rate}};
+            }
+            return report_of(self, self->state.stats, "http_gateway", "gateway", fields);
+        },
     };
 }
 

@@ -11,6 +11,7 @@
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "runtime/http/api.hpp"
+#include "runtime/http/operation_cache.hpp"
 
 namespace raftor::actors {
 
@@ -24,6 +25,7 @@ struct GatewaySetup {
     http::ApiOptions api;
     std::shared_ptr<const Directory> directory;
     std::chrono::milliseconds request_timeout{10'000};
+    std::shared_ptr<http::OperationCache> cache;  // may be null: no cache
 };
 using GatewaySetupPtr = std::shared_ptr<const GatewaySetup>;
 

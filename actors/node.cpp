@@ -234,6 +234,7 @@ int run_node(const config::NodeConfig& cfg) {
     gsetup->api.auth_token = cfg.auth_token;
     gsetup->api.allow_shell = cfg.handlers.allow_shell;
     gsetup->api.http_hosts = cfg.handlers.http_hosts;
+    gsetup->cache = std::make_shared<http::OperationCache>(cfg.cache_max_size);
     const schedule::ZoneLoader zones = [](const std::string& name, std::string& error) {
         return schedule::load_time_zone(name, error);
     };

@@ -72,6 +72,7 @@ const std::map<std::string, Field>& fields() {
                             [](NodeConfig& c, const json& v) { c.listen.peer = v.get<std::string>(); }};
         m["listen.https"] = {Field::text, 0, 0,
                              [](NodeConfig& c, const json& v) { c.listen.https = v.get<std::string>(); }};
+        m["cacheMaxSize"] = integer(&NodeConfig::cache_max_size, 0, 10'000'000);
         m["historyMax"] = integer(&NodeConfig::history_max, 100, std::uint64_t{1} << 32);
         m["handlers.allowShell"] = {Field::boolean, 0, 0,
                                     [](NodeConfig& c, const json& v) { c.handlers.allow_shell = v.get<bool>(); }};
@@ -242,6 +243,14 @@ std::optional<Error> apply_env(NodeConfig& cfg, const Getenv& getenv) {
         std::vector<Member> m;
         if (auto e = parse_members(v, m)) return Error{src, "CLUSTER_NODES", *e};
         cfg.cluster_nodes = std::move(m);
+    }
+    if (const char* v = getenv("CACHE_MAX_SIZE"); v && *v) {
+        std::uint64_t n = 0;
+        const std::string t = v;
+        const bool digits = t.size() <= 9 && t.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits || (n = std::stoull(t)) > 10'000'000)
+            return Error{src, "CACHE_MAX_SIZE", "'" + t + "' is not a whole number from 0 to 10000000"};
+        cfg.cache_max_size = n;
     }
     if (!log_levels().count(cfg.log_level) && getenv("LOG_LEVEL"))
         return Error{src, "LOG_LEVEL",

@@ -145,8 +145,8 @@ json execution_json(const Execution& e) {
     return j;
 }
 
-json operation_json(const state::OperationEntry& e, const state::OpsMachine& m) {
-    json j = json::parse(operation_to_json(e.spec));
+json operation_json(const state::OperationEntry& e, const state::OpsMachine& m, OperationCache* cache) {
+    json j = cache ? cache->definition(e.spec, e.version) : json::parse(operation_to_json(e.spec));
     j["version"] = e.version;
     j["createdAt"] = rfc3339_or_empty(e.created_ms);
     j["updatedAt"] = rfc3339_or_empty(e.updated_ms);
@@ -378,13 +378,13 @@ std::string receipt_json(const crypto::Receipt& r, bool sealed) {
     return j.dump();
 }
 
-Response ops_read(const OpsRead& q, const state::OpsMachine& m) {
+Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* cache) {
     switch (q.kind) {
         case OpsRead::Kind::list: {
             json list = json::array();
             for (const auto& [id, e] : m.operations()) {
                 if (list.size() >= q.limit) break;
-                list.push_back(operation_json(e, m));
+                list.push_back(operation_json(e, m, cache));
             }
             return json_response(200, list);
         }
@@ -392,7 +392,7 @@ Response ops_read(const OpsRead& q, const state::OpsMachine& m) {
             const auto* e = m.operation(q.id);
             if (!e)
                 return error_response(404, "operation_not_found", "operation not found", "no operation '" + q.id + "'");
-            return json_response(200, operation_json(*e, m));
+            return json_response(200, operation_json(*e, m, cache));
         }
         case OpsRead::Kind::history: {
             if (!m.operation(q.id) && m.history(q.id, 1).empty())

@@ -8,6 +8,7 @@
 
 #include "runtime/crypto/receipt.hpp"
 #include "runtime/http/api.hpp"
+#include "runtime/http/operation_cache.hpp"
 #include "runtime/state/ops_machine.hpp"
 
 namespace raftor::http {
@@ -16,7 +17,8 @@ bool is_operations_path(const std::string& path);
 Routed route_operations(const Request& req, const std::string& path, const QueryItems& query, const ApiOptions& opts);
 
 Response ops_written(const OpsWrite& w, const state::OpsResult& r);
-Response ops_read(const OpsRead& q, const state::OpsMachine& m);
+// With a cache, operations' definitions are rendered once per version.
+Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* cache = nullptr);
 // An execution, as GET /executions/:id shows it; nullopt while it is not final.
 std::optional<Response> execution_if_final(std::uint64_t id, const state::OpsMachine& m);
 // 202: an execution waited for did not end within the wait.

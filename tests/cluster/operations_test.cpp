@@ -166,6 +166,13 @@ BOOST_AUTO_TEST_CASE(the_runbook_flow_register_execute_history_and_a_receipt) {
     }
     json ops = get_json(c, follower, "/operations");
     BOOST_TEST(ops.size() == 1u);
+    // Hot definitions come from the gateway's cache: the second read of the same version hits.
+    get_json(c, follower, "/operations/test-op");
+    json gw = get_json(c, follower, "/debug/actors/http_gateway");
+    BOOST_TEST_MESSAGE("gateway cache: " << gw["state"].dump());
+    BOOST_TEST(std::stoul(gw["state"]["cacheHits"].get<std::string>()) >= 1u, gw.dump());
+    BOOST_TEST(gw["state"]["cacheSize"] == "1", gw.dump());
+    BOOST_TEST(gw["state"]["cacheMaxSize"] == "1000", gw.dump());
     BOOST_TEST(ops[0]["id"] == "test-op");
     auto del = c.call(follower, "DELETE", "/operations/test-op");
     BOOST_TEST(del.status == 200);

@@ -104,6 +104,13 @@ BOOST_AUTO_TEST_CASE(environment_then_flags_override_the_file) {
     BOOST_REQUIRE(c.cluster_nodes.size() == 3u);
     BOOST_TEST(c.cluster_nodes[1].host == "node-1");
     BOOST_TEST(c.cluster_nodes[1].port == 8081);
+    BOOST_TEST(c.cache_max_size == 1000u);
+    BOOST_REQUIRE(
+        !apply_json(c, R"({"cacheMaxSize": 2000, "handlers": {"httpHosts": "hooks.internal, 10.0.0.5"}})", "f.json"));
+    BOOST_TEST(c.cache_max_size == 2000u);
+    BOOST_TEST((c.handlers.http_hosts == std::vector<std::string>{"hooks.internal", "10.0.0.5"}));
+    BOOST_REQUIRE(!apply_env(c, env({{"CACHE_MAX_SIZE", "500"}})));  // the runbook's tuning knob
+    BOOST_TEST(c.cache_max_size == 500u);
     BOOST_TEST(!validate(c).has_value());  // NODE_ID may name a member's host, as in the seeds
     Flags f;
     f.node_id = "b";
@@ -130,6 +137,12 @@ BOOST_AUTO_TEST_CASE(bad_member_lists_and_identities_are_named) {
     f.cluster_nodes = "";
     e = apply_flags(c, f);
     BOOST_TEST(e->line() == "flag --cluster-nodes: --cluster-nodes: no members listed");
+    for (const char* bad : {"-1", "lots", "10000001", "99999999999999999999"}) {
+        e = apply_env(c, env({{"CACHE_MAX_SIZE", bad}}));
+        BOOST_REQUIRE(e.has_value());
+        BOOST_TEST(e->line() ==
+                   "environment: CACHE_MAX_SIZE: '" + std::string(bad) + "' is not a whole number from 0 to 10000000");
+    }
     e = apply_env(c, env({{"LOG_LEVEL", "loud"}}));
     BOOST_TEST(e->line() ==
                "environment: LOG_LEVEL: 'loud' is not one of trace, debug, info, warn, error, critical, off");

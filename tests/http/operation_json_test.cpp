@@ -148,3 +148,33 @@ BOOST_AUTO_TEST_CASE(urls_are_read_and_hosts_checked) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+#include "runtime/http/operation_cache.hpp"
+
+BOOST_AUTO_TEST_SUITE(operation_cache)
+
+BOOST_AUTO_TEST_CASE(definitions_are_rendered_once_per_version_within_the_bound) {
+    http::OperationCache cache(2);
+    state::OperationSpec a;
+    a.id = "a";
+    a.name = "first";
+    state::OperationSpec b = a;
+    b.id = "b";
+    state::OperationSpec c = a;
+    c.id = "c";
+    BOOST_TEST(cache.definition(a, 1)["name"] == "first");
+    BOOST_TEST(cache.definition(a, 1)["name"] == "first");
+    a.name = "second";
+    BOOST_TEST(cache.definition(a, 2)["name"] == "second");  // a new version is never served stale
+    cache.definition(b, 1);
+    cache.definition(c, 1);
+    const auto f = cache.figures();
+    BOOST_TEST(f.size == 2u);
+    BOOST_TEST(f.capacity == 2u);
+    BOOST_TEST(f.hits == 1u);
+    BOOST_TEST(f.misses == 4u);
+    BOOST_TEST(f.evictions == 2u);
+    BOOST_TEST(f.hit_rate() == 0.2, boost::test_tools::tolerance(1e-9));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
