@@ -192,6 +192,17 @@ struct Seal {
   signature @4 :Data;
 }
 
+# A client's latest deduplicated request (X-Client-Id / X-Request-Seq) and its result.
+struct OpsSession {
+  client @0 :UInt64;
+  seq @1 :UInt64;
+  touched @2 :UInt64;          # the session clock when last used: the oldest goes first
+  code @3 :UInt8;
+  detail @4 :Text;
+  executions @5 :List(UInt64);
+  version @6 :UInt64;
+}
+
 struct OperationsSnapshot {
   nextExecutionId @0 :UInt64;
   operations @1 :List(OperationEntry);
@@ -204,4 +215,6 @@ struct OperationsSnapshot {
   keys @8 :List(NodeKey);
   historyBaseSequence @9 :UInt64;   # the chain before the oldest receipt kept
   historyBaseHash @10 :Data;
+  sessions @11 :List(OpsSession);
+  sessionClock @12 :UInt64;
 }

@@ -156,15 +156,7 @@ Routed route_kv(const Request& req, const std::string& raw_key, const Query& que
                          prev};
     if (del && !req.body.empty())
         return bad_request("unexpected_body", "unexpected body", "DELETE /kv/:key takes no body");
-    // Optional client-chosen request ids make retries safe: the state machine applies one once.
-    auto cid = req.header("x-client-id");
-    auto seq = req.header("x-request-seq");
-    if (cid || seq) {
-        if (!cid || !seq || !parse_u64(*cid, cmd.request.client) || !parse_u64(*seq, cmd.request.seq) ||
-            cmd.request.client == 0 || cmd.request.seq == 0)
-            return bad_request("bad_request_id", "bad request id",
-                               "X-Client-Id and X-Request-Seq go together, each a number above 0");
-    }
+    if (auto refused = read_request_id(req, cmd.request)) return answer(std::move(*refused));
     if (auto why = state::check_command(cmd)) {
         const bool too_big = cmd.value.size() > state::kv_value_bytes_max;
         return answer(error_response(too_big ? 413 : 400, too_big ? "value_too_large" : "bad_key",
@@ -176,6 +168,16 @@ Routed route_kv(const Request& req, const std::string& raw_key, const Query& que
 }
 
 }  // namespace
+
+std::optional<Response> read_request_id(const Request& req, state::RequestId& out) {
+    auto cid = req.header("x-client-id");
+    auto seq = req.header("x-request-seq");
+    if (!cid && !seq) return std::nullopt;
+    if (!cid || !seq || !parse_u64(*cid, out.client) || !parse_u64(*seq, out.seq) || out.client == 0 || out.seq == 0)
+        return error_response(400, "bad_request_id", "bad request id",
+                              "X-Client-Id and X-Request-Seq go together, each a number above 0");
+    return std::nullopt;
+}
 
 std::string percent_decode(const std::string& s, bool& ok) {
     std::string out;

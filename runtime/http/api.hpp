@@ -49,6 +49,10 @@ Routed route(const Request& req, const ApiOptions& opts);
 
 // A mutating request must carry the token when one is configured: the refusal if not.
 std::optional<Response> check_auth(const Request& req, const ApiOptions& opts);
+// Optional client-chosen request ids (X-Client-Id, X-Request-Seq) make retries safe:
+// the state machine applies each once and answers a retry with the first result. The
+// refusal when they are malformed.
+std::optional<Response> read_request_id(const Request& req, state::RequestId& out);
 using QueryItems = std::vector<std::pair<std::string, std::string>>;
 bool parse_u64(const std::string& s, std::uint64_t& out);
 bool parse_bool(const std::string& s, bool& out);

@@ -173,6 +173,7 @@ Routed read_call(OpsRead r, Params& params, std::uint64_t limit_max = 0, bool fr
 
 Routed route_operation_write(const Request& req, OpsWrite w, const ApiOptions& opts) {
     if (auto denied = check_auth(req, opts)) return answer(std::move(*denied));
+    if (auto refused = read_request_id(req, w.cmd.request)) return answer(std::move(*refused));
     Routed out;
     out.forwarded = req.header(forwarded_header) != nullptr;
     out.call = std::move(w);
@@ -317,7 +318,8 @@ Routed route_operations(const Request& req, const std::string& path, const Query
     return answer(error_response(404, "not_found", "no such route", req.method + " " + path + " is not an API path"));
 }
 
-Response ops_written(const OpsWrite& w, const state::OpsResult& r) {
+namespace {
+Response ops_written_once(const OpsWrite& w, const state::OpsResult& r) {
     using Code = state::OpsResult::Code;
     if (r.code == Code::not_found) return error_response(404, "operation_not_found", "operation not found", r.detail);
     if (r.code == Code::exists) return error_response(409, "operation_exists", "operation exists", r.detail);
@@ -337,6 +339,14 @@ Response ops_written(const OpsWrite& w, const state::OpsResult& r) {
         }
     }
     return json_response(500, json{{"error", "unknown write"}});
+}
+}  // namespace
+
+Response ops_written(const OpsWrite& w, const state::OpsResult& r) {
+    Response out = ops_written_once(w, r);
+    // A retry answered from the request's first result, not applied again.
+    if (r.replayed) out.headers.emplace_back("X-Raftor-Replayed", "true");
+    return out;
 }
 
 std::optional<Response> execution_if_final(std::uint64_t id, const state::OpsMachine& m) {

@@ -140,7 +140,8 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
         fwd.target = current.target;
         fwd.body = current.body;
         fwd.timeout = srv.opts.proxy_timeout;
-        for (const char* h : {"authorization", "x-api-key", "content-type", "accept"})
+        // The request ids too: a retry through a follower must still be recognized.
+        for (const char* h : {"authorization", "x-api-key", "content-type", "accept", "x-client-id", "x-request-seq"})
             if (auto v = current.header(h)) fwd.headers.emplace_back(h, *v);
         fwd.headers.emplace_back(forwarded_header, srv.opts.self_address.empty() ? "?" : srv.opts.self_address);
         const std::string leader = r.proxy_to;
@@ -153,7 +154,7 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
             out.body = std::move(res.body);
             auto ct = res.headers.find("content-type");
             out.content_type = ct == res.headers.end() ? "application/json" : ct->second;
-            for (const char* h : {"retry-after", "location", "www-authenticate"}) {
+            for (const char* h : {"retry-after", "location", "www-authenticate", "x-raftor-replayed"}) {
                 auto it = res.headers.find(h);
                 if (it != res.headers.end()) out.headers.emplace_back(h, it->second);
             }

@@ -398,6 +398,20 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
     }
     b.setHistoryBaseSequence(m.base_sequence_);
     b.setHistoryBaseHash(bytes_of_array(m.base_hash_));
+    auto sessions = b.initSessions(static_cast<unsigned>(m.sessions_.size()));
+    i = 0;
+    for (const auto& [client, sess] : m.sessions_) {
+        auto x = sessions[i++];
+        x.setClient(client);
+        x.setSeq(sess.seq);
+        x.setTouched(sess.touched);
+        x.setCode(static_cast<std::uint8_t>(sess.result.code));
+        x.setDetail(sess.result.detail);
+        auto ex = x.initExecutions(static_cast<unsigned>(sess.result.executions.size()));
+        for (unsigned j = 0; j < sess.result.executions.size(); ++j) ex.set(j, sess.result.executions[j]);
+        x.setVersion(sess.result.version);
+    }
+    b.setSessionClock(m.session_clock_);
 }
 
 std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::OperationsSnapshot::Reader r) {
@@ -456,6 +470,21 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         crypto::PublicKey key{};
         if (!array_of(k.getPublicKey(), key)) return std::string("a node key is not 32 bytes");
         next.keys_[k.getNode().cStr()] = key;
+    }
+    next.session_clock_ = r.getSessionClock();
+    for (auto x : r.getSessions()) {
+        OpsMachine::Session sess;
+        sess.seq = x.getSeq();
+        sess.touched = x.getTouched();
+        if (x.getCode() > static_cast<std::uint8_t>(OpsResult::Code::refused) || sess.touched == 0 ||
+            sess.touched > next.session_clock_ || next.session_age_.count(sess.touched))
+            return "session of client " + std::to_string(x.getClient()) + " is malformed";
+        sess.result.code = static_cast<OpsResult::Code>(x.getCode());
+        sess.result.detail = x.getDetail().cStr();
+        for (auto e : x.getExecutions()) sess.result.executions.push_back(e);
+        sess.result.version = x.getVersion();
+        next.session_age_[sess.touched] = x.getClient();
+        next.sessions_[x.getClient()] = std::move(sess);
     }
     m = std::move(next);
     m.changes_ = OpsChanges{true, true, true};

@@ -78,6 +78,20 @@ std::int64_t retry_delay_ms(const OperationSpec& spec, std::uint64_t execution, 
 
 OpsResult OpsMachine::apply(std::uint64_t /*index*/, std::uint64_t term, const OpsCommand& cmd) {
     const std::int64_t at = cmd.at_ms;
+    if (cmd.request.client != 0) {
+        if (auto it = sessions_.find(cmd.request.client); it != sessions_.end() && cmd.request.seq <= it->second.seq) {
+            if (cmd.request.seq < it->second.seq)
+                return {OpsResult::Code::duplicate,
+                        "request " + std::to_string(cmd.request.seq) + " of client " +
+                            std::to_string(cmd.request.client) + " is older than its last, " +
+                            std::to_string(it->second.seq),
+                        {},
+                        0};
+            OpsResult again = it->second.result;
+            again.replayed = true;
+            return again;
+        }
+    }
     OpsResult r = std::visit(
         [&](const auto& c) -> OpsResult {
             using T = std::decay_t<decltype(c)>;
@@ -94,6 +108,22 @@ OpsResult OpsMachine::apply(std::uint64_t /*index*/, std::uint64_t term, const O
         },
         cmd.body);
     prune(at);
+    if (cmd.request.client != 0) r = remember(cmd.request, std::move(r));
+    return r;
+}
+
+OpsResult OpsMachine::remember(const RequestId& request, OpsResult r) {
+    Session& s = sessions_[request.client];
+    if (s.touched) session_age_.erase(s.touched);
+    s.seq = request.seq;
+    s.touched = ++session_clock_;
+    s.result = r;
+    session_age_[s.touched] = request.client;
+    while (sessions_.size() > opts_.sessions_max) {
+        auto oldest = session_age_.begin();
+        sessions_.erase(oldest->second);
+        session_age_.erase(oldest);
+    }
     return r;
 }
 

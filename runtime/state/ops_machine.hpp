@@ -29,6 +29,7 @@ struct OpsOptions {
     std::size_t history_max = 100'000;      // final executions kept, the oldest dropped first
     std::int64_t retention_ms = 3'600'000;  // ... and none older than this (metricsRetentionMs)
     std::uint32_t seal_max = 1024;          // receipts in one signed batch
+    std::size_t sessions_max = 10'000;      // clients whose last request is remembered
 };
 
 struct OpsResult {
@@ -36,6 +37,7 @@ struct OpsResult {
     std::string detail;
     std::vector<std::uint64_t> executions;  // created by this command
     std::uint64_t version = 0;              // an operation's, after a put
+    bool replayed = false;                  // a retried request: its first result, not applied again
 };
 const char* to_string(OpsResult::Code c);
 
@@ -141,6 +143,17 @@ private:
     crypto::Digest base_hash_{};
     std::map<std::string, crypto::PublicKey> keys_;
     OpsChanges changes_;
+    // Retried client requests: each client's last (seq, result), the least recently
+    // longest unused dropped past sessions_max. `touched` counts requests in log order.
+    struct Session {
+        std::uint64_t seq = 0;
+        std::uint64_t touched = 0;
+        OpsResult result;
+    };
+    std::map<std::uint64_t, Session> sessions_;
+    std::map<std::uint64_t, std::uint64_t> session_age_;  // touched -> client
+    std::uint64_t session_clock_ = 0;
+    OpsResult remember(const RequestId& request, OpsResult r);
 };
 
 // Milliseconds to wait before try `attempt + 1`, after try `attempt` failed: the

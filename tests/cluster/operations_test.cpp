@@ -164,6 +164,21 @@ BOOST_AUTO_TEST_CASE(the_runbook_flow_register_execute_history_and_a_receipt) {
         BOOST_TEST(check.ok, check.error);
         BOOST_TEST(n == 2u);
     }
+    // A retried request (same X-Client-Id and X-Request-Seq, through a follower) gets the
+    // first answer back and runs nothing twice.
+    const std::vector<std::pair<std::string, std::string>> rid{{"X-Client-Id", "42"}, {"X-Request-Seq", "1"}};
+    auto x1 = c.call(follower, "POST", "/execute/test-op", "", rid);
+    auto x2 = c.call(leader, "POST", "/execute/test-op", "", rid);
+    BOOST_REQUIRE(x1.ok() && x2.ok());
+    BOOST_TEST(x1.status == 202, x1.body);
+    BOOST_TEST(x2.body == x1.body);
+    BOOST_TEST(x2.headers["x-raftor-replayed"] == "true");
+    BOOST_TEST(x1.headers.count("x-raftor-replayed") == 0u);
+    BOOST_TEST(wait_history(c, leader, "test-op", 3, 10s).size() == 3u);
+    auto bad_id = c.call(follower, "POST", "/execute/test-op", "", {{"X-Client-Id", "42"}});
+    BOOST_TEST(bad_id.status == 400);
+    BOOST_TEST(bad_id.body.find("X-Request-Seq") != std::string::npos, bad_id.body);
+
     json ops = get_json(c, follower, "/operations");
     BOOST_TEST(ops.size() == 1u);
     // Hot definitions come from the gateway's cache: the second read of the same version hits.

@@ -28,8 +28,8 @@ struct Replica {
 
     explicit Replica(OpsOptions o = {}) : m(o) {}
 
-    OpsResult run(OpsBody body) {
-        OpsCommand c{{}, now, std::move(body)};
+    OpsResult run(OpsBody body, RequestId request = {}) {
+        OpsCommand c{request, now, std::move(body)};
         std::string error;
         auto decoded = decode_any_command(encode_ops_command(c), error);
         BOOST_REQUIRE_MESSAGE(decoded, error);
@@ -356,6 +356,53 @@ BOOST_AUTO_TEST_CASE(a_snapshot_restores_the_same_state) {
     broken.resize(broken.size() / 2 / 8 * 8);
     BOOST_TEST(restore_state(broken, kv2, m2).has_value());
     BOOST_TEST(kv2.get("k") != nullptr);
+}
+
+// A client retrying a request it got no answer for (X-Client-Id, X-Request-Seq) gets the
+// first result back, and nothing is applied twice - also after a snapshot.
+BOOST_AUTO_TEST_CASE(a_retried_request_is_answered_once_applied_once) {
+    OpsOptions o;
+    o.sessions_max = 3;
+    Replica r(o);
+    r.run(PutOperation{op("a"), true});
+    const auto first = r.run(ExecuteOperation{"a", ""}, RequestId{7, 1});
+    BOOST_REQUIRE(first.code == OpsResult::Code::ok);
+    BOOST_TEST(!first.replayed);
+    const auto again = r.run(ExecuteOperation{"a", ""}, RequestId{7, 1});
+    BOOST_TEST(again.replayed);
+    BOOST_TEST(again.executions == first.executions);
+    BOOST_TEST(r.m.active().size() == 1u);
+    // A create retried after it succeeded is not a conflict.
+    const auto put = r.run(PutOperation{op("b"), true}, RequestId{7, 2});
+    BOOST_TEST((r.run(PutOperation{op("b"), true}, RequestId{7, 2}).code == put.code));
+    BOOST_TEST((r.run(PutOperation{op("b"), true}, RequestId{8, 1}).code == OpsResult::Code::exists));
+    // An older request of the same client is refused, not applied.
+    const auto old = r.run(ExecuteOperation{"a", ""}, RequestId{7, 1});
+    BOOST_TEST((old.code == OpsResult::Code::duplicate));
+    BOOST_TEST(old.detail.find("older than its last, 2") != std::string::npos, old.detail);
+    BOOST_TEST(r.m.active().size() == 1u);
+    // Without ids nothing is deduplicated.
+    r.run(ExecuteOperation{"a", ""});
+    r.run(ExecuteOperation{"a", ""});
+    BOOST_TEST(r.m.active().size() == 3u);
+
+    // The sessions survive a snapshot.
+    KvStore kv;
+    const std::string bytes = encode_state(kv, r.m);
+    KvStore kv2;
+    OpsMachine m2(o);
+    BOOST_REQUIRE(!restore_state(bytes, kv2, m2));
+    BOOST_TEST(encode_state(kv2, m2) == bytes);
+    OpsCommand retry{RequestId{7, 2}, r.now, PutOperation{op("b"), true}};
+    BOOST_TEST(m2.apply(r.index + 1, r.term, retry).replayed);
+
+    // At most sessions_max clients are remembered; the one unused longest is forgotten.
+    r.run(ExecuteOperation{"a", ""}, RequestId{9, 1});
+    r.run(ExecuteOperation{"a", ""}, RequestId{10, 1});  // clients 8, 9, 10 remain; 7 is gone
+    const auto forgotten = r.run(ExecuteOperation{"a", ""}, RequestId{7, 1});
+    BOOST_TEST(!forgotten.replayed);
+    BOOST_TEST((forgotten.code == OpsResult::Code::ok));
+    BOOST_TEST(r.run(ExecuteOperation{"a", ""}, RequestId{9, 1}).replayed);
 }
 
 BOOST_AUTO_TEST_CASE(bad_command_bytes_are_refused_with_a_reason) {
