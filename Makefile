@@ -34,6 +34,8 @@ bench: build
 	@build/default/bench/raft_core_throughput
 	@build/default/bench/storage_group_commit
 	@build/default/bench/receipts_sign
+	@build/default/bench/ops_memory
+	@build/default/bench/ops_cluster
 	@bench/kv_vs_etcd.sh
 
 # Seeds without end, from a fresh start each time, on every core; failing seeds print

@@ -118,6 +118,7 @@ json history_json(const Execution& e) {
     json j{{"executionId", state::execution_id_string(e.id)},
            {"status", state::to_string(e.status)},
            {"node", e.node.empty() ? json(nullptr) : json(e.node)},
+           {"createdAt", nullable_time(e.created_ms)},
            {"startedAt", nullable_time(e.started_ms)},
            {"duration", final && e.started_ms > 0 ? json(e.duration_ms) : json(nullptr)},
            {"exitCode", final && e.started_ms > 0 ? json(e.exit_code) : json(nullptr)},

@@ -1,0 +1,83 @@
+// Memory of the operations state machine with a long history: 10,000 operations and
+// 1,000,000 finished executions kept (historyMax 1,000,000), every one started,
+// finished and sealed in batches of 1,024 as the leader's actors would. Prints the
+// process's RSS before and after, the bytes per execution, and the apply rate of the
+// state machine alone. Target (issue 5): RSS under 150 MB.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
+#include "runtime/crypto/merkle.hpp"
+#include "runtime/state/ops_machine.hpp"
+
+using namespace raftor;
+using namespace raftor::state;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double rss_mb() {
+    std::ifstream f("/proc/self/statm");
+    long pages = 0, resident = 0;
+    f >> pages >> resident;
+    return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::size_t operations = 10'000;
+    const std::size_t executions = argc > 1 ? std::stoul(argv[1]) : 1'000'000;
+    OpsOptions o;
+    o.history_max = executions;
+    o.retention_ms = 0;  // count only
+    OpsMachine m(o);
+    std::uint64_t index = 0;
+    std::int64_t now = 1'700'000'000'000;
+    auto apply = [&](OpsBody b) { return m.apply(++index, 1, OpsCommand{{}, now, std::move(b)}); };
+    const auto key = crypto::SigningKey::generate();
+    apply(RegisterKey{"node-1", key.public_key()});
+    const double rss0 = rss_mb();
+    for (std::size_t i = 0; i < operations; ++i) {
+        OperationSpec s;
+        s.id = "operation-" + std::to_string(i);
+        s.name = "bench operation " + std::to_string(i);
+        s.handler.kind = Handler::Kind::exec;
+        s.handler.argv = {"/usr/local/bin/job", "--id", std::to_string(i)};
+        apply(PutOperation{std::move(s), true});
+    }
+    const double rss_ops = rss_mb();
+    const auto t0 = Clock::now();
+    constexpr std::size_t batch = 1024;
+    for (std::size_t done = 0; done < executions; done += batch) {
+        const std::size_t n = std::min(batch, executions - done);
+        StartBatch starts;
+        FinishBatch finishes;
+        for (std::size_t i = 0; i < n; ++i) {
+            auto r = apply(ExecuteOperation{"operation-" + std::to_string((done + i) % operations), ""});
+            const std::uint64_t id = r.executions.at(0);
+            starts.starts.push_back(StartExecution{id, 1, "node-1", now});
+            finishes.finishes.push_back(
+                FinishExecution{id, 1, ExecStatus::success, 0, now + 3, 3, "ok\n", crypto::sha256("ok\n")});
+        }
+        apply(std::move(starts));
+        now += 1;
+        apply(std::move(finishes));
+        auto leaves = m.unsealed(batch);
+        const auto root = crypto::merkle_root(leaves);
+        apply(SealReceipts{m.sealed_through() + 1, static_cast<std::uint32_t>(leaves.size()), root, "node-1",
+                           key.sign(crypto::batch_message(root))});
+    }
+    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double rss1 = rss_mb();
+    std::printf("ops state machine: %zu operations, %zu executions kept (history %zu, chain %llu)\n", operations,
+                executions, m.history_size(), static_cast<unsigned long long>(m.chain_sequence()));
+    std::printf("  RSS: %.1f MB empty, %.1f MB with the operations, %.1f MB with the history\n", rss0, rss_ops, rss1);
+    std::printf("  %.0f bytes per operation, %.0f bytes per execution kept\n",
+                (rss_ops - rss0) * 1048576.0 / double(operations), (rss1 - rss_ops) * 1048576.0 / double(executions));
+    std::printf("  applied %zu executions (execute + start + finish + seal) in %.2f s = %.0f executions/s\n",
+                executions, secs, double(executions) / secs);
+    std::printf("  target: RSS under 150 MB: %s\n", rss1 < 150.0 ? "met" : "NOT met");
+}
