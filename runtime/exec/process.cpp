@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,7 +73,7 @@ ProcessResult run_process(const ProcessSpec& spec, const std::atomic<bool>& canc
         out.error = "'" + spec.argv[0] + "' is not an executable in PATH";
         return out;
     }
-    // Everything the child needs is built before fork: after it, only exec-safe calls.
+    // Everything the child needs is built before it is spawned.
     std::vector<std::string> env_strings;
     for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
     if (!spec.env.count("PATH")) env_strings.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
@@ -83,61 +84,54 @@ ProcessResult run_process(const ProcessSpec& spec, const std::atomic<bool>& canc
     envp.push_back(nullptr);
 
     int out_pipe[2], in_pipe[2];
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(in_pipe, O_CLOEXEC) != 0) {
+    if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
         out.end = ProcessResult::End::failed_to_start;
         out.error = std::string("pipe: ") + std::strerror(errno);
         return out;
     }
-    // The child reports an exec failure through this pipe (closed on a successful exec).
-    int err_pipe[2];
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    if (::pipe2(in_pipe, O_CLOEXEC) != 0) {
         out.end = ProcessResult::End::failed_to_start;
         out.error = std::string("pipe: ") + std::strerror(errno);
+        ::close(out_pipe[0]);
+        ::close(out_pipe[1]);
         return out;
     }
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-        out.end = ProcessResult::End::failed_to_start;
-        out.error = std::string("fork: ") + std::strerror(errno);
-        for (int fd : {out_pipe[0], out_pipe[1], in_pipe[0], in_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
-        return out;
-    }
-    if (pid == 0) {
-        ::setpgid(0, 0);
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the node blocks signals for sigwait
-        ::dup2(in_pipe[0], 0);
-        ::dup2(out_pipe[1], 1);
-        ::dup2(out_pipe[1], 2);
-        int code = 0;
-        if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
-            code = errno;
-        } else {
-            ::execve(path.c_str(), argv.data(), envp.data());
-            code = errno;
-        }
-        [[maybe_unused]] auto w = ::write(err_pipe[1], &code, sizeof code);
-        ::_exit(127);
-    }
-    ::setpgid(pid, pid);  // both sides set it: no race with an early kill
+    // posix_spawn, not fork: glibc runs nothing of ours in the child between clone and
+    // exec, so a lock another thread held at fork time (malloc's, a sanitizer's) cannot
+    // hang it, and an exec failure comes back as posix_spawn's result. The dup2 actions
+    // clear O_CLOEXEC on 0, 1 and 2; the pipes' other ends close at exec.
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawnattr_init(&attr);
+    ::posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
+    ::posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+    ::posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 2);
+    if (!spec.cwd.empty()) ::posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
+    sigset_t none, all_default;
+    sigemptyset(&none);  // the node blocks signals for sigwait: the handler must not inherit that
+    sigfillset(&all_default);
+    sigdelset(&all_default, SIGKILL);
+    sigdelset(&all_default, SIGSTOP);
+    ::posix_spawnattr_setsigmask(&attr, &none);
+    ::posix_spawnattr_setsigdefault(&attr, &all_default);
+    ::posix_spawnattr_setpgroup(&attr, 0);  // its own process group, killed as one
+    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid = -1;
+    const int spawned = ::posix_spawn(&pid, path.c_str(), &actions, &attr, argv.data(), envp.data());
+    ::posix_spawn_file_actions_destroy(&actions);
+    ::posix_spawnattr_destroy(&attr);
     ::close(out_pipe[1]);
     ::close(in_pipe[0]);
-    ::close(err_pipe[1]);
-    int child_errno = 0;
-    if (::read(err_pipe[0], &child_errno, sizeof child_errno) == sizeof child_errno) {
-        ::close(err_pipe[0]);
+    if (spawned != 0) {
         ::close(out_pipe[0]);
         ::close(in_pipe[1]);
-        int st = 0;
-        ::waitpid(pid, &st, 0);
         out.end = ProcessResult::End::failed_to_start;
         out.error = (spec.cwd.empty() ? "exec '" + path + "': " : "exec '" + path + "' in '" + spec.cwd + "': ") +
-                    std::strerror(child_errno);
+                    std::strerror(spawned);
         out.duration_ms = elapsed_ms();
         return out;
     }
-    ::close(err_pipe[0]);
 
     // Feed the input (a handler that does not read it gets EPIPE, which is fine).
     ::fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
