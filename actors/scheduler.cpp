@@ -20,21 +20,30 @@ struct Timed {
 
 void scan(Self* self, const SchedulerSetupPtr& setup);
 
-void fire(Self* self, const SchedulerSetupPtr& setup, const std::string& id, std::int64_t slot) {
+// Proposes every due slot not already in flight as one entry: one commit for a whole
+// wake-up, and one creation time, whatever the number of schedules.
+void fire(Self* self, const SchedulerSetupPtr& setup, std::vector<state::FireSlot> due) {
     auto& st = self->state;
-    if (!st.in_flight.emplace(id, slot).second) return;
-    st.last_lateness_ms = wall_ms() - slot;
-    const auto key = std::make_pair(id, slot);
-    propose_ops(self, setup->peer, state::FireSlot{id, slot})
+    state::FireBatch batch;
+    for (auto& f : due)
+        if (st.in_flight.emplace(f.id, f.slot_ms).second) batch.fires.push_back(std::move(f));
+    if (batch.fires.empty()) return;
+    st.last_lateness_ms = wall_ms() - batch.fires.front().slot_ms;
+    auto keys = std::make_shared<std::vector<std::pair<std::string, std::int64_t>>>();
+    for (const auto& f : batch.fires) keys->emplace_back(f.id, f.slot_ms);
+    propose_ops(self, setup->peer, std::move(batch))
         .then(
             [=](CompletionPtr c) {
-                self->state.in_flight.erase(key);
+                auto& st = self->state;
+                for (const auto& k : *keys) st.in_flight.erase(k);
                 if (c->outcome == node::Outcome::done) {
-                    if (c->ops.code == state::OpsResult::Code::ok) ++self->state.fires;
-                    if (c->ops.code == state::OpsResult::Code::duplicate) ++self->state.duplicates;
+                    st.fires += c->ops.executions.size();
+                    st.duplicates += keys->size() - c->ops.executions.size();
                 }
             },
-            [=](caf::error&) { self->state.in_flight.erase(key); });
+            [=](caf::error&) {
+                for (const auto& k : *keys) self->state.in_flight.erase(k);
+            });
 }
 
 void scan(Self* self, const SchedulerSetupPtr& setup) {
@@ -60,6 +69,7 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
                 const std::int64_t now = wall_ms();
                 std::optional<std::int64_t> next;
                 std::map<std::string, std::pair<std::string, std::shared_ptr<schedule::Schedule>>> parsed;
+                std::vector<state::FireSlot> due_now;
                 for (const Timed& t : *timed) {
                     auto cached = st.parsed.find(t.id);
                     std::shared_ptr<schedule::Schedule> s;
@@ -77,10 +87,11 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
                     }
                     parsed[t.id] = {t.spec, s};
                     const auto due = state::due_slots(*s, t.last_slot_ms, now, t.catch_up, setup->skip_grace_ms, 256);
-                    for (auto slot : due.fire) fire(self, setup, t.id, slot);
+                    for (auto slot : due.fire) due_now.push_back(state::FireSlot{t.id, slot});
                     if (due.next && (!next || *due.next < *next)) next = due.next;
                 }
                 st.parsed = std::move(parsed);
+                fire(self, setup, std::move(due_now));
                 if (next) {
                     const auto gen = ++st.wake_generation;
                     st.next_due_ms = *next;

@@ -43,6 +43,7 @@ struct Command {
     recover @10 :Void;          # a new leader resolves executions its predecessors left running
     nodeKey @11 :Ops.NodeKey;
     seal @12 :Ops.SealReceipts;
+    fires @14 :List(Ops.FireSlot);  # every slot one scheduler wake-up found due, in one entry
   }
   atMs @13 :Int64;             # the proposer's wall clock: creation times, retention, backoff
 }

@@ -219,6 +219,12 @@ std::string encode_ops_command(const OpsCommand& cmd) {
                 auto f = c.initFire();
                 f.setOperationId(x.id);
                 f.setSlotMs(x.slot_ms);
+            } else if constexpr (std::is_same_v<T, FireBatch>) {
+                auto list = c.initFires(static_cast<unsigned>(x.fires.size()));
+                for (unsigned i = 0; i < x.fires.size(); ++i) {
+                    list[i].setOperationId(x.fires[i].id);
+                    list[i].setSlotMs(x.fires[i].slot_ms);
+                }
             } else if constexpr (std::is_same_v<T, PublishEvent>) {
                 auto e = c.initEvent();
                 e.setTopic(x.topic);
@@ -293,6 +299,12 @@ std::optional<Command> decode_any_command(std::string_view bytes, std::string& e
                 case schema::Command::FIRE:
                     cmd.body = FireSlot{c.getFire().getOperationId().cStr(), c.getFire().getSlotMs()};
                     break;
+                case schema::Command::FIRES: {
+                    FireBatch b;
+                    for (auto f : c.getFires()) b.fires.push_back(FireSlot{f.getOperationId().cStr(), f.getSlotMs()});
+                    cmd.body = std::move(b);
+                    break;
+                }
                 case schema::Command::EVENT: {
                     auto e = c.getEvent();
                     if (e.getBody().size() > ops_input_bytes_max) return error = "event body too large", std::nullopt;

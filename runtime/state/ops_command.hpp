@@ -30,6 +30,10 @@ struct FireSlot {
     std::string id;
     std::int64_t slot_ms = 0;
 };
+// The slots one scheduler wake-up found due: one entry, one creation time for all.
+struct FireBatch {
+    std::vector<FireSlot> fires;
+};
 struct PublishEvent {
     std::string topic;
     std::string body;
@@ -69,8 +73,8 @@ struct SealReceipts {
     crypto::Signature signature{};
 };
 
-using OpsBody = std::variant<PutOperation, DeleteOperation, ExecuteOperation, FireSlot, PublishEvent, StartBatch,
-                             FinishBatch, Recover, RegisterKey, SealReceipts>;
+using OpsBody = std::variant<PutOperation, DeleteOperation, ExecuteOperation, FireSlot, FireBatch, PublishEvent,
+                             StartBatch, FinishBatch, Recover, RegisterKey, SealReceipts>;
 
 struct OpsCommand {
     RequestId request;

@@ -99,6 +99,16 @@ OpsResult OpsMachine::apply(std::uint64_t /*index*/, std::uint64_t term, const O
             if constexpr (std::is_same_v<T, DeleteOperation>) return remove(c, at);
             if constexpr (std::is_same_v<T, ExecuteOperation>) return execute(c, at);
             if constexpr (std::is_same_v<T, FireSlot>) return fire(c, at);
+            if constexpr (std::is_same_v<T, FireBatch>) {
+                // Each slot on its own terms: duplicates and unknown operations are
+                // left out; the executions created are the result.
+                OpsResult all;
+                for (const auto& f : c.fires) {
+                    OpsResult one = fire(f, at);
+                    all.executions.insert(all.executions.end(), one.executions.begin(), one.executions.end());
+                }
+                return all;
+            }
             if constexpr (std::is_same_v<T, PublishEvent>) return publish(c, at);
             if constexpr (std::is_same_v<T, StartBatch>) return start(c, term, at);
             if constexpr (std::is_same_v<T, FinishBatch>) return finish(c, at);

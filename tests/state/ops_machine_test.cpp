@@ -121,6 +121,19 @@ BOOST_AUTO_TEST_CASE(a_slot_fires_once_whoever_proposes_it) {
     BOOST_TEST((r.run(FireSlot{"nope", slot}).code == OpsResult::Code::not_found));
     r.run(PutOperation{op("plain"), true});
     BOOST_TEST((r.run(FireSlot{"plain", slot}).code == OpsResult::Code::refused));
+    // A wake-up's batch: each slot on its own terms (a duplicate, an unknown operation
+    // and a schedule-less one are left out), in one entry.
+    auto t2 = op("tock");
+    t2.schedule = "@every 1s";
+    r.run(PutOperation{t2, true});
+    const auto batch =
+        r.run(FireBatch{{FireSlot{"tick", slot + 1000}, FireSlot{"tick", slot + 2000}, FireSlot{"tock", slot + 2000},
+                         FireSlot{"nope", slot}, FireSlot{"plain", slot}, FireSlot{"tock", slot + 3000}}});
+    BOOST_TEST((batch.code == OpsResult::Code::ok));
+    BOOST_TEST(batch.executions.size() == 3u);
+    BOOST_TEST(r.m.operation("tick")->last_slot_ms == slot + 2000);
+    BOOST_TEST(r.m.operation("tock")->last_slot_ms == slot + 3000);
+    BOOST_TEST(r.run(FireBatch{{FireSlot{"tock", slot + 3000}}}).executions.empty());
 }
 
 BOOST_AUTO_TEST_CASE(forbid_skips_a_run_while_one_is_running_and_replace_cancels_it) {
