@@ -49,7 +49,8 @@ struct Call : std::enable_shared_from_this<Call> {
         request.method_string(spec.method);
         request.target(spec.target);
         request.version(11);
-        request.set(bhttp::field::host, spec.host + ":" + std::to_string(spec.port));
+        const bool v6 = spec.host.find(':') != std::string::npos;  // an IPv6 literal goes in brackets
+        request.set(bhttp::field::host, (v6 ? "[" + spec.host + "]" : spec.host) + ":" + std::to_string(spec.port));
         request.set(bhttp::field::user_agent, "raftor");
         for (const auto& [k, v] : spec.headers) request.set(k, v);
         request.body() = spec.body;
