@@ -1,6 +1,7 @@
 // `raftor ctl receipts verify|dump`: the whole receipt chain, read from a cluster page
 // by page (or from a dump file) and checked offline: numbering, every link, every
 // batch's Merkle proof and signature, and that it ends at the replicated head.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -63,12 +64,21 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
     return s.str();
 }
 
-int verify(const std::string& text, const std::string& source) {
+// A file's trust comes from its signatures alone: anyone could rewrite unsigned
+// receipts and the head together, so a file must be sealed to its end. A running
+// cluster's newest receipts may still be waiting for their seal.
+int verify(const std::string& text, const std::string& source, bool must_be_sealed) {
     std::string error;
     auto dump = receipts_from_json(text, error);
     if (!dump) {
         std::cerr << "raftor ctl receipts verify: " << source << ": " << error << "\n";
         return 2;
+    }
+    if (must_be_sealed && dump->sealed_through < dump->head.sequence) {
+        std::cout << "FAILED: " << source << ": receipt " << std::max(dump->sealed_through, dump->base_sequence) + 1
+                  << " is not sealed (sealedThrough " << dump->sealed_through << ", head " << dump->head.sequence
+                  << "): a file's receipts must all be signed\n";
+        return 1;
     }
     const auto check = crypto::verify_chain(dump->receipts, dump->keys, dump->head, dump->base_sequence,
                                             dump->base_hash, dump->sealed_through);
@@ -109,15 +119,34 @@ int run_ctl_receipts(const CtlArgs& a) {
                   << error << "\n";
         return 2;
     }
-    if (a.command == "receipts-verify") return verify(*text, from_file ? a.file : "the cluster");
+    if (a.command == "receipts-verify") return verify(*text, from_file ? a.file : "the cluster", from_file);
     if (a.command == "receipts-dump") {
+        // Only what is signed: the dump ends at the last sealed receipt.
+        auto dump = receipts_from_json(*text, error);
+        if (!dump) {
+            std::cerr << "raftor ctl receipts dump: " << error << "\n";
+            return 2;
+        }
+        json j = json::parse(*text);
+        auto& list = j["receipts"];
+        std::size_t left_out = 0;
+        while (!list.empty() && list.back().value("sequence", std::uint64_t{0}) > dump->sealed_through) {
+            list.erase(list.end() - 1);
+            ++left_out;
+        }
+        const std::size_t kept = list.size();
+        if (left_out) {
+            j["head"]["sequence"] = dump->sealed_through;
+            j["head"]["hash"] = crypto::to_hex(kept ? crypto::receipt_hash(dump->receipts[kept - 1]) : dump->base_hash);
+        }
         std::ofstream out(a.out, std::ios::binary | std::ios::trunc);
-        if (!out || !(out << *text << "\n") || !out.flush()) {
+        if (!out || !(out << j.dump() << "\n") || !out.flush()) {
             std::cerr << "raftor ctl receipts dump: cannot write '" << a.out << "'\n";
             return 2;
         }
-        auto j = json::parse(*text);
-        std::cout << "wrote " << j["receipts"].size() << " receipts to " << a.out << "\n";
+        std::cout << "wrote " << kept << " receipts to " << a.out;
+        if (left_out) std::cout << " (" << left_out << " newer ones not sealed yet were left out)";
+        std::cout << "\n";
         return 0;
     }
     std::cerr << "raftor ctl: unknown command '" << a.command << "'\n";

@@ -116,6 +116,15 @@ void ctl_verify_and_tamper(ProcessCluster& c, std::uint64_t victim) {
     BOOST_TEST(out.find("FAILED") == 0u, out);
     BOOST_TEST(out.find("receipt " + std::to_string(victim) + " (execution") != std::string::npos, out);
     BOOST_TEST_MESSAGE(out);
+    // Unsigned receipts prove nothing in a file: one that claims to be sealed less far fails.
+    {
+        json j = json::parse(text);
+        j["sealedThrough"] = victim - 1;
+        std::ofstream o(file, std::ios::trunc);
+        o << j.dump();
+    }
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "receipts", "verify", "--file", file}, out) == 1, out);
+    BOOST_TEST(out.find("receipt " + std::to_string(victim) + " is not sealed") != std::string::npos, out);
     // A file that is not a dump is named as such (exit 2), not called verified.
     BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "receipts", "verify", "--file", file + ".absent"}, out) == 2, out);
     BOOST_TEST(out.find("cannot open") != std::string::npos, out);
