@@ -158,6 +158,7 @@ struct OperationEntry {
   createdAtMs @2 :Int64;
   updatedAtMs @3 :Int64;
   lastSlotMs @4 :Int64;
+  definedIndex @5 :UInt64;     # the log index of the put that set this definition
 }
 
 struct Execution {

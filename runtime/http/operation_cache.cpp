@@ -4,10 +4,10 @@
 
 namespace raftor::http {
 
-nlohmann::json OperationCache::definition(const state::OperationSpec& spec, std::uint64_t version) {
+nlohmann::json OperationCache::definition(const state::OperationSpec& spec, std::uint64_t defined_index) {
     std::string key = spec.id;
     key += '\0';
-    key += std::to_string(version);
+    key += std::to_string(defined_index);
     {
         std::lock_guard<std::mutex> lock(mu_);
         if (const auto* j = lru_.get(key)) return *j;

@@ -17,8 +17,8 @@ class OperationCache {
 public:
     explicit OperationCache(std::size_t capacity) : lru_(capacity) {}
 
-    // `spec` (at `version`) as JSON, rendered only on a miss.
-    nlohmann::json definition(const state::OperationSpec& spec, std::uint64_t version);
+    // `spec`, set by the put at log index `defined_index`, as JSON: rendered only on a miss.
+    nlohmann::json definition(const state::OperationSpec& spec, std::uint64_t defined_index);
 
     struct Figures {
         std::size_t size = 0, capacity = 0;
@@ -29,8 +29,9 @@ public:
 
 private:
     mutable std::mutex mu_;
-    // Keyed by id and version: a replaced definition is never served, and its old
-    // entry ages out.
+    // Keyed by id and the index of the put that defined it (not the version, which a
+    // deleted and re-created operation starts again): a replaced definition is never
+    // served, and its old entry ages out.
     common::LruCache<std::string, nlohmann::json> lru_;
 };
 

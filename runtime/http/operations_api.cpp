@@ -147,7 +147,7 @@ json execution_json(const Execution& e) {
 }
 
 json operation_json(const state::OperationEntry& e, const state::OpsMachine& m, OperationCache* cache) {
-    json j = cache ? cache->definition(e.spec, e.version) : json::parse(operation_to_json(e.spec));
+    json j = cache ? cache->definition(e.spec, e.defined_index) : json::parse(operation_to_json(e.spec));
     j["version"] = e.version;
     j["createdAt"] = rfc3339_or_empty(e.created_ms);
     j["updatedAt"] = rfc3339_or_empty(e.updated_ms);

@@ -381,6 +381,7 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
         o.setCreatedAtMs(e.created_ms);
         o.setUpdatedAtMs(e.updated_ms);
         o.setLastSlotMs(e.last_slot_ms);
+        o.setDefinedIndex(e.defined_index);
     }
     auto active = b.initActive(static_cast<unsigned>(m.active_.size()));
     i = 0;
@@ -439,6 +440,7 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         e.created_ms = o.getCreatedAtMs();
         e.updated_ms = o.getUpdatedAtMs();
         e.last_slot_ms = o.getLastSlotMs();
+        e.defined_index = o.getDefinedIndex();
         next.index_operation(e.spec, true);
         next.ops_.emplace(e.spec.id, std::move(e));
     }

@@ -76,7 +76,7 @@ std::int64_t retry_delay_ms(const OperationSpec& spec, std::uint64_t execution, 
     return d - static_cast<std::int64_t>(static_cast<double>(d) * 0.1 * static_cast<double>(z % 1001) / 1000.0);
 }
 
-OpsResult OpsMachine::apply(std::uint64_t /*index*/, std::uint64_t term, const OpsCommand& cmd) {
+OpsResult OpsMachine::apply(std::uint64_t index, std::uint64_t term, const OpsCommand& cmd) {
     const std::int64_t at = cmd.at_ms;
     if (cmd.request.client != 0) {
         if (auto it = sessions_.find(cmd.request.client); it != sessions_.end() && cmd.request.seq <= it->second.seq) {
@@ -95,7 +95,7 @@ OpsResult OpsMachine::apply(std::uint64_t /*index*/, std::uint64_t term, const O
     OpsResult r = std::visit(
         [&](const auto& c) -> OpsResult {
             using T = std::decay_t<decltype(c)>;
-            if constexpr (std::is_same_v<T, PutOperation>) return put(c, at);
+            if constexpr (std::is_same_v<T, PutOperation>) return put(c, at, index);
             if constexpr (std::is_same_v<T, DeleteOperation>) return remove(c, at);
             if constexpr (std::is_same_v<T, ExecuteOperation>) return execute(c, at);
             if constexpr (std::is_same_v<T, FireSlot>) return fire(c, at);
@@ -193,7 +193,7 @@ void OpsMachine::index_operation(const OperationSpec& spec, bool add) {
     for (const auto& o : spec.after_failure) update(after_failure_, o);
 }
 
-OpsResult OpsMachine::put(const PutOperation& c, std::int64_t at_ms) {
+OpsResult OpsMachine::put(const PutOperation& c, std::int64_t at_ms, std::uint64_t index) {
     OpsResult r;
     auto it = ops_.find(c.spec.id);
     if (it != ops_.end() && c.create_only) {
@@ -216,6 +216,7 @@ OpsResult OpsMachine::put(const PutOperation& c, std::int64_t at_ms) {
         ++it->second.version;
         it->second.updated_ms = at_ms;
     }
+    it->second.defined_index = index;
     index_operation(it->second.spec, true);
     changes_.schedules = true;
     r.version = it->second.version;

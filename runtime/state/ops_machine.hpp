@@ -46,6 +46,9 @@ struct OperationEntry {
     std::uint64_t version = 0;  // bumped by every put
     std::int64_t created_ms = 0, updated_ms = 0;
     std::int64_t last_slot_ms = 0;  // schedules: the latest slot fired (or when the schedule was set)
+    // The log index of the put that set this definition: unique across deletes and
+    // re-creations (a version starts again at 1), so caches key on it.
+    std::uint64_t defined_index = 0;
 };
 
 struct SealRecord {
@@ -103,7 +106,7 @@ public:
 private:
     friend struct OpsSnapshotCodec;
 
-    OpsResult put(const PutOperation& c, std::int64_t at_ms);
+    OpsResult put(const PutOperation& c, std::int64_t at_ms, std::uint64_t index);
     OpsResult remove(const DeleteOperation& c, std::int64_t at_ms);
     OpsResult execute(const ExecuteOperation& c, std::int64_t at_ms);
     OpsResult fire(const FireSlot& c, std::int64_t at_ms);

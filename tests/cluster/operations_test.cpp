@@ -201,6 +201,11 @@ BOOST_AUTO_TEST_CASE(the_runbook_flow_register_execute_history_and_a_receipt) {
     auto del = c.call(follower, "DELETE", "/operations/test-op");
     BOOST_TEST(del.status == 200);
     BOOST_TEST(c.call(follower, "GET", "/operations/test-op").status == 404);
+    // Re-created under the same id (its version starts again at 1): never the cached old one.
+    post_ok(c, follower, "/operations", R"J({"id":"test-op","name":"Again","handler":{"kind":"noop"}})J");
+    json again = get_json(c, follower, "/operations/test-op");
+    BOOST_TEST(again["name"] == "Again");
+    BOOST_TEST(again["version"] == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_one_second_schedule_fires_every_slot_once_while_the_leader_is_killed_twice) {

@@ -78,6 +78,8 @@ BOOST_AUTO_TEST_SUITE(ops_machine)
 BOOST_AUTO_TEST_CASE(an_execution_goes_from_queued_to_running_to_a_receipt) {
     Replica r;
     BOOST_TEST(r.run(PutOperation{op("a"), true}).version == 1u);
+    const std::uint64_t defined = r.m.operation("a")->defined_index;
+    BOOST_TEST(defined == r.index);
     BOOST_TEST((r.run(PutOperation{op("a"), true}).code == OpsResult::Code::exists));
     BOOST_TEST(r.run(PutOperation{op("a"), false}).version == 2u);
     BOOST_TEST((r.run(ExecuteOperation{"nope", ""}).code == OpsResult::Code::not_found));
@@ -248,8 +250,12 @@ BOOST_AUTO_TEST_CASE(events_and_outcomes_trigger_their_operations_once) {
     r.run(DeleteOperation{"b"});
     BOOST_TEST(r.m.active().empty());
     BOOST_TEST((r.run(DeleteOperation{"b"}).code == OpsResult::Code::not_found));
+    const std::uint64_t first_definition = r.m.operation("a")->defined_index;
     r.run(DeleteOperation{"a"});
     BOOST_TEST(r.run(PublishEvent{"deploy", "{}"}).executions.empty());
+    // Re-created: its version starts again, its definition's index does not.
+    BOOST_TEST(r.run(PutOperation{op("a"), true}).version == 1u);
+    BOOST_TEST(r.m.operation("a")->defined_index > first_definition);
 }
 
 BOOST_AUTO_TEST_CASE(seals_are_checked_against_the_chain_and_the_chain_verifies) {
