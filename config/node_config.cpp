@@ -292,6 +292,13 @@ std::optional<Error> validate(const NodeConfig& c) {
         if (!common::split_host_port(value, host, port))
             return Error{src, key, "'" + value + "' is not host:port (port 1-65535)"};
     }
+    // Hosts are compared with a handler URL's host as they are: a scheme, port or path
+    // here would never match anything.
+    for (const auto& h : c.handlers.http_hosts)
+        if (h.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") !=
+            std::string::npos)
+            return Error{src, "handlers.httpHosts",
+                         "'" + h + "' is not a host name or address (no scheme, port or path)"};
     if (c.tls.enabled() && c.tls.key_file.empty()) return Error{src, "tls.key", "is required with tls.cert"};
     if (!c.tls.enabled() && (!c.tls.key_file.empty() || !c.tls.ca_file.empty()))
         return Error{src, "tls.cert", "is required with tls.key or tls.ca"};

@@ -109,6 +109,13 @@ BOOST_AUTO_TEST_CASE(environment_then_flags_override_the_file) {
         !apply_json(c, R"({"cacheMaxSize": 2000, "handlers": {"httpHosts": "hooks.internal, 10.0.0.5"}})", "f.json"));
     BOOST_TEST(c.cache_max_size == 2000u);
     BOOST_TEST((c.handlers.http_hosts == std::vector<std::string>{"hooks.internal", "10.0.0.5"}));
+    {
+        NodeConfig bad = c;
+        bad.handlers.http_hosts = {"http://hooks.internal/x"};
+        BOOST_TEST(validate(bad)->line() ==
+                   "configuration: handlers.httpHosts: 'http://hooks.internal/x' is not a "
+                   "host name or address (no scheme, port or path)");
+    }
     BOOST_REQUIRE(!apply_env(c, env({{"CACHE_MAX_SIZE", "500"}})));  // the runbook's tuning knob
     BOOST_TEST(c.cache_max_size == 500u);
     BOOST_TEST(!validate(c).has_value());  // NODE_ID may name a member's host, as in the seeds
