@@ -11,6 +11,15 @@ namespace {
 
 using Self = caf::stateful_actor<ExecutorState>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
+using recover_atom = caf::atom_constant<caf::atom("recover")>;
+
+// A proposal the leader must see through (its recover, its finishes) is tried again
+// after this while it still leads the same term; a new leader's recover covers the rest.
+constexpr std::chrono::milliseconds retry_after{200};
+
+bool applied(const CompletionPtr& c) {
+    return c && c->outcome == node::Outcome::done;
+}
 
 struct Candidate {
     std::uint64_t id = 0;
@@ -234,8 +243,25 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
             st.term = term;
             if (!leading) return;
             // First resolve whatever earlier leaders left running, then work.
+            self->send(self, recover_atom::value, term);
+        },
+        [=](recover_atom, std::uint64_t term) {
+            self->state.stats.note(self, "recover");
+            auto& st = self->state;
+            if (!st.leading || st.term != term) return;
+            // Until it applies, tries started in earlier terms stay "running": no one
+            // else would ever resolve them, so it is retried while this term lasts.
+            auto again = [=](const std::string& why) {
+                logging::warn("recover_not_applied", {{"term", std::to_string(term)}, {"reason", why}});
+                self->delayed_send(self, retry_after, recover_atom::value, term);
+            };
             propose_ops(self, setup->peer, state::Recover{})
-                .then([=](CompletionPtr) { scan(self, setup); }, [=](caf::error&) { scan(self, setup); });
+                .then(
+                    [=](CompletionPtr c) {
+                        if (!applied(c)) return again(node::to_string(c->outcome) + std::string(": ") + c->detail);
+                        scan(self, setup);
+                    },
+                    [=](caf::error& e) { again(caf::to_string(e)); });
         },
         [=](ops_changed_atom, bool, bool runnable, bool) {
             self->state.stats.note(self, "ops_changed");
@@ -267,14 +293,28 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
             auto& st = self->state;
             st.flush_queued = false;
             if (st.finished.empty() || !st.leading) return;
-            state::FinishBatch batch;
-            batch.finishes = std::move(st.finished);
+            auto finishes = std::make_shared<std::vector<state::FinishExecution>>(std::move(st.finished));
             st.finished.clear();
-            propose_ops(self, setup->peer, std::move(batch))
-                .then([=](CompletionPtr) { scan(self, setup); },
-                      [=](caf::error& e) {
-                          logging::warn("finish_not_recorded", {{"error", caf::to_string(e)}});
-                      });
+            const std::uint64_t term = st.term;
+            // A finish that did not apply is put back and proposed again while this
+            // term lasts (the state machine ignores one for a try that is over).
+            auto again = [=](const std::string& why) {
+                logging::warn("finish_not_recorded", {{"finishes", std::to_string(finishes->size())}, {"reason", why}});
+                auto& st = self->state;
+                if (!st.leading || st.term != term) return;
+                st.finished.insert(st.finished.begin(), finishes->begin(), finishes->end());
+                if (!st.flush_queued) {
+                    st.flush_queued = true;
+                    self->delayed_send(self, retry_after, flush_atom::value);
+                }
+            };
+            propose_ops(self, setup->peer, state::FinishBatch{*finishes})
+                .then(
+                    [=](CompletionPtr c) {
+                        if (!applied(c)) return again(node::to_string(c->outcome) + std::string(": ") + c->detail);
+                        scan(self, setup);
+                    },
+                    [=](caf::error& e) { again(caf::to_string(e)); });
         },
         [=](inspect_atom) {
             const auto& st = self->state;
