@@ -63,12 +63,15 @@ template <class Run>
 void run_detached(Self* self, const Candidate& c, Run run) {
     const std::uint64_t id = c.id;
     const std::uint32_t attempt = c.attempt;
-    caf::actor me = caf::actor_cast<caf::actor>(self);
-    self->spawn<caf::detached>([run, me, id, attempt](caf::event_based_actor* runner) {
-        auto r = std::make_shared<exec::ProcessResult>(run());
-        runner->send(me, done_atom::value, id, attempt, ProcessResultPtr(r));
-        runner->quit();
-    });
+    // `me` goes as a spawn argument, not a capture: CAF 0.17 binds a reference through
+    // a null pointer when a function actor takes no arguments (UBSan halts the node).
+    self->spawn<caf::detached>(
+        [run, id, attempt](caf::event_based_actor* runner, caf::actor me) {
+            auto r = std::make_shared<exec::ProcessResult>(run());
+            runner->send(me, done_atom::value, id, attempt, ProcessResultPtr(r));
+            runner->quit();
+        },
+        caf::actor_cast<caf::actor>(self));
 }
 
 void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
