@@ -14,33 +14,11 @@ using json = nlohmann::json;
 
 namespace {
 
-Response json_response(int status, const json& j) {
-    Response r;
-    r.status = status;
-    r.body = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-    return r;
-}
-
 int hex(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
-}
-
-Routed answer(Response r) {
-    Routed out;
-    out.response = std::move(r);
-    return out;
-}
-
-Routed bad_request(const std::string& code, const std::string& error, const std::string& detail) {
-    return answer(error_response(400, code, error, detail));
-}
-
-Routed method_not_allowed(const Request& req, const std::string& allow) {
-    return answer(error_response(405, "method_not_allowed", "method not allowed",
-                                 req.method + " is not allowed on this path; use " + allow, {{"Allow", allow}}));
 }
 
 }  // namespace
@@ -115,10 +93,10 @@ Routed route_kv(const Request& req, const std::string& raw_key, const Query& que
     bool ok = true;
     std::string key = percent_decode(raw_key, ok);
     if (!ok) return bad_request("bad_key", "bad key", "bad percent-encoding in the key");
-    const bool get = req.method == "GET" || req.method == "HEAD";
+    const bool get = is_get(req);
     const bool put = req.method == "PUT" || req.method == "POST";
     const bool del = req.method == "DELETE";
-    if (!get && !put && !del) return method_not_allowed(req, "GET, PUT, DELETE");
+    if (!get && !put && !del) return method_not_allowed(req, "/kv/:key", "GET, PUT, DELETE");
 
     Routed out;
     bool stale = false;
@@ -168,6 +146,25 @@ Routed route_kv(const Request& req, const std::string& raw_key, const Query& que
 }
 
 }  // namespace
+
+Routed answer(Response r) {
+    Routed out;
+    out.response = std::move(r);
+    return out;
+}
+
+Routed bad_request(const std::string& code, const std::string& error, const std::string& detail, int status) {
+    return answer(error_response(status, code, error, detail));
+}
+
+Routed method_not_allowed(const Request& req, const std::string& path, const std::string& allow) {
+    return answer(error_response(405, "method_not_allowed", "method not allowed",
+                                 req.method + " is not allowed on " + path + "; use " + allow, {{"Allow", allow}}));
+}
+
+bool is_get(const Request& req) {
+    return req.method == "GET" || req.method == "HEAD";
+}
 
 std::optional<Response> read_request_id(const Request& req, state::RequestId& out) {
     auto cid = req.header("x-client-id");
@@ -284,7 +281,7 @@ Routed route(const Request& req, const ApiOptions& opts) {
                                                                {"/health/cluster", Probe::cluster}};
         for (const auto& [p, probe] : probes) {
             if (path != p) continue;
-            if (req.method != "GET" && req.method != "HEAD") return method_not_allowed(req, "GET");
+            if (!is_get(req)) return method_not_allowed(req, path, "GET");
             Routed out;
             out.call = HealthCall{probe};
             return out;
@@ -292,7 +289,7 @@ Routed route(const Request& req, const ApiOptions& opts) {
     } else if (path.rfind("/kv/", 0) == 0) {
         return route_kv(req, path.substr(4), query, opts);
     } else if (path == "/debug/actors" || path.rfind("/debug/actors/", 0) == 0) {
-        if (req.method != "GET" && req.method != "HEAD") return method_not_allowed(req, "GET");
+        if (!is_get(req)) return method_not_allowed(req, path, "GET");
         if (!query.items.empty())
             return bad_request("unknown_parameter", "unknown query parameter",
                                "'" + query.items.front().first + "' is not a parameter of GET /debug/actors");

@@ -47,6 +47,12 @@ struct ApiOptions {
 
 Routed route(const Request& req, const ApiOptions& opts);
 
+// ---- shared by the route files (api.cpp, operations_api.cpp)
+Routed answer(Response r);  // answered as it is, no call
+Routed bad_request(const std::string& code, const std::string& error, const std::string& detail, int status = 400);
+Routed method_not_allowed(const Request& req, const std::string& path, const std::string& allow);
+bool is_get(const Request& req);  // GET or HEAD
+
 // A mutating request must carry the token when one is configured: the refusal if not.
 std::optional<Response> check_auth(const Request& req, const ApiOptions& opts);
 // Optional client-chosen request ids (X-Client-Id, X-Request-Seq) make retries safe:

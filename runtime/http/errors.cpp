@@ -4,14 +4,16 @@
 
 namespace raftor::http {
 
-Response error_response(int status, const std::string& code, const std::string& error, const std::string& detail,
-                        std::vector<std::pair<std::string, std::string>> headers) {
+Response json_response(int status, const nlohmann::json& j) {
     Response r;
     r.status = status;
-    // Replace bad UTF-8 rather than throw: details may quote what the client sent.
-    r.body = nlohmann::json{{"error", error}, {"code", code}, {"detail", detail}}.dump(
-                 -1, ' ', false, nlohmann::json::error_handler_t::replace) +
-             "\n";
+    r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return r;
+}
+
+Response error_response(int status, const std::string& code, const std::string& error, const std::string& detail,
+                        std::vector<std::pair<std::string, std::string>> headers) {
+    Response r = json_response(status, nlohmann::json{{"error", error}, {"code", code}, {"detail", detail}});
     r.headers = std::move(headers);
     return r;
 }

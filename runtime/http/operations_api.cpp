@@ -18,32 +18,6 @@ constexpr std::size_t list_limit_max = 10'000;
 constexpr std::uint64_t wait_ms_default = 30'000;
 constexpr std::uint64_t wait_ms_max = 600'000;
 
-Response json_response(int status, const json& j) {
-    Response r;
-    r.status = status;
-    r.body = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-    return r;
-}
-
-Routed answer(Response r) {
-    Routed out;
-    out.response = std::move(r);
-    return out;
-}
-
-Routed bad(const std::string& code, const std::string& error, const std::string& detail, int status = 400) {
-    return answer(error_response(status, code, error, detail));
-}
-
-Routed method_not_allowed(const Request& req, const std::string& path, const std::string& allow) {
-    return answer(error_response(405, "method_not_allowed", "method not allowed",
-                                 req.method + " is not allowed on " + path + "; use " + allow, {{"Allow", allow}}));
-}
-
-bool is_get(const Request& req) {
-    return req.method == "GET" || req.method == "HEAD";
-}
-
 // Query parameters this route knows; anything else is named.
 struct Params {
     const QueryItems& items;
@@ -55,8 +29,8 @@ struct Params {
             bool ok = false;
             for (const auto& n : known) ok = ok || k == n;
             if (!ok) {
-                error =
-                    bad("unknown_parameter", "unknown query parameter", "'" + k + "' is not a parameter of " + route);
+                error = bad_request("unknown_parameter", "unknown query parameter",
+                                    "'" + k + "' is not a parameter of " + route);
                 return false;
             }
         }
@@ -67,9 +41,9 @@ struct Params {
             if (k != name) continue;
             std::uint64_t n = 0;
             if (!parse_u64(v, n) || n < lo || n > hi) {
-                error = bad("bad_parameter", "bad parameter",
-                            std::string(name) + " must be a whole number from " + std::to_string(lo) + " to " +
-                                std::to_string(hi) + ", not '" + v + "'");
+                error = bad_request("bad_parameter", "bad parameter",
+                                    std::string(name) + " must be a whole number from " + std::to_string(lo) + " to " +
+                                        std::to_string(hi) + ", not '" + v + "'");
                 return false;
             }
             out = n;
@@ -80,8 +54,8 @@ struct Params {
         for (const auto& [k, v] : items) {
             if (k != name) continue;
             if (!parse_bool(v, out)) {
-                error = bad("bad_parameter", "bad parameter",
-                            std::string(name) + " must be true or false, not '" + v + "'");
+                error = bad_request("bad_parameter", "bad parameter",
+                                    std::string(name) + " must be true or false, not '" + v + "'");
                 return false;
             }
         }
@@ -185,15 +159,15 @@ Routed route_define(const Request& req, const std::string& path_id, bool create,
     if (auto denied = check_auth(req, opts)) return answer(std::move(*denied));
     std::string error;
     auto spec = operation_from_json(req.body, opts.allow_shell, opts.zones, error);
-    if (!spec) return bad("invalid_operation", "invalid operation", error);
+    if (!spec) return bad_request("invalid_operation", "invalid operation", error);
     if (spec->handler.kind == state::Handler::Kind::http) {
         auto url = parse_http_url(spec->handler.url, error);
         if (url) error = http_host_refused(url->host, opts.http_hosts);
-        if (!error.empty()) return bad("invalid_operation", "invalid operation", "handler.url: " + error);
+        if (!error.empty()) return bad_request("invalid_operation", "invalid operation", "handler.url: " + error);
     }
     if (!create && spec->id != path_id)
-        return bad("invalid_operation", "invalid operation",
-                   "id: '" + spec->id + "' does not match the path's '" + path_id + "'");
+        return bad_request("invalid_operation", "invalid operation",
+                           "id: '" + spec->id + "' does not match the path's '" + path_id + "'");
     OpsWrite w;
     w.kind = create ? OpsWrite::Kind::create : OpsWrite::Kind::replace;
     w.id = spec->id;
@@ -220,7 +194,7 @@ Routed route_operations(const Request& req, const std::string& path, const Query
         bool ok = true;
         seg.push_back(
             percent_decode(path.substr(pos, slash == std::string::npos ? std::string::npos : slash - pos), ok));
-        if (!ok) return bad("bad_path", "bad path", "bad percent-encoding in '" + path + "'");
+        if (!ok) return bad_request("bad_path", "bad path", "bad percent-encoding in '" + path + "'");
         if (slash == std::string::npos) break;
         pos = slash + 1;
     }
@@ -239,7 +213,7 @@ Routed route_operations(const Request& req, const std::string& path, const Query
         return read_call(r, params, list_limit_max);
     }
     if (top == "operations" && (seg.size() == 2 || (seg.size() == 3 && seg[2] == "history"))) {
-        if (!valid_id(seg[1], why)) return bad("bad_operation_id", "bad operation id", why);
+        if (!valid_id(seg[1], why)) return bad_request("bad_operation_id", "bad operation id", why);
         if (seg.size() == 3) {
             if (!is_get(req)) return method_not_allowed(req, path, "GET");
             OpsRead r;
@@ -255,7 +229,7 @@ Routed route_operations(const Request& req, const std::string& path, const Query
         if (req.method == "DELETE") {
             if (!params.check({})) return std::move(*params.error);
             if (!req.body.empty())
-                return bad("unexpected_body", "unexpected body", "DELETE /operations/:id takes no body");
+                return bad_request("unexpected_body", "unexpected body", "DELETE /operations/:id takes no body");
             OpsWrite w;
             w.kind = OpsWrite::Kind::remove;
             w.id = seg[1];
@@ -269,7 +243,7 @@ Routed route_operations(const Request& req, const std::string& path, const Query
         return read_call(r, params);
     }
     if (top == "execute" && seg.size() == 2) {
-        if (!valid_id(seg[1], why)) return bad("bad_operation_id", "bad operation id", why);
+        if (!valid_id(seg[1], why)) return bad_request("bad_operation_id", "bad operation id", why);
         if (req.method != "POST") return method_not_allowed(req, path, "POST");
         OpsWrite w;
         w.kind = OpsWrite::Kind::execute;
@@ -279,21 +253,22 @@ Routed route_operations(const Request& req, const std::string& path, const Query
             !params.u64("timeoutMs", 1, wait_ms_max, w.wait_ms))
             return std::move(*params.error);
         if (req.body.size() > state::ops_input_bytes_max)
-            return bad("input_too_large", "input too large",
-                       "the input is " + std::to_string(req.body.size()) + " bytes, more than " +
-                           std::to_string(state::ops_input_bytes_max),
-                       413);
+            return bad_request("input_too_large", "input too large",
+                               "the input is " + std::to_string(req.body.size()) + " bytes, more than " +
+                                   std::to_string(state::ops_input_bytes_max),
+                               413);
         w.cmd.body = state::ExecuteOperation{seg[1], req.body};
         return route_operation_write(req, std::move(w), opts);
     }
     if (top == "events" && seg.size() == 2) {
         if (seg[1].empty() || seg[1].size() > 256)
-            return bad("bad_topic", "bad topic", "the topic must be 1 to 256 bytes");
+            return bad_request("bad_topic", "bad topic", "the topic must be 1 to 256 bytes");
         if (req.method != "POST") return method_not_allowed(req, path, "POST");
         if (!params.check({})) return std::move(*params.error);
         if (req.body.size() > state::ops_input_bytes_max)
-            return bad("body_too_large", "event body too large",
-                       "the event body is more than " + std::to_string(state::ops_input_bytes_max) + " bytes", 413);
+            return bad_request("body_too_large", "event body too large",
+                               "the event body is more than " + std::to_string(state::ops_input_bytes_max) + " bytes",
+                               413);
         OpsWrite w;
         w.kind = OpsWrite::Kind::event;
         w.id = seg[1];
@@ -305,7 +280,8 @@ Routed route_operations(const Request& req, const std::string& path, const Query
         OpsRead r;
         r.kind = top == "executions" ? OpsRead::Kind::execution : OpsRead::Kind::receipt;
         if (state::parse_execution_id(seg[1]) == 0)
-            return bad("bad_execution_id", "bad execution id", "'" + seg[1] + "' is not an execution id (ex-<number>)");
+            return bad_request("bad_execution_id", "bad execution id",
+                               "'" + seg[1] + "' is not an execution id (ex-<number>)");
         r.id = seg[1];
         return read_call(r, params);
     }

@@ -410,7 +410,7 @@ OpsResult OpsMachine::seal(const SealReceipts& c) {
     if (crypto::merkle_root(leaves) != c.root) return refuse("seal's root is not the root of those receipts");
     if (!crypto::verify(key->second, crypto::batch_message(c.root), c.signature))
         return refuse("seal's signature does not verify with " + c.signer + "'s key");
-    seals_.emplace(c.first, SealRecord{c.first, c.count, c.root, c.signer, c.signature});
+    seals_.emplace(c.first, c);
     sealed_through_ = c.first + c.count - 1;
     changes_.receipts = true;
     return {};

@@ -51,13 +51,8 @@ struct OperationEntry {
     std::uint64_t defined_index = 0;
 };
 
-struct SealRecord {
-    std::uint64_t first = 0;
-    std::uint32_t count = 0;
-    crypto::Digest root{};
-    std::string signer;
-    crypto::Signature signature{};
-};
+// A seal accepted into the chain is kept as it was proposed.
+using SealRecord = SealReceipts;
 
 // What changed since it was last asked: the actors that follow the state wake on it.
 struct OpsChanges {
