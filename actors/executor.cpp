@@ -160,12 +160,7 @@ void start_candidates(Self* self, const ExecutorSetupPtr& setup, std::vector<Can
 
 void scan(Self* self, const ExecutorSetupPtr& setup) {
     auto& st = self->state;
-    if (!st.leading) return;
-    if (st.scanning) {
-        st.rescan = true;
-        return;
-    }
-    st.scanning = true;
+    if (!st.leading || !st.scan.begin()) return;
     const std::size_t busy = st.running.size() + st.starting.size();
     const std::size_t room = setup->max_concurrent > busy ? setup->max_concurrent - busy : 0;
     auto out = std::make_shared<Scan>();
@@ -200,7 +195,7 @@ void scan(Self* self, const ExecutorSetupPtr& setup) {
         .then(
             [=](CompletionPtr) {
                 auto& st = self->state;
-                st.scanning = false;
+                const bool more = st.scan.end();
                 for (auto id : out->gone) {
                     auto it = st.running.find(id);
                     if (it == st.running.end()) continue;
@@ -213,12 +208,11 @@ void scan(Self* self, const ExecutorSetupPtr& setup) {
                     self->delayed_send(self, std::chrono::milliseconds(delay), wake_atom::value, gen);
                 }
                 start_candidates(self, setup, std::move(out->start));
-                if (st.rescan) {
-                    st.rescan = false;
-                    scan(self, setup);
-                }
+                if (more) scan(self, setup);
             },
-            [=](caf::error&) { self->state.scanning = false; });
+            [=](caf::error&) {
+                if (self->state.scan.end()) scan(self, setup);
+            });
 }
 
 void stop_all(Self* self) {

@@ -13,6 +13,7 @@
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "actors/one_pass.hpp"
 #include "runtime/exec/process.hpp"
 #include "runtime/state/ops_command.hpp"
 
@@ -41,7 +42,7 @@ struct ExecutorState {
     std::set<std::uint64_t> starting;          // starts proposed, not yet applied
     std::vector<state::FinishExecution> finished;
     bool flush_queued = false;
-    bool scanning = false, rescan = false;
+    OnePass scan;
     std::uint64_t wake_generation = 0;
     std::uint64_t started_total = 0, finished_total = 0;
     ActorStats stats;

@@ -23,21 +23,12 @@ void propose(Self* self, const SignerSetupPtr& setup, state::OpsBody body, std::
 }
 
 void done(Self* self, const SignerSetupPtr& setup) {
-    self->state.busy = false;
-    if (self->state.again) {
-        self->state.again = false;
-        work(self, setup);
-    }
+    if (self->state.pass.end()) work(self, setup);
 }
 
 void work(Self* self, const SignerSetupPtr& setup) {
     auto& st = self->state;
-    if (!st.leading) return;
-    if (st.busy) {
-        st.again = true;
-        return;
-    }
-    st.busy = true;
+    if (!st.leading || !st.pass.begin()) return;
     struct Look {
         bool key_ok = false;
         std::uint64_t first = 0;
@@ -61,7 +52,7 @@ void work(Self* self, const SignerSetupPtr& setup) {
                 if (!look->key_ok) {
                     // The key goes in the log before any seal that needs it.
                     return propose(self, setup, state::RegisterKey{me, mine}, [=](bool) {
-                        self->state.again = true;
+                        self->state.pass.ask_again();
                         done(self, setup);
                     });
                 }

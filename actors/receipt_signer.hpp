@@ -9,6 +9,7 @@
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "actors/one_pass.hpp"
 #include "runtime/crypto/ed25519.hpp"
 
 namespace raftor::actors {
@@ -25,7 +26,7 @@ struct SignerState {
     bool leading = false;
     std::uint64_t term = 0;
     bool key_registered = false;
-    bool busy = false, again = false;
+    OnePass pass;
     std::uint64_t seals = 0, receipts = 0;
     ActorStats stats;
     static inline const char* name = "receipt_signer";

@@ -48,12 +48,7 @@ void fire(Self* self, const SchedulerSetupPtr& setup, std::vector<state::FireSlo
 
 void scan(Self* self, const SchedulerSetupPtr& setup) {
     auto& st = self->state;
-    if (!st.leading) return;
-    if (st.scanning) {
-        st.rescan = true;
-        return;
-    }
-    st.scanning = true;
+    if (!st.leading || !st.scan.begin()) return;
     auto timed = std::make_shared<std::vector<Timed>>();
     query_local(self, setup->peer,
                 [timed](const node::Applier& a) {
@@ -64,7 +59,7 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
         .then(
             [=](CompletionPtr) {
                 auto& st = self->state;
-                st.scanning = false;
+                const bool more = st.scan.end();
                 if (!st.leading) return;
                 const std::int64_t now = wall_ms();
                 std::optional<std::int64_t> next;
@@ -98,12 +93,11 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
                     self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(0, *next - wall_ms())),
                                        wake_atom::value, gen);
                 }
-                if (st.rescan) {
-                    st.rescan = false;
-                    scan(self, setup);
-                }
+                if (more) scan(self, setup);
             },
-            [=](caf::error&) { self->state.scanning = false; });
+            [=](caf::error&) {
+                if (self->state.scan.end()) scan(self, setup);
+            });
 }
 
 }  // namespace

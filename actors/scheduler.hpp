@@ -10,6 +10,7 @@
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "actors/one_pass.hpp"
 #include "runtime/schedule/schedule.hpp"
 
 namespace raftor::actors {
@@ -24,7 +25,7 @@ using SchedulerSetupPtr = std::shared_ptr<const SchedulerSetup>;
 struct SchedulerState {
     bool leading = false;
     std::uint64_t term = 0;
-    bool scanning = false, rescan = false;
+    OnePass scan;
     std::set<std::pair<std::string, std::int64_t>> in_flight;  // fires proposed, not yet answered
     std::map<std::string, std::pair<std::string, std::shared_ptr<schedule::Schedule>>> parsed;  // by operation
     std::uint64_t wake_generation = 0;
