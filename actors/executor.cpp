@@ -172,8 +172,10 @@ void scan(Self* self, const ExecutorSetupPtr& setup) {
                 [=](const node::Applier& a) {
                     const auto& m = a.ops();
                     for (const auto& [id, attempt] : *mine) {
-                        const state::Execution* e = m.execution(id);
-                        if (!e || e->status != state::ExecStatus::running || e->attempt != attempt)
+                        // Final executions are not active: those are gone too.
+                        auto e = m.active().find(id);
+                        if (e == m.active().end() || e->second.status != state::ExecStatus::running ||
+                            e->second.attempt != attempt)
                             out->gone.push_back(id);
                     }
                     // With every slot taken there is nothing to start and no retry to

@@ -183,6 +183,7 @@ struct Execution {
   receiptSequence @18 :UInt64;
   receiptHash @19 :Data;
   detail @20 :Text;
+  operationVersion @21 :UInt64;  # of the definition it was created from (its input hash covers it)
 }
 
 struct Seal {

@@ -327,7 +327,7 @@ Response ops_written(const OpsWrite& w, const state::OpsResult& r) {
 }
 
 std::optional<Response> execution_if_final(std::uint64_t id, const state::OpsMachine& m) {
-    const Execution* e = m.execution(id);
+    auto e = m.execution(id);
     if (!e || !state::is_final(e->status)) return std::nullopt;
     return json_response(200, execution_json(*e));
 }
@@ -385,11 +385,11 @@ Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* 
             if (!m.operation(q.id) && m.history(q.id, 1).empty())
                 return error_response(404, "operation_not_found", "operation not found", "no operation '" + q.id + "'");
             json list = json::array();
-            for (const Execution* e : m.history(q.id, q.limit)) list.push_back(history_json(*e));
+            for (const Execution& e : m.history(q.id, q.limit)) list.push_back(history_json(e));
             return json_response(200, list);
         }
         case OpsRead::Kind::execution: {
-            const Execution* e = m.execution(state::parse_execution_id(q.id));
+            auto e = m.execution(state::parse_execution_id(q.id));
             if (!e)
                 return error_response(404, "execution_not_found", "execution not found",
                                       "no execution '" + q.id + "' (or it is older than the history kept)");
@@ -413,7 +413,7 @@ Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* 
             const std::uint64_t id = state::parse_execution_id(q.id);
             auto r = m.receipt_of(id);
             if (!r) {
-                const Execution* e = m.execution(id);
+                auto e = m.execution(id);
                 if (e && !state::is_final(e->status))
                     return error_response(404, "receipt_not_yet", "no receipt yet",
                                           "execution '" + q.id + "' is " + state::to_string(e->status) +

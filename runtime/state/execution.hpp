@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "runtime/crypto/receipt.hpp"
 #include "runtime/crypto/sha256.hpp"
 
 namespace raftor::state {
@@ -28,6 +29,7 @@ const char* to_string(Cause c);
 struct Execution {
     std::uint64_t id = 0;
     std::string operation;
+    std::uint64_t operation_version = 0;  // of the definition it was created from
     Cause cause = Cause::manual;
     ExecStatus status = ExecStatus::queued;
     std::uint32_t attempt = 0;  // tries started so far
@@ -38,7 +40,7 @@ struct Execution {
     std::uint64_t duration_ms = 0;
     std::int32_t exit_code = 0;
     std::uint64_t start_term = 0;  // the term of the entry that started the latest try
-    std::string input;             // kept while it may still run
+    std::string input;             // kept while it may still run; once final, only when short
     crypto::Digest input_hash{};
     crypto::Digest output_hash{};
     std::string output;  // capped by the executor
@@ -47,8 +49,18 @@ struct Execution {
     std::string detail;  // why it was cancelled, skipped or interrupted
 };
 
+// A final execution keeps an input up to this size; a longer one only by its hash.
+constexpr std::size_t final_input_max = 64;
+
 std::string execution_id_string(std::uint64_t id);
 // "ex-12" or "12"; 0 when it is neither.
 std::uint64_t parse_execution_id(const std::string& s);
+
+// The hash of what an execution ran with: its operation's version, why it ran, its input.
+crypto::Digest input_hash_of(const std::string& operation, std::uint64_t version, Cause cause, std::int64_t slot_ms,
+                             const std::string& input);
+
+// The fields of an execution's receipt (without its place in the chain or its batch).
+crypto::Receipt receipt_fields(const Execution& e);
 
 }  // namespace raftor::state

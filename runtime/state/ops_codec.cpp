@@ -144,6 +144,7 @@ bool status_of(schema::ExecStatus s, ExecStatus& out) {
 void save_execution(const Execution& e, schema::Execution::Builder b) {
     b.setId(e.id);
     b.setOperationId(e.operation);
+    b.setOperationVersion(e.operation_version);
     b.setCause(static_cast<schema::Cause>(e.cause));
     b.setStatus(static_cast<schema::ExecStatus>(e.status));
     b.setAttempt(e.attempt);
@@ -169,6 +170,7 @@ std::optional<Execution> load_execution(schema::Execution::Reader r, std::string
     Execution e;
     e.id = r.getId();
     e.operation = r.getOperationId().cStr();
+    e.operation_version = r.getOperationVersion();
     const auto cause = static_cast<unsigned>(r.getCause());
     if (cause > static_cast<unsigned>(Cause::after_failure) || !status_of(r.getStatus(), e.status) ||
         !array_of(r.getInputHash(), e.input_hash) || !array_of(r.getOutputHash(), e.output_hash, true) ||
@@ -386,9 +388,20 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
     auto active = b.initActive(static_cast<unsigned>(m.active_.size()));
     i = 0;
     for (const auto& [id, e] : m.active_) save_execution(e, active[i++]);
-    auto history = b.initHistory(static_cast<unsigned>(m.history_.size()));
+    const ExecutionHistory& kept = m.history_;
+    auto history = b.initHistory(static_cast<unsigned>(kept.size()));
     i = 0;
-    for (const auto& e : m.history_) save_execution(e, history[i++]);
+    // Receipt hashes are recomputed along the chain: a page at a time, in one pass.
+    constexpr std::uint64_t page = 4096;
+    for (std::uint64_t from = kept.base_sequence() + 1; from <= kept.last_sequence(); from += page) {
+        const std::uint64_t to = std::min(kept.last_sequence(), from + page - 1);
+        const auto hashes = kept.hashes(from, to);
+        for (std::uint64_t s = from; s <= to; ++s) {
+            Execution e = kept.at(s);
+            e.receipt_hash = hashes[s - from];
+            save_execution(e, history[i++]);
+        }
+    }
     b.setChainSequence(m.chain_.last_sequence());
     b.setChainHead(bytes_of_array(m.chain_.head()));
     b.setSealedThrough(m.sealed_through_);
@@ -409,8 +422,8 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
         keys[i].setPublicKey(bytes_of_array(k));
         ++i;
     }
-    b.setHistoryBaseSequence(m.base_sequence_);
-    b.setHistoryBaseHash(bytes_of_array(m.base_hash_));
+    b.setHistoryBaseSequence(kept.base_sequence());
+    b.setHistoryBaseHash(bytes_of_array(kept.base_hash()));
     auto sessions = b.initSessions(static_cast<unsigned>(m.sessions_.size()));
     i = 0;
     for (const auto& [client, sess] : m.sessions_) {
@@ -455,22 +468,38 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
     crypto::Digest base{}, head{};
     if (!array_of(r.getHistoryBaseHash(), base, true) || !array_of(r.getChainHead(), head, true))
         return std::string("chain hashes are not 32 bytes");
-    next.base_sequence_ = r.getHistoryBaseSequence();
-    next.base_hash_ = base;
-    std::uint64_t expect = next.base_sequence_ + 1;
+    next.history_ = ExecutionHistory(r.getHistoryBaseSequence(), base);
+    std::uint64_t expect = r.getHistoryBaseSequence() + 1;
+    crypto::Digest prev = base;
     for (auto x : r.getHistory()) {
         auto e = load_execution(x, error);
         if (!e) return error;
+        const std::string name = "history execution " + std::to_string(e->id);
         if (!is_final(e->status) || e->receipt_sequence != expect++)
-            return "history execution " + std::to_string(e->id) + " is not final or out of chain order";
-        next.sequence_of_[e->id] = e->receipt_sequence;
-        next.by_operation_[e->operation].push_back(e->receipt_sequence);
-        next.history_.push_back(std::move(*e));
+            return name + " is not final or out of chain order";
+        if (next.history_.sequence_of(e->id) != 0 || next.active_.count(e->id))
+            return name + " is in the snapshot twice";
+        // Only the chain's hashes at checkpoints are kept, the rest recomputed from the
+        // fields: each must give the hash it was stored with.
+        crypto::Receipt fields = receipt_fields(*e);
+        fields.sequence = e->receipt_sequence;
+        fields.prev_hash = prev;
+        if (crypto::receipt_hash(fields) != e->receipt_hash)
+            return name + ": its receipt hash does not match its fields and the receipt before";
+        prev = e->receipt_hash;
+        if (e->input.size() > final_input_max) e->input.clear();
+        e->retry_at_ms = 0;
+        e->start_term = 0;
+        next.history_.push(*e);
     }
     if (r.getChainSequence() != expect - 1) return std::string("the chain's length does not match its history");
+    if (prev != head) return std::string("the chain's head is not the hash of its last receipt");
     next.chain_ = crypto::ReceiptChain(r.getChainSequence(), head);
     next.sealed_through_ = r.getSealedThrough();
     if (next.sealed_through_ > r.getChainSequence()) return std::string("sealed past the end of the chain");
+    if (next.sealed_through_ < next.history_.base_sequence())
+        return std::string("receipts dropped from the history were never sealed");
+    next.history_.sealed_through(next.sealed_through_);
     for (auto s : r.getSeals()) {
         SealRecord x;
         x.first = s.getFirstSequence();

@@ -7,36 +7,6 @@
 
 namespace raftor::state {
 
-const char* to_string(ExecStatus s) {
-    switch (s) {
-        case ExecStatus::queued: return "queued";
-        case ExecStatus::running: return "running";
-        case ExecStatus::retrying: return "retrying";
-        case ExecStatus::success: return "success";
-        case ExecStatus::failed: return "failed";
-        case ExecStatus::timeout: return "timeout";
-        case ExecStatus::interrupted: return "interrupted";
-        case ExecStatus::cancelled: return "cancelled";
-        case ExecStatus::skipped: return "skipped";
-    }
-    return "?";
-}
-
-bool is_final(ExecStatus s) {
-    return s != ExecStatus::queued && s != ExecStatus::running && s != ExecStatus::retrying;
-}
-
-const char* to_string(Cause c) {
-    switch (c) {
-        case Cause::manual: return "manual";
-        case Cause::schedule: return "schedule";
-        case Cause::event: return "event";
-        case Cause::after_success: return "afterSuccess";
-        case Cause::after_failure: return "afterFailure";
-    }
-    return "?";
-}
-
 const char* to_string(OpsResult::Code c) {
     switch (c) {
         case OpsResult::Code::ok: return "ok";
@@ -46,21 +16,6 @@ const char* to_string(OpsResult::Code c) {
         case OpsResult::Code::refused: return "refused";
     }
     return "?";
-}
-
-std::string execution_id_string(std::uint64_t id) {
-    return "ex-" + std::to_string(id);
-}
-
-std::uint64_t parse_execution_id(const std::string& s) {
-    std::string digits = s.rfind("ex-", 0) == 0 ? s.substr(3) : s;
-    if (digits.empty() || digits.size() > 19) return 0;
-    std::uint64_t v = 0;
-    for (char c : digits) {
-        if (c < '0' || c > '9') return 0;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return v;
 }
 
 std::int64_t retry_delay_ms(const OperationSpec& spec, std::uint64_t execution, std::uint32_t attempt) {
@@ -142,28 +97,35 @@ const OperationEntry* OpsMachine::operation(const std::string& id) const {
     return it == ops_.end() ? nullptr : &it->second;
 }
 
-const Execution* OpsMachine::kept(std::uint64_t sequence) const {
-    if (sequence <= base_sequence_ || sequence > base_sequence_ + history_.size()) return nullptr;
-    return &history_[sequence - base_sequence_ - 1];
+std::optional<Execution> OpsMachine::execution(std::uint64_t id) const {
+    if (auto it = active_.find(id); it != active_.end()) return it->second;
+    const std::uint64_t sequence = history_.sequence_of(id);
+    if (sequence == 0) return std::nullopt;
+    Execution e = history_.at(sequence);
+    e.receipt_hash = history_.hash(sequence);
+    return e;
 }
 
-const Execution* OpsMachine::execution(std::uint64_t id) const {
-    if (auto it = active_.find(id); it != active_.end()) return &it->second;
-    if (auto it = sequence_of_.find(id); it != sequence_of_.end()) return kept(it->second);
-    return nullptr;
-}
-
-std::vector<const Execution*> OpsMachine::history(const std::string& op, std::size_t limit) const {
-    std::vector<const Execution*> out;
-    if (auto it = by_operation_.find(op); it != by_operation_.end()) {
-        const auto& seqs = it->second;
-        const std::size_t skip = seqs.size() > limit ? seqs.size() - limit : 0;
-        for (std::size_t i = skip; i < seqs.size(); ++i)
-            if (const Execution* e = kept(seqs[i])) out.push_back(e);
+std::vector<Execution> OpsMachine::history(const std::string& op, std::size_t limit) const {
+    std::vector<Execution> out;
+    std::size_t active = 0;
+    for (const auto& [id, e] : active_) active += e.operation == op;
+    const std::size_t final_limit = limit > active ? limit - active : 0;
+    if (const auto* seqs = history_.sequences_of(op); seqs && final_limit > 0) {
+        const std::size_t skip = seqs->size() > final_limit ? seqs->size() - final_limit : 0;
+        // Each hash walks the chain from the nearest hash known: a checkpoint or the one before.
+        std::optional<std::pair<std::uint64_t, crypto::Digest>> known;
+        for (std::size_t i = skip; i < seqs->size(); ++i) {
+            const std::uint64_t s = (*seqs)[i];
+            Execution e = history_.at(s);
+            e.receipt_hash = history_.hash(s, known ? &*known : nullptr);
+            known.emplace(s, e.receipt_hash);
+            out.push_back(std::move(e));
+        }
     }
     // Still active ones come last: they are the newest in spirit, if not in id.
     for (const auto& [id, e] : active_)
-        if (e.operation == op) out.push_back(&e);
+        if (e.operation == op) out.push_back(e);
     if (out.size() > limit) out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(out.size() - limit));
     return out;
 }
@@ -248,9 +210,8 @@ std::uint64_t OpsMachine::create(const OperationEntry& op, Cause cause, const st
     e.created_ms = at_ms;
     e.slot_ms = slot_ms;
     e.input = input;
-    // What ran with what: the operation's version, why it ran, and its input.
-    e.input_hash = crypto::sha256(
-        {"raftor input v1", op.spec.id, std::to_string(op.version), to_string(cause), std::to_string(slot_ms), input});
+    e.operation_version = op.version;
+    e.input_hash = input_hash_of(op.spec.id, op.version, cause, slot_ms, input);
     const std::uint64_t id = e.id;
     active_.emplace(id, std::move(e));
     changes_.runnable = true;
@@ -400,33 +361,16 @@ OpsResult OpsMachine::seal(const SealReceipts& c) {
         return refuse("seal covers receipts past the end of the chain");
     auto key = keys_.find(c.signer);
     if (key == keys_.end()) return refuse("no key registered for signer '" + c.signer + "'");
-    std::vector<crypto::Digest> leaves;
-    leaves.reserve(c.count);
-    for (std::uint64_t s = c.first; s < c.first + c.count; ++s) {
-        const Execution* e = kept(s);
-        RAFT_ASSERT(e != nullptr, "unsealed receipts are never pruned");
-        leaves.push_back(e->receipt_hash);
-    }
+    RAFT_ASSERT(history_.holds(c.first), "unsealed receipts are never pruned");
+    const std::vector<crypto::Digest> leaves = history_.hashes(c.first, c.first + c.count - 1);
     if (crypto::merkle_root(leaves) != c.root) return refuse("seal's root is not the root of those receipts");
     if (!crypto::verify(key->second, crypto::batch_message(c.root), c.signature))
         return refuse("seal's signature does not verify with " + c.signer + "'s key");
     seals_.emplace(c.first, c);
     sealed_through_ = c.first + c.count - 1;
+    history_.sealed_through(sealed_through_);
     changes_.receipts = true;
     return {};
-}
-
-crypto::Receipt OpsMachine::receipt_fields(const Execution& e) const {
-    crypto::Receipt r;
-    r.execution_id = execution_id_string(e.id);
-    r.operation_id = e.operation;
-    r.node = e.node;
-    r.started_at_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.started_ms));
-    r.finished_at_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, e.finished_ms));
-    r.status = to_string(e.status);
-    r.input_hash = e.input_hash;
-    r.output_hash = e.output_hash;
-    return r;
 }
 
 void OpsMachine::stop_running(const Execution& e) {
@@ -444,23 +388,20 @@ void OpsMachine::finalize(std::map<std::uint64_t, Execution>::iterator it, ExecS
     e.status = status;
     if (e.finished_ms == 0 || !detail.empty()) e.finished_ms = at_ms;
     if (!detail.empty()) e.detail = std::move(detail);
-    e.input.clear();
-    e.input.shrink_to_fit();
+    // What only an active execution needs goes; a long input stays as its hash.
+    if (e.input.size() > final_input_max) e.input.clear();
+    e.retry_at_ms = 0;
+    e.start_term = 0;
     crypto::Receipt r = receipt_fields(e);
     chain_.append(r);
     e.receipt_sequence = r.sequence;
     e.receipt_hash = chain_.head();
-    RAFT_ASSERT(e.receipt_sequence == base_sequence_ + history_.size() + 1, "history holds the chain in order");
-    sequence_of_[e.id] = e.receipt_sequence;
-    by_operation_[e.operation].push_back(e.receipt_sequence);
-    const std::string op = e.operation;
-    const std::uint64_t id = e.id;
-    history_.push_back(std::move(e));
+    history_.push(e);
     changes_.runnable = true;
     changes_.receipts = true;
-    if (status == ExecStatus::success) trigger(op, Cause::after_success, at_ms, id);
+    if (status == ExecStatus::success) trigger(e.operation, Cause::after_success, at_ms, e.id);
     if (status == ExecStatus::failed || status == ExecStatus::timeout || status == ExecStatus::interrupted)
-        trigger(op, Cause::after_failure, at_ms, id);
+        trigger(e.operation, Cause::after_failure, at_ms, e.id);
 }
 
 void OpsMachine::trigger(const std::string& op, Cause cause, std::int64_t at_ms, std::uint64_t from) {
@@ -475,68 +416,66 @@ void OpsMachine::trigger(const std::string& op, Cause cause, std::int64_t at_ms,
 void OpsMachine::prune(std::int64_t at_ms) {
     // Whole sealed batches only, so every receipt kept can still be proven.
     while (!history_.empty()) {
-        const std::uint64_t first = base_sequence_ + 1;
+        const std::uint64_t first = history_.base_sequence() + 1;
         if (first > sealed_through_) break;
         auto s = seals_.find(first);
         RAFT_ASSERT(s != seals_.end(), "kept receipts start at a sealed batch");
         const std::uint64_t last = first + s->second.count - 1;
-        const Execution* newest = kept(last);
-        RAFT_ASSERT(newest != nullptr, "a sealed batch is kept whole");
+        RAFT_ASSERT(history_.holds(last), "a sealed batch is kept whole");
         const bool too_many = history_.size() - s->second.count >= opts_.history_max;
-        const bool too_old = opts_.retention_ms > 0 && newest->finished_ms < at_ms - opts_.retention_ms;
+        const bool too_old = opts_.retention_ms > 0 && history_.finished_ms(last) < at_ms - opts_.retention_ms;
         if (!too_many && !too_old) break;
-        for (std::uint32_t i = 0; i < s->second.count; ++i) {
-            const Execution& e = history_.front();
-            sequence_of_.erase(e.id);
-            auto bo = by_operation_.find(e.operation);
-            RAFT_ASSERT(bo != by_operation_.end() && bo->second.front() == e.receipt_sequence,
-                        "an operation's history is in chain order");
-            bo->second.pop_front();
-            if (bo->second.empty()) by_operation_.erase(bo);
-            base_hash_ = e.receipt_hash;
-            history_.pop_front();
-        }
-        base_sequence_ = last;
+        history_.drop_through(last);
         seals_.erase(s);
     }
 }
 
 std::vector<crypto::Digest> OpsMachine::unsealed(std::size_t limit) const {
-    std::vector<crypto::Digest> out;
-    for (std::uint64_t s = sealed_through_ + 1; s <= chain_.last_sequence() && out.size() < limit; ++s)
-        if (const Execution* e = kept(s)) out.push_back(e->receipt_hash);
-    return out;
+    const std::uint64_t first = sealed_through_ + 1, last = chain_.last_sequence();
+    if (first > last || limit == 0) return {};
+    return history_.hashes(first, std::min<std::uint64_t>(last, first + limit - 1));
 }
 
 std::optional<crypto::Receipt> OpsMachine::receipt_of(std::uint64_t execution) const {
-    auto it = sequence_of_.find(execution);
-    if (it == sequence_of_.end()) return std::nullopt;
-    auto out = receipts(it->second, 1);
+    const std::uint64_t sequence = history_.sequence_of(execution);
+    if (sequence == 0) return std::nullopt;
+    auto out = receipts(sequence, 1);
     if (out.empty()) return std::nullopt;
     return out.front();
 }
 
 std::vector<crypto::Receipt> OpsMachine::receipts(std::uint64_t from, std::size_t limit) const {
     std::vector<crypto::Receipt> out;
-    from = std::max(from, base_sequence_ + 1);
-    const std::uint64_t end = base_sequence_ + history_.size();
+    from = std::max(from, history_.base_sequence() + 1);
+    const std::uint64_t end = history_.last_sequence();
+    if (from > end || limit == 0) return out;
+    const std::uint64_t last = end - from < limit ? end : from + limit - 1;
+    auto batch_of = [&](std::uint64_t s) {
+        auto b = seals_.upper_bound(s);
+        RAFT_ASSERT(b != seals_.begin(), "a sealed receipt has its batch");
+        return &std::prev(b)->second;
+    };
+    // The hashes of every receipt read and of the whole batches they are in, in one pass.
+    const std::uint64_t lo = from <= sealed_through_ ? batch_of(from)->first : from;
+    std::uint64_t hi = last;
+    if (last <= sealed_through_) hi = batch_of(last)->first + batch_of(last)->count - 1;
+    const std::vector<crypto::Digest> hashes = history_.hashes(lo, hi);
+    const crypto::Digest before = history_.hash(lo - 1);
+    auto hash_of = [&](std::uint64_t s) { return s < lo ? before : hashes[s - lo]; };
     // Each batch's tree is built once for all of its receipts asked for.
     const SealRecord* batch = nullptr;
     std::optional<crypto::MerkleTree> tree;
-    for (std::uint64_t s = from; s <= end && out.size() < limit; ++s) {
-        const Execution* e = kept(s);
-        crypto::Receipt r = receipt_fields(*e);
+    out.reserve(last - from + 1);
+    for (std::uint64_t s = from; s <= last; ++s) {
+        crypto::Receipt r = receipt_fields(history_.at(s));
         r.sequence = s;
-        r.prev_hash = s == base_sequence_ + 1 ? base_hash_ : kept(s - 1)->receipt_hash;
+        r.prev_hash = hash_of(s - 1);
         if (s <= sealed_through_) {
             if (!batch || s >= batch->first + batch->count) {
-                auto b = seals_.upper_bound(s);
-                RAFT_ASSERT(b != seals_.begin(), "a sealed receipt has its batch");
-                batch = &std::prev(b)->second;
-                std::vector<crypto::Digest> leaves;
-                for (std::uint64_t i = batch->first; i < batch->first + batch->count; ++i)
-                    leaves.push_back(kept(i)->receipt_hash);
-                tree.emplace(leaves);
+                batch = batch_of(s);
+                tree.emplace(std::vector<crypto::Digest>(
+                    hashes.begin() + static_cast<std::ptrdiff_t>(batch->first - lo),
+                    hashes.begin() + static_cast<std::ptrdiff_t>(batch->first - lo + batch->count)));
             }
             r.signer = batch->signer;
             r.batch_root = batch->root;

@@ -12,7 +12,6 @@
 //  - a final status appends one receipt to the chain; the leader seals receipts in
 //    signed batches, checked here against the chain before they count.
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "runtime/crypto/receipt.hpp"
+#include "runtime/state/execution_history.hpp"
 #include "runtime/state/ops_command.hpp"
 
 namespace raftor::state {
@@ -71,9 +71,10 @@ public:
     // ---- reading
     const std::map<std::string, OperationEntry>& operations() const { return ops_; }
     const OperationEntry* operation(const std::string& id) const;
-    const Execution* execution(std::uint64_t id) const;
+    // An execution, active or kept (with its receipt's hash once it is final).
+    std::optional<Execution> execution(std::uint64_t id) const;
     // Final and active executions of one operation, oldest first, the newest `limit`.
-    std::vector<const Execution*> history(const std::string& op, std::size_t limit) const;
+    std::vector<Execution> history(const std::string& op, std::size_t limit) const;
     // Queued, running and retrying executions, in creation order.
     const std::map<std::uint64_t, Execution>& active() const { return active_; }
     std::size_t running(const std::string& op) const;
@@ -84,8 +85,9 @@ public:
     const crypto::Digest& chain_head() const { return chain_.head(); }
     std::uint64_t sealed_through() const { return sealed_through_; }
     // The chain before the oldest receipt kept (retention drops whole batches).
-    std::uint64_t base_sequence() const { return base_sequence_; }
-    const crypto::Digest& base_hash() const { return base_hash_; }
+    std::uint64_t base_sequence() const { return history_.base_sequence(); }
+    const crypto::Digest& base_hash() const { return history_.base_hash(); }
+    const ExecutionHistory& finished() const { return history_; }
     const std::map<std::string, crypto::PublicKey>& keys() const { return keys_; }
     // Hashes of the receipts not yet sealed, from sealed_through() + 1, at most `limit`.
     std::vector<crypto::Digest> unsealed(std::size_t limit) const;
@@ -120,8 +122,6 @@ private:
     void stop_running(const Execution& e);
     void trigger(const std::string& op, Cause cause, std::int64_t at_ms, std::uint64_t from);
     void prune(std::int64_t at_ms);
-    crypto::Receipt receipt_fields(const Execution& e) const;
-    const Execution* kept(std::uint64_t sequence) const;
     void index_operation(const OperationSpec& spec, bool add);
 
     OpsOptions opts_;
@@ -130,15 +130,10 @@ private:
     std::map<std::string, std::set<std::string>> by_topic_, after_success_, after_failure_;
     std::map<std::uint64_t, Execution> active_;
     std::unordered_map<std::string, std::size_t> running_;  // running tries by operation
-    // Final executions in receipt order: history_[i] has sequence base_sequence_ + 1 + i.
-    std::deque<Execution> history_;
-    std::unordered_map<std::uint64_t, std::uint64_t> sequence_of_;             // execution id -> receipt sequence
-    std::unordered_map<std::string, std::deque<std::uint64_t>> by_operation_;  // sequences, oldest first
+    ExecutionHistory history_;                              // final executions in receipt order
     crypto::ReceiptChain chain_;
     std::uint64_t sealed_through_ = 0;
     std::map<std::uint64_t, SealRecord> seals_;  // by first sequence
-    std::uint64_t base_sequence_ = 0;
-    crypto::Digest base_hash_{};
     std::map<std::string, crypto::PublicKey> keys_;
     OpsChanges changes_;
     // Retried client requests: each client's last (seq, result), the least recently

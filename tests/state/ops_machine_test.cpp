@@ -48,8 +48,8 @@ struct Replica {
                                                 raftor::crypto::sha256("out")}}});
     }
     ExecStatus status(std::uint64_t e) const {
-        const Execution* x = m.execution(e);
-        BOOST_REQUIRE(x != nullptr);
+        auto x = m.execution(e);
+        BOOST_REQUIRE(x.has_value());
         return x->status;
     }
 };
@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(an_execution_goes_from_queued_to_running_to_a_receipt) {
     // A second start of the same try is a stale repeat: nothing changes.
     BOOST_TEST(r.start(e).executions.empty());
     r.finish(e);
-    const Execution* x = r.m.execution(e);
+    auto x = r.m.execution(e);
     BOOST_TEST((x->status == ExecStatus::success));
     BOOST_TEST(x->duration_ms == 5u);
     BOOST_TEST(x->receipt_sequence == 1u);
@@ -291,7 +291,7 @@ BOOST_AUTO_TEST_CASE(seals_are_checked_against_the_chain_and_the_chain_verifies)
     BOOST_REQUIRE(chain.size() == 5u);
     auto check = raftor::crypto::verify_chain(chain, keys(), raftor::crypto::ChainEnd{5, r.m.chain_head()});
     BOOST_TEST(check.ok, check.error);
-    auto one = r.m.receipt_of(chain[2].sequence == 3 ? r.m.history("a", 10)[2]->id : 0);
+    auto one = r.m.receipt_of(chain[2].sequence == 3 ? r.m.history("a", 10)[2].id : 0);
     BOOST_REQUIRE(one.has_value());
     BOOST_TEST(one->batch_index == 2u);
     BOOST_TEST(raftor::crypto::merkle_verify(raftor::crypto::receipt_hash(*one), 2, 5, one->proof, root));
@@ -324,7 +324,7 @@ BOOST_AUTO_TEST_CASE(retention_drops_whole_sealed_batches_and_the_rest_still_ver
     auto check = raftor::crypto::verify_chain(chain, keys(), raftor::crypto::ChainEnd{16, r.m.chain_head()},
                                               r.m.base_sequence(), r.m.base_hash());
     BOOST_TEST(check.ok, check.error);
-    BOOST_TEST(r.m.execution(1) == nullptr);
+    BOOST_TEST(!r.m.execution(1).has_value());
     // Age: an hour later everything sealed goes; unsealed receipts stay until sealed.
     const auto e = r.execute("a");
     r.start(e);
