@@ -112,9 +112,11 @@ void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
         case K::exec:
         case K::shell: {
             exec::ProcessSpec p;
+            p.env = setup->env;
+            p.run_as = setup->run_as;
             if (h.kind == K::exec) {
                 p.argv = h.argv;
-                p.env = h.env;
+                for (const auto& [k, v] : h.env) p.env[k] = v;
                 p.cwd = h.cwd;
             } else {
                 p.argv = setup->shell;

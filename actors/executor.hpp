@@ -26,7 +26,9 @@ struct ExecutorSetup {
     std::size_t output_max = 64 * 1024;
     // How a plain string handler runs: these, then the string (e.g. /bin/sh -c, node -e).
     std::vector<std::string> shell;
-    std::vector<std::string> http_hosts;  // http handlers may call these and loopback
+    std::vector<std::string> http_hosts;     // http handlers may call these and loopback
+    std::map<std::string, std::string> env;  // every exec and shell handler's, under its own
+    std::optional<exec::RunAs> run_as;       // the user they run as, when not the node's
 };
 using ExecutorSetupPtr = std::shared_ptr<const ExecutorSetup>;
 

@@ -97,6 +97,9 @@ int run_node(const config::NodeConfig& cfg) {
         return fail_start("listen.http: '" + cfg.listen.http + "' is not host:port");
     if (!common::split_host_port(cfg.listen.peer, peer_host, peer_port))
         return fail_start("listen.peer: '" + cfg.listen.peer + "' is not host:port");
+    std::string run_as_error;
+    const auto run_as = exec::resolve_run_as(cfg.handlers.user, run_as_error);
+    if (!run_as_error.empty()) return fail_start("handlers.user: " + run_as_error);
     // Peers dial the address the member list gives; listen on that port.
     peer_port = members.self.port;
     const std::string advertised_http =
@@ -254,6 +257,8 @@ int run_node(const config::NodeConfig& cfg) {
     esetup->max_concurrent = cfg.max_concurrent;
     esetup->output_max = cfg.handlers.output_max_bytes;
     esetup->http_hosts = cfg.handlers.http_hosts;
+    esetup->env = cfg.handlers.env;
+    esetup->run_as = run_as;
     {
         std::istringstream words(cfg.handlers.shell);
         for (std::string w; words >> w;) esetup->shell.push_back(w);

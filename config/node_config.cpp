@@ -19,7 +19,7 @@ using json = nlohmann::json;
 
 // The known keys, by their dotted path in the file, each with its type and range.
 struct Field {
-    enum Kind { boolean, integer, text } kind;
+    enum Kind { boolean, integer, text, strings } kind;  // strings: an object of string values
     std::uint64_t min = 0, max = 0;
     std::function<void(NodeConfig&, const json&)> set;
 };
@@ -93,6 +93,12 @@ const std::map<std::string, Field>& fields() {
                                            }
                                        }
                                    }};
+        m["handlers.user"] = {Field::text, 0, 0,
+                              [](NodeConfig& c, const json& v) { c.handlers.user = v.get<std::string>(); }};
+        m["handlers.env"] = {Field::strings, 0, 0, [](NodeConfig& c, const json& v) {
+                                 c.handlers.env.clear();
+                                 for (const auto& [k, x] : v.items()) c.handlers.env[k] = x.get<std::string>();
+                             }};
         m["clusterNodes"] = {Field::text, 0, 0, nullptr};  // parsed as a member list below
         return m;
     }();
@@ -133,8 +139,15 @@ const char* type_name(Field::Kind k) {
         case Field::boolean: return "true or false";
         case Field::integer: return "a whole number";
         case Field::text: return "a string";
+        case Field::strings: return "an object of strings";
     }
     return "?";
+}
+
+bool env_name(const std::string& k) {
+    if (k.empty() || std::isdigit(static_cast<unsigned char>(k[0]))) return false;
+    return std::all_of(k.begin(), k.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 std::optional<Error> set_field(NodeConfig& cfg, const std::string& key, const json& v, const std::string& source) {
@@ -143,8 +156,17 @@ std::optional<Error> set_field(NodeConfig& cfg, const std::string& key, const js
     const Field& f = it->second;
     const bool type_ok = (f.kind == Field::boolean && v.is_boolean()) ||
                          (f.kind == Field::integer && v.is_number_integer()) ||
-                         (f.kind == Field::text && v.is_string());
+                         (f.kind == Field::text && v.is_string()) || (f.kind == Field::strings && v.is_object());
     if (!type_ok) return Error{source, key, std::string("must be ") + type_name(f.kind) + ", not " + v.dump()};
+    if (f.kind == Field::strings) {
+        for (const auto& [k, x] : v.items()) {
+            if (!x.is_string()) return Error{source, key + "." + k, "must be a string, not " + x.dump()};
+            if (key == "handlers.env" && !env_name(k))
+                return Error{source, key + "." + k, "is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)"};
+            if (x.get<std::string>().find('\0') != std::string::npos)
+                return Error{source, key + "." + k, "must not contain a NUL byte"};
+        }
+    }
     if (f.kind == Field::integer) {
         if (v.is_number_integer() && !v.is_number_unsigned() && v.get<std::int64_t>() < 0)
             return Error{source, key, "must not be negative, got " + v.dump()};

@@ -4,6 +4,7 @@
 // place that parses configuration; every error names the key and where it came from.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,7 +45,9 @@ struct HandlerSettings {
     bool allow_shell = false;
     std::string shell = "/bin/sh -c";
     std::uint64_t output_max_bytes = 64 * 1024;
-    std::vector<std::string> http_hosts;  // besides loopback, the hosts http handlers may call
+    std::vector<std::string> http_hosts;     // besides loopback, the hosts http handlers may call
+    std::string user;                        // exec and shell handlers run as this user (the node must be root)
+    std::map<std::string, std::string> env;  // every exec and shell handler's environment, under its own
 };
 
 struct NodeConfig {

@@ -77,8 +77,12 @@ ProcessResult run_process(const ProcessSpec& spec, const std::atomic<bool>& canc
     std::vector<std::string> env_strings;
     for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
     if (!spec.env.count("PATH")) env_strings.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
+    // As another user: setpriv drops to it and execs the handler in the same process,
+    // so the group, the pipes and the timeout's kill are the same.
+    const std::vector<std::string> args = spec.run_as ? run_as_argv(*spec.run_as, path, spec.argv) : spec.argv;
+    const std::string exec_path = spec.run_as ? std::string(setpriv_path) : path;
     std::vector<char*> argv, envp;
-    for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
@@ -118,7 +122,7 @@ ProcessResult run_process(const ProcessSpec& spec, const std::atomic<bool>& canc
     ::posix_spawnattr_setpgroup(&attr, 0);  // its own process group, killed as one
     ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid = -1;
-    const int spawned = ::posix_spawn(&pid, path.c_str(), &actions, &attr, argv.data(), envp.data());
+    const int spawned = ::posix_spawn(&pid, exec_path.c_str(), &actions, &attr, argv.data(), envp.data());
     ::posix_spawn_file_actions_destroy(&actions);
     ::posix_spawnattr_destroy(&attr);
     ::close(out_pipe[1]);

@@ -7,10 +7,12 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "runtime/crypto/sha256.hpp"
+#include "runtime/exec/run_as.hpp"
 
 namespace raftor::exec {
 
@@ -21,6 +23,7 @@ struct ProcessSpec {
     std::string input;
     std::uint64_t timeout_ms = 30'000;
     std::size_t output_max = 64 * 1024;
+    std::optional<RunAs> run_as;  // another user to run it as (handlers.user)
 };
 
 struct ProcessResult {

@@ -409,6 +409,8 @@ BOOST_AUTO_TEST_CASE(a_config_file_with_a_typo_stops_start_up_with_one_line) {
         {"broken.json", R"({"raft": {)", "broken.json: (document): not valid JSON"},
         {"timing.json", R"({"raft": {"heartbeatIntervalMs": 500, "electionTimeoutMs": 600}})",
          "raft.electionTimeoutMs: must be at least 3 x raft.heartbeatIntervalMs"},
+        {"user.json", R"({"handlers": {"user": "no-such-user"}})",
+         "handlers.user: no user 'no-such-user' on this machine"},
     };
     for (const auto& k : cases) {
         std::string out;

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "runtime/exec/run_as.hpp"
 #include "runtime/http/operations_api.hpp"
 #include "runtime/schedule/schedule.hpp"
 #include "tests/cluster/process_cluster.hpp"
@@ -36,10 +37,11 @@ json get_json(ProcessCluster& c, int i, const std::string& target) {
     return json::parse(r.body);
 }
 
-void post_ok(ProcessCluster& c, int i, const std::string& target, const std::string& body, int status = 201) {
+json post_ok(ProcessCluster& c, int i, const std::string& target, const std::string& body, int status = 201) {
     auto r = c.call(i, "POST", target, body, {{"Content-Type", "application/json"}});
     BOOST_REQUIRE_MESSAGE(r.ok() && r.status == status,
                           target + ": " + r.error + " " + std::to_string(r.status) + " " + r.body);
+    return json::parse(r.body, nullptr, false);
 }
 
 // Waits until the history of `op` has `n` final entries (on node i).
@@ -335,6 +337,32 @@ BOOST_AUTO_TEST_CASE(timeouts_kill_the_group_retries_back_off_forbid_never_overl
     std::size_t n = 0;
     std::set<std::string> signers;
     BOOST_TEST(verify_receipts(c, (leader + 1) % 3, n, signers).ok);
+}
+
+BOOST_AUTO_TEST_CASE(exec_handlers_run_as_the_configured_user_with_the_configured_environment) {
+    std::string error;
+    const auto nobody = exec::resolve_run_as("nobody", error);
+    ClusterOptions o;
+    o.nodes = 1;
+    o.extra_json = R"J("handlers": {"env": {"GREETING": "hi", "PATH": "/usr/bin:/bin"})J";
+    if (nobody)
+        o.extra_json += R"J(, "user": "nobody"}, )J";
+    else
+        o.extra_json += "}, ";
+    ProcessCluster c(o);
+    c.start_all();
+    leader_of(c);
+    post_ok(
+        c, 0, "/operations",
+        R"J({"id":"who","name":"w","handler":{"kind":"exec","argv":["sh","-c","echo $(id -u) $GREETING $PATH"]}})J");
+    post_ok(
+        c, 0, "/operations",
+        R"J({"id":"own","name":"o","handler":{"kind":"exec","argv":["sh","-c","echo $GREETING"],"env":{"GREETING":"own"}}})J");
+    const json who = post_ok(c, 0, "/execute/who?wait=true", "", 200);
+    const std::string uid = std::to_string(nobody ? nobody->uid : ::geteuid());
+    BOOST_TEST(who["output"] == uid + " hi /usr/bin:/bin\n", who.dump());
+    BOOST_TEST(post_ok(c, 0, "/execute/own?wait=true", "", 200)["output"] == "own\n");
+    if (!nobody) BOOST_TEST_MESSAGE("not root: handlers.user not tried end to end (" << error << ")");
 }
 
 BOOST_AUTO_TEST_CASE(bad_operations_get_clear_errors_that_name_the_field) {

@@ -171,3 +171,31 @@ BOOST_AUTO_TEST_CASE(a_missing_file_is_named) {
     BOOST_REQUIRE(e.has_value());
     BOOST_TEST(e->line() == "/nonexistent/daemon-config.json: (file): cannot be read");
 }
+
+BOOST_AUTO_TEST_CASE(handler_user_and_environment_are_read_and_bad_ones_named) {
+    NodeConfig c;
+    BOOST_REQUIRE(!apply_json(
+        c,
+        R"({"handlers": {"user": "nobody", "env": {"PATH": "/usr/bin:/bin", "HOME": "/var/lib/raftor", "_X1": ""}}})",
+        "f.json"));
+    BOOST_TEST(c.handlers.user == "nobody");
+    BOOST_TEST(c.handlers.env.size() == 3u);
+    BOOST_TEST(c.handlers.env.at("HOME") == "/var/lib/raftor");
+    auto e = apply_json(c, R"({"handlers": {"env": {"1BAD": "x"}}})", "f.json");
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->line() == "f.json: handlers.env.1BAD: is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+    e = apply_json(c, R"({"handlers": {"env": {"A=B": "x"}}})", "f.json");
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->key == "handlers.env.A=B");
+    e = apply_json(c, R"({"handlers": {"env": {"N": 5}}})", "f.json");
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->line() == "f.json: handlers.env.N: must be a string, not 5");
+    e = apply_json(c, R"({"handlers": {"env": ["PATH=/bin"]}})", "f.json");
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->line() == "f.json: handlers.env: must be an object of strings, not [\"PATH=/bin\"]");
+    e = apply_json(c, R"({"handlers": {"user": 0}})", "f.json");
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->key == "handlers.user");
+    // The environment is unchanged by the refused documents.
+    BOOST_TEST(c.handlers.env.size() == 3u);
+}

@@ -117,3 +117,56 @@ BOOST_AUTO_TEST_CASE(failures_to_start_are_named) {
     s.argv.clear();
     BOOST_TEST(run(s).error == "argv is empty");
 }
+
+BOOST_AUTO_TEST_CASE(the_configured_user_is_resolved_or_named) {
+    std::string error;
+    BOOST_TEST(!exec::resolve_run_as("", error).has_value());
+    BOOST_TEST(error.empty());
+    BOOST_TEST(!exec::resolve_run_as("no-such-user-here", error).has_value());
+    BOOST_TEST(error == "no user 'no-such-user-here' on this machine");
+    // The node's own user: nothing to switch.
+    BOOST_TEST(!exec::resolve_run_as(std::to_string(::geteuid()), error).has_value());
+    BOOST_TEST(error.empty(), error);
+    auto nobody = exec::resolve_run_as("nobody", error);
+    if (::geteuid() == 0) {
+        BOOST_REQUIRE(nobody.has_value());
+        BOOST_TEST(nobody->user == "nobody");
+    } else {
+        BOOST_TEST(!nobody.has_value());
+        BOOST_TEST(error.find("needs the node to run as root") != std::string::npos, error);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_handler_runs_as_the_configured_user_with_its_environment_and_its_timeout) {
+    std::string error;
+    auto nobody = exec::resolve_run_as("nobody", error);
+    if (!nobody) {
+        BOOST_TEST_MESSAGE("SKIPPED: running handlers as another user needs root: " << error);
+        return;
+    }
+    ProcessSpec s = sh("echo $(id -u):$(id -g) $GREETING; cat");
+    s.run_as = nobody;
+    s.env = {{"GREETING", "hello"}};
+    s.input = "in";
+    auto r = run(s);
+    BOOST_TEST((r.end == ProcessResult::End::exited));
+    BOOST_TEST(r.exit_code == 0);
+    BOOST_TEST(r.output == std::to_string(nobody->uid) + ":" + std::to_string(nobody->gid) + " hello\nin", r.output);
+    // The group is still killed on timeout, across the user change.
+    const auto pidfile = std::filesystem::temp_directory_path() / ("raftor-run-as-" + std::to_string(::getpid()));
+    std::filesystem::remove(pidfile);
+    { std::ofstream touch(pidfile); }
+    ::chown(pidfile.c_str(), nobody->uid, nobody->gid);
+    s = sh("sleep 30 & echo $! > " + pidfile.string() + "; wait");
+    s.run_as = nobody;
+    s.timeout_ms = 300;
+    r = run(s);
+    BOOST_TEST((r.end == ProcessResult::End::timed_out));
+    std::ifstream pf(pidfile);
+    int bg = 0;
+    pf >> bg;
+    std::filesystem::remove(pidfile);
+    BOOST_REQUIRE(bg > 0);
+    std::this_thread::sleep_for(100ms);
+    BOOST_TEST(!alive(bg), "the handler's child outlived its timeout");
+}
