@@ -219,4 +219,13 @@ struct OperationsSnapshot {
   historyBaseHash @10 :Data;
   sessions @11 :List(OpsSession);
   sessionClock @12 :UInt64;
+  figures @13 :OpsFigures;
+}
+
+# The cluster's operations figures (runtime/state/ops_figures.hpp).
+struct OpsFigures {
+  byStatus @0 :List(UInt64);   # final executions, indexed by ExecStatus
+  buckets @1 :List(UInt64);    # handler durations, by the histogram's bounds, then +Inf
+  durationCount @2 :UInt64;
+  durationSumMs @3 :UInt64;
 }

@@ -438,6 +438,13 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
         x.setVersion(sess.result.version);
     }
     b.setSessionClock(m.session_clock_);
+    auto f = b.initFigures();
+    auto by_status = f.initByStatus(static_cast<unsigned>(m.figures_.by_status.size()));
+    for (unsigned j = 0; j < by_status.size(); ++j) by_status.set(j, m.figures_.by_status[j]);
+    auto buckets = f.initBuckets(static_cast<unsigned>(m.figures_.buckets.size()));
+    for (unsigned j = 0; j < buckets.size(); ++j) buckets.set(j, m.figures_.buckets[j]);
+    f.setDurationCount(m.figures_.duration_count);
+    f.setDurationSumMs(m.figures_.duration_sum_ms);
 }
 
 std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::OperationsSnapshot::Reader r) {
@@ -528,6 +535,19 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         sess.result.version = x.getVersion();
         next.session_age_[sess.touched] = x.getClient();
         next.sessions_[x.getClient()] = std::move(sess);
+    }
+    if (r.hasFigures()) {
+        // A snapshot from before the figures has none: they start again from zero.
+        const auto f = r.getFigures();
+        const auto by_status = f.getByStatus();
+        const auto buckets = f.getBuckets();
+        if ((by_status.size() != 0 && by_status.size() != next.figures_.by_status.size()) ||
+            (buckets.size() != 0 && buckets.size() != next.figures_.buckets.size()))
+            return std::string("the operations figures do not have the histogram's shape");
+        for (unsigned j = 0; j < by_status.size(); ++j) next.figures_.by_status[j] = by_status[j];
+        for (unsigned j = 0; j < buckets.size(); ++j) next.figures_.buckets[j] = buckets[j];
+        next.figures_.duration_count = f.getDurationCount();
+        next.figures_.duration_sum_ms = f.getDurationSumMs();
     }
     m = std::move(next);
     m.changes_ = OpsChanges{true, true, true};

@@ -397,6 +397,7 @@ void OpsMachine::finalize(std::map<std::uint64_t, Execution>::iterator it, ExecS
     e.receipt_sequence = r.sequence;
     e.receipt_hash = chain_.head();
     history_.push(e);
+    figures_.add(e);
     changes_.runnable = true;
     changes_.receipts = true;
     if (status == ExecStatus::success) trigger(e.operation, Cause::after_success, at_ms, e.id);

@@ -22,6 +22,7 @@
 #include "runtime/crypto/receipt.hpp"
 #include "runtime/state/execution_history.hpp"
 #include "runtime/state/ops_command.hpp"
+#include "runtime/state/ops_figures.hpp"
 
 namespace raftor::state {
 
@@ -88,6 +89,7 @@ public:
     std::uint64_t base_sequence() const { return history_.base_sequence(); }
     const crypto::Digest& base_hash() const { return history_.base_hash(); }
     const ExecutionHistory& finished() const { return history_; }
+    const OpsFigures& figures() const { return figures_; }
     const std::map<std::string, crypto::PublicKey>& keys() const { return keys_; }
     // Hashes of the receipts not yet sealed, from sealed_through() + 1, at most `limit`.
     std::vector<crypto::Digest> unsealed(std::size_t limit) const;
@@ -131,6 +133,7 @@ private:
     std::map<std::uint64_t, Execution> active_;
     std::unordered_map<std::string, std::size_t> running_;  // running tries by operation
     ExecutionHistory history_;                              // final executions in receipt order
+    OpsFigures figures_;                                    // counts and durations of final executions
     crypto::ReceiptChain chain_;
     std::uint64_t sealed_through_ = 0;
     std::map<std::uint64_t, SealRecord> seals_;  // by first sequence

@@ -237,6 +237,8 @@ BOOST_AUTO_TEST_CASE(a_snapshot_with_a_changed_history_field_is_refused_by_its_r
         OpsMachine copy;
         BOOST_TEST(!OpsSnapshotCodec::load(copy, snap.asReader()).has_value());
         BOOST_TEST(copy.history_size() == 3u);
+        BOOST_TEST(copy.figures().of(ExecStatus::success) == 3u);
+        BOOST_TEST(copy.figures().duration_sum_ms == 15u);
         BOOST_TEST((copy.chain_head() == m.chain_head()));
         BOOST_TEST(copy.execution(2)->output == "fine");
         BOOST_TEST((copy.execution(2)->receipt_hash == m.execution(2)->receipt_hash));
