@@ -10,6 +10,8 @@ find_package(Boost 1.74 REQUIRED COMPONENTS unit_test_framework)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
+# prometheus-cpp's config also wants civetweb, ZLIB and CURL, even for core alone.
+find_package(prometheus-cpp CONFIG REQUIRED)
 
 # CAF 0.17 ships neither a CMake config nor a .pc file.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)

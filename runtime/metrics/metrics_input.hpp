@@ -1,0 +1,59 @@
+#pragma once
+// Everything one scrape reports, gathered by the gateway from the node's actors and
+// state at scrape time. Plain data: the exposition renders it as Prometheus text and as
+// the runbook's JSON summary.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/state/ops_figures.hpp"
+
+namespace raftor::metrics {
+
+struct FollowerLag {
+    std::string member;
+    std::uint64_t match_index = 0;
+    std::uint64_t lag_entries = 0;
+    std::uint64_t lag_ms = 0;
+};
+
+struct RaftFigures {
+    std::string role;  // "leader", "follower", ...
+    bool is_leader = false;
+    bool has_leader = false;
+    std::uint64_t term = 0, commit_index = 0, applied_index = 0, last_index = 0;
+    std::uint64_t replication_lag_ms = 0;  // leader: its slowest follower's; follower: since it heard the leader
+    std::uint64_t leader_changes = 0;      // leaders this node has seen since it started
+    std::vector<FollowerLag> followers;    // the leader's view
+};
+
+struct CacheFigures {
+    std::uint64_t size = 0, capacity = 0, hits = 0, misses = 0, evictions = 0;
+};
+
+struct ActorFigures {
+    std::string name, kind;
+    std::uint64_t mailbox_depth = 0, messages_handled = 0;
+};
+
+struct ProcessFigures {
+    std::uint64_t rss_bytes = 0;
+    double cpu_seconds = 0;
+    std::uint64_t open_fds = 0;
+    double start_time_seconds = 0;  // since the epoch
+};
+
+struct MetricsInput {
+    std::string node;
+    double uptime_seconds = 0;
+    RaftFigures raft;
+    state::OpsFigures ops;  // the cluster's, from the replicated state
+    std::uint64_t operations_registered = 0;
+    std::uint64_t queued = 0, running = 0, retrying = 0;
+    std::uint64_t history_kept = 0;
+    CacheFigures cache;
+    std::vector<ActorFigures> actors;
+    ProcessFigures process;
+};
+
+}  // namespace raftor::metrics
