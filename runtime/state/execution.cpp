@@ -56,6 +56,12 @@ crypto::Digest input_hash_of(const std::string& operation, std::uint64_t version
         {"raftor input v1", operation, std::to_string(version), to_string(cause), std::to_string(slot_ms), input});
 }
 
+void keep_final_only(Execution& e) {
+    if (e.input.size() > final_input_max) e.input.clear();
+    e.retry_at_ms = 0;
+    e.start_term = 0;
+}
+
 crypto::Receipt receipt_fields(const Execution& e) {
     crypto::Receipt r;
     r.execution_id = execution_id_string(e.id);

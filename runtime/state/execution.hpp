@@ -56,6 +56,10 @@ std::string execution_id_string(std::uint64_t id);
 // "ex-12" or "12"; 0 when it is neither.
 std::uint64_t parse_execution_id(const std::string& s);
 
+// Drops what only an active execution needs (its retry time, its start term, an input
+// longer than final_input_max: its hash stays), as it becomes final.
+void keep_final_only(Execution& e);
+
 // The hash of what an execution ran with: its operation's version, why it ran, its input.
 crypto::Digest input_hash_of(const std::string& operation, std::uint64_t version, Cause cause, std::int64_t slot_ms,
                              const std::string& input);

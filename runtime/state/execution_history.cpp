@@ -147,11 +147,15 @@ void ExecutionHistory::push(const Execution& e) {
 
 void ExecutionHistory::sealed_through(std::uint64_t sequence) {
     RAFT_ASSERT(sequence <= last_sequence(), "sealed receipts exist");
-    while (tail_from_ < sequence && !tail_.empty()) {
+    trim_tail(sequence);
+}
+
+void ExecutionHistory::trim_tail(std::uint64_t through) {
+    while (tail_from_ < through && !tail_.empty()) {
         tail_.pop_front();
         ++tail_from_;
     }
-    tail_from_ = std::max(tail_from_, sequence);
+    tail_from_ = std::max(tail_from_, through);
 }
 
 void ExecutionHistory::drop_through(std::uint64_t sequence) {
@@ -189,11 +193,7 @@ void ExecutionHistory::drop_through(std::uint64_t sequence) {
         checkpoints_.pop_front();
         ++first_checkpoint_;
     }
-    while (tail_from_ < base_sequence_ && !tail_.empty()) {
-        tail_.pop_front();
-        ++tail_from_;
-    }
-    tail_from_ = std::max(tail_from_, base_sequence_);
+    trim_tail(base_sequence_);
 }
 
 std::string ExecutionHistory::text(std::uint64_t at, std::size_t len) const {

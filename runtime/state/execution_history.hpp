@@ -100,6 +100,7 @@ private:
     std::uint16_t intern_node(const std::string& name);
     std::string text(std::uint64_t at, std::size_t len) const;
     crypto::Digest link(std::uint64_t sequence, const crypto::Digest& prev) const;
+    void trim_tail(std::uint64_t through);  // forgets kept hashes through `through`
 
     // The id index: open addressing over receipt sequences, keyed by the record's id.
     std::size_t slot_of(std::uint64_t id) const;

@@ -494,9 +494,7 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         if (crypto::receipt_hash(fields) != e->receipt_hash)
             return name + ": its receipt hash does not match its fields and the receipt before";
         prev = e->receipt_hash;
-        if (e->input.size() > final_input_max) e->input.clear();
-        e->retry_at_ms = 0;
-        e->start_term = 0;
+        keep_final_only(*e);
         next.history_.push(*e);
     }
     if (r.getChainSequence() != expect - 1) return std::string("the chain's length does not match its history");

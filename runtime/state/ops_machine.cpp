@@ -388,10 +388,7 @@ void OpsMachine::finalize(std::map<std::uint64_t, Execution>::iterator it, ExecS
     e.status = status;
     if (e.finished_ms == 0 || !detail.empty()) e.finished_ms = at_ms;
     if (!detail.empty()) e.detail = std::move(detail);
-    // What only an active execution needs goes; a long input stays as its hash.
-    if (e.input.size() > final_input_max) e.input.clear();
-    e.retry_at_ms = 0;
-    e.start_term = 0;
+    keep_final_only(e);
     crypto::Receipt r = receipt_fields(e);
     chain_.append(r);
     e.receipt_sequence = r.sequence;
@@ -459,7 +456,10 @@ std::vector<crypto::Receipt> OpsMachine::receipts(std::uint64_t from, std::size_
     // The hashes of every receipt read and of the whole batches they are in, in one pass.
     const std::uint64_t lo = from <= sealed_through_ ? batch_of(from)->first : from;
     std::uint64_t hi = last;
-    if (last <= sealed_through_) hi = batch_of(last)->first + batch_of(last)->count - 1;
+    if (last <= sealed_through_) {
+        const SealRecord* b = batch_of(last);
+        hi = b->first + b->count - 1;
+    }
     const std::vector<crypto::Digest> hashes = history_.hashes(lo, hi);
     const crypto::Digest before = history_.hash(lo - 1);
     auto hash_of = [&](std::uint64_t s) { return s < lo ? before : hashes[s - lo]; };
