@@ -2,6 +2,8 @@
 
 #include "actors/ops_requests.hpp"
 #include "runtime/http/operations_api.hpp"
+#include "runtime/metrics/exposition.hpp"
+#include "runtime/metrics/host_figures.hpp"
 
 namespace raftor::actors {
 
@@ -120,6 +122,94 @@ void wait_final(Self* self, const GatewaySetupPtr& setup, std::uint64_t id, std:
             [=](caf::error& e) { reply(out, timed_out(e, "waiting for the execution")); });
 }
 
+metrics::RaftFigures raft_figures(const PeerStatus& s, const Directory& dir) {
+    metrics::RaftFigures r;
+    r.role = raft::to_string(s.role);
+    r.is_leader = s.role == raft::Role::leader;
+    r.has_leader = s.leader != 0;
+    r.term = s.term;
+    r.commit_index = s.commit;
+    r.applied_index = s.applied;
+    r.last_index = s.last_index;
+    r.replication_lag_ms = s.replication_lag_ms;
+    for (const auto& p : s.progress)
+        r.followers.push_back(
+            {dir.get(p.id).name, p.match, s.last_index > p.match ? s.last_index - p.match : 0, p.lag_ms});
+    return r;
+}
+
+http::Response metrics_response(const http::MetricsCall& call, const metrics::MetricsInput& in) {
+    http::Response r;
+    if (!call.json) {
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        r.body = metrics::render_text(in);
+        return r;
+    }
+    auto j = metrics::render_summary(in);
+    if (call.window_ms > 0) {
+        j["window"] = call.window;
+        j["windowMs"] = call.window_ms;
+    }
+    r.body = j.dump();
+    return r;
+}
+
+// GET /metrics: the peer's status, then every actor's report, then the state's figures
+// (this node's copy), then what the node's counters, the OS and the cache say.
+void scrape(Self* self, const GatewaySetupPtr& setup, const http::MetricsCall& call, ReplyPtr out) {
+    auto in = std::make_shared<metrics::MetricsInput>();
+    in->node = setup->node_name;
+    in->uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - setup->started).count();
+    auto finish = [=] {
+        const std::int64_t since = call.window_ms > 0 ? wall_ms() - call.window_ms : 0;
+        query_local(self, setup->peer,
+                    [in, since, windowed = call.window_ms > 0](const node::Applier& a) {
+                        const auto& ops = a.ops();
+                        in->ops = windowed ? ops.finished().figures_since(since) : ops.figures();
+                        in->operations_registered = ops.operations().size();
+                        in->history_kept = ops.history_size();
+                        for (const auto& [id, e] : ops.active()) {
+                            if (e.status == state::ExecStatus::queued) ++in->queued;
+                            if (e.status == state::ExecStatus::running) ++in->running;
+                            if (e.status == state::ExecStatus::retrying) ++in->retrying;
+                        }
+                    })
+            .then(
+                [=](CompletionPtr) {
+                    if (setup->cache) {
+                        const auto f = setup->cache->figures();
+                        in->cache = {f.size, f.capacity, f.hits, f.misses, f.evictions};
+                    }
+                    if (setup->counters) {
+                        in->live = metrics::live_figures(*setup->counters);
+                        in->raft.leader_changes = setup->counters->leader_changes.load(std::memory_order_relaxed);
+                    }
+                    if (setup->transport_figures) in->live.transport = setup->transport_figures();
+                    if (setup->transport_refused) in->live.transport_rejected = setup->transport_refused();
+                    in->process = metrics::read_process();
+                    if (!setup->data_dir.empty()) in->disk = metrics::read_disk(setup->data_dir);
+                    in->disk.storage_map_bytes = setup->storage_map_bytes;
+                    reply(out, metrics_response(call, *in));
+                },
+                [=](caf::error& e) { reply(out, timed_out(e, "reading the state's figures")); });
+    };
+    self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+        .then(
+            [=](StatusPtr s) {
+                in->raft = raft_figures(*s, *setup->directory);
+                if (!setup->introspector) return finish();
+                self->request(setup->introspector, std::chrono::seconds(3), inspect_atom::value)
+                    .then(
+                        [=](ReportsPtr rs) {
+                            for (const auto& r : *rs)
+                                in->actors.push_back({r.name, r.kind, r.mailbox_depth, r.messages_handled});
+                            finish();
+                        },
+                        [=](caf::error&) { finish(); });  // the figures without the actors beat none
+            },
+            [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
+}
+
 }  // namespace
 
 caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
@@ -177,6 +267,7 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                           [=](caf::error& e) { reply(out, timed_out(e, "the introspection")); });
                 return;
             }
+            if (auto* m = std::get_if<http::MetricsCall>(&*routed.call)) return scrape(self, setup, *m, out);
             const auto probe = std::get<http::HealthCall>(*routed.call).probe;
             if (probe == http::Probe::live) {
                 http::NodeView v;

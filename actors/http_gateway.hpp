@@ -12,6 +12,7 @@
 #include "actors/messages.hpp"
 #include "runtime/http/api.hpp"
 #include "runtime/http/operation_cache.hpp"
+#include "runtime/metrics/metrics_input.hpp"
 
 namespace raftor::actors {
 
@@ -26,6 +27,13 @@ struct GatewaySetup {
     std::shared_ptr<const Directory> directory;
     std::chrono::milliseconds request_timeout{10'000};
     std::shared_ptr<http::OperationCache> cache;  // may be null: no cache
+    // For GET /metrics (each may be null/empty: those figures are then absent or zero).
+    metrics::CountersPtr counters;
+    std::function<std::vector<metrics::TransportPeer>()> transport_figures;
+    std::function<std::uint64_t()> transport_refused;
+    std::string data_dir;  // storage_bytes and the file system's figures
+    std::uint64_t storage_map_bytes = 0;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 using GatewaySetupPtr = std::shared_ptr<const GatewaySetup>;
 

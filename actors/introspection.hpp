@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/introspect/actor_report.hpp"
+#include "runtime/metrics/live_counters.hpp"
 
 namespace raftor::actors {
 
@@ -25,6 +26,7 @@ struct ActorStats {
 
     template <class Self>
     void note(Self* self, const char* what) {
+        if constexpr (!metrics::enabled) return;
         ++handled;
         last = what;
         last_at = self->clock().now();

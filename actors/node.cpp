@@ -156,6 +156,7 @@ int run_node(const config::NodeConfig& cfg) {
         if (x.raft_id != members.self.raft_id) tcp->set_peer(x.raft_id, x.host, x.port);
 
     // ---- HTTP server (answers liveness even before the actors are up)
+    auto counters = std::make_shared<metrics::NodeCounters>();
     auto gateway = std::make_shared<GatewayHandle>();
     http::ServerOptions hopts;
     hopts.host = http_host;
@@ -171,7 +172,17 @@ int run_node(const config::NodeConfig& cfg) {
     }
     http::HttpServer server(
         hopts,
-        [gateway, name = members.self.name](http::Request req, http::HttpServer::Reply reply) {
+        [gateway, counters, name = members.self.name](http::Request req, http::HttpServer::Reply answer) {
+            // Every answer is counted by route pattern, method and status, with its latency.
+            http::HttpServer::Reply reply = answer;
+            if constexpr (metrics::enabled)
+                reply = [answer, counters, route = http::route_pattern(req.target), method = req.method,
+                         began = std::chrono::steady_clock::now()](http::Response r) {
+                    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+                    counters->http.record(route, method, r.proxy_to.empty() ? std::to_string(r.status) : "forwarded",
+                                          s);
+                    answer(std::move(r));
+                };
             caf::actor g = gateway->get();
             if (!g) {
                 // Starting: only the probes answer.
@@ -217,6 +228,7 @@ int run_node(const config::NodeConfig& cfg) {
     setup->transport = transport;
     setup->tick = std::chrono::milliseconds(timing.tick_ms);
     setup->introspector = intro;
+    setup->counters = counters;
     for (const auto& x : members.all) setup->names[x.raft_id] = x.name;
     caf::actor peer;
     try {
@@ -243,6 +255,17 @@ int run_node(const config::NodeConfig& cfg) {
     };
     gsetup->api.zones = zones;
     gsetup->directory = directory;
+    gsetup->counters = counters;
+    gsetup->data_dir = cfg.data_dir;
+    gsetup->storage_map_bytes = cfg.storage_map_bytes;
+    gsetup->transport_figures = [tcp, directory] {
+        std::vector<metrics::TransportPeer> out;
+        for (const auto& [id, ps] : tcp->peer_stats())
+            out.push_back({directory->get(id).name, ps.bytes_out, ps.bytes_in, ps.frames_out, ps.frames_in,
+                           ps.frames_dropped, ps.connects});
+        return out;
+    };
+    gsetup->transport_refused = [tcp] { return tcp->stats().rejected_connections; };
     auto spawn_gateway = [&sys, gsetup, intro] {
         auto g = sys.spawn(http_gateway, GatewaySetupPtr(gsetup));
         join(intro, "http_gateway", "gateway", g);

@@ -50,10 +50,17 @@ void observe(Self* self, const PeerSetup& setup) {
         logging::info("term_changed", {{"from", std::to_string(st.logged_term)}, {"to", std::to_string(core.term())}});
         st.logged_term = core.term();
     }
+    logging::set_position(core.term(), core.commit());
     if (core.role() != st.logged_role) {
         logging::info("role_changed", {{"from", raft::to_string(st.logged_role)},
                                        {"to", raft::to_string(core.role())},
                                        {"term", std::to_string(core.term())}});
+        if (core.role() == raft::Role::candidate || core.role() == raft::Role::pre_candidate) {
+            logging::info("election_started", {{"as", raft::to_string(core.role())},
+                                               {"term", std::to_string(core.term())},
+                                               {"last_index", std::to_string(core.log().last_index())}});
+            if (st.counters) metrics::bump(st.counters->elections);
+        }
         if (core.role() == raft::Role::leader) st.lag.became_leader(core.log().last_index(), now);
         st.logged_role = core.role();
     }
@@ -61,6 +68,7 @@ void observe(Self* self, const PeerSetup& setup) {
         logging::info("leader_changed", {{"leader", name_of(setup, core.leader())},
                                          {"previous", name_of(setup, st.logged_leader)},
                                          {"term", std::to_string(core.term())}});
+        if (core.leader() != 0 && st.counters) metrics::bump(st.counters->leader_changes);
         st.logged_leader = core.leader();
     }
     if (!(core.conf() == st.logged_conf)) {
@@ -98,6 +106,8 @@ void drain(Self* self, const PeerSetup& setup) {
         raft::Ready& rd = a.ready;
         if (st.observer) st.observer->ready(st.consensus->core(), rd);
         for (const auto& m : rd.messages) {
+            if (m.type == raft::MessageType::append && st.counters)
+                st.counters->append_batch.observe(static_cast<double>(m.entries.size()));
             const std::string bytes = raft::encode_message(m);
             self->send(st.transport, frame_atom::value, m.from, m.to, Frame(bytes.begin(), bytes.end()));
         }
@@ -204,6 +214,7 @@ Summary summary_of(Self* self) {
 // wait before the entry can reach it (one ordered channel from here).
 caf::response_promise await_proposal(Self* self, node::Proposal p) {
     auto rp = self->make_response_promise();
+    if (auto& c = self->state.counters) metrics::bump(p.refused ? c->proposals_refused : c->proposals);
     if (p.refused) {
         rp.deliver(completion(std::move(*p.refused)));
         return rp;
@@ -243,9 +254,11 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     st.applied = setup->restore.snapshot.index;
     st.transport = setup->transport;
     st.observer = setup->observer;
-    st.storage = setup->storage_on_own_thread
-                     ? self->spawn<caf::linked + caf::detached>(storage_actor, setup->store, caf::actor(self))
-                     : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor(self));
+    st.counters = setup->counters;
+    st.storage =
+        setup->storage_on_own_thread
+            ? self->spawn<caf::linked + caf::detached>(storage_actor, setup->store, caf::actor(self), setup->counters)
+            : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor(self), setup->counters);
     auto sm_setup = std::make_shared<StateMachineSetup>();
     sm_setup->options = setup->options;
     sm_setup->snapshot_index = setup->restore.snapshot.index;
@@ -325,6 +338,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
             if (!snap) return;
             logging::info("snapshot_taken",
                           {{"index", std::to_string(snap->meta.index)}, {"bytes", std::to_string(snap->data->size())}});
+            if (auto& c = self->state.counters) metrics::bump(c->snapshots);
             self->send(self->state.storage, snapshot_atom::value, SnapshotPtr(std::make_shared<raft::Snapshot>(*snap)));
         },
         [=](applied_atom, raft::Index index) {

@@ -34,6 +34,7 @@ struct PeerSetup {
     std::map<raft::NodeId, std::string> names;  // for logs: member names by raft id
     caf::actor introspector;                    // may be null (tests)
     std::shared_ptr<PeerObserver> observer;     // may be null (a node)
+    metrics::CountersPtr counters;              // may be null (tests, the simulator)
 };
 using PeerSetupPtr = std::shared_ptr<const PeerSetup>;
 
@@ -67,6 +68,8 @@ struct PeerState {
 
     node::ReplicationLag lag;
     caf::actor_clock::time_point leader_heard{};  // follower: last frame from the leader
+
+    metrics::CountersPtr counters;
 
     static inline const char* name = "raft_peer";
 };

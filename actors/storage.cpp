@@ -1,5 +1,7 @@
 #include "actors/storage.hpp"
 
+#include "runtime/log/log.hpp"
+
 namespace raftor::actors {
 
 namespace {
@@ -20,6 +22,23 @@ void flush(caf::stateful_actor<StorageState>* self) {
     const auto began = std::chrono::steady_clock::now();
     const auto status = st.store->write(batches);
     st.last_flush = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began);
+    st.last_flush_at_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    const double seconds = static_cast<double>(st.last_flush.count()) / 1e6;
+    if (st.counters) st.counters->fsync_seconds.observe(seconds);
+    if (seconds > metrics::NodeCounters::slow_fsync_seconds) {
+        if (st.counters) metrics::bump(st.counters->slow_fsyncs);
+        std::uint64_t entries = 0, last = 0;
+        for (const auto* b : batches) {
+            entries += b->entries.size();
+            if (!b->entries.empty()) last = std::max<std::uint64_t>(last, b->entries.back().index);
+        }
+        logging::warn("slow_fsync", {{"ms", std::to_string(st.last_flush.count() / 1000)},
+                                     {"batches", std::to_string(batches.size())},
+                                     {"entries", std::to_string(entries)},
+                                     {"last_entry", std::to_string(last)}});
+    }
     ++st.flushes;
     st.batches_written += batches.size();
     st.pending.clear();
@@ -36,7 +55,8 @@ void flush(caf::stateful_actor<StorageState>* self) {
 }  // namespace
 
 caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::Store> store,
-                            caf::actor peer) {
+                            caf::actor peer, metrics::CountersPtr counters) {
+    self->state.counters = std::move(counters);
     self->state.store = std::move(store);
     self->state.peer = peer;
     return {
@@ -76,6 +96,7 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
                 {"batchesWritten", std::to_string(st.batches_written)}};
             for (auto& f : st.store->figures()) fields.push_back(std::move(f));
             fields.emplace_back("lastFlushUs", std::to_string(st.last_flush.count()));
+            fields.emplace_back("lastFlushAtMs", std::to_string(st.last_flush_at_ms));
             return report_of(self, st.stats, "storage", "storage", std::move(fields));
         },
         [=](snapshot_atom, SnapshotPtr snap) {

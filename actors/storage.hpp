@@ -19,8 +19,10 @@ struct StorageState {
     ActorStats stats;
     std::uint64_t flushes = 0, batches_written = 0;
     std::chrono::microseconds last_flush{0};
+    std::int64_t last_flush_at_ms = 0;  // wall clock, for operators
+    metrics::CountersPtr counters;
     static inline const char* name = "storage";
 };
 caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::Store> store,
-                            caf::actor peer);
+                            caf::actor peer, metrics::CountersPtr counters);
 }  // namespace raftor::actors

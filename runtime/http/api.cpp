@@ -299,6 +299,8 @@ Routed route(const Request& req, const ApiOptions& opts) {
         Routed out;
         out.call = DebugActors{std::move(name)};
         return out;
+    } else if (is_metrics_path(path)) {
+        return route_metrics(req, path, query.items);
     } else if (is_operations_path(path)) {
         return route_operations(req, path, query.items, opts);
     } else if (path == "/kv" || path == "/kv/") {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/http/message.hpp"
+#include "runtime/http/metrics_api.hpp"
 #include "runtime/http/ops_calls.hpp"
 #include "runtime/introspect/actor_report.hpp"
 #include "runtime/schedule/schedule.hpp"
@@ -29,7 +30,7 @@ struct HealthCall {
 struct DebugActors {
     std::string name;  // empty: every actor
 };
-using Call = std::variant<KvGet, KvWrite, HealthCall, DebugActors, OpsWrite, OpsRead>;
+using Call = std::variant<KvGet, KvWrite, HealthCall, DebugActors, OpsWrite, OpsRead, MetricsCall>;
 
 struct Routed {
     std::optional<Call> call;  // empty: answer `response` as it is

@@ -3,11 +3,13 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 
 namespace raftor::logging {
 
 namespace {
+std::atomic<std::uint64_t> g_term{0}, g_index{0};
 bool g_json = false;
 std::string g_node;
 
@@ -58,20 +60,39 @@ bool init(const std::string& level, bool json, const std::string& node) {
     return true;
 }
 
+void set_position(std::uint64_t term, std::uint64_t index) {
+    g_term.store(term, std::memory_order_relaxed);
+    g_index.store(index, std::memory_order_relaxed);
+}
+
 void event(Level lvl, std::string_view name, std::initializer_list<Field> fields) {
     auto logger = spdlog::default_logger_raw();
     if (!logger->should_log(to_spd(lvl))) return;
+    bool has_term = false, has_index = false;
+    for (const auto& f : fields) {
+        has_term |= f.first == "term";
+        has_index |= f.first == "index";
+    }
+    const std::uint64_t term = g_term.load(std::memory_order_relaxed);
+    const std::uint64_t index = g_index.load(std::memory_order_relaxed);
+    // Before the peer runs there is no position to give.
+    const bool with_term = !has_term && (term != 0 || index != 0);
+    const bool with_index = !has_index && (term != 0 || index != 0);
     std::string line;
     if (g_json) {
         nlohmann::json j;
         j["event"] = std::string(name);
         if (!g_node.empty()) j["node"] = g_node;
+        if (with_term) j["term"] = std::to_string(term);
+        if (with_index) j["index"] = std::to_string(index);
         for (const auto& [k, v] : fields) j[std::string(k)] = v;
         line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         line = line.substr(1, line.size() - 2);  // the pattern supplies the braces
     } else {
         line = std::string(name);
         if (!g_node.empty()) line += " node=" + g_node;
+        if (with_term) line += " term=" + std::to_string(term);
+        if (with_index) line += " index=" + std::to_string(index);
         for (const auto& [k, v] : fields) {
             line += ' ';
             line += k;

@@ -39,6 +39,20 @@ double d(std::uint64_t v) {
     return static_cast<double>(v);
 }
 
+ClientMetric histogram_of(const HistogramFigures& h, Labels labels = {}) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < h.bounds.size(); ++i) {
+        cumulative += i < h.counts.size() ? h.counts[i] : 0;
+        m.histogram.bucket.push_back({cumulative, h.bounds[i]});
+    }
+    m.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
+    m.histogram.sample_count = h.count;
+    m.histogram.sample_sum = h.sum;
+    return m;
+}
+
 }  // namespace
 
 std::vector<MetricFamily> families_of(const MetricsInput& in) {
@@ -111,6 +125,61 @@ std::vector<MetricFamily> families_of(const MetricsInput& in) {
         }
     }
 
+    // ---- this node's consensus and storage work
+    const auto& live = in.live;
+    f.counter("raft_proposals_total", "Entries this node accepted for its log as leader", d(live.proposals));
+    f.counter("raft_proposals_refused_total", "Proposals refused (not the leader, or stepping down)",
+              d(live.proposals_refused));
+    f.counter("raft_elections_total", "Campaigns this node started (pre-vote or vote)", d(live.elections));
+    f.counter("raft_snapshots_total", "Snapshots this node took of its state machine", d(live.snapshots));
+    if (!live.append_batch.bounds.empty())
+        f.family("raft_append_batch_size", "Entries per append message this node sent as leader", MetricType::Histogram)
+            .metric.push_back(histogram_of(live.append_batch));
+    if (!live.fsync_seconds.bounds.empty())
+        f.family("raft_fsync_duration_seconds", "Time to make one group commit durable (write and fsync)",
+                 MetricType::Histogram)
+            .metric.push_back(histogram_of(live.fsync_seconds));
+    f.counter("raft_slow_fsyncs_total", "Group commits that took over 100 ms", d(live.slow_fsyncs));
+    f.gauge("storage_bytes", "Bytes of this node's data directory (LMDB map file and WAL segments)",
+            d(in.disk.storage_bytes));
+    f.gauge("storage_map_bytes", "LMDB map size (storageMapBytes): writes are refused beyond it",
+            d(in.disk.storage_map_bytes));
+    f.gauge("storage_filesystem_size_bytes", "Size of the file system holding the data directory",
+            d(in.disk.filesystem_size_bytes));
+    f.gauge("storage_filesystem_avail_bytes", "Bytes free to this process on that file system",
+            d(in.disk.filesystem_avail_bytes));
+
+    // ---- peer transport, per member
+    {
+        auto& bytes = f.family("transport_bytes_total", "Frame bytes to and from each peer", MetricType::Counter);
+        auto& frames = f.family("transport_frames_total", "Frames to and from each peer", MetricType::Counter);
+        auto& dropped = f.family("transport_frames_dropped_total",
+                                 "Frames dropped because a peer's queue was full (Raft resends)", MetricType::Counter);
+        auto& reconnects = f.family("transport_reconnects_total", "Connections to each peer made again after the first",
+                                    MetricType::Counter);
+        for (const auto& p : live.transport) {
+            Families::add(bytes, d(p.bytes_out), {{"peer", p.member}, {"direction", "out"}});
+            Families::add(bytes, d(p.bytes_in), {{"peer", p.member}, {"direction", "in"}});
+            Families::add(frames, d(p.frames_out), {{"peer", p.member}, {"direction", "out"}});
+            Families::add(frames, d(p.frames_in), {{"peer", p.member}, {"direction", "in"}});
+            Families::add(dropped, d(p.frames_dropped), {{"peer", p.member}});
+            Families::add(reconnects, d(p.connects > 0 ? p.connects - 1 : 0), {{"peer", p.member}});
+        }
+    }
+    f.counter("transport_connections_refused_total", "Inbound peer connections refused (hello, TLS or framing)",
+              d(live.transport_rejected));
+
+    // ---- HTTP, by route pattern
+    {
+        auto& reqs =
+            f.family("http_requests_total", "HTTP requests answered, by route, method and status", MetricType::Counter);
+        for (const auto& r : live.http_requests)
+            Families::add(reqs, d(r.count), {{"route", r.route}, {"method", r.method}, {"status", r.status}});
+        auto& lat = f.family("http_request_duration_seconds",
+                             "Time from a request read to its answer written, by route", MetricType::Histogram);
+        for (const auto& [route, h] : live.http_latency) lat.metric.push_back(histogram_of(h, {{"route", route}}));
+    }
+
     // ---- actors
     {
         auto& depth = f.family("actor_mailbox_depth", "Messages waiting in each actor's mailbox", MetricType::Gauge);
@@ -153,9 +222,18 @@ nlohmann::json render_summary(const MetricsInput& in) {
         {"cacheHits", in.cache.hits},
         {"cacheMisses", in.cache.misses},
         {"cacheHitRate", lookups == 0 ? 0.0 : d(in.cache.hits) / d(lookups)},
+        // The runbook reads `.cache` too.
+        {"cache",
+         {{"size", in.cache.size},
+          {"maxSize", in.cache.capacity},
+          {"hits", in.cache.hits},
+          {"misses", in.cache.misses},
+          {"evictions", in.cache.evictions},
+          {"hitRate", lookups == 0 ? 0.0 : d(in.cache.hits) / d(lookups)}}},
         {"clusterHealth",
          {{"replicationLag", in.raft.replication_lag_ms},
-          {"failoverCount", in.raft.leader_changes},
+          // Leader changes after the first this node saw: a fresh cluster has had no failover.
+          {"failoverCount", in.raft.leader_changes > 0 ? in.raft.leader_changes - 1 : 0},
           {"uptime", in.uptime_seconds},
           {"role", in.raft.role},
           {"term", in.raft.term},

@@ -3,9 +3,11 @@
 // state at scrape time. Plain data: the exposition renders it as Prometheus text and as
 // the runbook's JSON summary.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "runtime/metrics/live_counters.hpp"
 #include "runtime/state/ops_figures.hpp"
 
 namespace raftor::metrics {
@@ -43,6 +45,30 @@ struct ProcessFigures {
     double start_time_seconds = 0;  // since the epoch
 };
 
+struct DiskFigures {
+    std::uint64_t storage_bytes = 0;      // the data directory's files
+    std::uint64_t storage_map_bytes = 0;  // the LMDB map size (storageMapBytes): writes fail beyond it
+    std::uint64_t filesystem_size_bytes = 0, filesystem_avail_bytes = 0;
+};
+
+// One peer link, both directions (frames out on our connection, in on theirs).
+struct TransportPeer {
+    std::string member;
+    std::uint64_t bytes_out = 0, bytes_in = 0, frames_out = 0, frames_in = 0, frames_dropped = 0;
+    std::uint64_t connects = 0;  // successful dials; every one after the first is a reconnect
+};
+
+// What the node's own counters said at scrape time (live_counters.hpp).
+struct LiveFigures {
+    std::uint64_t proposals = 0, proposals_refused = 0, elections = 0, snapshots = 0, slow_fsyncs = 0;
+    HistogramFigures append_batch, fsync_seconds;
+    std::vector<HttpFigures::Row> http_requests;
+    std::map<std::string, HistogramFigures> http_latency;
+    std::vector<TransportPeer> transport;
+    std::uint64_t transport_rejected = 0;  // inbound connections refused (hello, TLS, framing)
+};
+LiveFigures live_figures(const NodeCounters& c);
+
 struct MetricsInput {
     std::string node;
     double uptime_seconds = 0;
@@ -54,6 +80,8 @@ struct MetricsInput {
     CacheFigures cache;
     std::vector<ActorFigures> actors;
     ProcessFigures process;
+    DiskFigures disk;
+    LiveFigures live;
 };
 
 }  // namespace raftor::metrics

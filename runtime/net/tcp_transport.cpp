@@ -178,6 +178,11 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     // A refused certificate is always logged; a peer that is merely down only once the
     // backoff is long (it is expected while a peer restarts).
     void retry(const std::string& why, bool always_log = false) {
+        // A connection that was up and broke is news every time; failed dials are not.
+        if (connected && !impl.stopping && !closed) {
+            impl.on_log("peer " + std::to_string(id) + ": connection dropped: " + why);
+            always_log = false;
+        }
         if (stream) stream->close();
         connected = connecting = writing = false;
         if (impl.stopping || closed) return;
@@ -251,6 +256,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
     std::array<char, 64 * 1024> buf{};
     std::string remote;
     bool greeted = false;
+    std::uint64_t peer = 0;  // who it is, once its hello is read
 
     Inbound(Impl& i, tcp::socket s)
         : impl(i), stream(std::move(s), i.tls ? &*i.tls : nullptr), decoder(i.opts.frame_bytes_max) {
@@ -276,7 +282,12 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
     void read() {
         auto self = shared_from_this();
         stream.read_some(asio::buffer(buf), [self](auto ec, std::size_t n) {
-            if (ec) return self->close();
+            if (ec) {
+                if (self->greeted && !self->impl.stopping && ec != asio::error::operation_aborted)
+                    self->impl.on_log("peer " + std::to_string(self->peer) + ": connection from " + self->remote +
+                                      " dropped: " + ec.message());
+                return self->close();
+            }
             if (!self->decoder.feed(self->buf.data(), n)) {
                 self->impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
                 self->impl.on_log("closing peer connection from " + self->remote + ": " + self->decoder.error());
@@ -288,10 +299,14 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
                     continue;
                 }
                 const std::size_t size = f->size();
-                self->impl.count_in([size](PeerStats& s) {
-                    ++s.frames_in;
-                    s.bytes_in += size;
-                });
+                {
+                    // Totals, and the peer's own figures (its row also has our frames to it).
+                    std::lock_guard<std::mutex> lock(self->impl.stats_mu);
+                    for (PeerStats* s : {&self->impl.in_stats, &self->impl.out_stats[self->peer]}) {
+                        ++s->frames_in;
+                        s->bytes_in += size;
+                    }
+                }
                 self->impl.on_frame(std::move(*f));
             }
             self->read();
@@ -307,6 +322,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
             return false;
         }
         greeted = true;
+        peer = theirs.node_id;
         if (impl.on_hello) impl.on_hello(theirs.node_id, theirs.http_address);
         return true;
     }

@@ -65,7 +65,7 @@ public:
     // Thread-safe; the frame is queued for the peer's connection.
     void send(std::uint64_t to, std::string payload);
     PeerStats stats() const;                                // all connections together
-    std::map<std::uint64_t, PeerStats> peer_stats() const;  // outbound, by peer id
+    std::map<std::uint64_t, PeerStats> peer_stats() const;  // by peer id: out on our link, in on theirs
     void on_hello(OnHello f);                               // set before start()
 
 private:

@@ -5,12 +5,16 @@
 namespace raftor::state {
 
 void OpsFigures::add(const Execution& e) {
-    ++by_status[static_cast<std::size_t>(e.status)];
-    if (e.started_ms == 0) return;  // never ran: no duration
-    const auto it = std::lower_bound(bounds.begin(), bounds.end(), e.duration_ms);
+    add(e.status, e.started_ms != 0, e.duration_ms);
+}
+
+void OpsFigures::add(ExecStatus status, bool ran, std::uint64_t duration_ms) {
+    ++by_status[static_cast<std::size_t>(status)];
+    if (!ran) return;  // never ran: no duration
+    const auto it = std::lower_bound(bounds.begin(), bounds.end(), duration_ms);
     ++buckets[static_cast<std::size_t>(it - bounds.begin())];
     ++duration_count;
-    duration_sum_ms += e.duration_ms;
+    duration_sum_ms += duration_ms;
 }
 
 std::uint64_t OpsFigures::finished() const {

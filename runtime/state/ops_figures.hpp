@@ -23,6 +23,7 @@ struct OpsFigures {
     std::uint64_t duration_sum_ms = 0;
 
     void add(const Execution& e);
+    void add(ExecStatus status, bool ran, std::uint64_t duration_ms);
 
     std::uint64_t finished() const;  // every final execution
     std::uint64_t of(ExecStatus s) const { return by_status[static_cast<std::size_t>(s)]; }

@@ -158,3 +158,39 @@ BOOST_AUTO_TEST_CASE(encodings_round_trip) {
     BOOST_TEST(base64_encode("fo") == "Zm8=");
     BOOST_TEST(base64_encode("foo") == "Zm9v");
 }
+
+BOOST_AUTO_TEST_CASE(metrics_requests_choose_text_json_or_a_window) {
+    auto call = [](const Request& r) {
+        auto routed = route(r, {});
+        BOOST_REQUIRE(routed.call);
+        return std::get<MetricsCall>(*routed.call);
+    };
+    BOOST_TEST(!call(req("GET", "/metrics")).json);
+    BOOST_TEST(call(req("GET", "/metrics", {}, {{"accept", "application/json"}})).json);
+    BOOST_TEST(call(req("GET", "/metrics?format=json")).json);
+    BOOST_TEST(!call(req("GET", "/metrics?format=text", {}, {{"accept", "application/json"}})).json);
+    const auto week = call(req("GET", "/metrics/7d"));
+    BOOST_TEST(week.json);
+    BOOST_TEST(week.window_ms == 7LL * 86'400'000);
+    BOOST_TEST(call(req("GET", "/metrics/month")).window_ms == 30LL * 86'400'000);
+    BOOST_TEST(call(req("GET", "/metrics/90m")).window_ms == 90LL * 60'000);
+    for (const char* bad : {"/metrics/7", "/metrics/x7d", "/metrics/d", "/metrics/999999999d", "/metrics?format=xml",
+                            "/metrics?limit=3"}) {
+        auto routed = route(req("GET", bad), {});
+        BOOST_TEST(!routed.call, bad);
+        BOOST_TEST(routed.response.status == 400, bad);
+    }
+    BOOST_TEST(route(req("POST", "/metrics"), {}).response.status == 405);
+}
+
+BOOST_AUTO_TEST_CASE(requests_are_counted_under_bounded_route_patterns) {
+    BOOST_TEST(route_pattern("/kv/some/key?stale=true") == "/kv/:key");
+    BOOST_TEST(route_pattern("/operations") == "/operations");
+    BOOST_TEST(route_pattern("/operations/backup") == "/operations/:id");
+    BOOST_TEST(route_pattern("/operations/backup/history?limit=3") == "/operations/:id/history");
+    BOOST_TEST(route_pattern("/operations/backup/other") == "other");
+    BOOST_TEST(route_pattern("/execute/x") == "/execute/:id");
+    BOOST_TEST(route_pattern("/health/ready") == "/health/ready");
+    BOOST_TEST(route_pattern("/metrics/7d") == "/metrics/:window");
+    BOOST_TEST(route_pattern("/no/such/path") == "other");
+}

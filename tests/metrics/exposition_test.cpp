@@ -49,6 +49,19 @@ MetricsInput sample() {
     in.cache = {3, 1000, 30, 10, 0};
     in.actors = {{"raft_peer", "consensus", 2, 500}, {"storage", "storage", 0, 80}};
     in.process = {40 << 20, 1.5, 17, 1.7e9};
+    in.disk = {5 << 20, 1 << 30, 100ull << 30, 40ull << 30};
+    metrics::NodeCounters c;
+    metrics::bump(c.proposals, 42);
+    c.append_batch.observe(1);
+    c.append_batch.observe(3);
+    c.append_batch.observe(100);
+    c.fsync_seconds.observe(0.002);
+    c.fsync_seconds.observe(0.3);
+    c.http.record("/kv/:key", "PUT", "200", 0.004);
+    c.http.record("/kv/:key", "PUT", "200", 0.02);
+    c.http.record("/operations", "POST", "400", 0.001);
+    in.live = metrics::live_figures(c);
+    in.live.transport = {{"node-2", 1000, 900, 10, 9, 1, 3}};
     return in;
 }
 
@@ -88,6 +101,27 @@ BOOST_AUTO_TEST_CASE(the_runbooks_names_carry_the_figures) {
              "daemon_cache_hits_total 30",
              "process_open_fds 17",
              "raftor_node_info{node=\"node-1\"} 1",
+             "raft_proposals_total 42",
+             "# TYPE raft_append_batch_size histogram",
+             "raft_append_batch_size_bucket{le=\"1\"} 1",
+             "raft_append_batch_size_bucket{le=\"4\"} 2",
+             "raft_append_batch_size_bucket{le=\"128\"} 3",
+             "raft_append_batch_size_count 3",
+             "raft_append_batch_size_sum 104",
+             "raft_fsync_duration_seconds_bucket{le=\"0.0025\"} 1",
+             "raft_fsync_duration_seconds_bucket{le=\"0.5\"} 2",
+             "raft_fsync_duration_seconds_sum 0.302",
+             "storage_bytes 5242880",
+             "storage_map_bytes 1073741824",
+             "transport_bytes_total{peer=\"node-2\",direction=\"out\"} 1000",
+             "transport_frames_total{peer=\"node-2\",direction=\"in\"} 9",
+             "transport_frames_dropped_total{peer=\"node-2\"} 1",
+             "transport_reconnects_total{peer=\"node-2\"} 2",
+             "http_requests_total{route=\"/kv/:key\",method=\"PUT\",status=\"200\"} 2",
+             "http_requests_total{route=\"/operations\",method=\"POST\",status=\"400\"} 1",
+             "http_request_duration_seconds_bucket{route=\"/kv/:key\",le=\"0.005\"} 1",
+             "http_request_duration_seconds_count{route=\"/kv/:key\"} 2",
+             "process_resident_memory_bytes 41943040",
          })
         BOOST_TEST(has_line(text, line), "missing: " << line << "\n" << text);
     // A follower has no view of the others: no per-follower series.
@@ -109,7 +143,9 @@ BOOST_AUTO_TEST_CASE(the_json_summary_has_the_runbooks_fields) {
     BOOST_TEST(j["cacheSize"] == 3);
     BOOST_TEST(j["cacheHitRate"].get<double>() == 0.75);
     BOOST_TEST(j["clusterHealth"]["replicationLag"] == 4);
-    BOOST_TEST(j["clusterHealth"]["failoverCount"] == 2);
+    BOOST_TEST(j["clusterHealth"]["failoverCount"] == 1);  // two leaders seen: one failover
+    BOOST_TEST(j["cache"]["maxSize"] == 1000);
+    BOOST_TEST(j["cache"]["hits"] == 30);
     BOOST_TEST(j["clusterHealth"]["uptime"].get<double>() == 12.5);
     for (const char* k : {"p99Duration", "cacheHits", "cacheMisses"}) BOOST_TEST(j.contains(k), k);
 }

@@ -1,0 +1,79 @@
+#include <algorithm>
+#include <cmath>
+
+#include "runtime/metrics/metrics_input.hpp"
+
+namespace raftor::metrics {
+
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), counts_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
+    for (std::size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0, std::memory_order_relaxed);
+}
+
+void Histogram::observe(double v) {
+    if constexpr (!enabled) return;
+    if (!(v >= 0)) v = 0;  // NaN and negatives (a clock that went back) count as zero
+    const auto at = static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
+    counts_[at].fetch_add(1, std::memory_order_relaxed);
+    count_.fetch_add(1, std::memory_order_relaxed);
+    sum_millionths_.fetch_add(static_cast<std::uint64_t>(std::llround(v * 1e6)), std::memory_order_relaxed);
+}
+
+HistogramFigures Histogram::figures() const {
+    HistogramFigures f;
+    f.bounds = bounds_;
+    f.counts.resize(bounds_.size() + 1);
+    for (std::size_t i = 0; i <= bounds_.size(); ++i) f.counts[i] = counts_[i].load(std::memory_order_relaxed);
+    // Read apart from the buckets: a scrape in the middle of an observe may be one off,
+    // never inconsistent beyond that; the count is made the buckets' sum.
+    for (auto c : f.counts) f.count += c;
+    f.sum = static_cast<double>(sum_millionths_.load(std::memory_order_relaxed)) / 1e6;
+    return f;
+}
+
+void HttpFigures::record(const std::string& route, const std::string& method, const std::string& status,
+                         double seconds) {
+    if constexpr (!enabled) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counts_[{route, method, status}];
+    auto& h = latency_[route];
+    if (!h)
+        h = std::make_unique<Histogram>(
+            std::vector<double>{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+    h->observe(seconds);
+}
+
+std::vector<HttpFigures::Row> HttpFigures::requests() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<Row> out;
+    for (const auto& [k, n] : counts_) out.push_back(Row{std::get<0>(k), std::get<1>(k), std::get<2>(k), n});
+    return out;
+}
+
+std::map<std::string, HistogramFigures> HttpFigures::latency() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::map<std::string, HistogramFigures> out;
+    for (const auto& [route, h] : latency_) out[route] = h->figures();
+    return out;
+}
+
+}  // namespace raftor::metrics
+
+namespace raftor::metrics {
+
+LiveFigures live_figures(const NodeCounters& c) {
+    LiveFigures f;
+    auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    f.proposals = get(c.proposals);
+    f.proposals_refused = get(c.proposals_refused);
+    f.elections = get(c.elections);
+    f.snapshots = get(c.snapshots);
+    f.slow_fsyncs = get(c.slow_fsyncs);
+    f.append_batch = c.append_batch.figures();
+    f.fsync_seconds = c.fsync_seconds.figures();
+    f.http_requests = c.http.requests();
+    f.http_latency = c.http.latency();
+    return f;
+}
+
+}  // namespace raftor::metrics

@@ -1,0 +1,82 @@
+#pragma once
+// Figures the node's actors and I/O threads bump as they work: proposals, append batch
+// sizes, fsync times, HTTP requests. Relaxed atomics, so any thread may bump and the
+// gateway may read at scrape time without stopping anyone. Built with
+// -DRAFTOR_METRICS=OFF every bump is compiled out, to measure what they cost.
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#ifndef RAFTOR_METRICS_ENABLED
+#define RAFTOR_METRICS_ENABLED 1
+#endif
+
+namespace raftor::metrics {
+
+inline constexpr bool enabled = RAFTOR_METRICS_ENABLED != 0;
+
+inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) {
+    if constexpr (enabled) c.fetch_add(n, std::memory_order_relaxed);
+}
+
+// A histogram as read at one moment: per-bucket (not cumulative) counts, the last one
+// above every bound (+Inf).
+struct HistogramFigures {
+    std::vector<double> bounds;
+    std::vector<std::uint64_t> counts;  // bounds.size() + 1
+    std::uint64_t count = 0;
+    double sum = 0;
+};
+
+class Histogram {
+public:
+    explicit Histogram(std::vector<double> bounds);
+    void observe(double v);
+    HistogramFigures figures() const;
+
+private:
+    std::vector<double> bounds_;
+    std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
+    std::atomic<std::uint64_t> count_{0};
+    std::atomic<std::uint64_t> sum_millionths_{0};  // no atomic<double> add before C++20 on every target
+};
+
+// HTTP requests by route (the pattern, not the path: bounded labels), method and status,
+// and a latency histogram per route.
+class HttpFigures {
+public:
+    // `status`: the code, or "forwarded" for a write passed on to the leader.
+    void record(const std::string& route, const std::string& method, const std::string& status, double seconds);
+    struct Row {
+        std::string route, method, status;
+        std::uint64_t count = 0;
+    };
+    std::vector<Row> requests() const;
+    std::map<std::string, HistogramFigures> latency() const;
+
+private:
+    mutable std::mutex mu_;
+    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> counts_;
+    std::map<std::string, std::unique_ptr<Histogram>> latency_;
+};
+
+struct NodeCounters {
+    std::atomic<std::uint64_t> proposals{0};          // accepted by this node as leader
+    std::atomic<std::uint64_t> proposals_refused{0};  // refused (not the leader, ...)
+    std::atomic<std::uint64_t> leader_changes{0};     // a new leader known, since start
+    std::atomic<std::uint64_t> elections{0};          // campaigns this node started
+    std::atomic<std::uint64_t> snapshots{0};          // snapshots this node took
+    std::atomic<std::uint64_t> slow_fsyncs{0};        // over slow_fsync_seconds
+    Histogram append_batch{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}};
+    Histogram fsync_seconds{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
+    HttpFigures http;
+    static constexpr double slow_fsync_seconds = 0.1;
+};
+using CountersPtr = std::shared_ptr<NodeCounters>;
+
+}  // namespace raftor::metrics
