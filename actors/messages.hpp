@@ -71,7 +71,8 @@ struct PeerStatus {
     raft::Index last_index = 0;
     raft::ConfState conf;
     std::vector<MemberProgress> progress;  // the leader's view of every member but itself
-    // Leader: the largest lag_ms; follower: time since the leader was last heard from.
+    // Leader: the largest lag_ms; follower: time since the leader was last heard from,
+    // beyond one heartbeat interval.
     std::uint64_t replication_lag_ms = 0;
 };
 using StatusPtr = std::shared_ptr<const PeerStatus>;

@@ -176,8 +176,10 @@ StatusPtr status_of(Self* self) {
         for (auto id : core.conf().voters) add(id);
         for (auto id : core.conf().learners) add(id);
     } else if (core.leader() != 0) {
+        // A healthy leader is heard from once per heartbeat: only what is beyond that is lag
+        // (else a scrape would read anything from 0 to one heartbeat at random).
         const auto heard = std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now() - st.leader_heard);
-        s->replication_lag_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, heard.count()));
+        s->replication_lag_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, (heard - st.heartbeat).count()));
     }
     return s;
 }
@@ -255,6 +257,8 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     st.transport = setup->transport;
     st.observer = setup->observer;
     st.counters = setup->counters;
+    st.heartbeat = std::chrono::duration_cast<std::chrono::milliseconds>(setup->tick) *
+                   static_cast<std::int64_t>(setup->config.heartbeat_ticks);
     st.storage =
         setup->storage_on_own_thread
             ? self->spawn<caf::linked + caf::detached>(storage_actor, setup->store, caf::actor(self), setup->counters)

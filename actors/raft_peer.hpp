@@ -68,6 +68,7 @@ struct PeerState {
 
     node::ReplicationLag lag;
     caf::actor_clock::time_point leader_heard{};  // follower: last frame from the leader
+    std::chrono::milliseconds heartbeat{0};       // how often a leader is heard from when all is well
 
     metrics::CountersPtr counters;
 

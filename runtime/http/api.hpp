@@ -96,7 +96,7 @@ struct NodeView {
     std::uint64_t commit_index = 0, applied_index = 0;
     std::uint64_t last_index = 0;
     // Milliseconds: on the leader the oldest entry some member still lacks; on a
-    // follower, the time since the leader was last heard from.
+    // follower, the time since the leader was last heard from beyond one heartbeat.
     std::uint64_t replication_lag_ms = 0;
     bool replicated = false;  // leader: every member has every entry; follower: caught up
     std::vector<MemberView> members;

@@ -24,7 +24,7 @@ struct RaftFigures {
     bool is_leader = false;
     bool has_leader = false;
     std::uint64_t term = 0, commit_index = 0, applied_index = 0, last_index = 0;
-    std::uint64_t replication_lag_ms = 0;  // leader: its slowest follower's; follower: since it heard the leader
+    std::uint64_t replication_lag_ms = 0;  // leader: its slowest follower's; follower: since it heard the leader, past a heartbeat
     std::uint64_t leader_changes = 0;      // leaders this node has seen since it started
     std::vector<FollowerLag> followers;    // the leader's view
 };

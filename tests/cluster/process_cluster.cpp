@@ -81,6 +81,23 @@ std::uint16_t free_port() {
     throw std::runtime_error("no free port on 127.0.0.1 in 20000-32000");
 }
 
+Child::Child(const std::vector<std::string>& argv, const std::string& output_file) : pid_(spawn(argv, output_file)) {}
+
+Child::~Child() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+}
+
+bool Child::running() const {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == 0) return true;
+    pid_ = 0;
+    return false;
+}
+
 int run_command(const std::vector<std::string>& argv, std::string& output) {
     const auto out = std::filesystem::temp_directory_path() /
                      ("raftor-cmd-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));

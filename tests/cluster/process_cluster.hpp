@@ -68,6 +68,21 @@ private:
 
 // A free TCP port on 127.0.0.1 (bound, read, released).
 std::uint16_t free_port();
+// A process of another program (a Prometheus server, ...) for the length of a test:
+// started with stdout and stderr to `output_file`, SIGKILLed when it goes out of scope.
+class Child {
+public:
+    Child(const std::vector<std::string>& argv, const std::string& output_file);
+    ~Child();
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+    bool running() const;  // false once it exited
+    pid_t pid() const { return pid_; }
+
+private:
+    mutable pid_t pid_ = 0;  // 0 once reaped
+};
+
 // Runs `argv` to completion; returns its exit status and what it wrote to stdout and stderr.
 int run_command(const std::vector<std::string>& argv, std::string& output);
 
