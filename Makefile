@@ -1,5 +1,5 @@
 # The operator's entry points. Everything goes through CMake presets (Ninja, ccache).
-.PHONY: all bootstrap build run test test-asan test-tsan bench sim-long clean
+.PHONY: all bootstrap build run test test-asan test-tsan bench bench-metrics-cost sim-long clean
 
 CTEST_ARGS ?=
 
@@ -37,6 +37,10 @@ bench: build
 	@build/default/bench/ops_memory
 	@build/default/bench/ops_cluster
 	@bench/kv_vs_etcd.sh
+
+# A second build with the live metrics compiled out (build/nometrics): a while to build.
+bench-metrics-cost: bootstrap
+	@bench/metrics_cost.sh
 
 # Seeds without end, from a fresh start each time, on every core; failing seeds print
 # the command that replays them. SIM_ARGS adds flags (e.g. --nodes 7 --faults partition).

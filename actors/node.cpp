@@ -153,7 +153,7 @@ int run_node(const config::NodeConfig& cfg) {
         [directory](std::uint64_t id, const std::string& http_address) { directory->set_http(id, http_address); });
     if (auto e = tcp->bind(); !e.empty()) return fail_start(e);
     for (const auto& x : members.all)
-        if (x.raft_id != members.self.raft_id) tcp->set_peer(x.raft_id, x.host, x.port);
+        if (x.raft_id != members.self.raft_id) tcp->set_peer(x.raft_id, x.host, x.port, x.name);
 
     // ---- HTTP server (answers liveness even before the actors are up)
     auto counters = std::make_shared<metrics::NodeCounters>();

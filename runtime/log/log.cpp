@@ -91,8 +91,6 @@ void event(Level lvl, std::string_view name, std::initializer_list<Field> fields
     } else {
         line = std::string(name);
         if (!g_node.empty()) line += " node=" + g_node;
-        if (with_term) line += " term=" + std::to_string(term);
-        if (with_index) line += " index=" + std::to_string(index);
         for (const auto& [k, v] : fields) {
             line += ' ';
             line += k;
@@ -100,6 +98,9 @@ void event(Level lvl, std::string_view name, std::initializer_list<Field> fields
             line +=
                 needs_quotes(v) ? nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) : v;
         }
+        // The position last: "event node=... <its own fields>" reads (and greps) as before.
+        if (with_term) line += " term=" + std::to_string(term);
+        if (with_index) line += " index=" + std::to_string(index);
     }
     logger->log(to_spd(lvl), "{}", line);
 }

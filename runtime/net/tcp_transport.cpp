@@ -99,6 +99,12 @@ struct TcpTransport::Impl {
     mutable std::mutex stats_mu;
     std::map<std::uint64_t, PeerStats> out_stats;
     PeerStats in_stats;
+    std::map<std::uint64_t, std::string> names;  // for log lines; I/O thread only
+
+    std::string name_of(std::uint64_t id) const {
+        auto it = names.find(id);
+        return it == names.end() ? std::to_string(id) : it->second;
+    }
 
     Impl(TcpOptions o, OnFrame f, OnLog l) : opts(std::move(o)), on_frame(std::move(f)), on_log(std::move(l)) {}
 
@@ -180,14 +186,14 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     void retry(const std::string& why, bool always_log = false) {
         // A connection that was up and broke is news every time; failed dials are not.
         if (connected && !impl.stopping && !closed) {
-            impl.on_log("peer " + std::to_string(id) + ": connection dropped: " + why);
+            impl.on_log("peer " + impl.name_of(id) + ": connection dropped: " + why);
             always_log = false;
         }
         if (stream) stream->close();
         connected = connecting = writing = false;
         if (impl.stopping || closed) return;
         if (always_log || backoff_ms >= impl.opts.backoff_max_ms / 2)
-            impl.on_log("peer " + std::to_string(id) + ": " + why);
+            impl.on_log("peer " + impl.name_of(id) + ": " + why);
         const std::uint32_t wait = backoff_ms / 2 + static_cast<std::uint32_t>(impl.jitter() % (backoff_ms / 2 + 1));
         backoff_ms = std::min(backoff_ms * 2, impl.opts.backoff_max_ms);
         connecting = true;
@@ -284,7 +290,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
         stream.read_some(asio::buffer(buf), [self](auto ec, std::size_t n) {
             if (ec) {
                 if (self->greeted && !self->impl.stopping && ec != asio::error::operation_aborted)
-                    self->impl.on_log("peer " + std::to_string(self->peer) + ": connection from " + self->remote +
+                    self->impl.on_log("peer " + self->impl.name_of(self->peer) + ": connection from " + self->remote +
                                       " dropped: " + ec.message());
                 return self->close();
             }
@@ -376,8 +382,9 @@ std::string TcpTransport::bind() {
     return {};
 }
 
-void TcpTransport::set_peer(std::uint64_t id, std::string host, std::uint16_t port) {
-    asio::post(impl_->io, [impl = impl_.get(), id, host = std::move(host), port] {
+void TcpTransport::set_peer(std::uint64_t id, std::string host, std::uint16_t port, std::string name) {
+    asio::post(impl_->io, [impl = impl_.get(), id, host = std::move(host), port, name = std::move(name)] {
+        impl->names[id] = name.empty() ? std::to_string(id) : name;
         auto& slot = impl->peers[id];
         if (slot) slot->close();
         slot = std::make_shared<Impl::Outbound>(*impl, id, host, port);

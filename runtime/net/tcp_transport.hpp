@@ -58,8 +58,9 @@ public:
     // on success, else what went wrong.
     std::string bind();
     std::uint16_t bound_port() const { return bound_port_; }
-    // Where peer `id` listens. May be called before or after start().
-    void set_peer(std::uint64_t id, std::string host, std::uint16_t port);
+    // Where peer `id` listens, and its name for log lines (its id when empty). May be
+    // called before or after start().
+    void set_peer(std::uint64_t id, std::string host, std::uint16_t port, std::string name = {});
     void start();
     void stop();
     // Thread-safe; the frame is queued for the peer's connection.
