@@ -89,17 +89,6 @@ int http_status(const http::ClientResult& r) {
     return r.ok() ? r.status : -1;
 }
 
-// For liveness checks on a loaded machine: true once `pred` holds, within `within`.
-template <class P>
-bool eventually(P pred, std::chrono::milliseconds within = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + within;
-    do {
-        if (pred()) return true;
-        std::this_thread::sleep_for(20ms);
-    } while (std::chrono::steady_clock::now() < deadline);
-    return false;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_agree_on_it) {

@@ -18,6 +18,7 @@
 using namespace raftor;
 using raftor::testing::Child;
 using raftor::testing::ClusterOptions;
+using raftor::testing::eventually;
 using raftor::testing::free_port;
 using raftor::testing::ProcessCluster;
 using raftor::testing::run_command;
@@ -32,16 +33,6 @@ int leader_of(ProcessCluster& c) {
     auto l = c.agreed_leader(15s);
     BOOST_REQUIRE_MESSAGE(l.has_value(), "no agreed leader");
     return *l;
-}
-
-template <class P>
-bool eventually(P pred, std::chrono::milliseconds within = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + within;
-    do {
-        if (pred()) return true;
-        std::this_thread::sleep_for(50ms);
-    } while (std::chrono::steady_clock::now() < deadline);
-    return false;
 }
 
 // A scrape as series -> value ("name{labels}" exactly as exposed).

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "runtime/http/client.hpp"
@@ -65,6 +66,17 @@ private:
     std::vector<std::uint16_t> http_ports_, peer_ports_, https_ports_;
     std::vector<pid_t> pids_;
 };
+
+// For liveness checks on a loaded machine: true once `pred` holds, within `within`.
+template <class P>
+bool eventually(P pred, std::chrono::milliseconds within = std::chrono::seconds(10)) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    do {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+}
 
 // A free TCP port on 127.0.0.1 (bound, read, released).
 std::uint16_t free_port();
