@@ -122,19 +122,20 @@ void wait_final(Self* self, const GatewaySetupPtr& setup, std::uint64_t id, std:
             [=](caf::error& e) { reply(out, timed_out(e, "waiting for the execution")); });
 }
 
-metrics::RaftFigures raft_figures(const PeerStatus& s, const Directory& dir) {
+// The health view's figures, as metrics: one reading of the peer's status for both.
+metrics::RaftFigures raft_figures(const http::NodeView& v) {
     metrics::RaftFigures r;
-    r.role = raft::to_string(s.role);
-    r.is_leader = s.role == raft::Role::leader;
-    r.has_leader = s.leader != 0;
-    r.term = s.term;
-    r.commit_index = s.commit;
-    r.applied_index = s.applied;
-    r.last_index = s.last_index;
-    r.replication_lag_ms = s.replication_lag_ms;
-    for (const auto& p : s.progress)
-        r.followers.push_back(
-            {dir.get(p.id).name, p.match, s.last_index > p.match ? s.last_index - p.match : 0, p.lag_ms});
+    r.role = v.role;
+    r.is_leader = v.role == "leader";
+    r.has_leader = !v.leader.empty();
+    r.term = v.term;
+    r.commit_index = v.commit_index;
+    r.applied_index = v.applied_index;
+    r.last_index = v.last_index;
+    r.replication_lag_ms = v.replication_lag_ms;
+    for (const auto& m : v.members)
+        if (m.name != v.node && m.match_index)
+            r.followers.push_back({m.name, *m.match_index, m.lag_entries.value_or(0), m.lag_ms.value_or(0)});
     return r;
 }
 
@@ -196,7 +197,7 @@ void scrape(Self* self, const GatewaySetupPtr& setup, const http::MetricsCall& c
     self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
         .then(
             [=](StatusPtr s) {
-                in->raft = raft_figures(*s, *setup->directory);
+                in->raft = raft_figures(view_of(*s, *setup->directory));
                 if (!setup->introspector) return finish();
                 self->request(setup->introspector, std::chrono::seconds(3), inspect_atom::value)
                     .then(
