@@ -1,5 +1,7 @@
 #include "actors/executor.hpp"
 
+#include <algorithm>
+
 #include "actors/ops_requests.hpp"
 #include "runtime/exec/http_call.hpp"
 #include "runtime/log/log.hpp"
@@ -77,7 +79,7 @@ void run_detached(Self* self, const Candidate& c, Run run) {
 void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
     auto& st = self->state;
     auto cancel = std::make_shared<std::atomic<bool>>(false);
-    st.running[c.id] = ExecutorState::Running{c.attempt, cancel, c.spec.id};
+    st.running[c.id] = ExecutorState::Running{c.attempt, cancel, c.spec.id, self->clock().now()};
     ++st.started_total;
     const auto& h = c.spec.handler;
     using K = state::Handler::Kind;
@@ -227,6 +229,23 @@ void stop_all(Self* self) {
     st.finished.clear();
 }
 
+// "execution 12 (backup, try 1) for 350 ms, ...": the handlers running now, oldest
+// first, at most ten named.
+std::string running_text(Self* self) {
+    std::vector<std::pair<caf::actor_clock::time_point, std::string>> rows;
+    const auto now = self->clock().now();
+    for (const auto& [id, r] : self->state.running) {
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - r.since).count();
+        rows.emplace_back(r.since, "execution " + std::to_string(id) + " (" + r.operation + ", try " +
+                                       std::to_string(r.attempt) + ") for " + std::to_string(ms) + " ms");
+    }
+    std::sort(rows.begin(), rows.end());
+    std::string out;
+    for (std::size_t i = 0; i < rows.size() && i < 10; ++i) out += (i ? ", " : "") + rows[i].second;
+    if (rows.size() > 10) out += ", and " + std::to_string(rows.size() - 10) + " more";
+    return out;
+}
+
 }  // namespace
 
 caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
@@ -322,6 +341,7 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
             return report_of(self, st.stats, "executor", "executor",
                              {{"leading", st.leading ? "true" : "false"},
                               {"running", std::to_string(st.running.size())},
+                              {"runningHandlers", running_text(self)},
                               {"starting", std::to_string(st.starting.size())},
                               {"maxConcurrent", std::to_string(setup->max_concurrent)},
                               {"started", std::to_string(st.started_total)},

@@ -37,6 +37,7 @@ struct ExecutorState {
         std::uint32_t attempt = 0;
         std::shared_ptr<std::atomic<bool>> cancel;
         std::string operation;
+        caf::actor_clock::time_point since{};  // when its handler started, for the console
     };
     bool leading = false;
     std::uint64_t term = 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/introspect/actor_report.hpp"
+#include "runtime/introspect/message_trace.hpp"
 #include "runtime/metrics/live_counters.hpp"
 
 namespace raftor::actors {
@@ -23,6 +24,8 @@ struct ActorStats {
     std::uint64_t handled = 0;
     const char* last = "";  // a string literal naming the message type
     caf::actor_clock::time_point last_at{};
+    introspect::MessageTrace trace;  // for `trace <actor>` in the console
+    introspect::RateMeter rate;
 
     template <class Self>
     void note(Self* self, const char* what) {
@@ -30,6 +33,12 @@ struct ActorStats {
         ++handled;
         last = what;
         last_at = self->clock().now();
+        const auto ms = steady_ms(last_at);
+        trace.record(what, ms);
+        rate.add(ms);
+    }
+    static std::int64_t steady_ms(caf::actor_clock::time_point t) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
     }
 };
 
@@ -46,6 +55,15 @@ ReportPtr report_of(Self* self, const ActorStats& stats, std::string name, std::
         r->last_message_age_ms = static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now() - stats.last_at).count());
     r->state = std::move(state);
+    const auto now = ActorStats::steady_ms(self->clock().now());
+    r->rate_per_s = stats.rate.per_second(now);
+    // The actor clock is monotonic; operators read wall time.
+    const std::int64_t wall_now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    const auto entries = stats.trace.since(0);
+    r->trace.reserve(entries.size());
+    for (const auto& e : entries) r->trace.push_back({e.seq, e.type, wall_now - (now - e.at_ms)});
     return r;
 }
 

@@ -1,5 +1,7 @@
 #include "actors/scheduler.hpp"
 
+#include <algorithm>
+
 #include "actors/ops_requests.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/due_slots.hpp"
@@ -63,6 +65,7 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
                 if (!st.leading) return;
                 const std::int64_t now = wall_ms();
                 std::optional<std::int64_t> next;
+                std::vector<std::pair<std::int64_t, std::string>> next_fires;
                 std::map<std::string, std::pair<std::string, std::shared_ptr<schedule::Schedule>>> parsed;
                 std::vector<state::FireSlot> due_now;
                 for (const Timed& t : *timed) {
@@ -84,7 +87,12 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
                     const auto due = state::due_slots(*s, t.last_slot_ms, now, t.catch_up, setup->skip_grace_ms, 256);
                     for (auto slot : due.fire) due_now.push_back(state::FireSlot{t.id, slot});
                     if (due.next && (!next || *due.next < *next)) next = due.next;
+                    if (due.next) next_fires.emplace_back(*due.next, t.id);
                 }
+                const std::size_t shown = std::min<std::size_t>(next_fires.size(), 5);
+                std::partial_sort(next_fires.begin(), next_fires.begin() + shown, next_fires.end());
+                next_fires.resize(shown);
+                st.next_fires = std::move(next_fires);
                 st.parsed = std::move(parsed);
                 fire(self, setup, std::move(due_now));
                 if (next) {
@@ -98,6 +106,15 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
             [=](caf::error&) {
                 if (self->state.scan.end()) scan(self, setup);
             });
+}
+
+// "op-a at 2026-11-24T10:00:01Z, op-b at ...": the soonest slots, as of the last scan.
+std::string next_fires_text(const SchedulerState& st) {
+    if (!st.leading) return "";
+    std::string out;
+    for (const auto& [slot, id] : st.next_fires)
+        out += (out.empty() ? "" : ", ") + id + " at " + schedule::format_rfc3339(slot);
+    return out;
 }
 
 }  // namespace
@@ -125,6 +142,7 @@ caf::behavior scheduler(Self* self, SchedulerSetupPtr setup) {
                              {{"leading", st.leading ? "true" : "false"},
                               {"schedules", std::to_string(st.parsed.size())},
                               {"nextFire", st.next_due_ms ? schedule::format_rfc3339(st.next_due_ms) : ""},
+                              {"nextFires", next_fires_text(st)},
                               {"fires", std::to_string(st.fires)},
                               {"duplicates", std::to_string(st.duplicates)},
                               {"lastLatenessMs", std::to_string(st.last_lateness_ms)},

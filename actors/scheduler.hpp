@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <vector>
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
@@ -30,6 +31,7 @@ struct SchedulerState {
     std::map<std::string, std::pair<std::string, std::shared_ptr<schedule::Schedule>>> parsed;  // by operation
     std::uint64_t wake_generation = 0;
     std::int64_t next_due_ms = 0;
+    std::vector<std::pair<std::int64_t, std::string>> next_fires;  // the soonest few (slot, operation), for the console
     std::uint64_t fires = 0, duplicates = 0;
     std::int64_t last_lateness_ms = 0;  // how late after its slot the last fire was proposed
     ActorStats stats;

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include <charconv>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "runtime/http/errors.hpp"
@@ -290,14 +291,36 @@ Routed route(const Request& req, const ApiOptions& opts) {
         return route_kv(req, path.substr(4), query, opts);
     } else if (path == "/debug/actors" || path.rfind("/debug/actors/", 0) == 0) {
         if (!is_get(req)) return method_not_allowed(req, path, "GET");
-        if (!query.items.empty())
+        DebugActors call;
+        std::string rest = path.size() > 14 ? path.substr(14) : std::string();
+        static const std::string suffix = "/trace";
+        if (rest.size() > suffix.size() && rest.compare(rest.size() - suffix.size(), suffix.size(), suffix) == 0) {
+            call.trace = true;
+            rest.resize(rest.size() - suffix.size());
+        }
+        if (rest.find('/') != std::string::npos)
+            return answer(error_response(404, "not_found", "no such route",
+                                         "GET " + path + " is not an API path (try /debug/actors/:name/trace)"));
+        for (const auto& [k, v] : query.items) {
+            std::uint64_t n = 0;
+            if (call.trace && (k == "after" || k == "limit")) {
+                if (!parse_u64(v, n) || (k == "limit" && (n < 1 || n > 256)))
+                    return bad_request("bad_parameter", "bad query parameter",
+                                       "'" + k + "' must be " +
+                                           (k == "limit" ? "a whole number from 1 to 256" : "a whole number") +
+                                           ", not '" + v + "'");
+                (k == "after" ? call.after : call.limit) = n;
+                continue;
+            }
             return bad_request("unknown_parameter", "unknown query parameter",
-                               "'" + query.items.front().first + "' is not a parameter of GET /debug/actors");
+                               "'" + k + "' is not a parameter of GET " +
+                                   (call.trace ? "/debug/actors/:name/trace (after, limit)" : "/debug/actors"));
+        }
         bool ok = true;
-        std::string name = path.size() > 14 ? percent_decode(path.substr(14), ok) : std::string();
+        call.name = percent_decode(rest, ok);
         if (!ok) return bad_request("bad_name", "bad actor name", "bad percent-encoding in the actor name");
         Routed out;
-        out.call = DebugActors{std::move(name)};
+        out.call = std::move(call);
         return out;
     } else if (is_metrics_path(path)) {
         return route_metrics(req, path, query.items);
@@ -379,6 +402,7 @@ json actor_json(const std::string& node, const introspect::ActorReport& r) {
            {"messagesHandled", r.messages_handled},
            {"lastMessage", r.last_message.empty() ? json(nullptr) : json(r.last_message)},
            {"lastMessageAgeMs", r.messages_handled ? json(r.last_message_age_ms) : json(nullptr)},
+           {"ratePerSec", std::round(r.rate_per_s * 100) / 100},
            {"responsive", r.responsive},
            {"state", std::move(state)}};
     if (!r.stopped.empty()) j["stopped"] = r.stopped;
@@ -388,8 +412,28 @@ json actor_json(const std::string& node, const introspect::ActorReport& r) {
 
 Response actors(const std::string& node, const DebugActors& call, const std::vector<introspect::ActorReport>& reports) {
     if (!call.name.empty()) {
-        for (const auto& r : reports)
-            if (r.name == call.name) return json_response(200, actor_json(node, r));
+        for (const auto& r : reports) {
+            if (r.name != call.name) continue;
+            if (!call.trace) return json_response(200, actor_json(node, r));
+            json entries = json::array();
+            std::uint64_t first = 0;
+            for (const auto& e : r.trace) {
+                if (e.seq <= call.after) continue;
+                if (!first) first = e.seq;
+                entries.push_back(json{{"seq", e.seq}, {"type", e.type}, {"atMs", e.at_ms}});
+            }
+            if (entries.size() > call.limit) {
+                entries.erase(entries.begin(), entries.end() - static_cast<std::ptrdiff_t>(call.limit));
+                first = entries.front()["seq"].get<std::uint64_t>();
+            }
+            // Messages after `after` that the ring no longer holds (or the limit left out).
+            const std::uint64_t missed = first > call.after + 1 ? first - call.after - 1 : 0;
+            return json_response(200, json{{"node", node},
+                                           {"actor", r.name},
+                                           {"lastSeq", r.messages_handled},
+                                           {"missed", missed},
+                                           {"entries", std::move(entries)}});
+        }
         std::string names;
         for (const auto& r : reports) names += (names.empty() ? "" : ", ") + r.name;
         return error_response(404, "actor_not_found", "no such actor",

@@ -28,7 +28,10 @@ struct HealthCall {
     Probe probe = Probe::health;
 };
 struct DebugActors {
-    std::string name;  // empty: every actor
+    std::string name;           // empty: every actor
+    bool trace = false;         // /debug/actors/:name/trace: the messages it handled
+    std::uint64_t after = 0;    // trace: only those after this sequence number
+    std::uint64_t limit = 256;  // trace: at most this many (the newest)
 };
 using Call = std::variant<KvGet, KvWrite, HealthCall, DebugActors, OpsWrite, OpsRead, MetricsCall>;
 
@@ -103,6 +106,7 @@ struct NodeView {
 };
 Response health(Probe probe, const NodeView& v);
 // GET /debug/actors[/:name]: every actor's report, or the one named (404 when none is).
+// GET /debug/actors/:name/trace[?after=N&limit=M]: the messages it handled, oldest first.
 Response actors(const std::string& node, const DebugActors& call, const std::vector<introspect::ActorReport>& reports);
 
 // Helpers shared with the CLI.

@@ -87,6 +87,8 @@ std::string route_pattern(const std::string& target) {
         if (slash == std::string::npos) return "/operations/:id";
         return rest.substr(slash) == "/history" ? "/operations/:id/history" : "other";
     }
+    if (path.rfind("/debug/actors/", 0) == 0 && path.size() > 20 && path.compare(path.size() - 6, 6, "/trace") == 0)
+        return "/debug/actors/:name/trace";
     for (const auto& [prefix, name] : params)
         if (path.rfind(prefix, 0) == 0) return name;
     return "other";

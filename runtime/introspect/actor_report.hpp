@@ -19,7 +19,16 @@ struct ActorReport {
     std::uint64_t last_message_age_ms = 0;  // how long ago (actor clock)
     bool responsive = true;  // false: it did not answer the introspector in time (this is its last report)
     std::string stopped;     // non-empty: the actor is gone, and why
+    double rate_per_s = 0;   // messages handled per second, over the last whole seconds
     std::vector<std::pair<std::string, std::string>> state;  // its own summary, in its own order
+
+    // The last messages it handled, oldest first (a bounded ring in the actor).
+    struct Traced {
+        std::uint64_t seq = 0;  // 1 for its first message; gaps mean the ring overwrote some
+        std::string type;
+        std::int64_t at_ms = 0;  // wall clock, Unix milliseconds
+    };
+    std::vector<Traced> trace;
 };
 
 }  // namespace raftor::introspect

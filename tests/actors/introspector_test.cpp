@@ -70,6 +70,10 @@ BOOST_AUTO_TEST_CASE(the_introspector_reports_live_stuck_and_stopped_actors) {
     BOOST_TEST(first.size() == 4u);  // three workers and the introspector itself
     BOOST_TEST(first["live"].messages_handled == 3u);
     BOOST_TEST(first["live"].last_message == "tick");
+    BOOST_REQUIRE(first["live"].trace.size() == 3u);  // the ring of what it handled, for `trace`
+    BOOST_TEST(first["live"].trace.back().seq == 3u);
+    BOOST_TEST(first["live"].trace.back().type == "tick");
+    BOOST_TEST(first["live"].rate_per_s > 0.0);
     BOOST_TEST(first["live"].responsive);
     BOOST_TEST(first["stuck"].responsive);
     BOOST_TEST(first["introspector"].kind == "introspection");

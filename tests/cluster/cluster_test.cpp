@@ -536,6 +536,23 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
     auto missing = c.call(leader, "GET", "/debug/actors/nope");
     BOOST_TEST(http_status(missing) == 404);
     BOOST_TEST(body_of(missing)["code"] == "actor_not_found");
+
+    // The timer ticks all the time: a rate, and a trace that can be followed by sequence.
+    BOOST_TEST(leader_peer["ratePerSec"].get<double>() > 0.0);
+    auto trace = body_of(c.call(leader, "GET", "/debug/actors/election_timer/trace"));
+    BOOST_TEST(trace["actor"] == "election_timer");
+    BOOST_REQUIRE(!trace["entries"].empty());
+    BOOST_TEST(trace["entries"].back()["type"] == "tick");
+    const auto last = trace["entries"].back()["seq"].get<std::uint64_t>();
+    const auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    BOOST_TEST(std::abs(trace["entries"].back()["atMs"].get<std::int64_t>() - now_ms) < 5000);
+    BOOST_TEST(testing::eventually([&] {
+        auto next = body_of(c.call(leader, "GET", "/debug/actors/election_timer/trace?after=" + std::to_string(last)));
+        return !next["entries"].empty() && next["entries"].front()["seq"].get<std::uint64_t>() == last + 1 &&
+               next["missed"] == 0;
+    }));
 }
 
 BOOST_AUTO_TEST_CASE(a_paused_leader_that_wakes_up_serves_no_stale_read) {

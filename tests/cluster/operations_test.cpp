@@ -218,6 +218,11 @@ BOOST_AUTO_TEST_CASE(a_one_second_schedule_fires_every_slot_once_while_the_leade
         c, leader, "/operations",
         R"J({"id":"tick","name":"every second","handler":{"kind":"noop"},"schedule":"@every 1s","catchUp":"all"})J");
     const auto begin = std::chrono::steady_clock::now();
+    // The console shows the leader's next fires.
+    BOOST_TEST(testing::eventually([&] {
+        const auto next = get_json(c, leader, "/debug/actors/scheduler")["state"]["nextFires"].get<std::string>();
+        return next.rfind("tick at 20", 0) == 0;
+    }));
     for (int kill = 0; kill < 2; ++kill) {
         std::this_thread::sleep_for(kill == 0 ? 15s : 20s);
         leader = leader_of(c);
@@ -286,6 +291,14 @@ BOOST_AUTO_TEST_CASE(timeouts_kill_the_group_retries_back_off_forbid_never_overl
     post_ok(c, leader, "/execute/hook404", "", 202);
 
     post_ok(c, leader, "/execute/slow", "", 202);
+    // The console shows a handler while it runs.
+    post_ok(c, leader, "/operations", R"J({"id":"long","name":"l","handler":{"kind":"sleep","ms":3000}})J");
+    post_ok(c, leader, "/execute/long", "", 202);
+    BOOST_TEST(testing::eventually([&] {
+        const auto running =
+            get_json(c, leader, "/debug/actors/executor")["state"]["runningHandlers"].get<std::string>();
+        return running.find("(long, try 1) for ") != std::string::npos;
+    }));
     post_ok(c, leader, "/execute/flaky", "", 202);
     for (int i = 0; i < 3; ++i) post_ok(c, leader, "/execute/one", "", 202);
     post_ok(c, leader, "/events/deploy", "{}", 202);

@@ -67,6 +67,13 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_answered_with_a_named_error) {
         {req("PUT", "/kv/a", "v", {{"x-client-id", "1"}}), 400, "bad_request_id"},
         {req("GET", "/kv/a?%zz=1"), 400, "bad_query"},
         {req("GET", "/debug/actors?x=1"), 400, "unknown_parameter"},
+        {req("GET", "/debug/actors?after=1"), 400, "unknown_parameter"},
+        {req("GET", "/debug/actors/storage/trace?after=x"), 400, "bad_parameter"},
+        {req("GET", "/debug/actors/storage/trace?limit=0"), 400, "bad_parameter"},
+        {req("GET", "/debug/actors/storage/trace?limit=257"), 400, "bad_parameter"},
+        {req("GET", "/debug/actors/storage/trace?since=1"), 400, "unknown_parameter"},
+        {req("GET", "/debug/actors/storage/other"), 404, "not_found"},
+        {req("POST", "/debug/actors/storage/trace"), 405, "method_not_allowed"},
     };
     for (const auto& c : cases) {
         auto r = route(c.r, {});
@@ -192,5 +199,45 @@ BOOST_AUTO_TEST_CASE(requests_are_counted_under_bounded_route_patterns) {
     BOOST_TEST(route_pattern("/execute/x") == "/execute/:id");
     BOOST_TEST(route_pattern("/health/ready") == "/health/ready");
     BOOST_TEST(route_pattern("/metrics/7d") == "/metrics/:window");
+    BOOST_TEST(route_pattern("/debug/actors/raft_peer") == "/debug/actors/:name");
+    BOOST_TEST(route_pattern("/debug/actors/raft_peer/trace?after=3") == "/debug/actors/:name/trace");
     BOOST_TEST(route_pattern("/no/such/path") == "other");
+}
+
+BOOST_AUTO_TEST_CASE(an_actor_trace_is_read_after_a_sequence_number) {
+    auto r = route(req("GET", "/debug/actors/raft_peer/trace?after=7&limit=2"), {});
+    BOOST_REQUIRE(r.call);
+    const auto call = std::get<DebugActors>(*r.call);
+    BOOST_TEST(call.name == "raft_peer");
+    BOOST_TEST(call.trace);
+    BOOST_TEST(call.after == 7u);
+    BOOST_TEST(call.limit == 2u);
+
+    introspect::ActorReport peer;
+    peer.name = "raft_peer";
+    peer.messages_handled = 12;
+    for (std::uint64_t s = 5; s <= 12; ++s) peer.trace.push_back({s, s % 2 ? "frame" : "tick", 1000 + std::int64_t(s)});
+    auto page = nlohmann::json::parse(actors("node-1", call, {peer}).body);
+    BOOST_TEST(page["actor"] == "raft_peer");
+    BOOST_TEST(page["lastSeq"] == 12);
+    BOOST_REQUIRE(page["entries"].size() == 2u);  // the newest two after 7
+    BOOST_TEST(page["entries"][0]["seq"] == 11);
+    BOOST_TEST(page["entries"][0]["type"] == "frame");
+    BOOST_TEST(page["entries"][1]["atMs"] == 1012);
+    BOOST_TEST(page["missed"] == 3);  // 8, 9 and 10 were left out by the limit
+
+    DebugActors all = call;
+    all.after = 0;
+    all.limit = 256;
+    page = nlohmann::json::parse(actors("node-1", all, {peer}).body);
+    BOOST_TEST(page["entries"].size() == 8u);
+    BOOST_TEST(page["missed"] == 4);  // 1 to 4 were overwritten in the ring
+
+    all.after = 12;
+    page = nlohmann::json::parse(actors("node-1", all, {peer}).body);
+    BOOST_TEST(page["entries"].empty());
+    BOOST_TEST(page["missed"] == 0);
+
+    all.name = "nope";
+    BOOST_TEST(actors("node-1", all, {peer}).status == 404);
 }
