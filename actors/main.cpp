@@ -1,5 +1,6 @@
 // The raftor binary: `raftor node` runs a cluster member, `raftor ctl` talks to one,
-// `raftor sim` runs the whole cluster in the deterministic simulator.
+// `raftor console` shows the actors of every node live, `raftor sim` runs the whole
+// cluster in the deterministic simulator.
 // CLI11 lives only in this file (it is slow to compile).
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 
 #include "actors/node.hpp"
 #include "config/node_config.hpp"
+#include "runtime/console/console.hpp"
 #include "runtime/http/ctl.hpp"
 #include "sim/sim_command.hpp"
 
@@ -82,6 +84,22 @@ int main(int argc, char** argv) {
     r_dump->add_option("--out", args.out, "the file to write")->required();
     r_dump->add_flag("--stale", args.stale, "read the answering node's copy");
 
+    // ---- console
+    auto* consolec = app.add_subcommand("console", "the actors of every node, live (a terminal), or once (scripts)");
+    console::ConsoleArgs cargs;
+    std::string console_nodes = endpoints;
+    consolec->add_option("--nodes", console_nodes,
+                         "comma-separated host:port or http://host:port of nodes; the members they name are asked "
+                         "too (env RAFTOR_ENDPOINTS)");
+    consolec->add_option("--interval-ms", cargs.interval_ms, "refresh period of the live views")
+        ->check(CLI::Range(100, 60'000));
+    consolec->add_option("--timeout-ms", cargs.timeout_ms, "per-request timeout")->check(CLI::Range(50, 60'000));
+    consolec->add_flag("--once", cargs.once, "print one answer (COMMAND, actors by default) and exit");
+    consolec->add_flag("--json", cargs.json, "answers as JSON, one per line (implies no live screen)");
+    consolec->add_flag("!--no-discover", cargs.discover, "ask only the nodes given, not the members they name");
+    std::vector<std::string> console_command;
+    consolec->add_option("command", console_command, "with --once: actors | watch A | inspect A | raft | trace A [S]");
+
     // ---- sim
     auto* simc = app.add_subcommand("sim", "run the cluster in the deterministic simulator, from a seed");
     sim::SimCommand sc;
@@ -128,6 +146,19 @@ int main(int argc, char** argv) {
     }
 
     if (simc->parsed()) return sim::run_sim_command(sc);
+
+    if (consolec->parsed()) {
+        cargs.nodes = split_commas(console_nodes);
+        if (!console_command.empty()) {
+            if (!cargs.once) {
+                std::cerr << "raftor console: a command on the command line needs --once (or pipe commands to stdin)\n";
+                return 1;
+            }
+            cargs.command.clear();
+            for (const auto& w : console_command) cargs.command += (cargs.command.empty() ? "" : " ") + w;
+        }
+        return console::run_console(cargs);
+    }
 
     args.endpoints = split_commas(endpoints);
     for (auto* sub : ctl->get_subcommands()) {
