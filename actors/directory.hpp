@@ -35,6 +35,20 @@ public:
         return it->second;
     }
 
+    // The member called `name`, and its raft id (0 when there is none).
+    std::pair<raft::NodeId, Entry> by_name(const std::string& name) const {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& [id, e] : entries_)
+            if (e.name == name) return {id, e};
+        return {0, Entry{}};
+    }
+    std::string names() const {  // "node-1, node-2, node-3", for errors
+        std::lock_guard<std::mutex> lock(mu_);
+        std::string out;
+        for (const auto& [id, e] : entries_) out += (out.empty() ? "" : ", ") + e.name;
+        return out;
+    }
+
 private:
     mutable std::mutex mu_;
     std::map<raft::NodeId, Entry> entries_;

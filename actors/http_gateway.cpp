@@ -1,6 +1,7 @@
 #include "actors/http_gateway.hpp"
 
 #include "actors/ops_requests.hpp"
+#include "runtime/http/errors.hpp"
 #include "runtime/http/operations_api.hpp"
 #include "runtime/metrics/exposition.hpp"
 #include "runtime/metrics/host_figures.hpp"
@@ -211,6 +212,26 @@ void scrape(Self* self, const GatewaySetupPtr& setup, const http::MetricsCall& c
             [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
 }
 
+// GET /debug/actors...?node=NAME for another member: forwarded there once (its own
+// gateway answers: NAME is itself there), so one node serves the whole cluster's view.
+http::Response member_answer(const GatewaySetup& setup, const http::Request& req, const std::string& name) {
+    const auto [id, member] = setup.directory->by_name(name);
+    if (id == 0)
+        return http::error_response(404, "member_not_found", "no such member",
+                                    "no member named '" + name + "' (members: " + setup.directory->names() + ")");
+    if (req.header(http::forwarded_header))
+        return http::error_response(508, "forward_loop", "forwarded twice",
+                                    setup.node_name + " was asked for " + name + "'s answer by another member");
+    if (member.http_address.empty())
+        return http::error_response(503, "member_unknown_address", "member address not known yet",
+                                    name + " has not introduced itself to " + setup.node_name + " yet",
+                                    {{"Retry-After", "1"}});
+    http::Response r;
+    r.proxy_to = member.http_address;
+    r.proxy_name = name;
+    return r;
+}
+
 }  // namespace
 
 caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
@@ -262,6 +283,8 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
             }
             if (auto* d = std::get_if<http::DebugActors>(&*routed.call)) {
                 const http::DebugActors call = *d;
+                if (!call.node.empty() && call.node != setup->node_name)
+                    return reply(out, member_answer(*setup, *req, call.node));
                 if (!setup->introspector) return reply(out, http::actors(setup->node_name, call, {}));
                 self->request(setup->introspector, std::chrono::seconds(3), inspect_atom::value)
                     .then([=](ReportsPtr rs) { reply(out, http::actors(setup->node_name, call, *rs)); },

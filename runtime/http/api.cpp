@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "runtime/http/console_page.hpp"
 #include "runtime/http/errors.hpp"
 #include "runtime/http/operations_api.hpp"
 
@@ -303,6 +304,11 @@ Routed route(const Request& req, const ApiOptions& opts) {
                                          "GET " + path + " is not an API path (try /debug/actors/:name/trace)"));
         for (const auto& [k, v] : query.items) {
             std::uint64_t n = 0;
+            if (k == "node") {
+                if (v.empty()) return bad_request("bad_parameter", "bad query parameter", "'node' names no member");
+                call.node = v;
+                continue;
+            }
             if (call.trace && (k == "after" || k == "limit")) {
                 if (!parse_u64(v, n) || (k == "limit" && (n < 1 || n > 256)))
                     return bad_request("bad_parameter", "bad query parameter",
@@ -312,9 +318,10 @@ Routed route(const Request& req, const ApiOptions& opts) {
                 (k == "after" ? call.after : call.limit) = n;
                 continue;
             }
-            return bad_request("unknown_parameter", "unknown query parameter",
-                               "'" + k + "' is not a parameter of GET " +
-                                   (call.trace ? "/debug/actors/:name/trace (after, limit)" : "/debug/actors"));
+            return bad_request(
+                "unknown_parameter", "unknown query parameter",
+                "'" + k + "' is not a parameter of GET " +
+                    (call.trace ? "/debug/actors/:name/trace (node, after, limit)" : "/debug/actors (node)"));
         }
         bool ok = true;
         call.name = percent_decode(rest, ok);
@@ -322,6 +329,21 @@ Routed route(const Request& req, const ApiOptions& opts) {
         Routed out;
         out.call = std::move(call);
         return out;
+    } else if (path == "/console" || path == "/console/") {
+        if (!is_get(req)) return method_not_allowed(req, path, "GET");
+        for (const auto& [k, v] : query.items)  // read by the page's script
+            if (k != "actor" && k != "node" && k != "view")
+                return bad_request("unknown_parameter", "unknown query parameter",
+                                   "'" + k + "' is not a parameter of GET /console (view, node, actor)");
+        Response r;
+        r.content_type = "text/html; charset=utf-8";
+        r.body = console_page();
+        // Its own inline script and style only; it talks to this node alone.
+        r.headers = {{"Content-Security-Policy",
+                      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'"},
+                     {"X-Content-Type-Options", "nosniff"},
+                     {"Cache-Control", "no-cache"}};
+        return answer(std::move(r));
     } else if (is_metrics_path(path)) {
         return route_metrics(req, path, query.items);
     } else if (is_operations_path(path)) {

@@ -32,6 +32,7 @@ struct DebugActors {
     bool trace = false;         // /debug/actors/:name/trace: the messages it handled
     std::uint64_t after = 0;    // trace: only those after this sequence number
     std::uint64_t limit = 256;  // trace: at most this many (the newest)
+    std::string node;           // ?node=NAME: that member's answer (the gateway forwards there)
 };
 using Call = std::variant<KvGet, KvWrite, HealthCall, DebugActors, OpsWrite, OpsRead, MetricsCall>;
 

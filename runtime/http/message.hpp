@@ -30,6 +30,7 @@ struct Response {
     // When set, the server does not answer itself: it forwards the request to this
     // "host:port" (the leader's gateway) and answers with what comes back.
     std::string proxy_to;
+    std::string proxy_name;  // who that is, for errors ("" : the leader)
 };
 
 // The header a forwarding gateway adds, so a request is forwarded at most once.

@@ -145,10 +145,13 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
             if (auto v = current.header(h)) fwd.headers.emplace_back(h, *v);
         fwd.headers.emplace_back(forwarded_header, srv.opts.self_address.empty() ? "?" : srv.opts.self_address);
         const std::string leader = r.proxy_to;
-        async_call(srv.io, std::move(fwd), [self = shared_from_this(), leader](ClientResult res) {
-            if (!res.ok())
+        async_call(srv.io, std::move(fwd), [self = shared_from_this(), leader, name = r.proxy_name](ClientResult res) {
+            if (!res.ok() && name.empty())
                 return self->write(error_response(503, "leader_unreachable", "the leader did not answer", res.error,
                                                   {{"Retry-After", "1"}}));
+            if (!res.ok())
+                return self->write(error_response(503, "member_unreachable", "the member did not answer",
+                                                  name + " at " + leader + ": " + res.error, {{"Retry-After", "1"}}));
             Response out;
             out.status = res.status;
             out.body = std::move(res.body);

@@ -74,6 +74,9 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_answered_with_a_named_error) {
         {req("GET", "/debug/actors/storage/trace?since=1"), 400, "unknown_parameter"},
         {req("GET", "/debug/actors/storage/other"), 404, "not_found"},
         {req("POST", "/debug/actors/storage/trace"), 405, "method_not_allowed"},
+        {req("GET", "/debug/actors?node="), 400, "bad_parameter"},
+        {req("GET", "/console?x=1"), 400, "unknown_parameter"},
+        {req("DELETE", "/console"), 405, "method_not_allowed"},
     };
     for (const auto& c : cases) {
         auto r = route(c.r, {});
@@ -240,4 +243,23 @@ BOOST_AUTO_TEST_CASE(an_actor_trace_is_read_after_a_sequence_number) {
 
     all.name = "nope";
     BOOST_TEST(actors("node-1", all, {peer}).status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(the_web_console_is_one_static_page_and_reads_members_through_this_node) {
+    auto page = route(req("GET", "/console?view=raft"), {});
+    BOOST_REQUIRE(!page.call);
+    BOOST_TEST(page.response.status == 200);
+    BOOST_TEST(page.response.content_type == "text/html; charset=utf-8");
+    BOOST_TEST(page.response.body.find("<table id=\"actors\">") != std::string::npos);
+    BOOST_TEST(page.response.body.find("/debug/actors?node=") != std::string::npos);
+    BOOST_TEST(page.response.body.find("http://") == std::string::npos);  // nothing from elsewhere
+    bool csp = false;
+    for (const auto& [k, v] : page.response.headers) csp |= k == "Content-Security-Policy";
+    BOOST_TEST(csp);
+
+    auto other = route(req("GET", "/debug/actors/storage/trace?node=node-2&after=4"), {});
+    BOOST_REQUIRE(other.call);
+    BOOST_TEST(std::get<DebugActors>(*other.call).node == "node-2");
+    BOOST_TEST(std::get<DebugActors>(*other.call).after == 4u);
+    BOOST_TEST(std::get<DebugActors>(*route(req("GET", "/debug/actors?node=node-3"), {}).call).node == "node-3");
 }
