@@ -179,8 +179,8 @@ int run_node(const config::NodeConfig& cfg) {
                 reply = [answer, counters, route = http::route_pattern(req.target), method = req.method,
                          began = std::chrono::steady_clock::now()](http::Response r) {
                     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-                    counters->http.record(route, method, r.proxy_to.empty() ? std::to_string(r.status) : "forwarded",
-                                          s);
+                    counters->http.record(route, method,
+                                          r.proxy_to.empty() ? r.status : metrics::HttpFigures::forwarded, s);
                     answer(std::move(r));
                 };
             caf::actor g = gateway->get();

@@ -21,7 +21,8 @@ int main() {
         rate.add(now);
     }
     const double ns = std::chrono::duration<double, std::nano>(clock::now() - begin).count() / n;
-    std::printf("introspection per message handled: %.1f ns (clock read, trace ring, rate meter; %lu messages, last seq %lu)\n",
-                ns, static_cast<unsigned long>(handled), static_cast<unsigned long>(trace.last_seq()));
+    std::printf(
+        "introspection per message handled: %.1f ns (clock read, trace ring, rate meter; %lu messages, last seq %lu)\n",
+        ns, static_cast<unsigned long>(handled), static_cast<unsigned long>(trace.last_seq()));
     return 0;
 }

@@ -64,13 +64,22 @@ Routed route_metrics(const Request& req, const std::string& path,
     return out;
 }
 
-std::string route_pattern(const std::string& target) {
-    const std::string path = target.substr(0, target.find('?'));
+const char* route_pattern(std::string_view target) {
+    const std::string_view path = target.substr(0, target.find('?'));
     static const char* exact[] = {"/health",         "/health/live", "/health/ready", "/health/startup",
                                   "/health/cluster", "/operations",  "/queue",        "/metrics",
                                   "/debug/actors",   "/receipts",    "/console",      "/shutdown"};
     for (const char* e : exact)
         if (path == e) return e;
+    auto starts = [&](std::string_view p) { return path.substr(0, p.size()) == p; };
+    auto ends = [&](std::string_view p) { return path.size() >= p.size() && path.substr(path.size() - p.size()) == p; };
+    if (starts("/operations/")) {
+        const auto rest = path.substr(12);
+        const auto slash = rest.find('/');
+        if (slash == std::string_view::npos) return "/operations/:id";
+        return rest.substr(slash) == "/history" ? "/operations/:id/history" : "other";
+    }
+    if (starts("/debug/actors/") && path.size() > 20 && ends("/trace")) return "/debug/actors/:name/trace";
     // Prefix, then what the rest is called.
     static const std::pair<const char*, const char*> params[] = {{"/kv/", "/kv/:key"},
                                                                  {"/execute/", "/execute/:id"},
@@ -81,16 +90,8 @@ std::string route_pattern(const std::string& target) {
                                                                  {"/debug/actors/", "/debug/actors/:name"},
                                                                  {"/console/", "/console/:file"},
                                                                  {"/admin/", "/admin/:action"}};
-    if (path.rfind("/operations/", 0) == 0) {
-        const auto rest = path.substr(12);
-        const auto slash = rest.find('/');
-        if (slash == std::string::npos) return "/operations/:id";
-        return rest.substr(slash) == "/history" ? "/operations/:id/history" : "other";
-    }
-    if (path.rfind("/debug/actors/", 0) == 0 && path.size() > 20 && path.compare(path.size() - 6, 6, "/trace") == 0)
-        return "/debug/actors/:name/trace";
     for (const auto& [prefix, name] : params)
-        if (path.rfind(prefix, 0) == 0) return name;
+        if (starts(prefix)) return name;
     return "other";
 }
 

@@ -3,6 +3,7 @@
 // patterns HTTP requests are counted under. Pure: no I/O.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "runtime/http/message.hpp"
 
@@ -22,6 +23,6 @@ Routed route_metrics(const Request& req, const std::string& path,
 
 // "/operations/:id/history" for "/operations/backup/history": a bounded label for the
 // request counters (unknown paths are "other").
-std::string route_pattern(const std::string& target);
+const char* route_pattern(std::string_view target);  // a literal: nothing to allocate per request
 
 }  // namespace raftor::http

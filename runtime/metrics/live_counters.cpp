@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "runtime/metrics/metrics_input.hpp"
 
@@ -31,22 +32,40 @@ HistogramFigures Histogram::figures() const {
     return f;
 }
 
-void HttpFigures::record(const std::string& route, const std::string& method, const std::string& status,
-                         double seconds) {
+namespace {
+constexpr std::string_view methods[] = {"GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "other"};
+std::uint8_t method_index(std::string_view m) {
+    std::uint8_t i = 0;
+    while (std::size_t(i) + 1 < std::size(methods) && methods[i] != m) ++i;
+    return i;
+}
+}  // namespace
+
+void HttpFigures::record(std::string_view route, std::string_view method, int status, double seconds) {
     if constexpr (!enabled) return;
+    const auto key = std::make_tuple(route, method_index(method), status);
     std::lock_guard<std::mutex> lock(mu_);
-    ++counts_[{route, method, status}];
-    auto& h = latency_[route];
-    if (!h)
-        h = std::make_unique<Histogram>(
-            std::vector<double>{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
-    h->observe(seconds);
+    auto c = counts_.find(key);
+    if (c == counts_.end()) c = counts_.emplace(std::make_tuple(std::string(route), std::get<1>(key), status), 0).first;
+    ++c->second;
+    auto h = latency_.find(route);
+    if (h == latency_.end())
+        h = latency_
+                .emplace(std::string(route),
+                         std::make_unique<Histogram>(std::vector<double>{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                                         0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}))
+                .first;
+    h->second->observe(seconds);
 }
 
 std::vector<HttpFigures::Row> HttpFigures::requests() const {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<Row> out;
-    for (const auto& [k, n] : counts_) out.push_back(Row{std::get<0>(k), std::get<1>(k), std::get<2>(k), n});
+    for (const auto& [k, n] : counts_) {
+        const int status = std::get<2>(k);
+        out.push_back(Row{std::get<0>(k), std::string(methods[std::get<1>(k)]),
+                          status == forwarded ? "forwarded" : std::to_string(status), n});
+    }
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -50,8 +51,10 @@ private:
 // and a latency histogram per route.
 class HttpFigures {
 public:
-    // `status`: the code, or "forwarded" for a write passed on to the leader.
-    void record(const std::string& route, const std::string& method, const std::string& status, double seconds);
+    // `status`: the code, or `forwarded` for a write passed on to the leader. Runs for
+    // every request: a lookup without allocation once a (route, method, status) is known.
+    static constexpr int forwarded = 0;
+    void record(std::string_view route, std::string_view method, int status, double seconds);
     struct Row {
         std::string route, method, status;
         std::uint64_t count = 0;
@@ -61,8 +64,9 @@ public:
 
 private:
     mutable std::mutex mu_;
-    std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> counts_;
-    std::map<std::string, std::unique_ptr<Histogram>> latency_;
+    // Methods by index into a fixed list ("other" last): bounded labels, no strings kept.
+    std::map<std::tuple<std::string, std::uint8_t, int>, std::uint64_t, std::less<>> counts_;
+    std::map<std::string, std::unique_ptr<Histogram>, std::less<>> latency_;
 };
 
 struct NodeCounters {

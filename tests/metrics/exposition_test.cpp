@@ -57,9 +57,11 @@ MetricsInput sample() {
     c.append_batch.observe(100);
     c.fsync_seconds.observe(0.002);
     c.fsync_seconds.observe(0.3);
-    c.http.record("/kv/:key", "PUT", "200", 0.004);
-    c.http.record("/kv/:key", "PUT", "200", 0.02);
-    c.http.record("/operations", "POST", "400", 0.001);
+    c.http.record("/kv/:key", "PUT", 200, 0.004);
+    c.http.record("/kv/:key", "PUT", 200, 0.02);
+    c.http.record("/kv/:key", "PUT", metrics::HttpFigures::forwarded, 0.003);
+    c.http.record("/kv/:key", "BREW", 200, 0.001);
+    c.http.record("/operations", "POST", 400, 0.001);
     in.live = metrics::live_figures(c);
     in.live.transport = {{"node-2", 1000, 900, 10, 9, 1, 3}};
     return in;
@@ -119,8 +121,10 @@ BOOST_AUTO_TEST_CASE(the_runbooks_names_carry_the_figures) {
              "transport_reconnects_total{peer=\"node-2\"} 2",
              "http_requests_total{route=\"/kv/:key\",method=\"PUT\",status=\"200\"} 2",
              "http_requests_total{route=\"/operations\",method=\"POST\",status=\"400\"} 1",
-             "http_request_duration_seconds_bucket{route=\"/kv/:key\",le=\"0.005\"} 1",
-             "http_request_duration_seconds_count{route=\"/kv/:key\"} 2",
+             "http_requests_total{route=\"/kv/:key\",method=\"PUT\",status=\"forwarded\"} 1",
+             "http_requests_total{route=\"/kv/:key\",method=\"other\",status=\"200\"} 1",
+             "http_request_duration_seconds_bucket{route=\"/kv/:key\",le=\"0.005\"} 3",
+             "http_request_duration_seconds_count{route=\"/kv/:key\"} 4",
              "process_resident_memory_bytes 41943040",
          })
         BOOST_TEST(has_line(text, line), "missing: " << line << "\n" << text);
