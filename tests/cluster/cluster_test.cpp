@@ -31,17 +31,6 @@ json body_of(const http::ClientResult& r) {
     return j.is_discarded() ? json() : j;
 }
 
-// Starts every node and waits until they agree on a leader; its index.
-int start_and_elect(ProcessCluster& c) {
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    std::string logs;
-    if (!leader)
-        for (int i = 0; i < c.size(); ++i) logs += "\n--- node-" + std::to_string(i + 1) + " log:\n" + c.log(i);
-    BOOST_REQUIRE_MESSAGE(leader, "no agreed leader" << logs);
-    return *leader;
-}
-
 int follower_of(const ProcessCluster& c, int leader) {
     return (leader + 1) % c.size();
 }
@@ -95,7 +84,7 @@ BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_agree_on_it) {
     ClusterOptions o;
     o.extra_json = "\"logJson\": true, ";
     ProcessCluster c(o);
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     for (int i = 0; i < c.size(); ++i) {
         auto j = body_of(c.call(i, "GET", "/health/cluster"));
         BOOST_TEST(j["clusterSize"].get<int>() == 3);
@@ -142,7 +131,7 @@ BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_agree_on_it) {
 
 BOOST_AUTO_TEST_CASE(a_thousand_writes_through_a_follower_are_readable_on_every_node) {
     ProcessCluster c({});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     const int follower = follower_of(c, leader);
     constexpr int writers = 8, per_writer = 125;
     std::atomic<int> acked{0}, failed{0};
@@ -175,7 +164,7 @@ BOOST_AUTO_TEST_CASE(a_thousand_writes_through_a_follower_are_readable_on_every_
 
 BOOST_AUTO_TEST_CASE(a_killed_leader_is_replaced_quickly_and_loses_no_acknowledged_write) {
     ProcessCluster c({});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     std::vector<std::string> acked;
     for (int k = 0; k < 200; ++k) {
         const std::string key = "before" + std::to_string(k);
@@ -217,7 +206,7 @@ BOOST_AUTO_TEST_CASE(a_killed_leader_is_replaced_quickly_and_loses_no_acknowledg
 
 BOOST_AUTO_TEST_CASE(every_acknowledged_write_survives_killing_all_three) {
     ProcessCluster c({});
-    start_and_elect(c);
+    c.start_and_elect();
     std::atomic<int> acked{0};
     std::vector<std::thread> ts;
     for (int w = 0; w < 3; ++w)
@@ -230,7 +219,7 @@ BOOST_AUTO_TEST_CASE(every_acknowledged_write_survives_killing_all_three) {
     for (auto& t : ts) t.join();
     BOOST_REQUIRE(acked.load() == 300);
     for (int i = 0; i < c.size(); ++i) c.kill(i, SIGKILL);
-    start_and_elect(c);
+    c.start_and_elect();
     int found = 0;
     for (int w = 0; w < 3; ++w)
         for (int k = 0; k < 100; ++k) {
@@ -242,7 +231,7 @@ BOOST_AUTO_TEST_CASE(every_acknowledged_write_survives_killing_all_three) {
 
 BOOST_AUTO_TEST_CASE(sigterm_stops_a_node_gracefully_and_it_restarts_on_its_data) {
     ProcessCluster c({});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     BOOST_REQUIRE(put(c, leader, "kept", "yes"));
     const int f = follower_of(c, leader);
     BOOST_REQUIRE(caught_up(c, f, commit_index(c, leader), 5s));
@@ -267,7 +256,7 @@ BOOST_AUTO_TEST_CASE(sigterm_stops_a_node_gracefully_and_it_restarts_on_its_data
 
 BOOST_AUTO_TEST_CASE(compare_and_set_delete_and_revisions) {
     ProcessCluster c({});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     const int f = follower_of(c, leader);
     // prevRevision=0: only if absent.
     auto r = c.call(f, "PUT", "/kv/cas?prevRevision=0", "one");
@@ -294,7 +283,7 @@ BOOST_AUTO_TEST_CASE(compare_and_set_delete_and_revisions) {
 
 BOOST_AUTO_TEST_CASE(with_no_quorum_writes_get_503_and_retry_after) {
     ProcessCluster c({});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     const int f = follower_of(c, leader);
     for (int i = 0; i < c.size(); ++i)
         if (i != f) c.kill(i, SIGKILL);
@@ -315,7 +304,7 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_clear_error_and_the_cluster_keeps_serving)
     o.auth_token = "s3cret";
     o.max_body_bytes = 4096;
     ProcessCluster c(o);
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     const int f = follower_of(c, leader);
     const std::vector<std::pair<std::string, std::string>> auth{{"Authorization", "Bearer s3cret"}};
 
@@ -426,7 +415,7 @@ BOOST_AUTO_TEST_CASE(a_config_file_with_a_typo_stops_start_up_with_one_line) {
 
 BOOST_AUTO_TEST_CASE(raftor_ctl_reads_and_writes_the_cluster) {
     ProcessCluster c({});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     // The first endpoint is down: ctl moves on to the next.
     const std::string endpoints =
         "127.0.0.1:" + std::to_string(free_port()) + "," + c.http_address(follower_of(c, leader));
@@ -458,7 +447,7 @@ BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
                    leaf.key + "\"}, ";
     o.https = true;
     ProcessCluster c(o);
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     const int f = follower_of(c, leader);
     for (int k = 0; k < 100; ++k) BOOST_REQUIRE(put(c, f, "t" + std::to_string(k), "v"));
     for (int i = 0; i < c.size(); ++i) {
@@ -500,7 +489,7 @@ BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
 
 BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
     ProcessCluster c({});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     BOOST_REQUIRE(put(c, leader, "k", "v"));
     for (int i = 0; i < c.size(); ++i) {
         auto j = body_of(c.call(i, "GET", "/debug/actors"));
@@ -557,7 +546,7 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
 
 BOOST_AUTO_TEST_CASE(a_paused_leader_that_wakes_up_serves_no_stale_read) {
     ProcessCluster c({});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     BOOST_REQUIRE(put(c, leader, "x", "old"));
     c.kill(leader, SIGSTOP);
     const int other = follower_of(c, leader);
@@ -583,7 +572,7 @@ BOOST_AUTO_TEST_CASE(a_paused_leader_that_wakes_up_serves_no_stale_read) {
 
 BOOST_AUTO_TEST_CASE(a_write_the_leader_cannot_commit_ends_as_outcome_unknown) {
     ProcessCluster c({});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     for (int i = 0; i < c.size(); ++i)
         if (i != leader) c.kill(i, SIGKILL);
     // The leader accepts the write but can never commit it; once check-quorum makes it

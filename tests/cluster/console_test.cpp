@@ -29,13 +29,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int start_and_elect(ProcessCluster& c) {
-    c.start_all();
-    auto leader = c.agreed_leader(15s);
-    BOOST_REQUIRE_MESSAGE(leader, "no agreed leader");
-    return *leader;
-}
-
 bool has(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
@@ -159,7 +152,7 @@ int bands_of(const Image& im, unsigned char r, unsigned char g, unsigned char b,
 
 BOOST_AUTO_TEST_CASE(the_console_answers_scripts_and_runs_live_on_a_terminal) {
     ProcessCluster c(ClusterOptions{});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     const std::string one = c.http_address((leader + 1) % 3);  // a follower: the others are discovered
 
     // --once --json: every actor of every member, found from one of them.
@@ -234,7 +227,7 @@ BOOST_AUTO_TEST_CASE(the_console_answers_scripts_and_runs_live_on_a_terminal) {
 
 BOOST_AUTO_TEST_CASE(a_node_answers_for_another_member_through_node_param) {
     ProcessCluster c(ClusterOptions{});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     const int other = (leader + 1) % 3;
     auto r = c.call(leader, "GET", "/debug/actors/storage?node=" + c.name(other));
     BOOST_TEST(r.status == 200, r.body);
@@ -262,7 +255,7 @@ BOOST_AUTO_TEST_CASE(the_web_console_renders_the_actor_table_in_headless_chromiu
         return;
     }
     ProcessCluster c(ClusterOptions{});
-    const int leader = start_and_elect(c);
+    const int leader = c.start_and_elect();
     const std::string url = "http://" + c.http_address((leader + 1) % 3) + "/console";
     raftor::testing::TempDir tmp;
     auto browse = [&](const std::string& what, const std::string& page, const std::string& size) {

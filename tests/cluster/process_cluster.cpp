@@ -195,6 +195,14 @@ int ProcessCluster::index_of(const std::string& n) const {
     return -1;
 }
 
+int ProcessCluster::start_and_elect(std::chrono::milliseconds within) {
+    start_all();
+    if (auto leader = agreed_leader(within)) return *leader;
+    std::string logs;
+    for (int i = 0; i < size(); ++i) logs += "\n--- " + name(i) + " log:\n" + log(i);
+    throw std::runtime_error("no agreed leader within " + std::to_string(within.count()) + " ms" + logs);
+}
+
 std::optional<int> ProcessCluster::agreed_leader(std::chrono::milliseconds within) const {
     const auto deadline = std::chrono::steady_clock::now() + within;
     do {

@@ -58,6 +58,9 @@ public:
 
     // The index of the node all running nodes name as leader, once they agree.
     std::optional<int> agreed_leader(std::chrono::milliseconds within) const;
+    // Starts every node and returns the leader they agree on; throws (with every
+    // node's log) when they do not agree within `within`.
+    int start_and_elect(std::chrono::milliseconds within = std::chrono::seconds(15));
     int index_of(const std::string& name) const;
 
 private:
