@@ -87,6 +87,16 @@ int verify(const std::string& text, const std::string& source, bool must_be_seal
                   << "(" << check.checked << " receipts verified before it)\n";
         return 1;
     }
+    for (std::size_t i = 0; i < dump->receipts.size(); ++i) {
+        const auto& stated = dump->stated_hashes[i];
+        const auto& r = dump->receipts[i];
+        if (stated && *stated != crypto::receipt_hash(r)) {
+            std::cout << "FAILED: " << source << ": receipt " << r.sequence << " (" << r.execution_id
+                      << "): its stated hash " << crypto::to_hex(*stated) << " is not the hash of its contents "
+                      << crypto::to_hex(crypto::receipt_hash(r)) << "\n";
+            return 1;
+        }
+    }
     std::set<std::string> signers;
     std::set<std::string> batches;
     std::uint64_t unsealed = 0;

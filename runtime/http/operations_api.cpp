@@ -493,7 +493,14 @@ std::optional<ReceiptDump> receipts_from_json(const std::string& body, std::stri
                     r.proof.push_back(h);
                 }
             }
+            std::optional<crypto::Digest> stated;
+            if (x.contains("hash")) {
+                stated.emplace();
+                if (!hex_array(x.at("hash"), *stated))
+                    return error = at + ": hash is not 32 bytes of hex", std::nullopt;
+            }
             d.receipts.push_back(std::move(r));
+            d.stated_hashes.push_back(stated);
         }
     } catch (const json::exception& e) {
         return error = std::string("receipts JSON: ") + e.what(), std::nullopt;

@@ -33,6 +33,9 @@ struct ReceiptDump {
     crypto::Digest base_hash{};
     crypto::ChainEnd head;
     std::uint64_t sealed_through = 0;
+    // Each receipt's "hash" as the file states it (absent: nothing stated). Derived, so
+    // a verifier checks it against the receipt's contents rather than trusting it.
+    std::vector<std::optional<crypto::Digest>> stated_hashes;
 };
 std::optional<ReceiptDump> receipts_from_json(const std::string& body, std::string& error);
 

@@ -103,6 +103,7 @@ void ctl_verify_and_tamper(ProcessCluster& c, std::uint64_t victim) {
         std::ifstream in(file);
         text.assign(std::istreambuf_iterator<char>(in), {});
     }
+    const std::string original = text;
     // The victim's output hash, inside the same receipt object as its "sequence".
     const std::size_t at = text.find("\"sequence\":" + std::to_string(victim) + ",");
     BOOST_REQUIRE(at != std::string::npos);
@@ -118,6 +119,18 @@ void ctl_verify_and_tamper(ProcessCluster& c, std::uint64_t victim) {
     BOOST_TEST(out.find("FAILED") == 0u, out);
     BOOST_TEST(out.find("receipt " + std::to_string(victim) + " (execution") != std::string::npos, out);
     BOOST_TEST_MESSAGE(out);
+    // The receipt's own "hash" is derived: a file that states another one is caught too.
+    {
+        std::string fixed = original;
+        const std::size_t hh = fixed.rfind("\"hash\":\"", at);
+        BOOST_REQUIRE(hh != std::string::npos);
+        fixed[hh + 8] = fixed[hh + 8] == '0' ? '1' : '0';
+        std::ofstream o(file, std::ios::trunc);
+        o << fixed;
+    }
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "receipts", "verify", "--file", file}, out) == 1, out);
+    BOOST_TEST(out.find("receipt " + std::to_string(victim) + " (ex-") != std::string::npos, out);
+    BOOST_TEST(out.find("is not the hash of its contents") != std::string::npos, out);
     // Unsigned receipts prove nothing in a file: one that claims to be sealed less far fails.
     {
         json j = json::parse(text);
