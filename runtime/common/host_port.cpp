@@ -19,4 +19,11 @@ bool split_host_port(std::string_view address, std::string& host, std::uint16_t&
     return true;
 }
 
+std::string endpoint_of(std::string url) {
+    for (const std::string_view s : {"http://", "https://"})
+        if (url.rfind(s, 0) == 0) url.erase(0, s.size());
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
+
 }  // namespace raftor::common

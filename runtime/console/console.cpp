@@ -28,13 +28,6 @@ std::int64_t wall_ms() {
         .count();
 }
 
-std::string strip_scheme(std::string e) {
-    for (const char* s : {"http://", "https://"})
-        if (e.rfind(s, 0) == 0) e = e.substr(std::string(s).size());
-    while (!e.empty() && e.back() == '/') e.pop_back();
-    return e;
-}
-
 // Asks the nodes, each in its own thread, so one that does not answer costs one
 // timeout per refresh, not one per node.
 class Nodes {
@@ -414,7 +407,7 @@ int run_terminal(Nodes& nodes, const ConsoleArgs& args) {
 int run_console(const ConsoleArgs& args) {
     std::vector<std::string> endpoints;
     for (const auto& n : args.nodes) {
-        const std::string ep = strip_scheme(n);
+        const std::string ep = common::endpoint_of(n);
         std::string host;
         std::uint16_t port = 0;
         if (!common::split_host_port(ep, host, port)) {

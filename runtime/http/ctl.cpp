@@ -13,13 +13,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string strip_scheme(std::string e) {
-    for (const char* s : {"http://", "https://"})
-        if (e.rfind(s, 0) == 0) e = e.substr(std::string(s).size());
-    while (!e.empty() && e.back() == '/') e.pop_back();
-    return e;
-}
-
 }  // namespace
 
 ClientResult ctl_ask(const CtlArgs& a, const std::string& method, const std::string& target, const std::string& body,
@@ -28,7 +21,7 @@ ClientResult ctl_ask(const CtlArgs& a, const std::string& method, const std::str
     last.error = "no endpoint given";
     for (const auto& raw : a.endpoints) {
         ClientRequest req;
-        const std::string ep = strip_scheme(raw);
+        const std::string ep = common::endpoint_of(raw);
         if (!common::split_host_port(ep, req.host, req.port)) {
             last.error = "endpoint '" + raw + "' is not host:port";
             continue;

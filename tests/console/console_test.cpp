@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 #include <functional>
 
+#include "runtime/common/host_port.hpp"
 #include "runtime/console/command.hpp"
 #include "runtime/console/line_editor.hpp"
 #include "runtime/console/views.hpp"
@@ -255,4 +256,12 @@ BOOST_AUTO_TEST_CASE(an_answer_of_the_wrong_shape_is_named_and_never_reaches_the
         !check_trace_page(json{{"entries", json::array({json{{"seq", -1}, {"type", "x"}, {"atMs", 1}}})}}).empty());
     BOOST_TEST(!check_trace_page(json{{"entries", json::array({json{{"seq", 1}, {"atMs", 1}}})}}).empty());
     BOOST_TEST(!check_trace_page(json{{"missed", "many"}, {"entries", json::array()}}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_node_may_be_given_as_a_url_or_host_port) {
+    using raftor::common::endpoint_of;
+    BOOST_TEST(endpoint_of("http://127.0.0.1:8080/") == "127.0.0.1:8080");
+    BOOST_TEST(endpoint_of("https://[::1]:8443//") == "[::1]:8443");
+    BOOST_TEST(endpoint_of("127.0.0.1:8090") == "127.0.0.1:8090");
+    BOOST_TEST(endpoint_of("ftp://x:1") == "ftp://x:1");  // left for split_host_port to refuse
 }
