@@ -23,29 +23,41 @@ public:
         std::lock_guard<std::mutex> lock(mu_);
         entries_[id] = std::move(e);
     }
+    // A member learned at run time: its name and peer address (an HTTP address it
+    // already introduced stays).
+    void learn(raft::NodeId id, const std::string& name, const std::string& peer_address) {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto& e = entries_[id];
+        e.name = name;
+        e.peer_address = peer_address;
+    }
+    // A peer's hello. It may come before the member is learned (a joining node dials
+    // the cluster before it is added), so the address is kept for when it is.
     void set_http(raft::NodeId id, const std::string& http) {
         std::lock_guard<std::mutex> lock(mu_);
-        auto it = entries_.find(id);
-        if (it != entries_.end()) it->second.http_address = http;
+        entries_[id].http_address = http;
     }
     Entry get(raft::NodeId id) const {
         std::lock_guard<std::mutex> lock(mu_);
         auto it = entries_.find(id);
         if (it == entries_.end()) return Entry{id == 0 ? "" : std::to_string(id), "", ""};
-        return it->second;
+        Entry e = it->second;
+        if (e.name.empty()) e.name = std::to_string(id);  // not learned yet
+        return e;
     }
 
     // The member called `name`, and its raft id (0 when there is none).
     std::pair<raft::NodeId, Entry> by_name(const std::string& name) const {
         std::lock_guard<std::mutex> lock(mu_);
         for (const auto& [id, e] : entries_)
-            if (e.name == name) return {id, e};
+            if (!e.name.empty() && e.name == name) return {id, e};
         return {0, Entry{}};
     }
     std::string names() const {  // "node-1, node-2, node-3", for errors
         std::lock_guard<std::mutex> lock(mu_);
         std::string out;
-        for (const auto& [id, e] : entries_) out += (out.empty() ? "" : ", ") + e.name;
+        for (const auto& [id, e] : entries_)
+            if (!e.name.empty()) out += (out.empty() ? "" : ", ") + e.name;
         return out;
     }
 

@@ -164,7 +164,7 @@ void start_candidates(Self* self, const ExecutorSetupPtr& setup, std::vector<Can
 
 void scan(Self* self, const ExecutorSetupPtr& setup) {
     auto& st = self->state;
-    if (!st.leading || !st.scan.begin()) return;
+    if (!st.leading || st.draining || !st.scan.begin()) return;
     const std::size_t busy = st.running.size() + st.starting.size();
     const std::size_t room = setup->max_concurrent > busy ? setup->max_concurrent - busy : 0;
     auto out = std::make_shared<Scan>();
@@ -336,10 +336,20 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
                     },
                     [=](caf::error& e) { again(caf::to_string(e)); });
         },
+        // Drain mode on or off; answered with how many handlers still run (or are starting).
+        [=](drained_atom, bool on) -> std::uint64_t {
+            self->state.stats.note(self, "drained");
+            auto& st = self->state;
+            const bool was = st.draining;
+            st.draining = on;
+            if (was && !on) scan(self, setup);
+            return st.running.size() + st.starting.size();
+        },
         [=](inspect_atom) {
             const auto& st = self->state;
             return report_of(self, st.stats, "executor", "executor",
                              {{"leading", st.leading ? "true" : "false"},
+                              {"draining", st.draining ? "true" : "false"},
                               {"running", std::to_string(st.running.size())},
                               {"runningHandlers", running_text(self)},
                               {"starting", std::to_string(st.starting.size())},

@@ -40,6 +40,7 @@ struct ExecutorState {
         caf::actor_clock::time_point since{};  // when its handler started, for the console
     };
     bool leading = false;
+    bool draining = false;  // an operator drained this node: start nothing new, let running handlers end
     std::uint64_t term = 0;
     std::map<std::uint64_t, Running> running;  // by execution id
     std::set<std::uint64_t> starting;          // starts proposed, not yet applied

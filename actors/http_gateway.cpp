@@ -1,5 +1,7 @@
 #include "actors/http_gateway.hpp"
 
+#include "actors/gateway_admin.hpp"
+#include "actors/gateway_replies.hpp"
 #include "actors/ops_requests.hpp"
 #include "runtime/http/errors.hpp"
 #include "runtime/http/operations_api.hpp"
@@ -11,85 +13,6 @@ namespace raftor::actors {
 namespace {
 
 using Self = caf::stateful_actor<GatewayState>;
-
-http::NodeView view_of(const PeerStatus& s, const Directory& dir) {
-    http::NodeView v;
-    v.started = true;
-    v.node = dir.get(s.id).name;
-    v.role = raft::to_string(s.role);
-    v.term = s.term;
-    v.leader = s.leader == 0 ? "" : dir.get(s.leader).name;
-    v.commit_index = s.commit;
-    v.applied_index = s.applied;
-    v.last_index = s.last_index;
-    v.replication_lag_ms = s.replication_lag_ms;
-    bool all_have_all = true;
-    auto add = [&](raft::NodeId id, bool voter) {
-        const auto e = dir.get(id);
-        http::MemberView m{e.name, id, e.peer_address, e.http_address, voter};
-        if (s.role == raft::Role::leader) {
-            if (id == s.id) {
-                m.match_index = s.last_index;
-                m.lag_entries = 0;
-                m.lag_ms = 0;
-            }
-            for (const auto& p : s.progress) {
-                if (p.id != id) continue;
-                m.match_index = p.match;
-                m.lag_entries = s.last_index > p.match ? s.last_index - p.match : 0;
-                m.lag_ms = p.lag_ms;
-                if (p.match < s.last_index) all_have_all = false;
-            }
-        }
-        v.members.push_back(std::move(m));
-    };
-    for (auto id : s.conf.voters) add(id, true);
-    for (auto id : s.conf.learners) add(id, false);
-    // A follower cannot see the others: it says whether it is itself caught up.
-    v.replicated = s.role == raft::Role::leader ? all_have_all : (s.leader != 0 && s.applied >= s.commit);
-    return v;
-}
-
-void reply(const ReplyPtr& r, http::Response resp) {
-    (*r)(std::move(resp));
-}
-
-http::Response timed_out(const caf::error& e, const std::string& what) {
-    if (e == caf::sec::request_timeout)
-        return http::unavailable("timeout", "request timed out",
-                                 what + " did not complete in time (is a quorum of the cluster up?)");
-    return http::unavailable("unavailable", "node unavailable", what + ": " + caf::to_string(e));
-}
-
-// Sends a write to the peer. An applied one is rendered by `done`; the other outcomes
-// read the same for every kind of write.
-template <typename... Msg>
-void send_write(Self* self, const GatewaySetupPtr& setup, RequestPtr req, http::Routed routed, ReplyPtr out,
-                std::function<void(const node::Completion&)> done, Msg... msg) {
-    const auto timeout = setup->request_timeout;
-    self->request(setup->peer, timeout, msg...)
-        .then(
-            [=](CompletionPtr c) {
-                switch (c->outcome) {
-                    case node::Outcome::done: return done(*c);
-                    case node::Outcome::invalid: return reply(out, http::invalid(c->detail));
-                    case node::Outcome::unknown: return reply(out, http::outcome_unknown(c->detail));
-                    case node::Outcome::not_leader: {
-                        const auto leader = setup->directory->get(c->leader_hint);
-                        return reply(out, http::not_leader(*req, routed, c->leader_hint ? leader.name : "",
-                                                           leader.http_address));
-                    }
-                }
-            },
-            [=](caf::error& e) {
-                // A write that timed out may still apply: say so, not just "timeout".
-                if (e == caf::sec::request_timeout)
-                    return reply(out, http::outcome_unknown("the write did not complete within " +
-                                                            std::to_string(timeout.count()) +
-                                                            " ms (is a quorum of the cluster up?)"));
-                reply(out, timed_out(e, "the write"));
-            });
-}
 
 // Sends a read to the peer; a served one is rendered by `done`.
 template <typename... Msg>
@@ -292,6 +215,8 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                 return;
             }
             if (auto* m = std::get_if<http::MetricsCall>(&*routed.call)) return scrape(self, setup, *m, out);
+            if (std::holds_alternative<http::AdminCall>(*routed.call))
+                return handle_admin(self, setup, req, routed, out);
             const auto probe = std::get<http::HealthCall>(*routed.call).probe;
             if (probe == http::Probe::live) {
                 http::NodeView v;
@@ -300,12 +225,18 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                 return reply(out, http::health(probe, v));
             }
             self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
-                .then([=](StatusPtr s) { reply(out, http::health(probe, view_of(*s, *setup->directory))); },
+                .then(
+                    [=](StatusPtr s) {
+                        http::NodeView v = view_of(*s, *setup->directory);
+                        v.draining = setup->drain->on;
+                        reply(out, http::health(probe, v));
+                    },
                       [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
         },
         [=](wake_atom, std::uint64_t id, std::int64_t deadline_ms, ReplyPtr out) {
             wait_final(self, setup, id, deadline_ms, out);
         },
+        [=](wake_atom, DrainWaitPtr w) { drain_step(self, setup, std::move(w)); },
         [=](inspect_atom) {
             std::vector<std::pair<std::string, std::string>> fields;
             if (setup->cache) {

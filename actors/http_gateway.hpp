@@ -19,8 +19,16 @@ namespace raftor::actors {
 using RequestPtr = std::shared_ptr<const http::Request>;
 using ReplyPtr = std::shared_ptr<const std::function<void(http::Response)>>;
 
+// Whether an operator drained this node (POST /admin/drain); outlives a restarted gateway.
+struct DrainMode {
+    bool on = false;
+};
+
 struct GatewaySetup {
     caf::actor peer;
+    caf::actor executor;                  // may be null: a drain then only moves leadership
+    std::function<void()> request_stop;   // POST /shutdown: the graceful stop SIGTERM makes
+    std::shared_ptr<DrainMode> drain = std::make_shared<DrainMode>();
     caf::actor introspector;  // may be null: /debug/actors then lists nothing
     std::string node_name;
     http::ApiOptions api;

@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
                                      "members: name=host:port,... or host:port,... (overrides CLUSTER_NODES)");
     auto* o_dir = node->add_option("--data-dir", data_dir, "where LMDB keeps this node's log and state");
     auto* o_raft = node->add_flag("--raft-enabled,!--no-raft", raft_enabled, "run as a cluster member (default)");
+    bool join = false;
+    auto* o_join = node->add_flag("--join", join,
+                                  "start outside the configuration and wait to be added with 'ctl member add' "
+                                  "(an empty data dir only; env RAFT_JOIN)");
 
     // ---- ctl
     auto* ctl = app.add_subcommand("ctl", "talk to a running cluster over HTTP");
@@ -83,6 +87,35 @@ int main(int argc, char** argv) {
     auto* r_dump = receipts->add_subcommand("dump", "write the whole chain, with the members' keys, to a file");
     r_dump->add_option("--out", args.out, "the file to write")->required();
     r_dump->add_flag("--stale", args.stale, "read the answering node's copy");
+
+    auto* member = ctl->add_subcommand("member", "the cluster's members: list, add, promote, remove");
+    member->require_subcommand(1);
+    member->add_subcommand("list", "every member: name, role, addresses, lag (on the leader)");
+    auto* m_add = member->add_subcommand(
+        "add", "add NAME (listening for peers at PEER) as a learner, wait for it to catch up, promote it");
+    m_add->add_option("name", args.name, "the new member's name (its --node-id)")->required();
+    m_add->add_option("peer", args.peer_address, "host:port of its peer transport")->required();
+    m_add->add_flag("--learner", args.learner_only, "leave it a learner (no vote)");
+    m_add->add_option("--wait-ms", args.wait_ms, "how long to wait for it to catch up before promoting")
+        ->check(CLI::Range(0, 3'600'000));
+    auto* m_voter = member->add_subcommand("add-voter", "add NAME as a voter at once (it counts in the quorum "
+                                                        "before it has caught up: prefer add)");
+    m_voter->add_option("name", args.name)->required();
+    m_voter->add_option("peer", args.peer_address)->required();
+    auto* m_promote = member->add_subcommand("promote", "make learner NAME a voter (refused until it caught up)");
+    m_promote->add_option("name", args.name)->required();
+    auto* m_remove =
+        member->add_subcommand("remove", "remove NAME (the leader hands leadership over first when it is NAME)");
+    m_remove->add_option("name", args.name)->required();
+    auto* transfer = ctl->add_subcommand("transfer-leader", "hand leadership to a voter (the most caught up by default)");
+    transfer->add_option("--to", args.to, "the member to lead");
+    ctl->add_subcommand("snapshot", "snapshot the first endpoint's state now and compact its log");
+    auto* drainc = ctl->add_subcommand(
+        "drain", "drain the first endpoint: start no new handlers, wait for running ones, hand leadership away");
+    drainc->add_option("--wait-ms", args.wait_ms, "how long to wait for running handlers and the handover")
+        ->check(CLI::Range(0, 3'600'000));
+    ctl->add_subcommand("undrain", "return a drained node (the first endpoint) to service");
+    ctl->add_subcommand("shutdown", "stop the first endpoint gracefully (as SIGTERM)");
 
     // ---- console
     auto* consolec = app.add_subcommand("console", "the actors of every node, live (a terminal), or once (scripts)");
@@ -136,6 +169,7 @@ int main(int argc, char** argv) {
         if (*o_nodes) flags.cluster_nodes = cluster_nodes;
         if (*o_dir) flags.data_dir = data_dir;
         if (*o_raft) flags.raft_enabled = raft_enabled;
+        if (*o_join) flags.join = join;
         if (!err) err = config::apply_flags(cfg, flags);
         if (!err) err = config::validate(cfg);
         if (err) {
@@ -162,7 +196,7 @@ int main(int argc, char** argv) {
 
     args.endpoints = split_commas(endpoints);
     for (auto* sub : ctl->get_subcommands()) {
-        if (sub->get_name() == "kv" || sub->get_name() == "receipts") {
+        if (sub->get_name() == "kv" || sub->get_name() == "receipts" || sub->get_name() == "member") {
             auto* which = sub->get_subcommands().front();
             args.command = sub->get_name() + "-" + which->get_name();
             if (*o_prev_put || *o_prev_del) args.prev_revision = prev;

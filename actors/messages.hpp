@@ -46,6 +46,12 @@ using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using ops_changed_atom = caf::atom_constant<caf::atom("opschange")>;
 using leadership_atom = caf::atom_constant<caf::atom("leadershp")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;  // an actor's own timer
+// Operator requests (POST /admin/...):
+using transfer_atom = caf::atom_constant<caf::atom("transfer")>;  // -> peer: hand leadership to a voter
+using snapnow_atom = caf::atom_constant<caf::atom("snapnow")>;    // -> peer -> state machine: snapshot now
+using member_atom = caf::atom_constant<caf::atom("member")>;      // -> peer: propose a membership change
+using drained_atom = caf::atom_constant<caf::atom("drained")>;    // -> peer, executor: drain mode on/off
+using members_atom = caf::atom_constant<caf::atom("members")>;    // state machine -> peer: the registry changed
 
 using Frame = std::vector<char>;
 using BatchPtr = std::shared_ptr<const storage::WriteBatch>;
@@ -77,6 +83,21 @@ struct PeerStatus {
 };
 using StatusPtr = std::shared_ptr<const PeerStatus>;
 
+// The answer to an operator's request of the peer (transfer, snapshot): done or not,
+// why not, and the figures that say what happened.
+struct AdminAnswer {
+    bool ok = true;
+    std::string code;    // when not ok: not_leader, no_target, transfer_failed, storage_failed, ...
+    std::string detail;  // for the operator
+    raft::NodeId leader = 0;
+    raft::Index index = 0;
+    raft::Term term = 0;
+    std::uint64_t bytes = 0;
+    bool changed = true;  // false: nothing to do (already leader elsewhere, nothing new to snapshot)
+};
+using AdminAnswerPtr = std::shared_ptr<const AdminAnswer>;
+using MembersPtr = std::shared_ptr<const state::MemberRegistry>;
+
 }  // namespace raftor::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::BatchPtr)
@@ -86,4 +107,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::EntriesPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::DataPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::QueryPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::StatusPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::AdminAnswerPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::MembersPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::raft::ConfChangeType)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::state::KvCommand)

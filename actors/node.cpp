@@ -61,13 +61,16 @@ bool wildcard(const std::string& host) {
     return host == "0.0.0.0" || host == "::" || host == "[::]";
 }
 
-raft::Restore restore_from(const storage::Loaded& loaded, const Membership& m) {
+raft::Restore restore_from(const storage::Loaded& loaded, const Membership& m, bool join) {
     raft::Restore r;
     r.hard_state = loaded.hard_state;
     r.snapshot = loaded.snapshot;
     r.snapshot_data = loaded.snapshot_data;
     r.entries = loaded.entries;
-    for (const auto& x : m.all) r.initial_conf.voters.push_back(x.raft_id);
+    // A joining node starts with no configuration: it never campaigns, and learns the
+    // cluster's configuration from the leader once it is added.
+    if (!join)
+        for (const auto& x : m.all) r.initial_conf.voters.push_back(x.raft_id);
     std::sort(r.initial_conf.voters.begin(), r.initial_conf.voters.end());
     return r;
 }
@@ -219,7 +222,7 @@ int run_node(const config::NodeConfig& cfg) {
     const node::Timing timing = node::timing_of(cfg.raft.heartbeat_interval_ms, cfg.raft.election_timeout_ms);
     setup->config.heartbeat_ticks = timing.heartbeat_ticks;
     setup->config.election_ticks = timing.election_ticks;
-    setup->restore = restore_from(loaded, members);
+    setup->restore = restore_from(loaded, members, cfg.raft.join);
     loaded = {};
     setup->options.snapshot_interval_ops = cfg.raft.snapshot_interval_ops;
     setup->options.ops.history_max = cfg.history_max;
@@ -230,6 +233,14 @@ int run_node(const config::NodeConfig& cfg) {
     setup->introspector = intro;
     setup->counters = counters;
     for (const auto& x : members.all) setup->names[x.raft_id] = x.name;
+    const raft::NodeId self_id = members.self.raft_id;
+    setup->on_member = [directory, tcp, self_id](const state::MemberInfo& m) {
+        directory->learn(m.id, m.name, m.peer_address);
+        std::string host;
+        std::uint16_t port = 0;
+        if (m.id != self_id && common::split_host_port(m.peer_address, host, port))
+            tcp->set_peer(m.id, host, port, m.name);
+    };
     caf::actor peer;
     try {
         peer = sys.spawn(raft_peer, PeerSetupPtr(setup));
@@ -242,8 +253,26 @@ int run_node(const config::NodeConfig& cfg) {
     caf::anon_send(transport, register_atom::value, members.self.raft_id, peer);
     join(intro, "raft_peer", "consensus", peer);
 
+    // ---- the operations actors: they follow the state machine and act on the leader
+    auto esetup = std::make_shared<ExecutorSetup>();
+    esetup->peer = peer;
+    esetup->node_name = members.self.name;
+    esetup->max_concurrent = cfg.max_concurrent;
+    esetup->output_max = cfg.handlers.output_max_bytes;
+    esetup->http_hosts = cfg.handlers.http_hosts;
+    esetup->env = cfg.handlers.env;
+    esetup->run_as = run_as;
+    {
+        std::istringstream words(cfg.handlers.shell);
+        for (std::string w; words >> w;) esetup->shell.push_back(w);
+    }
+    auto exec_actor = sys.spawn(executor, ExecutorSetupPtr(esetup));
+
     auto gsetup = std::make_shared<GatewaySetup>();
     gsetup->peer = peer;
+    gsetup->executor = exec_actor;
+    // POST /shutdown: the same graceful stop as SIGTERM (the seeds' preStop hook uses it).
+    gsetup->request_stop = [] { ::kill(::getpid(), SIGTERM); };
     gsetup->introspector = intro;
     gsetup->node_name = members.self.name;
     gsetup->api.auth_token = cfg.auth_token;
@@ -273,20 +302,7 @@ int run_node(const config::NodeConfig& cfg) {
     };
     gateway->set(spawn_gateway());
 
-    // ---- the operations actors: they follow the state machine and act on the leader
-    auto esetup = std::make_shared<ExecutorSetup>();
-    esetup->peer = peer;
-    esetup->node_name = members.self.name;
-    esetup->max_concurrent = cfg.max_concurrent;
-    esetup->output_max = cfg.handlers.output_max_bytes;
-    esetup->http_hosts = cfg.handlers.http_hosts;
-    esetup->env = cfg.handlers.env;
-    esetup->run_as = run_as;
-    {
-        std::istringstream words(cfg.handlers.shell);
-        for (std::string w; words >> w;) esetup->shell.push_back(w);
-    }
-    auto exec_actor = sys.spawn(executor, ExecutorSetupPtr(esetup));
+    // ---- the scheduler and the signer follow the state machine and act on the leader
     auto sched_setup = std::make_shared<SchedulerSetup>();
     sched_setup->peer = peer;
     sched_setup->zones = zones;

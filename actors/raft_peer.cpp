@@ -5,6 +5,7 @@
 #include "actors/storage.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/raft/codec.hpp"
+#include "runtime/raft/conf_change_codec.hpp"
 
 namespace raftor::actors {
 
@@ -12,16 +13,51 @@ namespace {
 
 using Self = caf::stateful_actor<PeerState>;
 
-std::string name_of(const PeerSetup& setup, raft::NodeId id) {
+std::string name_of(const PeerState& st, raft::NodeId id) {
     if (id == 0) return "none";
-    auto it = setup.names.find(id);
-    return it == setup.names.end() ? std::to_string(id) : it->second;
+    auto it = st.names.find(id);
+    return it == st.names.end() ? std::to_string(id) : it->second;
 }
 
-std::string list_of(const PeerSetup& setup, const std::vector<raft::NodeId>& ids) {
+std::string list_of(const PeerState& st, const std::vector<raft::NodeId>& ids) {
     std::string out;
-    for (auto id : ids) out += (out.empty() ? "" : ",") + name_of(setup, id);
+    for (auto id : ids) out += (out.empty() ? "" : ",") + name_of(st, id);
     return out;
+}
+
+// A member added at run time: its name for the logs, its address for the transport.
+void learn(Self* self, const PeerSetup& setup, const state::MemberInfo& m) {
+    auto& known = self->state.names[m.id];
+    if (known == m.name && !setup.on_member) return;
+    known = m.name;
+    if (setup.on_member) setup.on_member(m);
+}
+
+// Conf-change entries name the member they add; the leader must reach a new member as
+// soon as the entry is in its log, and a follower may have to answer it before the
+// entry commits, so addresses are learned as entries arrive, not when they apply.
+void learn_from(Self* self, const PeerSetup& setup, const std::vector<raft::Entry>& entries) {
+    for (const auto& e : entries) {
+        if (e.type != raft::EntryType::conf_change) continue;
+        auto cc = raft::decode_conf_change(e.payload);
+        if (!cc || cc->context.empty()) continue;
+        std::string error;
+        if (auto m = state::decode_member(cc->context, error); m && m->id == cc->node) learn(self, setup, *m);
+    }
+}
+
+AdminAnswerPtr admin_answer(AdminAnswer a) {
+    return std::make_shared<const AdminAnswer>(std::move(a));
+}
+
+// A drained node does not keep leadership: it hands it to its most caught-up voter
+// whenever it finds itself leading (a new election may hand it back).
+void hand_on_if_drained(Self* self) {
+    auto& st = self->state;
+    auto& core = st.consensus->core();
+    if (!st.drained || core.role() != raft::Role::leader || core.transfer_target() != raft::no_node) return;
+    if (const raft::NodeId to = st.consensus->hand_over(); to != raft::no_node)
+        logging::info("leadership_handover", {{"to", name_of(st, to)}, {"reason", "drained"}});
 }
 
 // The actor clock in milliseconds: the node's steady clock, or simulated time in tests.
@@ -42,7 +78,7 @@ raft::Index min_match(const raft::Raft& core) {
 
 // Logs each role, term, leader and membership change once, and keeps the leader's
 // append times for the replication lag.
-void observe(Self* self, const PeerSetup& setup) {
+void observe(Self* self) {
     auto& st = self->state;
     const auto& core = st.consensus->core();
     const std::uint64_t now = now_ms(self);
@@ -65,15 +101,15 @@ void observe(Self* self, const PeerSetup& setup) {
         st.logged_role = core.role();
     }
     if (core.leader() != st.logged_leader) {
-        logging::info("leader_changed", {{"leader", name_of(setup, core.leader())},
-                                         {"previous", name_of(setup, st.logged_leader)},
+        logging::info("leader_changed", {{"leader", name_of(st, core.leader())},
+                                         {"previous", name_of(st, st.logged_leader)},
                                          {"term", std::to_string(core.term())}});
         if (core.leader() != 0 && st.counters) metrics::bump(st.counters->leader_changes);
         st.logged_leader = core.leader();
     }
     if (!(core.conf() == st.logged_conf)) {
-        logging::info("membership_changed", {{"voters", list_of(setup, core.conf().voters)},
-                                             {"learners", list_of(setup, core.conf().learners)},
+        logging::info("membership_changed", {{"voters", list_of(st, core.conf().voters)},
+                                             {"learners", list_of(st, core.conf().learners)},
                                              {"term", std::to_string(core.term())}});
         st.logged_conf = core.conf();
     }
@@ -87,9 +123,28 @@ void observe(Self* self, const PeerSetup& setup) {
     if (core.role() == raft::Role::leader) {
         st.lag.observe(core.log().last_index(), min_match(core), now);
     } else {
-        for (auto& rp : st.stepping_down) rp.deliver(name_of(setup, core.leader()));
+        for (auto& rp : st.stepping_down) rp.deliver(name_of(st, core.leader()));
         st.stepping_down.clear();
+        // An operator's transfer is answered once the new leader is known.
+        if (core.leader() != raft::no_node) {
+            for (auto& rp : st.transfers)
+                rp.deliver(admin_answer({.ok = true, .leader = core.leader(), .term = core.term()}));
+            st.transfers.clear();
+        }
     }
+    // Still leading with no transfer under way: the transfer was aborted (the target did
+    // not take over within an election timeout).
+    if (core.role() == raft::Role::leader && core.transfer_target() == raft::no_node && !st.transfers.empty()) {
+        for (auto& rp : st.transfers)
+            rp.deliver(admin_answer({.ok = false,
+                                     .code = "transfer_failed",
+                                     .detail = "the target did not take over within an election timeout; " +
+                                               name_of(st, core.id()) + " still leads",
+                                     .leader = core.id(),
+                                     .term = core.term()}));
+        st.transfers.clear();
+    }
+    hand_on_if_drained(self);
 }
 
 CompletionPtr completion(node::Completion c) {
@@ -117,6 +172,7 @@ void drain(Self* self, const PeerSetup& setup) {
         if (!rd.committed.empty())
             self->send(st.state_machine, apply_atom::value,
                        EntriesPtr(std::make_shared<std::vector<raft::Entry>>(std::move(rd.committed))));
+        if (!rd.entries.empty()) learn_from(self, setup, rd.entries);
         if (rd.persist_id != 0) {
             const std::uint64_t id = rd.persist_id;
             self->send(st.storage, persist_atom::value, id,
@@ -139,7 +195,7 @@ void drain(Self* self, const PeerSetup& setup) {
             st.reads.erase(it);
         }
     }
-    observe(self, setup);
+    observe(self);
 }
 
 // Drains once for everything already in the mailbox: the client writes queued behind
@@ -212,6 +268,35 @@ Summary summary_of(Self* self) {
     return s;
 }
 
+// The state machine's snapshot at `index`: the log before it is dropped, then the
+// snapshot is stored. `answer` (an operator's request) hears once it is durable.
+void compact_and_store(Self* self, raft::Index index, DataPtr data, std::shared_ptr<caf::response_promise> answer) {
+    auto snap = self->state.consensus->compact(index, std::move(data));
+    if (!snap) {
+        // A newer snapshot (one from the leader) already covers it.
+        if (answer) answer->deliver(admin_answer({.ok = true,
+                                                  .detail = "a newer snapshot already covers it",
+                                                  .index = self->state.consensus->core().snapshot().meta.index,
+                                                  .changed = false}));
+        return;
+    }
+    logging::info("snapshot_taken",
+                  {{"index", std::to_string(snap->meta.index)}, {"bytes", std::to_string(snap->data->size())}});
+    if (auto& c = self->state.counters) metrics::bump(c->snapshots);
+    const AdminAnswer done{.ok = true, .index = snap->meta.index, .term = snap->meta.term, .bytes = snap->meta.size};
+    self->request(self->state.storage, caf::infinite, snapshot_atom::value,
+                  SnapshotPtr(std::make_shared<raft::Snapshot>(*snap)))
+        .then([=](const std::string& error) {
+            if (!answer) return;
+            if (error.empty()) return answer->deliver(admin_answer(done));
+            AdminAnswer failed = done;
+            failed.ok = false;
+            failed.code = "storage_failed";
+            failed.detail = "the snapshot was taken but could not be stored: " + error;
+            answer->deliver(admin_answer(failed));
+        });
+}
+
 // A proposal is answered by the state machine once its entry applies; it hears of the
 // wait before the entry can reach it (one ordered channel from here).
 caf::response_promise await_proposal(Self* self, node::Proposal p) {
@@ -273,6 +358,8 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     join(setup->introspector, "storage", "storage", st.storage);
     join(setup->introspector, "state_machine", "state", st.state_machine);
     join(setup->introspector, "election_timer", "timer", timer);
+    st.names = setup->names;
+    learn_from(self, *setup, setup->restore.entries);
     st.logged_term = st.consensus->core().term();
     st.logged_conf = st.consensus->core().conf();
     st.leader_heard = self->clock().now();
@@ -338,12 +425,85 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](compact_atom, raft::Index index, DataPtr data) {
             self->state.stats.note(self, "compact");
-            auto snap = self->state.consensus->compact(index, std::move(data));
-            if (!snap) return;
-            logging::info("snapshot_taken",
-                          {{"index", std::to_string(snap->meta.index)}, {"bytes", std::to_string(snap->data->size())}});
-            if (auto& c = self->state.counters) metrics::bump(c->snapshots);
-            self->send(self->state.storage, snapshot_atom::value, SnapshotPtr(std::make_shared<raft::Snapshot>(*snap)));
+            compact_and_store(self, index, std::move(data), nullptr);
+        },
+        [=](snapnow_atom) {
+            self->state.stats.note(self, "snapnow");
+            auto rp = self->make_response_promise();
+            self->request(self->state.state_machine, caf::infinite, snapnow_atom::value)
+                .then([=](raft::Index index, DataPtr data) mutable {
+                    if (index == 0) {
+                        const auto& core = self->state.consensus->core();
+                        return rp.deliver(admin_answer({.ok = true,
+                                                        .detail = "nothing applied since the last snapshot",
+                                                        .index = core.snapshot().meta.index,
+                                                        .term = core.snapshot().meta.term,
+                                                        .bytes = core.snapshot().meta.size,
+                                                        .changed = false}));
+                    }
+                    compact_and_store(self, index, std::move(data), std::make_shared<caf::response_promise>(rp));
+                });
+            return rp;
+        },
+        [=](transfer_atom, raft::NodeId to) {
+            self->state.stats.note(self, "transfer");
+            auto rp = self->make_response_promise();
+            auto& st = self->state;
+            auto& core = st.consensus->core();
+            if (core.role() != raft::Role::leader) {
+                rp.deliver(admin_answer({.ok = false, .code = "not_leader", .leader = core.leader()}));
+                return rp;
+            }
+            if (to == core.id()) {
+                rp.deliver(admin_answer({.ok = true,
+                                         .detail = name_of(st, to) + " already leads",
+                                         .leader = to,
+                                         .term = core.term(),
+                                         .changed = false}));
+                return rp;
+            }
+            raft::NodeId target = to;
+            if (to == raft::no_node) {
+                target = st.consensus->hand_over();
+                if (target == raft::no_node) {
+                    rp.deliver(admin_answer({.ok = false,
+                                             .code = "no_target",
+                                             .detail = "no other voter to hand leadership to",
+                                             .leader = core.id()}));
+                    return rp;
+                }
+            } else if (auto e = core.transfer_leadership(to); e != raft::Error::none) {
+                rp.deliver(admin_answer({.ok = false,
+                                         .code = "no_target",
+                                         .detail = name_of(st, to) + ": " + raft::to_string(e) +
+                                                   (core.conf().is_voter(to) ? "" : " (it is not a voter)"),
+                                         .leader = core.id()}));
+                return rp;
+            }
+            logging::info("leadership_handover", {{"to", name_of(st, target)}, {"reason", "operator"}});
+            st.transfers.push_back(rp);
+            schedule_drain(self);
+            return rp;
+        },
+        [=](member_atom, raft::ConfChangeType type, raft::NodeId node, const std::string& context) {
+            self->state.stats.note(self, "member");
+            std::string error;
+            if (!context.empty())
+                if (auto m = state::decode_member(context, error)) learn(self, *setup, *m);
+            return await_proposal(
+                self, self->state.consensus->change_membership(self->state.next_token++, type, node, context));
+        },
+        [=](members_atom, MembersPtr registry) {
+            self->state.stats.note(self, "members");
+            for (const auto& [mid, m] : registry->all()) learn(self, *setup, m);
+        },
+        [=](drained_atom, bool on) {
+            self->state.stats.note(self, "drained");
+            if (on != self->state.drained) logging::info(on ? "drain_started" : "drain_ended", {});
+            self->state.drained = on;
+            hand_on_if_drained(self);
+            schedule_drain(self);
+            return self->state.consensus->core().role() == raft::Role::leader;
         },
         [=](applied_atom, raft::Index index) {
             self->state.stats.note(self, "applied");
@@ -357,7 +517,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
                 rp.deliver(std::string("not leading"));
                 return rp;
             }
-            logging::info("leadership_handover", {{"to", name_of(*setup, to)}});
+            logging::info("leadership_handover", {{"to", name_of(self->state, to)}});
             self->state.stepping_down.push_back(rp);
             schedule_drain(self);
             return rp;

@@ -1,6 +1,7 @@
 #pragma once
 #include <caf/all.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -32,6 +33,9 @@ struct PeerSetup {
     // Deterministic simulations turn this off so everything runs on the test scheduler.
     bool storage_on_own_thread = true;
     std::map<raft::NodeId, std::string> names;  // for logs: member names by raft id
+    // A member learned at run time (from a conf-change entry or the state's registry):
+    // the node tells its directory and transport where it is. May be null (tests).
+    std::function<void(const state::MemberInfo&)> on_member;
     caf::actor introspector;                    // may be null (tests)
     std::shared_ptr<PeerObserver> observer;     // may be null (a node)
     metrics::CountersPtr counters;              // may be null (tests, the simulator)
@@ -53,6 +57,9 @@ struct PeerState {
     bool told_leader = false;
     raft::Term told_term = 0;
     std::vector<caf::response_promise> stepping_down;  // answered once this node no longer leads
+    std::vector<caf::response_promise> transfers;      // operators' transfers: answered when done or aborted
+    bool drained = false;  // an operator drained this node: it hands leadership on whenever it gets it
+    std::map<raft::NodeId, std::string> names;  // member names by raft id: the setup's, and those learned
     node::Token next_token = 1;
     raft::Index applied = 0;  // as the state machine last reported
     std::uint64_t frames_rejected = 0;

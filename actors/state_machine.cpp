@@ -21,6 +21,8 @@ void settle(Self* self, const StateMachineSetup& setup) {
         const state::OpsChanges c = st.applier->take_ops_changes();
         for (const auto& f : st.followers) self->send(f, ops_changed_atom::value, c.schedules, c.runnable, c.receipts);
     }
+    if (st.applier->take_members_changed())
+        self->send(setup.peer, members_atom::value, MembersPtr(std::make_shared<state::MemberRegistry>(st.applier->members())));
     if (auto due = st.applier->snapshot_due()) {
         ++st.snapshots;
         self->send(setup.peer, compact_atom::value, due->index, DataPtr(due->data));
@@ -42,6 +44,9 @@ caf::response_promise answer_later(Self* self, const StateMachineSetup& setup, S
 
 caf::behavior state_machine(Self* self, StateMachineSetupPtr setup) {
     self->state.applier = std::make_unique<node::Applier>(setup->options, setup->snapshot_index, setup->snapshot_data);
+    if (self->state.applier->take_members_changed())
+        self->send(setup->peer, members_atom::value,
+                   MembersPtr(std::make_shared<state::MemberRegistry>(self->state.applier->members())));
     return {
         [=](await_atom, raft::Index index, raft::Term term) {
             self->state.stats.note(self, "await");
@@ -76,6 +81,14 @@ caf::behavior state_machine(Self* self, StateMachineSetupPtr setup) {
             logging::info("snapshot_restored", {{"index", std::to_string(snap->meta.index)}});
             settle(self, *setup);
             self->send(setup->peer, applied_atom::value, self->state.applier->applied());
+        },
+        // An operator's snapshot: the state now (index 0: nothing applied since the last).
+        [=](snapnow_atom) {
+            self->state.stats.note(self, "snapnow");
+            auto due = self->state.applier->snapshot_now();
+            if (!due) return std::make_tuple(raft::Index{0}, DataPtr());
+            ++self->state.snapshots;
+            return std::make_tuple(due->index, DataPtr(due->data));
         },
         [=](abandon_atom, raft::Term before) {
             self->state.stats.note(self, "abandon");

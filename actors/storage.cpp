@@ -99,11 +99,13 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
             fields.emplace_back("lastFlushAtMs", std::to_string(st.last_flush_at_ms));
             return report_of(self, st.stats, "storage", "storage", std::move(fields));
         },
-        [=](snapshot_atom, SnapshotPtr snap) {
+        // Answered with what went wrong, empty when the snapshot is durable.
+        [=](snapshot_atom, SnapshotPtr snap) -> std::string {
             self->state.stats.note(self, "snapshot");
-            if (self->state.failed) return;
+            if (self->state.failed) return "storage stopped after an earlier failure";
             const auto status = self->state.store->save_snapshot(snap->meta, *snap->data);
             if (!status.ok()) self->send(self->state.peer, storage_error_atom::value, status.message);
+            return status.ok() ? std::string() : status.message;
         },
     };
 }

@@ -58,6 +58,7 @@ const std::map<std::string, Field>& fields() {
         m["raft.snapshotIntervalOps"] = {Field::integer, 100, u32 * 16, [](NodeConfig& c, const json& v) {
                                              c.raft.snapshot_interval_ops = v.get<std::uint64_t>();
                                          }};
+        m["raft.join"] = {Field::boolean, 0, 0, [](NodeConfig& c, const json& v) { c.raft.join = v.get<bool>(); }};
         m["raft.maxLogSize"] = {Field::integer, 1000, u32 * 16,
                                 [](NodeConfig& c, const json& v) { c.raft.max_log_size = v.get<std::uint64_t>(); }};
         m["tls.ca"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) { c.tls.ca_file = v.get<std::string>(); }};
@@ -260,6 +261,12 @@ std::optional<Error> apply_env(NodeConfig& cfg, const Getenv& getenv) {
     const std::string src = "environment";
     if (const char* v = getenv("NODE_ID"); v && *v) cfg.node_id = v;
     if (const char* v = getenv("CLUSTER_ID"); v && *v) cfg.cluster_id = v;
+    if (const char* v = getenv("RAFT_JOIN"); v && *v) {
+        const std::string t = v;
+        if (t != "true" && t != "false" && t != "1" && t != "0")
+            return Error{src, "RAFT_JOIN", "'" + t + "' is not true, false, 1 or 0"};
+        cfg.raft.join = t == "true" || t == "1";
+    }
     if (const char* v = getenv("LOG_LEVEL"); v && *v) cfg.log_level = v;
     if (const char* v = getenv("CLUSTER_NODES"); v && *v) {
         std::vector<Member> m;
@@ -284,6 +291,7 @@ std::optional<Error> apply_flags(NodeConfig& cfg, const Flags& f) {
     if (f.node_id) cfg.node_id = *f.node_id;
     if (f.data_dir) cfg.data_dir = *f.data_dir;
     if (f.raft_enabled) cfg.raft.enabled = *f.raft_enabled;
+    if (f.join) cfg.raft.join = *f.join;
     if (f.cluster_nodes) {
         std::vector<Member> m;
         if (auto e = parse_members(*f.cluster_nodes, m)) return Error{"flag --cluster-nodes", "--cluster-nodes", *e};

@@ -26,6 +26,9 @@ struct RaftSettings {
     std::uint32_t election_timeout_ms = 1500;
     std::uint64_t snapshot_interval_ops = 100'000;
     std::uint64_t max_log_size = 1'000'000;
+    // Start outside the configuration and wait to be added (POST /admin/members) instead
+    // of bootstrapping with the listed members as voters. Only matters on an empty data dir.
+    bool join = false;
 };
 
 struct TlsSettings {
@@ -92,6 +95,7 @@ std::optional<Error> apply_env(NodeConfig& cfg, const Getenv& getenv);
 struct Flags {
     std::optional<std::string> node_id, cluster_nodes, data_dir;
     std::optional<bool> raft_enabled;
+    std::optional<bool> join;
 };
 std::optional<Error> apply_flags(NodeConfig& cfg, const Flags& flags);
 

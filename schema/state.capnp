@@ -5,6 +5,7 @@ using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("raftor::schema");
 
 using Ops = import "operations.capnp";
+using Membership = import "membership.capnp";
 
 # Who sent a command, so a retried request (after a timeout or a leader change)
 # is applied once: the state machine remembers each client's latest sequence.
@@ -68,4 +69,5 @@ struct StateSnapshot {
   kv @2 :List(KvPair);
   sessions @3 :List(ClientSession);
   operations @4 :Ops.OperationsSnapshot;
+  members @5 :List(Membership.Member);  # members added at run time (their addresses)
 }

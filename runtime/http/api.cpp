@@ -37,7 +37,7 @@ bool parse_bool(const std::string& s, bool& out) {
     return false;
 }
 
-std::optional<Response> check_auth(const Request& req, const ApiOptions& opts) {
+std::optional<Response> check_auth(const Request& req, const ApiOptions& opts, const char* why) {
     if (opts.auth_token.empty()) return std::nullopt;
     std::string given;
     if (auto a = req.header("authorization")) {
@@ -51,7 +51,7 @@ std::optional<Response> check_auth(const Request& req, const ApiOptions& opts) {
         given = *k;
     } else {
         return error_response(401, "unauthorized", "authentication required",
-                              "this request changes state: send 'Authorization: Bearer <token>'",
+                              why,
                               {{"WWW-Authenticate", "Bearer"}});
     }
     // Constant time: the comparison must not tell how much of the token was right.
@@ -346,6 +346,8 @@ Routed route(const Request& req, const ApiOptions& opts) {
         return answer(std::move(r));
     } else if (is_metrics_path(path)) {
         return route_metrics(req, path, query.items);
+    } else if (is_admin_path(path)) {
+        return route_admin(req, path, query.items, opts);
     } else if (is_operations_path(path)) {
         return route_operations(req, path, query.items, opts);
     } else if (path == "/kv" || path == "/kv/") {
@@ -470,6 +472,7 @@ namespace {
 bool ready(const NodeView& v, std::string& why) {
     if (!v.started) return why = "storage is still being opened and the log replayed", false;
     if (!v.storage_ok) return why = "storage failed", false;
+    if (!v.member) return why = "not a member of the cluster's configuration (removed, or not yet added)", false;
     if (v.leader.empty()) return why = "no known leader", false;
     if (v.applied_index < v.commit_index) return why = "applying committed entries", false;
     return true;
@@ -485,7 +488,9 @@ Response health(Probe probe, const NodeView& v) {
             return json_response(200, json{{"status", "ready"}, {"node", v.node}});
         case Probe::ready:
         case Probe::health: {
-            const bool ok = ready(v, why);
+            bool ok = ready(v, why);
+            // Drained for maintenance: out of the load balancer, though healthy.
+            if (ok && probe == Probe::ready && v.draining) ok = false, why = "drained (POST /admin/undrain to return)";
             json j{{"status", ok ? (probe == Probe::ready ? "ready" : "healthy") : "unavailable"},
                    {"node", v.node},
                    {"role", v.role},
@@ -517,6 +522,7 @@ Response health(Probe probe, const NodeView& v) {
                    {"replicationLag", v.replication_lag_ms},
                    {"node", v.node},
                    {"role", v.role},
+                   {"draining", v.draining},
                    {"members", std::move(members)}};
             return json_response(200, j);
         }

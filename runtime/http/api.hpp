@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "runtime/http/admin_api.hpp"
 #include "runtime/http/message.hpp"
 #include "runtime/http/metrics_api.hpp"
 #include "runtime/http/ops_calls.hpp"
@@ -34,7 +35,7 @@ struct DebugActors {
     std::uint64_t limit = 256;  // trace: at most this many (the newest)
     std::string node;           // ?node=NAME: that member's answer (the gateway forwards there)
 };
-using Call = std::variant<KvGet, KvWrite, HealthCall, DebugActors, OpsWrite, OpsRead, MetricsCall>;
+using Call = std::variant<KvGet, KvWrite, HealthCall, DebugActors, OpsWrite, OpsRead, MetricsCall, AdminCall>;
 
 struct Routed {
     std::optional<Call> call;  // empty: answer `response` as it is
@@ -59,7 +60,8 @@ Routed method_not_allowed(const Request& req, const std::string& path, const std
 bool is_get(const Request& req);  // GET or HEAD
 
 // A mutating request must carry the token when one is configured: the refusal if not.
-std::optional<Response> check_auth(const Request& req, const ApiOptions& opts);
+std::optional<Response> check_auth(const Request& req, const ApiOptions& opts,
+                                   const char* why = "this request changes state: send 'Authorization: Bearer <token>'");
 // Optional client-chosen request ids (X-Client-Id, X-Request-Seq) make retries safe:
 // the state machine applies each once and answers a retry with the first result. The
 // refusal when they are malformed.
@@ -103,6 +105,8 @@ struct NodeView {
     // follower, the time since the leader was last heard from beyond one heartbeat.
     std::uint64_t replication_lag_ms = 0;
     bool replicated = false;  // leader: every member has every entry; follower: caught up
+    bool member = true;       // in the configuration (a removed or joining node is not)
+    bool draining = false;    // an operator drained it: not ready, though healthy
     std::vector<MemberView> members;
 };
 Response health(Probe probe, const NodeView& v);

@@ -31,7 +31,8 @@ ClientResult ctl_ask(const CtlArgs& a, const std::string& method, const std::str
         req.body = body;
         req.timeout = std::chrono::milliseconds(a.timeout_ms);
         if (!a.token.empty()) req.headers.emplace_back("Authorization", "Bearer " + a.token);
-        if (!body.empty()) req.headers.emplace_back("Content-Type", "application/octet-stream");
+        if (!body.empty())
+            req.headers.emplace_back("Content-Type", body.front() == '{' ? "application/json" : "application/octet-stream");
         last = call(req);
         if (last.ok()) {
             used = ep;
@@ -91,6 +92,9 @@ int run_ctl(const CtlArgs& a) {
         return 0;
     }
     if (a.command.rfind("receipts-", 0) == 0) return run_ctl_receipts(a);
+    if (a.command.rfind("member-", 0) == 0 || a.command == "transfer-leader" || a.command == "snapshot" ||
+        a.command == "drain" || a.command == "undrain" || a.command == "shutdown")
+        return run_ctl_admin(a);
     std::cerr << "raftor ctl: unknown command '" << a.command << "'\n";
     return 1;
 }

@@ -16,7 +16,13 @@ struct CtlArgs {
     bool stale = false;
     int timeout_ms = 5000;
     std::string file;  // receipts verify --file: a dump to check instead of the cluster
-    std::string out;   // receipts dump --out
+    std::string out;   // receipts dump --out, backup --out
+    // member, transfer-leader, drain, backup:
+    std::string name, peer_address;  // member add/add-voter/promote/remove
+    std::string to;                  // transfer-leader --to
+    bool learner_only = false;       // member add: leave it a learner
+    std::uint64_t wait_ms = 60'000;  // member add: for the learner to catch up; drain: for handlers
+    std::string data_dir;            // backup --data-dir: a stopped node's, offline
 };
 
 int run_ctl(const CtlArgs& args);
@@ -31,5 +37,9 @@ int ctl_report_error(const ClientResult& r);
 // `raftor ctl receipts verify|dump`: exit 0 when the chain verifies (or was written), 1
 // when it does not verify, 2 when it could not be read.
 int run_ctl_receipts(const CtlArgs& args);
+// `raftor ctl member|transfer-leader|snapshot|drain|undrain|shutdown`: the operator's
+// admin requests. Those about one node (snapshot, drain, undrain, shutdown) go to the
+// first endpoint only: falling back to another would act on the wrong node.
+int run_ctl_admin(const CtlArgs& args);
 
 }  // namespace raftor::http

@@ -3,14 +3,19 @@
 #include <stdexcept>
 
 #include "runtime/raft/assert.hpp"
+#include "runtime/raft/conf_change_codec.hpp"
 #include "runtime/state/state_snapshot.hpp"
 
 namespace raftor::node {
 
 Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const std::string> snapshot_data)
-    : opts_(opts), ops_(opts.ops), applied_(snapshot_index), last_snapshot_index_(snapshot_index) {
+    : opts_(opts),
+      ops_(opts.ops),
+      members_changed_(snapshot_data != nullptr),
+      applied_(snapshot_index),
+      last_snapshot_index_(snapshot_index) {
     if (snapshot_data) {
-        if (auto e = state::restore_state(*snapshot_data, kv_, ops_))
+        if (auto e = state::restore_state(*snapshot_data, kv_, ops_, &members_))
             throw std::runtime_error("snapshot at index " + std::to_string(snapshot_index) + ": " + *e);
     }
 }
@@ -45,6 +50,10 @@ void Applier::apply(const std::vector<raft::Entry>& committed) {
                 complete({.token = it->second.token, .outcome = Outcome::unknown, .detail = "entry overwritten"});
             writes_.erase(it);
         }
+        if (e.type == raft::EntryType::conf_change) {
+            apply_conf_change(e);
+            if (mine) complete({.token = mine->token, .outcome = Outcome::done});
+        }
         if (e.type != raft::EntryType::normal) continue;
         std::string error;
         auto cmd = state::decode_any_command(e.payload, error);
@@ -65,7 +74,8 @@ void Applier::apply(const std::vector<raft::Entry>& committed) {
 }
 
 std::optional<std::string> Applier::restore(const raft::SnapshotMeta& meta, const std::string& data) {
-    if (auto e = state::restore_state(data, kv_, ops_)) return e;
+    if (auto e = state::restore_state(data, kv_, ops_, &members_)) return e;
+    members_changed_ = true;
     applied_ = meta.index;
     last_snapshot_index_ = meta.index;
     // Writes the snapshot swallowed: their results are not known here.
@@ -106,7 +116,32 @@ void Applier::serve_reads() {
 std::optional<SnapshotDue> Applier::snapshot_due() {
     if (applied_ < last_snapshot_index_ + opts_.snapshot_interval_ops) return std::nullopt;
     last_snapshot_index_ = applied_;
-    return SnapshotDue{applied_, std::make_shared<const std::string>(state::encode_state(kv_, ops_))};
+    return SnapshotDue{applied_, std::make_shared<const std::string>(state::encode_state(kv_, ops_, members_))};
+}
+
+std::optional<SnapshotDue> Applier::snapshot_now() {
+    if (applied_ <= last_snapshot_index_) return std::nullopt;
+    last_snapshot_index_ = applied_;
+    return SnapshotDue{applied_, std::make_shared<const std::string>(state::encode_state(kv_, ops_, members_))};
+}
+
+// The member a conf change adds is recorded (its context says who and where); a
+// removed one is forgotten. A change without a context (a test's, a bootstrap
+// member's) changes nothing here: such members are in every node's configuration.
+void Applier::apply_conf_change(const raft::Entry& e) {
+    auto cc = raft::decode_conf_change(e.payload);
+    RAFT_ASSERT(cc.has_value(), "conf-change entries that reached the log decode");
+    if (cc->type == raft::ConfChangeType::remove_voter) {
+        members_.erase(cc->node);
+        members_changed_ = true;
+        return;
+    }
+    if (cc->context.empty()) return;
+    std::string error;
+    auto m = state::decode_member(cc->context, error);
+    if (!m || m->id != cc->node) return;  // checked when proposed; every replica skips alike
+    members_.put(std::move(*m));
+    members_changed_ = true;
 }
 
 std::vector<Completion> Applier::take_completions() {

@@ -8,11 +8,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/node/completion.hpp"
 #include "runtime/raft/types.hpp"
 #include "runtime/state/kv_store.hpp"
+#include "runtime/state/member_registry.hpp"
 #include "runtime/state/ops_machine.hpp"
 
 namespace raftor::node {
@@ -52,23 +54,31 @@ public:
 
     // A snapshot of the state when one is due; taking it resets the count.
     std::optional<SnapshotDue> snapshot_due();
+    // A snapshot now (an operator asked), unless nothing applied since the last one.
+    std::optional<SnapshotDue> snapshot_now();
     std::vector<Completion> take_completions();
 
     raft::Index applied() const { return applied_; }
     const state::KvStore& kv() const { return kv_; }
     const state::OpsMachine& ops() const { return ops_; }
     bool ops_changed() const { return ops_.changed(); }
+    const state::MemberRegistry& members() const { return members_; }
+    // True once after the members changed (a conf-change entry applied, a snapshot restored).
+    bool take_members_changed() { return std::exchange(members_changed_, false); }
     state::OpsChanges take_ops_changes() { return ops_.take_changes(); }
     std::size_t pending_writes() const { return writes_.size(); }
     std::size_t pending_reads() const { return reads_.size(); }
 
 private:
     void serve_reads();
+    void apply_conf_change(const raft::Entry& e);
     void complete(Completion c) { completions_.push_back(std::move(c)); }
 
     Options opts_;
     state::KvStore kv_;
     state::OpsMachine ops_;
+    state::MemberRegistry members_;
+    bool members_changed_ = false;
     raft::Index applied_ = 0;
     raft::Index last_snapshot_index_ = 0;
     struct PendingWrite {

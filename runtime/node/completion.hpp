@@ -21,6 +21,7 @@ enum class Outcome : std::uint8_t {
     unknown,     // a write whose entry was overwritten or whose leader stepped down:
                  // it may or may not apply; retrying with the same request id is safe
     invalid,     // the request itself is bad; `detail` says why
+    conflict,    // refused for now (a membership change is pending, a learner lags): retry later
 };
 const char* to_string(Outcome o);
 

@@ -18,6 +18,7 @@ const char* to_string(Outcome o) {
         case Outcome::not_leader: return "not leader";
         case Outcome::unknown: return "outcome unknown";
         case Outcome::invalid: return "invalid";
+        case Outcome::conflict: return "conflict";
     }
     return "?";
 }
@@ -47,6 +48,33 @@ Proposal Consensus::propose(Token t, std::string payload) {
     }
     out.index = p.index;
     out.term = p.term;
+    return out;
+}
+
+Proposal Consensus::change_membership(Token t, raft::ConfChangeType type, raft::NodeId node, std::string context) {
+    Proposal out;
+    auto p = core_.propose_conf_change(type, node, std::move(context));
+    if (p.ok()) {
+        out.index = p.index;
+        out.term = p.term;
+        return out;
+    }
+    Completion c{.token = t, .outcome = Outcome::conflict, .detail = raft::to_string(p.error)};
+    switch (p.error) {
+        case raft::Error::not_leader:
+            c.outcome = Outcome::not_leader;
+            c.leader_hint = core_.leader();
+            break;
+        case raft::Error::invalid_conf_change: c.outcome = Outcome::invalid; break;
+        case raft::Error::learner_not_caught_up: {
+            const raft::Progress* pr = core_.progress(node);
+            c.detail = "the learner has " + std::to_string(pr ? pr->match : 0) + " of " +
+                       std::to_string(core_.log().last_index()) + " entries; it can be promoted once it has nearly all of them (retry)";
+            break;
+        }
+        default: break;  // a change pending, a transfer, a new leader's first commit: retry soon
+    }
+    out.refused = std::move(c);
     return out;
 }
 

@@ -42,6 +42,8 @@ public:
     Proposal write(Token t, const state::KvCommand& cmd);
     // An encoded command (an operations command, checked by its encoder).
     Proposal propose(Token t, std::string payload);
+    // A membership change (dissertation ch. 4): done once its entry applies.
+    Proposal change_membership(Token t, raft::ConfChangeType type, raft::NodeId node, std::string context);
     std::optional<Completion> read(Token t);  // linearizable; set: refused now
 
     void tick() { core_.tick(); }

@@ -1,31 +1,53 @@
 #include "runtime/state/state_snapshot.hpp"
 
+#include "runtime/common/host_port.hpp"
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/ops_snapshot.hpp"
 
 namespace raftor::state {
 
-std::string encode_state(const KvStore& kv, const OpsMachine& ops) {
+std::string encode_state(const KvStore& kv, const OpsMachine& ops, const MemberRegistry& members) {
     capnp::MallocMessageBuilder mb;
     auto s = mb.initRoot<schema::StateSnapshot>();
     KvCodec::save(kv, s);
     OpsSnapshotCodec::save(ops, s.initOperations());
+    auto list = s.initMembers(static_cast<unsigned>(members.all().size()));
+    unsigned i = 0;
+    for (const auto& [id, m] : members.all()) {
+        list[i].setId(m.id);
+        list[i].setName(m.name);
+        list[i].setPeerAddress(m.peer_address);
+        ++i;
+    }
     return raft::detail::to_bytes(mb);
 }
 
-std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, OpsMachine& ops) {
+std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, OpsMachine& ops,
+                                         MemberRegistry* members) {
     std::string error;
     KvStore next_kv;
     OpsMachine next_ops = ops;
+    MemberRegistry next_members;
     auto done = raft::detail::decode_root<schema::StateSnapshot>(
         bytes, error, "state snapshot", [&](schema::StateSnapshot::Reader s) -> std::optional<bool> {
             if (auto e = KvCodec::load(next_kv, s)) return error = *e, std::nullopt;
             if (auto e = OpsSnapshotCodec::load(next_ops, s.getOperations())) return error = *e, std::nullopt;
+            for (auto m : s.getMembers()) {
+                MemberInfo info{m.getId(), m.getName().cStr(), m.getPeerAddress().cStr()};
+                std::string host;
+                std::uint16_t port = 0;
+                if (info.id == 0 || !check_member_name(info.name).empty() ||
+                    !common::split_host_port(info.peer_address, host, port))
+                    return error = "member '" + info.name + "' at '" + info.peer_address + "' is not valid",
+                           std::nullopt;
+                next_members.put(std::move(info));
+            }
             return true;
         });
     if (!done) return error;
     kv = std::move(next_kv);
     ops = std::move(next_ops);
+    if (members) *members = std::move(next_members);
     return std::nullopt;
 }
 

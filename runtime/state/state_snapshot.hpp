@@ -5,6 +5,7 @@
 #include <string>
 
 #include "runtime/state/kv_store.hpp"
+#include "runtime/state/member_registry.hpp"
 #include "runtime/state/ops_machine.hpp"
 #include "schema/state.capnp.h"
 
@@ -17,8 +18,10 @@ struct KvCodec {
     static std::optional<KvCommand> command(schema::Command::Reader c, std::string& error);
 };
 
-std::string encode_state(const KvStore& kv, const OpsMachine& ops);
-// Replaces both; on bad bytes leaves both untouched and says why.
-std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, OpsMachine& ops);
+std::string encode_state(const KvStore& kv, const OpsMachine& ops, const MemberRegistry& members = {});
+// Replaces all of them (members only when given); on bad bytes leaves them untouched
+// and says why.
+std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, OpsMachine& ops,
+                                         MemberRegistry* members = nullptr);
 
 }  // namespace raftor::state

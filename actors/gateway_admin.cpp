@@ -1,0 +1,236 @@
+#include "actors/gateway_admin.hpp"
+
+#include "runtime/log/log.hpp"
+#include "runtime/state/member_registry.hpp"
+#include "config/node_config.hpp"
+
+namespace raftor::actors {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::uint64_t ms_since(Clock::time_point t) {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+}
+
+std::string name_of(const GatewaySetup& setup, raft::NodeId id) {
+    return id == 0 ? std::string() : setup.directory->get(id).name;
+}
+
+// The answer when this node does not lead: forwarded to the leader (once), as writes are.
+http::Response to_leader(const GatewaySetup& setup, const http::Request& req, const http::Routed& routed,
+                         raft::NodeId leader) {
+    const auto e = setup.directory->get(leader);
+    return http::not_leader(req, routed, leader ? e.name : "", e.http_address);
+}
+
+http::Response admin_failed(const AdminAnswer& a, const std::string& what) {
+    const int status = a.code == "no_target" ? 409 : 503;
+    return http::error_response(status, a.code, what + " failed", a.detail,
+                                status == 503 ? std::vector<std::pair<std::string, std::string>>{{"Retry-After", "1"}}
+                                              : std::vector<std::pair<std::string, std::string>>{});
+}
+
+void snapshot(GatewaySelf* self, const GatewaySetupPtr& setup, ReplyPtr out) {
+    self->request(setup->peer, std::chrono::minutes(5), snapnow_atom::value)
+        .then(
+            [=](AdminAnswerPtr a) {
+                if (!a->ok) return reply(out, admin_failed(*a, "the snapshot"));
+                reply(out, http::snapshot_taken({setup->node_name, a->index, a->term, a->bytes, a->changed, a->detail}));
+            },
+            [=](caf::error& e) { reply(out, timed_out(e, "the snapshot")); });
+}
+
+void transfer(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, http::Routed routed,
+              const std::string& to, ReplyPtr out) {
+    raft::NodeId target = 0;
+    if (!to.empty()) {
+        target = setup->directory->by_name(to).first;
+        if (target == 0)
+            return reply(out, http::error_response(404, "member_not_found", "no such member",
+                                                   "no member named '" + to + "' (members: " +
+                                                       setup->directory->names() + ")"));
+    }
+    self->request(setup->peer, std::chrono::seconds(30), transfer_atom::value, target)
+        .then(
+            [=](AdminAnswerPtr a) {
+                if (!a->ok && a->code == "not_leader") return reply(out, to_leader(*setup, *req, routed, a->leader));
+                if (!a->ok) return reply(out, admin_failed(*a, "the leadership transfer"));
+                reply(out, http::leader_moved({setup->node_name, name_of(*setup, a->leader), a->term, a->changed,
+                                               a->detail}));
+            },
+            [=](caf::error& e) { reply(out, timed_out(e, "the leadership transfer")); });
+}
+
+// Where a drain stands: how many handlers still run here, whether this node leads.
+void drain_report(GatewaySelf* self, const GatewaySetupPtr& setup, std::uint64_t running, Clock::time_point began,
+                  ReplyPtr out) {
+    self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+        .then(
+            [=](StatusPtr s) {
+                http::DrainReport r;
+                r.node = setup->node_name;
+                r.draining = setup->drain->on;
+                r.running = running;
+                r.leading = s->role == raft::Role::leader;
+                r.leader = name_of(*setup, s->leader);
+                r.drained = r.draining && running == 0 && !r.leading;
+                r.waited_ms = ms_since(began);
+                reply(out, http::drain_report(r));
+            },
+            [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
+}
+
+// Asks the executor (setting its drain mode as `on`) how many handlers still run.
+template <typename F>
+void running_handlers(GatewaySelf* self, const GatewaySetupPtr& setup, bool on, ReplyPtr out, F then) {
+    if (!setup->executor) return then(std::uint64_t{0});
+    self->request(setup->executor, std::chrono::seconds(5), drained_atom::value, on)
+        .then([=](std::uint64_t running) { then(running); },
+              [=](caf::error& e) { reply(out, timed_out(e, "asking the executor")); });
+}
+
+void undrain(GatewaySelf* self, const GatewaySetupPtr& setup, ReplyPtr out) {
+    if (setup->drain->on) logging::info("undrained", {});
+    setup->drain->on = false;
+    const auto began = Clock::now();
+    running_handlers(self, setup, false, out, [=](std::uint64_t running) {
+        self->request(setup->peer, std::chrono::seconds(5), drained_atom::value, false)
+            .then([=](bool) { drain_report(self, setup, running, began, out); },
+                  [=](caf::error& e) { reply(out, timed_out(e, "undraining the peer")); });
+    });
+}
+
+std::vector<std::string> names_of(const GatewaySetup& setup, const std::vector<raft::NodeId>& ids) {
+    std::vector<std::string> out;
+    for (auto id : ids) out.push_back(name_of(setup, id));
+    return out;
+}
+
+void change_members(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, http::Routed routed,
+                    const http::MemberChange& change, ReplyPtr out) {
+    using Action = http::MemberChange::Action;
+    const raft::NodeId id = config::raft_id_of(change.name);
+    raft::ConfChangeType type = raft::ConfChangeType::add_learner;
+    std::string context;
+    switch (change.action) {
+        case Action::add_learner: type = raft::ConfChangeType::add_learner; break;
+        case Action::add_voter: type = raft::ConfChangeType::add_voter; break;
+        case Action::promote: type = raft::ConfChangeType::promote_learner; break;
+        case Action::remove: type = raft::ConfChangeType::remove_voter; break;
+    }
+    if (change.action == Action::add_learner || change.action == Action::add_voter)
+        context = state::encode_member({id, change.name, change.peer_address});
+    auto propose = [=] {
+        send_write(
+            self, setup, req, routed, out,
+            [=](const node::Completion&) {
+                self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+                    .then(
+                        [=](StatusPtr s) {
+                            logging::info("member_changed", {{"action", http::to_string(change.action)},
+                                                             {"member", change.name}});
+                            reply(out, http::member_changed({change, id, s->last_index,
+                                                             names_of(*setup, s->conf.voters),
+                                                             names_of(*setup, s->conf.learners)}));
+                        },
+                        [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
+            },
+            member_atom::value, type, id, context);
+    };
+    if (change.action != Action::remove) return propose();
+    // Removing the leader: it hands leadership over first, so the cluster does not wait
+    // out an election timeout; the new leader then makes the change.
+    self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+        .then(
+            [=](StatusPtr s) {
+                if (s->role != raft::Role::leader || s->id != id) return propose();
+                self->request(setup->peer, std::chrono::seconds(30), transfer_atom::value, raft::NodeId{0})
+                    .then(
+                        [=](AdminAnswerPtr a) {
+                            if (!a->ok)
+                                return reply(out, admin_failed(*a, "handing leadership over before the removal"));
+                            const auto leader = setup->directory->get(a->leader);
+                            if (leader.http_address.empty())
+                                return reply(out, http::error_response(
+                                                      503, "no_leader", "no leader",
+                                                      "leadership moved to " + leader.name +
+                                                          ", whose address is not known yet: retry",
+                                                      {{"Retry-After", "1"}}));
+                            // To the new leader, even if this request was forwarded once already:
+                            // it leads, so it answers itself.
+                            http::Response r;
+                            r.proxy_to = leader.http_address;
+                            reply(out, std::move(r));
+                        },
+                        [=](caf::error& e) { reply(out, timed_out(e, "the leadership transfer")); });
+            },
+            [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
+}
+
+}  // namespace
+
+void drain_step(GatewaySelf* self, const GatewaySetupPtr& setup, DrainWaitPtr w) {
+    if (!setup->drain->on) return drain_report(self, setup, 0, w->began, w->out);  // undrained meanwhile
+    running_handlers(self, setup, true, w->out, [=](std::uint64_t running) {
+        auto again = [=] {
+            if (Clock::now() >= w->deadline) return drain_report(self, setup, running, w->began, w->out);
+            self->delayed_send(self, std::chrono::milliseconds(100), wake_atom::value, w);
+        };
+        if (running > 0) return again();
+        // No handler runs: now leadership may go (the peer hands it on, and keeps doing so).
+        self->request(setup->peer, std::chrono::seconds(5), drained_atom::value, true)
+            .then(
+                [=](bool leading) {
+                    if (leading) return again();
+                    drain_report(self, setup, 0, w->began, w->out);
+                },
+                [=](caf::error& e) { reply(w->out, timed_out(e, "draining the peer")); });
+    });
+}
+
+void handle_admin(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, const http::Routed& routed,
+                  ReplyPtr out) {
+    const auto& call = std::get<http::AdminCall>(*routed.call);
+    using Kind = http::AdminCall::Kind;
+    switch (call.kind) {
+        case Kind::snapshot: return snapshot(self, setup, out);
+        case Kind::transfer_leader: return transfer(self, setup, req, routed, call.to, out);
+        case Kind::drain: {
+            if (!setup->drain->on) logging::info("draining", {{"timeout_ms", std::to_string(call.timeout_ms)}});
+            setup->drain->on = true;
+            const auto now = Clock::now();
+            return drain_step(self, setup,
+                              std::make_shared<const DrainWait>(
+                                  DrainWait{out, now, now + std::chrono::milliseconds(call.timeout_ms)}));
+        }
+        case Kind::drain_status: {
+            const auto now = Clock::now();
+            return running_handlers(self, setup, setup->drain->on, out,
+                                    [=](std::uint64_t running) { drain_report(self, setup, running, now, out); });
+        }
+        case Kind::undrain: return undrain(self, setup, out);
+        case Kind::shutdown: {
+            logging::info("shutdown_requested", {{"by", "POST /shutdown"}});
+            reply(out, http::shutdown_started(setup->node_name));
+            if (setup->request_stop) setup->request_stop();
+            return;
+        }
+        case Kind::members:
+            self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+                .then(
+                    [=](StatusPtr s) {
+                        http::NodeView v = view_of(*s, *setup->directory);
+                        v.draining = setup->drain->on;
+                        reply(out, http::health(http::Probe::cluster, v));
+                    },
+                    [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
+            return;
+        case Kind::member_change: return change_members(self, setup, req, routed, call.change, out);
+        case Kind::backup:
+            return reply(out, http::error_response(501, "not_implemented", "not implemented", "backup"));
+    }
+}
+
+}  // namespace raftor::actors

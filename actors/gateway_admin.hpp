@@ -1,0 +1,22 @@
+#pragma once
+// The gateway's admin requests (runtime/http/admin_api routes them): snapshot,
+// leadership transfer, drain, membership changes, shutdown, backup.
+#include "actors/gateway_replies.hpp"
+
+namespace raftor::actors {
+
+// A drain waiting for running handlers to end and for leadership to move.
+struct DrainWait {
+    ReplyPtr out;
+    std::chrono::steady_clock::time_point began, deadline;
+};
+using DrainWaitPtr = std::shared_ptr<const DrainWait>;
+
+void handle_admin(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, const http::Routed& routed,
+                  ReplyPtr out);
+// One look at a drain in progress: answers when drained or out of time, else looks again.
+void drain_step(GatewaySelf* self, const GatewaySetupPtr& setup, DrainWaitPtr w);
+
+}  // namespace raftor::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::DrainWaitPtr)

@@ -1,0 +1,94 @@
+#pragma once
+// How the gateway answers what it asked the peer: shared by the gateway's request files.
+#include "actors/http_gateway.hpp"
+#include "runtime/http/errors.hpp"
+
+namespace raftor::actors {
+
+using GatewaySelf = caf::stateful_actor<GatewayState>;
+
+// What the health endpoints and metrics say, from the peer's status.
+inline http::NodeView view_of(const PeerStatus& s, const Directory& dir) {
+    http::NodeView v;
+    v.started = true;
+    v.node = dir.get(s.id).name;
+    v.role = raft::to_string(s.role);
+    v.term = s.term;
+    v.leader = s.leader == 0 ? "" : dir.get(s.leader).name;
+    v.commit_index = s.commit;
+    v.applied_index = s.applied;
+    v.last_index = s.last_index;
+    v.replication_lag_ms = s.replication_lag_ms;
+    bool all_have_all = true;
+    auto add = [&](raft::NodeId id, bool voter) {
+        const auto e = dir.get(id);
+        http::MemberView m{e.name, id, e.peer_address, e.http_address, voter};
+        if (s.role == raft::Role::leader) {
+            if (id == s.id) {
+                m.match_index = s.last_index;
+                m.lag_entries = 0;
+                m.lag_ms = 0;
+            }
+            for (const auto& p : s.progress) {
+                if (p.id != id) continue;
+                m.match_index = p.match;
+                m.lag_entries = s.last_index > p.match ? s.last_index - p.match : 0;
+                m.lag_ms = p.lag_ms;
+                if (p.match < s.last_index) all_have_all = false;
+            }
+        }
+        v.members.push_back(std::move(m));
+    };
+    for (auto id : s.conf.voters) add(id, true);
+    for (auto id : s.conf.learners) add(id, false);
+    // A follower cannot see the others: it says whether it is itself caught up.
+    v.replicated = s.role == raft::Role::leader ? all_have_all : (s.leader != 0 && s.applied >= s.commit);
+    v.member = s.conf.is_member(s.id);
+    return v;
+}
+
+inline void reply(const ReplyPtr& r, http::Response resp) {
+    (*r)(std::move(resp));
+}
+
+inline http::Response timed_out(const caf::error& e, const std::string& what) {
+    if (e == caf::sec::request_timeout)
+        return http::unavailable("timeout", "request timed out",
+                                 what + " did not complete in time (is a quorum of the cluster up?)");
+    return http::unavailable("unavailable", "node unavailable", what + ": " + caf::to_string(e));
+}
+
+// Sends a write to the peer. An applied one is rendered by `done`; the other outcomes
+// read the same for every kind of write.
+template <typename... Msg>
+void send_write(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, http::Routed routed, ReplyPtr out,
+                std::function<void(const node::Completion&)> done, Msg... msg) {
+    const auto timeout = setup->request_timeout;
+    self->request(setup->peer, timeout, msg...)
+        .then(
+            [=](CompletionPtr c) {
+                switch (c->outcome) {
+                    case node::Outcome::done: return done(*c);
+                    case node::Outcome::invalid: return reply(out, http::invalid(c->detail));
+                    case node::Outcome::conflict:
+                        return reply(out, http::error_response(409, "conflict", "refused for now", c->detail,
+                                                               {{"Retry-After", "1"}}));
+                    case node::Outcome::unknown: return reply(out, http::outcome_unknown(c->detail));
+                    case node::Outcome::not_leader: {
+                        const auto leader = setup->directory->get(c->leader_hint);
+                        return reply(out, http::not_leader(*req, routed, c->leader_hint ? leader.name : "",
+                                                           leader.http_address));
+                    }
+                }
+            },
+            [=](caf::error& e) {
+                // A write that timed out may still apply: say so, not just "timeout".
+                if (e == caf::sec::request_timeout)
+                    return reply(out, http::outcome_unknown("the write did not complete within " +
+                                                            std::to_string(timeout.count()) +
+                                                            " ms (is a quorum of the cluster up?)"));
+                reply(out, timed_out(e, "the write"));
+            });
+}
+
+}  // namespace raftor::actors

@@ -1,0 +1,41 @@
+#include "runtime/state/member_registry.hpp"
+
+#include "runtime/common/host_port.hpp"
+#include "runtime/raft/capnp_io.hpp"
+#include "schema/membership.capnp.h"
+
+namespace raftor::state {
+
+std::string check_member_name(std::string_view name) {
+    if (name.empty()) return "is empty";
+    if (name.size() > 63) return "is longer than 63 characters";
+    for (char c : name)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'))
+            return std::string("has the character '") + c + "' (allowed: letters, digits, '.', '_', '-')";
+    return {};
+}
+
+std::string encode_member(const MemberInfo& m) {
+    capnp::MallocMessageBuilder mb;
+    auto b = mb.initRoot<schema::Member>();
+    b.setId(m.id);
+    b.setName(m.name);
+    b.setPeerAddress(m.peer_address);
+    return raft::detail::to_bytes(mb);
+}
+
+std::optional<MemberInfo> decode_member(std::string_view bytes, std::string& error) {
+    return raft::detail::decode_root<schema::Member>(
+        bytes, error, "member", [&](schema::Member::Reader r) -> std::optional<MemberInfo> {
+            MemberInfo m{r.getId(), r.getName().cStr(), r.getPeerAddress().cStr()};
+            std::string host;
+            std::uint16_t port = 0;
+            if (m.id == 0) return error = "id is 0", std::nullopt;
+            if (auto e = check_member_name(m.name); !e.empty()) return error = "name '" + m.name + "' " + e, std::nullopt;
+            if (!common::split_host_port(m.peer_address, host, port))
+                return error = "peer address '" + m.peer_address + "' is not host:port", std::nullopt;
+            return m;
+        });
+}
+
+}  // namespace raftor::state
