@@ -123,10 +123,10 @@ void observe(Self* self) {
     if (core.role() == raft::Role::leader) {
         st.lag.observe(core.log().last_index(), min_match(core), now);
     } else {
-        for (auto& rp : st.stepping_down) rp.deliver(name_of(st, core.leader()));
-        st.stepping_down.clear();
-        // An operator's transfer is answered once the new leader is known.
+        // A handover is answered once the new leader is known.
         if (core.leader() != raft::no_node) {
+            for (auto& rp : st.stepping_down) rp.deliver(name_of(st, core.leader()));
+            st.stepping_down.clear();
             for (auto& rp : st.transfers)
                 rp.deliver(admin_answer({.ok = true, .leader = core.leader(), .term = core.term()}));
             st.transfers.clear();

@@ -113,20 +113,26 @@ ProcessCluster::ProcessCluster(ClusterOptions opts) : opts_(std::move(opts)), pi
     std::random_device rd;
     root_ = std::filesystem::temp_directory_path() / ("raftor-cluster-" + std::to_string(rd()) + std::to_string(rd()));
     std::string members;
+    const int initial = opts_.initial > 0 ? opts_.initial : opts_.nodes;
     for (int i = 0; i < opts_.nodes; ++i) {
         http_ports_.push_back(free_port());
         peer_ports_.push_back(free_port());
         https_ports_.push_back(opts_.https ? free_port() : 0);
-        members += (i ? "," : "") + name(i) + "=127.0.0.1:" + std::to_string(peer_ports_[i]);
+        if (i < initial) members += (i ? "," : "") + name(i) + "=127.0.0.1:" + std::to_string(peer_ports_[i]);
     }
     for (int i = 0; i < opts_.nodes; ++i) {
         std::filesystem::create_directories(dir(i));
         nlohmann::json raft{{"enabled", true},
                             {"heartbeatIntervalMs", opts_.heartbeat_ms},
                             {"electionTimeoutMs", opts_.election_timeout_ms}};
+        if (opts_.snapshot_interval_ops) raft["snapshotIntervalOps"] = opts_.snapshot_interval_ops;
+        // A joiner lists the bootstrap members (to reach them) and itself.
+        if (i >= initial) raft["join"] = true;
+        const std::string listed =
+            i < initial ? members : members + "," + name(i) + "=127.0.0.1:" + std::to_string(peer_ports_[i]);
         std::ofstream cfg(dir(i) / "config.json");
         cfg << "{" << opts_.extra_json << "\"clusterId\": \"test\", \"dataDir\": \"" << dir(i).string()
-            << "\", \"clusterNodes\": \"" << members << "\", \"nodeId\": \"" << name(i)
+            << "\", \"clusterNodes\": \"" << listed << "\", \"nodeId\": \"" << name(i)
             << "\", \"maxBodyBytes\": " << opts_.max_body_bytes << ", \"raft\": " << raft.dump()
             << ", \"listen\": {\"http\": \"" << http_address(i) << "\", \"peer\": \"127.0.0.1:" << peer_ports_[i]
             << (opts_.https ? "\", \"https\": \"" + https_address(i) : std::string()) << "\"}"

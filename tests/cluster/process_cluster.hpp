@@ -27,6 +27,10 @@ struct ClusterOptions {
     std::uint64_t max_body_bytes = 1 << 20;
     std::string extra_json;  // appended inside the config object: "\"k\": v, "
     bool https = false;      // give each node an HTTPS port too (needs tls in extra_json)
+    // Nodes from this index on start with --join (outside the configuration, to be added
+    // with `ctl member add`); the first `initial` bootstrap the cluster. 0: all bootstrap.
+    int initial = 0;
+    std::uint64_t snapshot_interval_ops = 0;  // 0: the default
 };
 
 class ProcessCluster {
@@ -42,6 +46,7 @@ public:
     std::string http_address(int i) const { return "127.0.0.1:" + std::to_string(http_ports_[i]); }
     std::string https_address(int i) const { return "127.0.0.1:" + std::to_string(https_ports_[i]); }
     std::uint16_t peer_port(int i) const { return peer_ports_[i]; }
+    std::string peer_address(int i) const { return "127.0.0.1:" + std::to_string(peer_ports_[i]); }
     std::filesystem::path dir(int i) const { return root_ / name(i); }
     std::string log(int i) const;  // the node's log so far
 
