@@ -1,8 +1,8 @@
 #include "actors/gateway_admin.hpp"
 
+#include "config/node_config.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/member_registry.hpp"
-#include "config/node_config.hpp"
 
 namespace raftor::actors {
 
@@ -37,7 +37,8 @@ void snapshot(GatewaySelf* self, const GatewaySetupPtr& setup, ReplyPtr out) {
         .then(
             [=](AdminAnswerPtr a) {
                 if (!a->ok) return reply(out, admin_failed(*a, "the snapshot"));
-                reply(out, http::snapshot_taken({setup->node_name, a->index, a->term, a->bytes, a->changed, a->detail}));
+                reply(out,
+                      http::snapshot_taken({setup->node_name, a->index, a->term, a->bytes, a->changed, a->detail}));
             },
             [=](caf::error& e) { reply(out, timed_out(e, "the snapshot")); });
 }
@@ -48,17 +49,17 @@ void transfer(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, h
     if (!to.empty()) {
         target = setup->directory->by_name(to).first;
         if (target == 0)
-            return reply(out, http::error_response(404, "member_not_found", "no such member",
-                                                   "no member named '" + to + "' (members: " +
-                                                       setup->directory->names() + ")"));
+            return reply(
+                out, http::error_response(404, "member_not_found", "no such member",
+                                          "no member named '" + to + "' (members: " + setup->directory->names() + ")"));
     }
     self->request(setup->peer, std::chrono::seconds(30), transfer_atom::value, target)
         .then(
             [=](AdminAnswerPtr a) {
                 if (!a->ok && a->code == "not_leader") return reply(out, to_leader(*setup, *req, routed, a->leader));
                 if (!a->ok) return reply(out, admin_failed(*a, "the leadership transfer"));
-                reply(out, http::leader_moved({setup->node_name, name_of(*setup, a->leader), a->term, a->changed,
-                                               a->detail}));
+                reply(out, http::leader_moved(
+                               {setup->node_name, name_of(*setup, a->leader), a->term, a->changed, a->detail}));
             },
             [=](caf::error& e) { reply(out, timed_out(e, "the leadership transfer")); });
 }
@@ -129,11 +130,11 @@ void change_members(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr 
                 self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
                     .then(
                         [=](StatusPtr s) {
-                            logging::info("member_changed", {{"action", http::to_string(change.action)},
-                                                             {"member", change.name}});
-                            reply(out, http::member_changed({change, id, s->last_index,
-                                                             names_of(*setup, s->conf.voters),
-                                                             names_of(*setup, s->conf.learners)}));
+                            logging::info("member_changed",
+                                          {{"action", http::to_string(change.action)}, {"member", change.name}});
+                            reply(out,
+                                  http::member_changed({change, id, s->last_index, names_of(*setup, s->conf.voters),
+                                                        names_of(*setup, s->conf.learners)}));
                         },
                         [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
             },
@@ -153,11 +154,10 @@ void change_members(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr 
                                 return reply(out, admin_failed(*a, "handing leadership over before the removal"));
                             const auto leader = setup->directory->get(a->leader);
                             if (leader.http_address.empty())
-                                return reply(out, http::error_response(
-                                                      503, "no_leader", "no leader",
-                                                      "leadership moved to " + leader.name +
-                                                          ", whose address is not known yet: retry",
-                                                      {{"Retry-After", "1"}}));
+                                return reply(out, http::error_response(503, "no_leader", "no leader",
+                                                                       "leadership moved to " + leader.name +
+                                                                           ", whose address is not known yet: retry",
+                                                                       {{"Retry-After", "1"}}));
                             // To the new leader, even if this request was forwarded once already:
                             // it leads, so it answers itself.
                             http::Response r;
@@ -228,8 +228,7 @@ void handle_admin(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr re
                     [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
             return;
         case Kind::member_change: return change_members(self, setup, req, routed, call.change, out);
-        case Kind::backup:
-            return reply(out, http::error_response(501, "not_implemented", "not implemented", "backup"));
+        case Kind::backup: return reply(out, http::error_response(501, "not_implemented", "not implemented", "backup"));
     }
 }
 

@@ -231,7 +231,7 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                         v.draining = setup->drain->on;
                         reply(out, http::health(probe, v));
                     },
-                      [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
+                    [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
         },
         [=](wake_atom, std::uint64_t id, std::int64_t deadline_ms, ReplyPtr out) {
             wait_final(self, setup, id, deadline_ms, out);

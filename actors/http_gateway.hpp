@@ -26,8 +26,8 @@ struct DrainMode {
 
 struct GatewaySetup {
     caf::actor peer;
-    caf::actor executor;                  // may be null: a drain then only moves leadership
-    std::function<void()> request_stop;   // POST /shutdown: the graceful stop SIGTERM makes
+    caf::actor executor;                 // may be null: a drain then only moves leadership
+    std::function<void()> request_stop;  // POST /shutdown: the graceful stop SIGTERM makes
     std::shared_ptr<DrainMode> drain = std::make_shared<DrainMode>();
     caf::actor introspector;  // may be null: /debug/actors then lists nothing
     std::string node_name;

@@ -98,8 +98,9 @@ int main(int argc, char** argv) {
     m_add->add_flag("--learner", args.learner_only, "leave it a learner (no vote)");
     m_add->add_option("--wait-ms", args.wait_ms, "how long to wait for it to catch up before promoting")
         ->check(CLI::Range(0, 3'600'000));
-    auto* m_voter = member->add_subcommand("add-voter", "add NAME as a voter at once (it counts in the quorum "
-                                                        "before it has caught up: prefer add)");
+    auto* m_voter = member->add_subcommand("add-voter",
+                                           "add NAME as a voter at once (it counts in the quorum "
+                                           "before it has caught up: prefer add)");
     m_voter->add_option("name", args.name)->required();
     m_voter->add_option("peer", args.peer_address)->required();
     auto* m_promote = member->add_subcommand("promote", "make learner NAME a voter (refused until it caught up)");
@@ -107,7 +108,8 @@ int main(int argc, char** argv) {
     auto* m_remove =
         member->add_subcommand("remove", "remove NAME (the leader hands leadership over first when it is NAME)");
     m_remove->add_option("name", args.name)->required();
-    auto* transfer = ctl->add_subcommand("transfer-leader", "hand leadership to a voter (the most caught up by default)");
+    auto* transfer =
+        ctl->add_subcommand("transfer-leader", "hand leadership to a voter (the most caught up by default)");
     transfer->add_option("--to", args.to, "the member to lead");
     ctl->add_subcommand("snapshot", "snapshot the first endpoint's state now and compact its log");
     auto* drainc = ctl->add_subcommand(

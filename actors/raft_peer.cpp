@@ -274,10 +274,11 @@ void compact_and_store(Self* self, raft::Index index, DataPtr data, std::shared_
     auto snap = self->state.consensus->compact(index, std::move(data));
     if (!snap) {
         // A newer snapshot (one from the leader) already covers it.
-        if (answer) answer->deliver(admin_answer({.ok = true,
-                                                  .detail = "a newer snapshot already covers it",
-                                                  .index = self->state.consensus->core().snapshot().meta.index,
-                                                  .changed = false}));
+        if (answer)
+            answer->deliver(admin_answer({.ok = true,
+                                          .detail = "a newer snapshot already covers it",
+                                          .index = self->state.consensus->core().snapshot().meta.index,
+                                          .changed = false}));
         return;
     }
     logging::info("snapshot_taken",

@@ -22,7 +22,8 @@ void settle(Self* self, const StateMachineSetup& setup) {
         for (const auto& f : st.followers) self->send(f, ops_changed_atom::value, c.schedules, c.runnable, c.receipts);
     }
     if (st.applier->take_members_changed())
-        self->send(setup.peer, members_atom::value, MembersPtr(std::make_shared<state::MemberRegistry>(st.applier->members())));
+        self->send(setup.peer, members_atom::value,
+                   MembersPtr(std::make_shared<state::MemberRegistry>(st.applier->members())));
     if (auto due = st.applier->snapshot_due()) {
         ++st.snapshots;
         self->send(setup.peer, compact_atom::value, due->index, DataPtr(due->data));

@@ -83,9 +83,9 @@ Routed member_change(const Request& req) {
         return bad_request("missing_field", "missing field",
                            std::string("peerAddress: is required to ") + to_string(c.action) + " (host:port)");
     if (!adds && !c.peer_address.empty())
-        return bad_request("unexpected_field", "unexpected field",
-                           std::string("peerAddress: only add-learner and add-voter take one, not ") +
-                               to_string(c.action));
+        return bad_request(
+            "unexpected_field", "unexpected field",
+            std::string("peerAddress: only add-learner and add-voter take one, not ") + to_string(c.action));
     AdminCall a;
     a.kind = AdminCall::Kind::member_change;
     a.change = std::move(c);
@@ -196,7 +196,7 @@ Response leader_moved(const LeaderMoved& m) {
 }
 
 Response drain_report(const DrainReport& r) {
-    json j{{"node", r.node},       {"draining", r.draining}, {"drained", r.drained},  {"runningHandlers", r.running},
+    json j{{"node", r.node},       {"draining", r.draining}, {"drained", r.drained}, {"runningHandlers", r.running},
            {"leading", r.leading}, {"waitedMs", r.waited_ms}};
     if (!r.leader.empty()) j["leader"] = r.leader;
     if (r.draining && !r.drained) {
@@ -222,8 +222,9 @@ Response member_changed(const MemberChanged& m) {
 Response shutdown_started(const std::string& node) {
     return json_response(202, json{{"node", node},
                                    {"stopping", true},
-                                   {"detail", "a graceful stop has begun: leadership is handed over, requests in "
-                                              "flight are answered, storage is flushed"}});
+                                   {"detail",
+                                    "a graceful stop has begun: leadership is handed over, requests in "
+                                    "flight are answered, storage is flushed"}});
 }
 
 }  // namespace raftor::http

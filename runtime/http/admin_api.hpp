@@ -29,8 +29,8 @@ struct AdminCall {
         member_change,    // POST /admin/members {action, name, peerAddress}
         backup,           // GET /admin/backup
     } kind = Kind::snapshot;
-    std::string to;                      // transfer_leader: empty means the most caught-up voter
-    std::uint64_t timeout_ms = 30'000;   // drain: how long to wait for handlers and the handover
+    std::string to;                     // transfer_leader: empty means the most caught-up voter
+    std::uint64_t timeout_ms = 30'000;  // drain: how long to wait for handlers and the handover
     MemberChange change;
 };
 
@@ -60,10 +60,10 @@ Response leader_moved(const LeaderMoved& m);
 struct DrainReport {
     std::string node;
     bool draining = false;
-    bool drained = false;        // no handler running here and this node does not lead
-    std::uint64_t running = 0;   // handlers still running (or starting) here
+    bool drained = false;       // no handler running here and this node does not lead
+    std::uint64_t running = 0;  // handlers still running (or starting) here
     bool leading = false;
-    std::string leader;          // who leads now (name), when known
+    std::string leader;  // who leads now (name), when known
     std::uint64_t waited_ms = 0;
 };
 // 200 when drained (or undrained), 202 while handlers still run or the handover is pending.
@@ -72,7 +72,7 @@ Response drain_report(const DrainReport& r);
 struct MemberChanged {
     MemberChange change;
     std::uint64_t id = 0;
-    std::uint64_t index = 0;  // the conf-change entry
+    std::uint64_t index = 0;                    // the conf-change entry
     std::vector<std::string> voters, learners;  // the configuration now (names)
 };
 Response member_changed(const MemberChanged& m);

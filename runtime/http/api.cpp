@@ -50,9 +50,7 @@ std::optional<Response> check_auth(const Request& req, const ApiOptions& opts, c
     } else if (auto k = req.header("x-api-key")) {
         given = *k;
     } else {
-        return error_response(401, "unauthorized", "authentication required",
-                              why,
-                              {{"WWW-Authenticate", "Bearer"}});
+        return error_response(401, "unauthorized", "authentication required", why, {{"WWW-Authenticate", "Bearer"}});
     }
     // Constant time: the comparison must not tell how much of the token was right.
     const bool same = given.size() == opts.auth_token.size() &&

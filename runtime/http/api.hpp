@@ -60,8 +60,9 @@ Routed method_not_allowed(const Request& req, const std::string& path, const std
 bool is_get(const Request& req);  // GET or HEAD
 
 // A mutating request must carry the token when one is configured: the refusal if not.
-std::optional<Response> check_auth(const Request& req, const ApiOptions& opts,
-                                   const char* why = "this request changes state: send 'Authorization: Bearer <token>'");
+std::optional<Response> check_auth(
+    const Request& req, const ApiOptions& opts,
+    const char* why = "this request changes state: send 'Authorization: Bearer <token>'");
 // Optional client-chosen request ids (X-Client-Id, X-Request-Seq) make retries safe:
 // the state machine applies each once and answers a retry with the first result. The
 // refusal when they are malformed.

@@ -32,7 +32,8 @@ ClientResult ctl_ask(const CtlArgs& a, const std::string& method, const std::str
         req.timeout = std::chrono::milliseconds(a.timeout_ms);
         if (!a.token.empty()) req.headers.emplace_back("Authorization", "Bearer " + a.token);
         if (!body.empty())
-            req.headers.emplace_back("Content-Type", body.front() == '{' ? "application/json" : "application/octet-stream");
+            req.headers.emplace_back("Content-Type",
+                                     body.front() == '{' ? "application/json" : "application/octet-stream");
         last = call(req);
         if (last.ok()) {
             used = ep;

@@ -86,7 +86,8 @@ int member_add(const CtlArgs& a) {
             std::cerr << "  promote it later with: raftor ctl member promote " << a.name << "\n";
             return 1;
         }
-        if (tries % 10 == 0) std::cout << "waiting for " << a.name << " to catch up: " << parsed(r).value("detail", "") << "\n";
+        if (tries % 10 == 0)
+            std::cout << "waiting for " << a.name << " to catch up: " << parsed(r).value("detail", "") << "\n";
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
 }
@@ -100,7 +101,8 @@ int drain(const CtlArgs& a0) {
     const json j = parsed(r);
     if (r.status == 200) {
         std::cout << j.value("node", used) << " is drained: no handler runs there and "
-                  << (j.contains("leader") ? j["leader"].get<std::string>() + " leads" : std::string("it does not lead"))
+                  << (j.contains("leader") ? j["leader"].get<std::string>() + " leads"
+                                           : std::string("it does not lead"))
                   << " (waited " << j.value("waitedMs", 0) << " ms)\n";
         return 0;
     }

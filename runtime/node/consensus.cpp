@@ -69,7 +69,8 @@ Proposal Consensus::change_membership(Token t, raft::ConfChangeType type, raft::
         case raft::Error::learner_not_caught_up: {
             const raft::Progress* pr = core_.progress(node);
             c.detail = "the learner has " + std::to_string(pr ? pr->match : 0) + " of " +
-                       std::to_string(core_.log().last_index()) + " entries; it can be promoted once it has nearly all of them (retry)";
+                       std::to_string(core_.log().last_index()) +
+                       " entries; it can be promoted once it has nearly all of them (retry)";
             break;
         }
         default: break;  // a change pending, a transfer, a new leader's first commit: retry soon

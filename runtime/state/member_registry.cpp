@@ -31,7 +31,8 @@ std::optional<MemberInfo> decode_member(std::string_view bytes, std::string& err
             std::string host;
             std::uint16_t port = 0;
             if (m.id == 0) return error = "id is 0", std::nullopt;
-            if (auto e = check_member_name(m.name); !e.empty()) return error = "name '" + m.name + "' " + e, std::nullopt;
+            if (auto e = check_member_name(m.name); !e.empty())
+                return error = "name '" + m.name + "' " + e, std::nullopt;
             if (!common::split_host_port(m.peer_address, host, port))
                 return error = "peer address '" + m.peer_address + "' is not host:port", std::nullopt;
             return m;

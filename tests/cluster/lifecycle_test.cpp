@@ -71,8 +71,7 @@ private:
                     target = targets_[rng() % targets_.size()];
                 }
                 auto r = c_.call(target, "PUT", "/kv/" + key, value,
-                                 {{"X-Client-Id", std::to_string(100 + t)}, {"X-Request-Seq", std::to_string(n)}},
-                                 3s);
+                                 {{"X-Client-Id", std::to_string(100 + t)}, {"X-Request-Seq", std::to_string(n)}}, 3s);
                 if (r.ok() && r.status == 200) {
                     std::lock_guard<std::mutex> lock(mu_);
                     acked_[key] = value;
@@ -147,8 +146,7 @@ BOOST_AUTO_TEST_CASE(scaling_three_to_five_to_three_under_write_load_loses_nothi
     }
     w.retarget({0, 1, 2, 3, 4});
     BOOST_REQUIRE(eventually([&] { return c.call(4, "GET", "/health/ready").status == 200; }, 10s));
-    BOOST_TEST(voters(members_of(c, 4)) ==
-                   (std::vector<std::string>{"node-1", "node-2", "node-3", "node-4", "node-5"}),
+    BOOST_TEST(voters(members_of(c, 4)) == (std::vector<std::string>{"node-1", "node-2", "node-3", "node-4", "node-5"}),
                members_of(c, 4).dump());
     const auto before_removal = w.acked().size();
     BOOST_REQUIRE(eventually([&] { return w.acked().size() >= before_removal + 200; }, 30s));
@@ -164,9 +162,8 @@ BOOST_AUTO_TEST_CASE(scaling_three_to_five_to_three_under_write_load_loses_nothi
         if (std::find(removed.begin(), removed.end(), i) == removed.end()) remaining.push_back(i);
     w.retarget(remaining);
     for (int r : removed) {
-        const int rc =
-            run_command({RAFTOR_BIN, "ctl", "--endpoints", c.http_address(remaining[0]), "member", "remove", c.name(r)},
-                        out);
+        const int rc = run_command(
+            {RAFTOR_BIN, "ctl", "--endpoints", c.http_address(remaining[0]), "member", "remove", c.name(r)}, out);
         BOOST_TEST_REQUIRE(rc == 0, out);
         BOOST_TEST(out.find("remove " + c.name(r) + ": done") != std::string::npos, out);
     }
@@ -238,11 +235,11 @@ BOOST_AUTO_TEST_CASE(drain_transfer_snapshot_and_shutdown) {
     auto ex = c.call(leader, "POST", "/execute/slow", "", auth);
     BOOST_TEST_REQUIRE(ex.status == 202, describe(ex));
     const std::string id = parse(ex)["executionId"];
-    BOOST_REQUIRE(eventually([&] { return parse(c.call(leader, "GET", "/executions/" + id))["status"] == "running"; },
-                             10s));
+    BOOST_REQUIRE(
+        eventually([&] { return parse(c.call(leader, "GET", "/executions/" + id))["status"] == "running"; }, 10s));
     std::string out;
-    const int rc = run_command({RAFTOR_BIN, "ctl", "--endpoints", c.http_address(leader), "--token", "s3cret", "drain"},
-                               out);
+    const int rc =
+        run_command({RAFTOR_BIN, "ctl", "--endpoints", c.http_address(leader), "--token", "s3cret", "drain"}, out);
     BOOST_TEST_REQUIRE(rc == 0, out);
     BOOST_TEST(out.find("is drained") != std::string::npos, out);
     auto done = parse(c.call(leader, "GET", "/executions/" + id));

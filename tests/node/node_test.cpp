@@ -37,6 +37,13 @@ struct Node {
         else
             app.await(t, p.index, p.term);
     }
+    void change(Token t, raft::ConfChangeType type, NodeId id, std::string context) {
+        Proposal p = cons.change_membership(t, type, id, std::move(context));
+        if (p.refused)
+            (*done)[t] = *p.refused;
+        else
+            app.await(t, p.index, p.term);
+    }
     void read(Token t, std::string key, bool stale) {
         if (stale) return app.read(t, std::move(key), 0), collect();
         if (auto refused = cons.read(t))
@@ -208,6 +215,39 @@ BOOST_AUTO_TEST_CASE(snapshots_are_taken_every_n_ops_and_restart_restores_the_st
     c.ticks(3);
     BOOST_TEST(c[f].kv().snapshot() == before);
     BOOST_TEST(c[f].kv().get("k3")->value == c[l].kv().get("k3")->value);
+}
+
+BOOST_AUTO_TEST_CASE(a_member_added_with_its_address_is_known_everywhere_and_survives_snapshots) {
+    Cluster c(20);
+    const NodeId l = c.elect();
+    c.cut = {4};  // node 4 never runs here: only what the others record of it matters
+    const state::MemberInfo m4{4, "node-4", "10.0.0.4:8081"};
+    c[l].change(1, raft::ConfChangeType::add_learner, 4, state::encode_member(m4));
+    c.settle();
+    BOOST_REQUIRE(c.done.count(1));
+    BOOST_TEST((c.done[1].outcome == Outcome::done), c.done[1].detail);
+    for (NodeId id = 1; id <= 3; ++id) {
+        BOOST_TEST((c[id].app.members().all().at(4) == m4));
+        BOOST_TEST(c[id].app.take_members_changed());
+        BOOST_TEST(!c[id].app.take_members_changed());
+        BOOST_TEST(c[id].core().conf().is_learner(4));
+    }
+    // A second change while... none is pending now: a bad one is refused, named.
+    c[l].change(2, raft::ConfChangeType::promote_learner, 9, {});
+    BOOST_TEST((c.done[2].outcome == Outcome::invalid));
+    // Past a few snapshots, a restarted follower still knows node 4's address.
+    for (Token t = 10; t < 80; ++t) c[l].write(t, put("k" + std::to_string(t), "v"));
+    c.settle();
+    const NodeId f = l % 3 + 1;
+    BOOST_TEST(c.disks[f].snapshot.index > 5u);
+    c.start(f);
+    BOOST_TEST((c[f].app.members().all().at(4) == m4));
+    BOOST_TEST(c[f].app.take_members_changed());  // the node learns it at start
+    // Removing it forgets it, everywhere.
+    c[l].change(3, raft::ConfChangeType::remove_voter, 4, {});
+    c.settle();
+    BOOST_TEST((c.done[3].outcome == Outcome::done), c.done[3].detail);
+    for (NodeId id = 1; id <= 3; ++id) BOOST_TEST(c[id].app.members().all().count(4) == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_lagging_follower_gets_the_state_machine_by_snapshot) {
