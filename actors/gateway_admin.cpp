@@ -1,5 +1,7 @@
 #include "actors/gateway_admin.hpp"
 
+#include <thread>
+
 #include "config/node_config.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/member_registry.hpp"
@@ -169,6 +171,33 @@ void change_members(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr 
             [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
 }
 
+// A snapshot first (the copy then stands for everything applied), then the archive,
+// made on a thread of its own: copying a large store must not hold an actor thread.
+void backup(GatewaySelf* self, const GatewaySetupPtr& setup, ReplyPtr out) {
+    if (!setup->backup)
+        return reply(out, http::error_response(503, "unavailable", "backups unavailable", "this node takes none"));
+    if (setup->backup_running->exchange(true))
+        return reply(out, http::error_response(409, "backup_running", "a backup is running",
+                                               "one backup at a time: retry once it is done", {{"Retry-After", "5"}}));
+    self->request(setup->peer, std::chrono::minutes(5), snapnow_atom::value)
+        .then(
+            [=](AdminAnswerPtr a) {
+                if (!a->ok) {
+                    setup->backup_running->store(false);
+                    return reply(out, admin_failed(*a, "the snapshot before the backup"));
+                }
+                std::thread([fn = setup->backup, running = setup->backup_running, out] {
+                    http::Response r = fn();
+                    running->store(false);
+                    reply(out, std::move(r));
+                }).detach();
+            },
+            [=](caf::error& e) {
+                setup->backup_running->store(false);
+                reply(out, timed_out(e, "the snapshot before the backup"));
+            });
+}
+
 }  // namespace
 
 void drain_step(GatewaySelf* self, const GatewaySetupPtr& setup, DrainWaitPtr w) {
@@ -228,7 +257,7 @@ void handle_admin(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr re
                     [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
             return;
         case Kind::member_change: return change_members(self, setup, req, routed, call.change, out);
-        case Kind::backup: return reply(out, http::error_response(501, "not_implemented", "not implemented", "backup"));
+        case Kind::backup: return backup(self, setup, out);
     }
 }
 

@@ -3,6 +3,7 @@
 // sends each request here with a reply callback; this actor routes it (pure
 // runtime/http/api), asks the raft_peer without blocking, and answers through the
 // callback, which posts the response back to the server's thread.
+#include <atomic>
 #include <caf/all.hpp>
 #include <functional>
 #include <memory>
@@ -28,6 +29,10 @@ struct GatewaySetup {
     caf::actor peer;
     caf::actor executor;                 // may be null: a drain then only moves leadership
     std::function<void()> request_stop;  // POST /shutdown: the graceful stop SIGTERM makes
+    // GET /admin/backup, after a snapshot: archives the store (blocking: run off the
+    // actor threads) and answers with the archive or the error. May be null.
+    std::function<http::Response()> backup;
+    std::shared_ptr<std::atomic<bool>> backup_running = std::make_shared<std::atomic<bool>>(false);
     std::shared_ptr<DrainMode> drain = std::make_shared<DrainMode>();
     caf::actor introspector;  // may be null: /debug/actors then lists nothing
     std::string node_name;

@@ -119,6 +119,23 @@ int main(int argc, char** argv) {
     ctl->add_subcommand("undrain", "return a drained node (the first endpoint) to service");
     ctl->add_subcommand("shutdown", "stop the first endpoint gracefully (as SIGTERM)");
 
+    auto* backupc = ctl->add_subcommand(
+        "backup", "write a backup (a compacted LMDB copy and its manifest, one tar) and read it back");
+    backupc->add_option("--out", args.out, "the archive to write");
+    backupc->add_option("--data-dir", args.data_dir, "back up this stopped node's data dir instead of asking a node");
+    backupc->add_option("--cluster-id", args.cluster_id, "with --data-dir: the cluster id the manifest names");
+    backupc->add_option("--verify", args.file, "check an archive (checksums, the state against its manifest)");
+
+    // ---- restore
+    auto* restorec =
+        app.add_subcommand("restore", "seed an empty data dir from a backup, for one member of a new cluster");
+    http::RestoreArgs rargs;
+    std::string restore_nodes;
+    restorec->add_option("--from", rargs.from, "the backup (raftor ctl backup --out)")->required();
+    restorec->add_option("--data-dir", rargs.data_dir, "the new node's data dir (absent or empty)")->required();
+    restorec->add_option("--node-id", rargs.node_id, "the new node's name")->required();
+    restorec->add_option("--cluster-nodes", restore_nodes, "the new cluster's members: name=host:port,...")->required();
+
     // ---- console
     auto* consolec = app.add_subcommand("console", "the actors of every node, live (a terminal), or once (scripts)");
     console::ConsoleArgs cargs;
@@ -182,6 +199,24 @@ int main(int argc, char** argv) {
     }
 
     if (simc->parsed()) return sim::run_sim_command(sc);
+
+    if (restorec->parsed()) {
+        std::vector<config::Member> listed;
+        if (auto e = config::parse_members(restore_nodes, listed)) {
+            std::cerr << "raftor restore: --cluster-nodes: " << *e << "\n";
+            return 2;
+        }
+        bool self = false;
+        for (const auto& m : listed) {
+            rargs.members.push_back({m.raft_id, m.name, m.host + ":" + std::to_string(m.port)});
+            self = self || m.name == rargs.node_id;
+        }
+        if (!self) {
+            std::cerr << "raftor restore: --node-id '" << rargs.node_id << "' is not one of --cluster-nodes\n";
+            return 2;
+        }
+        return http::run_restore(rargs);
+    }
 
     if (consolec->parsed()) {
         cargs.nodes = split_commas(console_nodes);

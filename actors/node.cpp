@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "actors/executor.hpp"
@@ -15,8 +16,10 @@
 #include "actors/scheduler.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/transport.hpp"
+#include "runtime/backup/backup.hpp"
 #include "runtime/common/host_port.hpp"
 #include "runtime/crypto/key_file.hpp"
+#include "runtime/http/errors.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/node/timing.hpp"
@@ -287,6 +290,38 @@ int run_node(const config::NodeConfig& cfg) {
     gsetup->counters = counters;
     gsetup->data_dir = cfg.data_dir;
     gsetup->storage_map_bytes = cfg.storage_map_bytes;
+    gsetup->backup = [store, dir = cfg.data_dir, cluster = cfg.cluster_id, name = members.self.name] {
+        const auto now = std::chrono::system_clock::now().time_since_epoch();
+        const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+        const std::string path = dir + "/backup-" + std::to_string(now_ms) + ".tar";
+        backup::Manifest m;
+        const std::string error = backup::backup_store(*store, {cluster, name, now_ms}, dir, path, m);
+        http::Response r;
+        if (error.empty()) {
+            std::ifstream in(path, std::ios::binary);
+            r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            if (!in.good() && !in.eof())
+                r = http::error_response(500, "backup_failed", "backup failed", "reading " + path);
+        }
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+        if (!error.empty()) {
+            logging::warn("backup_failed", {{"error", error}});
+            const bool full =
+                error.find("No space") != std::string::npos || error.find("MAP_FULL") != std::string::npos;
+            return http::error_response(full ? 507 : 500, "backup_failed", "backup failed", error);
+        }
+        logging::info("backup_taken", {{"index", std::to_string(m.snapshot_index)},
+                                       {"bytes", std::to_string(r.body.size())},
+                                       {"operations", std::to_string(m.operation_count)},
+                                       {"receipts", std::to_string(m.receipt_count)}});
+        r.content_type = "application/x-tar";
+        r.headers = {{"Content-Disposition",
+                      "attachment; filename=\"raftor-" + cluster + "-" + std::to_string(m.snapshot_index) + ".tar\""},
+                     {"X-Raftor-Backup-Index", std::to_string(m.snapshot_index)},
+                     {"X-Raftor-Backup-Sha256", m.data_sha256}};
+        return r;
+    };
     gsetup->transport_figures = [tcp, directory] {
         std::vector<metrics::TransportPeer> out;
         for (const auto& [id, ps] : tcp->peer_stats())

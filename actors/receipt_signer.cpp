@@ -42,7 +42,7 @@ void work(Self* self, const SignerSetupPtr& setup) {
                 [=](const node::Applier& a) {
                     const auto& m = a.ops();
                     auto k = m.keys().find(me);
-                    look->key_ok = k != m.keys().end() && k->second == mine;
+                    look->key_ok = k != m.keys().end() && !k->second.empty() && k->second.back() == mine;
                     look->first = m.sealed_through() + 1;
                     look->leaves = m.unsealed(max);
                 })

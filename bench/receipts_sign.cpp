@@ -11,7 +11,7 @@ using Clock = std::chrono::steady_clock;
 
 int main() {
     const SigningKey key = SigningKey::generate();
-    const std::map<std::string, PublicKey> keys{{"node-1", key.public_key()}};
+    const KeyRing keys{{"node-1", {key.public_key()}}};
     constexpr std::size_t total = 100'000;
     std::printf("%-10s %14s %14s\n", "batch", "signed/s", "verified/s");
     for (std::size_t batch : {1, 16, 64, 256, 1024}) {

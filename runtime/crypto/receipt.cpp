@@ -1,5 +1,6 @@
 #include "runtime/crypto/receipt.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "runtime/crypto/merkle.hpp"
@@ -73,9 +74,8 @@ void seal_batch(std::vector<Receipt>& receipts, std::size_t first, std::size_t c
     }
 }
 
-ChainCheck verify_chain(const std::vector<Receipt>& receipts, const std::map<std::string, PublicKey>& keys,
-                        const std::optional<ChainEnd>& end, std::uint64_t after_sequence, const Digest& after_hash,
-                        std::uint64_t sealed_through) {
+ChainCheck verify_chain(const std::vector<Receipt>& receipts, const KeyRing& keys, const std::optional<ChainEnd>& end,
+                        std::uint64_t after_sequence, const Digest& after_hash, std::uint64_t sealed_through) {
     ChainCheck c;
     c.head = after_hash;
     std::uint64_t expected = after_sequence + 1;
@@ -108,10 +108,13 @@ ChainCheck verify_chain(const std::vector<Receipt>& receipts, const std::map<std
         const auto key = std::make_pair(r.signer, std::string(view(r.batch_root)) + std::string(view(r.signature)));
         if (!signed_roots.count(key)) {
             auto k = keys.find(r.signer);
-            if (k == keys.end()) return fail(r, "signed by '" + r.signer + "', whose public key is not known");
-            if (!verify(k->second, batch_message(r.batch_root), r.signature))
+            if (k == keys.end() || k->second.empty())
+                return fail(r, "signed by '" + r.signer + "', whose public key is not known");
+            const auto message = batch_message(r.batch_root);
+            if (std::none_of(k->second.begin(), k->second.end(),
+                             [&](const PublicKey& pk) { return verify(pk, message, r.signature); }))
                 return fail(r, "the signature of its batch (root " + short_hex(r.batch_root) +
-                                   ") does not verify under the key of '" + r.signer + "'");
+                                   ") does not verify under any key of '" + r.signer + "'");
             signed_roots.insert(key);
         }
         c.head = h;

@@ -81,7 +81,11 @@ struct ChainEnd {
 // starts after (`after_sequence`, `after_hash`). Receipts after `sealed_through` are not
 // signed yet: only their numbering and links are checked (so a change to one still
 // breaks the next link, or the head).
-ChainCheck verify_chain(const std::vector<Receipt>& receipts, const std::map<std::string, PublicKey>& keys,
+// Every key each member has held, oldest first: a member that lost its data dir (or a
+// cluster restored from a backup) signs with a new key, and the old batches still verify.
+using KeyRing = std::map<std::string, std::vector<PublicKey>>;
+
+ChainCheck verify_chain(const std::vector<Receipt>& receipts, const KeyRing& keys,
                         const std::optional<ChainEnd>& end = std::nullopt, std::uint64_t after_sequence = 0,
                         const Digest& after_hash = Digest{}, std::uint64_t sealed_through = UINT64_MAX);
 

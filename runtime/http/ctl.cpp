@@ -93,6 +93,7 @@ int run_ctl(const CtlArgs& a) {
         return 0;
     }
     if (a.command.rfind("receipts-", 0) == 0) return run_ctl_receipts(a);
+    if (a.command == "backup") return run_ctl_backup(a);
     if (a.command.rfind("member-", 0) == 0 || a.command == "transfer-leader" || a.command == "snapshot" ||
         a.command == "drain" || a.command == "undrain" || a.command == "shutdown")
         return run_ctl_admin(a);

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/state/member_registry.hpp"
+
 namespace raftor::http {
 
 struct CtlArgs {
@@ -23,6 +25,7 @@ struct CtlArgs {
     bool learner_only = false;       // member add: leave it a learner
     std::uint64_t wait_ms = 60'000;  // member add: for the learner to catch up; drain: for handlers
     std::string data_dir;            // backup --data-dir: a stopped node's, offline
+    std::string cluster_id;          // backup --data-dir: said in the manifest
 };
 
 int run_ctl(const CtlArgs& args);
@@ -41,5 +44,15 @@ int run_ctl_receipts(const CtlArgs& args);
 // admin requests. Those about one node (snapshot, drain, undrain, shutdown) go to the
 // first endpoint only: falling back to another would act on the wrong node.
 int run_ctl_admin(const CtlArgs& args);
+// `raftor ctl backup --out FILE [--data-dir D]`, `--verify FILE`: 0 when the archive
+// was written and reads back (or verifies), 1 otherwise.
+int run_ctl_backup(const CtlArgs& args);
+
+// `raftor restore`: seeds an empty data dir for one member of a new cluster.
+struct RestoreArgs {
+    std::string from, data_dir, node_id;
+    std::vector<state::MemberInfo> members;  // the new cluster, this node among them
+};
+int run_restore(const RestoreArgs& args);
 
 }  // namespace raftor::http

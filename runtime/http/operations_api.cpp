@@ -428,7 +428,15 @@ Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* 
         }
         case OpsRead::Kind::receipts: {
             json keys = json::object();
-            for (const auto& [node, k] : m.keys()) keys[node] = crypto::to_hex(k);
+            // One key: its hex; several (the node's data was replaced): all, oldest first.
+            for (const auto& [node, ring] : m.keys()) {
+                if (ring.size() == 1) {
+                    keys[node] = crypto::to_hex(ring.front());
+                    continue;
+                }
+                keys[node] = json::array();
+                for (const auto& k : ring) keys[node].push_back(crypto::to_hex(k));
+            }
             json list = json::array();
             for (const auto& r : m.receipts(q.from, q.limit))
                 list.push_back(json::parse(receipt_json(r, r.sequence <= m.sealed_through())));
@@ -463,9 +471,14 @@ std::optional<ReceiptDump> receipts_from_json(const std::string& body, std::stri
             return error = "head.hash is not 32 bytes of hex", std::nullopt;
         d.sealed_through = j.at("sealedThrough").get<std::uint64_t>();
         for (const auto& [node, k] : j.at("keys").items()) {
-            crypto::PublicKey key{};
-            if (!hex_array(k, key)) return error = "keys." + node + " is not 32 bytes of hex", std::nullopt;
-            d.keys[node] = key;
+            const json list = k.is_array() ? k : json::array({k});
+            if (list.empty()) return error = "keys." + node + " is an empty list", std::nullopt;
+            for (const auto& one : list) {
+                crypto::PublicKey key{};
+                if (!hex_array(one, key))
+                    return error = "keys." + node + " is not 32 bytes of hex (or a list of them)", std::nullopt;
+                d.keys[node].push_back(key);
+            }
         }
         std::size_t i = 0;
         for (const auto& x : j.at("receipts")) {

@@ -28,7 +28,7 @@ Response execution_pending(std::uint64_t id);
 std::string receipt_json(const crypto::Receipt& r, bool sealed);
 struct ReceiptDump {
     std::vector<crypto::Receipt> receipts;
-    std::map<std::string, crypto::PublicKey> keys;
+    crypto::KeyRing keys;
     std::uint64_t base_sequence = 0;
     crypto::Digest base_hash{};
     crypto::ChainEnd head;

@@ -415,13 +415,16 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
         x.setSigner(s.signer);
         x.setSignature(bytes_of_array(s.signature));
     }
-    auto keys = b.initKeys(static_cast<unsigned>(m.keys_.size()));
+    std::size_t key_count = 0;
+    for (const auto& [node, ring] : m.keys_) key_count += ring.size();
+    auto keys = b.initKeys(static_cast<unsigned>(key_count));
     i = 0;
-    for (const auto& [node, k] : m.keys_) {
-        keys[i].setNode(node);
-        keys[i].setPublicKey(bytes_of_array(k));
-        ++i;
-    }
+    for (const auto& [node, ring] : m.keys_)
+        for (const auto& k : ring) {  // oldest first: the order is the ring's
+            keys[i].setNode(node);
+            keys[i].setPublicKey(bytes_of_array(k));
+            ++i;
+        }
     b.setHistoryBaseSequence(kept.base_sequence());
     b.setHistoryBaseHash(bytes_of_array(kept.base_hash()));
     auto sessions = b.initSessions(static_cast<unsigned>(m.sessions_.size()));
@@ -517,7 +520,7 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
     for (auto k : r.getKeys()) {
         crypto::PublicKey key{};
         if (!array_of(k.getPublicKey(), key)) return std::string("a node key is not 32 bytes");
-        next.keys_[k.getNode().cStr()] = key;
+        next.keys_[k.getNode().cStr()].push_back(key);
     }
     next.session_clock_ = r.getSessionClock();
     for (auto x : r.getSessions()) {

@@ -348,7 +348,10 @@ OpsResult OpsMachine::recover(std::uint64_t term, std::int64_t at_ms) {
 }
 
 OpsResult OpsMachine::register_key(const RegisterKey& c) {
-    keys_[c.node] = c.key;
+    // A new key (a node that lost its data, a restored cluster) joins the old ones:
+    // the batches they signed must still verify.
+    auto& ring = keys_[c.node];
+    if (std::find(ring.begin(), ring.end(), c.key) == ring.end()) ring.push_back(c.key);
     return {};
 }
 
@@ -360,11 +363,12 @@ OpsResult OpsMachine::seal(const SealReceipts& c) {
     if (c.count == 0 || c.first + c.count - 1 > chain_.last_sequence())
         return refuse("seal covers receipts past the end of the chain");
     auto key = keys_.find(c.signer);
-    if (key == keys_.end()) return refuse("no key registered for signer '" + c.signer + "'");
+    if (key == keys_.end() || key->second.empty()) return refuse("no key registered for signer '" + c.signer + "'");
     RAFT_ASSERT(history_.holds(c.first), "unsealed receipts are never pruned");
     const std::vector<crypto::Digest> leaves = history_.hashes(c.first, c.first + c.count - 1);
     if (crypto::merkle_root(leaves) != c.root) return refuse("seal's root is not the root of those receipts");
-    if (!crypto::verify(key->second, crypto::batch_message(c.root), c.signature))
+    // Signed with the signer's newest key (the one it holds now).
+    if (!crypto::verify(key->second.back(), crypto::batch_message(c.root), c.signature))
         return refuse("seal's signature does not verify with " + c.signer + "'s key");
     seals_.emplace(c.first, c);
     sealed_through_ = c.first + c.count - 1;

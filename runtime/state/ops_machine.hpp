@@ -90,7 +90,7 @@ public:
     const crypto::Digest& base_hash() const { return history_.base_hash(); }
     const ExecutionHistory& finished() const { return history_; }
     const OpsFigures& figures() const { return figures_; }
-    const std::map<std::string, crypto::PublicKey>& keys() const { return keys_; }
+    const crypto::KeyRing& keys() const { return keys_; }
     // Hashes of the receipts not yet sealed, from sealed_through() + 1, at most `limit`.
     std::vector<crypto::Digest> unsealed(std::size_t limit) const;
     // The receipt of a finished execution, with its batch and proof when sealed.
@@ -137,7 +137,7 @@ private:
     crypto::ReceiptChain chain_;
     std::uint64_t sealed_through_ = 0;
     std::map<std::uint64_t, SealRecord> seals_;  // by first sequence
-    std::map<std::string, crypto::PublicKey> keys_;
+    crypto::KeyRing keys_;                       // every key each node registered, oldest first
     OpsChanges changes_;
     // Retried client requests: each client's last (seq, result), the least recently
     // longest unused dropped past sessions_max. `touched` counts requests in log order.

@@ -38,6 +38,17 @@ Status Env::open(const std::string& dir, std::size_t map_size_bytes, bool sync, 
     return {};
 }
 
+Status Env::open_read_only(const std::string& dir, unsigned max_dbs) {
+    if (int rc = mdb_env_create(&env_); rc != 0) return Status::from_mdb(rc, "mdb_env_create");
+    if (int rc = mdb_env_set_maxdbs(env_, max_dbs); rc != 0) return Status::from_mdb(rc, "set max dbs");
+    if (int rc = mdb_env_open(env_, dir.c_str(), MDB_RDONLY | MDB_NOLOCK | MDB_NOTLS, 0600); rc != 0) {
+        mdb_env_close(env_);
+        env_ = nullptr;
+        return Status::from_mdb(rc, "open LMDB environment in " + dir + " read-only");
+    }
+    return {};
+}
+
 Status Env::set_map_size(std::size_t bytes) {
     return Status::from_mdb(mdb_env_set_mapsize(env_, bytes), "resize LMDB map");
 }

@@ -17,6 +17,8 @@ public:
     Env& operator=(const Env&) = delete;
 
     Status open(const std::string& dir, std::size_t map_size_bytes, bool sync, unsigned max_dbs);
+    // An environment no process writes (a backup's copy): no lock file, no writes.
+    Status open_read_only(const std::string& dir, unsigned max_dbs);
     Status set_map_size(std::size_t bytes);
     MDB_env* get() const { return env_; }
     std::size_t map_size() const;

@@ -76,6 +76,8 @@ std::vector<std::pair<std::string, std::string>> LogStore::figures() const {
 
 std::unique_ptr<LogStore> LogStore::open(const Options& opts, Status& status) {
     std::unique_ptr<LogStore> s(new LogStore());
+    // One process per data dir: a second writer would interleave WAL records.
+    if (status = s->lock_.acquire(opts.dir); !status.ok()) return nullptr;
     std::string format;
     if (status = s->open_lmdb(opts, format); !status.ok()) return nullptr;
     s->wal_ = Wal::open(WalOptions{opts.dir + "/wal", opts.wal_segment_bytes, opts.sync}, status);
@@ -336,29 +338,39 @@ Status LogStore::save_snapshot(const raft::SnapshotMeta& meta, const std::string
     return st;
 }
 
-Status LogStore::load(Loaded& out) const {
-    out = Loaded{};
-    Txn txn;
-    if (auto st = txn.begin(env_.get(), true); !st.ok()) return st;
+namespace {
+// Hard state and snapshot from the `meta` table, every checksum verified.
+Status load_meta(MDB_txn* txn, MDB_dbi db, Loaded& out) {
     std::string error;
     std::optional<std::string_view> rec;
-    if (auto st = get(txn.get(), meta_db_, key_hard_state, rec); !st.ok()) return st;
+    if (auto st = get(txn, db, key_hard_state, rec); !st.ok()) return st;
     if (rec) {
         auto body = unsealed(*rec);
         auto hs = body ? raft::decode_hard_state(*body, error) : std::nullopt;
         if (!hs) return {Errc::corrupt, "hard state: " + (body ? error : std::string("checksum mismatch"))};
         out.hard_state = *hs;
     }
-    std::optional<raft::SnapshotMeta> meta;
-    if (auto st = read_snapshot_meta(txn.get(), meta); !st.ok()) return st;
-    if (meta) {
+    if (auto st = get(txn, db, key_snapshot_meta, rec); !st.ok()) return st;
+    if (rec) {
+        auto body = unsealed(*rec);
+        auto meta = body ? raft::decode_snapshot_meta(*body, error) : std::nullopt;
+        if (!meta) return {Errc::corrupt, "snapshot metadata: " + (body ? error : std::string("checksum mismatch"))};
         out.snapshot = *meta;
         std::optional<std::string_view> data;
-        if (auto st = get(txn.get(), meta_db_, key_snapshot_data, data); !st.ok()) return st;
+        if (auto st = get(txn, db, key_snapshot_data, data); !st.ok()) return st;
         if (!data || data->size() != meta->size || crc32c(*data) != meta->checksum)
             return {Errc::corrupt, "snapshot at index " + std::to_string(meta->index) + ": data checksum mismatch"};
         out.snapshot_data = std::make_shared<const std::string>(*data);
     }
+    return {};
+}
+}  // namespace
+
+Status LogStore::load(Loaded& out) const {
+    out = Loaded{};
+    Txn txn;
+    if (auto st = txn.begin(env_.get(), true); !st.ok()) return st;
+    if (auto st = load_meta(txn.get(), meta_db_, out); !st.ok()) return st;
     if (last_index_ != 0) {
         if (auto st = wal_->read(first_index_, out.entries); !st.ok()) return st;
         const raft::Index expect = out.snapshot.index + 1;
@@ -369,6 +381,29 @@ Status LogStore::load(Loaded& out) const {
     if (out.hard_state.commit > out.snapshot.index + out.entries.size())
         return {Errc::corrupt, "hard state commit " + std::to_string(out.hard_state.commit) + " is beyond the log"};
     return {};
+}
+
+Status LogStore::read_copy(const std::string& dir, Loaded& out) {
+    out = Loaded{};
+    Env env;
+    if (auto st = env.open_read_only(dir, 8); !st.ok()) return st;
+    Txn txn;
+    if (auto st = txn.begin(env.get(), true); !st.ok()) return st;
+    MDB_dbi db = 0;
+    if (int rc = mdb_dbi_open(txn.get(), "meta", 0, &db); rc != 0)
+        return rc == MDB_NOTFOUND ? Status{Errc::corrupt, "no 'meta' table: not a raftor store"}
+                                  : Status::from_mdb(rc, "open meta table");
+    std::optional<std::string_view> fmt;
+    if (auto st = get(txn.get(), db, key_format, fmt); !st.ok()) return st;
+    if (!fmt || *fmt != format_version)
+        return {Errc::corrupt,
+                "format '" + std::string(fmt.value_or("none")) + "', expected '" + std::string(format_version) + "'"};
+    return load_meta(txn.get(), db, out);
+}
+
+Status LogStore::copy_to(const std::string& dir) const {
+    // One read transaction: a consistent copy while writers go on; free pages dropped.
+    return Status::from_mdb(mdb_env_copy2(env_.get(), dir.c_str(), MDB_CP_COMPACT), "copy the LMDB environment");
 }
 
 }  // namespace raftor::storage

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/raft/types.hpp"
+#include "runtime/storage/dir_lock.hpp"
 #include "runtime/storage/lmdb_env.hpp"
 #include "runtime/storage/store.hpp"
 #include "runtime/storage/wal.hpp"
@@ -52,6 +53,11 @@ public:
     std::vector<std::pair<std::string, std::string>> figures() const override;
     // Reads everything back, verifying checksums, decoding and contiguity.
     Status load(Loaded& out) const;
+    // A compacted copy of the LMDB environment (hard state, snapshot) into `dir`, an
+    // existing empty directory; consistent while the store is written (mdb_env_copy2).
+    Status copy_to(const std::string& dir) const;
+    // The hard state and snapshot of such a copy (no WAL), read-only, checksums verified.
+    static Status read_copy(const std::string& dir, Loaded& out);
 
     raft::Index first_index() const { return first_index_; }  // 0 when the log is empty
     raft::Index last_index() const { return last_index_; }
@@ -76,6 +82,7 @@ private:
     Status read_snapshot_meta(MDB_txn* txn, std::optional<raft::SnapshotMeta>& out) const;
     void refresh_bounds();
 
+    DirLock lock_;  // first member: released last
     Env env_;
     MDB_dbi meta_db_ = 0;
     std::unique_ptr<Wal> wal_;

@@ -69,19 +69,22 @@ BOOST_AUTO_TEST_CASE(a_seed_repeats_exactly_and_writes_its_trace) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_seed_prints_a_replay_command_that_reproduces_it) {
-    const Run a = raftor("sim --seed 2 --duration 20s --faults power --clients 8 --bug ack-before-durable");
+    // The checkers catch this bug in most runs, not in every one: take the first seed
+    // of a few that fails (which one depends on every message the actors exchange).
+    const Run a = raftor("sim --seeds 1..6 --duration 20s --faults power --clients 8 --bug ack-before-durable");
     BOOST_TEST(a.status == 1, a.out);
-    const std::string fail = line_with(a.out, "FAIL seed 2");
+    const std::string fail = line_with(a.out, "FAIL seed ");
     BOOST_REQUIRE(!fail.empty());
-    const std::string replay = line_with(a.out, "replay: raftor sim ");
+    const std::string seed = fail.substr(10, fail.find(' ', 10) - 10);
+    const std::string replay = line_with(a.out, "replay: raftor sim --seed " + seed + " ");
     BOOST_REQUIRE(!replay.empty());
     const std::string args = replay.substr(replay.find("raftor sim ") + 7);
     BOOST_TEST(args.find("--clients 8") != std::string::npos);
     BOOST_TEST(args.find("--bug ack-before-durable") != std::string::npos);
     const Run b = raftor(args);
     BOOST_TEST(b.status == 1);
-    BOOST_TEST(hash_of(line_with(b.out, "FAIL seed 2")) == hash_of(fail));
-    std::remove("sim-2.trace");
+    BOOST_TEST(hash_of(line_with(b.out, "FAIL seed " + seed + " ")) == hash_of(fail));
+    std::remove(("sim-" + seed + ".trace").c_str());
 }
 
 BOOST_AUTO_TEST_CASE(a_range_of_seeds_in_worker_processes) {

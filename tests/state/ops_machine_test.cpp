@@ -67,8 +67,8 @@ OpsResult seal_all(Replica& r, const std::string& signer = "n1") {
                               key().sign(raftor::crypto::batch_message(root))});
 }
 
-std::map<std::string, raftor::crypto::PublicKey> keys() {
-    return {{"n1", key().public_key()}};
+raftor::crypto::KeyRing keys() {
+    return {{"n1", {key().public_key()}}};
 }
 
 }  // namespace
