@@ -258,6 +258,29 @@ void handle_admin(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr re
             return;
         case Kind::member_change: return change_members(self, setup, req, routed, call.change, out);
         case Kind::backup: return backup(self, setup, out);
+        case Kind::storage: {
+            if (setup->backup_running->load())
+                return reply(out, http::error_response(409, "backup_running", "a backup is running",
+                                                       "the map is not resized while a backup copies it: retry",
+                                                       {{"Retry-After", "5"}}));
+            const std::uint64_t bytes = call.map_bytes;
+            self->request(setup->peer, std::chrono::seconds(30), resize_atom::value, bytes)
+                .then(
+                    [=](const std::string& error) {
+                        if (!error.empty())
+                            return reply(out, http::error_response(500, "resize_failed", "resize failed", error));
+                        setup->storage_map_bytes->store(bytes);
+                        self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+                            .then(
+                                [=](StatusPtr s) {
+                                    reply(out, http::storage_resized(setup->node_name, bytes, s->storage_full,
+                                                                     s->storage_full_reason));
+                                },
+                                [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
+                    },
+                    [=](caf::error& e) { reply(out, timed_out(e, "resizing the map")); });
+            return;
+        }
     }
 }
 

@@ -44,6 +44,8 @@ inline http::NodeView view_of(const PeerStatus& s, const Directory& dir) {
     // A follower cannot see the others: it says whether it is itself caught up.
     v.replicated = s.role == raft::Role::leader ? all_have_all : (s.leader != 0 && s.applied >= s.commit);
     v.member = s.conf.is_member(s.id);
+    v.storage_full = s.storage_full;
+    v.storage_full_reason = s.storage_full_reason;
     return v;
 }
 
@@ -70,6 +72,9 @@ void send_write(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req,
                 switch (c->outcome) {
                     case node::Outcome::done: return done(*c);
                     case node::Outcome::invalid: return reply(out, http::invalid(c->detail));
+                    case node::Outcome::no_space:
+                        return reply(out, http::error_response(507, "storage_full", "storage full", c->detail,
+                                                               {{"Retry-After", "5"}}));
                     case node::Outcome::conflict:
                         return reply(out, http::error_response(409, "conflict", "refused for now", c->detail,
                                                                {{"Retry-After", "1"}}));

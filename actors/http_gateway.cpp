@@ -113,7 +113,7 @@ void scrape(Self* self, const GatewaySetupPtr& setup, const http::MetricsCall& c
                     if (setup->transport_refused) in->live.transport_rejected = setup->transport_refused();
                     in->process = metrics::read_process();
                     if (!setup->data_dir.empty()) in->disk = metrics::read_disk(setup->data_dir);
-                    in->disk.storage_map_bytes = setup->storage_map_bytes;
+                    in->disk.storage_map_bytes = setup->storage_map_bytes->load();
                     reply(out, metrics_response(call, *in));
                 },
                 [=](caf::error& e) { reply(out, timed_out(e, "reading the state's figures")); });

@@ -45,7 +45,8 @@ struct GatewaySetup {
     std::function<std::vector<metrics::TransportPeer>()> transport_figures;
     std::function<std::uint64_t()> transport_refused;
     std::string data_dir;  // storage_bytes and the file system's figures
-    std::uint64_t storage_map_bytes = 0;
+    // The LMDB map size: storageMapBytes, or what POST /admin/storage set since.
+    std::shared_ptr<std::atomic<std::uint64_t>> storage_map_bytes = std::make_shared<std::atomic<std::uint64_t>>(0);
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 using GatewaySetupPtr = std::shared_ptr<const GatewaySetup>;

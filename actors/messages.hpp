@@ -21,6 +21,10 @@ using persisted_atom = caf::atom_constant<caf::atom("persisted")>;  // storage -
 using flush_atom = caf::atom_constant<caf::atom("flush")>;          // storage -> itself
 using snapshot_atom = caf::atom_constant<caf::atom("snapshot")>;    // peer -> storage: local snapshot
 using storage_error_atom = caf::atom_constant<caf::atom("stor_err")>;
+// storage -> peer: out of room (map or disk) or room again; writes wait and are retried.
+using storage_full_atom = caf::atom_constant<caf::atom("stor_full")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;    // storage -> itself: try the writes again
+using resize_atom = caf::atom_constant<caf::atom("resize")>;  // -> peer -> storage: a larger LMDB map
 using write_atom = caf::atom_constant<caf::atom("write")>;
 using read_atom = caf::atom_constant<caf::atom("read")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
@@ -80,6 +84,8 @@ struct PeerStatus {
     // Leader: the largest lag_ms; follower: time since the leader was last heard from,
     // beyond one heartbeat interval.
     std::uint64_t replication_lag_ms = 0;
+    bool storage_full = false;  // writes wait for room (map or disk full)
+    std::string storage_full_reason;
 };
 using StatusPtr = std::shared_ptr<const PeerStatus>;
 

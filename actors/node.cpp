@@ -289,7 +289,7 @@ int run_node(const config::NodeConfig& cfg) {
     gsetup->directory = directory;
     gsetup->counters = counters;
     gsetup->data_dir = cfg.data_dir;
-    gsetup->storage_map_bytes = cfg.storage_map_bytes;
+    gsetup->storage_map_bytes->store(cfg.storage_map_bytes);
     gsetup->backup = [store, dir = cfg.data_dir, cluster = cfg.cluster_id, name = members.self.name] {
         const auto now = std::chrono::system_clock::now().time_since_epoch();
         const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();

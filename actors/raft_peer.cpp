@@ -51,13 +51,26 @@ AdminAnswerPtr admin_answer(AdminAnswer a) {
 }
 
 // A drained node does not keep leadership: it hands it to its most caught-up voter
-// whenever it finds itself leading (a new election may hand it back).
+// whenever it finds itself leading (an election may hand it back). A node out of
+// storage keeps it: a new leader's election must store a term and a vote, which a
+// member just as full cannot, and the cluster would be left with no leader at all.
 void hand_on_if_drained(Self* self) {
     auto& st = self->state;
     auto& core = st.consensus->core();
     if (!st.drained || core.role() != raft::Role::leader || core.transfer_target() != raft::no_node) return;
     if (const raft::NodeId to = st.consensus->hand_over(); to != raft::no_node)
         logging::info("leadership_handover", {{"to", name_of(st, to)}, {"reason", "drained"}});
+}
+
+// A leader out of storage refuses client writes before they reach the log.
+std::optional<node::Proposal> refuse_if_full(Self* self) {
+    auto& st = self->state;
+    if (!st.storage_full || st.consensus->core().role() != raft::Role::leader) return std::nullopt;
+    node::Proposal p;
+    p.refused = node::Completion{.token = st.next_token++,
+                                 .outcome = node::Outcome::no_space,
+                                 .detail = "the leader's storage is full: " + st.storage_full_reason};
+    return p;
 }
 
 // The actor clock in milliseconds: the node's steady clock, or simulated time in tests.
@@ -219,6 +232,8 @@ StatusPtr status_of(Self* self) {
     s->applied = st.applied;
     s->last_index = core.log().last_index();
     s->conf = core.conf();
+    s->storage_full = st.storage_full;
+    s->storage_full_reason = st.storage_full_reason;
     const std::uint64_t now = now_ms(self);
     if (core.role() == raft::Role::leader) {
         auto add = [&](raft::NodeId id) {
@@ -395,6 +410,13 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
             self->state.drain_queued = false;
             drain(self, *setup);
         },
+        [=](storage_full_atom, bool full, const std::string& why) {
+            self->state.stats.note(self, "storage_full");
+            self->state.storage_full = full;
+            self->state.storage_full_reason = why;
+            schedule_drain(self);
+        },
+        [=](resize_atom atom, std::uint64_t bytes) { return self->delegate(self->state.storage, atom, bytes); },
         [=](storage_error_atom, const std::string& what) {
             self->state.stats.note(self, "storage_error");
             // Never a half-alive node: without durable storage this peer stops.
@@ -403,10 +425,12 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](write_atom, const state::KvCommand& cmd) {
             self->state.stats.note(self, "write");
+            if (auto refused = refuse_if_full(self)) return await_proposal(self, std::move(*refused));
             return await_proposal(self, self->state.consensus->write(self->state.next_token++, cmd));
         },
         [=](propose_atom, const std::string& payload) {
             self->state.stats.note(self, "propose");
+            if (auto refused = refuse_if_full(self)) return await_proposal(self, std::move(*refused));
             return await_proposal(self, self->state.consensus->propose(self->state.next_token++, payload));
         },
         [=](query_atom, QueryPtr q, bool stale) {
@@ -491,6 +515,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
             std::string error;
             if (!context.empty())
                 if (auto m = state::decode_member(context, error)) learn(self, *setup, *m);
+            if (auto refused = refuse_if_full(self)) return await_proposal(self, std::move(*refused));
             return await_proposal(
                 self, self->state.consensus->change_membership(self->state.next_token++, type, node, context));
         },

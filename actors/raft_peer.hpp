@@ -36,9 +36,9 @@ struct PeerSetup {
     // A member learned at run time (from a conf-change entry or the state's registry):
     // the node tells its directory and transport where it is. May be null (tests).
     std::function<void(const state::MemberInfo&)> on_member;
-    caf::actor introspector;                    // may be null (tests)
-    std::shared_ptr<PeerObserver> observer;     // may be null (a node)
-    metrics::CountersPtr counters;              // may be null (tests, the simulator)
+    caf::actor introspector;                 // may be null (tests)
+    std::shared_ptr<PeerObserver> observer;  // may be null (a node)
+    metrics::CountersPtr counters;           // may be null (tests, the simulator)
 };
 using PeerSetupPtr = std::shared_ptr<const PeerSetup>;
 
@@ -59,6 +59,9 @@ struct PeerState {
     std::vector<caf::response_promise> stepping_down;  // answered once this node no longer leads
     std::vector<caf::response_promise> transfers;      // operators' transfers: answered when done or aborted
     bool drained = false;  // an operator drained this node: it hands leadership on whenever it gets it
+    // The storage is out of room: as leader, client writes are refused; reads go on.
+    bool storage_full = false;
+    std::string storage_full_reason;
     std::map<raft::NodeId, std::string> names;  // member names by raft id: the setup's, and those learned
     node::Token next_token = 1;
     raft::Index applied = 0;  // as the state machine last reported

@@ -6,8 +6,44 @@ namespace raftor::actors {
 
 namespace {
 
+using Self = caf::stateful_actor<StorageState>;
+
+bool no_room(const storage::Status& s) {
+    return s.code == storage::Errc::map_full;
+}
+
+// Out of room, or room again: the peer hears of each change once (it refuses client
+// writes meanwhile, and a leader hands leadership over); operators see the log line
+// and raftor_storage_full.
+void set_full(Self* self, bool full, const std::string& why) {
+    auto& st = self->state;
+    if (full == st.full && why == st.full_reason) return;
+    const bool was = st.full;
+    st.full = full;
+    st.full_reason = why;
+    if (st.counters) st.counters->storage_full.store(full ? 1 : 0, std::memory_order_relaxed);
+    if (full && !was) logging::error("storage_full", {{"error", why}});
+    if (!full && was) logging::info("storage_recovered", {});
+    self->send(st.peer, storage_full_atom::value, full, why);
+}
+
+void note_no_room(Self* self, const storage::Status& status) {
+    auto& st = self->state;
+    ++st.full_errors;
+    if (st.counters) metrics::bump(st.counters->storage_full_errors);
+    set_full(self, true,
+             status.message +
+                 " (writes wait and are retried every second: free disk space, POST /admin/storage "
+                 "{\"mapBytes\": N} for a larger LMDB map, or POST /admin/snapshot to compact)");
+    if (!st.retry_queued) {
+        st.retry_queued = true;
+        self->delayed_send(self, std::chrono::seconds(1), retry_atom::value);
+    }
+}
+
 // Writes every queued batch in one transaction (one fsync) and reports the highest id.
-void flush(caf::stateful_actor<StorageState>* self) {
+// While out of room only the retry writes (`retrying`): each persist would fail alike.
+void flush(Self* self, bool retrying = false) {
     auto& st = self->state;
     if (st.pending.empty()) return;
     if (st.failed) {
@@ -15,6 +51,7 @@ void flush(caf::stateful_actor<StorageState>* self) {
         self->send(st.peer, storage_error_atom::value, std::string("storage stopped after an earlier failure"));
         return;
     }
+    if (st.full && !retrying) return;
     std::vector<const storage::WriteBatch*> batches;
     batches.reserve(st.pending.size());
     for (const auto& b : st.pending) batches.push_back(b.get());
@@ -40,6 +77,12 @@ void flush(caf::stateful_actor<StorageState>* self) {
                                      {"last_entry", std::to_string(last)}});
     }
     ++st.flushes;
+    if (!status.ok() && no_room(status)) {
+        // Nothing of these batches was acknowledged; they stay queued, in order, and
+        // are written again once there is room (the store takes the same write again).
+        note_no_room(self, status);
+        return;
+    }
     st.batches_written += batches.size();
     st.pending.clear();
     if (!status.ok()) {
@@ -50,6 +93,27 @@ void flush(caf::stateful_actor<StorageState>* self) {
         return;
     }
     self->send(st.peer, persisted_atom::value, st.pending_max_id);
+    if (st.full && !st.snapshot_retry) set_full(self, false, {});
+}
+
+// The snapshot kept for lack of room, then the batches: room again ends the full state.
+void retry(Self* self) {
+    auto& st = self->state;
+    if (st.failed) return;
+    if (st.snapshot_retry) {
+        const auto status = st.store->save_snapshot(st.snapshot_retry->meta, *st.snapshot_retry->data);
+        if (no_room(status)) return note_no_room(self, status);
+        if (!status.ok()) {
+            st.failed = true;
+            self->send(st.peer, storage_error_atom::value, status.message);
+            return;
+        }
+        logging::info("snapshot_stored",
+                      {{"index", std::to_string(st.snapshot_retry->meta.index)}, {"after", "retry"}});
+        st.snapshot_retry = nullptr;
+    }
+    if (!st.pending.empty()) return flush(self, true);
+    set_full(self, false, {});
 }
 
 }  // namespace
@@ -76,36 +140,65 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
             self->state.flush_queued = false;
             flush(self);
         },
+        [=](retry_atom) {
+            self->state.stats.note(self, "retry");
+            self->state.retry_queued = false;
+            retry(self);
+        },
+        // A larger LMDB map, now; answered with what went wrong, empty when it worked.
+        [=](resize_atom, std::uint64_t bytes) -> std::string {
+            self->state.stats.note(self, "resize");
+            const auto status = self->state.store->set_map_size(static_cast<std::size_t>(bytes));
+            if (!status.ok()) return status.message;
+            logging::info("storage_map_resized", {{"bytes", std::to_string(bytes)}});
+            if (self->state.full) retry(self);
+            return {};
+        },
         [=](sync_atom) -> bool {
             self->state.stats.note(self, "sync");
             // Everything queued before this message is durable when it is answered,
-            // the commit index too.
-            flush(self);
-            if (!self->state.failed) {
+            // the commit index too (unless out of room: then it is not, and says so).
+            flush(self, true);
+            if (!self->state.failed && !self->state.full) {
                 const auto status = self->state.store->flush();
                 if (!status.ok()) self->state.failed = true;
             }
-            return !self->state.failed;
+            return !self->state.failed && !self->state.full;
         },
         [=](inspect_atom) {
             const auto& st = self->state;
             std::vector<std::pair<std::string, std::string>> fields{
                 {"pendingBatches", std::to_string(st.pending.size())},
                 {"failed", st.failed ? "true" : "false"},
+                {"full", st.full ? "true" : "false"},
                 {"flushes", std::to_string(st.flushes)},
-                {"batchesWritten", std::to_string(st.batches_written)}};
+                {"batchesWritten", std::to_string(st.batches_written)},
+                {"fullErrors", std::to_string(st.full_errors)}};
+            if (st.full) fields.emplace_back("fullReason", st.full_reason);
             for (auto& f : st.store->figures()) fields.push_back(std::move(f));
             fields.emplace_back("lastFlushUs", std::to_string(st.last_flush.count()));
             fields.emplace_back("lastFlushAtMs", std::to_string(st.last_flush_at_ms));
             return report_of(self, st.stats, "storage", "storage", std::move(fields));
         },
-        // Answered with what went wrong, empty when the snapshot is durable.
+        // Answered with what went wrong, empty when the snapshot is durable. Out of room
+        // it is kept and stored later (the log is not compacted until then).
         [=](snapshot_atom, SnapshotPtr snap) -> std::string {
             self->state.stats.note(self, "snapshot");
-            if (self->state.failed) return "storage stopped after an earlier failure";
-            const auto status = self->state.store->save_snapshot(snap->meta, *snap->data);
-            if (!status.ok()) self->send(self->state.peer, storage_error_atom::value, status.message);
-            return status.ok() ? std::string() : status.message;
+            auto& st = self->state;
+            if (st.failed) return "storage stopped after an earlier failure";
+            const auto status = st.store->save_snapshot(snap->meta, *snap->data);
+            if (no_room(status)) {
+                st.snapshot_retry = snap;
+                note_no_room(self, status);
+                return st.full_reason;
+            }
+            if (!status.ok()) {
+                self->send(st.peer, storage_error_atom::value, status.message);
+                return status.message;
+            }
+            st.snapshot_retry = nullptr;  // a newer one is stored
+            if (st.full && st.pending.empty()) set_full(self, false, {});
+            return {};
         },
     };
 }

@@ -12,6 +12,14 @@ namespace raftor::actors {
 struct StorageState {
     std::shared_ptr<storage::Store> store;
     bool failed = false;  // sticky: after a failed write nothing later may be acknowledged
+    // Out of room (LMDB map or disk): the batches and the snapshot that did not fit are
+    // kept and tried again every second (and at once after a resize), in order; nothing
+    // is acknowledged meanwhile, and nothing is lost.
+    bool full = false;
+    std::string full_reason;
+    SnapshotPtr snapshot_retry;
+    bool retry_queued = false;
+    std::uint64_t full_errors = 0;
     caf::actor peer;
     std::vector<BatchPtr> pending;
     std::uint64_t pending_max_id = 0;

@@ -20,7 +20,8 @@ enum class Fault : std::uint8_t {
     skew,         // one node's timers run fast or slow
     slow_disk,    // one node's group commits take long
     fsync,        // one node's fsync fails: it must stop, not go on with a bad disk
-    disk_full,    // one node's disk fills: it must stop taking writes, not corrupt its state
+    disk_full,    // one node's disk fills: it must stop taking writes, not corrupt its state, and
+                  // take them again once there is room (at the heal), without a restart
 };
 constexpr std::size_t fault_kinds = 12;
 const char* fault_name(Fault f);

@@ -167,10 +167,14 @@ void Nemesis::undo(const Active& a) {
         case Fault::skew: c_.set_timer_pace(a.node, 100); break;
         case Fault::slow_disk: c_.set_disk_delay(a.node, c_.normal_disk_latency_us()); break;
         case Fault::fsync:
-        case Fault::disk_full:
-            // The disk is replaced or cleaned up; a node that stopped on it is started again.
+            // The disk is replaced; the node that stopped on it is started again.
             c_.disk(a.node).faults = DiskFaults{};
             c_.restart(a.node);
+            break;
+        case Fault::disk_full:
+            // Room again: the node, still running, retries the writes it kept and carries on.
+            c_.disk(a.node).faults = DiskFaults{};
+            c_.restart(a.node);  // (a no-op unless it stopped for another reason)
             break;
     }
 }

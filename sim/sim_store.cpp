@@ -27,8 +27,9 @@ Status SimStore::write(const std::vector<const storage::WriteBatch*>& batches) {
         std::uint64_t adding = 0;
         for (const auto* b : batches) adding += b->entries.size();
         if (adding > 0 && d.durable.entries.size() + adding > d.faults.capacity_entries) {
+            // Like LogStore: nothing of it is written, and the same write succeeds once
+            // there is room again (the node waits and retries; it does not stop).
             ++d.full_refusals;
-            failed_ = true;
             return {Errc::map_full, "simulated disk full: " + std::to_string(d.durable.entries.size()) +
                                         " entries held, " + std::to_string(d.faults.capacity_entries) + " fit"};
         }

@@ -33,8 +33,8 @@ public:
     SimStore(std::shared_ptr<SimDisk> disk, raft::Rng& rng) : disk_(std::move(disk)), rng_(rng) {}
 
     // Like LogStore: the commit index is written only along with a term or vote change
-    // (or by flush), never past the entries it covers; after a failed sync or a full
-    // disk every later write fails, and the node stops.
+    // (or by flush), never past the entries it covers; after a failed sync every later
+    // write fails, and the node stops; a full disk refuses writes until there is room.
     storage::Status write(const std::vector<const storage::WriteBatch*>& batches) override;
     using Store::write;
     storage::Status flush() override;

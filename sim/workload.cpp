@@ -145,6 +145,11 @@ void Workload::completed(std::uint64_t client, Request req, const node::Completi
     } else if (c->outcome == node::Outcome::invalid) {
         ++counts_.invalid;  // the workload only sends valid requests
         outcome = "invalid: " + c->detail;
+    } else if (c->outcome == node::Outcome::no_space || c->outcome == node::Outcome::conflict) {
+        // Refused before it reached the log (a leader out of storage): it changed nothing.
+        leader_of_[client] = 0;
+        ++counts_.refused;
+        outcome = std::string("refused: ") + node::to_string(c->outcome);
     } else {
         leader_of_[client] = req.node;
         if (read) {

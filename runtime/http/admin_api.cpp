@@ -170,6 +170,29 @@ Routed route_admin(const Request& req, const std::string& path, const QueryItems
         if (auto bad = no_parameters("POST /admin/members", query)) return *bad;
         return member_change(req);
     }
+    if (path == "/admin/storage") {
+        if (auto r = need("POST")) return *r;
+        if (auto bad = no_parameters("POST /admin/storage", query)) return *bad;
+        const json doc = json::parse(req.body, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object())
+            return bad_request("bad_json", "bad JSON", "the body must be an object {\"mapBytes\": N}");
+        AdminCall c;
+        c.kind = AdminCall::Kind::storage;
+        for (const auto& [k, v] : doc.items()) {
+            if (k != "mapBytes")
+                return bad_request("unknown_field", "unknown field",
+                                   "'" + k + "' is not a field of POST /admin/storage (mapBytes)");
+            if (!v.is_number_unsigned() || v.get<std::uint64_t>() < (std::uint64_t{1} << 20) ||
+                v.get<std::uint64_t>() > (std::uint64_t{1} << 44))
+                return bad_request("bad_field", "bad field",
+                                   "mapBytes: must be a whole number of bytes from 1048576 (1 MiB) to 17592186044416 "
+                                   "(16 TiB), not " +
+                                       v.dump());
+            c.map_bytes = v.get<std::uint64_t>();
+        }
+        if (c.map_bytes == 0) return bad_request("missing_field", "missing field", "mapBytes: is required");
+        return call(std::move(c), req);
+    }
     if (path == "/admin/backup") {
         if (!is_get(req)) return method_not_allowed(req, path, "GET");
         if (auto bad = no_parameters("GET /admin/backup", query)) return *bad;
@@ -180,7 +203,7 @@ Routed route_admin(const Request& req, const std::string& path, const QueryItems
     return answer(error_response(404, "not_found", "no such route",
                                  req.method + " " + path +
                                      " is not an admin path (snapshot, transfer-leader, drain, undrain, members, "
-                                     "backup; POST /shutdown)"));
+                                     "backup, storage; POST /shutdown)"));
 }
 
 Response snapshot_taken(const SnapshotTaken& s) {
@@ -216,6 +239,12 @@ Response member_changed(const MemberChanged& m) {
            {"voters", m.voters},
            {"learners", m.learners}};
     if (!m.change.peer_address.empty()) j["peerAddress"] = m.change.peer_address;
+    return json_response(200, j);
+}
+
+Response storage_resized(const std::string& node, std::uint64_t map_bytes, bool full, const std::string& detail) {
+    json j{{"node", node}, {"mapBytes", map_bytes}, {"full", full}};
+    if (full) j["detail"] = detail;
     return json_response(200, j);
 }
 

@@ -28,10 +28,12 @@ struct AdminCall {
         members,          // GET /admin/members
         member_change,    // POST /admin/members {action, name, peerAddress}
         backup,           // GET /admin/backup
+        storage,          // POST /admin/storage {"mapBytes": N}
     } kind = Kind::snapshot;
     std::string to;                     // transfer_leader: empty means the most caught-up voter
     std::uint64_t timeout_ms = 30'000;  // drain: how long to wait for handlers and the handover
     MemberChange change;
+    std::uint64_t map_bytes = 0;  // storage: the new LMDB map size
 };
 
 bool is_admin_path(const std::string& path);
@@ -76,6 +78,8 @@ struct MemberChanged {
     std::vector<std::string> voters, learners;  // the configuration now (names)
 };
 Response member_changed(const MemberChanged& m);
+// POST /admin/storage: the map was resized (and the writes waiting for room retried).
+Response storage_resized(const std::string& node, std::uint64_t map_bytes, bool full, const std::string& detail);
 // 202: the graceful stop SIGTERM makes has begun.
 Response shutdown_started(const std::string& node);
 

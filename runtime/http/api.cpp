@@ -495,6 +495,9 @@ Response health(Probe probe, const NodeView& v) {
                    {"term", v.term},
                    {"leader", v.leader.empty() ? json(nullptr) : json(v.leader)}};
             if (!ok) j["reason"] = why;
+            // Out of room: still up and serving reads (a restart would not help), so
+            // still ready; said here, in the metrics and the log.
+            if (v.storage_full) j["storage"] = {{"full", true}, {"detail", v.storage_full_reason}};
             return json_response(ok ? 200 : 503, j);
         }
         case Probe::cluster: {
@@ -522,6 +525,7 @@ Response health(Probe probe, const NodeView& v) {
                    {"role", v.role},
                    {"draining", v.draining},
                    {"members", std::move(members)}};
+            if (v.storage_full) j["storage"] = {{"full", true}, {"detail", v.storage_full_reason}};
             return json_response(200, j);
         }
     }

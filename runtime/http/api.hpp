@@ -105,9 +105,11 @@ struct NodeView {
     // Milliseconds: on the leader the oldest entry some member still lacks; on a
     // follower, the time since the leader was last heard from beyond one heartbeat.
     std::uint64_t replication_lag_ms = 0;
-    bool replicated = false;  // leader: every member has every entry; follower: caught up
-    bool member = true;       // in the configuration (a removed or joining node is not)
-    bool draining = false;    // an operator drained it: not ready, though healthy
+    bool replicated = false;    // leader: every member has every entry; follower: caught up
+    bool member = true;         // in the configuration (a removed or joining node is not)
+    bool draining = false;      // an operator drained it: not ready, though healthy
+    bool storage_full = false;  // out of room: it takes no writes (reads go on)
+    std::string storage_full_reason;
     std::vector<MemberView> members;
 };
 Response health(Probe probe, const NodeView& v);

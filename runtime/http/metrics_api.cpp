@@ -70,7 +70,7 @@ const char* route_pattern(std::string_view target) {
                                   "/health/cluster", "/operations",  "/queue",         "/metrics",
                                   "/debug/actors",   "/receipts",    "/console",       "/shutdown",
                                   "/admin/snapshot", "/admin/drain", "/admin/undrain", "/admin/transfer-leader",
-                                  "/admin/members",  "/admin/backup"};
+                                  "/admin/members",  "/admin/backup",  "/admin/storage"};
     for (const char* e : exact)
         if (path == e) return e;
     auto starts = [&](std::string_view p) { return path.substr(0, p.size()) == p; };

@@ -140,6 +140,10 @@ std::vector<MetricFamily> families_of(const MetricsInput& in) {
                  MetricType::Histogram)
             .metric.push_back(histogram_of(live.fsync_seconds));
     f.counter("raft_slow_fsyncs_total", "Group commits that took over 100 ms", d(live.slow_fsyncs));
+    f.gauge("storage_full", "1 while this node's writes wait for room (LMDB map or disk full): it takes no writes",
+            d(live.storage_full));
+    f.counter("storage_full_errors_total", "Writes that failed for lack of room (retried, never lost)",
+              d(live.storage_full_errors));
     f.gauge("storage_bytes", "Bytes of this node's data directory (LMDB map file and WAL segments)",
             d(in.disk.storage_bytes));
     f.gauge("storage_map_bytes", "LMDB map size (storageMapBytes): writes are refused beyond it",

@@ -88,6 +88,8 @@ LiveFigures live_figures(const NodeCounters& c) {
     f.elections = get(c.elections);
     f.snapshots = get(c.snapshots);
     f.slow_fsyncs = get(c.slow_fsyncs);
+    f.storage_full = get(c.storage_full);
+    f.storage_full_errors = get(c.storage_full_errors);
     f.append_batch = c.append_batch.figures();
     f.fsync_seconds = c.fsync_seconds.figures();
     f.http_requests = c.http.requests();

@@ -70,12 +70,14 @@ private:
 };
 
 struct NodeCounters {
-    std::atomic<std::uint64_t> proposals{0};          // accepted by this node as leader
-    std::atomic<std::uint64_t> proposals_refused{0};  // refused (not the leader, ...)
-    std::atomic<std::uint64_t> leader_changes{0};     // a new leader known, since start
-    std::atomic<std::uint64_t> elections{0};          // campaigns this node started
-    std::atomic<std::uint64_t> snapshots{0};          // snapshots this node took
-    std::atomic<std::uint64_t> slow_fsyncs{0};        // over slow_fsync_seconds
+    std::atomic<std::uint64_t> proposals{0};            // accepted by this node as leader
+    std::atomic<std::uint64_t> proposals_refused{0};    // refused (not the leader, ...)
+    std::atomic<std::uint64_t> leader_changes{0};       // a new leader known, since start
+    std::atomic<std::uint64_t> elections{0};            // campaigns this node started
+    std::atomic<std::uint64_t> snapshots{0};            // snapshots this node took
+    std::atomic<std::uint64_t> slow_fsyncs{0};          // over slow_fsync_seconds
+    std::atomic<std::uint64_t> storage_full{0};         // 1 while writes wait for room (map or disk full)
+    std::atomic<std::uint64_t> storage_full_errors{0};  // writes that failed for lack of room
     Histogram append_batch{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}};
     Histogram fsync_seconds{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
     HttpFigures http;

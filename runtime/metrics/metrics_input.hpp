@@ -24,9 +24,10 @@ struct RaftFigures {
     bool is_leader = false;
     bool has_leader = false;
     std::uint64_t term = 0, commit_index = 0, applied_index = 0, last_index = 0;
-    std::uint64_t replication_lag_ms = 0;  // leader: its slowest follower's; follower: since it heard the leader, past a heartbeat
-    std::uint64_t leader_changes = 0;      // leaders this node has seen since it started
-    std::vector<FollowerLag> followers;    // the leader's view
+    std::uint64_t replication_lag_ms =
+        0;  // leader: its slowest follower's; follower: since it heard the leader, past a heartbeat
+    std::uint64_t leader_changes = 0;    // leaders this node has seen since it started
+    std::vector<FollowerLag> followers;  // the leader's view
 };
 
 struct CacheFigures {
@@ -61,6 +62,7 @@ struct TransportPeer {
 // What the node's own counters said at scrape time (live_counters.hpp).
 struct LiveFigures {
     std::uint64_t proposals = 0, proposals_refused = 0, elections = 0, snapshots = 0, slow_fsyncs = 0;
+    std::uint64_t storage_full = 0, storage_full_errors = 0;
     HistogramFigures append_batch, fsync_seconds;
     std::vector<HttpFigures::Row> http_requests;
     std::map<std::string, HistogramFigures> http_latency;

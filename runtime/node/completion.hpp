@@ -22,6 +22,7 @@ enum class Outcome : std::uint8_t {
                  // it may or may not apply; retrying with the same request id is safe
     invalid,     // the request itself is bad; `detail` says why
     conflict,    // refused for now (a membership change is pending, a learner lags): retry later
+    no_space,    // refused: this leader's storage is full (map or disk); `detail` says which
 };
 const char* to_string(Outcome o);
 

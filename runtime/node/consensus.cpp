@@ -19,6 +19,7 @@ const char* to_string(Outcome o) {
         case Outcome::unknown: return "outcome unknown";
         case Outcome::invalid: return "invalid";
         case Outcome::conflict: return "conflict";
+        case Outcome::no_space: return "no space";
     }
     return "?";
 }

@@ -66,7 +66,7 @@ public:
     std::size_t wal_segments() const { return wal_->segment_count(); }
     // What opening the store repaired (a torn write at the end of the WAL), for the log.
     const std::string& repaired() const { return repaired_; }
-    Status set_map_size(std::size_t bytes) { return env_.set_map_size(bytes); }
+    Status set_map_size(std::size_t bytes) override { return env_.set_map_size(bytes); }
     MDB_env* env() const { return env_.get(); }
 
 private:

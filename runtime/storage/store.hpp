@@ -43,6 +43,10 @@ public:
     virtual Status save_snapshot(const raft::SnapshotMeta& meta, const std::string& data) = 0;
     // Figures for the introspector, as (name, value).
     virtual std::vector<std::pair<std::string, std::string>> figures() const = 0;
+    // More room for a store with a bounded map (LMDB's): no restart needed.
+    virtual Status set_map_size(std::size_t bytes) {
+        return {Errc::invalid, "this store has no map to resize (" + std::to_string(bytes) + " bytes asked)"};
+    }
 };
 
 }  // namespace raftor::storage
