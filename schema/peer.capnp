@@ -10,4 +10,5 @@ struct Hello {
   clusterId @2 :Text;         # a peer of another cluster is refused
   nodeId @3 :UInt64;
   httpAddress @4 :Text;      # host:port of the caller's HTTP gateway, where followers forward writes
+  minProtocolVersion @5 :UInt32;  # the oldest protocol the caller still speaks (0: only protocolVersion)
 }

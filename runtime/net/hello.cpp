@@ -13,6 +13,7 @@ std::string encode_hello(const Hello& h) {
     b.setClusterId(h.cluster_id);
     b.setNodeId(h.node_id);
     b.setHttpAddress(h.http_address);
+    b.setMinProtocolVersion(h.min_protocol_version);
     return raft::detail::to_bytes(mb);
 }
 
@@ -24,13 +25,29 @@ std::optional<std::string> check_hello(std::string_view bytes, const Hello& ours
                 error = "not a raftor peer (bad magic)";
                 return std::nullopt;
             }
-            theirs = Hello{r.getProtocolVersion(), r.getClusterId().cStr(), r.getNodeId(), r.getHttpAddress().cStr()};
+            theirs.protocol_version = r.getProtocolVersion();
+            // A hello without a minimum (an older build) speaks its one version.
+            theirs.min_protocol_version =
+                r.getMinProtocolVersion() == 0 ? r.getProtocolVersion() : r.getMinProtocolVersion();
+            theirs.cluster_id = r.getClusterId().cStr();
+            theirs.node_id = r.getNodeId();
+            theirs.http_address = r.getHttpAddress().cStr();
             return true;
         });
     if (!ok) return error;
-    if (theirs.protocol_version != ours.protocol_version)
-        return "node " + std::to_string(theirs.node_id) + " speaks peer protocol " +
-               std::to_string(theirs.protocol_version) + ", this node speaks " + std::to_string(ours.protocol_version);
+    if (theirs.min_protocol_version > theirs.protocol_version)
+        return "node " + std::to_string(theirs.node_id) + " sent a bad handshake: oldest protocol " +
+               std::to_string(theirs.min_protocol_version) + " is newer than its protocol " +
+               std::to_string(theirs.protocol_version);
+    auto range = [](const Hello& h) {
+        return h.min_protocol_version == h.protocol_version
+                   ? std::to_string(h.protocol_version)
+                   : std::to_string(h.min_protocol_version) + ".." + std::to_string(h.protocol_version);
+    };
+    if (theirs.protocol_version < ours.min_protocol_version || ours.protocol_version < theirs.min_protocol_version)
+        return "node " + std::to_string(theirs.node_id) + " speaks peer protocol " + range(theirs) +
+               ", this node speaks " + range(ours) +
+               ": no version in common (upgrade one release at a time; each still speaks the one before)";
     if (theirs.cluster_id != ours.cluster_id)
         return "node " + std::to_string(theirs.node_id) + " belongs to cluster '" + theirs.cluster_id +
                "', this node to '" + ours.cluster_id + "'";

@@ -8,10 +8,16 @@
 namespace raftor::net {
 
 constexpr std::uint64_t hello_magic = 0x7261667430720001ull;
+// The peer protocol this build speaks, and the oldest it still speaks: two nodes talk
+// when their ranges meet, so a rolling upgrade (one node at a time, each release still
+// speaking the previous protocol) never splits the cluster, and anything further apart
+// is refused with a line that says so.
 constexpr std::uint32_t peer_protocol_version = 1;
+constexpr std::uint32_t peer_protocol_version_min = 1;
 
 struct Hello {
     std::uint32_t protocol_version = peer_protocol_version;
+    std::uint32_t min_protocol_version = peer_protocol_version_min;
     std::string cluster_id;
     std::uint64_t node_id = 0;
     std::string http_address;  // where this node's HTTP gateway answers (host:port)
@@ -19,6 +25,7 @@ struct Hello {
 
 std::string encode_hello(const Hello& h);
 // Checks a received hello against ours; the reason when the peer must be refused.
+// (`ours` needs its versions, cluster id and node id.)
 std::optional<std::string> check_hello(std::string_view bytes, const Hello& ours, Hello& theirs);
 
 }  // namespace raftor::net

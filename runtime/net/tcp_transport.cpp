@@ -208,8 +208,8 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     void send_hello() {
         if (front_is_hello) return;
         const auto& o = impl.opts;
-        std::string frame =
-            encode_frame(encode_hello(Hello{o.protocol_version, o.cluster_id, o.node_id, o.http_address}));
+        std::string frame = encode_frame(
+            encode_hello(Hello{o.protocol_version, o.min_protocol_version, o.cluster_id, o.node_id, o.http_address}));
         queued_bytes += frame.size();
         queue.push_front(std::move(frame));
         front_is_hello = true;
@@ -322,7 +322,8 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
     bool accept_hello(const std::string& frame) {
         const auto& o = impl.opts;
         Hello theirs;
-        if (auto why = check_hello(frame, Hello{o.protocol_version, o.cluster_id, o.node_id}, theirs)) {
+        if (auto why = check_hello(frame, Hello{o.protocol_version, o.min_protocol_version, o.cluster_id, o.node_id},
+                                   theirs)) {
             impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
             impl.on_log("refusing peer connection from " + remote + ": " + *why);
             return false;

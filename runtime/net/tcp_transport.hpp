@@ -15,6 +15,8 @@
 #include <string>
 #include <thread>
 
+#include "runtime/net/hello.hpp"
+
 namespace raftor::net {
 
 struct TcpOptions {
@@ -22,7 +24,8 @@ struct TcpOptions {
     // whose hello names another cluster or protocol version is refused.
     std::string cluster_id = "raftor";
     std::uint64_t node_id = 0;
-    std::uint32_t protocol_version = 1;
+    std::uint32_t protocol_version = peer_protocol_version;
+    std::uint32_t min_protocol_version = peer_protocol_version_min;  // the oldest still spoken (hello.hpp)
     std::string http_address;  // said in our hello; peers forward client writes there
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 0;  // 0: any free port (see bound_port())

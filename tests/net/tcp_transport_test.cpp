@@ -18,10 +18,11 @@ using raftor::testing::Sink;
 
 namespace {
 std::unique_ptr<TcpTransport> make(Sink& s, std::uint16_t port = 0, std::string cluster = "test",
-                                   std::uint32_t version = 1, std::uint64_t node = 9) {
+                                   std::uint32_t version = 1, std::uint64_t node = 9, std::uint32_t min_version = 0) {
     TcpOptions o;
     o.cluster_id = std::move(cluster);
     o.protocol_version = version;
+    o.min_protocol_version = min_version == 0 ? version : min_version;
     o.node_id = node;
     o.listen_port = port;
     o.frame_bytes_max = 1 << 20;
@@ -127,6 +128,40 @@ BOOST_AUTO_TEST_CASE(peers_of_another_cluster_or_protocol_are_refused) {
     BOOST_TEST(all.find("node 3 speaks peer protocol 2, this node speaks 1") != std::string::npos, all);
     BOOST_TEST(all.find("refusing peer connection from 127.0.0.1:") != std::string::npos, all);
     BOOST_TEST(sa.frames.empty());
+}
+
+// A rolling upgrade: a release that speaks protocols 1..2 talks with one that speaks 1,
+// both ways; one that speaks only 3 is refused by both, with a line that says why.
+BOOST_AUTO_TEST_CASE(peers_whose_protocol_ranges_meet_talk_during_a_rolling_upgrade) {
+    Sink s_old, s_new, s_far;
+    auto old_node = make(s_old, 0, "alpha", 1, 1);
+    auto new_node = make(s_new, 0, "alpha", 2, 2, 1);
+    auto far_node = make(s_far, 0, "alpha", 3, 3);
+    old_node->set_peer(2, "127.0.0.1", new_node->bound_port());
+    new_node->set_peer(1, "127.0.0.1", old_node->bound_port());
+    far_node->set_peer(1, "127.0.0.1", old_node->bound_port());
+    far_node->set_peer(2, "127.0.0.1", new_node->bound_port());
+    old_node->start();
+    new_node->start();
+    far_node->start();
+    old_node->send(2, "old to new");
+    new_node->send(1, "new to old");
+    far_node->send(1, "far to old");
+    far_node->send(2, "far to new");
+    BOOST_REQUIRE(s_new.wait([&] { return !s_new.frames.empty(); }));
+    BOOST_REQUIRE(s_old.wait([&] { return !s_old.frames.empty(); }));
+    BOOST_REQUIRE(s_old.wait([&] { return !s_old.logs.empty(); }));
+    BOOST_REQUIRE(s_new.wait([&] { return !s_new.logs.empty(); }));
+    for (auto* t : {old_node.get(), new_node.get(), far_node.get()}) t->stop();
+    BOOST_TEST(s_new.frames.front() == "old to new");
+    BOOST_TEST(s_old.frames.front() == "new to old");
+    BOOST_TEST(s_old.frames.size() == 1u);
+    BOOST_TEST(s_new.frames.size() == 1u);
+    BOOST_TEST(s_old.logs.front().find("node 3 speaks peer protocol 3, this node speaks 1: no version in common") !=
+                   std::string::npos,
+               s_old.logs.front());
+    BOOST_TEST(s_new.logs.front().find("this node speaks 1..2: no version in common") != std::string::npos,
+               s_new.logs.front());
 }
 
 BOOST_AUTO_TEST_CASE(a_well_framed_stranger_is_refused_at_the_handshake) {
