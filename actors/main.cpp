@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
                                      "members: name=host:port,... or host:port,... (overrides CLUSTER_NODES)");
     auto* o_dir = node->add_option("--data-dir", data_dir, "where LMDB keeps this node's log and state");
     auto* o_raft = node->add_flag("--raft-enabled,!--no-raft", raft_enabled, "run as a cluster member (default)");
+    bool check_config = false;
+    node->add_flag("--check-config", check_config,
+                   "load and check the configuration (file, environment, flags), say so, and exit");
     bool join = false;
     auto* o_join = node->add_flag("--join", join,
                                   "start outside the configuration and wait to be added with 'ctl member add' "
@@ -194,6 +197,12 @@ int main(int argc, char** argv) {
         if (err) {
             std::cerr << "raftor node: " << err->line() << "\n";
             return 1;
+        }
+        if (check_config) {
+            std::cout << "raftor node: configuration OK: node " << (cfg.node_id.empty() ? "(single)" : cfg.node_id)
+                      << ", " << cfg.cluster_nodes.size() << " member(s) listed, data dir " << cfg.data_dir
+                      << (cfg.raft.join ? ", joining" : "") << "\n";
+            return 0;
         }
         return actors::run_node(cfg);
     }

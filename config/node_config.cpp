@@ -261,6 +261,8 @@ std::optional<Error> apply_env(NodeConfig& cfg, const Getenv& getenv) {
     const std::string src = "environment";
     if (const char* v = getenv("NODE_ID"); v && *v) cfg.node_id = v;
     if (const char* v = getenv("CLUSTER_ID"); v && *v) cfg.cluster_id = v;
+    // The bearer token from a secret (Kubernetes, systemd credentials) rather than the file.
+    if (const char* v = getenv("AUTH_TOKEN"); v && *v) cfg.auth_token = v;
     if (const char* v = getenv("RAFT_JOIN"); v && *v) {
         const std::string t = v;
         if (t != "true" && t != "false" && t != "1" && t != "0")

@@ -129,6 +129,19 @@ BOOST_AUTO_TEST_CASE(environment_then_flags_override_the_file) {
     BOOST_TEST(c.cluster_nodes[1].name == "b");
     BOOST_TEST(c.cluster_nodes[1].raft_id == raft_id_of("b"));
     BOOST_TEST(!validate(c).has_value());
+    // A joining member and a token from a secret.
+    BOOST_TEST(!c.raft.join);
+    BOOST_REQUIRE(!apply_env(c, env({{"RAFT_JOIN", "true"}, {"AUTH_TOKEN", "s3cret"}})));
+    BOOST_TEST(c.raft.join);
+    BOOST_TEST(c.auth_token == "s3cret");
+    BOOST_TEST(apply_env(c, env({{"RAFT_JOIN", "yes"}}))->line() ==
+               "environment: RAFT_JOIN: 'yes' is not true, false, 1 or 0");
+    BOOST_REQUIRE(!apply_json(c, R"({"raft": {"join": false}})", "f.json"));
+    BOOST_TEST(!c.raft.join);
+    f = Flags{};
+    f.join = true;
+    BOOST_REQUIRE(!apply_flags(c, f));
+    BOOST_TEST(c.raft.join);
 }
 
 BOOST_AUTO_TEST_CASE(bad_member_lists_and_identities_are_named) {
