@@ -227,7 +227,9 @@ int run_node(const config::NodeConfig& cfg) {
     setup->config.election_ticks = timing.election_ticks;
     setup->restore = restore_from(loaded, members, cfg.raft.join);
     loaded = {};
-    setup->options.snapshot_interval_ops = cfg.raft.snapshot_interval_ops;
+    // A snapshot every snapshotIntervalOps applied entries, and the log never holds
+    // more than maxLogSize of them: whichever comes first.
+    setup->options.snapshot_interval_ops = std::min(cfg.raft.snapshot_interval_ops, cfg.raft.max_log_size);
     setup->options.ops.history_max = cfg.history_max;
     setup->options.ops.retention_ms = static_cast<std::int64_t>(cfg.metrics_retention_ms);
     setup->store = store;

@@ -49,7 +49,18 @@ int member_list(const CtlArgs& a) {
     std::string used;
     ClientResult r = ctl_ask(a, "GET", "/admin/members", "", used);
     if (!r.ok() || r.status != 200) return ctl_report_error(r);
-    const json j = parsed(r);
+    json j = parsed(r);
+    // Only the leader knows how far each member lags: ask it when another node answered.
+    if (j["leader"].is_string() && j.value("node", "") != j["leader"].get<std::string>()) {
+        for (const auto& m : j.value("members", json::array())) {
+            if (!m.value("leader", false) || !m["httpAddress"].is_string()) continue;
+            CtlArgs leader = a;
+            leader.endpoints = {m["httpAddress"].get<std::string>()};
+            std::string at;
+            ClientResult lr = ctl_ask(leader, "GET", "/admin/members", "", at);
+            if (lr.ok() && lr.status == 200) j = parsed(lr);
+        }
+    }
     std::printf("%-16s %-8s %-22s %-22s %s\n", "NAME", "ROLE", "PEER", "HTTP", "LAG");
     for (const auto& m : j.value("members", json::array())) {
         const bool leader = m.value("leader", false);

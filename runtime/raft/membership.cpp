@@ -37,7 +37,7 @@ Progress Raft::new_progress() const {
 void Raft::apply_conf(const ConfState& c) {
     conf_ = c;
     if (role_ != Role::leader) return;
-    std::erase_if(progress_, [&](const auto& kv) { return !conf_.is_member(kv.first); });
+    forget_departed();
     for (NodeId id : conf_.voters) progress_.try_emplace(id, new_progress());
     for (NodeId id : conf_.learners) progress_.try_emplace(id, new_progress());
     if (auto it = progress_.find(cfg_.id); it != progress_.end()) it->second.maybe_update(stable_);
@@ -110,6 +110,17 @@ Proposed Raft::propose_conf_change(ConfChangeType type, NodeId node, std::string
     append_entry(Entry{.term = term_, .index = i, .type = EntryType::conf_change, .payload = encode_conf_change(cc)});
     broadcast_pending_ = true;
     return {Error::none, i, term_};
+}
+
+// A member being removed keeps getting entries (it never counts in a quorum: those
+// count the configuration's voters) until its removal commits, so it hears of its
+// removal instead of waiting out an election timeout in a configuration it is no longer
+// part of (as etcd). Members in neither configuration are forgotten.
+void Raft::forget_departed() {
+    if (role_ != Role::leader) return;
+    const ConfState committed = conf_at(commit_);
+    std::erase_if(progress_,
+                  [&](const auto& kv) { return !conf_.is_member(kv.first) && !committed.is_member(kv.first); });
 }
 
 // Section 4.2.2: a leader removed from the configuration manages the cluster until

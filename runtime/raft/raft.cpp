@@ -246,6 +246,7 @@ void Raft::commit_to(Index i) {
     commit_ = i;
     if (role_ == Role::leader) {
         release_reads_waiting_for_commit();
+        forget_departed();
         maybe_step_down_after_removal();
     }
 }

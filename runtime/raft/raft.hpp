@@ -137,6 +137,7 @@ private:
     ConfState conf_at(Index i) const;
     Progress new_progress() const;
     void maybe_step_down_after_removal();
+    void forget_departed();
 
     // transfer.cpp
     void handle_timeout_now(const Message& m);

@@ -38,6 +38,29 @@ BOOST_AUTO_TEST_CASE(a_learner_replicates_without_voting_then_is_promoted) {
     BOOST_TEST(g[1].commit() < g[1].log().last_index());
 }
 
+// The member removed still gets the entry that removes it (it is replicated to until
+// the change commits), so it stops being a voter instead of waiting out an election
+// timeout in a configuration it is no longer part of; once the change commits the
+// leader sends it nothing more.
+BOOST_AUTO_TEST_CASE(a_removed_follower_hears_of_its_removal_then_is_forgotten) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    BOOST_REQUIRE(g[1].propose_conf_change(ConfChangeType::remove_voter, 3).ok());
+    g.settle();
+    g.tick_all(2);
+    BOOST_TEST(!g[3].conf().is_voter(3));
+    BOOST_TEST(g[3].log().last_index() == g[1].log().last_index());
+    BOOST_TEST(g[1].progress(3) == nullptr);  // committed: forgotten
+    BOOST_TEST((g[1].conf().voters == std::vector<NodeId>{1, 2}));
+    // It never campaigns, so it never disturbs the two that remain.
+    const Term term = g[1].term();
+    for (int i = 0; i < 100; ++i) g[3].tick();
+    g.settle();
+    BOOST_TEST((g[3].role() == Role::follower));
+    BOOST_TEST(g[1].term() == term);
+    BOOST_TEST((g[1].role() == Role::leader));
+}
+
 BOOST_AUTO_TEST_CASE(one_change_at_a_time) {
     Group g({1, 2, 3});
     g.elect(1);
