@@ -92,7 +92,9 @@ Proposed Raft::propose_conf_change(ConfChangeType type, NodeId node, std::string
         case ConfChangeType::promote_learner: {
             if (!conf_.is_learner(node)) return {Error::invalid_conf_change};
             const Progress* pr = progress(node);
-            if (pr == nullptr || pr->match + cfg_.promote_lag_entries_max < log_.last_index())
+            // Caught up, and heard from: a learner that never answered (it is not running,
+            // or its address is wrong) has match 0 and is never made a voter.
+            if (pr == nullptr || pr->match == 0 || pr->match + cfg_.promote_lag_entries_max < log_.last_index())
                 return {Error::learner_not_caught_up};
             erase(next.learners, node);
             insert(next.voters, node);

@@ -106,6 +106,23 @@ BOOST_AUTO_TEST_CASE(a_lagging_learner_is_not_promoted) {
     BOOST_TEST(g[1].propose_conf_change(ConfChangeType::promote_learner, 4).ok());
 }
 
+// A learner that never answered (not running, a wrong address) is never promoted, even
+// when the log is shorter than the lag allowed: a dead voter would shrink the margin.
+BOOST_AUTO_TEST_CASE(a_learner_never_heard_from_is_not_promoted) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    g.down = {4};  // added, never started
+    BOOST_REQUIRE(g[1].propose_conf_change(ConfChangeType::add_learner, 4).ok());
+    g.settle();
+    g.tick_all(2);
+    BOOST_TEST(g[1].log().last_index() < 1000u);  // within promote_lag_entries_max of 0
+    BOOST_TEST((g[1].propose_conf_change(ConfChangeType::promote_learner, 4).error == Error::learner_not_caught_up));
+    add_blank_node(g, 4);
+    g.down = {};
+    g.tick_all(3);
+    BOOST_TEST(g[1].propose_conf_change(ConfChangeType::promote_learner, 4).ok());
+}
+
 BOOST_AUTO_TEST_CASE(removing_the_leader_hands_over_after_the_change_commits) {
     Group g({1, 2, 3});
     g.elect(1);
