@@ -75,6 +75,21 @@ int member_list(const CtlArgs& a) {
     return 0;
 }
 
+// A change, asked again while the answer is 409 ("not now": another change pending, a
+// new leader's first commit, a learner not caught up) and `wait_ms` has not run out.
+// `waiting` hears each 409 (with how many came before).
+template <typename Waiting>
+ClientResult change_when_possible(const CtlArgs& a, const std::string& action, std::string& used, Waiting waiting) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(a.wait_ms);
+    ClientResult r = change(a, action, action == "add-learner" || action == "add-voter", used);
+    for (int tries = 0; r.ok() && r.status == 409 && std::chrono::steady_clock::now() < deadline; ++tries) {
+        waiting(r, tries);
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        r = change(a, action, action == "add-learner" || action == "add-voter", used);
+    }
+    return r;
+}
+
 // Adds a learner, waits for it to catch up (by snapshot when the log was compacted),
 // then promotes it: the cluster's quorum never counts a member that lags.
 int member_add(const CtlArgs& a) {
@@ -83,24 +98,18 @@ int member_add(const CtlArgs& a) {
     if (!r.ok() || r.status != 200) return ctl_report_error(r);
     std::cout << "added " << a.name << " (" << a.peer_address << ") as a learner\n";
     if (a.learner_only) return print_change(r);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(a.wait_ms);
-    for (int tries = 0;; ++tries) {
-        r = change(a, "promote", false, used);
-        if (r.ok() && r.status == 200) {
-            std::cout << "promoted " << a.name << " to voter\n";
-            return print_change(r);
-        }
-        // 409: it has not caught up yet (or another change is pending): ask again.
-        if (!r.ok() || (r.status != 409 && r.status != 503) || std::chrono::steady_clock::now() >= deadline) {
-            std::cerr << "raftor ctl: " << a.name << " stays a learner: ";
-            ctl_report_error(r);
-            std::cerr << "  promote it later with: raftor ctl member promote " << a.name << "\n";
-            return 1;
-        }
+    r = change_when_possible(a, "promote", used, [&](const ClientResult& wait, int tries) {
         if (tries % 10 == 0)
-            std::cout << "waiting for " << a.name << " to catch up: " << parsed(r).value("detail", "") << "\n";
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            std::cout << "waiting for " << a.name << " to catch up: " << parsed(wait).value("detail", "") << "\n";
+    });
+    if (!r.ok() || r.status != 200) {
+        std::cerr << "raftor ctl: " << a.name << " stays a learner: ";
+        ctl_report_error(r);
+        std::cerr << "  promote it later with: raftor ctl member promote " << a.name << "\n";
+        return 1;
     }
+    std::cout << "promoted " << a.name << " to voter\n";
+    return print_change(r);
 }
 
 int drain(const CtlArgs& a0) {
@@ -141,13 +150,7 @@ int run_ctl_admin(const CtlArgs& a) {
         std::string used;
         CtlArgs b = a;
         b.timeout_ms = std::max(a.timeout_ms, 35'000);  // removing the leader waits for the handover
-        // 409 is "not now" (another change pending, a new leader's first commit): ask again.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(a.wait_ms);
-        ClientResult r = change(b, action, action == "add-voter", used);
-        while (r.ok() && r.status == 409 && std::chrono::steady_clock::now() < deadline) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            r = change(b, action, action == "add-voter", used);
-        }
+        ClientResult r = change_when_possible(b, action, used, [](const ClientResult&, int) {});
         if (!r.ok() || r.status != 200) return ctl_report_error(r);
         return print_change(r);
     }

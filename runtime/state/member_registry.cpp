@@ -15,6 +15,16 @@ std::string check_member_name(std::string_view name) {
     return {};
 }
 
+std::string check_member(const MemberInfo& m) {
+    std::string host;
+    std::uint16_t port = 0;
+    if (m.id == 0) return "member '" + m.name + "': id is 0";
+    if (auto e = check_member_name(m.name); !e.empty()) return "member name '" + m.name + "' " + e;
+    if (!common::split_host_port(m.peer_address, host, port))
+        return "member '" + m.name + "': peer address '" + m.peer_address + "' is not host:port";
+    return {};
+}
+
 std::string encode_member(const MemberInfo& m) {
     capnp::MallocMessageBuilder mb;
     auto b = mb.initRoot<schema::Member>();
@@ -28,13 +38,7 @@ std::optional<MemberInfo> decode_member(std::string_view bytes, std::string& err
     return raft::detail::decode_root<schema::Member>(
         bytes, error, "member", [&](schema::Member::Reader r) -> std::optional<MemberInfo> {
             MemberInfo m{r.getId(), r.getName().cStr(), r.getPeerAddress().cStr()};
-            std::string host;
-            std::uint16_t port = 0;
-            if (m.id == 0) return error = "id is 0", std::nullopt;
-            if (auto e = check_member_name(m.name); !e.empty())
-                return error = "name '" + m.name + "' " + e, std::nullopt;
-            if (!common::split_host_port(m.peer_address, host, port))
-                return error = "peer address '" + m.peer_address + "' is not host:port", std::nullopt;
+            if (error = check_member(m); !error.empty()) return std::nullopt;
             return m;
         });
 }

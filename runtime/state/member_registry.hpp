@@ -33,8 +33,9 @@ private:
 std::string check_member_name(std::string_view name);
 
 std::string encode_member(const MemberInfo& m);
-// Nothing (and `error` says why) unless the bytes are a Member with an id, a valid
-// name and a host:port.
+// Empty when the member has an id, a valid name and a host:port; else what is wrong.
+std::string check_member(const MemberInfo& m);
+// Nothing (and `error` says why) unless the bytes are a Member that passes check_member.
 std::optional<MemberInfo> decode_member(std::string_view bytes, std::string& error);
 
 }  // namespace raftor::state

@@ -1,6 +1,5 @@
 #include "runtime/state/state_snapshot.hpp"
 
-#include "runtime/common/host_port.hpp"
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/ops_snapshot.hpp"
 
@@ -34,12 +33,7 @@ std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, 
             if (auto e = OpsSnapshotCodec::load(next_ops, s.getOperations())) return error = *e, std::nullopt;
             for (auto m : s.getMembers()) {
                 MemberInfo info{m.getId(), m.getName().cStr(), m.getPeerAddress().cStr()};
-                std::string host;
-                std::uint16_t port = 0;
-                if (info.id == 0 || !check_member_name(info.name).empty() ||
-                    !common::split_host_port(info.peer_address, host, port))
-                    return error = "member '" + info.name + "' at '" + info.peer_address + "' is not valid",
-                           std::nullopt;
+                if (error = check_member(info); !error.empty()) return std::nullopt;
                 next_members.put(std::move(info));
             }
             return true;

@@ -64,6 +64,19 @@ struct Cursor {
     }
 };
 
+// The snapshot's metadata, checksum verified (nothing when there is no snapshot).
+Status read_snapshot_meta(MDB_txn* txn, MDB_dbi db, std::optional<raft::SnapshotMeta>& out) {
+    out.reset();
+    std::optional<std::string_view> rec;
+    if (auto st = get(txn, db, key_snapshot_meta, rec); !st.ok()) return st;
+    if (!rec) return {};
+    std::string error;
+    auto body = unsealed(*rec);
+    out = body ? raft::decode_snapshot_meta(*body, error) : std::nullopt;
+    if (!out) return {Errc::corrupt, "snapshot metadata: " + (body ? error : std::string("checksum mismatch"))};
+    return {};
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> LogStore::figures() const {
@@ -89,7 +102,7 @@ std::unique_ptr<LogStore> LogStore::open(const Options& opts, Status& status) {
         Txn txn;
         if (status = txn.begin(s->env_.get(), true); !status.ok()) return nullptr;
         std::optional<raft::SnapshotMeta> meta;
-        if (status = s->read_snapshot_meta(txn.get(), meta); !status.ok()) return nullptr;
+        if (status = read_snapshot_meta(txn.get(), s->meta_db_, meta); !status.ok()) return nullptr;
         if (meta) {
             s->snapshot_index_ = meta->index;
             s->snapshot_term_ = meta->term;
@@ -134,7 +147,7 @@ Status LogStore::migrate_v1() {
         return Status::from_mdb(rc, "open format-1 log table");
     else if (rc == 0) {
         std::optional<raft::SnapshotMeta> meta;
-        if (auto st = read_snapshot_meta(txn.get(), meta); !st.ok()) return st;
+        if (auto st = read_snapshot_meta(txn.get(), meta_db_, meta); !st.ok()) return st;
         std::vector<raft::Entry> entries;
         std::string error;
         Cursor cur;
@@ -187,18 +200,6 @@ void LogStore::refresh_bounds() {
     }
     first_index_ = std::max(wal_->first_index(), snapshot_index_ + 1);
     last_index_ = wl;
-}
-
-Status LogStore::read_snapshot_meta(MDB_txn* txn, std::optional<raft::SnapshotMeta>& out) const {
-    out.reset();
-    std::optional<std::string_view> rec;
-    if (auto st = get(txn, meta_db_, key_snapshot_meta, rec); !st.ok()) return st;
-    if (!rec) return {};
-    std::string error;
-    auto body = unsealed(*rec);
-    out = body ? raft::decode_snapshot_meta(*body, error) : std::nullopt;
-    if (!out) return {Errc::corrupt, "snapshot metadata: " + (body ? error : std::string("checksum mismatch"))};
-    return {};
 }
 
 Status LogStore::commit_lmdb(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot) {
@@ -350,11 +351,9 @@ Status load_meta(MDB_txn* txn, MDB_dbi db, Loaded& out) {
         if (!hs) return {Errc::corrupt, "hard state: " + (body ? error : std::string("checksum mismatch"))};
         out.hard_state = *hs;
     }
-    if (auto st = get(txn, db, key_snapshot_meta, rec); !st.ok()) return st;
-    if (rec) {
-        auto body = unsealed(*rec);
-        auto meta = body ? raft::decode_snapshot_meta(*body, error) : std::nullopt;
-        if (!meta) return {Errc::corrupt, "snapshot metadata: " + (body ? error : std::string("checksum mismatch"))};
+    std::optional<raft::SnapshotMeta> meta;
+    if (auto st = read_snapshot_meta(txn, db, meta); !st.ok()) return st;
+    if (meta) {
         out.snapshot = *meta;
         std::optional<std::string_view> data;
         if (auto st = get(txn, db, key_snapshot_data, data); !st.ok()) return st;

@@ -79,7 +79,6 @@ private:
     Status reconcile_with_snapshot();
     // Writes the deferred commit index (capped at what the log holds) and `snapshot`.
     Status commit_lmdb(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot);
-    Status read_snapshot_meta(MDB_txn* txn, std::optional<raft::SnapshotMeta>& out) const;
     void refresh_bounds();
 
     DirLock lock_;  // first member: released last
