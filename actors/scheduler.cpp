@@ -48,6 +48,17 @@ void fire(Self* self, const SchedulerSetupPtr& setup, std::vector<state::FireSlo
             });
 }
 
+// Wakes for the next slot due. The wall clock can be stepped (NTP, an operator, a VM
+// resumed): a wait computed from it before a step back would oversleep by the step, so
+// the scheduler sleeps at most a second at a time and looks at the clock again.
+void arm(Self* self) {
+    constexpr std::int64_t max_sleep_ms = 1000;
+    auto& st = self->state;
+    const auto gen = ++st.wake_generation;
+    const auto wait = std::clamp<std::int64_t>(st.next_due_ms - wall_ms(), 0, max_sleep_ms);
+    self->delayed_send(self, std::chrono::milliseconds(wait), wake_atom::value, gen);
+}
+
 void scan(Self* self, const SchedulerSetupPtr& setup) {
     auto& st = self->state;
     if (!st.leading || !st.scan.begin()) return;
@@ -95,12 +106,8 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
                 st.next_fires = std::move(next_fires);
                 st.parsed = std::move(parsed);
                 fire(self, setup, std::move(due_now));
-                if (next) {
-                    const auto gen = ++st.wake_generation;
-                    st.next_due_ms = *next;
-                    self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(0, *next - wall_ms())),
-                                       wake_atom::value, gen);
-                }
+                st.next_due_ms = next.value_or(0);
+                if (next) arm(self);
                 if (more) scan(self, setup);
             },
             [=](caf::error&) {
@@ -134,7 +141,9 @@ caf::behavior scheduler(Self* self, SchedulerSetupPtr setup) {
         },
         [=](wake_atom, std::uint64_t gen) {
             self->state.stats.note(self, "wake");
-            if (gen == self->state.wake_generation) scan(self, setup);
+            if (gen != self->state.wake_generation || !self->state.leading) return;
+            if (wall_ms() >= self->state.next_due_ms) return scan(self, setup);
+            arm(self);  // not due yet by the clock as it reads now
         },
         [=](inspect_atom) {
             const auto& st = self->state;

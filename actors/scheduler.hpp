@@ -2,7 +2,8 @@
 // The scheduler: on the leader, it proposes "fire operation O for slot T" when a slot
 // comes due (runtime/state/due_slots.hpp applies the catch-up policy). The state
 // machine accepts one fire per slot, so proposing again after a failover or a lost
-// reply is safe. Time is the wall clock; it wakes at the next slot due.
+// reply is safe. Time is the wall clock; it wakes at the next slot due, and at least
+// every second to read the clock again (it may have been stepped).
 #include <caf/all.hpp>
 #include <map>
 #include <memory>
