@@ -116,8 +116,8 @@ int run_node(const config::NodeConfig& cfg) {
     std::filesystem::create_directories(cfg.data_dir, fs_error);
     if (fs_error) return fail_start("dataDir '" + cfg.data_dir + "': " + fs_error.message());
     storage::Status st;
-    std::shared_ptr<storage::LogStore> store(
-        storage::LogStore::open({cfg.data_dir, static_cast<std::size_t>(cfg.storage_map_bytes), true}, st));
+    std::shared_ptr<storage::LogStore> store(storage::LogStore::open(
+        {cfg.data_dir, static_cast<std::size_t>(cfg.storage_map_bytes), true, cfg.storage_wal_segment_bytes}, st));
     if (!store) return fail_start("opening storage in '" + cfg.data_dir + "': " + st.message);
     if (!store->repaired().empty())
         logging::warn("storage_repaired", {{"dir", cfg.data_dir}, {"what", store->repaired()}});

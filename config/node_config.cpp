@@ -39,6 +39,8 @@ const std::map<std::string, Field>& fields() {
         m["metricsRetentionMs"] = integer(&NodeConfig::metrics_retention_ms, 1000, 400 * day_ms);
         m["maxBodyBytes"] = integer(&NodeConfig::max_body_bytes, 1024, std::uint64_t{1} << 30);
         m["storageMapBytes"] = integer(&NodeConfig::storage_map_bytes, std::uint64_t{1} << 20, std::uint64_t{1} << 44);
+        m["storageWalSegmentBytes"] =
+            integer(&NodeConfig::storage_wal_segment_bytes, std::uint64_t{1} << 20, std::uint64_t{1} << 30);
         m["logLevel"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) { c.log_level = v.get<std::string>(); }};
         m["logJson"] = {Field::boolean, 0, 0, [](NodeConfig& c, const json& v) { c.log_json = v.get<bool>(); }};
         m["dataDir"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) { c.data_dir = v.get<std::string>(); }};

@@ -66,6 +66,8 @@ struct NodeConfig {
     ListenSettings listen;
     std::uint64_t max_body_bytes = 1 << 20;
     std::uint64_t storage_map_bytes = std::uint64_t{1} << 30;
+    // The WAL's segment files are preallocated this size (smaller: less disk held ahead).
+    std::uint64_t storage_wal_segment_bytes = std::uint64_t{32} << 20;
     std::uint64_t cache_max_size = 1000;  // operations' definitions kept rendered (CACHE_MAX_SIZE)
     std::uint64_t history_max = 100'000;  // finished executions kept (and their receipts)
     HandlerSettings handlers;

@@ -56,6 +56,14 @@ BOOST_AUTO_TEST_CASE(wrong_types_and_ranges_are_named) {
                "daemon-config.json: raft.enabled: must be true or false, not \"yes\"");
     BOOST_TEST(error_of(R"({"maxConcurrent": 0})") ==
                "daemon-config.json: maxConcurrent: must be between 1 and 10000, got 0");
+    BOOST_TEST(error_of(R"({"storageWalSegmentBytes": 4096})") ==
+               "daemon-config.json: storageWalSegmentBytes: must be between 1048576 and 1073741824, got 4096");
+    {
+        NodeConfig c;
+        BOOST_TEST(c.storage_wal_segment_bytes == 32u << 20);
+        BOOST_REQUIRE(!apply_json(c, R"({"storageWalSegmentBytes": 2097152})", "f.json"));
+        BOOST_TEST(c.storage_wal_segment_bytes == 2u << 20);
+    }
     BOOST_TEST(error_of(R"({"maxConcurrent": -3})") ==
                "daemon-config.json: maxConcurrent: must not be negative, got -3");
     BOOST_TEST(error_of(R"({"raft": {"heartbeatIntervalMs": 1.5}})") ==
