@@ -1,5 +1,5 @@
 # The operator's entry points. Everything goes through CMake presets (Ninja, ccache).
-.PHONY: all bootstrap build run test test-asan test-tsan bench bench-metrics-cost sim-long clean
+.PHONY: all bootstrap build run test test-asan test-tsan bench bench-metrics-cost sim-long chaos-long clean
 
 CTEST_ARGS ?=
 
@@ -47,6 +47,13 @@ bench-metrics-cost: bootstrap
 SIM_ARGS ?= --nodes 5 --duration 60s
 sim-long: build
 	@build/default/raftor sim --forever --quiet --jobs $$(nproc) --seed $$(date +%s) $(SIM_ARGS)
+
+# Real processes in network namespaces (root): 5 nodes for 10 minutes, every nemesis in
+# a seeded random order. CHAOS_ARGS changes it (e.g. --duration 3600 --seed 42
+# --nemesis partition,kill). `make test` runs 3 nodes for 60 s.
+CHAOS_ARGS ?= --nodes 5 --duration 600
+chaos-long: build
+	@tests/chaos/chaos.sh build/default/raftor build/default/tests/chaos/raftor-chaos $(CHAOS_ARGS)
 
 clean:
 	@rm -rf build

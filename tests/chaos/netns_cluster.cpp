@@ -1,0 +1,183 @@
+#include "tests/chaos/netns_cluster.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace raftor::chaos {
+
+namespace {
+
+constexpr const char* filler = "chaos-disk-filler";
+
+}  // namespace
+
+NetnsCluster::NetnsCluster(ClusterSpec spec) : spec_(std::move(spec)), procs_(spec_.nodes), paused_(spec_.nodes) {
+    std::string members;
+    for (int i = 0; i < size(); ++i)
+        members += (i ? "," : "") + name(i) + "=" + ip(i) + ":" + std::to_string(peer_port);
+    for (int i = 0; i < size(); ++i) {
+        nlohmann::json cfg{
+            {"clusterId", "chaos"},
+            {"nodeId", name(i)},
+            {"clusterNodes", members},
+            {"dataDir", data_dir(i).string()},
+            {"storageWalSegmentBytes", spec_.wal_segment_bytes},
+            {"listen", {{"http", http_address(i)}, {"peer", ip(i) + ":" + std::to_string(peer_port)}}},
+            {"raft",
+             {{"enabled", true},
+              {"heartbeatIntervalMs", spec_.heartbeat_ms},
+              {"electionTimeoutMs", spec_.election_timeout_ms},
+              {"snapshotIntervalOps", spec_.snapshot_interval_ops}}},
+        };
+        std::ofstream(dir(i) / "config.json") << cfg.dump(2) << "\n";
+        set_clock_offset(i, 0);
+    }
+}
+
+NetnsCluster::~NetnsCluster() {
+    for (int i = 0; i < size(); ++i) kill(i);
+}
+
+int NetnsCluster::index_of(const std::string& n) const {
+    for (int i = 0; i < size(); ++i)
+        if (name(i) == n) return i;
+    return -1;
+}
+
+void NetnsCluster::start(int i) {
+    if (running(i)) throw std::logic_error(name(i) + " is already running");
+    // `ip netns exec` enters the namespace and execs: the pid is the node's.
+    std::vector<std::string> argv{"ip", "netns", "exec", ns(i), "env"};
+    if (!spec_.faketime.empty()) {
+        argv.push_back("LD_PRELOAD=" + spec_.faketime);
+        argv.push_back("FAKETIME_TIMESTAMP_FILE=" + (dir(i) / "clock").string());
+        argv.push_back("FAKETIME_DONT_FAKE_MONOTONIC=1");  // timers and timeouts keep real time
+        argv.push_back("FAKETIME_CACHE_DURATION=1");
+        // libfaketime comes before ASan's runtime in an ASan build's library list.
+        const char* asan = std::getenv("ASAN_OPTIONS");
+        argv.push_back(std::string("ASAN_OPTIONS=") + (asan ? std::string(asan) + ":" : "") +
+                       "verify_asan_link_order=0");
+    }
+    argv.insert(argv.end(), {spec_.bin, "node", "--config", (dir(i) / "config.json").string()});
+    mark(i, "started");
+    procs_[i] = std::make_unique<testing::Child>(argv, (dir(i) / "raftor.log").string());
+    paused_[i] = false;
+}
+
+void NetnsCluster::kill(int i) {
+    if (!procs_[i]) return;
+    procs_[i].reset();  // SIGKILL and reap
+    paused_[i] = false;
+}
+
+void NetnsCluster::pause(int i) {
+    if (!running(i)) return;
+    ::kill(procs_[i]->pid(), SIGSTOP);
+    paused_[i] = true;
+}
+
+void NetnsCluster::resume(int i) {
+    if (!running(i)) return;
+    ::kill(procs_[i]->pid(), SIGCONT);
+    paused_[i] = false;
+}
+
+void NetnsCluster::mark(int i, const std::string& what) const {
+    std::ofstream(dir(i) / "raftor.log", std::ios::app) << "=== chaos: " << what << " ===\n";
+}
+
+void NetnsCluster::iptables(int i, const std::vector<std::string>& args) const {
+    std::vector<std::string> argv{"ip", "netns", "exec", ns(i), "iptables", "-w"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string out;
+    if (testing::run_command(argv, out) != 0) throw std::runtime_error("iptables in " + ns(i) + " failed: " + out);
+}
+
+void NetnsCluster::flush_rules(int i) const {
+    iptables(i, {"-F", "INPUT"});
+    iptables(i, {"-F", "OUTPUT"});
+}
+
+std::uint64_t NetnsCluster::fill_disk(int i) const {
+    const auto path = dir(i) / "data" / filler;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot create " + path.string());
+    // fallocate the free space, then write what is left to the last byte.
+    struct statvfs st {};
+    ::statvfs(data_dir(i).c_str(), &st);
+    const auto avail = static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+    std::uint64_t filled = 0;
+    if (avail > 0 && ::posix_fallocate(fd, 0, static_cast<off_t>(avail)) == 0) filled = avail;
+    static const std::string block(4096, 'x');
+    for (;;) {
+        const ssize_t n = ::pwrite(fd, block.data(), block.size(), static_cast<off_t>(filled));
+        if (n <= 0) break;
+        filled += static_cast<std::uint64_t>(n);
+    }
+    ::close(fd);
+    return filled;
+}
+
+void NetnsCluster::unfill_disk(int i) const {
+    std::error_code ec;
+    std::filesystem::remove(dir(i) / "data" / filler, ec);
+}
+
+void NetnsCluster::set_clock_offset(int i, std::int64_t seconds) const {
+    // libfaketime: "+N" / "-N" seconds relative to the real clock.
+    const auto tmp = dir(i) / "clock.tmp";
+    std::ofstream(tmp) << (seconds < 0 ? "" : "+") << seconds << "\n";
+    std::filesystem::rename(tmp, dir(i) / "clock");
+}
+
+http::ClientResult NetnsCluster::call(int i, const std::string& method, const std::string& target,
+                                      const std::string& body, std::chrono::milliseconds timeout) const {
+    http::ClientRequest req;
+    req.method = method;
+    req.host = ip(i);
+    req.port = http_port;
+    req.target = target;
+    req.body = body;
+    req.timeout = timeout;
+    return http::call(req);
+}
+
+std::optional<int> NetnsCluster::leader() const {
+    std::map<std::pair<std::uint64_t, std::string>, int> named;  // (term, leader) -> how many name it
+    for (int i = 0; i < size(); ++i) {
+        if (!running(i) || paused(i)) continue;
+        auto r = call(i, "GET", "/health/cluster", {}, std::chrono::milliseconds(700));
+        auto j = nlohmann::json::parse(r.ok() ? r.body : "", nullptr, false);
+        if (j.is_discarded() || !j.contains("leader") || !j["leader"].is_string()) continue;
+        ++named[{j.value("term", std::uint64_t{0}), j["leader"].get<std::string>()}];
+    }
+    if (named.empty()) return std::nullopt;
+    const auto& [key, votes] = *named.rbegin();
+    const int idx = index_of(key.second);
+    if (idx < 0 || votes <= size() / 2 || !running(idx) || paused(idx)) return std::nullopt;
+    return idx;
+}
+
+bool NetnsCluster::settled() const {
+    std::string leader;
+    for (int i = 0; i < size(); ++i) {
+        if (!running(i)) return false;
+        auto r = call(i, "GET", "/health/cluster", {}, std::chrono::milliseconds(700));
+        auto j = nlohmann::json::parse(r.ok() ? r.body : "", nullptr, false);
+        if (j.is_discarded() || !j.contains("leader") || !j["leader"].is_string()) return false;
+        if (!leader.empty() && j["leader"].get<std::string>() != leader) return false;
+        leader = j["leader"].get<std::string>();
+        if (j.value("appliedIndex", std::uint64_t{0}) < j.value("commitIndex", std::uint64_t{0})) return false;
+    }
+    return !leader.empty();
+}
+
+}  // namespace raftor::chaos
