@@ -98,6 +98,7 @@ bool CoreCluster::step() {
             // Partitions made after sending still cut messages in flight.
             if (blocked_.count({e.msg.from, e.msg.to})) return true;
             ++delivered_;
+            entries_delivered_[n.id] += e.msg.entries.size();
             trace(2, n.id, static_cast<std::uint64_t>(e.msg.type) << 32 | e.msg.from);
             n.core->step(e.msg);
             break;

@@ -99,6 +99,11 @@ public:
     std::size_t size() const { return nodes_.size(); }
     Invariants& invariants() { return inv_; }
     std::uint64_t messages_delivered() const { return delivered_; }
+    // Entries carried by the appends delivered to `to`: what replication cost it.
+    std::uint64_t entries_delivered(NodeId to) const {
+        auto it = entries_delivered_.find(to);
+        return it == entries_delivered_.end() ? 0 : it->second;
+    }
     std::uint64_t snapshots_installed() const { return snapshots_installed_; }
     // A compact record of the run: same seed, same trace.
     std::uint64_t trace_hash() const { return trace_hash_; }
@@ -134,6 +139,7 @@ private:
     std::uint64_t now_us_ = 0;
     std::uint64_t seq_ = 0;
     std::uint64_t delivered_ = 0;
+    std::map<NodeId, std::uint64_t> entries_delivered_;
     std::uint64_t read_counter_ = 0;
     std::uint64_t snapshots_installed_ = 0;
     std::uint64_t trace_hash_ = 1469598103934665603ull;

@@ -109,6 +109,14 @@ std::int64_t wall_ms() {
         .count();
 }
 
+// Bytes of the values the clients' acknowledged and unknown writes carried.
+std::uint64_t written_bytes(const std::vector<Op>& ops) {
+    std::uint64_t n = 0;
+    for (const auto& o : ops)
+        if ((o.fn == Fn::write || o.fn == Fn::cas) && o.outcome != Outcome::fail) n += 512;
+    return n;
+}
+
 class Run {
 public:
     explicit Run(Args a)
@@ -340,6 +348,17 @@ int Run::go() {
     s << "\n";
     s << "  receipts:     " << receipts.str() << "\n";
     s << "  settled:      " << (settled ? "yes" : "NO: no single leader with every node applied within 60 s") << "\n";
+    // What the nodes sent each other: next to the writes' own volume, it shows
+    // replication that resends more than it must.
+    s << "  peer traffic: ";
+    for (int i = 0; i < cluster_.size(); ++i) {
+        auto r = cluster_.call(i, "GET", "/debug/actors/transport", {}, 3s);
+        auto j = json::parse(r.ok() ? r.body : "", nullptr, false);
+        const std::string out = j.is_object() && j.contains("state") ? j["state"].value("bytesOut", "?") : "?";
+        s << (i ? ", " : "") << cluster_.name(i) << " "
+          << (out == "?" ? out : std::to_string(std::stoull(out) / (1024 * 1024)) + " MiB") << " out";
+    }
+    s << " (clients wrote " << written_bytes(ops) / (1024 * 1024) << " MiB)\n";
     s << "  data dirs:    ";
     for (int i = 0; i < cluster_.size(); ++i) {
         struct statvfs st {};
