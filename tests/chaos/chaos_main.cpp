@@ -110,10 +110,10 @@ std::int64_t wall_ms() {
 }
 
 // Bytes of the values the clients' acknowledged and unknown writes carried.
-std::uint64_t written_bytes(const std::vector<Op>& ops) {
+std::uint64_t written_bytes(const std::vector<Op>& ops, std::size_t value_bytes) {
     std::uint64_t n = 0;
     for (const auto& o : ops)
-        if ((o.fn == Fn::write || o.fn == Fn::cas) && o.outcome != Outcome::fail) n += 512;
+        if ((o.fn == Fn::write || o.fn == Fn::cas) && o.outcome != Outcome::fail) n += value_bytes;
     return n;
 }
 
@@ -358,7 +358,7 @@ int Run::go() {
         s << (i ? ", " : "") << cluster_.name(i) << " "
           << (out == "?" ? out : std::to_string(std::stoull(out) / (1024 * 1024)) + " MiB") << " out";
     }
-    s << " (clients wrote " << written_bytes(ops) / (1024 * 1024) << " MiB)\n";
+    s << " (clients wrote " << written_bytes(ops, args_.clients.value_bytes) / (1024 * 1024) << " MiB)\n";
     s << "  data dirs:    ";
     for (int i = 0; i < cluster_.size(); ++i) {
         struct statvfs st {};

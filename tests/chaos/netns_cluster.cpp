@@ -150,14 +150,21 @@ http::ClientResult NetnsCluster::call(int i, const std::string& method, const st
     return http::call(req);
 }
 
+// Node i's /health/cluster, when it answers and names a leader.
+std::optional<nlohmann::json> NetnsCluster::view_with_leader(int i) const {
+    auto r = call(i, "GET", "/health/cluster", {}, std::chrono::milliseconds(700));
+    auto j = nlohmann::json::parse(r.ok() ? r.body : "", nullptr, false);
+    if (j.is_discarded() || !j.contains("leader") || !j["leader"].is_string()) return std::nullopt;
+    return j;
+}
+
 std::optional<int> NetnsCluster::leader() const {
     std::map<std::pair<std::uint64_t, std::string>, int> named;  // (term, leader) -> how many name it
     for (int i = 0; i < size(); ++i) {
         if (!running(i) || paused(i)) continue;
-        auto r = call(i, "GET", "/health/cluster", {}, std::chrono::milliseconds(700));
-        auto j = nlohmann::json::parse(r.ok() ? r.body : "", nullptr, false);
-        if (j.is_discarded() || !j.contains("leader") || !j["leader"].is_string()) continue;
-        ++named[{j.value("term", std::uint64_t{0}), j["leader"].get<std::string>()}];
+        const auto j = view_with_leader(i);
+        if (!j) continue;
+        ++named[{j->value("term", std::uint64_t{0}), (*j)["leader"].get<std::string>()}];
     }
     if (named.empty()) return std::nullopt;
     const auto& [key, votes] = *named.rbegin();
@@ -170,12 +177,11 @@ bool NetnsCluster::settled() const {
     std::string leader;
     for (int i = 0; i < size(); ++i) {
         if (!running(i)) return false;
-        auto r = call(i, "GET", "/health/cluster", {}, std::chrono::milliseconds(700));
-        auto j = nlohmann::json::parse(r.ok() ? r.body : "", nullptr, false);
-        if (j.is_discarded() || !j.contains("leader") || !j["leader"].is_string()) return false;
-        if (!leader.empty() && j["leader"].get<std::string>() != leader) return false;
-        leader = j["leader"].get<std::string>();
-        if (j.value("appliedIndex", std::uint64_t{0}) < j.value("commitIndex", std::uint64_t{0})) return false;
+        const auto j = view_with_leader(i);
+        if (!j) return false;
+        if (!leader.empty() && (*j)["leader"].get<std::string>() != leader) return false;
+        leader = (*j)["leader"].get<std::string>();
+        if (j->value("appliedIndex", std::uint64_t{0}) < j->value("commitIndex", std::uint64_t{0})) return false;
     }
     return !leader.empty();
 }

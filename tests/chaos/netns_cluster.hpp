@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,6 +82,8 @@ public:
     bool settled() const;
 
 private:
+    std::optional<nlohmann::json> view_with_leader(int i) const;
+
     ClusterSpec spec_;
     std::vector<std::unique_ptr<testing::Child>> procs_;
     std::vector<bool> paused_;
