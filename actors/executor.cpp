@@ -116,6 +116,7 @@ void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
             exec::ProcessSpec p;
             p.env = setup->env;
             p.run_as = setup->run_as;
+            p.sandbox = setup->sandbox;
             if (h.kind == K::exec) {
                 p.argv = h.argv;
                 for (const auto& [k, v] : h.env) p.env[k] = v;

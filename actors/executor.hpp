@@ -29,6 +29,7 @@ struct ExecutorSetup {
     std::vector<std::string> http_hosts;     // http handlers may call these and loopback
     std::map<std::string, std::string> env;  // every exec and shell handler's, under its own
     std::optional<exec::RunAs> run_as;       // the user they run as, when not the node's
+    exec::Sandbox sandbox;                   // PID namespace, scratch directories, allowed programs
 };
 using ExecutorSetupPtr = std::shared_ptr<const ExecutorSetup>;
 

@@ -5,6 +5,7 @@
 #include "actors/ops_requests.hpp"
 #include "runtime/http/errors.hpp"
 #include "runtime/http/operations_api.hpp"
+#include "runtime/log/log.hpp"
 #include "runtime/metrics/exposition.hpp"
 #include "runtime/metrics/host_figures.hpp"
 
@@ -215,8 +216,15 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                 return;
             }
             if (auto* m = std::get_if<http::MetricsCall>(&*routed.call)) return scrape(self, setup, *m, out);
-            if (std::holds_alternative<http::AdminCall>(*routed.call))
+            if (std::holds_alternative<http::AdminCall>(*routed.call)) {
+                // Who asked, from where and with what scope; never the token itself.
+                logging::info("admin_request", {{"method", req->method},
+                                                {"target", req->target.substr(0, req->target.find('?'))},
+                                                {"remote", req->remote},
+                                                {"scope", http::to_string(routed.caller.scope)},
+                                                {"auth", routed.caller.how}});
                 return handle_admin(self, setup, req, routed, out);
+            }
             const auto probe = std::get<http::HealthCall>(*routed.call).probe;
             if (probe == http::Probe::live) {
                 http::NodeView v;

@@ -1,9 +1,12 @@
 #include "actors/node.hpp"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -22,6 +25,7 @@
 #include "runtime/http/errors.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/log/log.hpp"
+#include "runtime/net/peer_auth.hpp"
 #include "runtime/node/timing.hpp"
 #include "runtime/schedule/tz_file.hpp"
 #include "runtime/storage/log_store.hpp"
@@ -83,6 +87,23 @@ int fail_start(const std::string& what) {
     return 1;
 }
 
+// The directory handlers' scratch directories go in: ours (not a link another user
+// planted in /tmp), enterable but not listable by others, emptied of what a previous
+// run left. An error, or "".
+std::string prepare_scratch_root(const std::string& root) {
+    if (::mkdir(root.c_str(), 0711) != 0 && errno != EEXIST) return "'" + root + "': " + std::strerror(errno);
+    struct stat st {};
+    if (::lstat(root.c_str(), &st) != 0) return "'" + root + "': " + std::strerror(errno);
+    if (!S_ISDIR(st.st_mode)) return "'" + root + "' is not a directory";
+    if (st.st_uid != ::geteuid())
+        return "'" + root + "' belongs to uid " + std::to_string(st.st_uid) + ", not this node's";
+    if (::chmod(root.c_str(), 0711) != 0) return "'" + root + "': chmod: " + std::strerror(errno);
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(root, ec))
+        if (e.path().filename().string().rfind("ex-", 0) == 0) std::filesystem::remove_all(e.path(), ec);
+    return {};
+}
+
 }  // namespace
 
 int run_node(const config::NodeConfig& cfg) {
@@ -106,6 +127,24 @@ int run_node(const config::NodeConfig& cfg) {
     std::string run_as_error;
     const auto run_as = exec::resolve_run_as(cfg.handlers.user, run_as_error);
     if (!run_as_error.empty()) return fail_start("handlers.user: " + run_as_error);
+    // Handlers: a PID namespace each where this node can make one, a scratch directory
+    // each, only the allowed programs.
+    exec::Sandbox sandbox;
+    sandbox.allowed_programs = cfg.handlers.allowed_programs;
+    std::string contain_why;
+    sandbox.contain = exec::probe_containment(contain_why);
+    if (sandbox.contain.empty())
+        logging::warn("handlers_uncontained",
+                      {{"detail", contain_why + ": a handler that leaves its process group (setsid) may outlive "
+                                                "its timeout"}});
+    {
+        const char* tmp = std::getenv("TMPDIR");
+        sandbox.scratch_root = !cfg.handlers.work_dir.empty()
+                                   ? cfg.handlers.work_dir
+                                   : std::string(tmp && *tmp ? tmp : "/tmp") + "/raftor-handlers-" + members.self.name;
+        if (auto e = prepare_scratch_root(sandbox.scratch_root); !e.empty())
+            return fail_start("handlers.workDir: " + e);
+    }
     // Peers dial the address the member list gives; listen on that port.
     peer_port = members.self.port;
     const std::string advertised_http =
@@ -115,6 +154,9 @@ int run_node(const config::NodeConfig& cfg) {
     std::error_code fs_error;
     std::filesystem::create_directories(cfg.data_dir, fs_error);
     if (fs_error) return fail_start("dataDir '" + cfg.data_dir + "': " + fs_error.message());
+    // The node's data (its keys, its log, every operation's definition) is its own.
+    if (::chmod(cfg.data_dir.c_str(), 0700) != 0)
+        return fail_start("dataDir '" + cfg.data_dir + "': chmod 700: " + std::strerror(errno));
     storage::Status st;
     std::shared_ptr<storage::LogStore> store(storage::LogStore::open(
         {cfg.data_dir, static_cast<std::size_t>(cfg.storage_map_bytes), true, cfg.storage_wal_segment_bytes}, st));
@@ -150,8 +192,16 @@ int run_node(const config::NodeConfig& cfg) {
     topts.tls_ca_file = cfg.tls.ca_file;
     topts.tls_cert_file = cfg.tls.cert_file;
     topts.tls_key_file = cfg.tls.key_file;
+    if (!cfg.peer_secret_file.empty()) {
+        std::string why;
+        auto secret = net::load_cluster_secret(cfg.peer_secret_file, why);
+        if (!secret) return fail_start("peer.secretFile: " + why);
+        topts.cluster_secrets = std::move(*secret);
+    } else if (!cfg.peer_secret.empty()) {
+        topts.cluster_secrets = {cfg.peer_secret};
+    }
     auto tcp = std::make_shared<net::TcpTransport>(
-        topts, [target](std::string f) { target->deliver(std::move(f)); },
+        topts, [target](std::uint64_t from, std::string f) { target->deliver(from, std::move(f)); },
         [](const std::string& line) {
             logging::warn("transport", {{"detail", line}});
         });
@@ -267,6 +317,7 @@ int run_node(const config::NodeConfig& cfg) {
     esetup->http_hosts = cfg.handlers.http_hosts;
     esetup->env = cfg.handlers.env;
     esetup->run_as = run_as;
+    esetup->sandbox = sandbox;
     {
         std::istringstream words(cfg.handlers.shell);
         for (std::string w; words >> w;) esetup->shell.push_back(w);
@@ -281,8 +332,11 @@ int run_node(const config::NodeConfig& cfg) {
     gsetup->introspector = intro;
     gsetup->node_name = members.self.name;
     gsetup->api.auth_token = cfg.auth_token;
+    gsetup->api.read_token = cfg.auth_read_token;
     gsetup->api.allow_shell = cfg.handlers.allow_shell;
     gsetup->api.http_hosts = cfg.handlers.http_hosts;
+    gsetup->api.allowed_programs = cfg.handlers.allowed_programs;
+    gsetup->api.shell_program = esetup->shell.empty() ? std::string() : esetup->shell.front();
     gsetup->cache = std::make_shared<http::OperationCache>(cfg.cache_max_size);
     const schedule::ZoneLoader zones = [](const std::string& name, std::string& error) {
         return schedule::load_time_zone(name, error);
@@ -375,7 +429,21 @@ int run_node(const config::NodeConfig& cfg) {
          {"peer", peer_host + ":" + std::to_string(tcp->bound_port())},
          {"https", server.bound_tls_port() ? hopts.tls_host + ":" + std::to_string(server.bound_tls_port()) : "off"},
          {"members", std::to_string(members.all.size())},
+         {"peer_auth", cfg.tls.enabled() && topts.secret() ? "mutual TLS and cluster secret"
+                       : cfg.tls.enabled()                 ? "mutual TLS"
+                       : topts.secret()                    ? "cluster secret"
+                                                           : "none (loopback only)"},
+         {"http_auth", !cfg.auth_read_token.empty() ? "admin and read tokens"
+                       : !cfg.auth_token.empty()    ? "admin token"
+                                                    : "protected mode (loopback clients only)"},
          {"data_dir", cfg.data_dir}});
+    // Listening beyond loopback with no token is allowed, but the network gets nothing
+    // but probes and metrics: say so, once, where an operator looks first.
+    if (cfg.auth_token.empty() && !config::loopback_host(http_host))
+        logging::warn("protected_mode", {{"http", advertised_http},
+                                         {"detail",
+                                          "no auth.token: only clients on this host may read data or change state; set "
+                                          "auth.token (and auth.readToken) to serve the network"}});
 
     int sig = 0;
     sigwait(&signals, &sig);

@@ -6,6 +6,7 @@
 #include "runtime/log/log.hpp"
 #include "runtime/raft/codec.hpp"
 #include "runtime/raft/conf_change_codec.hpp"
+#include "runtime/raft/inbound_check.hpp"
 
 namespace raftor::actors {
 
@@ -255,6 +256,22 @@ StatusPtr status_of(Self* self) {
     return s;
 }
 
+// Counts a refused frame and logs it, at most once a minute per sender: a hostile or
+// broken peer must not flood the log.
+void refuse_frame(Self* self, raft::NodeId sender, raft::Refusal why, const std::string& what) {
+    auto& st = self->state;
+    ++st.frames_rejected;
+    if (st.counters) metrics::bump(st.counters->frames_refused[static_cast<std::size_t>(why)]);
+    const auto now = self->clock().now();
+    auto [it, first] = st.refusal_logged.try_emplace(sender, now);
+    if (!first && now - it->second < std::chrono::minutes(1)) return;
+    it->second = now;
+    auto name = st.names.find(sender);
+    logging::warn("peer_frame_rejected", {{"peer", name == st.names.end() ? std::to_string(sender) : name->second},
+                                          {"reason", raft::to_string(why)},
+                                          {"frame", what}});
+}
+
 Summary summary_of(Self* self) {
     const auto& st = self->state;
     const auto& core = st.consensus->core();
@@ -379,25 +396,26 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     st.logged_term = st.consensus->core().term();
     st.logged_conf = st.consensus->core().conf();
     st.leader_heard = self->clock().now();
-    const raft::NodeId id = setup->config.id;
     return {
         [=](tick_atom) {
             self->state.stats.note(self, "tick");
             self->state.consensus->tick();
             schedule_drain(self);
         },
-        [=](frame_atom, const Frame& bytes) {
+        [=](frame_atom, raft::NodeId sender, const Frame& bytes) {
             self->state.stats.note(self, "frame");
+            auto& st = self->state;
             std::string error;
             auto m = raft::decode_message(std::string_view(bytes.data(), bytes.size()), error);
-            if (!m || m->to != id) {
+            const raft::Refusal why =
+                m ? raft::check_inbound(st.consensus->core(), sender, *m) : raft::Refusal::undecodable;
+            if (why != raft::Refusal::none) {
                 // A bad frame never reaches the core.
-                ++self->state.frames_rejected;
-                logging::warn("peer_frame_rejected", {{"reason", m ? "addressed to another node" : error}});
+                refuse_frame(self, sender, why, m ? raft::to_string(m->type) : error);
                 return;
             }
-            if (m->from == self->state.consensus->core().leader()) self->state.leader_heard = self->clock().now();
-            self->state.consensus->step(*m);
+            if (m->from == st.consensus->core().leader()) st.leader_heard = self->clock().now();
+            st.consensus->step(*m);
             schedule_drain(self);
         },
         [=](persisted_atom, std::uint64_t persist_id) {

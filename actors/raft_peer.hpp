@@ -66,6 +66,8 @@ struct PeerState {
     node::Token next_token = 1;
     raft::Index applied = 0;  // as the state machine last reported
     std::uint64_t frames_rejected = 0;
+    // When a refused frame from each sender was last logged: at most once a minute each.
+    std::map<raft::NodeId, caf::actor_clock::time_point> refusal_logged;
     bool drain_queued = false;  // a drain_atom is in the mailbox
     std::shared_ptr<PeerObserver> observer;
     ActorStats stats;

@@ -14,9 +14,10 @@ namespace raftor::actors {
 struct InboundTarget {
     std::mutex mu;
     caf::actor peer;
-    void deliver(std::string payload) {
+    // `from`: the authenticated peer of the connection the frame came in on.
+    void deliver(std::uint64_t from, std::string payload) {
         std::lock_guard<std::mutex> lock(mu);
-        if (peer) caf::anon_send(peer, frame_atom::value, Frame(payload.begin(), payload.end()));
+        if (peer) caf::anon_send(peer, frame_atom::value, raft::NodeId{from}, Frame(payload.begin(), payload.end()));
     }
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -37,7 +38,9 @@ const std::map<std::string, Field>& fields() {
         m["maxConcurrent"] = integer(&NodeConfig::max_concurrent, 1, 10'000);
         m["healthCheckIntervalMs"] = integer(&NodeConfig::health_check_interval_ms, 100, day_ms);
         m["metricsRetentionMs"] = integer(&NodeConfig::metrics_retention_ms, 1000, 400 * day_ms);
-        m["maxBodyBytes"] = integer(&NodeConfig::max_body_bytes, 1024, std::uint64_t{1} << 30);
+        // A body becomes one Raft entry: it must fit a peer frame (64 MiB) with room to spare,
+        // or that entry could never be replicated.
+        m["maxBodyBytes"] = integer(&NodeConfig::max_body_bytes, 1024, std::uint64_t{16} << 20);
         m["storageMapBytes"] = integer(&NodeConfig::storage_map_bytes, std::uint64_t{1} << 20, std::uint64_t{1} << 44);
         m["storageWalSegmentBytes"] =
             integer(&NodeConfig::storage_wal_segment_bytes, std::uint64_t{1} << 20, std::uint64_t{1} << 30);
@@ -67,8 +70,12 @@ const std::map<std::string, Field>& fields() {
         m["tls.cert"] = {Field::text, 0, 0,
                          [](NodeConfig& c, const json& v) { c.tls.cert_file = v.get<std::string>(); }};
         m["tls.key"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) { c.tls.key_file = v.get<std::string>(); }};
+        m["peer.secretFile"] = {Field::text, 0, 0,
+                                [](NodeConfig& c, const json& v) { c.peer_secret_file = v.get<std::string>(); }};
         m["auth.token"] = {Field::text, 0, 0,
                            [](NodeConfig& c, const json& v) { c.auth_token = v.get<std::string>(); }};
+        m["auth.readToken"] = {Field::text, 0, 0,
+                               [](NodeConfig& c, const json& v) { c.auth_read_token = v.get<std::string>(); }};
         m["listen.http"] = {Field::text, 0, 0,
                             [](NodeConfig& c, const json& v) { c.listen.http = v.get<std::string>(); }};
         m["listen.peer"] = {Field::text, 0, 0,
@@ -96,6 +103,20 @@ const std::map<std::string, Field>& fields() {
                                            }
                                        }
                                    }};
+        m["handlers.allowedPrograms"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) {
+                                             c.handlers.allowed_programs.clear();
+                                             std::string item;
+                                             for (char ch : v.get<std::string>() + ",") {
+                                                 if (ch != ',' && ch != ' ') {
+                                                     item += ch;
+                                                 } else if (!item.empty()) {
+                                                     c.handlers.allowed_programs.push_back(item);
+                                                     item.clear();
+                                                 }
+                                             }
+                                         }};
+        m["handlers.workDir"] = {Field::text, 0, 0,
+                                 [](NodeConfig& c, const json& v) { c.handlers.work_dir = v.get<std::string>(); }};
         m["handlers.user"] = {Field::text, 0, 0,
                               [](NodeConfig& c, const json& v) { c.handlers.user = v.get<std::string>(); }};
         m["handlers.env"] = {Field::strings, 0, 0, [](NodeConfig& c, const json& v) {
@@ -109,7 +130,7 @@ const std::map<std::string, Field>& fields() {
 }
 
 const std::set<std::string>& sections() {
-    static const std::set<std::string> s{"raft", "tls", "auth", "listen", "handlers"};
+    static const std::set<std::string> s{"raft", "tls", "auth", "listen", "handlers", "peer"};
     return s;
 }
 
@@ -196,6 +217,30 @@ const std::set<std::string>& log_levels() {
 
 }  // namespace
 
+std::optional<std::string> weak_token(const std::string& token) {
+    static const char* const known[] = {"production-auth-token-here",
+                                        "change-me-before-deploying",
+                                        "your-secure-api-token-here",
+                                        "changeme",
+                                        "secret",
+                                        "token"};
+    std::string low = token;
+    std::transform(low.begin(), low.end(), low.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (const char* k : known)
+        if (low == k) return std::string("is a published placeholder, not a secret");
+    if (token.size() < 32)
+        return "is " + std::to_string(token.size()) +
+               " bytes; at least 32 are needed (make one with: openssl rand -hex 32)";
+    if (std::all_of(token.begin(), token.end(), [&](char c) { return c == token[0]; }))
+        return std::string("is one character repeated");
+    return std::nullopt;
+}
+
+bool loopback_host(const std::string& host) {
+    return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
 std::uint64_t raft_id_of(const std::string& name) {
     // FNV-1a: stable across runs and builds; 0 is reserved for "no node".
     std::uint64_t h = 1469598103934665603ull;
@@ -265,6 +310,15 @@ std::optional<Error> apply_env(NodeConfig& cfg, const Getenv& getenv) {
     if (const char* v = getenv("CLUSTER_ID"); v && *v) cfg.cluster_id = v;
     // The bearer token from a secret (Kubernetes, systemd credentials) rather than the file.
     if (const char* v = getenv("AUTH_TOKEN"); v && *v) cfg.auth_token = v;
+    if (const char* v = getenv("AUTH_READ_TOKEN"); v && *v) cfg.auth_read_token = v;
+    if (const char* v = getenv("CLUSTER_SECRET_FILE"); v && *v) cfg.peer_secret_file = v;
+    if (const char* v = getenv("CLUSTER_SECRET"); v && *v) {
+        cfg.peer_secret = v;
+        if (cfg.peer_secret.size() < 32)
+            return Error{src, "CLUSTER_SECRET",
+                         "is " + std::to_string(cfg.peer_secret.size()) +
+                             " bytes, fewer than 32 (make one with: openssl rand -hex 32)"};
+    }
     if (const char* v = getenv("RAFT_JOIN"); v && *v) {
         const std::string t = v;
         if (t != "true" && t != "false" && t != "1" && t != "0")
@@ -333,9 +387,28 @@ std::optional<Error> validate(const NodeConfig& c) {
             std::string::npos)
             return Error{src, "handlers.httpHosts",
                          "'" + h + "' is not a host name or address (no scheme, port or path)"};
+    for (const auto& p : c.handlers.allowed_programs)
+        if (p.empty() || p[0] != '/')
+            return Error{src, "handlers.allowedPrograms", "'" + p + "' is not an absolute path or glob (/usr/bin/*)"};
+    if (!c.handlers.work_dir.empty()) {
+        const auto work = std::filesystem::absolute(c.handlers.work_dir).lexically_normal();
+        const auto data = std::filesystem::absolute(c.data_dir).lexically_normal();
+        auto [d, w] = std::mismatch(data.begin(), data.end(), work.begin(), work.end());
+        if (d == data.end())
+            return Error{src, "handlers.workDir",
+                         "'" + c.handlers.work_dir + "' is inside dataDir: handlers must not reach the node's data"};
+    }
     if (c.tls.enabled() && c.tls.key_file.empty()) return Error{src, "tls.key", "is required with tls.cert"};
     if (!c.tls.enabled() && (!c.tls.key_file.empty() || !c.tls.ca_file.empty()))
         return Error{src, "tls.cert", "is required with tls.key or tls.ca"};
+    for (const auto& [key, token] : {std::pair<const char*, const std::string&>{"auth.token", c.auth_token},
+                                     {"auth.readToken", c.auth_read_token}})
+        if (!token.empty())
+            if (auto why = weak_token(token)) return Error{src, key, *why};
+    if (!c.auth_read_token.empty() && c.auth_token.empty())
+        return Error{src, "auth.readToken", "needs auth.token too (without it, admin requests would have no token)"};
+    if (!c.auth_token.empty() && c.auth_token == c.auth_read_token)
+        return Error{src, "auth.readToken", "must differ from auth.token"};
     if (c.raft.enabled) {
         if (c.cluster_nodes.empty())
             return Error{src, "clusterNodes", "no members (set CLUSTER_NODES or --cluster-nodes)"};
@@ -350,6 +423,18 @@ std::optional<Error> validate(const NodeConfig& c) {
             return Error{src, "raft.minClusterSize",
                          std::to_string(c.raft.min_cluster_size) + " exceeds the " +
                              std::to_string(c.cluster_nodes.size()) + " members listed"};
+    }
+    if (c.raft.enabled && !c.tls.enabled() && !c.peer_secret_set()) {
+        // Peers that prove nothing are only safe where no one else can reach them.
+        std::string host;
+        std::uint16_t port = 0;
+        common::split_host_port(c.listen.peer, host, port);
+        if (!loopback_host(host))
+            return Error{src, "listen.peer",
+                         "'" + c.listen.peer +
+                             "' reaches beyond loopback but peers prove nothing: set peer.secretFile (a file made "
+                             "with 'openssl rand -hex 32', mode 600, the same on every member) or tls.ca, tls.cert "
+                             "and tls.key, or listen on 127.0.0.1"};
     }
     return std::nullopt;
 }

@@ -48,9 +48,11 @@ struct HandlerSettings {
     bool allow_shell = false;
     std::string shell = "/bin/sh -c";
     std::uint64_t output_max_bytes = 64 * 1024;
-    std::vector<std::string> http_hosts;     // besides loopback, the hosts http handlers may call
-    std::string user;                        // exec and shell handlers run as this user (the node must be root)
-    std::map<std::string, std::string> env;  // every exec and shell handler's environment, under its own
+    std::vector<std::string> http_hosts;        // besides loopback, the hosts http handlers may call
+    std::string user;                           // exec and shell handlers run as this user (the node must be root)
+    std::map<std::string, std::string> env;     // every exec and shell handler's environment, under its own
+    std::vector<std::string> allowed_programs;  // globs of absolute paths; empty: any program
+    std::string work_dir;  // per-execution scratch directories here; empty: $TMPDIR/raftor-handlers-<node>
 };
 
 struct NodeConfig {
@@ -61,7 +63,15 @@ struct NodeConfig {
     bool log_json = false;
     RaftSettings raft;
     TlsSettings tls;
-    std::string auth_token;
+    // A file holding the cluster secret peers prove they share (when there is no mutual
+    // TLS): peer.secretFile, or CLUSTER_SECRET_FILE.
+    std::string peer_secret_file;
+    // Or the secret itself, from the environment only (CLUSTER_SECRET: a Kubernetes
+    // Secret or a systemd credential), never from a file that may be shared.
+    std::string peer_secret;
+    bool peer_secret_set() const { return !peer_secret_file.empty() || !peer_secret.empty(); }
+    std::string auth_token;       // admin scope (AUTH_TOKEN)
+    std::string auth_read_token;  // read scope (AUTH_READ_TOKEN)
     std::string data_dir = "./data";
     ListenSettings listen;
     std::uint64_t max_body_bytes = 1 << 20;
@@ -103,6 +113,12 @@ std::optional<Error> apply_flags(NodeConfig& cfg, const Flags& flags);
 
 // Checks across keys, once every source is applied.
 std::optional<Error> validate(const NodeConfig& cfg);
+
+// Why a token is too weak to start with (short, repeated, a published placeholder).
+std::optional<std::string> weak_token(const std::string& token);
+
+// Whether `host` (of a listen address) is reachable from this machine only.
+bool loopback_host(const std::string& host);
 
 // "name=host:port" or "host:port", comma separated.
 std::optional<std::string> parse_members(const std::string& text, std::vector<Member>& out);

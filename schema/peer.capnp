@@ -11,4 +11,14 @@ struct Hello {
   nodeId @3 :UInt64;
   httpAddress @4 :Text;      # host:port of the caller's HTTP gateway, where followers forward writes
   minProtocolVersion @5 :UInt32;  # the oldest protocol the caller still speaks (0: only protocolVersion)
+  toNodeId @6 :UInt64;        # the node the caller means to reach (bound into the cluster-secret proofs)
+  nonce @7 :Data;             # the caller's nonce, with a cluster secret (32 bytes)
+}
+
+# With a cluster secret: the listener's answer to a hello (its nonce and proof), then
+# the dialler's proof (no nonce). See runtime/net/peer_auth.hpp.
+struct HelloProof {
+  magic @0 :UInt64;           # as in Hello
+  nonce @1 :Data;
+  proof @2 :Data;
 }

@@ -18,7 +18,7 @@ caf::behavior loopback_transport(caf::stateful_actor<LoopbackState>* self, std::
             auto it = st.peers.find(to);
             if (it == st.peers.end()) return;
             ++st.delivered;
-            self->send(it->second, frame_atom::value, bytes);
+            self->send(it->second, frame_atom::value, from, bytes);
         },
     };
 }

@@ -33,7 +33,7 @@ caf::behavior sim_network(caf::stateful_actor<SimNetworkState>* self, NetworkMod
             }
             ++m.delivered;
             if (m.event) m.event("deliver", from, to, bytes.size());
-            self->send(it->second, frame_atom::value, bytes);
+            self->send(it->second, frame_atom::value, from, bytes);
         },
     };
 }

@@ -12,28 +12,12 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 namespace raftor::exec {
 
 namespace {
-
-std::string resolve(const std::string& name, const std::map<std::string, std::string>& env) {
-    if (name.find('/') != std::string::npos) return name;
-    auto it = env.find("PATH");
-    std::string path = it != env.end() ? it->second : "/usr/local/bin:/usr/bin:/bin";
-    std::size_t pos = 0;
-    while (pos <= path.size()) {
-        const std::size_t colon = path.find(':', pos);
-        std::string dir = path.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
-        if (dir.empty()) dir = ".";
-        const std::string candidate = dir + "/" + name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-        if (colon == std::string::npos) break;
-        pos = colon + 1;
-    }
-    return {};
-}
 
 struct Hasher {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -67,20 +51,61 @@ ProcessResult run_process(const ProcessSpec& spec, const std::atomic<bool>& canc
         out.error = "argv is empty";
         return out;
     }
-    const std::string path = resolve(spec.argv[0], spec.env);
-    if (path.empty()) {
+    auto refuse = [&](std::string why) {
         out.end = ProcessResult::End::failed_to_start;
-        out.error = "'" + spec.argv[0] + "' is not an executable in PATH";
+        out.error = std::move(why);
         return out;
-    }
+    };
+    auto path_var = spec.env.find("PATH");
+    const std::string path =
+        resolve_program(spec.argv[0], path_var != spec.env.end() ? path_var->second : "/usr/local/bin:/usr/bin:/bin");
+    if (path.empty()) return refuse("'" + spec.argv[0] + "' is not an executable in PATH");
+    if (auto why = program_refused(path, spec.sandbox.allowed_programs)) return refuse(*why);
     // Everything the child needs is built before it is spawned.
     std::vector<std::string> env_strings;
-    for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
+    for (const auto& [k, v] : spec.env) {
+        if (k.empty() || k.find('=') != std::string::npos) return refuse("environment variable name '" + k + "'");
+        env_strings.push_back(k + "=" + v);
+    }
     if (!spec.env.count("PATH")) env_strings.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
-    // As another user: setpriv drops to it and execs the handler in the same process,
-    // so the group, the pipes and the timeout's kill are the same.
-    const std::vector<std::string> args = spec.run_as ? run_as_argv(*spec.run_as, path, spec.argv) : spec.argv;
-    const std::string exec_path = spec.run_as ? std::string(setpriv_path) : path;
+    // unshare (a PID namespace) and setpriv (the drop to handlers.user) exec the next
+    // program in the same process, so the group, the pipes and the timeout's kill are
+    // the same. They run with a clean environment; env -i gives the handler its own.
+    std::vector<std::string> args = spec.sandbox.contain;
+    if (spec.run_as)
+        for (auto& a : run_as_prefix(*spec.run_as)) args.push_back(std::move(a));
+    const bool wrapped = !args.empty();
+    std::vector<std::string> clean_env{"PATH=/usr/bin:/bin"};
+    if (wrapped) {
+        if (path.find('=') != std::string::npos) return refuse("program path '" + path + "' has '=' in it");
+        args.insert(args.end(), {"/usr/bin/env", "-i"});
+        for (auto& e : env_strings) args.push_back(e);
+    }
+    args.push_back(path);
+    for (std::size_t i = 1; i < spec.argv.size(); ++i) args.push_back(spec.argv[i]);
+    const std::string exec_path = args.front();
+    if (wrapped) env_strings = std::move(clean_env);
+    // A working directory of its own, outside the data dir, removed afterwards.
+    std::string cwd = spec.cwd;
+    std::string scratch;
+    if (cwd.empty() && !spec.sandbox.scratch_root.empty()) {
+        std::string templ = spec.sandbox.scratch_root + "/ex-XXXXXX";
+        if (!::mkdtemp(templ.data()))
+            return refuse("scratch directory in '" + spec.sandbox.scratch_root + "': " + std::strerror(errno));
+        scratch = cwd = templ;
+        if (spec.run_as && ::chown(scratch.c_str(), spec.run_as->uid, spec.run_as->gid) != 0) {
+            const std::string why = std::strerror(errno);
+            ::rmdir(scratch.c_str());
+            return refuse("scratch directory '" + scratch + "': chown: " + why);
+        }
+    }
+    struct Cleanup {
+        std::string dir;
+        ~Cleanup() {
+            std::error_code ignored;
+            if (!dir.empty()) std::filesystem::remove_all(dir, ignored);
+        }
+    } cleanup{scratch};
     std::vector<char*> argv, envp;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -111,7 +136,9 @@ ProcessResult run_process(const ProcessSpec& spec, const std::atomic<bool>& canc
     ::posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
     ::posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
     ::posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 2);
-    if (!spec.cwd.empty()) ::posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
+    // Nothing else of the node's (sockets, LMDB, the WAL), close-on-exec or not.
+    ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    if (!cwd.empty()) ::posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
     sigset_t none, all_default;
     sigemptyset(&none);  // the node blocks signals for sigwait: the handler must not inherit that
     sigfillset(&all_default);
@@ -131,8 +158,8 @@ ProcessResult run_process(const ProcessSpec& spec, const std::atomic<bool>& canc
         ::close(out_pipe[0]);
         ::close(in_pipe[1]);
         out.end = ProcessResult::End::failed_to_start;
-        out.error = (spec.cwd.empty() ? "exec '" + path + "': " : "exec '" + path + "' in '" + spec.cwd + "': ") +
-                    std::strerror(spawned);
+        out.error =
+            (cwd.empty() ? "exec '" + path + "': " : "exec '" + path + "' in '" + cwd + "': ") + std::strerror(spawned);
         out.duration_ms = elapsed_ms();
         return out;
     }

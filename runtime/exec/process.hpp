@@ -1,9 +1,13 @@
 #pragma once
 // Runs one handler process to its end: argv executed directly (no shell unless argv
-// says so), in its own process group, with exactly the environment given, stdin from
-// the execution's input, stdout and stderr together, capped. A timeout or a cancel
-// kills the whole group, so nothing the handler started outlives it. Blocking: the
-// executor calls it from a thread of its own.
+// says so), in its own process group (and PID namespace, when the sandbox has one),
+// with exactly the environment given, stdin from the execution's input, stdout and
+// stderr together, capped, and no other descriptor of the node's. A timeout or a
+// cancel kills the whole group, and with it the namespace, so nothing the handler
+// started outlives it. Whatever runs before the handler's own program (unshare,
+// setpriv) gets a clean environment: the operation's (LD_PRELOAD, say) reaches only
+// the handler, after any drop to handlers.user. Blocking: the executor calls it from a
+// thread of its own.
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -13,6 +17,7 @@
 
 #include "runtime/crypto/sha256.hpp"
 #include "runtime/exec/run_as.hpp"
+#include "runtime/exec/sandbox.hpp"
 
 namespace raftor::exec {
 
@@ -24,6 +29,7 @@ struct ProcessSpec {
     std::uint64_t timeout_ms = 30'000;
     std::size_t output_max = 64 * 1024;
     std::optional<RunAs> run_as;  // another user to run it as (handlers.user)
+    Sandbox sandbox;              // PID namespace, scratch directory, allowed programs
 };
 
 struct ProcessResult {

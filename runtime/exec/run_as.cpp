@@ -37,16 +37,13 @@ std::optional<RunAs> resolve_run_as(const std::string& user, std::string& error)
     return as;
 }
 
-std::vector<std::string> run_as_argv(const RunAs& as, const std::string& path, const std::vector<std::string>& argv) {
-    std::vector<std::string> out{setpriv_path,
-                                 "--reuid=" + std::to_string(as.uid),
-                                 "--regid=" + std::to_string(as.gid),
-                                 "--init-groups",
-                                 "--inh-caps=-all",
-                                 "--",
-                                 path};
-    for (std::size_t i = 1; i < argv.size(); ++i) out.push_back(argv[i]);
-    return out;
+std::vector<std::string> run_as_prefix(const RunAs& as) {
+    return {setpriv_path,
+            "--reuid=" + std::to_string(as.uid),
+            "--regid=" + std::to_string(as.gid),
+            "--init-groups",
+            "--inh-caps=-all",
+            "--"};
 }
 
 }  // namespace raftor::exec

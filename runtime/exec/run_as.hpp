@@ -25,7 +25,7 @@ inline constexpr const char* setpriv_path = "/usr/bin/setpriv";
 // user, a node that is not root, no setpriv.
 std::optional<RunAs> resolve_run_as(const std::string& user, std::string& error);
 
-// The argv that runs `path` with `args` (argv[1..]) as `as`.
-std::vector<std::string> run_as_argv(const RunAs& as, const std::string& path, const std::vector<std::string>& argv);
+// The start of an argv that drops to `as` and then runs what follows it.
+std::vector<std::string> run_as_prefix(const RunAs& as);
 
 }  // namespace raftor::exec

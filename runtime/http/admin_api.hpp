@@ -37,10 +37,10 @@ struct AdminCall {
 };
 
 bool is_admin_path(const std::string& path);
-struct ApiOptions;
 struct Routed;
+// Called once route() has checked the caller may use admin routes (access.hpp).
 Routed route_admin(const Request& req, const std::string& path,
-                   const std::vector<std::pair<std::string, std::string>>& query, const ApiOptions& opts);
+                   const std::vector<std::pair<std::string, std::string>>& query);
 
 // ---- answers
 struct SnapshotTaken {

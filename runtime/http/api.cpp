@@ -8,6 +8,7 @@
 
 #include "runtime/http/console_page.hpp"
 #include "runtime/http/errors.hpp"
+#include "runtime/http/json_depth.hpp"
 #include "runtime/http/operations_api.hpp"
 
 namespace raftor::http {
@@ -35,28 +36,6 @@ bool parse_bool(const std::string& s, bool& out) {
     if (s == "true" || s == "1" || s.empty()) return out = true, true;
     if (s == "false" || s == "0") return out = false, true;
     return false;
-}
-
-std::optional<Response> check_auth(const Request& req, const ApiOptions& opts, const char* why) {
-    if (opts.auth_token.empty()) return std::nullopt;
-    std::string given;
-    if (auto a = req.header("authorization")) {
-        const std::string prefix = "Bearer ";
-        if (a->size() <= prefix.size() || a->compare(0, prefix.size(), prefix) != 0)
-            return error_response(401, "unauthorized", "authentication required",
-                                  "the Authorization header must be 'Bearer <token>'",
-                                  {{"WWW-Authenticate", "Bearer"}});
-        given = a->substr(prefix.size());
-    } else if (auto k = req.header("x-api-key")) {
-        given = *k;
-    } else {
-        return error_response(401, "unauthorized", "authentication required", why, {{"WWW-Authenticate", "Bearer"}});
-    }
-    // Constant time: the comparison must not tell how much of the token was right.
-    const bool same = given.size() == opts.auth_token.size() &&
-                      CRYPTO_memcmp(given.data(), opts.auth_token.data(), given.size()) == 0;
-    if (!same) return error_response(403, "forbidden", "invalid token", "the bearer token is not the configured one");
-    return std::nullopt;
 }
 
 namespace {
@@ -89,7 +68,7 @@ Query parse_query(const std::string& q) {
     return out;
 }
 
-Routed route_kv(const Request& req, const std::string& raw_key, const Query& query, const ApiOptions& opts) {
+Routed route_kv(const Request& req, const std::string& raw_key, const Query& query) {
     bool ok = true;
     std::string key = percent_decode(raw_key, ok);
     if (!ok) return bad_request("bad_key", "bad key", "bad percent-encoding in the key");
@@ -126,7 +105,6 @@ Routed route_kv(const Request& req, const std::string& raw_key, const Query& que
         out.call = KvGet{std::move(key), stale};
         return out;
     }
-    if (auto denied = check_auth(req, opts)) return answer(std::move(*denied));
     state::KvCommand cmd{put ? state::KvCommand::Op::put : state::KvCommand::Op::del,
                          {},
                          std::move(key),
@@ -268,6 +246,24 @@ std::string base64_encode(const std::string& s) {
 }
 
 Routed route(const Request& req, const ApiOptions& opts) {
+    Caller caller;
+    if (auto denied = authorize(req, AccessOptions{opts.auth_token, opts.read_token}, caller))
+        return answer(std::move(*denied));
+    // KV bodies are raw values; every other body is JSON, and is checked before parsing.
+    if (!req.body.empty() && req.target.rfind("/kv/", 0) != 0 && json_deeper_than(req.body, json_depth_max))
+        return answer(
+            error_response(400, "too_deep", "JSON nested too deep",
+                           "the body nests more than " + std::to_string(json_depth_max) + " arrays or objects"));
+    Routed routed = route_authorized(req, opts);
+    if (routed.call)
+        if (auto* r = std::get_if<OpsRead>(&*routed.call); r && r->reveal && caller.scope != Scope::admin)
+            return answer(error_response(403, "forbidden", "revealing secrets needs the admin token",
+                                         "?reveal=true shows handlers' env and headers: send the admin token"));
+    routed.caller = std::move(caller);
+    return routed;
+}
+
+Routed route_authorized(const Request& req, const ApiOptions& opts) {
     const std::size_t qpos = req.target.find('?');
     const std::string path = req.target.substr(0, qpos);
     const Query query = parse_query(qpos == std::string::npos ? std::string() : req.target.substr(qpos + 1));
@@ -287,7 +283,7 @@ Routed route(const Request& req, const ApiOptions& opts) {
             return out;
         }
     } else if (path.rfind("/kv/", 0) == 0) {
-        return route_kv(req, path.substr(4), query, opts);
+        return route_kv(req, path.substr(4), query);
     } else if (path == "/debug/actors" || path.rfind("/debug/actors/", 0) == 0) {
         if (!is_get(req)) return method_not_allowed(req, path, "GET");
         DebugActors call;
@@ -345,7 +341,7 @@ Routed route(const Request& req, const ApiOptions& opts) {
     } else if (is_metrics_path(path)) {
         return route_metrics(req, path, query.items);
     } else if (is_admin_path(path)) {
-        return route_admin(req, path, query.items, opts);
+        return route_admin(req, path, query.items);
     } else if (is_operations_path(path)) {
         return route_operations(req, path, query.items, opts);
     } else if (path == "/kv" || path == "/kv/") {

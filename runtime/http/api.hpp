@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "runtime/http/access.hpp"
 #include "runtime/http/admin_api.hpp"
 #include "runtime/http/message.hpp"
 #include "runtime/http/metrics_api.hpp"
@@ -42,16 +43,22 @@ struct Routed {
     Response response;
     bool forward = true;     // a write to a follower may be forwarded (false: answer 307)
     bool forwarded = false;  // this request was already forwarded once by a gateway
+    Caller caller;           // what the caller proved (access.hpp), for the audit log
 };
 
 struct ApiOptions {
-    std::string auth_token;               // empty: no authentication
-    bool allow_shell = false;             // plain string handlers (run by the configured interpreter)
-    std::vector<std::string> http_hosts;  // hosts http handlers may call besides loopback
+    std::string auth_token;                     // admin scope; with read_token empty too: protected mode (access.hpp)
+    std::string read_token;                     // read scope
+    bool allow_shell = false;                   // plain string handlers (run by the configured interpreter)
+    std::vector<std::string> http_hosts;        // hosts http handlers may call besides loopback
+    std::vector<std::string> allowed_programs;  // handlers.allowedPrograms; empty: any
+    std::string shell_program;                  // the first word of handlers.shell
     schedule::ZoneLoader zones;
 };
 
+// Authorizes (access.hpp), then routes.
 Routed route(const Request& req, const ApiOptions& opts);
+Routed route_authorized(const Request& req, const ApiOptions& opts);
 
 // ---- shared by the route files (api.cpp, operations_api.cpp)
 Routed answer(Response r);  // answered as it is, no call
@@ -59,10 +66,6 @@ Routed bad_request(const std::string& code, const std::string& error, const std:
 Routed method_not_allowed(const Request& req, const std::string& path, const std::string& allow);
 bool is_get(const Request& req);  // GET or HEAD
 
-// A mutating request must carry the token when one is configured: the refusal if not.
-std::optional<Response> check_auth(
-    const Request& req, const ApiOptions& opts,
-    const char* why = "this request changes state: send 'Authorization: Bearer <token>'");
 // Optional client-chosen request ids (X-Client-Id, X-Request-Seq) make retries safe:
 // the state machine applies each once and answers a retry with the first result. The
 // refusal when they are malformed.

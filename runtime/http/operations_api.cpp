@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/exec/sandbox.hpp"
 #include "runtime/http/errors.hpp"
 #include "runtime/http/handler_url.hpp"
 #include "runtime/http/operation_json.hpp"
@@ -120,8 +121,17 @@ json execution_json(const Execution& e) {
     return j;
 }
 
-json operation_json(const state::OperationEntry& e, const state::OpsMachine& m, OperationCache* cache) {
+// A handler's env and headers hold credentials: shown only when the admin asks (?reveal=true).
+void redact(json& handler) {
+    if (!handler.is_object()) return;
+    for (const char* k : {"env", "headers"})
+        if (auto it = handler.find(k); it != handler.end() && it->is_object())
+            for (auto& [name, value] : it->items()) value = "<redacted>";
+}
+
+json operation_json(const state::OperationEntry& e, const state::OpsMachine& m, OperationCache* cache, bool reveal) {
     json j = cache ? cache->definition(e.spec, e.defined_index) : json::parse(operation_to_json(e.spec));
+    if (!reveal && j.contains("handler")) redact(j["handler"]);
     j["version"] = e.version;
     j["createdAt"] = rfc3339_or_empty(e.created_ms);
     j["updatedAt"] = rfc3339_or_empty(e.updated_ms);
@@ -136,9 +146,11 @@ Routed read_call(OpsRead r, Params& params, std::uint64_t limit_max = 0, bool fr
     std::vector<std::string> known{"stale"};
     if (limit_max) known.push_back("limit");
     if (from) known.push_back("from");
+    const bool definitions = r.kind == OpsRead::Kind::list || r.kind == OpsRead::Kind::get;
+    if (definitions) known.push_back("reveal");
     std::uint64_t limit = r.limit;
     if (!params.check(known) || !params.flag("stale", r.stale) || !params.u64("limit", 1, limit_max, limit) ||
-        !params.u64("from", 0, UINT64_MAX, r.from))
+        !params.u64("from", 0, UINT64_MAX, r.from) || (definitions && !params.flag("reveal", r.reveal)))
         return std::move(*params.error);
     r.limit = limit;
     Routed out;
@@ -146,8 +158,7 @@ Routed read_call(OpsRead r, Params& params, std::uint64_t limit_max = 0, bool fr
     return out;
 }
 
-Routed route_operation_write(const Request& req, OpsWrite w, const ApiOptions& opts) {
-    if (auto denied = check_auth(req, opts)) return answer(std::move(*denied));
+Routed route_operation_write(const Request& req, OpsWrite w) {
     if (auto refused = read_request_id(req, w.cmd.request)) return answer(std::move(*refused));
     Routed out;
     out.forwarded = req.header(forwarded_header) != nullptr;
@@ -156,10 +167,25 @@ Routed route_operation_write(const Request& req, OpsWrite w, const ApiOptions& o
 }
 
 Routed route_define(const Request& req, const std::string& path_id, bool create, const ApiOptions& opts) {
-    if (auto denied = check_auth(req, opts)) return answer(std::move(*denied));
     std::string error;
     auto spec = operation_from_json(req.body, opts.allow_shell, opts.zones, error);
     if (!spec) return bad_request("invalid_operation", "invalid operation", error);
+    if (!opts.allowed_programs.empty() &&
+        (spec->handler.kind == state::Handler::Kind::exec || spec->handler.kind == state::Handler::Kind::shell)) {
+        // Refused now, with the key named, rather than failing every execution later.
+        const bool shell = spec->handler.kind == state::Handler::Kind::shell;
+        const std::string program = shell ? opts.shell_program : spec->handler.argv.front();
+        auto path = spec->handler.env.find("PATH");
+        const std::string resolved = exec::resolve_program(
+            program, !shell && path != spec->handler.env.end() ? path->second : "/usr/local/bin:/usr/bin:/bin");
+        if (resolved.empty())
+            return bad_request("invalid_operation", "invalid operation",
+                               std::string(shell ? "handlers.shell" : "handler.argv[0]") + ": '" + program +
+                                   "' is not an executable on this node");
+        if (auto why = exec::program_refused(resolved, opts.allowed_programs))
+            return bad_request("program_not_allowed", "program not allowed",
+                               std::string(shell ? "handlers.shell" : "handler.argv[0]") + ": " + *why);
+    }
     if (spec->handler.kind == state::Handler::Kind::http) {
         auto url = parse_http_url(spec->handler.url, error);
         if (url) error = http_host_refused(url->host, opts.http_hosts);
@@ -172,7 +198,7 @@ Routed route_define(const Request& req, const std::string& path_id, bool create,
     w.kind = create ? OpsWrite::Kind::create : OpsWrite::Kind::replace;
     w.id = spec->id;
     w.cmd.body = state::PutOperation{std::move(*spec), create};
-    return route_operation_write(req, std::move(w), opts);
+    return route_operation_write(req, std::move(w));
 }
 
 }  // namespace
@@ -234,7 +260,7 @@ Routed route_operations(const Request& req, const std::string& path, const Query
             w.kind = OpsWrite::Kind::remove;
             w.id = seg[1];
             w.cmd.body = state::DeleteOperation{seg[1]};
-            return route_operation_write(req, std::move(w), opts);
+            return route_operation_write(req, std::move(w));
         }
         if (!is_get(req)) return method_not_allowed(req, path, "GET, PUT, DELETE");
         OpsRead r;
@@ -258,7 +284,7 @@ Routed route_operations(const Request& req, const std::string& path, const Query
                                    std::to_string(state::ops_input_bytes_max),
                                413);
         w.cmd.body = state::ExecuteOperation{seg[1], req.body};
-        return route_operation_write(req, std::move(w), opts);
+        return route_operation_write(req, std::move(w));
     }
     if (top == "events" && seg.size() == 2) {
         if (seg[1].empty() || seg[1].size() > 256)
@@ -273,7 +299,7 @@ Routed route_operations(const Request& req, const std::string& path, const Query
         w.kind = OpsWrite::Kind::event;
         w.id = seg[1];
         w.cmd.body = state::PublishEvent{seg[1], req.body};
-        return route_operation_write(req, std::move(w), opts);
+        return route_operation_write(req, std::move(w));
     }
     if ((top == "executions" || top == "receipts") && seg.size() == 2 && !seg[1].empty()) {
         if (!is_get(req)) return method_not_allowed(req, path, "GET");
@@ -371,7 +397,7 @@ Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* 
             json list = json::array();
             for (const auto& [id, e] : m.operations()) {
                 if (list.size() >= q.limit) break;
-                list.push_back(operation_json(e, m, cache));
+                list.push_back(operation_json(e, m, cache, q.reveal));
             }
             return json_response(200, list);
         }
@@ -379,7 +405,7 @@ Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* 
             const auto* e = m.operation(q.id);
             if (!e)
                 return error_response(404, "operation_not_found", "operation not found", "no operation '" + q.id + "'");
-            return json_response(200, operation_json(*e, m, cache));
+            return json_response(200, operation_json(*e, m, cache, q.reveal));
         }
         case OpsRead::Kind::history: {
             if (!m.operation(q.id) && m.history(q.id, 1).empty())

@@ -22,6 +22,7 @@ struct OpsRead {
     std::size_t limit = 100;  // list, history, receipts
     std::uint64_t from = 0;   // receipts: from this sequence
     bool stale = false;       // this node's copy, without a read index
+    bool reveal = false;      // list, get: handlers' env and headers as they are (admin scope only)
 };
 
 }  // namespace raftor::http

@@ -172,6 +172,11 @@ std::vector<MetricFamily> families_of(const MetricsInput& in) {
     }
     f.counter("transport_connections_refused_total", "Inbound peer connections refused (hello, TLS or framing)",
               d(live.transport_rejected));
+    {
+        auto& refused = f.family("raft_peer_frames_refused_total",
+                                 "Peer frames dropped before the Raft core, by reason", MetricType::Counter);
+        for (const auto& [reason, n] : live.frames_refused) Families::add(refused, d(n), {{"reason", reason}});
+    }
 
     // ---- HTTP, by route pattern
     {

@@ -3,6 +3,7 @@
 #include <iterator>
 
 #include "runtime/metrics/metrics_input.hpp"
+#include "runtime/raft/inbound_check.hpp"
 
 namespace raftor::metrics {
 
@@ -94,6 +95,8 @@ LiveFigures live_figures(const NodeCounters& c) {
     f.fsync_seconds = c.fsync_seconds.figures();
     f.http_requests = c.http.requests();
     f.http_latency = c.http.latency();
+    for (int r = 1; r < raft::refusal_count; ++r)
+        f.frames_refused[raft::to_string(static_cast<raft::Refusal>(r))] = get(c.frames_refused[r]);
     return f;
 }
 

@@ -3,6 +3,7 @@
 // sizes, fsync times, HTTP requests. Relaxed atomics, so any thread may bump and the
 // gateway may read at scrape time without stopping anyone. Built with
 // -DRAFTOR_METRICS=OFF every bump is compiled out, to measure what they cost.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -78,6 +79,8 @@ struct NodeCounters {
     std::atomic<std::uint64_t> slow_fsyncs{0};          // over slow_fsync_seconds
     std::atomic<std::uint64_t> storage_full{0};         // 1 while writes wait for room (map or disk full)
     std::atomic<std::uint64_t> storage_full_errors{0};  // writes that failed for lack of room
+    // Peer frames dropped at the boundary, by raft::Refusal (index 0, none, unused).
+    std::array<std::atomic<std::uint64_t>, 16> frames_refused{};
     Histogram append_batch{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}};
     Histogram fsync_seconds{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
     HttpFigures http;

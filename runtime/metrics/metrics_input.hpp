@@ -67,7 +67,8 @@ struct LiveFigures {
     std::vector<HttpFigures::Row> http_requests;
     std::map<std::string, HistogramFigures> http_latency;
     std::vector<TransportPeer> transport;
-    std::uint64_t transport_rejected = 0;  // inbound connections refused (hello, TLS, framing)
+    std::uint64_t transport_rejected = 0;                 // inbound connections refused (hello, TLS, framing)
+    std::map<std::string, std::uint64_t> frames_refused;  // by reason (raft::Refusal), every reason present
 };
 LiveFigures live_figures(const NodeCounters& c);
 

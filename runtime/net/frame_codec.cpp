@@ -2,11 +2,17 @@
 
 namespace raftor::net {
 
+std::string encode_frame_header(std::size_t payload_bytes) {
+    const auto n = static_cast<std::uint32_t>(payload_bytes);
+    std::string out;
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xFF));
+    return out;
+}
+
 std::string encode_frame(std::string_view payload) {
-    const auto n = static_cast<std::uint32_t>(payload.size());
     std::string out;
     out.reserve(frame_header_bytes + payload.size());
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xFF));
+    out = encode_frame_header(payload.size());
     out.append(payload);
     return out;
 }

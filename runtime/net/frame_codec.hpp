@@ -15,6 +15,8 @@ constexpr std::size_t frame_header_bytes = 4;
 constexpr std::size_t frame_bytes_max_default = 64u << 20;  // a 1 MiB append batch fits many times over
 
 std::string encode_frame(std::string_view payload);
+// The 4-byte header of a frame of `payload_bytes`.
+std::string encode_frame_header(std::size_t payload_bytes);
 
 class FrameDecoder {
 public:
@@ -25,6 +27,7 @@ public:
     // The next complete frame, if any.
     std::optional<std::string> next();
     const std::string& error() const { return error_; }
+    void set_limit(std::size_t frame_bytes_max) { max_ = frame_bytes_max; }
     std::size_t buffered() const { return buf_.size() - pos_; }
 
 private:

@@ -14,7 +14,36 @@ std::string encode_hello(const Hello& h) {
     b.setNodeId(h.node_id);
     b.setHttpAddress(h.http_address);
     b.setMinProtocolVersion(h.min_protocol_version);
+    b.setToNodeId(h.to_node_id);
+    b.setNonce(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(h.nonce.data()), h.nonce.size()));
     return raft::detail::to_bytes(mb);
+}
+
+std::string encode_proof(const HelloProof& p) {
+    capnp::MallocMessageBuilder mb;
+    auto b = mb.initRoot<schema::HelloProof>();
+    b.setMagic(hello_magic);
+    b.setNonce(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(p.nonce.data()), p.nonce.size()));
+    b.setProof(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(p.proof.data()), p.proof.size()));
+    return raft::detail::to_bytes(mb);
+}
+
+std::optional<std::string> decode_proof(std::string_view bytes, HelloProof& out) {
+    std::string error;
+    auto ok = raft::detail::decode_root<schema::HelloProof>(
+        bytes, error, "handshake proof", [&](schema::HelloProof::Reader r) -> std::optional<bool> {
+            if (r.getMagic() != hello_magic) {
+                error = "not a raftor handshake proof (bad magic)";
+                return std::nullopt;
+            }
+            auto n = r.getNonce();
+            auto p = r.getProof();
+            out.nonce.assign(reinterpret_cast<const char*>(n.begin()), n.size());
+            out.proof.assign(reinterpret_cast<const char*>(p.begin()), p.size());
+            return true;
+        });
+    if (!ok) return error;
+    return std::nullopt;
 }
 
 std::optional<std::string> check_hello(std::string_view bytes, const Hello& ours, Hello& theirs) {
@@ -32,6 +61,9 @@ std::optional<std::string> check_hello(std::string_view bytes, const Hello& ours
             theirs.cluster_id = r.getClusterId().cStr();
             theirs.node_id = r.getNodeId();
             theirs.http_address = r.getHttpAddress().cStr();
+            theirs.to_node_id = r.getToNodeId();
+            auto n = r.getNonce();
+            theirs.nonce.assign(reinterpret_cast<const char*>(n.begin()), n.size());
             return true;
         });
     if (!ok) return error;

@@ -20,8 +20,16 @@ struct Hello {
     std::uint32_t min_protocol_version = peer_protocol_version_min;
     std::string cluster_id;
     std::uint64_t node_id = 0;
-    std::string http_address;  // where this node's HTTP gateway answers (host:port)
+    std::string http_address;      // where this node's HTTP gateway answers (host:port)
+    std::uint64_t to_node_id = 0;  // whom the caller dialled
+    std::string nonce;             // with a cluster secret
 };
+
+struct HelloProof {
+    std::string nonce, proof;
+};
+std::string encode_proof(const HelloProof& p);
+std::optional<std::string> decode_proof(std::string_view bytes, HelloProof& out);
 
 std::string encode_hello(const Hello& h);
 // Checks a received hello against ours; the reason when the peer must be refused.

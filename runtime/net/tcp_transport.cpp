@@ -14,6 +14,7 @@
 
 #include "runtime/net/frame_codec.hpp"
 #include "runtime/net/hello.hpp"
+#include "runtime/net/peer_auth.hpp"
 #include "runtime/net/tls_files.hpp"
 
 namespace raftor::net {
@@ -34,6 +35,7 @@ public:
         if (tls) tls_.emplace(sock_, *tls);
     }
     tcp::socket& socket() { return sock_; }
+    SSL* native_handle() { return tls_ ? tls_->native_handle() : nullptr; }
 
     // Client side: the certificate must name `host` (an IP address or a DNS name).
     template <class H>
@@ -76,6 +78,13 @@ private:
     std::optional<ssl::stream<tcp::socket&>> tls_;
 };
 
+std::string joined(const std::vector<std::string>& names) {
+    if (names.empty()) return "nothing";
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "'" : ", '") + n + "'";
+    return out;
+}
+
 }  // namespace
 
 struct TcpTransport::Impl {
@@ -90,6 +99,7 @@ struct TcpTransport::Impl {
     std::optional<ssl::context> tls;  // set by bind() when TLS is configured
     asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
     tcp::acceptor acceptor{io};
+    asio::steady_timer accept_timer{io};
     std::thread thread;
     std::map<std::uint64_t, std::shared_ptr<Outbound>> peers;  // I/O thread only
     std::set<std::shared_ptr<Inbound>> inbound;                // I/O thread only
@@ -130,13 +140,18 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     std::uint16_t port;
     std::shared_ptr<PeerStream> stream;  // a fresh one per connection attempt (TLS state is per connection)
     tcp::resolver resolver;
-    asio::steady_timer timer;
-    std::deque<std::string> queue;
+    asio::steady_timer timer;       // backoff between attempts
+    asio::steady_timer deadline;    // the handshake's
+    std::deque<std::string> queue;  // payloads, framed (and tagged) as they are written
     std::size_t queued_bytes = 0;
     bool connected = false, connecting = false, writing = false;
-    bool front_is_hello = false;  // a hello from a failed attempt still leads the queue
-    bool closed = false;          // replaced or stopped: never reconnect
+    bool closed = false;  // replaced or stopped: never reconnect
     std::uint32_t backoff_ms;
+    // The handshake in progress, and the tags of this connection's frames.
+    std::string hs_out, wire, nonce;
+    FrameDecoder hs_decoder;
+    std::array<char, 4096> hs_buf{};
+    std::unique_ptr<FrameMac> mac;
 
     Outbound(Impl& i, std::uint64_t peer, std::string h, std::uint16_t p)
         : impl(i),
@@ -145,6 +160,7 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
           port(p),
           resolver(i.io),
           timer(i.io),
+          deadline(i.io),
           backoff_ms(i.opts.backoff_min_ms) {}
 
     void kick() {
@@ -167,22 +183,91 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
                                        ec2.message());
                 boost::system::error_code ignored;
                 self->stream->socket().set_option(tcp::no_delay(true), ignored);
+                // A peer that accepts and then says nothing must not hold the link forever.
+                self->deadline.expires_after(std::chrono::milliseconds(self->impl.opts.handshake_timeout_ms));
+                self->deadline.async_wait([self, s = self->stream](auto ec4) {
+                    if (!ec4 && s == self->stream && !self->connected) s->close();
+                });
                 self->stream->handshake_client(self->host, [self](const boost::system::error_code& ec3) {
                     if (ec3) return self->retry("TLS handshake with " + self->host + ": " + tls_error(ec3), true);
-                    self->connecting = false;
-                    self->connected = true;
-                    self->backoff_ms = self->impl.opts.backoff_min_ms;
-                    self->impl.count(self->id, [](PeerStats& s) { ++s.connects; });
+                    if (self->impl.tls) {
+                        const auto names = peer_certificate_names(self->stream->native_handle());
+                        const std::string member = self->impl.name_of(self->id);
+                        if (!certificate_names_member(names, member))
+                            return self->retry("the certificate at " + self->host + " does not name member '" + member +
+                                                   "' (it names " + joined(names) + ")",
+                                               true);
+                    }
                     self->send_hello();
-                    self->write_next();
                 });
             });
         });
     }
 
+    void send_hello() {
+        const auto& o = impl.opts;
+        nonce = o.secret() ? random_nonce() : std::string();
+        hs_out = encode_frame(encode_hello(
+            Hello{o.protocol_version, o.min_protocol_version, o.cluster_id, o.node_id, o.http_address, id, nonce}));
+        auto self = shared_from_this();
+        stream->write(asio::buffer(hs_out), [self, s = stream](auto ec, std::size_t n) {
+            if (s != self->stream) return;
+            if (ec) return self->retry("write: " + ec.message());
+            self->impl.count(self->id, [n](PeerStats& st) { st.bytes_out += n; });
+            if (!self->impl.opts.secret()) return self->established();
+            self->hs_decoder = FrameDecoder(self->impl.opts.handshake_frame_bytes_max);
+            self->read_challenge();
+        });
+    }
+
+    // The listener's nonce and proof: it holds the secret and is the node we dialled.
+    void read_challenge() {
+        auto self = shared_from_this();
+        stream->read_some(asio::buffer(hs_buf), [self, s = stream](auto ec, std::size_t n) {
+            if (s != self->stream) return;
+            if (ec) return self->retry("handshake with " + self->host + ": " + ec.message());
+            if (!self->hs_decoder.feed(self->hs_buf.data(), n))
+                return self->retry("handshake with " + self->host + ": " + self->hs_decoder.error(), true);
+            auto f = self->hs_decoder.next();
+            if (!f) return self->read_challenge();
+            HelloProof theirs;
+            if (auto why = decode_proof(*f, theirs)) return self->retry(*why, true);
+            const auto& o = self->impl.opts;
+            const HandshakeIds ids{o.cluster_id, o.node_id, self->id, self->nonce, theirs.nonce};
+            // Whichever of our secrets the listener proved is the one both hold.
+            const std::string* shared = nullptr;
+            if (theirs.nonce.size() == nonce_bytes)
+                for (const auto& s : o.cluster_secrets)
+                    if (same_bytes(theirs.proof, handshake_proof(s, ids, ProofSide::listener))) shared = &s;
+            if (!shared)
+                return self->retry(self->host + ":" + std::to_string(self->port) +
+                                       " failed the cluster-secret proof (a different secret, or not " +
+                                       self->impl.name_of(self->id) + ")",
+                                   true);
+            self->mac = std::make_unique<FrameMac>(session_key(*shared, ids));
+            self->hs_out =
+                encode_frame(encode_proof(HelloProof{{}, handshake_proof(*shared, ids, ProofSide::dialler)}));
+            self->stream->write(asio::buffer(self->hs_out), [self, s2 = self->stream](auto ec2, std::size_t n2) {
+                if (s2 != self->stream) return;
+                if (ec2) return self->retry("write: " + ec2.message());
+                self->impl.count(self->id, [n2](PeerStats& st) { st.bytes_out += n2; });
+                self->established();
+            });
+        });
+    }
+
+    void established() {
+        deadline.cancel();
+        connecting = false;
+        connected = true;
+        backoff_ms = impl.opts.backoff_min_ms;
+        impl.count(id, [](PeerStats& s) { ++s.connects; });
+        write_next();
+    }
+
     // Capped exponential backoff with jitter, so restarted peers are not stampeded.
-    // A refused certificate is always logged; a peer that is merely down only once the
-    // backoff is long (it is expected while a peer restarts).
+    // A refused certificate or proof is always logged; a peer that is merely down only
+    // once the backoff is long (it is expected while a peer restarts).
     void retry(const std::string& why, bool always_log = false) {
         // A connection that was up and broke is news every time; failed dials are not.
         if (connected && !impl.stopping && !closed) {
@@ -190,6 +275,8 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
             always_log = false;
         }
         if (stream) stream->close();
+        deadline.cancel();
+        mac.reset();
         connected = connecting = writing = false;
         if (impl.stopping || closed) return;
         if (always_log || backoff_ms >= impl.opts.backoff_max_ms / 2)
@@ -205,50 +292,46 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
         });
     }
 
-    void send_hello() {
-        if (front_is_hello) return;
-        const auto& o = impl.opts;
-        std::string frame = encode_frame(
-            encode_hello(Hello{o.protocol_version, o.min_protocol_version, o.cluster_id, o.node_id, o.http_address}));
-        queued_bytes += frame.size();
-        queue.push_front(std::move(frame));
-        front_is_hello = true;
-    }
-
     void write_next() {
         if (queue.empty() || impl.stopping) {
             writing = false;
             return;
         }
         writing = true;
+        // Framed (and tagged) now: a tag belongs to this connection and its sequence.
+        const std::string& payload = queue.front();
+        const std::string tag = mac ? mac->seal(payload) : std::string();
+        wire.clear();
+        wire.reserve(frame_header_bytes + payload.size() + tag.size());
+        wire.append(encode_frame_header(payload.size() + tag.size())).append(payload).append(tag);
         auto self = shared_from_this();
-        stream->write(asio::buffer(queue.front()), [self, s = stream](auto ec, std::size_t n) {
+        stream->write(asio::buffer(wire), [self, s = stream](auto ec, std::size_t n) {
             if (s != self->stream) return;                         // a write of a connection since replaced
             if (ec) return self->retry("write: " + ec.message());  // the frame stays queued
             self->queued_bytes -= self->queue.front().size();
             self->queue.pop_front();
-            const bool was_hello = std::exchange(self->front_is_hello, false);
-            self->impl.count(self->id, [n, was_hello](PeerStats& s) {
-                if (!was_hello) ++s.frames_out;  // Raft frames; the handshake is not one
-                s.bytes_out += n;
+            self->impl.count(self->id, [n](PeerStats& st) {
+                ++st.frames_out;
+                st.bytes_out += n;
             });
             self->write_next();
         });
     }
 
-    void enqueue(std::string frame) {
-        if (queued_bytes + frame.size() > impl.opts.queue_bytes_max) {
+    void enqueue(std::string payload) {
+        if (queued_bytes + payload.size() > impl.opts.queue_bytes_max) {
             impl.count(id, [](PeerStats& s) { ++s.frames_dropped; });
             return;
         }
-        queued_bytes += frame.size();
-        queue.push_back(std::move(frame));
+        queued_bytes += payload.size();
+        queue.push_back(std::move(payload));
         kick();
     }
 
     void close() {
         closed = true;
         timer.cancel();
+        deadline.cancel();
         resolver.cancel();
         if (stream) stream->close();
     }
@@ -256,31 +339,49 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
 
 // One connection from a peer: frames come in on it.
 struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
+    enum class Phase { tls, hello, proof, open };
     Impl& impl;
     PeerStream stream;
     FrameDecoder decoder;
+    asio::steady_timer deadline;
     std::array<char, 64 * 1024> buf{};
     std::string remote;
-    bool greeted = false;
+    Phase phase = Phase::tls;
     std::uint64_t peer = 0;  // who it is, once its hello is read
+    HandshakeIds ids;        // with a cluster secret
+    std::string hs_out;
+    std::unique_ptr<FrameMac> mac;
+    bool closed = false;
 
     Inbound(Impl& i, tcp::socket s)
-        : impl(i), stream(std::move(s), i.tls ? &*i.tls : nullptr), decoder(i.opts.frame_bytes_max) {
+        : impl(i),
+          stream(std::move(s), i.tls ? &*i.tls : nullptr),
+          decoder(i.opts.handshake_frame_bytes_max),
+          deadline(i.io) {
         boost::system::error_code ec;
         const auto ep = stream.socket().remote_endpoint(ec);
         remote = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
     }
 
-    // TLS first (a peer without a certificate from our CA goes no further), then frames.
+    void refuse(const std::string& why) {
+        impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
+        impl.on_log("refusing peer connection from " + remote + ": " + why);
+        close();
+    }
+
+    // TLS first (a peer without a certificate from our CA goes no further), then the
+    // hello (and the proofs), all within the handshake's deadline; then frames.
     void start() {
         auto self = shared_from_this();
+        deadline.expires_after(std::chrono::milliseconds(impl.opts.handshake_timeout_ms));
+        deadline.async_wait([self](auto ec) {
+            if (!ec && self->phase != Phase::open && !self->closed)
+                self->refuse("no handshake within " + std::to_string(self->impl.opts.handshake_timeout_ms) + " ms");
+        });
         stream.handshake_server([self](const boost::system::error_code& ec) {
-            if (ec) {
-                self->impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
-                self->impl.on_log("refusing peer connection from " + self->remote +
-                                  ": TLS handshake: " + tls_error(ec));
-                return self->close();
-            }
+            if (self->closed) return;
+            if (ec) return self->refuse("TLS handshake: " + tls_error(ec));
+            self->phase = Phase::hello;
             self->read();
         });
     }
@@ -288,8 +389,13 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
     void read() {
         auto self = shared_from_this();
         stream.read_some(asio::buffer(buf), [self](auto ec, std::size_t n) {
+            if (self->closed) return;
             if (ec) {
-                if (self->greeted && !self->impl.stopping && ec != asio::error::operation_aborted)
+                // A dialler that hangs up on our proof did not take it (another secret).
+                if (self->phase == Phase::proof && !self->impl.stopping && ec != asio::error::operation_aborted)
+                    return self->refuse("node " + self->impl.name_of(self->peer) +
+                                        " hung up during the cluster-secret handshake (it did not accept our proof)");
+                if (self->phase == Phase::open && !self->impl.stopping && ec != asio::error::operation_aborted)
                     self->impl.on_log("peer " + self->impl.name_of(self->peer) + ": connection from " + self->remote +
                                       " dropped: " + ec.message());
                 return self->close();
@@ -300,9 +406,20 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
                 return self->close();
             }
             while (auto f = self->decoder.next()) {
-                if (!self->greeted) {
-                    if (!self->accept_hello(*f)) return self->close();
+                if (self->phase == Phase::hello) {
+                    if (!self->accept_hello(*f)) return;
                     continue;
+                }
+                if (self->phase == Phase::proof) {
+                    if (!self->accept_proof(*f)) return;
+                    continue;
+                }
+                if (self->mac && !self->mac->open(*f)) {
+                    self->impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
+                    self->impl.on_log("closing peer connection from " + self->remote + " (" +
+                                      self->impl.name_of(self->peer) +
+                                      "): a frame failed its integrity check (forged, altered or replayed)");
+                    return self->close();
                 }
                 const std::size_t size = f->size();
                 {
@@ -313,7 +430,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
                         s->bytes_in += size;
                     }
                 }
-                self->impl.on_frame(std::move(*f));
+                self->impl.on_frame(self->peer, std::move(*f));
             }
             self->read();
         });
@@ -324,27 +441,112 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
         Hello theirs;
         if (auto why = check_hello(frame, Hello{o.protocol_version, o.min_protocol_version, o.cluster_id, o.node_id},
                                    theirs)) {
-            impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
-            impl.on_log("refusing peer connection from " + remote + ": " + *why);
+            refuse(*why);
             return false;
         }
-        greeted = true;
+        if (theirs.node_id == 0 || theirs.node_id == o.node_id) {
+            refuse("node id " + std::to_string(theirs.node_id) + " is not a peer's");
+            return false;
+        }
+        if (impl.tls) {
+            // The certificate must name the member the hello speaks for.
+            auto known = impl.names.find(theirs.node_id);
+            if (known == impl.names.end()) {
+                refuse("node " + std::to_string(theirs.node_id) + " is not a member this node knows");
+                return false;
+            }
+            const auto names = peer_certificate_names(stream.native_handle());
+            if (!certificate_names_member(names, known->second)) {
+                refuse("its hello speaks for member '" + known->second + "' but its certificate names " +
+                       joined(names));
+                return false;
+            }
+        }
         peer = theirs.node_id;
-        if (impl.on_hello) impl.on_hello(theirs.node_id, theirs.http_address);
+        if (o.secret()) {
+            if (theirs.to_node_id != o.node_id) {
+                refuse("it dialled node " + std::to_string(theirs.to_node_id) + ", this is node " +
+                       std::to_string(o.node_id));
+                return false;
+            }
+            if (theirs.nonce.size() != nonce_bytes) {
+                refuse("no cluster-secret handshake (this node requires one: peer.secretFile)");
+                return false;
+            }
+            ids = HandshakeIds{o.cluster_id, theirs.node_id, o.node_id, theirs.nonce, random_nonce()};
+            hs_out = encode_frame(encode_proof(
+                HelloProof{ids.listener_nonce, handshake_proof(o.cluster_secrets.front(), ids, ProofSide::listener)}));
+            auto self = shared_from_this();
+            stream.write(asio::buffer(hs_out), [self](auto ec, std::size_t) {
+                if (ec && !self->closed) self->close();
+            });
+            phase = Phase::proof;
+            http_address = theirs.http_address;
+            return true;
+        }
+        http_address = theirs.http_address;
+        open();
         return true;
     }
 
+    bool accept_proof(const std::string& frame) {
+        const auto& o = impl.opts;
+        HelloProof theirs;
+        if (auto why = decode_proof(frame, theirs)) {
+            refuse(*why);
+            return false;
+        }
+        const std::string* shared = nullptr;
+        for (const auto& s : o.cluster_secrets)
+            if (same_bytes(theirs.proof, handshake_proof(s, ids, ProofSide::dialler))) shared = &s;
+        if (!shared) {
+            refuse("node " + impl.name_of(peer) + " failed the cluster-secret proof (a different secret?)");
+            return false;
+        }
+        mac = std::make_unique<FrameMac>(session_key(*shared, ids));
+        open();
+        return true;
+    }
+
+    // Proven (or nothing to prove): frames may now be as large as Raft's.
+    void open() {
+        phase = Phase::open;
+        deadline.cancel();
+        decoder.set_limit(impl.opts.frame_bytes_max + (mac ? frame_tag_bytes : 0));
+        if (impl.on_hello) impl.on_hello(peer, http_address);
+    }
+
     void close() {
+        if (closed) return;
+        closed = true;
+        deadline.cancel();
         stream.close();
         impl.inbound.erase(shared_from_this());
     }
+
+    std::string http_address;
 };
 
 void TcpTransport::Impl::accept() {
     acceptor.async_accept([this](auto ec, tcp::socket s) {
         if (ec) {
-            if (!stopping) on_log("accept: " + ec.message());
             if (stopping || ec == asio::error::operation_aborted) return;
+            on_log("accept: " + ec.message());
+            // Out of descriptors (or another passing failure): wait before accepting
+            // again instead of spinning on the error.
+            accept_timer.expires_after(std::chrono::milliseconds(100));
+            accept_timer.async_wait([this](auto ec2) {
+                if (!ec2 && !stopping) accept();
+            });
+            return;
+        }
+        if (inbound.size() >= opts.inbound_connections_max) {
+            count_in([](PeerStats& st) { ++st.rejected_connections; });
+            boost::system::error_code ignored;
+            const auto ep = s.remote_endpoint(ignored);
+            on_log("refusing peer connection from " + (ignored ? std::string("?") : ep.address().to_string()) +
+                   ": already " + std::to_string(inbound.size()) + " inbound connections (the limit)");
+            s.close(ignored);
         } else {
             auto conn = std::make_shared<Inbound>(*this, std::move(s));
             inbound.insert(conn);
@@ -409,6 +611,7 @@ void TcpTransport::stop() {
         impl->stopping = true;
         boost::system::error_code ignored;
         impl->acceptor.close(ignored);
+        impl->accept_timer.cancel();
         for (auto& [id, p] : impl->peers) p->close();
         auto in = impl->inbound;
         for (auto& c : in) c->close();
@@ -418,10 +621,10 @@ void TcpTransport::stop() {
 }
 
 void TcpTransport::send(std::uint64_t to, std::string payload) {
-    asio::post(impl_->io, [impl = impl_.get(), to, frame = encode_frame(payload)]() mutable {
+    asio::post(impl_->io, [impl = impl_.get(), to, payload = std::move(payload)]() mutable {
         auto it = impl->peers.find(to);
         if (it == impl->peers.end()) return;
-        it->second->enqueue(std::move(frame));
+        it->second->enqueue(std::move(payload));
     });
 }
 

@@ -3,9 +3,13 @@
 // peer (frames go out on those connections) and accepts the peers' connections
 // (frames come in on those). Outbound connections reconnect with capped, jittered
 // exponential backoff; their queues are bounded (Raft retransmits what is dropped).
-// Every connection opens with a hello (cluster id, protocol version, node id). A bad
-// or foreign hello, a frame that is too large or a stream that is not frames closes
-// that connection with a logged reason; nothing of it reaches the caller.
+// Every connection opens with a hello (cluster id, protocol version, node id) and, when
+// configured, proves who is calling: mutual TLS binds the certificate's name to the
+// member the hello names; a cluster secret runs a challenge-response over both nonces
+// and then tags every frame (peer_auth.hpp). A bad or foreign hello, a failed proof, a
+// handshake not finished in time, a frame that is too large or fails its tag, or a
+// stream that is not frames closes that connection with a logged reason; nothing of it
+// reaches the caller, and every frame that does is given with its authenticated sender.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -14,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "runtime/net/hello.hpp"
 
@@ -36,8 +41,21 @@ struct TcpOptions {
     // Mutual TLS when `tls_cert_file` is set: both ends present a certificate signed by
     // the CA in `tls_ca_file` and verify the other's; a dialled peer's certificate must
     // also name the host it was dialled at (subjectAltName). Anything else is refused.
+    // The certificate must also carry the member's name (CN or subjectAltName; see
+    // certificate_names_member), both ways: a member cannot speak as another.
     std::string tls_ca_file, tls_cert_file, tls_key_file;
     bool tls() const { return !tls_cert_file.empty(); }
+    // The cluster secrets (peer_auth.hpp); empty: none. The first proves this node; any
+    // of them is accepted from a peer, so a secret is rotated by rolling restarts (add
+    // the new one second, then first, then drop the old).
+    std::vector<std::string> cluster_secrets;
+    bool secret() const { return !cluster_secrets.empty(); }
+    bool authenticated() const { return tls() || secret(); }
+    // Bounds on what a stranger can hold: inbound connections at once, the time and the
+    // frame size allowed before a connection has proved itself.
+    std::size_t inbound_connections_max = 64;
+    std::uint32_t handshake_timeout_ms = 5000;
+    std::size_t handshake_frame_bytes_max = 4096;
 };
 
 struct PeerStats {
@@ -47,7 +65,9 @@ struct PeerStats {
 
 class TcpTransport {
 public:
-    using OnFrame = std::function<void(std::string payload)>;  // called on the I/O thread
+    // Called on the I/O thread with the sender's node id, as its connection proved it
+    // (or, with neither TLS nor a cluster secret, as its hello claimed).
+    using OnFrame = std::function<void(std::uint64_t from, std::string payload)>;
     using OnLog = std::function<void(const std::string& line)>;
     // A peer introduced itself (called on the I/O thread): its node id and HTTP address.
     using OnHello = std::function<void(std::uint64_t node_id, const std::string& http_address)>;

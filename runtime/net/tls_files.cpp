@@ -1,6 +1,8 @@
 #include "runtime/net/tls_files.hpp"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,6 +29,46 @@ std::string tls_error(const boost::system::error_code& ec) {
         what = buf;
     }
     return what;
+}
+
+std::vector<std::string> peer_certificate_names(SSL* ssl) {
+    std::vector<std::string> out;
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    if (!cert) return out;
+    char cn[256];
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn) > 0) out.emplace_back(cn);
+    auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); ++i) {
+        const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
+        if (g->type == GEN_DNS) {
+            const ASN1_STRING* s = g->d.dNSName;
+            out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                             static_cast<std::size_t>(ASN1_STRING_length(s)));
+        } else if (g->type == GEN_IPADD) {
+            const ASN1_STRING* s = g->d.iPAddress;
+            const unsigned char* p = ASN1_STRING_get0_data(s);
+            char buf[64] = {};
+            if (ASN1_STRING_length(s) == 4)
+                inet_ntop(AF_INET, p, buf, sizeof buf);
+            else if (ASN1_STRING_length(s) == 16)
+                inet_ntop(AF_INET6, p, buf, sizeof buf);
+            if (buf[0]) out.emplace_back(buf);
+        }
+    }
+    GENERAL_NAMES_free(sans);
+    X509_free(cert);
+    return out;
+}
+
+bool certificate_names_member(const std::vector<std::string>& names, const std::string& member) {
+    std::string host;
+    if (auto colon = member.rfind(':'); colon != std::string::npos && colon > 0) {
+        host = member.substr(0, colon);
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    }
+    for (const auto& n : names)
+        if (n == member || (!host.empty() && n == host)) return true;
+    return false;
 }
 
 std::string load_certificate(ssl::context& ctx, const std::string& cert_file, const std::string& key_file) {

@@ -38,7 +38,7 @@ BOOST_AUTO_TEST_CASE(three_peers_over_loopback_tcp) {
         o.backoff_min_ms = 10;
         auto target = targets[id];
         tcps[id] = std::make_shared<net::TcpTransport>(
-            o, [target](std::string f) { target->deliver(std::move(f)); },
+            o, [target](std::uint64_t from, std::string f) { target->deliver(from, std::move(f)); },
             [id](const std::string& line) { BOOST_TEST_MESSAGE("transport " << id << ": " << line); });
         const std::string err = tcps[id]->bind();
         BOOST_REQUIRE_MESSAGE(err.empty(), err);

@@ -198,8 +198,9 @@ bool Run::check_receipts(std::ostringstream& out) {
     std::string failures;
     for (int i = 0; i < cluster_.size(); ++i) {
         std::string text;
-        const int rc = testing::run_command(
-            {args_.cluster.bin, "ctl", "--endpoints", cluster_.http_address(i), "receipts", "verify", "--stale"}, text);
+        const int rc = testing::run_command({args_.cluster.bin, "ctl", "--endpoints", cluster_.http_address(i),
+                                             "--token", cluster_.token(), "receipts", "verify", "--stale"},
+                                            text);
         std::smatch m;
         if (rc == 0 && std::regex_search(text, m, std::regex("head ([0-9a-f]+)"))) {
             ++verified;

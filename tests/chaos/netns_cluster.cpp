@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -23,13 +24,35 @@ NetnsCluster::NetnsCluster(ClusterSpec spec) : spec_(std::move(spec)), procs_(sp
     std::string members;
     for (int i = 0; i < size(); ++i)
         members += (i ? "," : "") + name(i) + "=" + ip(i) + ":" + std::to_string(peer_port);
+    // The nodes listen beyond loopback: their peers prove a shared secret, and the
+    // clients (another host) a token.
+    auto random_hex = [] {
+        std::string out;
+        std::ifstream urandom("/dev/urandom", std::ios::binary);
+        static const char* hex = "0123456789abcdef";
+        for (int k = 0; k < 32; ++k) {
+            const auto b = static_cast<unsigned char>(urandom.get());
+            out += hex[b >> 4];
+            out += hex[b & 15];
+        }
+        return out;
+    };
+    const std::string secret = random_hex();
+    token_ = random_hex();
     for (int i = 0; i < size(); ++i) {
+        const auto secret_file = dir(i) / "cluster.secret";
+        std::ofstream(secret_file) << secret << "\n";
+        std::filesystem::permissions(secret_file,
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                     std::filesystem::perm_options::replace);
         nlohmann::json cfg{
             {"clusterId", "chaos"},
             {"nodeId", name(i)},
             {"clusterNodes", members},
             {"dataDir", data_dir(i).string()},
             {"storageWalSegmentBytes", spec_.wal_segment_bytes},
+            {"peer", {{"secretFile", secret_file.string()}}},
+            {"auth", {{"token", token_}}},
             {"listen", {{"http", http_address(i)}, {"peer", ip(i) + ":" + std::to_string(peer_port)}}},
             {"raft",
              {{"enabled", true},
@@ -147,6 +170,9 @@ http::ClientResult NetnsCluster::call(int i, const std::string& method, const st
     req.target = target;
     req.body = body;
     req.timeout = timeout;
+    req.headers.emplace_back("Authorization", "Bearer " + token_);
+    if (!body.empty() && (body.front() == '{' || body.front() == '['))
+        req.headers.emplace_back("Content-Type", "application/json");
     return http::call(req);
 }
 

@@ -42,6 +42,7 @@ public:
     static constexpr std::uint16_t peer_port = 7000;
 
     explicit NetnsCluster(ClusterSpec spec);
+    const std::string& token() const { return token_; }
     ~NetnsCluster();
 
     int size() const { return spec_.nodes; }
@@ -85,6 +86,7 @@ private:
     std::optional<nlohmann::json> view_with_leader(int i) const;
 
     ClusterSpec spec_;
+    std::string token_;  // the nodes' auth.token: clients reach them from another host
     std::vector<std::unique_ptr<testing::Child>> procs_;
     std::vector<bool> paused_;
 };

@@ -49,8 +49,9 @@ bool put(const ProcessCluster& c, int i, const std::string& key, const std::stri
 }
 
 // The value of `key` read through node `i`, or "<status N>" when there is none.
-std::string get(const ProcessCluster& c, int i, const std::string& key, bool stale = false) {
-    auto r = c.call(i, "GET", "/kv/" + key + (stale ? "?stale=true" : ""));
+std::string get(const ProcessCluster& c, int i, const std::string& key, bool stale = false,
+                std::vector<std::pair<std::string, std::string>> headers = {}) {
+    auto r = c.call(i, "GET", "/kv/" + key + (stale ? "?stale=true" : ""), "", std::move(headers));
     auto j = body_of(r);
     if (!r.ok() || r.status != 200 || !j.is_object() || !j["value"].is_string())
         return "<status " + std::to_string(r.ok() ? r.status : -1) + ">";
@@ -301,12 +302,13 @@ BOOST_AUTO_TEST_CASE(with_no_quorum_writes_get_503_and_retry_after) {
 
 BOOST_AUTO_TEST_CASE(bad_input_gets_a_clear_error_and_the_cluster_keeps_serving) {
     ClusterOptions o;
-    o.auth_token = "s3cret";
+    o.auth_token = "s3cret-0123456789abcdef0123456789abcdef";
     o.max_body_bytes = 4096;
     ProcessCluster c(o);
     const int leader = c.start_and_elect();
     const int f = follower_of(c, leader);
-    const std::vector<std::pair<std::string, std::string>> auth{{"Authorization", "Bearer s3cret"}};
+    const std::vector<std::pair<std::string, std::string>> auth{
+        {"Authorization", "Bearer s3cret-0123456789abcdef0123456789abcdef"}};
 
     auto expect = [&](const http::ClientResult& r, int status, const std::string& code) {
         BOOST_TEST(http_status(r) == status,
@@ -323,21 +325,23 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_clear_error_and_the_cluster_keeps_serving)
     expect(c.call(f, "PUT", "/kv/a", "v", {{"Authorization", "Bearer wrong"}}), 403, "forbidden");
     expect(c.call(f, "PUT", "/kv/a", "v", {{"Authorization", "Basic abc"}}), 401, "unauthorized");
     expect(c.call(f, "PUT", "/kv/a", std::string(10000, 'x'), auth), 413, "body_too_large");
-    expect(c.call(f, "GET", "/nope"), 404, "not_found");
+    expect(c.call(f, "GET", "/nope", "", auth), 404, "not_found");
     expect(c.call(f, "POST", "/health"), 405, "method_not_allowed");
-    expect(c.call(f, "GET", "/kv/a?bogus=1"), 400, "unknown_parameter");
+    expect(c.call(f, "GET", "/kv/a?bogus=1", "", auth), 400, "unknown_parameter");
     expect(c.call(f, "PUT", "/kv/a?prevRevision=abc", "v", auth), 400, "bad_parameter");
-    expect(c.call(f, "GET", "/kv/%zz"), 400, "bad_key");
-    expect(c.call(f, "GET", "/kv/"), 400, "bad_key");
+    expect(c.call(f, "GET", "/kv/%zz", "", auth), 400, "bad_key");
+    expect(c.call(f, "GET", "/kv/", "", auth), 400, "bad_key");
     // HEAD: the headers of a GET, no body.
     auto head = c.call(f, "HEAD", "/health/live");
     BOOST_TEST(http_status(head) == 200);
     BOOST_TEST(head.body.empty());
     BOOST_TEST(std::stoul(head.headers["content-length"]) > 0u);
-    // Reads need no token; the right token writes (forwarded to the leader).
-    expect(c.call(f, "GET", "/kv/a"), 404, "key_not_found");
+    // Reads need a token too; the right token writes (forwarded to the leader).
+    expect(c.call(f, "GET", "/kv/a"), 401, "unauthorized");
+    expect(c.call(f, "GET", "/kv/a", "", auth), 404, "key_not_found");
     BOOST_TEST(http_status(c.call(f, "PUT", "/kv/a", "v", auth)) == 200);
-    BOOST_TEST(http_status(c.call(f, "PUT", "/kv/a", "v", {{"X-Api-Key", "s3cret"}})) == 200);
+    BOOST_TEST(
+        http_status(c.call(f, "PUT", "/kv/a", "v", {{"X-Api-Key", "s3cret-0123456789abcdef0123456789abcdef"}})) == 200);
 
     // Not HTTP at all on the HTTP port, and garbage on the peer port.
     auto raw = [](std::uint16_t port, const std::string& bytes) {
@@ -374,7 +378,7 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_a_clear_error_and_the_cluster_keeps_serving)
 
     // Still a healthy cluster with the same leader.
     BOOST_TEST(http_status(c.call(f, "PUT", "/kv/after", "ok", auth)) == 200);
-    BOOST_TEST(get(c, leader, "after") == "ok");
+    BOOST_TEST(get(c, leader, "after", false, auth) == "ok");
     for (int i = 0; i < c.size(); ++i) BOOST_TEST(c.running(i));
 }
 
@@ -395,7 +399,7 @@ BOOST_AUTO_TEST_CASE(a_config_file_with_a_typo_stops_start_up_with_one_line) {
         {"broken.json", R"({"raft": {)", "broken.json: (document): not valid JSON"},
         {"timing.json", R"({"raft": {"heartbeatIntervalMs": 500, "electionTimeoutMs": 600}})",
          "raft.electionTimeoutMs: must be at least 3 x raft.heartbeatIntervalMs"},
-        {"user.json", R"({"handlers": {"user": "no-such-user"}})",
+        {"user.json", R"({"handlers": {"user": "no-such-user"}, "listen": {"peer": "127.0.0.1:1"}})",
          "handlers.user: no user 'no-such-user' on this machine"},
     };
     for (const auto& k : cases) {
@@ -440,11 +444,14 @@ BOOST_AUTO_TEST_CASE(raftor_ctl_reads_and_writes_the_cluster) {
 BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
     TempDir pki;
     TestCa ca(pki.path, "cluster-ca");
-    // One certificate for all three (each names 127.0.0.1): what a loopback cluster needs.
-    const auto leaf = ca.issue("raftor-node");
+    // A certificate per member, naming it (CN) and 127.0.0.1: a member is who its
+    // certificate says.
+    for (const char* n : {"node-1", "node-2", "node-3"}) ca.issue(n);
+    const auto leaf = ca.issue("node-1");
+    const std::string base = (pki.path / "cluster-ca-").string();
     ClusterOptions o;
-    o.extra_json = "\"tls\": {\"ca\": \"" + ca.cert_path() + "\", \"cert\": \"" + leaf.cert + "\", \"key\": \"" +
-                   leaf.key + "\"}, ";
+    o.extra_json = "\"tls\": {\"ca\": \"" + ca.cert_path() + "\", \"cert\": \"" + base + "{node}.crt\", \"key\": \"" +
+                   base + "{node}.key\"}, ";
     o.https = true;
     ProcessCluster c(o);
     const int leader = c.start_and_elect();

@@ -199,11 +199,11 @@ BOOST_AUTO_TEST_CASE(scaling_three_to_five_to_three_under_write_load_loses_nothi
 
 BOOST_AUTO_TEST_CASE(drain_transfer_snapshot_and_shutdown) {
     ClusterOptions o;
-    o.auth_token = "s3cret";
+    o.auth_token = "s3cret-0123456789abcdef0123456789abcdef";
     ProcessCluster c(o);
     int leader = c.start_and_elect();
-    const std::vector<std::pair<std::string, std::string>> auth{{"Authorization", "Bearer s3cret"},
-                                                                {"Content-Type", "application/json"}};
+    const std::vector<std::pair<std::string, std::string>> auth{
+        {"Authorization", "Bearer s3cret-0123456789abcdef0123456789abcdef"}, {"Content-Type", "application/json"}};
     // Admin requests need the token, reads too.
     BOOST_TEST(c.call(leader, "POST", "/admin/snapshot").status == 401);
     BOOST_TEST(c.call(leader, "GET", "/admin/members").status == 401);
@@ -235,14 +235,15 @@ BOOST_AUTO_TEST_CASE(drain_transfer_snapshot_and_shutdown) {
     auto ex = c.call(leader, "POST", "/execute/slow", "", auth);
     BOOST_TEST_REQUIRE(ex.status == 202, describe(ex));
     const std::string id = parse(ex)["executionId"];
-    BOOST_REQUIRE(
-        eventually([&] { return parse(c.call(leader, "GET", "/executions/" + id))["status"] == "running"; }, 10s));
+    BOOST_REQUIRE(eventually(
+        [&] { return parse(c.call(leader, "GET", "/executions/" + id, "", auth))["status"] == "running"; }, 10s));
     std::string out;
-    const int rc =
-        run_command({RAFTOR_BIN, "ctl", "--endpoints", c.http_address(leader), "--token", "s3cret", "drain"}, out);
+    const int rc = run_command({RAFTOR_BIN, "ctl", "--endpoints", c.http_address(leader), "--token",
+                                "s3cret-0123456789abcdef0123456789abcdef", "drain"},
+                               out);
     BOOST_TEST_REQUIRE(rc == 0, out);
     BOOST_TEST(out.find("is drained") != std::string::npos, out);
-    auto done = parse(c.call(leader, "GET", "/executions/" + id));
+    auto done = parse(c.call(leader, "GET", "/executions/" + id, "", auth));
     BOOST_TEST(done["status"] == "success", done.dump());
     const int next = *c.agreed_leader(10s);
     BOOST_TEST(next != leader);

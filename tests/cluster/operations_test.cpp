@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -272,11 +273,12 @@ BOOST_AUTO_TEST_CASE(timeouts_kill_the_group_retries_back_off_forbid_never_overl
     ProcessCluster c(ClusterOptions{});
     c.start_all();
     const int leader = leader_of(c);
-    const auto pidfile = c.dir(leader) / "bg.pid";
-    post_ok(
-        c, leader, "/operations",
-        R"J({"id":"slow","name":"s","timeoutMs":500,"handler":{"kind":"exec","argv":["/bin/sh","-c","sleep 30 & echo $! > )J" +
-            pidfile.string() + R"J(; wait"]}})J");
+    // A sleep of a length no other process runs, found by its argument: the handler
+    // runs in a PID namespace, so a pid it wrote down would not be the node's.
+    const std::string marker = "30." + std::to_string(::getpid()) + "7";
+    post_ok(c, leader, "/operations",
+            R"J({"id":"slow","name":"s","timeoutMs":500,"handler":{"kind":"exec","argv":["/bin/sh","-c","sleep )J" +
+                marker + R"J( & wait"]}})J");
     post_ok(c, leader, "/operations",
             R"J({"id":"flaky","name":"f","retries":2,"retryBackoffMs":200,"handler":{"kind":"fail","message":"no"}})J");
     post_ok(c, leader, "/operations",
@@ -318,19 +320,20 @@ BOOST_AUTO_TEST_CASE(timeouts_kill_the_group_retries_back_off_forbid_never_overl
 
     json slow = wait_history(c, leader, "slow", 1, 10s);
     BOOST_TEST(slow.back()["status"] == "timeout");
-    std::ifstream pf(pidfile);
-    int bg = 0;
-    pf >> bg;
-    BOOST_REQUIRE(bg > 0);
-    std::this_thread::sleep_for(200ms);
-    // Gone, or a zombie waiting for its new parent to reap it: not running either way.
-    std::string state;
-    std::ifstream stat("/proc/" + std::to_string(bg) + "/stat");
-    if (stat) {
-        std::string pid, comm;
-        stat >> pid >> comm >> state;
-    }
-    BOOST_TEST((state.empty() || state == "Z"), "the handler's background child outlived its timeout: " << state);
+    auto sleeping = [&] {
+        for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+            std::ifstream in(e.path() / "cmdline", std::ios::binary);
+            std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            std::ifstream st(e.path() / "stat");
+            std::string stat;
+            std::getline(st, stat);
+            const auto close = stat.rfind(')');
+            const bool zombie = close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+            if (!zombie && cmd.find(std::string(1, '\0') + marker) != std::string::npos) return true;
+        }
+        return false;
+    };
+    BOOST_TEST(testing::eventually([&] { return !sleeping(); }), "the handler's background child outlived its timeout");
 
     json flaky = wait_history(c, leader, "flaky", 1, 10s);
     BOOST_TEST(flaky.back()["status"] == "failed");

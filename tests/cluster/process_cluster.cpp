@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -130,13 +131,28 @@ ProcessCluster::ProcessCluster(ClusterOptions opts) : opts_(std::move(opts)), pi
         if (i >= initial) raft["join"] = true;
         const std::string listed =
             i < initial ? members : members + "," + name(i) + "=127.0.0.1:" + std::to_string(peer_ports_[i]);
+        std::string extra = opts_.extra_json;
+        if (!opts_.cluster_secret.empty()) {
+            const auto secret = dir(i) / "cluster.secret";
+            std::ofstream(secret) << opts_.cluster_secret << "\n";
+            std::filesystem::permissions(secret,
+                                         std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                         std::filesystem::perm_options::replace);
+            extra += "\"peer\": {\"secretFile\": \"" + secret.string() + "\"}, ";
+        }
+        for (std::size_t at; (at = extra.find("{node}")) != std::string::npos;) extra.replace(at, 6, name(i));
         std::ofstream cfg(dir(i) / "config.json");
-        cfg << "{" << opts_.extra_json << "\"clusterId\": \"test\", \"dataDir\": \"" << dir(i).string()
+        cfg << "{" << extra << "\"clusterId\": \"test\", \"dataDir\": \"" << dir(i).string()
             << "\", \"clusterNodes\": \"" << listed << "\", \"nodeId\": \"" << name(i)
             << "\", \"maxBodyBytes\": " << opts_.max_body_bytes << ", \"raft\": " << raft.dump()
             << ", \"listen\": {\"http\": \"" << http_address(i) << "\", \"peer\": \"127.0.0.1:" << peer_ports_[i]
             << (opts_.https ? "\", \"https\": \"" + https_address(i) : std::string()) << "\"}"
-            << (opts_.auth_token.empty() ? "" : ", \"auth\": {\"token\": \"" + opts_.auth_token + "\"}") << "}\n";
+            << (opts_.auth_token.empty()
+                    ? std::string()
+                    : ", \"auth\": {\"token\": \"" + opts_.auth_token + "\"" +
+                          (opts_.read_token.empty() ? std::string() : ", \"readToken\": \"" + opts_.read_token + "\"") +
+                          "}")
+            << "}\n";
     }
 }
 
@@ -191,6 +207,12 @@ http::ClientResult ProcessCluster::call(int i, const std::string& method, const 
     req.target = target;
     req.body = body;
     req.headers = std::move(headers);
+    // As a well-behaved client says of a JSON body (the node refuses one that does not).
+    const bool typed = std::any_of(req.headers.begin(), req.headers.end(), [](const auto& h) {
+        return h.first == "Content-Type" || h.first == "content-type";
+    });
+    if (!typed && !body.empty() && (body.front() == '{' || body.front() == '['))
+        req.headers.emplace_back("Content-Type", "application/json");
     req.timeout = timeout;
     return http::call(req);
 }

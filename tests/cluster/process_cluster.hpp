@@ -24,13 +24,15 @@ struct ClusterOptions {
     std::uint32_t heartbeat_ms = 100;
     std::uint32_t election_timeout_ms = 1000;
     std::string auth_token;  // empty: no auth
+    std::string read_token;  // auth.readToken (with auth_token)
     std::uint64_t max_body_bytes = 1 << 20;
-    std::string extra_json;  // appended inside the config object: "\"k\": v, "
+    std::string extra_json;  // appended inside the config object: "\"k\": v, "; {node} is the node's name
     bool https = false;      // give each node an HTTPS port too (needs tls in extra_json)
     // Nodes from this index on start with --join (outside the configuration, to be added
     // with `ctl member add`); the first `initial` bootstrap the cluster. 0: all bootstrap.
     int initial = 0;
     std::uint64_t snapshot_interval_ops = 0;  // 0: the default
+    std::string cluster_secret;               // set: peers prove it (peer.secretFile, a file per node)
 };
 
 class ProcessCluster {

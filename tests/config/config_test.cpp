@@ -97,7 +97,38 @@ BOOST_AUTO_TEST_CASE(listen_addresses_must_be_host_and_port) {
                "configuration: listen.peer: '0.0.0.0:70000' is not host:port (port 1-65535)");
     BOOST_TEST(check(R"({"listen": {"https": ":8443"}})") ==
                "configuration: listen.https: ':8443' is not host:port (port 1-65535)");
-    BOOST_TEST(check(R"({"listen": {"http": "[::1]:8080", "https": "0.0.0.0:8443"}})") == "ok");
+    BOOST_TEST(check(R"({"listen": {"http": "[::1]:8080", "peer": "127.0.0.1:8081", "https": "0.0.0.0:8443"}})") ==
+               "ok");
+}
+
+BOOST_AUTO_TEST_CASE(peers_beyond_loopback_must_prove_who_they_are) {
+    auto check = [](const std::string& json, std::map<std::string, std::string> vars = {}) {
+        NodeConfig c;
+        BOOST_REQUIRE(!apply_json(c, json, "f.json"));
+        vars.emplace("NODE_ID", "a");
+        vars.emplace("CLUSTER_NODES", "a=10.0.0.1:8081");
+        BOOST_REQUIRE(!apply_env(c, env(vars)));
+        auto e = validate(c);
+        return e ? e->line() : std::string("ok");
+    };
+    // The default peer listener is 0.0.0.0: without a secret or TLS, the node will not start.
+    BOOST_TEST(check("{}").find("configuration: listen.peer: '0.0.0.0:8081' reaches beyond loopback but peers prove "
+                                "nothing: set peer.secretFile") == 0u,
+               check("{}"));
+    BOOST_TEST(check(R"({"listen": {"peer": "10.0.0.1:8081"}})").find("reaches beyond loopback") != std::string::npos);
+    BOOST_TEST(check(R"({"listen": {"peer": "127.0.0.1:8081"}})") == "ok");
+    BOOST_TEST(check(R"({"listen": {"peer": "[::1]:8081"}})") == "ok");
+    BOOST_TEST(check(R"({"peer": {"secretFile": "/etc/raftor/cluster.secret"}})") == "ok");
+    BOOST_TEST(check("{}", {{"CLUSTER_SECRET_FILE", "/run/secrets/cluster"}}) == "ok");
+    BOOST_TEST(check("{}", {{"CLUSTER_SECRET", std::string(64, 'k')}}) == "ok");
+    NodeConfig c;
+    auto e = apply_env(c, env({{"CLUSTER_SECRET", "too-short"}}));
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->line() ==
+               "environment: CLUSTER_SECRET: is 9 bytes, fewer than 32 (make one with: openssl rand -hex 32)");
+    BOOST_TEST(check(R"({"tls": {"ca": "ca.crt", "cert": "n.crt", "key": "n.key"}})") == "ok");
+    // A node without Raft has no peers.
+    BOOST_TEST(check(R"({"raft": {"enabled": false}})") == "ok");
 }
 
 BOOST_AUTO_TEST_CASE(environment_then_flags_override_the_file) {
@@ -125,6 +156,7 @@ BOOST_AUTO_TEST_CASE(environment_then_flags_override_the_file) {
                    "host name or address (no scheme, port or path)");
     }
     BOOST_REQUIRE(!apply_env(c, env({{"CACHE_MAX_SIZE", "500"}})));  // the runbook's tuning knob
+    c.listen.peer = "127.0.0.1:8081";                                // peers on loopback need no secret
     BOOST_TEST(c.cache_max_size == 500u);
     BOOST_TEST(!validate(c).has_value());  // NODE_ID may name a member's host, as in the seeds
     Flags f;
@@ -139,9 +171,10 @@ BOOST_AUTO_TEST_CASE(environment_then_flags_override_the_file) {
     BOOST_TEST(!validate(c).has_value());
     // A joining member and a token from a secret.
     BOOST_TEST(!c.raft.join);
-    BOOST_REQUIRE(!apply_env(c, env({{"RAFT_JOIN", "true"}, {"AUTH_TOKEN", "s3cret"}})));
+    BOOST_REQUIRE(
+        !apply_env(c, env({{"RAFT_JOIN", "true"}, {"AUTH_TOKEN", "s3cret-0123456789abcdef0123456789abcdef"}})));
     BOOST_TEST(c.raft.join);
-    BOOST_TEST(c.auth_token == "s3cret");
+    BOOST_TEST(c.auth_token == "s3cret-0123456789abcdef0123456789abcdef");
     BOOST_TEST(apply_env(c, env({{"RAFT_JOIN", "yes"}}))->line() ==
                "environment: RAFT_JOIN: 'yes' is not true, false, 1 or 0");
     BOOST_REQUIRE(!apply_json(c, R"({"raft": {"join": false}})", "f.json"));

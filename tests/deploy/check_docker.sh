@@ -30,14 +30,14 @@ done
 echo "$runtime" | grep -q '^USER raftor' || { echo "the runtime stage does not run as the raftor user"; exit 1; }
 echo "$runtime" | grep -A1 '^HEALTHCHECK' | grep -q '/health/live' || { echo "no health check"; exit 1; }
 echo "$runtime" | grep -q '^STOPSIGNAL SIGTERM' || { echo "no stop signal"; exit 1; }
-# The config the image ships loads.
-"$bin" node --config "$src/deploy/docker/daemon-config.json" --node-id node-1 \
+# The config the image ships loads (the cluster secret comes from the environment).
+CLUSTER_SECRET=$(printf '%064d' 0) "$bin" node --config "$src/deploy/docker/daemon-config.json" --node-id node-1 \
   --cluster-nodes node-1=node-1:8081,node-2=node-2:8081,node-3=node-3:8081 --check-config
 if docker compose version >/dev/null 2>&1; then
-  (cd "$src/deploy/docker" && docker compose -f docker-compose.yml config -q) || { echo "compose file invalid"; exit 1; }
+  (cd "$src/deploy/docker" && RAFTOR_CLUSTER_SECRET=x RAFTOR_AUTH_TOKEN=y docker compose -f docker-compose.yml config -q) || { echo "compose file invalid"; exit 1; }
   echo "docker compose config: OK"
 elif command -v docker-compose >/dev/null; then
-  (cd "$src/deploy/docker" && docker-compose -f docker-compose.yml config -q) || { echo "compose file invalid"; exit 1; }
+  (cd "$src/deploy/docker" && RAFTOR_CLUSTER_SECRET=x RAFTOR_AUTH_TOKEN=y docker-compose -f docker-compose.yml config -q) || { echo "compose file invalid"; exit 1; }
   echo "docker-compose config: OK"
 else
   echo "(docker compose not installed: the compose file was not parsed)"

@@ -15,6 +15,8 @@ Request admin_req(std::string method, std::string target, std::string body = {},
     r.target = std::move(target);
     r.body = std::move(body);
     if (!token.empty()) r.headers["authorization"] = "Bearer " + token;
+    if (!r.body.empty()) r.headers["content-type"] = "application/json";
+    r.remote = "127.0.0.1:40000";
     return r;
 }
 AdminCall admin_call(const Routed& r) {

@@ -17,6 +17,9 @@ Request req(std::string method, std::string target, std::string body = {},
     r.target = std::move(target);
     r.body = std::move(body);
     r.headers = std::move(headers);
+    r.remote = "127.0.0.1:40000";  // a local client: no token needed (protected mode)
+    if (!r.body.empty() && !r.headers.count("content-type") && (r.body[0] == '{' || r.body[0] == '['))
+        r.headers["content-type"] = "application/json";
     return r;
 }
 json body(const Response& r) {
@@ -89,7 +92,7 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_answered_with_a_named_error) {
     BOOST_TEST(allow.response.headers.front().first == "Allow");
 }
 
-BOOST_AUTO_TEST_CASE(writes_need_the_token_when_one_is_configured_reads_do_not) {
+BOOST_AUTO_TEST_CASE(with_a_token_configured_writes_need_it_and_reads_need_a_token) {
     ApiOptions o;
     o.auth_token = "t0ken";
     BOOST_TEST(code(route(req("PUT", "/kv/a", "v"), o)) == "unauthorized");
@@ -99,7 +102,11 @@ BOOST_AUTO_TEST_CASE(writes_need_the_token_when_one_is_configured_reads_do_not) 
     BOOST_TEST(code(route(req("DELETE", "/kv/a", "", {{"authorization", "t0ken"}}), o)) == "unauthorized");
     BOOST_TEST(route(req("PUT", "/kv/a", "v", {{"authorization", "Bearer t0ken"}}), o).call.has_value());
     BOOST_TEST(route(req("DELETE", "/kv/a", "", {{"x-api-key", "t0ken"}}), o).call.has_value());
-    BOOST_TEST(route(req("GET", "/kv/a"), o).call.has_value());
+    BOOST_TEST(route(req("GET", "/kv/a"), o).response.status == 401);
+    BOOST_TEST(route(req("GET", "/kv/a", "", {{"authorization", "Bearer t0ken"}}), o).call.has_value());
+    // Probes and metrics stay open.
+    BOOST_TEST(route(req("GET", "/health/ready"), o).call.has_value());
+    BOOST_TEST(route(req("GET", "/metrics"), o).call.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(results_render_as_the_design_card_says) {

@@ -14,10 +14,12 @@ struct Sink {
     std::mutex mu;
     std::condition_variable cv;
     std::vector<std::string> frames;
+    std::vector<std::uint64_t> senders;  // of each frame, as the transport authenticated it
     std::vector<std::string> logs;
     net::TcpTransport::OnFrame on_frame() {
-        return [this](std::string f) {
+        return [this](std::uint64_t from, std::string f) {
             std::lock_guard<std::mutex> l(mu);
+            senders.push_back(from);
             frames.push_back(std::move(f));
             cv.notify_all();
         };

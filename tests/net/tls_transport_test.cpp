@@ -51,8 +51,8 @@ BOOST_AUTO_TEST_CASE(members_of_one_ca_exchange_frames_over_mutual_tls) {
     Sink sa, sb;
     auto a = make(sa, options(1, pki.ca.cert_path(), pki.ca.issue("node-1")));
     auto b = make(sb, options(2, pki.ca.cert_path(), pki.ca.issue("node-2")));
-    a->set_peer(2, "127.0.0.1", b->bound_port());
-    b->set_peer(1, "127.0.0.1", a->bound_port());
+    a->set_peer(2, "127.0.0.1", b->bound_port(), "node-2");
+    b->set_peer(1, "127.0.0.1", a->bound_port(), "node-1");
     a->start();
     b->start();
     for (int i = 0; i < 500; ++i) a->send(2, "frame-" + std::to_string(i) + std::string(i * 37 % 5000, 'y'));
@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(a_peer_with_a_certificate_of_another_ca_is_refused_and_logg
     auto a = make(sa, options(1, pki.ca.cert_path(), pki.ca.issue("node-1")));
     // The intruder trusts our CA (so it would accept us) but its own certificate is foreign.
     auto m = make(sm, options(3, pki.ca.cert_path(), pki.other.issue("mallory")));
-    m->set_peer(1, "127.0.0.1", a->bound_port());
+    m->set_peer(1, "127.0.0.1", a->bound_port(), "node-1");
     a->start();
     m->start();
     for (int i = 0; i < 20; ++i) m->send(1, "let me in");
@@ -94,7 +94,7 @@ BOOST_AUTO_TEST_CASE(a_plain_tcp_peer_is_refused_by_a_tls_listener) {
     plain.backoff_min_ms = 10;
     plain.backoff_max_ms = 100;
     auto p = make(sp, plain);
-    p->set_peer(1, "127.0.0.1", a->bound_port());
+    p->set_peer(1, "127.0.0.1", a->bound_port(), "node-1");
     a->start();
     p->start();
     p->send(1, "plain frame");
@@ -110,7 +110,7 @@ BOOST_AUTO_TEST_CASE(a_dialled_peer_whose_certificate_names_another_host_is_refu
     auto a = make(sa, options(1, pki.ca.cert_path(), pki.ca.issue("node-1")));
     // Signed by our CA, but for 10.9.9.9 only: it is not who we dialled at 127.0.0.1.
     auto b = make(sb, options(2, pki.ca.cert_path(), pki.ca.issue("node-2", "IP:10.9.9.9")));
-    a->set_peer(2, "127.0.0.1", b->bound_port());
+    a->set_peer(2, "127.0.0.1", b->bound_port(), "node-2");
     a->start();
     b->start();
     a->send(2, "for node-2");
@@ -120,12 +120,37 @@ BOOST_AUTO_TEST_CASE(a_dialled_peer_whose_certificate_names_another_host_is_refu
     BOOST_TEST(sb.frames.empty());
 }
 
+// node-3 holds a good certificate of the cluster's CA, for node-3, and claims to be
+// node-2: refused when it calls (its hello names node-2), and when it is called as
+// node-2 (its certificate does not name the member dialled).
+BOOST_AUTO_TEST_CASE(a_member_s_certificate_that_claims_another_member_is_refused) {
+    Pki pki;
+    Sink sa, sm;
+    auto a = make(sa, options(1, pki.ca.cert_path(), pki.ca.issue("node-1")));
+    auto m = make(sm, options(2, pki.ca.cert_path(), pki.ca.issue("node-3")));
+    a->set_peer(2, "127.0.0.1", m->bound_port(), "node-2");
+    a->set_peer(3, "127.0.0.1", 1, "node-3");
+    m->set_peer(1, "127.0.0.1", a->bound_port(), "node-1");
+    a->start();
+    m->start();
+    m->send(1, "I am node-2");
+    a->send(2, "for node-2");
+    BOOST_REQUIRE(sa.wait([&] {
+        return sa.logged("its hello speaks for member 'node-2' but its certificate names 'node-3'") &&
+               sa.logged("does not name member 'node-2'");
+    }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::lock_guard<std::mutex> l(sa.mu), l2(sm.mu);
+    BOOST_TEST(sa.frames.empty());
+    BOOST_TEST(sm.frames.empty());
+}
+
 BOOST_AUTO_TEST_CASE(unreadable_or_wrong_tls_files_are_errors_naming_the_key) {
     Pki pki;
     const auto leaf = pki.ca.issue("node-1");
     auto bind_error = [](TcpOptions o) {
         TcpTransport t(
-            std::move(o), [](std::string) {}, [](const std::string&) {});
+            std::move(o), [](std::uint64_t, std::string) {}, [](const std::string&) {});
         return t.bind();
     };
     auto o = options(1, pki.ca.cert_path(), leaf);
