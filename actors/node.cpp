@@ -327,7 +327,7 @@ int run_node(const config::NodeConfig& cfg) {
     auto gsetup = std::make_shared<GatewaySetup>();
     gsetup->peer = peer;
     gsetup->executor = exec_actor;
-    // POST /shutdown: the same graceful stop as SIGTERM (the seeds' preStop hook uses it).
+    // POST /shutdown: the same graceful stop as SIGTERM (the Kubernetes preStop hook uses it).
     gsetup->request_stop = [] { ::kill(::getpid(), SIGTERM); };
     gsetup->introspector = intro;
     gsetup->node_name = members.self.name;

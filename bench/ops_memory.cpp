@@ -2,7 +2,7 @@
 // 1,000,000 finished executions kept (historyMax 1,000,000), every one started,
 // finished and sealed in batches of 1,024 as the leader's actors would. Prints the
 // process's RSS before and after, the bytes per execution, and the apply rate of the
-// state machine alone. Target (issue 5): RSS under 150 MB.
+// state machine alone. Target: RSS under 150 MB.
 #include <unistd.h>
 
 #include <chrono>

@@ -1,5 +1,5 @@
 #pragma once
-// The node's configuration: the seeds' daemon-config.json shape, then the
+// The node's configuration: the daemon-config.json shape, then the
 // environment (NODE_ID, CLUSTER_NODES, CLUSTER_ID, LOG_LEVEL), then flags. The one
 // place that parses configuration; every error names the key and where it came from.
 #include <cstdint>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dr-drill.sh: the seeds' monthly disaster-recovery drill, on loopback.
+# dr-drill.sh: the monthly disaster-recovery drill, on loopback.
 #
 #   1. start a 3-node cluster and load it: operations, executions (with receipts), keys
 #   2. back it up:             raftor ctl backup --out backup.tar

@@ -1,7 +1,7 @@
 #pragma once
 // What a backup holds, said in `manifest.json` next to the LMDB copy: where it came
 // from, the point in the log it stands for, the figures a restore is checked against
-// (the seeds' DR drill compares `operationCount` and `totalOperations`), and the
+// (the DR drill compares `operationCount` and `totalOperations`), and the
 // copy's checksum.
 #include <cstdint>
 #include <optional>

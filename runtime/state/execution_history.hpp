@@ -1,7 +1,7 @@
 #pragma once
 // Final executions in receipt order, packed: about 100 bytes each instead of the ~400
 // of an Execution with its indexes, so a node keeps a million of them within the memory
-// budget (issue 5: 150 MB with 10,000 operations and 1,000,000 executions).
+// budget (150 MB with 10,000 operations and 1,000,000 executions).
 //
 // What is packed away and how it comes back:
 //  - operation and node names are interned; times are offsets from the creation time;

@@ -1,6 +1,6 @@
 #pragma once
 // An actor system on CAF's deterministic scheduler, for actor tests. Drive it with
-// test_coordinator::try_run_once() and advance_time() (see ../shared/STACK.md).
+// test_coordinator::try_run_once() and advance_time().
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 

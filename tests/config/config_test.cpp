@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(environment_then_flags_override_the_file) {
     BOOST_REQUIRE(!apply_env(c, env({{"CACHE_MAX_SIZE", "500"}})));  // the runbook's tuning knob
     c.listen.peer = "127.0.0.1:8081";                                // peers on loopback need no secret
     BOOST_TEST(c.cache_max_size == 500u);
-    BOOST_TEST(!validate(c).has_value());  // NODE_ID may name a member's host, as in the seeds
+    BOOST_TEST(!validate(c).has_value());  // NODE_ID may name a member's host, as in a StatefulSet's member list
     Flags f;
     f.node_id = "b";
     f.cluster_nodes = "a=127.0.0.1:9001, b=127.0.0.1:9002,c=127.0.0.1:9003";
