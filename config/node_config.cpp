@@ -30,6 +30,21 @@ Field integer(T NodeConfig::*member, std::uint64_t min, std::uint64_t max) {
     return {Field::integer, min, max, [member](NodeConfig& c, const json& v) { c.*member = v.get<T>(); }};
 }
 
+// "a, b,c": the items, split at commas and spaces, empty ones dropped.
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::string item;
+    for (char ch : text + ",") {
+        if (ch != ',' && ch != ' ') {
+            item += ch;
+        } else if (!item.empty()) {
+            out.push_back(std::move(item));
+            item.clear();
+        }
+    }
+    return out;
+}
+
 const std::map<std::string, Field>& fields() {
     static const std::map<std::string, Field> f = [] {
         std::map<std::string, Field> m;
@@ -92,28 +107,10 @@ const std::map<std::string, Field>& fields() {
                                             c.handlers.output_max_bytes = v.get<std::uint64_t>();
                                         }};
         m["handlers.httpHosts"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) {
-                                       c.handlers.http_hosts.clear();
-                                       std::string item;
-                                       for (char ch : v.get<std::string>() + ",") {
-                                           if (ch != ',' && ch != ' ') {
-                                               item += ch;
-                                           } else if (!item.empty()) {
-                                               c.handlers.http_hosts.push_back(item);
-                                               item.clear();
-                                           }
-                                       }
+                                       c.handlers.http_hosts = split_list(v.get<std::string>());
                                    }};
         m["handlers.allowedPrograms"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) {
-                                             c.handlers.allowed_programs.clear();
-                                             std::string item;
-                                             for (char ch : v.get<std::string>() + ",") {
-                                                 if (ch != ',' && ch != ' ') {
-                                                     item += ch;
-                                                 } else if (!item.empty()) {
-                                                     c.handlers.allowed_programs.push_back(item);
-                                                     item.clear();
-                                                 }
-                                             }
+                                             c.handlers.allowed_programs = split_list(v.get<std::string>());
                                          }};
         m["handlers.workDir"] = {Field::text, 0, 0,
                                  [](NodeConfig& c, const json& v) { c.handlers.work_dir = v.get<std::string>(); }};

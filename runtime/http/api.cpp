@@ -1,7 +1,5 @@
 #include "runtime/http/api.hpp"
 
-#include <openssl/crypto.h>
-
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>

@@ -146,7 +146,7 @@ FrameMac::FrameMac(const std::string& key) : impl_(std::make_unique<Impl>()) {
 }
 FrameMac::~FrameMac() = default;
 
-std::string FrameMac::tag(std::string_view payload) {
+std::string FrameMac::seal(std::string_view payload) {
     EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(impl_->keyed);
     if (!ctx) throw std::runtime_error("HMAC-SHA256 context copy failed");
     const std::string seq = be64(seq_++);
@@ -157,14 +157,10 @@ std::string FrameMac::tag(std::string_view payload) {
     return out;
 }
 
-std::string FrameMac::seal(std::string_view payload) {
-    return tag(payload);
-}
-
 bool FrameMac::open(std::string& frame) {
     if (frame.size() <= frame_tag_bytes) return false;
     const std::size_t n = frame.size() - frame_tag_bytes;
-    const std::string expected = tag(std::string_view(frame.data(), n));
+    const std::string expected = seal(std::string_view(frame.data(), n));
     if (!same_bytes(expected, std::string_view(frame.data() + n, frame_tag_bytes))) return false;
     frame.resize(n);
     return true;

@@ -51,13 +51,12 @@ public:
     ~FrameMac();
     FrameMac(const FrameMac&) = delete;
     FrameMac& operator=(const FrameMac&) = delete;
-    // The tag of the next frame.
+    // The tag of the next frame (and of the one `open` checks next on the other side).
     std::string seal(std::string_view payload);
     // Checks and strips the tag of the next frame; false if it is wrong.
     bool open(std::string& frame);
 
 private:
-    std::string tag(std::string_view payload);
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::uint64_t seq_ = 0;
