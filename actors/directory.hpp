@@ -53,6 +53,22 @@ public:
             if (!e.name.empty() && e.name == name) return {id, e};
         return {0, Entry{}};
     }
+    // Whether `address` (an IP, as a connection's remote end) is the host of a member's
+    // peer or HTTP address: requests a member forwards were already counted there.
+    bool member_host(const std::string& address) const {
+        const auto host_of = [](const std::string& hp) {
+            const auto colon = hp.rfind(':');
+            std::string h = colon == std::string::npos ? hp : hp.substr(0, colon);
+            if (h.size() > 2 && h.front() == '[') h = h.substr(1, h.size() - 2);
+            return h;
+        };
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& [id, e] : entries_)
+            if ((!e.peer_address.empty() && host_of(e.peer_address) == address) ||
+                (!e.http_address.empty() && host_of(e.http_address) == address))
+                return true;
+        return false;
+    }
     std::string names() const {  // "node-1, node-2, node-3", for errors
         std::lock_guard<std::mutex> lock(mu_);
         std::string out;

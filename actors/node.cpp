@@ -23,6 +23,7 @@
 #include "runtime/common/host_port.hpp"
 #include "runtime/crypto/key_file.hpp"
 #include "runtime/http/errors.hpp"
+#include "runtime/http/rate_limit.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/net/peer_auth.hpp"
@@ -218,6 +219,8 @@ int run_node(const config::NodeConfig& cfg) {
     hopts.host = http_host;
     hopts.port = http_port;
     hopts.body_bytes_max = cfg.max_body_bytes;
+    hopts.connections_max = cfg.listen.http_connections_max;
+    hopts.connections_per_client_max = cfg.listen.http_connections_per_client_max;
     hopts.self_address = advertised_http;
     if (cfg.tls.enabled()) {
         hopts.tls_cert_file = cfg.tls.cert_file;
@@ -226,9 +229,17 @@ int run_node(const config::NodeConfig& cfg) {
         if (!common::split_host_port(https, hopts.tls_host, hopts.tls_port))
             return fail_start("listen.https: '" + https + "' is not host:port");
     }
+    const auto& rl = cfg.rate_limit;
+    auto limiter = std::make_shared<http::RateLimiter>(http::RateLimits{
+        {double(rl.open_per_second), double(rl.open_burst)},
+        {double(rl.read_per_second), double(rl.read_burst)},
+        {double(rl.write_per_second), double(rl.write_burst)},
+        rl.exempt_loopback,
+    });
     http::HttpServer server(
         hopts,
-        [gateway, counters, name = members.self.name](http::Request req, http::HttpServer::Reply answer) {
+        [gateway, counters, name = members.self.name, directory, limiter](http::Request req,
+                                                                          http::HttpServer::Reply answer) {
             // Every answer is counted by route pattern, method and status, with its latency.
             http::HttpServer::Reply reply = answer;
             if constexpr (metrics::enabled)
@@ -239,6 +250,13 @@ int run_node(const config::NodeConfig& cfg) {
                                           r.proxy_to.empty() ? r.status : metrics::HttpFigures::forwarded, s);
                     answer(std::move(r));
                 };
+            // Over its budget, a client is answered here (429), before any actor sees the
+            // request; what another member forwards was counted there.
+            if (!(req.header(http::forwarded_header) && directory->member_host(http::client_address(req.remote))))
+                if (auto refused = limiter->check(req, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                           std::chrono::steady_clock::now().time_since_epoch())
+                                                           .count()))
+                    return reply(std::move(*refused));
             caf::actor g = gateway->get();
             if (!g) {
                 // Starting: only the probes answer.

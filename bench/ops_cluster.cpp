@@ -12,6 +12,7 @@
 
 #include "runtime/schedule/schedule.hpp"
 #include "tests/cluster/process_cluster.hpp"
+#include "tests/common/history_pages.hpp"
 
 using namespace raftor;
 using json = nlohmann::json;
@@ -103,9 +104,14 @@ void jitter(int schedules, int seconds) {
     std::vector<double> fire, start;
     std::size_t slots = 0;
     for (int i = 0; i < schedules; ++i) {
-        auto r = c.call(leader, "GET", "/operations/s" + std::to_string(i) + "/history?limit=10000&stale=true");
-        must(r, 200, "history");
-        const json h = json::parse(r.body);
+        const json h = *testing::whole_history(
+            "s" + std::to_string(i),
+            [&](const std::string& target) -> std::optional<json> {
+                auto r = c.call(leader, "GET", target);
+                must(r, 200, "history");
+                return json::parse(r.body);
+            },
+            "&stale=true");
         // The first slots fire while operations are still being registered: skip them.
         for (std::size_t k = 2; k < h.size(); ++k) {
             const auto& e = h[k];

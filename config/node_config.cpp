@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "runtime/common/host_port.hpp"
 
@@ -97,6 +98,12 @@ const std::map<std::string, Field>& fields() {
                             [](NodeConfig& c, const json& v) { c.listen.peer = v.get<std::string>(); }};
         m["listen.https"] = {Field::text, 0, 0,
                              [](NodeConfig& c, const json& v) { c.listen.https = v.get<std::string>(); }};
+        m["listen.httpConnectionsMax"] = {Field::integer, 1, 1'000'000, [](NodeConfig& c, const json& v) {
+                                              c.listen.http_connections_max = v.get<std::uint32_t>();
+                                          }};
+        m["listen.httpConnectionsPerClientMax"] = {
+            Field::integer, 1, 1'000'000,
+            [](NodeConfig& c, const json& v) { c.listen.http_connections_per_client_max = v.get<std::uint32_t>(); }};
         m["cacheMaxSize"] = integer(&NodeConfig::cache_max_size, 0, 10'000'000);
         m["historyMax"] = integer(&NodeConfig::history_max, 100, std::uint64_t{1} << 32);
         m["handlers.allowShell"] = {Field::boolean, 0, 0,
@@ -120,6 +127,18 @@ const std::map<std::string, Field>& fields() {
                                  c.handlers.env.clear();
                                  for (const auto& [k, x] : v.items()) c.handlers.env[k] = x.get<std::string>();
                              }};
+        const auto rate = [](std::uint32_t RateLimitSettings::*member) {
+            return Field{Field::integer, 0, 1'000'000,
+                         [member](NodeConfig& c, const json& v) { c.rate_limit.*member = v.get<std::uint32_t>(); }};
+        };
+        m["rateLimit.openPerSecond"] = rate(&RateLimitSettings::open_per_second);
+        m["rateLimit.openBurst"] = rate(&RateLimitSettings::open_burst);
+        m["rateLimit.readPerSecond"] = rate(&RateLimitSettings::read_per_second);
+        m["rateLimit.readBurst"] = rate(&RateLimitSettings::read_burst);
+        m["rateLimit.writePerSecond"] = rate(&RateLimitSettings::write_per_second);
+        m["rateLimit.writeBurst"] = rate(&RateLimitSettings::write_burst);
+        m["rateLimit.exemptLoopback"] = {
+            Field::boolean, 0, 0, [](NodeConfig& c, const json& v) { c.rate_limit.exempt_loopback = v.get<bool>(); }};
         m["clusterNodes"] = {Field::text, 0, 0, nullptr};  // parsed as a member list below
         return m;
     }();
@@ -127,7 +146,7 @@ const std::map<std::string, Field>& fields() {
 }
 
 const std::set<std::string>& sections() {
-    static const std::set<std::string> s{"raft", "tls", "auth", "listen", "handlers", "peer"};
+    static const std::set<std::string> s{"raft", "tls", "auth", "listen", "handlers", "peer", "rateLimit"};
     return s;
 }
 
@@ -275,11 +294,26 @@ std::optional<std::string> parse_members(const std::string& text, std::vector<Me
 
 std::optional<Error> apply_json(NodeConfig& cfg, const std::string& text, const std::string& source) {
     json doc;
+    // A key given twice would silently lose one value: refused, naming it.
+    std::vector<std::set<std::string>> seen;  // the keys of each object open
+    std::string section, duplicate;
+    const json::parser_callback_t twice = [&](int, json::parse_event_t event, json& parsed) {
+        if (event == json::parse_event_t::object_start) seen.emplace_back();
+        if (event == json::parse_event_t::object_end && !seen.empty()) seen.pop_back();
+        if (event == json::parse_event_t::key && !seen.empty()) {
+            const auto key = parsed.get<std::string>();
+            if (seen.size() == 1) section = key;
+            if (!seen.back().insert(key).second && duplicate.empty())
+                duplicate = seen.size() == 1 ? key : section + "." + key;
+        }
+        return true;
+    };
     try {
-        doc = json::parse(text);
+        doc = json::parse(text, twice);
     } catch (const json::parse_error& e) {
         return Error{source, "(document)", std::string("not valid JSON: ") + e.what()};
     }
+    if (!duplicate.empty()) return Error{source, duplicate, "given twice (one value would be lost)"};
     if (!doc.is_object()) return Error{source, "(document)", "must be a JSON object"};
     for (const auto& [key, value] : doc.items()) {
         if (sections().count(key)) {
@@ -368,6 +402,14 @@ std::optional<Error> validate(const NodeConfig& c) {
                          std::to_string(3 * std::uint64_t{c.raft.heartbeat_interval_ms}) + "), got " +
                          std::to_string(c.raft.election_timeout_ms)};
     if (c.data_dir.empty()) return Error{src, "dataDir", "must not be empty"};
+    for (const auto& [cls, rate, burst] :
+         {std::tuple{"open", c.rate_limit.open_per_second, c.rate_limit.open_burst},
+          std::tuple{"read", c.rate_limit.read_per_second, c.rate_limit.read_burst},
+          std::tuple{"write", c.rate_limit.write_per_second, c.rate_limit.write_burst}})
+        if (rate > 0 && burst < 1)
+            return Error{src, std::string("rateLimit.") + cls + "Burst",
+                         std::string("must be at least 1 while rateLimit.") + cls + "PerSecond is " +
+                             std::to_string(rate) + " (no request could ever be admitted)"};
     for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"listen.http", c.listen.http},
                                      {"listen.peer", c.listen.peer},
                                      {"listen.https", c.listen.https}}) {

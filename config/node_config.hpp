@@ -39,7 +39,9 @@ struct TlsSettings {
 struct ListenSettings {
     std::string http = "0.0.0.0:8080";
     std::string peer = "0.0.0.0:8081";
-    std::string https;  // "0.0.0.0:8443" when TLS is configured and this is empty
+    std::string https;                                    // "0.0.0.0:8443" when TLS is configured and this is empty
+    std::uint32_t http_connections_max = 4096;            // HTTP and HTTPS connections open at once
+    std::uint32_t http_connections_per_client_max = 512;  // ... from one client address
 };
 
 // How handlers run: a plain string handler is `shell` (split at spaces) followed by
@@ -53,6 +55,14 @@ struct HandlerSettings {
     std::map<std::string, std::string> env;     // every exec and shell handler's environment, under its own
     std::vector<std::string> allowed_programs;  // globs of absolute paths; empty: any program
     std::string work_dir;  // per-execution scratch directories here; empty: $TMPDIR/raftor-handlers-<node>
+};
+
+// Token buckets per client address and route class (0 per second: unlimited).
+struct RateLimitSettings {
+    std::uint32_t open_per_second = 200, open_burst = 400;        // probes, metrics, console
+    std::uint32_t read_per_second = 5'000, read_burst = 10'000;   // reads that need the read scope
+    std::uint32_t write_per_second = 2'000, write_burst = 4'000;  // everything that needs admin
+    bool exempt_loopback = true;
 };
 
 struct NodeConfig {
@@ -81,6 +91,7 @@ struct NodeConfig {
     std::uint64_t cache_max_size = 1000;  // operations' definitions kept rendered (CACHE_MAX_SIZE)
     std::uint64_t history_max = 100'000;  // finished executions kept (and their receipts)
     HandlerSettings handlers;
+    RateLimitSettings rate_limit;
 
     std::string node_id;
     std::vector<Member> cluster_nodes;

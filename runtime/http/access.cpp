@@ -53,11 +53,21 @@ Scope scope_of(const Request& req) {
     return get ? Scope::read : Scope::admin;
 }
 
-bool loopback_remote(const std::string& remote) {
+std::string client_address(const std::string& remote) {
     std::string addr = remote;
-    if (auto colon = addr.rfind(':'); colon != std::string::npos) addr.resize(colon);  // the port
-    if (addr.size() > 2 && addr.front() == '[') addr = addr.substr(1, addr.size() - 2);
-    if (starts_with(addr, "::ffff:")) addr = addr.substr(7);
+    if (auto colon = addr.rfind(':'); colon != std::string::npos && addr.find(':') == colon) {
+        addr.resize(colon);  // IPv4 "a.b.c.d:port"
+    } else if (!addr.empty() && addr.front() == '[') {
+        addr = addr.substr(1, addr.find(']') - 1);  // "[v6]:port"
+    } else if (colon != std::string::npos) {
+        addr.resize(colon);  // "v6:port", as the server writes it
+    }
+    if (addr.rfind("::ffff:", 0) == 0) addr = addr.substr(7);
+    return addr;
+}
+
+bool loopback_remote(const std::string& remote) {
+    const std::string addr = client_address(remote);
     return addr == "::1" || starts_with(addr, "127.");
 }
 

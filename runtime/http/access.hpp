@@ -41,6 +41,10 @@ struct Caller {
 // The refusal, or nullopt with `caller` filled in.
 std::optional<Response> authorize(const Request& req, const AccessOptions& opts, Caller& caller);
 
+// The address of `remote` without its port: "10.0.0.7:51234" -> "10.0.0.7",
+// "::1:8080" (as the server writes it) or "[::1]:8080" -> "::1".
+std::string client_address(const std::string& remote);
+
 // Whether `remote` ("address:port" as the server writes it) is a loopback address.
 bool loopback_remote(const std::string& remote);
 

@@ -11,6 +11,7 @@
 #include "runtime/http/client.hpp"
 #include "runtime/http/ctl.hpp"
 #include "runtime/http/operations_api.hpp"
+#include "runtime/http/receipt_pages.hpp"
 
 namespace raftor::http {
 
@@ -18,41 +19,18 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::uint64_t page_size = 10'000;
-
-// All receipts the cluster keeps, read in pages. Each page is a linearizable read, so
-// the last page's head and keys cover every page before it.
+// All receipts the cluster keeps, read in pages.
 std::optional<std::string> fetch(const CtlArgs& a, std::string& error) {
-    json all;
-    json list = json::array();
-    std::uint64_t from = 0;
+    ReceiptPages pages;
     std::string used;
-    for (;;) {
-        ClientResult r = ctl_ask(a, "GET",
-                                 "/receipts?from=" + std::to_string(from) + "&limit=" + std::to_string(page_size) +
-                                     (a.stale ? "&stale=true" : ""),
-                                 "", used);
+    while (!pages.done()) {
+        ClientResult r = ctl_ask(a, "GET", pages.next_target(a.stale), "", used);
         if (!r.ok()) return error = r.error, std::nullopt;
         if (r.status != 200)
             return error = "GET /receipts: HTTP " + std::to_string(r.status) + ": " + r.body, std::nullopt;
-        json page = json::parse(r.body, nullptr, false);
-        if (page.is_discarded() || !page.is_object() || !page.contains("receipts") || !page["receipts"].is_array())
-            return error = "GET /receipts from " + used + " did not answer a receipts object", std::nullopt;
-        if (all.is_null()) {
-            all = page;
-        } else if (page["base"] != all["base"]) {
-            // Retention dropped receipts between two pages: what was read no longer joins.
-            return error = "the history was pruned while it was read (base " + all["base"].dump() + " became " +
-                           page["base"].dump() + "); run verify again",
-                   std::nullopt;
-        }
-        for (auto& x : page["receipts"]) list.push_back(std::move(x));
-        for (const char* k : {"head", "sealedThrough", "keys"}) all[k] = page[k];
-        if (page["receipts"].size() < page_size) break;
-        from = list.back().value("sequence", std::uint64_t{0}) + 1;
+        if (!pages.add(r.body, error)) return error += " (from " + used + ")", std::nullopt;
     }
-    all["receipts"] = std::move(list);
-    return all.dump();
+    return pages.dump();
 }
 
 std::optional<std::string> read_file(const std::string& path, std::string& error) {

@@ -66,11 +66,11 @@ Routed route_metrics(const Request& req, const std::string& path,
 
 const char* route_pattern(std::string_view target) {
     const std::string_view path = target.substr(0, target.find('?'));
-    static const char* exact[] = {"/health",         "/health/live", "/health/ready",  "/health/startup",
-                                  "/health/cluster", "/operations",  "/queue",         "/metrics",
-                                  "/debug/actors",   "/receipts",    "/console",       "/shutdown",
-                                  "/admin/snapshot", "/admin/drain", "/admin/undrain", "/admin/transfer-leader",
-                                  "/admin/members",  "/admin/backup",  "/admin/storage"};
+    static const char* exact[] = {"/health",         "/health/live",  "/health/ready",  "/health/startup",
+                                  "/health/cluster", "/operations",   "/queue",         "/metrics",
+                                  "/debug/actors",   "/receipts",     "/console",       "/shutdown",
+                                  "/admin/snapshot", "/admin/drain",  "/admin/undrain", "/admin/transfer-leader",
+                                  "/admin/members",  "/admin/backup", "/admin/storage"};
     for (const char* e : exact)
         if (path == e) return e;
     auto starts = [&](std::string_view p) { return path.substr(0, p.size()) == p; };

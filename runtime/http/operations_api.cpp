@@ -16,6 +16,9 @@ using state::Execution;
 namespace {
 
 constexpr std::size_t list_limit_max = 10'000;
+// The most one page of history, queue or receipts holds: rendering a page is work done
+// on the node's behalf, so a client pages through more with `from`.
+constexpr std::size_t page_limit_max = 1'000;
 constexpr std::uint64_t wait_ms_default = 30'000;
 constexpr std::uint64_t wait_ms_max = 600'000;
 
@@ -153,6 +156,7 @@ Routed read_call(OpsRead r, Params& params, std::uint64_t limit_max = 0, bool fr
         !params.u64("from", 0, UINT64_MAX, r.from) || (definitions && !params.flag("reveal", r.reveal)))
         return std::move(*params.error);
     r.limit = limit;
+    for (const auto& [k, v] : params.items) r.paged = r.paged || (from && k == "from");
     Routed out;
     out.call = r;
     return out;
@@ -246,7 +250,7 @@ Routed route_operations(const Request& req, const std::string& path, const Query
             r.kind = OpsRead::Kind::history;
             r.id = seg[1];
             r.limit = 100;
-            return read_call(r, params, list_limit_max);
+            return read_call(r, params, page_limit_max, true);
         }
         if (req.method == "PUT") {
             if (!params.check({})) return std::move(*params.error);
@@ -315,8 +319,8 @@ Routed route_operations(const Request& req, const std::string& path, const Query
         if (!is_get(req)) return method_not_allowed(req, path, "GET");
         OpsRead r;
         r.kind = top == "queue" ? OpsRead::Kind::queue : OpsRead::Kind::receipts;
-        r.limit = top == "queue" ? 1000 : 10'000;
-        return read_call(r, params, 100'000, top == "receipts");
+        r.limit = page_limit_max;
+        return read_call(r, params, page_limit_max, top == "receipts");
     }
     return answer(error_response(404, "not_found", "no such route", req.method + " " + path + " is not an API path"));
 }
@@ -411,7 +415,11 @@ Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* 
             if (!m.operation(q.id) && m.history(q.id, 1).empty())
                 return error_response(404, "operation_not_found", "operation not found", "no operation '" + q.id + "'");
             json list = json::array();
-            for (const Execution& e : m.history(q.id, q.limit)) list.push_back(history_json(e));
+            const auto page = q.paged ? m.history_from(q.id, q.from, q.limit) : m.history(q.id, q.limit);
+            for (const Execution& e : page) {
+                list.push_back(history_json(e));
+                if (e.receipt_sequence) list.back()["sequence"] = e.receipt_sequence;
+            }
             return json_response(200, list);
         }
         case OpsRead::Kind::execution: {

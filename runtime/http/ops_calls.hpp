@@ -20,7 +20,8 @@ struct OpsRead {
     enum class Kind : std::uint8_t { list, get, history, execution, queue, receipt, receipts } kind = Kind::list;
     std::string id;           // operation id, or execution id for execution/receipt
     std::size_t limit = 100;  // list, history, receipts
-    std::uint64_t from = 0;   // receipts: from this sequence
+    std::uint64_t from = 0;   // receipts, history: from this receipt sequence
+    bool paged = false;       // history: `from` was given (without it, the newest `limit`)
     bool stale = false;       // this node's copy, without a read index
     bool reveal = false;      // list, get: handlers' env and headers as they are (admin scope only)
 };

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "runtime/common/host_port.hpp"
 #include "runtime/http/client_async.hpp"
@@ -37,11 +38,20 @@ struct HttpServer::Impl {
     std::atomic<std::size_t> in_flight{0};
     std::atomic<bool> stopping{false};
     std::uint16_t port = 0, tls_port = 0;
+    // Connections open, in all and by client address (I/O thread only).
+    std::size_t connections = 0;
+    std::unordered_map<std::string, std::size_t> per_client;
+    std::chrono::steady_clock::time_point last_refusal_log{};
 
     template <class Stream>
     struct Session;
     void accept();
     void accept_tls();
+    // Whether a new connection from `addr` fits; if not it is answered and closed here.
+    bool admit(tcp::socket& s, const std::string& addr);
+    // After an accept error (EMFILE, ENFILE, ENOBUFS): wait before accepting again, or
+    // the loop spins on the same error.
+    void pause_then(std::function<void()> again);
 };
 
 // One client connection; Stream is beast::tcp_stream, or TLS over it.
@@ -56,13 +66,21 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
     bool keep_alive = false;
     bool head = false;  // a HEAD request: answer without a body
     unsigned version = 11;
-    std::string remote;
+    std::string remote, client;  // "address:port", and the address alone (counted in per_client)
 
     template <class... Extra>
-    Session(Impl& s, tcp::socket sock, Extra&... extra) : srv(s), stream(std::move(sock), extra...) {
+    Session(Impl& s, tcp::socket sock, std::string addr, Extra&... extra)
+        : srv(s), stream(std::move(sock), extra...), client(std::move(addr)) {
         beast::error_code ec;
         auto ep = socket().remote_endpoint(ec);
         if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+        ++srv.connections;
+        ++srv.per_client[client];
+    }
+    ~Session() {
+        --srv.connections;
+        auto it = srv.per_client.find(client);
+        if (it != srv.per_client.end() && --it->second == 0) srv.per_client.erase(it);
     }
     tcp::socket& socket() { return beast::get_lowest_layer(stream).socket(); }
 
@@ -211,14 +229,62 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
     }
 };
 
+namespace {
+std::string address_of(const tcp::socket& s) {
+    beast::error_code ec;
+    auto ep = s.remote_endpoint(ec);
+    if (ec) return {};
+    auto a = ep.address();
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) a = a.to_v6().to_v4();
+    return a.to_string();
+}
+}  // namespace
+
+bool HttpServer::Impl::admit(tcp::socket& s, const std::string& addr) {
+    const bool all = connections >= opts.connections_max;
+    const auto it = per_client.find(addr);
+    const bool one = it != per_client.end() && it->second >= opts.connections_per_client_max;
+    if (!all && !one) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log > std::chrono::seconds(60)) {
+        last_refusal_log = now;
+        on_log(std::string("connection from ") + addr + " refused: " +
+               (all ? std::to_string(opts.connections_max) + " connections open"
+                    : std::to_string(opts.connections_per_client_max) + " connections open from that address"));
+    }
+    // A short answer the client can read, sent without waiting (the socket buffer is empty).
+    static const std::string busy = [] {
+        const std::string body =
+            "{\"error\":\"too many connections\",\"code\":\"too_many_connections\",\"detail\":\"close idle "
+            "connections, or retry\"}\n";
+        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+               "Connection: close\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+    }();
+    beast::error_code ec;
+    s.non_blocking(true, ec);
+    asio::write(s, asio::buffer(busy), ec);
+    s.shutdown(tcp::socket::shutdown_both, ec);
+    s.close(ec);
+    return false;
+}
+
+void HttpServer::Impl::pause_then(std::function<void()> again) {
+    auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(100));
+    t->async_wait([this, t, again = std::move(again)](beast::error_code) {
+        if (!stopping.load()) again();
+    });
+}
+
 void HttpServer::Impl::accept() {
     acceptor.async_accept([self = this](beast::error_code ec, tcp::socket s) {
         if (self->stopping.load() || ec == asio::error::operation_aborted) return;
         if (ec) {
             self->on_log("http accept: " + ec.message());
-        } else {
-            std::make_shared<Session<beast::tcp_stream>>(*self, std::move(s))->read();
+            return self->pause_then([self] { self->accept(); });
         }
+        if (auto addr = address_of(s); self->admit(s, addr))
+            std::make_shared<Session<beast::tcp_stream>>(*self, std::move(s), addr)->read();
         self->accept();
     });
 }
@@ -228,10 +294,11 @@ void HttpServer::Impl::accept_tls() {
         if (self->stopping.load() || ec == asio::error::operation_aborted) return;
         if (ec) {
             self->on_log("https accept: " + ec.message());
-        } else {
-            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(*self, std::move(s), *self->tls)
-                ->handshake();
+            return self->pause_then([self] { self->accept_tls(); });
         }
+        if (auto addr = address_of(s); self->admit(s, addr))
+            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(*self, std::move(s), addr, *self->tls)
+                ->handshake();
         self->accept_tls();
     });
 }

@@ -20,6 +20,10 @@ struct ServerOptions {
     std::size_t body_bytes_max = 1 << 20;
     std::size_t header_bytes_max = 16 << 10;
     std::chrono::seconds idle_timeout{60};
+    // Open connections, in all and from one client address; beyond them a connection is
+    // answered 503 and closed at once.
+    std::size_t connections_max = 4096;
+    std::size_t connections_per_client_max = 512;
     std::chrono::milliseconds proxy_timeout{10'000};
     std::string self_address;  // "host:port" this gateway is reached at, named when forwarding
     // HTTPS beside plain HTTP when a certificate is given (the node's tls.cert / tls.key).

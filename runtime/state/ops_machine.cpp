@@ -106,6 +106,23 @@ std::optional<Execution> OpsMachine::execution(std::uint64_t id) const {
     return e;
 }
 
+std::vector<Execution> OpsMachine::history_from(const std::string& op, std::uint64_t from, std::size_t limit) const {
+    std::vector<Execution> out;
+    if (const auto* seqs = history_.sequences_of(op)) {
+        std::optional<std::pair<std::uint64_t, crypto::Digest>> known;
+        for (auto it = std::lower_bound(seqs->begin(), seqs->end(), from); it != seqs->end() && out.size() < limit;
+             ++it) {
+            Execution e = history_.at(*it);
+            e.receipt_hash = history_.hash(*it, known ? &*known : nullptr);
+            known.emplace(*it, e.receipt_hash);
+            out.push_back(std::move(e));
+        }
+    }
+    for (const auto& [id, e] : active_)
+        if (out.size() < limit && e.operation == op) out.push_back(e);
+    return out;
+}
+
 std::vector<Execution> OpsMachine::history(const std::string& op, std::size_t limit) const {
     std::vector<Execution> out;
     std::size_t active = 0;

@@ -75,6 +75,10 @@ public:
     // An execution, active or kept (with its receipt's hash once it is final).
     std::optional<Execution> execution(std::uint64_t id) const;
     // Final and active executions of one operation, oldest first, the newest `limit`.
+    // A page of `op`'s history from receipt sequence `from` on, oldest first: up to `limit`
+    // finished executions, then, when the finished ones run out before the limit, the
+    // active ones. The cursor of the next page is the last one's sequence + 1.
+    std::vector<Execution> history_from(const std::string& op, std::uint64_t from, std::size_t limit) const;
     std::vector<Execution> history(const std::string& op, std::size_t limit) const;
     // Queued, running and retrying executions, in creation order.
     const std::map<std::uint64_t, Execution>& active() const { return active_; }

@@ -26,6 +26,7 @@
 #include "tests/chaos/history.hpp"
 #include "tests/chaos/nemesis.hpp"
 #include "tests/chaos/netns_cluster.hpp"
+#include "tests/common/history_pages.hpp"
 
 using namespace std::chrono_literals;
 using namespace raftor;
@@ -292,7 +293,9 @@ int Run::go() {
     // Fires: every slot from the registration to the freeze, each once.
     FireCheck fires;
     std::map<std::string, int> statuses;
-    if (auto h = must("GET", "/operations/tick/history?limit=10000", "", 30s, 200); h && h->is_array()) {
+    if (auto h = testing::whole_history("tick",
+                                        [&](const std::string& target) { return must("GET", target, "", 30s, 200); });
+        h && h->is_array()) {
         std::vector<std::int64_t> slots;
         for (const auto& e : *h) {
             statuses[e.value("status", std::string("?"))]++;

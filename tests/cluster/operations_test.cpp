@@ -13,8 +13,10 @@
 
 #include "runtime/exec/run_as.hpp"
 #include "runtime/http/operations_api.hpp"
+#include "runtime/http/receipt_pages.hpp"
 #include "runtime/schedule/schedule.hpp"
 #include "tests/cluster/process_cluster.hpp"
+#include "tests/common/history_pages.hpp"
 
 using namespace raftor;
 using raftor::testing::ClusterOptions;
@@ -50,9 +52,13 @@ json wait_history(ProcessCluster& c, int i, const std::string& op, std::size_t n
     const auto end = std::chrono::steady_clock::now() + within;
     json h;
     while (std::chrono::steady_clock::now() < end) {
-        auto r = c.call(i, "GET", "/operations/" + op + "/history?limit=10000");
-        if (r.ok() && r.status == 200) {
-            h = json::parse(r.body);
+        auto page = testing::whole_history(op, [&](const std::string& target) -> std::optional<json> {
+            auto r = c.call(i, "GET", target);
+            if (!r.ok() || r.status != 200) return std::nullopt;
+            return json::parse(r.body, nullptr, false);
+        });
+        if (page) {
+            h = std::move(*page);
             std::size_t final = 0;
             for (const auto& e : h) {
                 const std::string s = e["status"];
@@ -71,10 +77,14 @@ crypto::ChainCheck verify_receipts(ProcessCluster& c, int i, std::size_t& count,
     // Wait until every receipt is sealed (the leader seals right after each finish).
     http::ReceiptDump d;
     for (int tries = 0; tries < 100; ++tries) {
-        auto r = c.call(i, "GET", "/receipts?limit=100000");
-        BOOST_REQUIRE(r.ok() && r.status == 200);
+        http::ReceiptPages pages;
         std::string error;
-        auto dump = http::receipts_from_json(r.body, error);
+        while (!pages.done()) {
+            auto r = c.call(i, "GET", pages.next_target());
+            BOOST_REQUIRE(r.ok() && r.status == 200);
+            BOOST_REQUIRE_MESSAGE(pages.add(r.body, error), error);
+        }
+        auto dump = http::receipts_from_json(pages.dump(), error);
         BOOST_REQUIRE_MESSAGE(dump, error);
         d = std::move(*dump);
         if (d.sealed_through == d.head.sequence) break;
@@ -247,7 +257,8 @@ BOOST_AUTO_TEST_CASE(a_one_second_schedule_fires_every_slot_once_while_the_leade
     while (std::chrono::steady_clock::now() - begin < 60s) std::this_thread::sleep_for(200ms);
     leader = leader_of(c);
     std::this_thread::sleep_for(2s);  // the last slots finish
-    json h = get_json(c, leader, "/operations/tick/history?limit=10000");
+    json h = *testing::whole_history(
+        "tick", [&](const std::string& target) -> std::optional<json> { return get_json(c, leader, target); });
     std::vector<std::int64_t> slots;
     std::size_t success = 0;
     for (const auto& e : h) {

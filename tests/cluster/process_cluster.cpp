@@ -146,7 +146,8 @@ ProcessCluster::ProcessCluster(ClusterOptions opts) : opts_(std::move(opts)), pi
             << "\", \"clusterNodes\": \"" << listed << "\", \"nodeId\": \"" << name(i)
             << "\", \"maxBodyBytes\": " << opts_.max_body_bytes << ", \"raft\": " << raft.dump()
             << ", \"listen\": {\"http\": \"" << http_address(i) << "\", \"peer\": \"127.0.0.1:" << peer_ports_[i]
-            << (opts_.https ? "\", \"https\": \"" + https_address(i) : std::string()) << "\"}"
+            << (opts_.https ? "\", \"https\": \"" + https_address(i) : std::string()) << "\"" << opts_.listen_json
+            << "}"
             << (opts_.auth_token.empty()
                     ? std::string()
                     : ", \"auth\": {\"token\": \"" + opts_.auth_token + "\"" +

@@ -26,8 +26,9 @@ struct ClusterOptions {
     std::string auth_token;  // empty: no auth
     std::string read_token;  // auth.readToken (with auth_token)
     std::uint64_t max_body_bytes = 1 << 20;
-    std::string extra_json;  // appended inside the config object: "\"k\": v, "; {node} is the node's name
-    bool https = false;      // give each node an HTTPS port too (needs tls in extra_json)
+    std::string extra_json;   // appended inside the config object: "\"k\": v, "; {node} is the node's name
+    std::string listen_json;  // appended inside the config's "listen" object: ", \"k\": v"
+    bool https = false;       // give each node an HTTPS port too (needs tls in extra_json)
     // Nodes from this index on start with --join (outside the configuration, to be added
     // with `ctl member add`); the first `initial` bootstrap the cluster. 0: all bootstrap.
     int initial = 0;

@@ -211,3 +211,61 @@ BOOST_AUTO_TEST_CASE(handler_env_is_redacted_unless_the_admin_asks_and_deep_json
     BOOST_TEST(c.call(leader, "GET", "/health/live").status == 200);
     BOOST_TEST(c.running(leader));
 }
+
+// A connection to an HTTP port that sends nothing (it holds one of the client's slots).
+int open_idle(const std::string& address) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(std::stoi(address.substr(address.rfind(':') + 1))));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+BOOST_AUTO_TEST_CASE(a_burst_gets_429_with_retry_after_and_a_connection_flood_gets_503) {
+    ClusterOptions o;
+    o.nodes = 1;
+    o.auth_token = "admin-0123456789abcdef0123456789abcdef";
+    // Loopback is exempt by default; this test is the stranger.
+    o.extra_json =
+        R"("rateLimit": {"exemptLoopback": false, "writePerSecond": 5, "writeBurst": 10, "openPerSecond": 1000,
+           "openBurst": 1000}, )";
+    o.listen_json = R"(, "httpConnectionsPerClientMax": 4)";
+    ProcessCluster c(o);
+    const int n = c.start_and_elect();
+    const std::vector<std::pair<std::string, std::string>> admin{{"Authorization", "Bearer " + o.auth_token}};
+    int ok = 0, limited = 0;
+    std::string retry_after;
+    for (int i = 0; i < 40; ++i) {
+        auto r = c.call(n, "PUT", "/kv/burst" + std::to_string(i), "v", admin);
+        if (r.status == 200 || r.status == 201) ++ok;
+        if (r.status == 429) {
+            ++limited;
+            if (auto it = r.headers.find("retry-after"); it != r.headers.end()) retry_after = it->second;
+            BOOST_TEST(r.body.find("rate_limited") != std::string::npos, r.body);
+        }
+    }
+    // Ten from the burst, and one or two refilled while the loop ran.
+    BOOST_TEST(ok >= 10);
+    BOOST_TEST(ok <= 20);
+    BOOST_TEST(limited >= 20);
+    BOOST_TEST(retry_after == "1");
+    // Another class has its own bucket: the probes still answer.
+    BOOST_TEST(c.call(n, "GET", "/health/live").status == 200);
+    BOOST_TEST(metric(c, n, "http_requests_total{route=\"/kv/:key\",method=\"PUT\",status=\"429\"}") >= limited);
+
+    // Four idle connections from this address fill its slots; a fifth is answered 503.
+    std::vector<int> idle;
+    for (int i = 0; i < 4; ++i) idle.push_back(open_idle(c.http_address(n)));
+    std::this_thread::sleep_for(200ms);
+    auto busy = c.call(n, "GET", "/health/live");
+    BOOST_TEST(busy.status == 503, busy.status << " " << busy.body);
+    BOOST_TEST(busy.body.find("too_many_connections") != std::string::npos, busy.body);
+    for (int fd : idle) ::close(fd);
+    BOOST_TEST(eventually([&] { return c.call(n, "GET", "/health/live").status == 200; }, 5s));
+    BOOST_TEST(c.log(n).find("connections open from that address") != std::string::npos);
+}

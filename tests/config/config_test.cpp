@@ -22,7 +22,7 @@ std::string error_of(const std::string& json) {
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(the_example_and_the_seeds_shape_load) {
+BOOST_AUTO_TEST_CASE(the_example_and_the_documented_shape_load) {
     NodeConfig c;
     auto e = load_file(c, RAFTOR_EXAMPLE_CONFIG);
     BOOST_REQUIRE_MESSAGE(!e, (e ? e->line() : std::string()));
@@ -34,7 +34,7 @@ BOOST_AUTO_TEST_CASE(the_example_and_the_seeds_shape_load) {
     BOOST_TEST(c.listen.peer == "127.0.0.1:8081");
 }
 
-BOOST_AUTO_TEST_CASE(defaults_are_the_seeds) {
+BOOST_AUTO_TEST_CASE(defaults_are_the_documented_ones) {
     NodeConfig c;
     BOOST_TEST(c.raft.heartbeat_interval_ms == 150u);
     BOOST_TEST(c.raft.election_timeout_ms == 1500u);
@@ -49,6 +49,36 @@ BOOST_AUTO_TEST_CASE(a_typo_names_the_key_and_suggests_the_right_one) {
     BOOST_TEST(error_of(R"({"maxConcurent": 5})") ==
                "daemon-config.json: maxConcurent: unknown key (did you mean 'maxConcurrent'?)");
     BOOST_TEST(error_of(R"({"completelyUnrelated": 5})") == "daemon-config.json: completelyUnrelated: unknown key");
+}
+
+BOOST_AUTO_TEST_CASE(a_key_given_twice_is_refused) {
+    BOOST_TEST(error_of(R"({"listen": {"http": "127.0.0.1:1"}, "maxConcurrent": 2, "listen": {"peer": "x"}})") ==
+               "daemon-config.json: listen: given twice (one value would be lost)");
+    BOOST_TEST(error_of(R"({"rateLimit": {"writeBurst": 1, "writeBurst": 2}})") ==
+               "daemon-config.json: rateLimit.writeBurst: given twice (one value would be lost)");
+    // The same name in two sections is two keys.
+    BOOST_TEST(error_of(R"({"listen": {"http": "127.0.0.1:1"}, "raft": {"enabled": true}, "tls": {}})") == "");
+}
+
+BOOST_AUTO_TEST_CASE(rate_limits_and_connection_caps_are_keys) {
+    NodeConfig c;
+    BOOST_REQUIRE(!apply_json(c,
+                              R"({"rateLimit": {"writePerSecond": 50, "writeBurst": 100, "exemptLoopback": false},
+                                  "listen": {"httpConnectionsMax": 100, "httpConnectionsPerClientMax": 10}})",
+                              "f.json"));
+    BOOST_TEST(c.rate_limit.write_per_second == 50u);
+    BOOST_TEST(c.rate_limit.write_burst == 100u);
+    BOOST_TEST(!c.rate_limit.exempt_loopback);
+    BOOST_TEST(c.rate_limit.read_per_second == 5000u);
+    BOOST_TEST(c.listen.http_connections_max == 100u);
+    BOOST_TEST(c.listen.http_connections_per_client_max == 10u);
+    c.rate_limit.read_burst = 0;
+    auto e = validate(c);
+    BOOST_REQUIRE(e);
+    BOOST_TEST(e->key == "rateLimit.readBurst");
+    c.rate_limit.read_per_second = 0;  // unlimited: no burst needed
+    e = validate(c);
+    BOOST_TEST((!e || e->key != "rateLimit.readBurst"));
 }
 
 BOOST_AUTO_TEST_CASE(wrong_types_and_ranges_are_named) {

@@ -76,6 +76,11 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_answered_with_a_named_error) {
         {req("GET", "/debug/actors/storage/trace?limit=257"), 400, "bad_parameter"},
         {req("GET", "/debug/actors/storage/trace?since=1"), 400, "unknown_parameter"},
         {req("GET", "/debug/actors/storage/other"), 404, "not_found"},
+        // A page holds at most 1,000: more is asked page by page.
+        {req("GET", "/operations/a/history?limit=1001"), 400, "bad_parameter"},
+        {req("GET", "/receipts?limit=1001"), 400, "bad_parameter"},
+        {req("GET", "/queue?limit=1001"), 400, "bad_parameter"},
+        {req("GET", "/queue?from=3"), 400, "unknown_parameter"},
         {req("POST", "/debug/actors/storage/trace"), 405, "method_not_allowed"},
         {req("GET", "/debug/actors?node="), 400, "bad_parameter"},
         {req("GET", "/console?x=1"), 400, "unknown_parameter"},

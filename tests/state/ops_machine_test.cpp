@@ -258,6 +258,33 @@ BOOST_AUTO_TEST_CASE(events_and_outcomes_trigger_their_operations_once) {
     BOOST_TEST(r.m.operation("a")->defined_index > first_definition);
 }
 
+BOOST_AUTO_TEST_CASE(history_pages_from_a_receipt_sequence_then_the_active_ones) {
+    Replica r;
+    r.run(PutOperation{op("a"), true});
+    r.run(PutOperation{op("b"), true});
+    for (int i = 0; i < 5; ++i) {
+        const auto e = r.execute(i % 2 ? "b" : "a");
+        r.start(e);
+        r.finish(e);
+    }
+    const auto running = r.execute("a");
+    r.start(running);
+    // "a" finished receipts 1, 3 and 5; then one is running.
+    auto page = r.m.history_from("a", 0, 2);
+    BOOST_REQUIRE(page.size() == 2u);
+    BOOST_TEST(page[0].receipt_sequence == 1u);
+    BOOST_TEST(page[1].receipt_sequence == 3u);
+    page = r.m.history_from("a", page.back().receipt_sequence + 1, 2);
+    BOOST_REQUIRE(page.size() == 2u);
+    BOOST_TEST(page[0].receipt_sequence == 5u);
+    BOOST_TEST(page[1].id == running);  // the finished ones ran out: the active one
+    BOOST_TEST(r.m.history_from("a", 6, 10).size() == 1u);
+    BOOST_TEST(r.m.history_from("b", 0, 10).size() == 2u);
+    BOOST_TEST(r.m.history_from("none", 0, 10).empty());
+    // The hashes are the chain's, as the newest-first read computes them.
+    BOOST_TEST(r.m.history_from("a", 0, 1)[0].receipt_hash == r.m.history("a", 4)[0].receipt_hash);
+}
+
 BOOST_AUTO_TEST_CASE(seals_are_checked_against_the_chain_and_the_chain_verifies) {
     Replica r;
     r.run(PutOperation{op("a"), true});
