@@ -32,9 +32,9 @@ inline kj::Array<capnp::word> aligned_copy(std::string_view bytes) {
     return words;
 }
 
-inline capnp::ReaderOptions reader_options() {
+inline capnp::ReaderOptions reader_options(std::size_t message_words) {
     capnp::ReaderOptions o;
-    o.traversalLimitInWords = decode_traversal_words_max;
+    o.traversalLimitInWords = decode_traversal_words(message_words);
     o.nestingLimit = decode_nesting_max;
     return o;
 }
@@ -49,7 +49,7 @@ auto decode_root(std::string_view bytes, std::string& error, const char* what, F
     }
     try {
         auto words = aligned_copy(bytes);
-        capnp::FlatArrayMessageReader reader(words, reader_options());
+        capnp::FlatArrayMessageReader reader(words, reader_options(words.size()));
         auto out = read(reader.getRoot<Root>());
         if (!out) error = std::string(what) + ": " + (error.empty() ? "invalid content" : error);
         return out;

@@ -11,7 +11,20 @@
 namespace raftor::raft {
 
 // Limits on anything decoded from the network or the disk.
-constexpr std::uint64_t decode_traversal_words_max = 64ull << 20;  // 512 MiB of words
+//
+// Cap'n Proto's traversal limit stops a message whose pointers make a reader visit the
+// same words again and again. It follows the message's own size (our readers visit each
+// word a few times at most), above a floor for small messages. A fixed limit would
+// refuse a state snapshot larger than it, and a cluster holding one could never
+// restart. What bounds the size itself is where the bytes come from: a peer frame's
+// limit, a snapshot's recorded size.
+constexpr std::uint64_t decode_traversal_words_floor = 8ull << 20;  // 64 MiB
+constexpr std::uint64_t decode_traversal_factor = 4;
+constexpr std::uint64_t decode_traversal_words(std::uint64_t message_words) {
+    return message_words > decode_traversal_words_floor / decode_traversal_factor
+               ? message_words * decode_traversal_factor
+               : decode_traversal_words_floor;
+}
 constexpr int decode_nesting_max = 16;
 
 std::string encode_message(const Message& m);

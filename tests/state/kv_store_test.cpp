@@ -3,6 +3,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "runtime/raft/capnp_io.hpp"
+#include "runtime/state/state_snapshot.hpp"
+
 using namespace raftor::state;
 
 namespace {
@@ -70,6 +73,35 @@ BOOST_AUTO_TEST_CASE(snapshots_restore_the_same_state) {
     BOOST_TEST(b.get("k5")->value == a.get("k5")->value);
     // Sessions survive too: a retry after the snapshot is still recognized.
     BOOST_TEST(b.apply(101, put("k1", "x", std::nullopt, {100 % 3 + 1, 100})).duplicate);
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_larger_than_the_traversal_floor_restores) {
+    // 96 values of 1 MiB: the snapshot is past the floor of the traversal limit (64 MiB),
+    // as a state of gigabytes is past any fixed limit. It restores because the limit
+    // follows the message's size; with the floor alone it is refused.
+    KvStore a, b;
+    const std::string value(kv_value_bytes_max, 'v');
+    for (std::uint64_t i = 1; i <= 96; ++i) a.apply(i, put("k" + std::to_string(i), value));
+    const std::string bytes = a.snapshot();
+    const std::uint64_t words = bytes.size() / sizeof(capnp::word);
+    BOOST_REQUIRE(words > raftor::raft::decode_traversal_words_floor);
+    BOOST_TEST(raftor::raft::decode_traversal_words(words) >= words);
+    auto error = b.restore(bytes);
+    BOOST_REQUIRE_MESSAGE(!error, *error);
+    BOOST_TEST(b.applied_index() == 96u);
+    BOOST_TEST(b.get("k96")->value.size() == kv_value_bytes_max);
+
+    auto aligned = raftor::raft::detail::aligned_copy(bytes);
+    capnp::ReaderOptions floor_only;
+    floor_only.traversalLimitInWords = raftor::raft::decode_traversal_words_floor;
+    capnp::FlatArrayMessageReader reader(aligned, floor_only);
+    BOOST_CHECK_THROW(
+        {
+            KvStore c;
+            if (auto e = KvCodec::load(c, reader.getRoot<raftor::schema::StateSnapshot>()))
+                throw std::runtime_error(*e);
+        },
+        kj::Exception);
 }
 
 BOOST_AUTO_TEST_CASE(bad_snapshot_bytes_leave_the_state_untouched) {
