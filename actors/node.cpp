@@ -251,8 +251,12 @@ int run_node(const config::NodeConfig& cfg) {
                     answer(std::move(r));
                 };
             // Over its budget, a client is answered here (429), before any actor sees the
-            // request; what another member forwards was counted there.
-            if (!(req.header(http::forwarded_header) && directory->member_host(http::client_address(req.remote))))
+            // request; what another member forwards was counted there. Only a member may
+            // say whom it forwards for.
+            const bool from_member =
+                req.header(http::forwarded_header) && directory->member_host(http::client_address(req.remote));
+            if (!from_member) req.headers.erase(http::client_address_header);
+            if (!from_member)
                 if (auto refused = limiter->check(req, std::chrono::duration_cast<std::chrono::milliseconds>(
                                                            std::chrono::steady_clock::now().time_since_epoch())
                                                            .count()))

@@ -61,6 +61,7 @@ struct ClientSession {
   seq @1 :UInt64;
   revision @2 :UInt64;        # the result of that request
   ok @3 :Bool;
+  touched @4 :UInt64;         # when it was last used, in requests applied (the oldest is dropped first)
 }
 
 struct StateSnapshot {

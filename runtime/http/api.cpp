@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "runtime/crypto/sha256.hpp"
 #include "runtime/http/console_page.hpp"
 #include "runtime/http/errors.hpp"
 #include "runtime/http/json_depth.hpp"
@@ -149,6 +150,12 @@ std::optional<Response> read_request_id(const Request& req, state::RequestId& ou
     if (!cid || !seq || !parse_u64(*cid, out.client) || !parse_u64(*seq, out.seq) || out.client == 0 || out.seq == 0)
         return error_response(400, "bad_request_id", "bad request id",
                               "X-Client-Id and X-Request-Seq go together, each a number above 0");
+    const auto* forwarded_for = req.header(client_address_header);
+    const std::string caller = forwarded_for ? *forwarded_for : client_address(req.remote);
+    const auto d = crypto::sha256({"raftor client session\n", caller, "\n", *cid});
+    std::uint64_t bound = 0;
+    for (int i = 0; i < 8; ++i) bound = bound << 8 | d[i];
+    out.client = bound ? bound : 1;
     return std::nullopt;
 }
 

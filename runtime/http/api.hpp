@@ -68,7 +68,9 @@ bool is_get(const Request& req);  // GET or HEAD
 
 // Optional client-chosen request ids (X-Client-Id, X-Request-Seq) make retries safe:
 // the state machine applies each once and answers a retry with the first result. The
-// refusal when they are malformed.
+// id is bound to the caller's address (the client's, when a member forwards), so one
+// client cannot make another's writes look like duplicates. The refusal when they are
+// malformed.
 std::optional<Response> read_request_id(const Request& req, state::RequestId& out);
 using QueryItems = std::vector<std::pair<std::string, std::string>>;
 bool parse_u64(const std::string& s, std::uint64_t& out);

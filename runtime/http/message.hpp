@@ -35,5 +35,8 @@ struct Response {
 
 // The header a forwarding gateway adds, so a request is forwarded at most once.
 inline constexpr const char* forwarded_header = "x-raftor-forwarded-by";
+// ... and the address of the client it forwards for (kept only when the request comes
+// from a member's address; the node removes it from anyone else's).
+inline constexpr const char* client_address_header = "x-raftor-client-address";
 
 }  // namespace raftor::http

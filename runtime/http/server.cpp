@@ -162,6 +162,8 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
         for (const char* h : {"authorization", "x-api-key", "content-type", "accept", "x-client-id", "x-request-seq"})
             if (auto v = current.header(h)) fwd.headers.emplace_back(h, *v);
         fwd.headers.emplace_back(forwarded_header, srv.opts.self_address.empty() ? "?" : srv.opts.self_address);
+        const auto* original = current.header(client_address_header);  // only a member's survives
+        fwd.headers.emplace_back(client_address_header, original ? *original : client);
         const std::string leader = r.proxy_to;
         async_call(srv.io, std::move(fwd), [self = shared_from_this(), leader, name = r.proxy_name](ClientResult res) {
             if (!res.ok() && name.empty())

@@ -1,5 +1,7 @@
 #include "runtime/state/kv_store.hpp"
 
+#include <algorithm>
+
 #include "runtime/raft/assert.hpp"
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/state_snapshot.hpp"
@@ -49,8 +51,22 @@ KvResult KvStore::apply(std::uint64_t index, const KvCommand& cmd) {
         kv_.erase(it);
         r = KvResult{true, ++revision_};
     }
-    if (cmd.request.client != 0) sessions_[cmd.request.client] = Session{cmd.request.seq, r};
+    if (cmd.request.client != 0) remember(cmd.request.client, cmd.request.seq, r);
     return r;
+}
+
+void KvStore::remember(std::uint64_t client, std::uint64_t seq, const KvResult& r) {
+    Session& s = sessions_[client];
+    if (s.touched) session_age_.erase(s.touched);
+    s.seq = seq;
+    s.result = r;
+    s.touched = ++session_clock_;
+    session_age_[s.touched] = client;
+    while (sessions_.size() > kv_sessions_max) {
+        auto oldest = session_age_.begin();
+        sessions_.erase(oldest->second);
+        session_age_.erase(oldest);
+    }
 }
 
 const KvValue* KvStore::get(const std::string& key) const {
@@ -80,6 +96,7 @@ void KvCodec::save(const KvStore& m, schema::StateSnapshot::Builder s) {
         c.setSeq(sess.seq);
         c.setRevision(sess.result.revision);
         c.setOk(sess.result.ok);
+        c.setTouched(sess.touched);
     }
 }
 
@@ -93,8 +110,22 @@ std::optional<std::string> KvCodec::load(KvStore& m, schema::StateSnapshot::Read
             return "key revision " + std::to_string(v.revision) + " beyond the snapshot's revision";
         next.kv_.emplace(std::string(p.getKey().cStr()), std::move(v));
     }
-    for (auto c : s.getSessions())
-        next.sessions_[c.getClient()] = KvStore::Session{c.getSeq(), KvResult{c.getOk(), c.getRevision()}};
+    // A snapshot from before sessions were bounded has no `touched`: they count in client
+    // order, and the newest ones are kept.
+    for (auto c : s.getSessions()) {
+        const std::uint64_t touched = c.getTouched() ? c.getTouched() : next.session_clock_ + 1;
+        if (next.session_age_.count(touched) || next.sessions_.count(c.getClient()))
+            return "client session " + std::to_string(c.getClient()) +
+                   " is listed twice, or its use order repeats another's";
+        next.sessions_[c.getClient()] = KvStore::Session{c.getSeq(), KvResult{c.getOk(), c.getRevision()}, touched};
+        next.session_age_[touched] = c.getClient();
+        next.session_clock_ = std::max(next.session_clock_, touched);
+    }
+    while (next.sessions_.size() > kv_sessions_max) {
+        auto oldest = next.session_age_.begin();
+        next.sessions_.erase(oldest->second);
+        next.session_age_.erase(oldest);
+    }
     m = std::move(next);
     return std::nullopt;
 }

@@ -38,6 +38,9 @@ struct KvResult {
 // Limits checked before proposing (and again when decoding: bad bytes never apply).
 constexpr std::size_t kv_key_bytes_max = 1024;
 constexpr std::size_t kv_value_bytes_max = 1 << 20;
+// Clients whose last request is remembered; past it the one unused longest is forgotten
+// (a retry from it after that applies again, as with etcd's lease-less writes).
+constexpr std::size_t kv_sessions_max = 10'000;
 
 class KvStore {
 public:
@@ -47,6 +50,7 @@ public:
     std::uint64_t applied_index() const { return applied_index_; }
     std::uint64_t revision() const { return revision_; }
     std::size_t size() const { return kv_.size(); }
+    std::size_t sessions() const { return sessions_.size(); }
 
     std::string snapshot() const;
     // Replaces the state; on bad bytes leaves it untouched and says why.
@@ -57,11 +61,15 @@ private:
     struct Session {
         std::uint64_t seq = 0;
         KvResult result;
+        std::uint64_t touched = 0;  // session_clock_ when last used
     };
+    void remember(std::uint64_t client, std::uint64_t seq, const KvResult& r);
     std::uint64_t applied_index_ = 0;
     std::uint64_t revision_ = 0;
     std::map<std::string, KvValue> kv_;
     std::unordered_map<std::uint64_t, Session> sessions_;
+    std::map<std::uint64_t, std::uint64_t> session_age_;  // touched -> client, oldest first
+    std::uint64_t session_clock_ = 0;
 };
 
 // Cap'n Proto payload of a normal entry (schema/state.capnp).

@@ -275,3 +275,32 @@ BOOST_AUTO_TEST_CASE(the_web_console_is_one_static_page_and_reads_members_throug
     BOOST_TEST(std::get<DebugActors>(*other.call).after == 4u);
     BOOST_TEST(std::get<DebugActors>(*route(req("GET", "/debug/actors?node=node-3"), {}).call).node == "node-3");
 }
+
+BOOST_AUTO_TEST_SUITE(request_ids)
+
+// The session a request id lands in: bound to the caller's address.
+std::uint64_t session_of(const std::string& remote, std::map<std::string, std::string> headers) {
+    state::RequestId id;
+    Request r = req("PUT", "/kv/a", "v", std::move(headers));
+    r.remote = remote;
+    BOOST_REQUIRE(!read_request_id(r, id));
+    return id.client;
+}
+
+BOOST_AUTO_TEST_CASE(a_client_id_is_bound_to_the_caller_s_address) {
+    const std::map<std::string, std::string> ids{{"x-client-id", "42"}, {"x-request-seq", "1"}};
+    const auto mine = session_of("10.0.0.5:1000", ids);
+    BOOST_TEST(mine != 0u);
+    BOOST_TEST(session_of("10.0.0.5:2000", ids) == mine);  // another connection, the same client
+    BOOST_TEST(session_of("10.0.0.6:1000", ids) != mine);  // another client, the same id
+    auto other_id = ids;
+    other_id["x-client-id"] = "43";
+    BOOST_TEST(session_of("10.0.0.5:1000", other_id) != mine);
+    // Forwarded by a member: the client it forwards for (the node keeps this header only
+    // on a member's requests).
+    auto forwarded = ids;
+    forwarded[client_address_header] = "10.0.0.5";
+    BOOST_TEST(session_of("10.0.0.9:3000", forwarded) == mine);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -138,3 +138,24 @@ BOOST_AUTO_TEST_CASE(commands_round_trip_and_bad_ones_are_named) {
     BOOST_TEST(check_command(put(std::string(2000, 'k'), "v"))->find("more than 1024") != std::string::npos);
     BOOST_TEST(check_command(put(std::string("a\0b", 3), "v")).value() == "key contains a NUL byte");
 }
+
+BOOST_AUTO_TEST_CASE(sessions_are_bounded_the_one_unused_longest_goes_first) {
+    KvStore s;
+    std::uint64_t index = 0;
+    s.apply(++index, put("k", "v", std::nullopt, {1, 1}));
+    for (std::uint64_t c = 2; c <= kv_sessions_max; ++c) s.apply(++index, put("k", "v", std::nullopt, {c, 1}));
+    s.apply(++index, put("k", "v", std::nullopt, {1, 2}));  // client 1 used again: now the newest
+    BOOST_TEST(s.sessions() == kv_sessions_max);
+    s.apply(++index, put("k", "v", std::nullopt, {kv_sessions_max + 1, 1}));
+    BOOST_TEST(s.sessions() == kv_sessions_max);
+    BOOST_TEST(s.apply(++index, put("k", "v", std::nullopt, {1, 2})).duplicate);   // kept
+    BOOST_TEST(!s.apply(++index, put("k", "v", std::nullopt, {2, 1})).duplicate);  // forgotten: applies
+    // The order survives a snapshot: the same client is dropped next on both.
+    KvStore b;
+    BOOST_REQUIRE(!b.restore(s.snapshot()));
+    BOOST_TEST(b.snapshot() == s.snapshot());
+    s.apply(++index, put("k", "v", std::nullopt, {999'999, 1}));
+    b.apply(index, put("k", "v", std::nullopt, {999'999, 1}));
+    BOOST_TEST(b.snapshot() == s.snapshot());
+    BOOST_TEST(!b.apply(++index, put("k", "v", std::nullopt, {3, 1})).duplicate);
+}
