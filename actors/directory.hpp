@@ -17,7 +17,21 @@ public:
         std::string name;
         std::string peer_address;
         std::string http_address;
+        std::string https_address;  // with TLS
+        // Where requests for this member are forwarded: its HTTPS address when this
+        // node has TLS (never in clear then), else its HTTP one. Filled by get().
+        std::string forward_to;
     };
+
+    // With TLS, requests are forwarded over HTTPS only.
+    void forward_over_tls(bool on) {
+        std::lock_guard<std::mutex> lock(mu_);
+        tls_ = on;
+    }
+    bool tls() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return tls_;
+    }
 
     void add(raft::NodeId id, Entry e) {
         std::lock_guard<std::mutex> lock(mu_);
@@ -33,9 +47,10 @@ public:
     }
     // A peer's hello. It may come before the member is learned (a joining node dials
     // the cluster before it is added), so the address is kept for when it is.
-    void set_http(raft::NodeId id, const std::string& http) {
+    void set_http(raft::NodeId id, const std::string& http, const std::string& https = {}) {
         std::lock_guard<std::mutex> lock(mu_);
         entries_[id].http_address = http;
+        entries_[id].https_address = https;
     }
     Entry get(raft::NodeId id) const {
         std::lock_guard<std::mutex> lock(mu_);
@@ -43,6 +58,7 @@ public:
         if (it == entries_.end()) return Entry{id == 0 ? "" : std::to_string(id), "", ""};
         Entry e = it->second;
         if (e.name.empty()) e.name = std::to_string(id);  // not learned yet
+        e.forward_to = tls_ ? e.https_address : e.http_address;
         return e;
     }
 
@@ -50,7 +66,11 @@ public:
     std::pair<raft::NodeId, Entry> by_name(const std::string& name) const {
         std::lock_guard<std::mutex> lock(mu_);
         for (const auto& [id, e] : entries_)
-            if (!e.name.empty() && e.name == name) return {id, e};
+            if (!e.name.empty() && e.name == name) {
+                Entry out = e;
+                out.forward_to = tls_ ? e.https_address : e.http_address;
+                return {id, out};
+            }
         return {0, Entry{}};
     }
     // Whether `address` (an IP, as a connection's remote end) is the host of a member's
@@ -80,6 +100,7 @@ public:
 private:
     mutable std::mutex mu_;
     std::map<raft::NodeId, Entry> entries_;
+    bool tls_ = false;
 };
 
 }  // namespace raftor::actors

@@ -24,7 +24,7 @@ std::string name_of(const GatewaySetup& setup, raft::NodeId id) {
 http::Response to_leader(const GatewaySetup& setup, const http::Request& req, const http::Routed& routed,
                          raft::NodeId leader) {
     const auto e = setup.directory->get(leader);
-    return http::not_leader(req, routed, leader ? e.name : "", e.http_address);
+    return http::not_leader(req, routed, leader ? e.name : "", e.forward_to, setup.directory->tls());
 }
 
 http::Response admin_failed(const AdminAnswer& a, const std::string& what) {
@@ -155,7 +155,7 @@ void change_members(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr 
                             if (!a->ok)
                                 return reply(out, admin_failed(*a, "handing leadership over before the removal"));
                             const auto leader = setup->directory->get(a->leader);
-                            if (leader.http_address.empty())
+                            if (leader.forward_to.empty())
                                 return reply(out, http::error_response(503, "no_leader", "no leader",
                                                                        "leadership moved to " + leader.name +
                                                                            ", whose address is not known yet: retry",
@@ -163,7 +163,8 @@ void change_members(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr 
                             // To the new leader, even if this request was forwarded once already:
                             // it leads, so it answers itself.
                             http::Response r;
-                            r.proxy_to = leader.http_address;
+                            r.proxy_to = leader.forward_to;
+                            r.proxy_member = leader.name;
                             reply(out, std::move(r));
                         },
                         [=](caf::error& e) { reply(out, timed_out(e, "the leadership transfer")); });

@@ -22,7 +22,7 @@ inline http::NodeView view_of(const PeerStatus& s, const Directory& dir) {
     bool all_have_all = true;
     auto add = [&](raft::NodeId id, bool voter) {
         const auto e = dir.get(id);
-        http::MemberView m{e.name, id, e.peer_address, e.http_address, voter};
+        http::MemberView m{e.name, id, e.peer_address, e.http_address, voter, e.https_address};
         if (s.role == raft::Role::leader) {
             if (id == s.id) {
                 m.match_index = s.last_index;
@@ -82,7 +82,7 @@ void send_write(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req,
                     case node::Outcome::not_leader: {
                         const auto leader = setup->directory->get(c->leader_hint);
                         return reply(out, http::not_leader(*req, routed, c->leader_hint ? leader.name : "",
-                                                           leader.http_address));
+                                                           leader.forward_to, setup->directory->tls()));
                     }
                 }
             },

@@ -146,13 +146,14 @@ http::Response member_answer(const GatewaySetup& setup, const http::Request& req
     if (req.header(http::forwarded_header))
         return http::error_response(508, "forward_loop", "forwarded twice",
                                     setup.node_name + " was asked for " + name + "'s answer by another member");
-    if (member.http_address.empty())
+    if (member.forward_to.empty())
         return http::error_response(503, "member_unknown_address", "member address not known yet",
                                     name + " has not introduced itself to " + setup.node_name + " yet",
                                     {{"Retry-After", "1"}});
     http::Response r;
-    r.proxy_to = member.http_address;
+    r.proxy_to = member.forward_to;
     r.proxy_name = name;
+    r.proxy_member = name;
     return r;
 }
 

@@ -62,7 +62,13 @@ int main(int argc, char** argv) {
     std::string endpoints = std::getenv("RAFTOR_ENDPOINTS") ? std::getenv("RAFTOR_ENDPOINTS") : "127.0.0.1:8080";
     if (const char* t = std::getenv("RAFTOR_TOKEN")) args.token = t;
     ctl->add_option("--endpoints", endpoints, "comma-separated host:port of nodes to try (env RAFTOR_ENDPOINTS)");
-    ctl->add_option("--token", args.token, "bearer token for writes (env RAFTOR_TOKEN)");
+    ctl->add_option("--token", args.token,
+                    "the admin token (or the read token, for reads) when the nodes have tokens (env RAFTOR_TOKEN)");
+    if (const char* ca = std::getenv("RAFTOR_CA")) args.ca_file = ca;
+    ctl->add_option("--ca", args.ca_file,
+                    "https:// endpoints: the CA certificate that signed the nodes' (tls.ca; env RAFTOR_CA; default: "
+                    "the system's CAs)");
+    ctl->add_flag("--insecure", args.insecure, "https:// endpoints: do not verify the nodes' certificates");
     ctl->add_option("--timeout-ms", args.timeout_ms, "per-request timeout")->check(CLI::Range(1, 600'000));
     ctl->add_subcommand("status", "the cluster as one node sees it (/health/cluster)");
     ctl->add_subcommand("leader", "the leader's name");
@@ -152,6 +158,13 @@ int main(int argc, char** argv) {
     consolec->add_flag("--once", cargs.once, "print one answer (COMMAND, actors by default) and exit");
     consolec->add_flag("--json", cargs.json, "answers as JSON, one per line (implies no live screen)");
     consolec->add_flag("!--no-discover", cargs.discover, "ask only the nodes given, not the members they name");
+    cargs.token = args.token;
+    cargs.ca_file = args.ca_file;
+    consolec->add_option("--token", cargs.token,
+                         "a read or admin token, when the nodes have tokens (env RAFTOR_TOKEN)");
+    consolec->add_option("--ca", cargs.ca_file,
+                         "https:// nodes: the CA certificate that signed theirs (env RAFTOR_CA)");
+    consolec->add_flag("--insecure", cargs.insecure, "https:// nodes: do not verify their certificates");
     std::vector<std::string> console_command;
     consolec->add_option("command", console_command, "with --once: actors | watch A | inspect A | raft | trace A [S]");
 

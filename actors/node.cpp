@@ -150,6 +150,15 @@ int run_node(const config::NodeConfig& cfg) {
     peer_port = members.self.port;
     const std::string advertised_http =
         (wildcard(http_host) ? members.self.host : http_host) + ":" + std::to_string(http_port);
+    // With TLS: HTTPS beside HTTP, and the address other members forward requests to.
+    std::string https_host, advertised_https;
+    std::uint16_t https_port = 0;
+    if (cfg.tls.enabled()) {
+        const std::string https = cfg.listen.https.empty() ? "0.0.0.0:8443" : cfg.listen.https;
+        if (!common::split_host_port(https, https_host, https_port))
+            return fail_start("listen.https: '" + https + "' is not host:port");
+        advertised_https = (wildcard(https_host) ? members.self.host : https_host) + ":" + std::to_string(https_port);
+    }
 
     // ---- storage: open and replay before anything else answers for this node
     std::error_code fs_error;
@@ -179,8 +188,10 @@ int run_node(const config::NodeConfig& cfg) {
 
     auto directory = std::make_shared<Directory>();
     for (const auto& x : members.all)
-        directory->add(x.raft_id, Directory::Entry{x.name, x.host + ":" + std::to_string(x.port),
-                                                   x.raft_id == members.self.raft_id ? advertised_http : ""});
+        directory->add(x.raft_id, x.raft_id == members.self.raft_id
+                                      ? Directory::Entry{x.name, x.host + ":" + std::to_string(x.port), advertised_http,
+                                                         advertised_https}
+                                      : Directory::Entry{x.name, x.host + ":" + std::to_string(x.port)});
 
     // ---- peer transport
     auto target = std::make_shared<InboundTarget>();
@@ -188,6 +199,7 @@ int run_node(const config::NodeConfig& cfg) {
     topts.cluster_id = cfg.cluster_id;
     topts.node_id = members.self.raft_id;
     topts.http_address = advertised_http;
+    topts.https_address = advertised_https;
     topts.listen_host = peer_host;
     topts.listen_port = peer_port;
     topts.tls_ca_file = cfg.tls.ca_file;
@@ -206,8 +218,10 @@ int run_node(const config::NodeConfig& cfg) {
         [](const std::string& line) {
             logging::warn("transport", {{"detail", line}});
         });
-    tcp->on_hello(
-        [directory](std::uint64_t id, const std::string& http_address) { directory->set_http(id, http_address); });
+    directory->forward_over_tls(cfg.tls.enabled());
+    tcp->on_hello([directory](std::uint64_t id, const std::string& http, const std::string& https) {
+        directory->set_http(id, http, https);
+    });
     if (auto e = tcp->bind(); !e.empty()) return fail_start(e);
     for (const auto& x : members.all)
         if (x.raft_id != members.self.raft_id) tcp->set_peer(x.raft_id, x.host, x.port, x.name);
@@ -225,9 +239,9 @@ int run_node(const config::NodeConfig& cfg) {
     if (cfg.tls.enabled()) {
         hopts.tls_cert_file = cfg.tls.cert_file;
         hopts.tls_key_file = cfg.tls.key_file;
-        const std::string https = cfg.listen.https.empty() ? "0.0.0.0:8443" : cfg.listen.https;
-        if (!common::split_host_port(https, hopts.tls_host, hopts.tls_port))
-            return fail_start("listen.https: '" + https + "' is not host:port");
+        hopts.tls_ca_file = cfg.tls.ca_file;
+        hopts.tls_host = https_host;
+        hopts.tls_port = https_port;
     }
     const auto& rl = cfg.rate_limit;
     auto limiter = std::make_shared<http::RateLimiter>(http::RateLimits{

@@ -13,6 +13,7 @@ struct Hello {
   minProtocolVersion @5 :UInt32;  # the oldest protocol the caller still speaks (0: only protocolVersion)
   toNodeId @6 :UInt64;        # the node the caller means to reach (bound into the cluster-secret proofs)
   nonce @7 :Data;             # the caller's nonce, with a cluster secret (32 bytes)
+  httpsAddress @8 :Text;      # host:port of its HTTPS gateway, with TLS (followers forward there then)
 }
 
 # With a cluster secret: the listener's answer to a hello (its nonce and proof), then

@@ -32,14 +32,18 @@ std::int64_t wall_ms() {
 // timeout per refresh, not one per node.
 class Nodes {
 public:
-    Nodes(std::vector<std::string> endpoints, int timeout_ms, bool discover)
-        : endpoints_(std::move(endpoints)), timeout_ms_(timeout_ms), discover_(discover) {}
+    Nodes(std::vector<std::string> endpoints, int timeout_ms, bool discover, http::ClientAccess access, bool tls)
+        : endpoints_(std::move(endpoints)),
+          timeout_ms_(timeout_ms),
+          discover_(discover),
+          access_(std::move(access)),
+          tls_(tls) {}
 
     Snapshot snapshot() {
         Snapshot s = ask_all();
         if (discover_ && !discovered_) {
             discovered_ = true;
-            const auto more = undiscovered(s, endpoints_);
+            const auto more = undiscovered(s, endpoints_, tls_);
             if (!more.empty()) {
                 endpoints_.insert(endpoints_.end(), more.begin(), more.end());
                 s = ask_all();
@@ -95,6 +99,8 @@ private:
         req.target = target;
         req.timeout = std::chrono::milliseconds(timeout_ms_);
         req.body_max = 16 << 20;
+        req.tls = tls_;
+        access_.apply(req);
         const auto r = http::call(req);
         if (!r.ok()) {
             error = r.error;
@@ -134,6 +140,8 @@ private:
     std::vector<std::string> endpoints_;
     int timeout_ms_;
     bool discover_;
+    http::ClientAccess access_;
+    bool tls_;  // every node over HTTPS (the nodes were given as https://)
     bool discovered_ = false;
     std::map<std::string, std::uint64_t> last_seq_;  // endpoint/actor -> last trace seq seen
     std::vector<std::uint64_t> seqs_;
@@ -406,12 +414,14 @@ int run_terminal(Nodes& nodes, const ConsoleArgs& args) {
 
 int run_console(const ConsoleArgs& args) {
     std::vector<std::string> endpoints;
+    bool tls = false;
     for (const auto& n : args.nodes) {
+        tls = tls || n.rfind("https://", 0) == 0;
         const std::string ep = common::endpoint_of(n);
         std::string host;
         std::uint16_t port = 0;
         if (!common::split_host_port(ep, host, port)) {
-            std::cerr << "raftor console: node '" << n << "' is not host:port or http://host:port\n";
+            std::cerr << "raftor console: node '" << n << "' is not host:port, http://host:port or https://host:port\n";
             return 1;
         }
         endpoints.push_back(ep);
@@ -420,7 +430,7 @@ int run_console(const ConsoleArgs& args) {
         std::cerr << "raftor console: no node given (--nodes or RAFTOR_ENDPOINTS)\n";
         return 1;
     }
-    Nodes nodes(std::move(endpoints), args.timeout_ms, args.discover);
+    Nodes nodes(std::move(endpoints), args.timeout_ms, args.discover, {args.token, args.ca_file, args.insecure}, tls);
     if (!args.once && !args.json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) return run_terminal(nodes, args);
     return run_script(nodes, args, std::cin);
 }

@@ -16,6 +16,9 @@ struct ConsoleArgs {
     bool json = false;               // answers as JSON (without a terminal)
     bool discover = true;            // also ask the members the nodes name
     std::string command = "actors";  // --once: which answer
+    std::string token;               // a read (or admin) token, when the nodes have tokens
+    std::string ca_file;             // https:// nodes: the CA of their certificates
+    bool insecure = false;           // https:// nodes: verify nothing
 };
 
 // Exit status: 0; 1 when a command was bad or (--once) a node did not answer; 2 when

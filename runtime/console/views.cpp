@@ -363,13 +363,14 @@ std::vector<std::string> trace_lines(const std::string& node, const json& page) 
     return out;
 }
 
-std::vector<std::string> undiscovered(const Snapshot& s, const std::vector<std::string>& known) {
+std::vector<std::string> undiscovered(const Snapshot& s, const std::vector<std::string>& known, bool https) {
+    const char* field = https ? "httpsAddress" : "httpAddress";
     std::vector<std::string> out;
     for (const auto& n : s.nodes) {
         if (!n.cluster.is_object() || !n.cluster.contains("members")) continue;
         for (const auto& m : n.cluster["members"]) {
-            if (!m.contains("httpAddress") || !m["httpAddress"].is_string()) continue;
-            const auto addr = m["httpAddress"].get<std::string>();
+            if (!m.contains(field) || !m[field].is_string()) continue;
+            const auto addr = m[field].get<std::string>();
             if (std::find(known.begin(), known.end(), addr) == known.end() &&
                 std::find(out.begin(), out.end(), addr) == out.end())
                 out.push_back(addr);

@@ -47,7 +47,7 @@ json raft_json(const Snapshot& s);
 std::vector<std::string> trace_lines(const std::string& node, const json& page);
 
 // Members' HTTP addresses that the answers name and `known` lacks (to ask them too).
-std::vector<std::string> undiscovered(const Snapshot& s, const std::vector<std::string>& known);
+std::vector<std::string> undiscovered(const Snapshot& s, const std::vector<std::string>& known, bool https = false);
 
 // The node's name in an answer ("" when it did not answer).
 std::string node_name(const NodeAnswer& a);

@@ -380,21 +380,23 @@ Response kv_read(const std::string& key, const std::optional<state::KvValue>& v)
 }
 
 Response not_leader(const Request& req, const Routed& routed, const std::string& leader_name,
-                    const std::string& leader_http) {
-    if (leader_name.empty() || leader_http.empty())
+                    const std::string& leader_address, bool tls) {
+    if (leader_name.empty() || leader_address.empty())
         return error_response(503, "no_leader", "no leader",
                               leader_name.empty() ? "the cluster has no leader right now (an election may be under way)"
                                                   : "the leader " + leader_name + " has not introduced itself yet",
                               {{"Retry-After", "1"}});
     if (routed.forwarded || !routed.forward) {
         // Once forwarded, never again: a moving leader would otherwise bounce requests around.
-        Response r =
-            error_response(307, "not_leader", "not the leader", "the leader is " + leader_name + " at " + leader_http,
-                           {{"Location", "http://" + leader_http + req.target}, {"X-Raftor-Leader", leader_name}});
+        Response r = error_response(307, "not_leader", "not the leader",
+                                    "the leader is " + leader_name + " at " + leader_address,
+                                    {{"Location", (tls ? "https://" : "http://") + leader_address + req.target},
+                                     {"X-Raftor-Leader", leader_name}});
         return r;
     }
     Response r;
-    r.proxy_to = leader_http;
+    r.proxy_to = leader_address;
+    r.proxy_member = leader_name;
     return r;
 }
 
@@ -508,6 +510,7 @@ Response health(Probe probe, const NodeView& v) {
                         {"id", std::to_string(m.id)},
                         {"peerAddress", m.peer_address},
                         {"httpAddress", m.http_address.empty() ? json(nullptr) : json(m.http_address)},
+                        {"httpsAddress", m.https_address.empty() ? json(nullptr) : json(m.https_address)},
                         {"voter", m.voter},
                         {"leader", m.name == v.leader}};
                 if (m.match_index) jm["matchIndex"] = *m.match_index;

@@ -79,10 +79,10 @@ bool parse_bool(const std::string& s, bool& out);
 // ---- rendering results
 Response kv_written(const state::KvCommand& cmd, const state::KvResult& r);
 Response kv_read(const std::string& key, const std::optional<state::KvValue>& v);
-// The node is not the leader: forward to `leader_http`, redirect to it, or 503 when
-// there is no leader to name.
+// The node is not the leader: forward to `leader_address`, redirect to it, or 503 when
+// there is no leader to name. With `tls` the address is the leader's HTTPS one.
 Response not_leader(const Request& req, const Routed& routed, const std::string& leader_name,
-                    const std::string& leader_http);
+                    const std::string& leader_address, bool tls = false);
 Response outcome_unknown(const std::string& detail);
 Response invalid(const std::string& detail);
 Response unavailable(const std::string& code, const std::string& error, const std::string& detail);
@@ -93,6 +93,7 @@ struct MemberView {
     std::uint64_t id = 0;
     std::string peer_address, http_address;
     bool voter = true;
+    std::string https_address;  // with TLS
     // Known on the leader only:
     std::optional<std::uint64_t> match_index;
     std::optional<std::uint64_t> lag_entries;

@@ -17,6 +17,13 @@ struct ClientRequest {
     std::vector<std::pair<std::string, std::string>> headers;
     std::chrono::milliseconds timeout{5000};
     std::uint64_t body_max = std::uint64_t{256} << 20;  // a longer answer is an error
+    // HTTPS: the server's certificate must chain to `ca_file` (the system's roots when
+    // empty) and name `expect_member` (a member's name, as peers check each other) or,
+    // without one, `host`. `insecure` checks nothing (a first look at a test cluster).
+    bool tls = false;
+    std::string ca_file;
+    std::string expect_member;
+    bool insecure = false;
 };
 
 struct ClientResult {
@@ -28,5 +35,22 @@ struct ClientResult {
 };
 
 ClientResult call(const ClientRequest& req);
+
+// "https://host:port" -> tls; "http://host:port" or "host:port" -> plain. False when
+// what remains is not host:port.
+bool parse_endpoint(const std::string& url, ClientRequest& req);
+
+// How the tools (ctl, console) reach a node: a token for its scope and, for https://
+// endpoints, the CA that signed the nodes' certificates.
+struct ClientAccess {
+    std::string token;
+    std::string ca_file;
+    bool insecure = false;
+    void apply(ClientRequest& req) const {
+        if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
+        req.ca_file = ca_file;
+        req.insecure = insecure;
+    }
+};
 
 }  // namespace raftor::http

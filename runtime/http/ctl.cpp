@@ -22,15 +22,15 @@ ClientResult ctl_ask(const CtlArgs& a, const std::string& method, const std::str
     for (const auto& raw : a.endpoints) {
         ClientRequest req;
         const std::string ep = common::endpoint_of(raw);
-        if (!common::split_host_port(ep, req.host, req.port)) {
-            last.error = "endpoint '" + raw + "' is not host:port";
+        if (!parse_endpoint(raw, req)) {
+            last.error = "endpoint '" + raw + "' is not host:port, http://host:port or https://host:port";
             continue;
         }
         req.method = method;
         req.target = target;
         req.body = body;
         req.timeout = std::chrono::milliseconds(a.timeout_ms);
-        if (!a.token.empty()) req.headers.emplace_back("Authorization", "Bearer " + a.token);
+        ClientAccess{a.token, a.ca_file, a.insecure}.apply(req);
         if (!body.empty())
             req.headers.emplace_back("Content-Type",
                                      body.front() == '{' ? "application/json" : "application/octet-stream");

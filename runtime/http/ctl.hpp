@@ -10,9 +10,11 @@
 namespace raftor::http {
 
 struct CtlArgs {
-    std::vector<std::string> endpoints;  // "host:port" or "http://host:port"
+    std::vector<std::string> endpoints;  // "host:port", "http://host:port" or "https://host:port"
     std::string token;
-    std::string command;  // status | leader | kv-get | kv-put | kv-del | receipts-verify | receipts-dump
+    std::string ca_file;    // https: the CA of the nodes' certificates (the system's when empty)
+    bool insecure = false;  // https: verify nothing
+    std::string command;    // status | leader | kv-get | kv-put | kv-del | receipts-verify | receipts-dump
     std::string key, value;
     std::optional<std::uint64_t> prev_revision;
     bool stale = false;

@@ -30,7 +30,8 @@ struct Response {
     // When set, the server does not answer itself: it forwards the request to this
     // "host:port" (the leader's gateway) and answers with what comes back.
     std::string proxy_to;
-    std::string proxy_name;  // who that is, for errors ("" : the leader)
+    std::string proxy_name;    // who that is, for errors ("" : the leader)
+    std::string proxy_member;  // the member that must answer there (its certificate names it, with TLS)
 };
 
 // The header a forwarding gateway adds, so a request is forwarded at most once.

@@ -34,6 +34,7 @@ struct HttpServer::Impl {
     tcp::acceptor acceptor{io};
     tcp::acceptor tls_acceptor{io};  // HTTPS, when configured
     std::optional<asio::ssl::context> tls;
+    std::optional<asio::ssl::context> forward_tls;  // the client side, for forwarding
     std::thread thread;
     std::atomic<std::size_t> in_flight{0};
     std::atomic<bool> stopping{false};
@@ -158,6 +159,8 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
         fwd.target = current.target;
         fwd.body = current.body;
         fwd.timeout = srv.opts.proxy_timeout;
+        fwd.tls = srv.forward_tls.has_value();
+        fwd.expect_member = r.proxy_member;
         // The request ids too: a retry through a follower must still be recognized.
         for (const char* h : {"authorization", "x-api-key", "content-type", "accept", "x-client-id", "x-request-seq"})
             if (auto v = current.header(h)) fwd.headers.emplace_back(h, *v);
@@ -165,25 +168,30 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
         const auto* original = current.header(client_address_header);  // only a member's survives
         fwd.headers.emplace_back(client_address_header, original ? *original : client);
         const std::string leader = r.proxy_to;
-        async_call(srv.io, std::move(fwd), [self = shared_from_this(), leader, name = r.proxy_name](ClientResult res) {
-            if (!res.ok() && name.empty())
-                return self->write(error_response(503, "leader_unreachable", "the leader did not answer", res.error,
-                                                  {{"Retry-After", "1"}}));
-            if (!res.ok())
-                return self->write(error_response(503, "member_unreachable", "the member did not answer",
-                                                  name + " at " + leader + ": " + res.error, {{"Retry-After", "1"}}));
-            Response out;
-            out.status = res.status;
-            out.body = std::move(res.body);
-            auto ct = res.headers.find("content-type");
-            out.content_type = ct == res.headers.end() ? "application/json" : ct->second;
-            for (const char* h : {"retry-after", "location", "www-authenticate", "x-raftor-replayed"}) {
-                auto it = res.headers.find(h);
-                if (it != res.headers.end()) out.headers.emplace_back(h, it->second);
-            }
-            out.headers.emplace_back("X-Raftor-Forwarded-To", leader);
-            self->write(std::move(out));
-        });
+        auto* client_tls = srv.forward_tls ? &*srv.forward_tls : nullptr;
+        async_call(
+            srv.io, std::move(fwd),
+            [self = shared_from_this(), leader, name = r.proxy_name](ClientResult res) {
+                if (!res.ok() && name.empty())
+                    return self->write(error_response(503, "leader_unreachable", "the leader did not answer", res.error,
+                                                      {{"Retry-After", "1"}}));
+                if (!res.ok())
+                    return self->write(error_response(503, "member_unreachable", "the member did not answer",
+                                                      name + " at " + leader + ": " + res.error,
+                                                      {{"Retry-After", "1"}}));
+                Response out;
+                out.status = res.status;
+                out.body = std::move(res.body);
+                auto ct = res.headers.find("content-type");
+                out.content_type = ct == res.headers.end() ? "application/json" : ct->second;
+                for (const char* h : {"retry-after", "location", "www-authenticate", "x-raftor-replayed"}) {
+                    auto it = res.headers.find(h);
+                    if (it != res.headers.end()) out.headers.emplace_back(h, it->second);
+                }
+                out.headers.emplace_back("X-Raftor-Forwarded-To", leader);
+                self->write(std::move(out));
+            },
+            client_tls);
     }
 
     void write(Response r) {
@@ -340,6 +348,8 @@ std::string HttpServer::bind() {
     if (auto e = net::load_certificate(*impl_->tls, o.tls_cert_file, o.tls_key_file); !e.empty()) return e;
     if (auto e = listen_on(impl_->tls_acceptor, "https", o.tls_host, o.tls_port); !e.empty()) return e;
     impl_->tls_port = impl_->tls_acceptor.local_endpoint().port();
+    impl_->forward_tls.emplace(asio::ssl::context::tls_client);
+    if (auto e = make_client_context(*impl_->forward_tls, o.tls_ca_file); !e.empty()) return "tls.ca: " + e;
     return {};
 }
 

@@ -3,8 +3,9 @@
 // handler on that thread; the handler must not block: it answers through `Reply`,
 // from any thread, exactly once. Bodies over the limit are refused with 413 before
 // they reach the handler; a request that is not HTTP gets 400 and the connection
-// closes. Responses that name a `proxy_to` are forwarded to that gateway. With a
-// certificate configured the same API is also served over TLS (HTTPS, 8443).
+// closes. Responses that name a `proxy_to` are forwarded to that gateway (over HTTPS
+// when this node has TLS). With a certificate configured the same API is also served
+// over TLS (HTTPS, 8443).
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -28,6 +29,9 @@ struct ServerOptions {
     std::string self_address;  // "host:port" this gateway is reached at, named when forwarding
     // HTTPS beside plain HTTP when a certificate is given (the node's tls.cert / tls.key).
     std::string tls_cert_file, tls_key_file;
+    // With TLS, requests are forwarded to other members over HTTPS only, their
+    // certificates checked against this CA (tls.ca) and the member's name.
+    std::string tls_ca_file;
     std::string tls_host = "0.0.0.0";
     std::uint16_t tls_port = 8443;  // 0: any free port (see bound_tls_port())
 };

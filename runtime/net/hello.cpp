@@ -13,6 +13,7 @@ std::string encode_hello(const Hello& h) {
     b.setClusterId(h.cluster_id);
     b.setNodeId(h.node_id);
     b.setHttpAddress(h.http_address);
+    b.setHttpsAddress(h.https_address);
     b.setMinProtocolVersion(h.min_protocol_version);
     b.setToNodeId(h.to_node_id);
     b.setNonce(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(h.nonce.data()), h.nonce.size()));
@@ -61,6 +62,7 @@ std::optional<std::string> check_hello(std::string_view bytes, const Hello& ours
             theirs.cluster_id = r.getClusterId().cStr();
             theirs.node_id = r.getNodeId();
             theirs.http_address = r.getHttpAddress().cStr();
+            theirs.https_address = r.getHttpsAddress().cStr();
             theirs.to_node_id = r.getToNodeId();
             auto n = r.getNonce();
             theirs.nonce.assign(reinterpret_cast<const char*>(n.begin()), n.size());

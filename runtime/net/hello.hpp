@@ -23,6 +23,7 @@ struct Hello {
     std::string http_address;      // where this node's HTTP gateway answers (host:port)
     std::uint64_t to_node_id = 0;  // whom the caller dialled
     std::string nonce;             // with a cluster secret
+    std::string https_address;     // with TLS: where its HTTPS gateway answers
 };
 
 struct HelloProof {

@@ -207,8 +207,8 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     void send_hello() {
         const auto& o = impl.opts;
         nonce = o.secret() ? random_nonce() : std::string();
-        hs_out = encode_frame(encode_hello(
-            Hello{o.protocol_version, o.min_protocol_version, o.cluster_id, o.node_id, o.http_address, id, nonce}));
+        hs_out = encode_frame(encode_hello(Hello{o.protocol_version, o.min_protocol_version, o.cluster_id, o.node_id,
+                                                 o.http_address, id, nonce, o.https_address}));
         auto self = shared_from_this();
         stream->write(asio::buffer(hs_out), [self, s = stream](auto ec, std::size_t n) {
             if (s != self->stream) return;
@@ -482,9 +482,11 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
             });
             phase = Phase::proof;
             http_address = theirs.http_address;
+            https_address = theirs.https_address;
             return true;
         }
         http_address = theirs.http_address;
+        https_address = theirs.https_address;
         open();
         return true;
     }
@@ -513,7 +515,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
         phase = Phase::open;
         deadline.cancel();
         decoder.set_limit(impl.opts.frame_bytes_max + (mac ? frame_tag_bytes : 0));
-        if (impl.on_hello) impl.on_hello(peer, http_address);
+        if (impl.on_hello) impl.on_hello(peer, http_address, https_address);
     }
 
     void close() {
@@ -524,7 +526,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
         impl.inbound.erase(shared_from_this());
     }
 
-    std::string http_address;
+    std::string http_address, https_address;
 };
 
 void TcpTransport::Impl::accept() {

@@ -31,7 +31,8 @@ struct TcpOptions {
     std::uint64_t node_id = 0;
     std::uint32_t protocol_version = peer_protocol_version;
     std::uint32_t min_protocol_version = peer_protocol_version_min;  // the oldest still spoken (hello.hpp)
-    std::string http_address;  // said in our hello; peers forward client writes there
+    std::string http_address;   // said in our hello; peers forward client writes there
+    std::string https_address;  // ... or there, when they have TLS
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 0;  // 0: any free port (see bound_port())
     std::size_t frame_bytes_max = 64u << 20;
@@ -70,7 +71,8 @@ public:
     using OnFrame = std::function<void(std::uint64_t from, std::string payload)>;
     using OnLog = std::function<void(const std::string& line)>;
     // A peer introduced itself (called on the I/O thread): its node id and HTTP address.
-    using OnHello = std::function<void(std::uint64_t node_id, const std::string& http_address)>;
+    using OnHello =
+        std::function<void(std::uint64_t node_id, const std::string& http_address, const std::string& https_address)>;
 
     TcpTransport(TcpOptions opts, OnFrame on_frame, OnLog on_log);
     ~TcpTransport();

@@ -476,6 +476,27 @@ BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
                            out) == 0,
                out);
     BOOST_TEST(get(c, leader, "secure") == "over-tls");
+    // The follower forwarded it to the leader's HTTPS address, never in clear.
+    auto fwd = c.call(f, "PUT", "/kv/forwarded", "v");
+    BOOST_TEST(fwd.status == 200, fwd.body);
+    BOOST_TEST(fwd.headers["x-raftor-forwarded-to"] == c.https_address(leader));
+    auto cluster = body_of(c.call(f, "GET", "/health/cluster"));
+    for (const auto& m : cluster["members"])
+        BOOST_TEST(m["httpsAddress"] == c.https_address(c.index_of(m["name"].get<std::string>())));
+    // raftor ctl speaks HTTPS: the CA given, the node's certificate checked against it and
+    // the host dialled; without the CA it refuses the node, unless told not to check.
+    const std::string https_ep = "https://" + c.https_address(f);
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", https_ep, "--ca", ca.cert_path(), "kv", "get", "secure"},
+                           out) == 0,
+               out);
+    BOOST_TEST(out == "over-tls\n", out);
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", https_ep, "kv", "get", "secure"}, out) == 1, out);
+    BOOST_TEST(out.find("certificate verify failed") != std::string::npos, out);
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", https_ep, "--insecure", "kv", "get", "secure"}, out) == 0,
+               out);
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", https_ep, "--ca", ca.cert_path(), "kv", "put", "k", "v"},
+                           out) == 0,
+               out);
     // A client that does not trust the CA is refused by its own TLS check: the server is not anonymous.
     BOOST_TEST(run_command({"curl", "-sS", "https://" + c.https_address(f) + "/health/live"}, out) != 0, out);
 

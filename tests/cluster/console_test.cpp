@@ -294,3 +294,22 @@ BOOST_AUTO_TEST_CASE(the_web_console_renders_the_actor_table_in_headless_chromiu
     const std::string raft = browse("--dump-dom", url + "?view=raft", "1280,900");
     BOOST_TEST(has(raft, "followers of " + c.name(leader)), raft.substr(0, 4000));
 }
+
+BOOST_AUTO_TEST_CASE(with_tokens_the_console_needs_one_and_works_with_it) {
+    ClusterOptions o;
+    o.auth_token = "admin-0123456789abcdef0123456789abcdef";
+    o.read_token = "reader-0123456789abcdef0123456789abcdef";
+    ProcessCluster c(o);
+    const int leader = c.start_and_elect();
+    const std::string one = "http://" + c.http_address(leader);
+    std::string out;
+    // Without a token the actors' views are refused, and the console says why.
+    BOOST_TEST(console({"--nodes", one, "--once", "--json"}, "", out) != 0, out);
+    BOOST_TEST(out.find("needs a token") != std::string::npos, out);
+    // The read token is enough; every member answers (discovered through the first).
+    BOOST_TEST(console({"--nodes", one, "--once", "--json", "--token", o.read_token}, "", out) == 0, out);
+    json j = json::parse(out, nullptr, false);
+    BOOST_REQUIRE_MESSAGE(j.is_object(), out);
+    BOOST_TEST(j["nodes"].size() == 3u);
+    for (const auto& n : j["nodes"]) BOOST_TEST(!n.contains("error"), n.dump());
+}
