@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "runtime/common/host_port.hpp"
+#include "runtime/common/secret_file.hpp"
 
 namespace raftor::config {
 
@@ -332,7 +333,16 @@ std::optional<Error> load_file(NodeConfig& cfg, const std::string& path) {
     if (!in) return Error{path, "(file)", "cannot be read"};
     std::stringstream ss;
     ss << in.rdbuf();
-    return apply_json(cfg, ss.str(), path);
+    const std::string admin = cfg.auth_token, reader = cfg.auth_read_token;
+    if (auto e = apply_json(cfg, ss.str(), path)) return e;
+    // A token in the file makes the file a secret: refused while others may read it.
+    const bool token = cfg.auth_token != admin || cfg.auth_read_token != reader;
+    if (token)
+        if (auto exposed = common::secret_file_exposed(path))
+            return Error{path, cfg.auth_token != admin ? "auth.token" : "auth.readToken",
+                         "this file holds a token, but " + *exposed +
+                             " (or give the token in AUTH_TOKEN / AUTH_READ_TOKEN instead)"};
+    return std::nullopt;
 }
 
 std::optional<Error> apply_env(NodeConfig& cfg, const Getenv& getenv) {

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "runtime/common/secret_file.hpp"
+
 namespace raftor::net {
 
 namespace {
@@ -79,10 +81,8 @@ std::optional<std::vector<std::string>> load_cluster_secret(const std::string& p
         error = "cannot read '" + path + "': " + std::strerror(errno);
         return std::nullopt;
     }
-    if ((st.st_mode & 077) != 0) {
-        std::ostringstream mode;
-        mode << std::oct << (st.st_mode & 0777);
-        error = "'" + path + "' may be read by group or others (mode " + mode.str() + "): chmod 600 it";
+    if (auto exposed = common::secret_file_exposed(path)) {
+        error = *exposed;
         return std::nullopt;
     }
     std::ifstream in(path, std::ios::binary);

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/common/secret_file.hpp"
+
 namespace raftor::net {
 
 namespace ssl = boost::asio::ssl;
@@ -74,6 +76,7 @@ bool certificate_names_member(const std::vector<std::string>& names, const std::
 std::string load_certificate(ssl::context& ctx, const std::string& cert_file, const std::string& key_file) {
     for (const auto& [key, path] : {std::pair{"tls.cert", &cert_file}, std::pair{"tls.key", &key_file}})
         if (auto e = readable(key, *path); !e.empty()) return e;
+    if (auto exposed = common::secret_file_exposed(key_file)) return "tls.key: " + *exposed;
     boost::system::error_code ec;
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,

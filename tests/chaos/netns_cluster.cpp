@@ -61,6 +61,9 @@ NetnsCluster::NetnsCluster(ClusterSpec spec) : spec_(std::move(spec)), procs_(sp
               {"snapshotIntervalOps", spec_.snapshot_interval_ops}}},
         };
         std::ofstream(dir(i) / "config.json") << cfg.dump(2) << "\n";
+        std::filesystem::permissions(dir(i) / "config.json",  // it holds the token
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                     std::filesystem::perm_options::replace);
         set_clock_offset(i, 0);
     }
 }

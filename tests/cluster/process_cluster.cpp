@@ -141,19 +141,26 @@ ProcessCluster::ProcessCluster(ClusterOptions opts) : opts_(std::move(opts)), pi
             extra += "\"peer\": {\"secretFile\": \"" + secret.string() + "\"}, ";
         }
         for (std::size_t at; (at = extra.find("{node}")) != std::string::npos;) extra.replace(at, 6, name(i));
-        std::ofstream cfg(dir(i) / "config.json");
-        cfg << "{" << extra << "\"clusterId\": \"test\", \"dataDir\": \"" << dir(i).string()
-            << "\", \"clusterNodes\": \"" << listed << "\", \"nodeId\": \"" << name(i)
-            << "\", \"maxBodyBytes\": " << opts_.max_body_bytes << ", \"raft\": " << raft.dump()
-            << ", \"listen\": {\"http\": \"" << http_address(i) << "\", \"peer\": \"127.0.0.1:" << peer_ports_[i]
-            << (opts_.https ? "\", \"https\": \"" + https_address(i) : std::string()) << "\"" << opts_.listen_json
-            << "}"
-            << (opts_.auth_token.empty()
-                    ? std::string()
-                    : ", \"auth\": {\"token\": \"" + opts_.auth_token + "\"" +
-                          (opts_.read_token.empty() ? std::string() : ", \"readToken\": \"" + opts_.read_token + "\"") +
-                          "}")
-            << "}\n";
+        {
+            std::ofstream cfg(dir(i) / "config.json");
+            cfg << "{" << extra << "\"clusterId\": \"test\", \"dataDir\": \"" << dir(i).string()
+                << "\", \"clusterNodes\": \"" << listed << "\", \"nodeId\": \"" << name(i)
+                << "\", \"maxBodyBytes\": " << opts_.max_body_bytes << ", \"raft\": " << raft.dump()
+                << ", \"listen\": {\"http\": \"" << http_address(i) << "\", \"peer\": \"127.0.0.1:" << peer_ports_[i]
+                << (opts_.https ? "\", \"https\": \"" + https_address(i) : std::string()) << "\"" << opts_.listen_json
+                << "}"
+                << (opts_.auth_token.empty()
+                        ? std::string()
+                        : ", \"auth\": {\"token\": \"" + opts_.auth_token + "\"" +
+                              (opts_.read_token.empty() ? std::string()
+                                                        : ", \"readToken\": \"" + opts_.read_token + "\"") +
+                              "}")
+                << "}\n";
+        }
+        // It may hold a token: the node refuses a token file others can read.
+        std::filesystem::permissions(dir(i) / "config.json",
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                     std::filesystem::perm_options::replace);
     }
 }
 

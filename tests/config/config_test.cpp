@@ -1,8 +1,12 @@
 #define BOOST_TEST_MODULE config
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 #include <map>
 
 #include "config/node_config.hpp"
+#include "tests/common/temp_dir.hpp"
 
 using namespace raftor::config;
 
@@ -247,6 +251,27 @@ BOOST_AUTO_TEST_CASE(bad_member_lists_and_identities_are_named) {
     NodeConfig none;
     BOOST_TEST(validate(none)->line() ==
                "configuration: clusterNodes: no members (set CLUSTER_NODES or --cluster-nodes)");
+}
+
+BOOST_AUTO_TEST_CASE(a_file_holding_a_token_must_be_private) {
+    raftor::testing::TempDir dir;
+    const std::string path = (dir.path / "config.json").string();
+    auto load = [&](const std::string& text, mode_t mode) {
+        std::ofstream(path, std::ios::trunc) << text;
+        ::chmod(path.c_str(), mode);
+        NodeConfig c;
+        auto e = load_file(c, path);
+        return e ? e->line() : std::string();
+    };
+    const std::string with_token = R"({"auth": {"token": "0123456789abcdef0123456789abcdef-x"}})";
+    BOOST_TEST(load(with_token, 0600) == "");
+    const auto refused = load(with_token, 0644);
+    BOOST_TEST(refused.find(path + ": auth.token: this file holds a token, but '" + path +
+                            "' may be read by group or others (mode 644): chmod 600 it") == 0u,
+               refused);
+    BOOST_TEST(load(R"({"auth": {"readToken": "x"}})", 0604).find("auth.readToken: this file holds a token") !=
+               std::string::npos);
+    BOOST_TEST(load(R"({"maxConcurrent": 3})", 0644) == "");  // no secret in it
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_file_is_named) {

@@ -1,6 +1,8 @@
 // Mutual TLS between peers: frames flow between members of one CA; a peer with a
 // certificate of another CA, with none at all, or naming another host is refused and
 // logged; bad TLS files are start-up errors that name the key.
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -164,4 +166,11 @@ BOOST_AUTO_TEST_CASE(unreadable_or_wrong_tls_files_are_errors_naming_the_key) {
     BOOST_TEST(bind_error(o).find("tls.key:") == 0u, bind_error(o));
     o = options(1, leaf.key, leaf);  // not a certificate at all
     BOOST_TEST(bind_error(o).find("tls.ca:") == 0u, bind_error(o));
+    // A private key others may read is refused, naming the file and the fix.
+    ::chmod(leaf.key.c_str(), 0644);
+    o = options(1, pki.ca.cert_path(), leaf);
+    BOOST_TEST(bind_error(o).find("tls.key: '" + leaf.key + "' may be read by group or others (mode 644)") == 0u,
+               bind_error(o));
+    ::chmod(leaf.key.c_str(), 0600);
+    BOOST_TEST(bind_error(options(1, pki.ca.cert_path(), leaf)) == "");
 }
