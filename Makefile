@@ -1,5 +1,5 @@
 # The operator's entry points. Everything goes through CMake presets (Ninja, ccache).
-.PHONY: all bootstrap build run test test-asan test-tsan bench bench-metrics-cost sim-long chaos-long clean
+.PHONY: all bootstrap build run test test-asan test-tsan fuzz bench bench-metrics-cost sim-long chaos-long clean
 
 CTEST_ARGS ?=
 
@@ -30,6 +30,11 @@ test-tsan: bootstrap
 	@cmake --build --preset tsan
 	@ctest --preset tsan $(CTEST_ARGS)
 
+# Coverage-guided fuzzing (libFuzzer, clang-16): each target FUZZ_SECONDS (60) from its
+# committed corpus; prints execs per target. `make test` replays the corpora.
+fuzz: bootstrap
+	@scripts/fuzz
+
 bench: build
 	@build/default/bench/raft_core_throughput
 	@build/default/bench/storage_group_commit
@@ -37,6 +42,7 @@ bench: build
 	@build/default/bench/ops_memory
 	@build/default/bench/ops_cluster
 	@bench/kv_vs_etcd.sh
+	@bench/peer_auth_cost.sh
 
 # A second build with the live metrics compiled out (build/nometrics): a while to build.
 bench-metrics-cost: bootstrap

@@ -1,5 +1,8 @@
 #include "actors/http_gateway.hpp"
 
+#include <algorithm>
+#include <utility>
+
 #include "actors/gateway_admin.hpp"
 #include "actors/gateway_replies.hpp"
 #include "actors/ops_requests.hpp"
@@ -32,19 +35,64 @@ void send_read(Self* self, const GatewaySetupPtr& setup, ReplyPtr out,
             [=](caf::error& e) { reply(out, timed_out(e, "the read")); });
 }
 
-// POST /execute/:id?wait=true: looks at this node's copy (the one that proposed the
-// execution, so it has applied it) until the execution is final or the wait is over.
-void wait_final(Self* self, const GatewaySetupPtr& setup, std::uint64_t id, std::int64_t deadline_ms, ReplyPtr out) {
-    auto found = std::make_shared<std::optional<http::Response>>();
+// Answers every waiter whose execution is final in this node's copy (the one that
+// proposed it, so it has applied it), and every waiter whose wait is over.
+void look_at_waiters(Self* self, const GatewaySetupPtr& setup) {
+    auto& st = self->state;
+    if (st.looking) {
+        st.look_again = true;
+        return;
+    }
+    if (st.waiters.empty()) return;
+    st.looking = true;
+    auto ids = std::make_shared<std::vector<std::uint64_t>>();
+    for (const auto& w : st.waiters) ids->push_back(w.id);
+    auto found = std::make_shared<std::vector<std::optional<http::Response>>>();
     query_local(self, setup->peer,
-                [found, id](const node::Applier& a) { *found = http::execution_if_final(id, a.ops()); })
+                [ids, found](const node::Applier& a) {
+                    for (auto id : *ids) found->push_back(http::execution_if_final(id, a.ops()));
+                })
         .then(
             [=](CompletionPtr) {
-                if (*found) return reply(out, std::move(**found));
-                if (wall_ms() >= deadline_ms) return reply(out, http::execution_pending(id));
-                self->delayed_send(self, std::chrono::milliseconds(10), wake_atom::value, id, deadline_ms, out);
+                auto& s = self->state;
+                const auto now = wall_ms();
+                std::vector<ExecutionWaiter> still;
+                for (auto& w : s.waiters) {
+                    // Waiters that came during the look are looked at next time.
+                    const auto at = std::find(ids->begin(), ids->end(), w.id);
+                    const auto i = static_cast<std::size_t>(at - ids->begin());
+                    if (at != ids->end() && i < found->size() && (*found)[i])
+                        reply(w.out, http::Response(*(*found)[i]));
+                    else if (now >= w.deadline_ms)
+                        reply(w.out, http::execution_pending(w.id));
+                    else
+                        still.push_back(std::move(w));
+                }
+                s.waiters = std::move(still);
+                s.looking = false;
+                if (std::exchange(s.look_again, false)) look_at_waiters(self, setup);
             },
-            [=](caf::error& e) { reply(out, timed_out(e, "waiting for the execution")); });
+            [=](caf::error& e) {
+                auto& s = self->state;
+                for (auto& w : s.waiters) reply(w.out, timed_out(e, "waiting for the execution"));
+                s.waiters.clear();
+                s.looking = s.look_again = false;
+            });
+}
+
+// POST /execute/:id?wait=true: waits, without polling, for the state machine to say the
+// operations changed, until the execution is final or the wait is over.
+void wait_final(Self* self, const GatewaySetupPtr& setup, std::uint64_t id, std::int64_t deadline_ms, ReplyPtr out) {
+    auto& st = self->state;
+    if (st.waiters.size() >= execution_waiters_max)
+        return reply(out, http::unavailable("too_many_waiters", "too many requests waiting",
+                                            std::to_string(execution_waiters_max) +
+                                                " executions are waited for already; poll GET /executions/" +
+                                                state::execution_id_string(id) + " instead"));
+    st.waiters.push_back({id, deadline_ms, out});
+    self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(deadline_ms - wall_ms(), 0) + 1),
+                       wake_atom::value, id, deadline_ms, out);
+    look_at_waiters(self, setup);
 }
 
 // The health view's figures, as metrics: one reading of the peer's status for both.
@@ -242,9 +290,12 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                     },
                     [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
         },
-        [=](wake_atom, std::uint64_t id, std::int64_t deadline_ms, ReplyPtr out) {
-            wait_final(self, setup, id, deadline_ms, out);
+        // A wait is over: answered by the look (final, or still pending), if still waiting.
+        [=](wake_atom, std::uint64_t, std::int64_t, ReplyPtr) { look_at_waiters(self, setup); },
+        [=](ops_changed_atom, bool, bool, bool) {
+            if (!self->state.waiters.empty()) look_at_waiters(self, setup);
         },
+        [=](leadership_atom, bool, std::uint64_t) {},  // told as a follower of the state; not needed here
         [=](wake_atom, DrainWaitPtr w) { drain_step(self, setup, std::move(w)); },
         [=](inspect_atom) {
             std::vector<std::pair<std::string, std::string>> fields;

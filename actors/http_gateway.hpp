@@ -51,8 +51,20 @@ struct GatewaySetup {
 };
 using GatewaySetupPtr = std::shared_ptr<const GatewaySetup>;
 
+// A POST /execute/:id?wait=true waiting for its execution to be final.
+struct ExecutionWaiter {
+    std::uint64_t id = 0;
+    std::int64_t deadline_ms = 0;
+    ReplyPtr out;
+};
+constexpr std::size_t execution_waiters_max = 10'000;
+
 struct GatewayState {
     ActorStats stats;
+    // Looked at when the state machine says the operations changed (no polling); one
+    // look at a time, another after it when changes came meanwhile.
+    std::vector<ExecutionWaiter> waiters;
+    bool looking = false, look_again = false;
     static inline const char* name = "http_gateway";
 };
 

@@ -422,9 +422,10 @@ int run_node(const config::NodeConfig& cfg) {
         return out;
     };
     gsetup->transport_refused = [tcp] { return tcp->stats().rejected_connections; };
-    auto spawn_gateway = [&sys, gsetup, intro] {
+    auto spawn_gateway = [&sys, gsetup, intro, peer] {
         auto g = sys.spawn(http_gateway, GatewaySetupPtr(gsetup));
         join(intro, "http_gateway", "gateway", g);
+        caf::anon_send(peer, subscribe_atom::value, g);  // ?wait=true hears of finished executions
         return g;
     };
     gateway->set(spawn_gateway());

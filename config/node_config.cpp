@@ -192,6 +192,7 @@ bool env_name(const std::string& k) {
 }
 
 std::optional<Error> set_field(NodeConfig& cfg, const std::string& key, const json& v, const std::string& source) {
+    if (key.empty() || key.back() == '.') return Error{source, key + "\"\"", "an empty key"};
     auto it = fields().find(key);
     if (it == fields().end()) return Error{source, key, unknown_key(key)};
     const Field& f = it->second;

@@ -151,7 +151,11 @@ std::optional<Message> decode_message(std::string_view bytes, std::string& error
             m.conflict_term = r.getConflictTerm();
             m.transfer = r.getTransfer();
             m.read_seq = r.getReadSeq();
-            if (r.hasSnapshot()) {
+            // Only the snapshot messages carry one (the encoder writes it for them alone):
+            // on any other it is ignored, so a message means what its type says.
+            const bool snapshot_type =
+                m.type == MessageType::install_snapshot || m.type == MessageType::install_snapshot_resp;
+            if (snapshot_type && r.hasSnapshot()) {
                 auto meta = read_meta(r.getSnapshot(), error);
                 if (!meta) return std::nullopt;
                 m.snapshot = std::move(*meta);

@@ -158,6 +158,41 @@ void ctl_verify_and_tamper(ProcessCluster& c, std::uint64_t victim) {
 
 }  // namespace
 
+BOOST_AUTO_TEST_CASE(wait_true_answers_when_the_execution_ends_or_the_wait_does) {
+    ClusterOptions o;
+    o.nodes = 1;
+    ProcessCluster c(o);
+    const int n = c.start_and_elect();
+    post_ok(c, n, "/operations",
+            R"J({"id":"slow","name":"slow","handler":{"kind":"exec","argv":["/bin/sleep","2"]}})J");
+    // A wait shorter than the execution: answered pending when the wait is over.
+    auto asked = std::chrono::steady_clock::now();
+    auto pending = c.call(n, "POST", "/execute/slow?wait=true&timeoutMs=400");
+    auto waited = std::chrono::steady_clock::now() - asked;
+    BOOST_TEST(pending.status == 202, pending.body);
+    BOOST_TEST(json::parse(pending.body)["status"] == "pending");
+    BOOST_TEST(waited >= 350ms);
+    BOOST_TEST(waited < 1800ms);
+    // A longer one: answered when the execution ends (told by the state machine, not polled).
+    asked = std::chrono::steady_clock::now();
+    auto done = c.call(n, "POST", "/execute/slow?wait=true&timeoutMs=20000", "", {}, 30s);
+    waited = std::chrono::steady_clock::now() - asked;
+    BOOST_TEST(done.status == 200, done.body);
+    BOOST_TEST(json::parse(done.body)["status"] == "success");
+    BOOST_TEST(waited >= 1900ms);
+    BOOST_TEST(waited < 10s);
+    // Several waiters at once, on the same operation: each gets its own execution.
+    std::vector<std::thread> clients;
+    std::vector<int> statuses(4, 0);
+    for (int i = 0; i < 4; ++i)
+        clients.emplace_back([&, i] {
+            statuses[static_cast<std::size_t>(i)] =
+                c.call(n, "POST", "/execute/slow?wait=true&timeoutMs=20000", "", {}, 30s).status;
+        });
+    for (auto& t : clients) t.join();
+    BOOST_TEST((statuses == std::vector<int>{200, 200, 200, 200}));
+}
+
 BOOST_AUTO_TEST_CASE(the_runbook_flow_register_execute_history_and_a_receipt) {
     ProcessCluster c(ClusterOptions{});
     c.start_all();

@@ -55,6 +55,11 @@ BOOST_AUTO_TEST_CASE(a_typo_names_the_key_and_suggests_the_right_one) {
     BOOST_TEST(error_of(R"({"completelyUnrelated": 5})") == "daemon-config.json: completelyUnrelated: unknown key");
 }
 
+BOOST_AUTO_TEST_CASE(an_empty_key_is_named) {
+    BOOST_TEST(error_of(R"({"": 1})") == "daemon-config.json: \"\": an empty key");
+    BOOST_TEST(error_of(R"({"raft": {"": 1}})") == "daemon-config.json: raft.\"\": an empty key");
+}
+
 BOOST_AUTO_TEST_CASE(a_key_given_twice_is_refused) {
     BOOST_TEST(error_of(R"({"listen": {"http": "127.0.0.1:1"}, "maxConcurrent": 2, "listen": {"peer": "x"}})") ==
                "daemon-config.json: listen: given twice (one value would be lost)");

@@ -2,7 +2,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "runtime/raft/capnp_io.hpp"
 #include "runtime/raft/conf_change_codec.hpp"
+#include "schema/raft.capnp.h"
 
 using namespace raftor::raft;
 
@@ -97,6 +99,24 @@ BOOST_AUTO_TEST_CASE(invalid_content_is_rejected) {
     BOOST_TEST(!decode_conf_change(encode_conf_change(dup)).has_value());
     ConfChange overlap{ConfChangeType::add_voter, 2, "", ConfState{{1, 2}, {2}}};
     BOOST_TEST(!decode_conf_change(encode_conf_change(overlap)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(snapshot_metadata_on_another_message_is_ignored) {
+    // Found by fuzzing: it decoded with the metadata and encoded without it.
+    capnp::MallocMessageBuilder mb;
+    auto b = mb.initRoot<raftor::schema::Message>();
+    b.setType(static_cast<raftor::schema::MessageType>(MessageType::heartbeat));
+    b.setFrom(1);
+    b.setTo(2);
+    b.setTerm(3);
+    b.initSnapshot().setIndex(9);
+    std::string error;
+    auto m = decode_message(raftor::raft::detail::to_bytes(mb), error);
+    BOOST_REQUIRE_MESSAGE(m, error);
+    BOOST_TEST(m->snapshot.index == 0u);
+    auto again = decode_message(encode_message(*m), error);
+    BOOST_REQUIRE(again);
+    BOOST_TEST((*again == *m));
 }
 
 BOOST_AUTO_TEST_CASE(disk_records_round_trip) {
