@@ -244,13 +244,15 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                 return;
             }
             if (auto* r = std::get_if<http::OpsRead>(&*routed.call)) {
+                // The peer's thread (which owns the state) only copies a page; this actor
+                // renders it.
                 const http::OpsRead call = *r;
-                auto rendered = std::make_shared<http::Response>();
-                auto q = std::make_shared<node::Query>([rendered, call, cache = setup->cache](const node::Applier& a) {
-                    *rendered = http::ops_read(call, a.ops(), cache.get());
-                });
+                auto copy = std::make_shared<http::OpsReadCopy>();
+                auto q = std::make_shared<node::Query>(
+                    [copy, call](const node::Applier& a) { *copy = http::ops_read_copy(call, a.ops()); });
                 send_read(
-                    self, setup, out, [=](const node::Completion&) { reply(out, std::move(*rendered)); },
+                    self, setup, out,
+                    [=](const node::Completion&) { reply(out, http::ops_render(call, *copy, setup->cache.get())); },
                     query_atom::value, QueryPtr(q), call.stale);
                 return;
             }

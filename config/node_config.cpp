@@ -312,7 +312,7 @@ std::optional<Error> apply_json(NodeConfig& cfg, const std::string& text, const 
     };
     try {
         doc = json::parse(text, twice);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // a syntax error, or a number out of range (406)
         return Error{source, "(document)", std::string("not valid JSON: ") + e.what()};
     }
     if (!duplicate.empty()) return Error{source, duplicate, "given twice (one value would be lost)"};

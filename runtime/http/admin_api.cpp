@@ -42,7 +42,7 @@ Routed member_change(const Request& req) {
     json doc;
     try {
         doc = json::parse(req.body);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // a syntax error, or a number out of range
         return bad_request("bad_json", "bad JSON", std::string("the body is not valid JSON: ") + e.what());
     }
     if (!doc.is_object())

@@ -132,14 +132,14 @@ void redact(json& handler) {
             for (auto& [name, value] : it->items()) value = "<redacted>";
 }
 
-json operation_json(const state::OperationEntry& e, const state::OpsMachine& m, OperationCache* cache, bool reveal) {
+json operation_json(const state::OperationEntry& e, std::size_t running, OperationCache* cache, bool reveal) {
     json j = cache ? cache->definition(e.spec, e.defined_index) : json::parse(operation_to_json(e.spec));
     if (!reveal && j.contains("handler")) redact(j["handler"]);
     j["version"] = e.version;
     j["createdAt"] = rfc3339_or_empty(e.created_ms);
     j["updatedAt"] = rfc3339_or_empty(e.updated_ms);
     if (e.spec.schedule) j["lastSlot"] = rfc3339_or_empty(e.last_slot_ms);
-    j["running"] = m.running(e.spec.id);
+    j["running"] = running;
     return j;
 }
 
@@ -395,45 +395,84 @@ std::string receipt_json(const crypto::Receipt& r, bool sealed) {
     return j.dump();
 }
 
-Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* cache) {
+OpsReadCopy ops_read_copy(const OpsRead& q, const state::OpsMachine& m) {
+    OpsReadCopy c;
+    switch (q.kind) {
+        case OpsRead::Kind::list:
+            for (const auto& [id, e] : m.operations()) {
+                if (c.definitions.size() >= q.limit) break;
+                c.definitions.push_back({e, m.running(id)});
+            }
+            break;
+        case OpsRead::Kind::get:
+            if (const auto* e = m.operation(q.id)) c.definitions.push_back({*e, m.running(q.id)});
+            break;
+        case OpsRead::Kind::history:
+            c.known = m.operation(q.id) || !m.history(q.id, 1).empty();
+            if (c.known) c.executions = q.paged ? m.history_from(q.id, q.from, q.limit) : m.history(q.id, q.limit);
+            break;
+        case OpsRead::Kind::execution:
+            if (auto e = m.execution(state::parse_execution_id(q.id))) c.executions.push_back(std::move(*e));
+            break;
+        case OpsRead::Kind::queue:
+            for (const auto& [id, e] : m.active()) {
+                if (c.executions.size() >= q.limit) break;
+                c.executions.push_back(e);
+            }
+            c.active_total = m.active().size();
+            break;
+        case OpsRead::Kind::receipt: {
+            const std::uint64_t id = state::parse_execution_id(q.id);
+            c.receipt = m.receipt_of(id);
+            if (!c.receipt)
+                if (auto e = m.execution(id)) c.executions.push_back(std::move(*e));
+            break;
+        }
+        case OpsRead::Kind::receipts:
+            c.receipts = m.receipts(q.from, q.limit);
+            c.keys = m.keys();
+            break;
+    }
+    c.sealed_through = m.sealed_through();
+    c.base_sequence = m.base_sequence();
+    c.base_hash = m.base_hash();
+    c.chain_sequence = m.chain_sequence();
+    c.chain_head = m.chain_head();
+    return c;
+}
+
+Response ops_render(const OpsRead& q, const OpsReadCopy& c, OperationCache* cache) {
     switch (q.kind) {
         case OpsRead::Kind::list: {
             json list = json::array();
-            for (const auto& [id, e] : m.operations()) {
-                if (list.size() >= q.limit) break;
-                list.push_back(operation_json(e, m, cache, q.reveal));
-            }
+            for (const auto& d : c.definitions) list.push_back(operation_json(d.entry, d.running, cache, q.reveal));
             return json_response(200, list);
         }
         case OpsRead::Kind::get: {
-            const auto* e = m.operation(q.id);
-            if (!e)
+            if (c.definitions.empty())
                 return error_response(404, "operation_not_found", "operation not found", "no operation '" + q.id + "'");
-            return json_response(200, operation_json(*e, m, cache, q.reveal));
+            const auto& d = c.definitions.front();
+            return json_response(200, operation_json(d.entry, d.running, cache, q.reveal));
         }
         case OpsRead::Kind::history: {
-            if (!m.operation(q.id) && m.history(q.id, 1).empty())
+            if (!c.known)
                 return error_response(404, "operation_not_found", "operation not found", "no operation '" + q.id + "'");
             json list = json::array();
-            const auto page = q.paged ? m.history_from(q.id, q.from, q.limit) : m.history(q.id, q.limit);
-            for (const Execution& e : page) {
+            for (const Execution& e : c.executions) {
                 list.push_back(history_json(e));
                 if (e.receipt_sequence) list.back()["sequence"] = e.receipt_sequence;
             }
             return json_response(200, list);
         }
         case OpsRead::Kind::execution: {
-            auto e = m.execution(state::parse_execution_id(q.id));
-            if (!e)
+            if (c.executions.empty())
                 return error_response(404, "execution_not_found", "execution not found",
                                       "no execution '" + q.id + "' (or it is older than the history kept)");
-            return json_response(200, execution_json(*e));
+            return json_response(200, execution_json(c.executions.front()));
         }
         case OpsRead::Kind::queue: {
             json pending = json::array(), running = json::array(), retrying = json::array();
-            std::size_t n = 0;
-            for (const auto& [id, e] : m.active()) {
-                if (n++ >= q.limit) break;
+            for (const auto& e : c.executions) {
                 auto& list = e.status == ExecStatus::running    ? running
                              : e.status == ExecStatus::retrying ? retrying
                                                                 : pending;
@@ -441,29 +480,27 @@ Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* 
             }
             return json_response(
                 200,
-                json{{"pending", pending}, {"running", running}, {"retrying", retrying}, {"total", m.active().size()}});
+                json{{"pending", pending}, {"running", running}, {"retrying", retrying}, {"total", c.active_total}});
         }
         case OpsRead::Kind::receipt: {
-            const std::uint64_t id = state::parse_execution_id(q.id);
-            auto r = m.receipt_of(id);
-            if (!r) {
-                auto e = m.execution(id);
-                if (e && !state::is_final(e->status))
+            if (!c.receipt) {
+                if (!c.executions.empty() && !state::is_final(c.executions.front().status))
                     return error_response(404, "receipt_not_yet", "no receipt yet",
-                                          "execution '" + q.id + "' is " + state::to_string(e->status) +
+                                          "execution '" + q.id + "' is " +
+                                              state::to_string(c.executions.front().status) +
                                               "; its receipt is written when it finishes");
                 return error_response(404, "receipt_not_found", "receipt not found",
                                       "no receipt for '" + q.id + "' (or it is older than the history kept)");
             }
             Response resp;
             resp.status = 200;
-            resp.body = receipt_json(*r, r->sequence <= m.sealed_through()) + "\n";
+            resp.body = receipt_json(*c.receipt, c.receipt->sequence <= c.sealed_through) + "\n";
             return resp;
         }
         case OpsRead::Kind::receipts: {
             json keys = json::object();
             // One key: its hex; several (the node's data was replaced): all, oldest first.
-            for (const auto& [node, ring] : m.keys()) {
+            for (const auto& [node, ring] : c.keys) {
                 if (ring.size() == 1) {
                     keys[node] = crypto::to_hex(ring.front());
                     continue;
@@ -472,17 +509,21 @@ Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* 
                 for (const auto& k : ring) keys[node].push_back(crypto::to_hex(k));
             }
             json list = json::array();
-            for (const auto& r : m.receipts(q.from, q.limit))
-                list.push_back(json::parse(receipt_json(r, r.sequence <= m.sealed_through())));
+            for (const auto& r : c.receipts)
+                list.push_back(json::parse(receipt_json(r, r.sequence <= c.sealed_through)));
             return json_response(
-                200, json{{"base", {{"sequence", m.base_sequence()}, {"hash", crypto::to_hex(m.base_hash())}}},
-                          {"head", {{"sequence", m.chain_sequence()}, {"hash", crypto::to_hex(m.chain_head())}}},
-                          {"sealedThrough", m.sealed_through()},
+                200, json{{"base", {{"sequence", c.base_sequence}, {"hash", crypto::to_hex(c.base_hash)}}},
+                          {"head", {{"sequence", c.chain_sequence}, {"hash", crypto::to_hex(c.chain_head)}}},
+                          {"sealedThrough", c.sealed_through},
                           {"keys", keys},
                           {"receipts", list}});
         }
     }
     return json_response(500, json{{"error", "unknown read"}});
+}
+
+Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* cache) {
+    return ops_render(q, ops_read_copy(q, m), cache);
 }
 
 namespace {

@@ -55,6 +55,12 @@ BOOST_AUTO_TEST_CASE(a_typo_names_the_key_and_suggests_the_right_one) {
     BOOST_TEST(error_of(R"({"completelyUnrelated": 5})") == "daemon-config.json: completelyUnrelated: unknown key");
 }
 
+BOOST_AUTO_TEST_CASE(a_number_beyond_a_double_is_an_error_not_a_crash) {
+    // Found by fuzzing: the parser throws out_of_range for it, not parse_error.
+    BOOST_TEST(error_of(R"({"maxConcurrent": 4427.0e4445444})").find("(document): not valid JSON") !=
+               std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(an_empty_key_is_named) {
     BOOST_TEST(error_of(R"({"": 1})") == "daemon-config.json: \"\": an empty key");
     BOOST_TEST(error_of(R"({"raft": {"": 1}})") == "daemon-config.json: raft.\"\": an empty key");

@@ -57,6 +57,10 @@ BOOST_AUTO_TEST_CASE(each_admin_route_becomes_its_call) {
     BOOST_TEST(m.change.peer_address == "10.0.0.4:8081");
     auto r = admin_call(route(admin_req("POST", "/admin/members", R"({"action":"remove","name":"node-1"})"), {}));
     BOOST_TEST((r.change.action == MemberChange::Action::remove));
+    // A number beyond a double: 400, not an exception out of the router.
+    auto huge = route(admin_req("POST", "/admin/members", R"({"action":"remove","name":"n","x":1e99999})"), {});
+    BOOST_TEST(!huge.call);
+    BOOST_TEST(huge.response.status == 400);
 }
 
 BOOST_AUTO_TEST_CASE(every_admin_request_needs_the_token_reads_too) {
