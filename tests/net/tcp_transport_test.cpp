@@ -10,7 +10,9 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 using namespace raftor::net;
@@ -54,6 +56,22 @@ BOOST_AUTO_TEST_CASE(frames_flow_in_order_between_two_nodes) {
     BOOST_TEST(sa.frames[0] == "hello back");
     BOOST_TEST(a->stats().frames_out == 1000u);
     BOOST_TEST(b->stats().frames_in == 1000u);
+    // Both ends of the link run TCP keepalive (timer 02 in /proc/net/tcp): a peer whose
+    // host vanishes is found and redialled.
+    int kept_alive = 0;
+    std::ifstream tcp_table("/proc/net/tcp");
+    for (std::string line; std::getline(tcp_table, line);) {
+        std::istringstream in(line);
+        std::string sl, local, remote, state, queues, timer;
+        in >> sl >> local >> remote >> state >> queues >> timer;
+        const auto port_of = [](const std::string& addr) {
+            return static_cast<std::uint16_t>(std::stoul(addr.substr(addr.find(':') + 1), nullptr, 16));
+        };
+        if (state != "01" || local.find(':') == std::string::npos) continue;
+        if (port_of(local) != b->bound_port() && port_of(remote) != b->bound_port()) continue;
+        if (timer.rfind("02:", 0) == 0) ++kept_alive;
+    }
+    BOOST_TEST(kept_alive >= 2);  // a's dialled end and b's accepted end
 }
 
 BOOST_AUTO_TEST_CASE(a_restarted_peer_is_reconnected_and_queued_frames_arrive) {
