@@ -30,6 +30,10 @@ struct HttpServer::Impl {
     ServerOptions opts;
     Handler handler;
     OnLog on_log;
+    // Connections open, in all and by client address (I/O thread only). Declared before
+    // the io_context: sessions still queued in it count themselves out when it goes.
+    std::size_t connections = 0;
+    std::unordered_map<std::string, std::size_t> per_client;
     asio::io_context io{1};
     tcp::acceptor acceptor{io};
     tcp::acceptor tls_acceptor{io};  // HTTPS, when configured
@@ -39,9 +43,6 @@ struct HttpServer::Impl {
     std::atomic<std::size_t> in_flight{0};
     std::atomic<bool> stopping{false};
     std::uint16_t port = 0, tls_port = 0;
-    // Connections open, in all and by client address (I/O thread only).
-    std::size_t connections = 0;
-    std::unordered_map<std::string, std::size_t> per_client;
     std::chrono::steady_clock::time_point last_refusal_log{};
 
     template <class Stream>
