@@ -57,12 +57,12 @@ void look_at_waiters(Self* self, const GatewaySetupPtr& setup) {
                 auto& s = self->state;
                 const auto now = wall_ms();
                 std::vector<ExecutionWaiter> still;
-                for (auto& w : s.waiters) {
-                    // Waiters that came during the look are looked at next time.
-                    const auto at = std::find(ids->begin(), ids->end(), w.id);
-                    const auto i = static_cast<std::size_t>(at - ids->begin());
-                    if (at != ids->end() && i < found->size() && (*found)[i])
-                        reply(w.out, http::Response(*(*found)[i]));
+                // Waiters are only removed here, so the first ids->size() are the ones looked
+                // at, in order; those that came during the look are looked at next time.
+                for (std::size_t i = 0; i < s.waiters.size(); ++i) {
+                    auto& w = s.waiters[i];
+                    if (i < found->size() && (*found)[i])
+                        reply(w.out, std::move(*(*found)[i]));
                     else if (now >= w.deadline_ms)
                         reply(w.out, http::execution_pending(w.id));
                     else

@@ -16,14 +16,8 @@ if ! command -v wrk >/dev/null || ! command -v etcd >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk etcd-server >/dev/null
 fi
 
-work=$(mktemp -d /tmp/raftor-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_scratch raftor-bench
 
 # ---- raftor: 3 nodes, HTTP 28080/28090/28100, peers 28081/28091/28101
 members="node-1=127.0.0.1:28081,node-2=127.0.0.1:28091,node-3=127.0.0.1:28101"

@@ -16,14 +16,8 @@ command -v jq >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 cmake --preset default >/dev/null && cmake --build --preset default --target raftor >/dev/null
 cmake --preset nometrics >/dev/null && cmake --build --preset nometrics --target raftor >/dev/null
 
-work=$(mktemp -d /tmp/raftor-metrics-cost.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_scratch raftor-metrics-cost
 
 members="node-1=127.0.0.1:29081,node-2=127.0.0.1:29091,node-3=127.0.0.1:29101"
 # Sets leader_port. Not called in $(...): the pids it records must reach stop_cluster.

@@ -13,14 +13,8 @@ bin=build/default/raftor
 [ -x "$bin" ] || { echo "peer_auth_cost: build first (make build)" >&2; exit 1; }
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 
-work=$(mktemp -d /tmp/raftor-auth-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_scratch raftor-auth-bench
 openssl rand -hex 32 >"$work/cluster.secret"
 chmod 600 "$work/cluster.secret"
 members="node-1=127.0.0.1:29081,node-2=127.0.0.1:29091,node-3=127.0.0.1:29101"

@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
 }
 
-std::vector<std::string> raftor::fuzz::seeds() {
+std::vector<std::string> raftor::fuzz::starting_inputs() {
     // Real archives, made by the writer: a manifest and a data file.
     char dir[] = "/tmp/raftor-fuzz-XXXXXX";
     if (!::mkdtemp(dir)) return {};

@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
 }
 
-std::vector<std::string> raftor::fuzz::seeds() {
+std::vector<std::string> raftor::fuzz::starting_inputs() {
     return {
         R"({"nodeId":"node-1","clusterNodes":"node-1=127.0.0.1:8081,node-2=127.0.0.1:8091","maxConcurrent":10,
             "raft":{"heartbeatIntervalMs":150,"electionTimeoutMs":1500,"snapshotIntervalOps":1000},

@@ -1,6 +1,6 @@
 #pragma once
 // A fuzz target: LLVMFuzzerTestOneInput (libFuzzer's entry point) over one input, and
-// the seeds it starts from. `make fuzz` links each target with libFuzzer (clang-16,
+// the inputs it starts from. `make fuzz` links each target with libFuzzer (clang-16,
 // coverage-guided, ASan + UBSan); `make test` links it with standalone_main.cpp, which
 // replays the committed corpus and runs a short blind mutation pass.
 #include <cstddef>
@@ -19,6 +19,6 @@ namespace raftor::fuzz {
     std::fprintf(stderr, "fuzz: %s\n", what);
     std::abort();
 }
-// Valid inputs to mutate from (written to the corpus with --write-seeds).
-std::vector<std::string> seeds();
+// Valid inputs to mutate from (written to the corpus with --write-inputs).
+std::vector<std::string> starting_inputs();
 }  // namespace raftor::fuzz

@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
 }
 
-std::vector<std::string> raftor::fuzz::seeds() {
+std::vector<std::string> raftor::fuzz::starting_inputs() {
     return {
         "PUT /kv/a?prevRevision=0\nx-client-id: 7\nx-request-seq: 1\n\nvalue",
         "GET /kv/a%20b?stale=true\n\n",

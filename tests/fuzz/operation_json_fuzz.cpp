@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
 }
 
-std::vector<std::string> raftor::fuzz::seeds() {
+std::vector<std::string> raftor::fuzz::starting_inputs() {
     return {
         R"({"id":"backup","name":"nightly backup","schedule":"0 0 2 * * *","timezone":"UTC","handler":{"kind":"exec","argv":["/usr/bin/backup","--all"],"env":{"TOKEN":"x"}},"retry":{"maxAttempts":3,"backoffMs":1000},"timeoutMs":60000,"catchUp":"latest"})",
         R"({"id":"hook","name":"deploy hook","trigger":{"event":"deploy"},"handler":{"kind":"http","url":"http://127.0.0.1:8000/hook","method":"POST","headers":{"X-Key":"k"},"body":"{}"}})",

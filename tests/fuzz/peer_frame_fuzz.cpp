@@ -16,10 +16,11 @@ std::string differs(const raft::Message& a, const raft::Message& b) {
 #define RAFTOR_FIELD(f) \
     if (!(a.f == b.f)) out += std::string(out.empty() ? "" : ", ") + #f;
     RAFTOR_FIELD(type)
-    RAFTOR_FIELD(from) RAFTOR_FIELD(to) RAFTOR_FIELD(term) RAFTOR_FIELD(log_term) RAFTOR_FIELD(index)
-        RAFTOR_FIELD(entries) RAFTOR_FIELD(commit) RAFTOR_FIELD(reject) RAFTOR_FIELD(reject_hint)
-            RAFTOR_FIELD(conflict_term) RAFTOR_FIELD(transfer) RAFTOR_FIELD(read_seq) RAFTOR_FIELD(snapshot)
-                RAFTOR_FIELD(chunk_offset) RAFTOR_FIELD(chunk) RAFTOR_FIELD(chunk_last) RAFTOR_FIELD(read_context)
+    RAFTOR_FIELD(from)
+    RAFTOR_FIELD(to) RAFTOR_FIELD(term) RAFTOR_FIELD(log_term) RAFTOR_FIELD(index) RAFTOR_FIELD(entries)
+        RAFTOR_FIELD(commit) RAFTOR_FIELD(reject) RAFTOR_FIELD(reject_hint) RAFTOR_FIELD(conflict_term)
+            RAFTOR_FIELD(transfer) RAFTOR_FIELD(read_seq) RAFTOR_FIELD(snapshot) RAFTOR_FIELD(chunk_offset)
+                RAFTOR_FIELD(chunk) RAFTOR_FIELD(chunk_last) RAFTOR_FIELD(read_context)
 #undef RAFTOR_FIELD
                     return out;
 }
@@ -55,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
 }
 
-std::vector<std::string> raftor::fuzz::seeds() {
+std::vector<std::string> raftor::fuzz::starting_inputs() {
     using raft::MessageType;
     std::vector<std::string> out;
     const std::string hello = net::encode_frame(net::encode_hello(

@@ -21,7 +21,7 @@ namespace {
 
 struct Group {
     std::map<NodeId, std::unique_ptr<Raft>> nodes;
-    std::vector<Message> delivered;  // honest traffic, for seeds
+    std::vector<Message> delivered;  // honest traffic, for the starting inputs
 
     Group() {
         for (NodeId id : {1, 2, 3}) {
@@ -108,7 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
 }
 
-std::vector<std::string> raftor::fuzz::seeds() {
+std::vector<std::string> raftor::fuzz::starting_inputs() {
     Group g;
     g.start();
     std::vector<std::string> out;

@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
 }
 
-std::vector<std::string> raftor::fuzz::seeds() {
+std::vector<std::string> raftor::fuzz::starting_inputs() {
     // A real chain of five receipts, sealed in two batches by one key, as a node serves it.
     const auto key = crypto::SigningKey::generate();
     std::vector<crypto::Receipt> receipts;

@@ -1,9 +1,9 @@
 // The driver of a fuzz target without libFuzzer (for `make test`, built by the
-// project's compiler): replays the seeds and every file of the corpus, then mutates
+// project's compiler): replays its starting inputs and every file of the corpus, then mutates
 // them blindly (no coverage feedback) for a few seconds. A crash leaves the input that
 // caused it in crash-<target>-<pid>, to replay with `<target> FILE`.
 //
-//   TARGET [--corpus DIR] [--seconds N] [--seed S] [--write-seeds DIR] [FILE...]
+//   TARGET [--corpus DIR] [--seconds N] [--seed S] [--write-inputs DIR] [FILE...]
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -100,7 +100,7 @@ std::string mutate(std::string s, const std::vector<std::string>& pool, std::mt1
 
 int main(int argc, char** argv) {
     std::string name = std::filesystem::path(argv[0]).filename().string();
-    std::filesystem::path corpus, write_seeds;
+    std::filesystem::path corpus, write_inputs;
     double seconds = 5;
     std::uint64_t seed = std::random_device{}();
     std::vector<std::string> files;
@@ -112,8 +112,8 @@ int main(int argc, char** argv) {
             seconds = std::atof(argv[++i]);
         } else if (a == "--seed" && i + 1 < argc) {
             seed = std::strtoull(argv[++i], nullptr, 10);
-        } else if (a == "--write-seeds" && i + 1 < argc) {
-            write_seeds = argv[++i];
+        } else if (a == "--write-inputs" && i + 1 < argc) {
+            write_inputs = argv[++i];
         } else if (!a.empty() && a[0] == '-') {
             std::cerr << name << ": unknown option '" << a << "'\n";
             return 2;
@@ -121,12 +121,12 @@ int main(int argc, char** argv) {
             files.push_back(a);
         }
     }
-    if (!write_seeds.empty()) {
-        std::filesystem::create_directories(write_seeds);
+    if (!write_inputs.empty()) {
+        std::filesystem::create_directories(write_inputs);
         int n = 0;
-        for (const auto& s : raftor::fuzz::seeds())
-            std::ofstream(write_seeds / ("seed-" + std::to_string(n++)), std::ios::binary) << s;
-        std::cout << name << ": wrote " << n << " seeds to " << write_seeds.string() << "\n";
+        for (const auto& s : raftor::fuzz::starting_inputs())
+            std::ofstream(write_inputs / ("start-" + std::to_string(n++)), std::ios::binary) << s;
+        std::cout << name << ": wrote " << n << " starting inputs to " << write_inputs.string() << "\n";
         return 0;
     }
     std::snprintf(crash_path, sizeof crash_path, "crash-%s-%d", name.c_str(), static_cast<int>(::getpid()));
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
         std::cout << name << ": " << files.size() << " inputs replayed, no crash\n";
         return 0;
     }
-    std::vector<std::string> pool = raftor::fuzz::seeds();
+    std::vector<std::string> pool = raftor::fuzz::starting_inputs();
     if (!corpus.empty() && std::filesystem::is_directory(corpus))
         for (const auto& e : std::filesystem::directory_iterator(corpus))
             if (e.is_regular_file()) pool.push_back(read_file(e.path()));

@@ -11,7 +11,7 @@ using namespace raftor::sim;
 
 namespace {
 
-// Sanitizer builds run a tenth of the seeds (CMakePresets.json sets RAFTOR_SEEDS=100).
+// Sanitizer builds run a tenth of the random runs (CMakePresets.json sets RAFTOR_SEEDS=100).
 std::uint64_t scaled(std::uint64_t n) {
     if (const char* s = std::getenv("RAFTOR_SEEDS"))
         return std::max<std::uint64_t>(2, n * std::strtoull(s, nullptr, 10) / 1000);
