@@ -63,6 +63,7 @@ struct ActorCluster::Node {
     int pace_percent = 100;
     std::uint64_t disk_delay_max_us = 0;
     View view;
+    Intake intake;
 };
 
 // Runs the invariant checks on the core, in the peer's own handler.
@@ -72,6 +73,18 @@ public:
     void stepped(const raft::Raft& core) override { see(core); }
     void ready(const raft::Raft& core, const raft::Ready& rd) override {
         for (const auto& e : rd.entries) c_.inv_.entry_appended(core.id(), e, core.log().term_at(e.index - 1));
+        if (n_.incarnation == incarnation_) {
+            for (const auto& e : rd.entries) {
+                n_.intake.entry_bytes += e.size_bytes();
+                ++n_.intake.entries;
+                n_.intake.last_index = e.index;
+            }
+            if (rd.snapshot && rd.snapshot->data) {
+                n_.intake.snapshot_bytes += rd.snapshot->data->size();
+                ++n_.intake.snapshots;
+                n_.intake.last_index = std::max(n_.intake.last_index, rd.snapshot->meta.index);
+            }
+        }
         for (const auto& e : rd.committed) c_.inv_.state_at(core.id(), e.index, entry_hash(e));
         see(core);
     }
@@ -172,6 +185,9 @@ caf::actor ActorCluster::peer(raft::NodeId id) const {
 }
 const ActorCluster::View& ActorCluster::view(raft::NodeId id) const {
     return node(id).view;
+}
+const ActorCluster::Intake& ActorCluster::intake(raft::NodeId id) const {
+    return node(id).intake;
 }
 
 void ActorCluster::start(Node& n) {

@@ -80,6 +80,16 @@ public:
         raft::Index last_index = 0;
     };
     const View& view(raft::NodeId id) const;
+    // What a node's log took in, over all its incarnations: the bytes of the entries it
+    // appended (Entry::size_bytes) and of the snapshots it installed from a leader.
+    struct Intake {
+        std::uint64_t entry_bytes = 0;
+        std::uint64_t entries = 0;
+        std::uint64_t snapshot_bytes = 0;
+        std::uint64_t snapshots = 0;
+        raft::Index last_index = 0;  // of the last entry or snapshot handed out for persisting
+    };
+    const Intake& intake(raft::NodeId id) const;
     Invariants& invariants() { return inv_; }
     std::uint64_t trace_hash() const { return trace_hash_; }
     std::uint64_t jobs_run() const { return jobs_run_; }

@@ -10,6 +10,7 @@ caf::behavior sim_network(caf::stateful_actor<SimNetworkState>* self, NetworkMod
         [=](frame_atom, raft::NodeId from, raft::NodeId to, const Frame& bytes) {
             NetworkModel& m = *self->state.model;
             ++m.sent;
+            m.bytes_sent[from] += bytes.size();
             if (m.cut(from, to) || (m.drop > 0 && m.rng.unit() < m.drop)) {
                 ++m.dropped;
                 if (m.event) m.event("drop", from, to, bytes.size());
@@ -32,6 +33,7 @@ caf::behavior sim_network(caf::stateful_actor<SimNetworkState>* self, NetworkMod
                 return;
             }
             ++m.delivered;
+            m.bytes_delivered[to] += bytes.size();
             if (m.event) m.event("deliver", from, to, bytes.size());
             self->send(it->second, frame_atom::value, from, bytes);
         },

@@ -28,6 +28,8 @@ struct NetworkModel {
     std::set<std::pair<raft::NodeId, raft::NodeId>> blocked;  // (from, to): that direction is cut
     std::map<raft::NodeId, caf::actor> peers;                 // the running incarnation of each node
     std::uint64_t sent = 0, dropped = 0, duplicated = 0, delivered = 0;
+    // Bytes each node put on the wire, and bytes delivered to each: what a resend storm shows in.
+    std::map<raft::NodeId, std::uint64_t> bytes_sent, bytes_delivered;
     // Every drop, loss and delivery ("drop", "lost", "deliver"): the simulator's trace.
     std::function<void(const char* what, raft::NodeId from, raft::NodeId to, std::size_t bytes)> event;
 

@@ -94,8 +94,11 @@ Workload::Request Workload::next(std::uint64_t client) {
     op.client = client;
     op.key = "k" + std::to_string(rng.below(opts_.keys));
     op.invoke = cluster_.now_us();
-    const std::uint64_t dice = rng.below(100);
-    if (dice < 40) {
+    const std::uint64_t roll = rng.below(100);
+    // A write's kind, on the default mix's scale (40 and above are writes).
+    const std::uint64_t dice =
+        roll < opts_.read_percent ? 0 : 40 + (roll - opts_.read_percent) * 60 / (100 - opts_.read_percent);
+    if (roll < opts_.read_percent) {
         op.kind = KvOp::Kind::get;
     } else {
         r.cmd.key = op.key;
@@ -113,7 +116,7 @@ Workload::Request Workload::next(std::uint64_t client) {
             r.cmd.prev_revision = rev;
         }
         if (op.kind != KvOp::Kind::del) {
-            op.value = "v" + std::to_string(++next_value_);
+            op.value = "v" + std::to_string(++next_value_) + std::string(opts_.value_padding, '.');
             r.cmd.value = *op.value;
         }
     }

@@ -23,6 +23,8 @@ struct WorkloadOptions {
     // Impatient clients move on to another node sooner; patient ones see slow commits.
     std::uint64_t timeout_min_us = 500'000;
     std::uint64_t timeout_max_us = 4'000'000;
+    std::uint64_t read_percent = 40;  // of requests; the rest are puts, deletes and compare-and-sets
+    std::size_t value_padding = 0;    // bytes added to each written value
 };
 
 class Workload {
@@ -35,6 +37,8 @@ public:
     // The clients start issuing requests / issue no new ones (those in flight finish).
     void start();
     void stop() { stopped_ = true; }
+    // Changes the mix from the next request on (a read-heavy phase, say).
+    void set_read_percent(std::uint64_t p) { opts_.read_percent = p; }
     bool in_flight() const { return in_flight_ > 0; }
 
     const std::vector<KvOp>& history() const { return history_; }

@@ -36,7 +36,7 @@ void Raft::tick_heartbeat() {
     if (lead_transferee_ != no_node && ++transfer_elapsed_ >= cfg_.election_ticks) abort_transfer();
     if (heartbeat_elapsed_ >= cfg_.heartbeat_ticks) {
         heartbeat_elapsed_ = 0;
-        broadcast_heartbeat();
+        broadcast_periodic_heartbeat();
     }
 }
 

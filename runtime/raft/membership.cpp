@@ -27,7 +27,7 @@ bool ConfState::is_learner(NodeId id) const {
 }
 
 Progress Raft::new_progress() const {
-    Progress pr(cfg_.inflight_appends_max);
+    Progress pr(cfg_.inflight_appends_max, cfg_.inflight_bytes_max);
     pr.next = log_.last_index() + 1;
     pr.recent_active = true;  // a new member gets one check-quorum period of grace
     return pr;

@@ -13,14 +13,21 @@ const char* to_string(ProgressState s) {
     return "?";
 }
 
-void Inflights::add(Index last) {
+void Inflights::add(Index last, std::size_t bytes) {
     RAFT_ASSERT(!full(), "inflight window is bounded");
-    RAFT_ASSERT(items_.empty() || items_.back() < last, "inflight appends are ordered");
-    items_.push_back(last);
+    RAFT_ASSERT(items_.empty() || items_.back().last < last, "inflight appends are ordered");
+    items_.push_back({last, bytes});
+    bytes_ += bytes;
 }
 
 void Inflights::free_to(Index acked) {
-    while (!items_.empty() && items_.front() <= acked) items_.pop_front();
+    while (!items_.empty() && items_.front().last <= acked) free_first();
+}
+
+void Inflights::free_first() {
+    if (items_.empty()) return;
+    bytes_ -= items_.front().bytes;
+    items_.pop_front();
 }
 
 bool Progress::paused() const {
@@ -43,6 +50,7 @@ void Progress::become_probe() {
     inflights.reset();
     snapshot = {};
     snapshot_offset = 0;
+    snapshot_sent_end = 0;
 }
 
 void Progress::become_replicate() {
@@ -58,6 +66,8 @@ void Progress::become_snapshot(Snapshot s) {
     inflights.reset();
     snapshot = std::move(s);
     snapshot_offset = 0;
+    snapshot_sent_end = 0;
+    snapshot_progressed = false;
 }
 
 bool Progress::maybe_update(Index n) {
@@ -71,10 +81,10 @@ bool Progress::maybe_update(Index n) {
     return updated;
 }
 
-void Progress::sent_entries(Index last) {
+void Progress::sent_entries(Index last, std::size_t bytes) {
     if (state == ProgressState::replicate) {
         next = last + 1;
-        inflights.add(last);
+        inflights.add(last, bytes);
     } else {
         probe_sent = true;
     }

@@ -116,8 +116,10 @@ private:
     void flush_appends();
     bool send_append(NodeId to, bool allow_empty);
     void send_heartbeat(NodeId to);
+    void send_window_check(NodeId to);
     void broadcast_heartbeat();
-    bool maybe_commit();  // true when the commit index moved and we are still leader
+    void broadcast_periodic_heartbeat();  // the heartbeat interval's: may restart lost streams
+    bool maybe_commit();                  // true when the commit index moved and we are still leader
     void handle_append(const Message& m);
     void handle_append_response(const Message& m);
     void handle_heartbeat(const Message& m);
@@ -148,6 +150,7 @@ private:
     void handle_read_request(std::string context, NodeId requester);
     void release_read(Index index, std::string context, NodeId requester);
     void advance_reads();
+    void start_read_round();
     void release_reads_waiting_for_commit();
     void handle_read_index(const Message& m);
     void handle_read_index_response(const Message& m);

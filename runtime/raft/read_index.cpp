@@ -41,7 +41,16 @@ void Raft::handle_read_request(std::string context, NodeId requester) {
         release_read(commit_, std::move(context), requester);
         return;
     }
-    reads_.push_back(PendingRead{++read_seq_, commit_, std::move(context), requester});
+    // One heartbeat round in flight, as etcd's linearizable read loop: reads that arrive
+    // meanwhile wait for the next round, which starts when this one is confirmed. A round
+    // per read made the heartbeats, and what their answers set off, grow with the read rate.
+    const bool round_out = !reads_.empty() && reads_.front().seq <= read_seq_;
+    reads_.push_back(PendingRead{read_seq_ + 1, commit_, std::move(context), requester});
+    if (!round_out) start_read_round();
+}
+
+void Raft::start_read_round() {
+    ++read_seq_;
     broadcast_heartbeat();
 }
 
@@ -72,6 +81,8 @@ void Raft::advance_reads() {
         PendingRead r = std::move(reads_.front());
         reads_.pop_front();
         release_read(r.index, std::move(r.context), r.requester);
+        // The round is confirmed: the reads that waited for the next one start it.
+        if (!reads_.empty() && reads_.front().seq > read_seq_) start_read_round();
     }
 }
 

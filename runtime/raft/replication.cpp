@@ -56,14 +56,31 @@ bool Raft::send_append(NodeId to, bool allow_empty) {
     auto ents = log_.slice(pr.next, cfg_.append_entries_max, cfg_.append_bytes_max);
     if (ents.empty() && !allow_empty) return false;
     const Index last = ents.empty() ? prev : ents.back().index;
+    std::size_t bytes = 0;
+    for (const Entry& e : ents) bytes += e.size_bytes();
     send(Message{.type = MessageType::append,
                  .to = to,
                  .log_term = *prev_term,
                  .index = prev,
                  .entries = std::move(ents),
                  .commit = commit_});
-    if (last > prev || pr.state == ProgressState::probe) pr.sent_entries(last);
+    if (last > prev || pr.state == ProgressState::probe) pr.sent_entries(last, bytes);
     return true;
+}
+
+void Raft::send_window_check(NodeId to) {
+    const Progress& pr = progress_.at(to);
+    const Index prev = pr.next - 1;
+    const auto prev_term = log_.term_at(prev);
+    if (!prev_term) {
+        send_snapshot(to);  // what it may lack was compacted away
+        return;
+    }
+    send(Message{.type = MessageType::append,
+                 .to = to,
+                 .log_term = *prev_term,
+                 .index = prev,
+                 .commit = std::min(prev, commit_)});
 }
 
 void Raft::send_heartbeat(NodeId to) {
@@ -76,6 +93,11 @@ void Raft::send_heartbeat(NodeId to) {
 void Raft::broadcast_heartbeat() {
     for (const auto& [id, pr] : progress_)
         if (id != cfg_.id) send_heartbeat(id);
+}
+
+void Raft::broadcast_periodic_heartbeat() {
+    for (auto& [id, pr] : progress_) pr.may_resume = true;
+    broadcast_heartbeat();
 }
 
 // Section 3.6.2: commit the highest index stored on a quorum of voters, but only
@@ -209,13 +231,25 @@ void Raft::handle_heartbeat_response(const Message& m) {
     if (it == progress_.end()) return;
     Progress& pr = it->second;
     pr.recent_active = true;
-    pr.probe_sent = false;
-    // A full window whose appends were lost would never drain: let one more through.
-    if (pr.state == ProgressState::replicate && pr.inflights.full()) pr.inflights.free_first();
-    if (pr.state == ProgressState::snapshot) {
-        send_snapshot_chunk(m.from, pr);  // resend what may have been lost
-    } else if (pr.match < log_.last_index() || pr.state == ProgressState::probe) {
-        send_append(m.from, true);
+    // Once per heartbeat interval, restart what may have been lost. Every answer of a
+    // read's round doing it was a resend storm: a returning follower got the same probe
+    // (up to append_bytes_max) or snapshot chunk once per read while it was catching up.
+    if (pr.may_resume) {
+        pr.may_resume = false;
+        pr.probe_sent = false;
+        if (pr.state == ProgressState::replicate && pr.inflights.full()) {
+            // A full window whose appends were lost would never drain. Ask with an empty
+            // append after the last entry sent: a follower that has them acknowledges it,
+            // one that lost some rejects it and is probed from where it is. Sending more
+            // entries instead (etcd frees a slot) sends them into the gap to be rejected.
+            send_window_check(m.from);
+        } else if (pr.state == ProgressState::snapshot) {
+            // A chunk unanswered for a whole interval is resent from what was confirmed.
+            if (!pr.snapshot_progressed) send_snapshot_chunk(m.from, pr);
+            pr.snapshot_progressed = false;
+        } else if (pr.match < log_.last_index() || pr.state == ProgressState::probe) {
+            send_append(m.from, true);
+        }
     }
     if (m.read_seq > pr.read_acked) {
         pr.read_acked = m.read_seq;

@@ -32,6 +32,7 @@ void Raft::send_snapshot_chunk(NodeId to, Progress& pr) {
     const std::string& data = *pr.snapshot.data;
     const std::uint64_t off = std::min<std::uint64_t>(pr.snapshot_offset, data.size());
     const std::size_t n = std::min<std::size_t>(cfg_.snapshot_chunk_bytes_max, data.size() - off);
+    pr.snapshot_sent_end = off + n;
     send(Message{.type = MessageType::install_snapshot,
                  .to = to,
                  .snapshot = pr.snapshot.meta,
@@ -52,7 +53,9 @@ void Raft::handle_install_snapshot(const Message& m) {
         send_after_persist(Message{.type = MessageType::append_resp, .to = m.from, .index = commit_});
         return;
     }
-    if (m.chunk_offset == 0) incoming_ = IncomingSnapshot{meta, {}};
+    // A late duplicate of the first chunk must not throw away what followed it.
+    const bool partial = incoming_ && incoming_->meta == meta && !incoming_->data.empty();
+    if (m.chunk_offset == 0 && !partial) incoming_ = IncomingSnapshot{meta, {}};
     if (!incoming_ || incoming_->meta != meta || m.chunk_offset != incoming_->data.size()) {
         // Out of order or for another snapshot: tell the leader where we are.
         const bool same = incoming_ && incoming_->meta == meta;
@@ -112,7 +115,17 @@ void Raft::handle_install_snapshot_response(const Message& m) {
         send_append(m.from, true);
         return;
     }
-    pr.snapshot_offset = m.chunk_offset;
+    // One chunk is in flight at a time, and only the answer to it sends the next: the
+    // answers to duplicates and resends would each send another chunk, a ping-pong that
+    // grows with every resend. A lost chunk is resent once per heartbeat interval.
+    // An answer says how much the follower holds: the chunk in flight's end moves on; what
+    // we believed confirmed, or anything up to the chunk's end, is a late answer to an
+    // earlier send; less than we believed means it lost some (a restart): go back there.
+    const std::uint64_t offset = m.reject ? 0 : m.chunk_offset;
+    const bool stale = pr.snapshot_sent_end != 0 && offset >= pr.snapshot_offset && offset < pr.snapshot_sent_end;
+    if (stale) return;
+    if (offset > pr.snapshot_offset) pr.snapshot_progressed = true;
+    pr.snapshot_offset = offset;
     send_snapshot_chunk(m.from, pr);
 }
 

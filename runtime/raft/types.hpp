@@ -163,6 +163,10 @@ struct Config {
     std::size_t append_bytes_max = 1 << 20;
     std::size_t append_entries_max = 4096;
     std::size_t inflight_appends_max = 256;
+    // Bytes of entries sent to one follower and not yet acknowledged (etcd's
+    // MaxInflightBytes): what a slow or returning follower can have queued at once.
+    // One append always goes out, whatever its size.
+    std::size_t inflight_bytes_max = 8u << 20;
     std::size_t snapshot_chunk_bytes_max = 1 << 20;
     // A learner is promoted only when its match index is this close to the leader's.
     Index promote_lag_entries_max = 1000;

@@ -26,6 +26,32 @@ BOOST_AUTO_TEST_CASE(the_leader_confirms_leadership_before_answering) {
     BOOST_TEST(rs[0].index == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(reads_share_one_heartbeat_round_in_flight) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    g[1].propose("x");
+    g.settle();
+    g[1].read_index("first");
+    auto round1 = of_type(drain(g[1]), MessageType::heartbeat);
+    BOOST_TEST(round1.size() == 2u);
+    // A hundred more while that round is out: no more heartbeats until it is confirmed.
+    for (int i = 0; i < 100; ++i) g[1].read_index("r" + std::to_string(i));
+    BOOST_TEST(of_type(drain(g[1]), MessageType::heartbeat).empty());
+    for (auto& m : round1) g[m.to].step(m);
+    for (NodeId f : {2, 3})
+        for (auto& m : drain(g[f])) g[1].step(m);
+    std::vector<ReadState> rs;
+    auto round2 = of_type(drain(g[1], nullptr, &rs), MessageType::heartbeat);
+    BOOST_REQUIRE(rs.size() == 1u);  // only the read that came before the round went out
+    BOOST_TEST(rs[0].context == "first");
+    BOOST_TEST(round2.size() == 2u);  // one round for all hundred
+    for (auto& m : round2) g[m.to].step(m);
+    for (auto& m : drain(g[2])) g[1].step(m);
+    rs.clear();
+    drain(g[1], nullptr, &rs);
+    BOOST_TEST(rs.size() == 100u);
+}
+
 BOOST_AUTO_TEST_CASE(a_follower_read_goes_through_the_leader) {
     Group g({1, 2, 3});
     g.elect(1);

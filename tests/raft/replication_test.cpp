@@ -53,6 +53,97 @@ BOOST_AUTO_TEST_CASE(pipelining_stops_at_the_inflight_window) {
     BOOST_TEST(of_type(drain(g[1]), MessageType::append).size() == 4u);
 }
 
+BOOST_AUTO_TEST_CASE(the_window_is_bounded_in_bytes_too) {
+    Config c = config(1);
+    c.append_bytes_max = 1000;
+    c.inflight_bytes_max = 3000;
+    Group g({1, 2}, c);
+    g.elect(1);
+    for (int i = 0; i < 50; ++i) g[1].propose(std::string(400, 'x'));
+    auto ms = of_type(drain(g[1]), MessageType::append);
+    std::size_t bytes = 0;
+    for (auto& m : ms)
+        for (auto& e : m.entries) bytes += e.size_bytes();
+    BOOST_TEST(ms.size() == 4u);  // 2-entry appends (848 bytes): the fourth crosses 3000, and the window is full
+    BOOST_TEST(g[1].progress(2)->inflights.bytes() == bytes);
+    BOOST_TEST(bytes < 3000u + 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(answers_to_read_rounds_do_not_resend_a_probe) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    g.down = {3};
+    for (int i = 0; i < 20; ++i) g[1].propose(std::string(100, 'e'));
+    g.settle();
+    g.down = {};
+    // Node 3 rejects an append past its log: the leader probes it, one append at a time.
+    g[1].propose("more");
+    auto app = of_type(drain(g[1]), MessageType::append);
+    for (auto& m : app) g[m.to].step(m);
+    for (NodeId f : {2, 3})
+        for (auto& m : drain(g[f])) g[1].step(m);
+    auto to3 = [](const std::vector<Message>& ms) {
+        std::vector<Message> r;
+        for (auto& m : of_type(ms, MessageType::append))
+            if (m.to == 3) r.push_back(m);
+        return r;
+    };
+    auto out = drain(g[1]);
+    BOOST_REQUIRE(to3(out).size() == 1u);
+    for (auto& m : out)
+        if (m.to == 2) g[2].step(m);
+    for (auto& m : drain(g[2])) g[1].step(m);
+    BOOST_TEST((g[1].progress(3)->state == ProgressState::probe));
+    BOOST_TEST(g[1].progress(3)->probe_sent);
+    // The probe is slow to be answered; meanwhile read rounds come and go. Their answers
+    // must not send the probe again (once per read was the resend storm).
+    for (int i = 0; i < 10; ++i) {
+        g[1].read_index("r" + std::to_string(i));
+        for (auto& hb : of_type(drain(g[1]), MessageType::heartbeat)) {
+            g[hb.to].step(hb);
+            for (auto& m : drain(g[hb.to])) g[1].step(m);
+        }
+        BOOST_TEST(to3(drain(g[1])).empty());
+    }
+    // The heartbeat interval's round may resend it once: it may have been lost.
+    g[1].tick();
+    auto hbs = of_type(drain(g[1]), MessageType::heartbeat);
+    std::size_t resent = 0;
+    for (auto& hb : hbs) {
+        g[hb.to].step(hb);
+        for (auto& m : drain(g[hb.to])) g[1].step(m);
+        resent += to3(drain(g[1])).size();
+    }
+    BOOST_TEST(resent == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_full_window_is_checked_with_an_empty_append) {
+    Config c = config(1);
+    c.append_entries_max = 1;
+    c.inflight_appends_max = 4;
+    Group g({1, 2}, c);
+    g.elect(1);
+    for (int i = 0; i < 10; ++i) g[1].propose("e");
+    auto lost = of_type(drain(g[1]), MessageType::append);  // all four lost
+    BOOST_REQUIRE(lost.size() == 4u);
+    g[1].tick();
+    auto hbs = of_type(drain(g[1]), MessageType::heartbeat);
+    BOOST_REQUIRE(hbs.size() == 1u);
+    g[2].step(hbs[0]);
+    for (auto& m : drain(g[2])) g[1].step(m);
+    auto check = of_type(drain(g[1]), MessageType::append);
+    BOOST_REQUIRE(check.size() == 1u);
+    BOOST_TEST(check[0].entries.empty());  // no more entries into the gap
+    BOOST_TEST(check[0].index == lost.back().entries.back().index);
+    g.settle();
+    // It is rejected, the follower is probed from where it is, and catches up.
+    g[2].step(check[0]);
+    for (auto& m : drain(g[2])) g[1].step(m);
+    g.settle();
+    BOOST_TEST(g[2].log().last_index() == g[1].log().last_index());
+    BOOST_TEST(g[2].commit() == g[1].commit());
+}
+
 BOOST_AUTO_TEST_CASE(a_follower_acknowledges_only_durable_entries) {
     Group g({1, 2, 3});
     g.elect(1);

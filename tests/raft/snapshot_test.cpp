@@ -101,4 +101,52 @@ BOOST_AUTO_TEST_CASE(a_corrupted_snapshot_is_refused_and_restarted) {
     BOOST_TEST(!ms[0].reject);
 }
 
+BOOST_AUTO_TEST_CASE(one_chunk_in_flight_and_duplicate_answers_send_nothing) {
+    Config c = config(1);
+    c.snapshot_chunk_bytes_max = 1000;
+    Group g({1, 2, 3}, c);
+    g.elect(1);
+    g.down = {3};
+    for (int i = 0; i < 20; ++i) g[1].propose("e" + std::to_string(i));
+    g.settle();
+    BOOST_REQUIRE((g[1].compact(15, std::make_shared<std::string>(std::string(4500, 's'))) == Error::none));
+    g.down = {};
+    g[1].propose("wake");  // node 3 rejects it and is sent the snapshot
+    std::vector<Message> chunks;
+    for (int round = 0; round < 4; ++round) {
+        for (auto& m : drain(g[1])) {
+            if (m.type == MessageType::install_snapshot) chunks.push_back(m);
+            g[m.to].step(m);
+        }
+        if (!chunks.empty()) break;
+        for (NodeId f : {2, 3})
+            for (auto& m : drain(g[f])) g[1].step(m);
+    }
+    BOOST_REQUIRE(chunks.size() == 1u);  // one chunk, not a window of them
+    BOOST_TEST(chunks[0].chunk_offset == 0u);
+    // Its answer, delivered three times (a duplicating network): one next chunk, not three.
+    auto answer = of_type(drain(g[3]), MessageType::install_snapshot_resp);
+    BOOST_REQUIRE(answer.size() == 1u);
+    for (int i = 0; i < 3; ++i) g[1].step(answer[0]);
+    auto next = of_type(drain(g[1]), MessageType::install_snapshot);
+    BOOST_REQUIRE(next.size() == 1u);
+    BOOST_TEST(next[0].chunk_offset == 1000u);
+    // A late copy of the first chunk reaches the follower after the second: it keeps both.
+    g[3].step(next[0]);
+    g[3].step(chunks[0]);
+    auto answers = of_type(drain(g[3]), MessageType::install_snapshot_resp);
+    BOOST_REQUIRE(answers.size() == 2u);
+    BOOST_TEST(answers[0].chunk_offset == 2000u);
+    BOOST_TEST(answers[1].chunk_offset == 2000u);
+    for (auto& a : answers) g[1].step(a);
+    auto third = of_type(drain(g[1]), MessageType::install_snapshot);
+    BOOST_REQUIRE(third.size() == 1u);
+    BOOST_TEST(third[0].chunk_offset == 2000u);
+    g[3].step(third[0]);
+    g.settle();
+    g.tick_all(3);
+    BOOST_TEST(g[3].log().snapshot_index() == 15u);
+    BOOST_TEST(g[3].log().last_index() == g[1].log().last_index());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
