@@ -75,6 +75,9 @@ void send_write(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req,
                     case node::Outcome::no_space:
                         return reply(out, http::error_response(507, "storage_full", "storage full", c->detail,
                                                                {{"Retry-After", "5"}}));
+                    case node::Outcome::overloaded:
+                        return reply(out, http::error_response(503, "overloaded", "too many writes in flight",
+                                                               c->detail, {{"Retry-After", "1"}}));
                     case node::Outcome::conflict:
                         return reply(out, http::error_response(409, "conflict", "refused for now", c->detail,
                                                                {{"Retry-After", "1"}}));

@@ -311,6 +311,8 @@ int run_node(const config::NodeConfig& cfg) {
     const node::Timing timing = node::timing_of(cfg.raft.heartbeat_interval_ms, cfg.raft.election_timeout_ms);
     setup->config.heartbeat_ticks = timing.heartbeat_ticks;
     setup->config.election_ticks = timing.election_ticks;
+    setup->config.uncommitted_bytes_max = cfg.raft.uncommitted_bytes_max;
+    setup->config.inflight_bytes_max = cfg.raft.inflight_bytes_max;
     setup->restore = restore_from(loaded, members, cfg.raft.join);
     loaded = {};
     // A snapshot every snapshotIntervalOps applied entries, and the log never holds

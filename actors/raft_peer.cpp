@@ -178,6 +178,9 @@ void drain(Self* self, const PeerSetup& setup) {
             if (m.type == raft::MessageType::append && st.counters)
                 st.counters->append_batch.observe(static_cast<double>(m.entries.size()));
             const std::string bytes = raft::encode_message(m);
+            if (st.counters)
+                st.counters->bytes_sent[static_cast<std::size_t>(m.type)].fetch_add(bytes.size(),
+                                                                                    std::memory_order_relaxed);
             self->send(st.transport, frame_atom::value, m.from, m.to, Frame(bytes.begin(), bytes.end()));
         }
         if (rd.snapshot)

@@ -80,6 +80,13 @@ const std::map<std::string, Field>& fields() {
         m["raft.snapshotIntervalOps"] = {Field::integer, 100, u32 * 16, [](NodeConfig& c, const json& v) {
                                              c.raft.snapshot_interval_ops = v.get<std::uint64_t>();
                                          }};
+        // At least one largest value (1 MiB) plus its framing fits in either.
+        m["raft.uncommittedBytesMax"] = {Field::integer, 2u << 20, u32, [](NodeConfig& c, const json& v) {
+                                             c.raft.uncommitted_bytes_max = v.get<std::uint64_t>();
+                                         }};
+        m["raft.inflightBytesMax"] = {Field::integer, 2u << 20, u32, [](NodeConfig& c, const json& v) {
+                                          c.raft.inflight_bytes_max = v.get<std::uint64_t>();
+                                      }};
         m["raft.join"] = {Field::boolean, 0, 0, [](NodeConfig& c, const json& v) { c.raft.join = v.get<bool>(); }};
         m["raft.maxLogSize"] = {Field::integer, 1000, u32 * 16,
                                 [](NodeConfig& c, const json& v) { c.raft.max_log_size = v.get<std::uint64_t>(); }};

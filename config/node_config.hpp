@@ -26,6 +26,11 @@ struct RaftSettings {
     std::uint32_t election_timeout_ms = 1500;
     std::uint64_t snapshot_interval_ops = 100'000;
     std::uint64_t max_log_size = 1'000'000;
+    // Flow control, in bytes of entries: what the leader has proposed and a quorum has
+    // not stored (beyond it writes get 503 and Retry-After), and what it has sent one
+    // follower and not heard back about.
+    std::uint64_t uncommitted_bytes_max = 32u << 20;
+    std::uint64_t inflight_bytes_max = 8u << 20;
     // Start outside the configuration and wait to be added (POST /admin/members) instead
     // of bootstrapping with the listed members as voters. Only matters on an empty data dir.
     bool join = false;

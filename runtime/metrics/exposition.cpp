@@ -177,6 +177,11 @@ std::vector<MetricFamily> families_of(const MetricsInput& in) {
                                  "Peer frames dropped before the Raft core, by reason", MetricType::Counter);
         for (const auto& [reason, n] : live.frames_refused) Families::add(refused, d(n), {{"reason", reason}});
     }
+    {
+        auto& sent = f.family("raft_peer_bytes_sent_total",
+                              "Encoded bytes of the Raft messages this node sent, by type", MetricType::Counter);
+        for (const auto& [type, n] : live.bytes_sent) Families::add(sent, d(n), {{"type", type}});
+    }
 
     // ---- HTTP, by route pattern
     {

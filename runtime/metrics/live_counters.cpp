@@ -97,6 +97,8 @@ LiveFigures live_figures(const NodeCounters& c) {
     f.http_latency = c.http.latency();
     for (int r = 1; r < raft::refusal_count; ++r)
         f.frames_refused[raft::to_string(static_cast<raft::Refusal>(r))] = get(c.frames_refused[r]);
+    for (int t = 0; t < raft::message_type_count; ++t)
+        f.bytes_sent[raft::to_string(static_cast<raft::MessageType>(t))] = get(c.bytes_sent[t]);
     return f;
 }
 

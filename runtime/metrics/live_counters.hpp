@@ -81,6 +81,9 @@ struct NodeCounters {
     std::atomic<std::uint64_t> storage_full_errors{0};  // writes that failed for lack of room
     // Peer frames dropped at the boundary, by raft::Refusal (index 0, none, unused).
     std::array<std::atomic<std::uint64_t>, 16> frames_refused{};
+    // Encoded bytes of the Raft messages this node sent, by raft::MessageType: where a
+    // peer link's traffic goes (entries, heartbeats, snapshot chunks).
+    std::array<std::atomic<std::uint64_t>, 16> bytes_sent{};
     Histogram append_batch{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096}};
     Histogram fsync_seconds{{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
     HttpFigures http;

@@ -69,6 +69,7 @@ struct LiveFigures {
     std::vector<TransportPeer> transport;
     std::uint64_t transport_rejected = 0;                 // inbound connections refused (hello, TLS, framing)
     std::map<std::string, std::uint64_t> frames_refused;  // by reason (raft::Refusal), every reason present
+    std::map<std::string, std::uint64_t> bytes_sent;      // by raft::MessageType, every type present
 };
 LiveFigures live_figures(const NodeCounters& c);
 

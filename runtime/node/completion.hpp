@@ -23,6 +23,7 @@ enum class Outcome : std::uint8_t {
     invalid,     // the request itself is bad; `detail` says why
     conflict,    // refused for now (a membership change is pending, a learner lags): retry later
     no_space,    // refused: this leader's storage is full (map or disk); `detail` says which
+    overloaded,  // refused: the leader's uncommitted bytes are at their limit; retry shortly
 };
 const char* to_string(Outcome o);
 

@@ -20,6 +20,7 @@ const char* to_string(Outcome o) {
         case Outcome::invalid: return "invalid";
         case Outcome::conflict: return "conflict";
         case Outcome::no_space: return "no space";
+        case Outcome::overloaded: return "overloaded";
     }
     return "?";
 }
@@ -40,6 +41,14 @@ Proposal Consensus::write(Token t, const state::KvCommand& cmd) {
 Proposal Consensus::propose(Token t, std::string payload) {
     Proposal out;
     auto p = core_.propose(std::move(payload));
+    if (p.error == raft::Error::backlogged) {
+        out.refused = Completion{.token = t,
+                                 .outcome = Outcome::overloaded,
+                                 .detail = "the leader holds " + std::to_string(core_.uncommitted_bytes()) +
+                                           " bytes of writes a quorum has not stored yet (the limit is " +
+                                           std::to_string(core_.config().uncommitted_bytes_max) + "): retry shortly"};
+        return out;
+    }
     if (!p.ok()) {
         const raft::NodeId hint =
             p.error == raft::Error::transfer_in_progress ? core_.transfer_target() : core_.leader();

@@ -104,6 +104,8 @@ void Raft::become_follower(Term t, NodeId leader) {
     votes_.clear();
     progress_.clear();
     reads_.clear();
+    uncommitted_.clear();  // a follower proposes nothing; a new term's leader starts from none
+    uncommitted_bytes_ = 0;
     reads_waiting_commit_.clear();
     lead_transferee_ = no_node;
     broadcast_pending_ = false;

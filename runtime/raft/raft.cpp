@@ -17,6 +17,7 @@ const char* to_string(Error e) {
         case Error::learner_not_caught_up: return "learner has not caught up";
         case Error::no_leader: return "no known leader";
         case Error::bad_index: return "index out of range";
+        case Error::backlogged: return "the leader has too many uncommitted bytes";
     }
     return "?";
 }
@@ -244,6 +245,10 @@ void Raft::commit_to(Index i) {
     if (i <= commit_) return;  // the commit index never goes back
     RAFT_ASSERT(i <= log_.last_index(), "commit only what is in the log");
     commit_ = i;
+    while (!uncommitted_.empty() && uncommitted_.front().first <= i) {
+        uncommitted_bytes_ -= uncommitted_.front().second;
+        uncommitted_.pop_front();
+    }
     if (role_ == Role::leader) {
         release_reads_waiting_for_commit();
         forget_departed();

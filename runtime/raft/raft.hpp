@@ -33,6 +33,7 @@ enum class Error : std::uint8_t {
     learner_not_caught_up,
     no_leader,
     bad_index,
+    backlogged,  // the leader's uncommitted bytes are at their limit: retry shortly
 };
 const char* to_string(Error e);
 
@@ -68,6 +69,7 @@ public:
 
     // ---- observation (introspection, tests, metrics)
     NodeId id() const { return cfg_.id; }
+    const Config& config() const { return cfg_; }
     Role role() const { return role_; }
     Term term() const { return term_; }
     NodeId vote() const { return vote_; }
@@ -81,6 +83,7 @@ public:
     NodeId transfer_target() const { return lead_transferee_; }
     const Progress* progress(NodeId id) const;
     HardState hard_state() const { return {term_, vote_, commit_}; }
+    std::size_t uncommitted_bytes() const { return uncommitted_bytes_; }
 
 private:
     // raft.cpp
@@ -187,6 +190,9 @@ private:
 
     // Leader state.
     std::map<NodeId, Progress> progress_;
+    // What this leader proposed and has not committed: (index, bytes), oldest first.
+    std::deque<std::pair<Index, std::size_t>> uncommitted_;
+    std::size_t uncommitted_bytes_ = 0;
     bool broadcast_pending_ = false;         // appends to flush at the next ready()
     bool commit_broadcast_pending_ = false;  // ...even empty ones, to spread a new commit index
     NodeId lead_transferee_ = no_node;

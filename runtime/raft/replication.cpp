@@ -24,8 +24,14 @@ void Raft::append_entry(Entry e) {
 Proposed Raft::propose(std::string payload) {
     if (role_ != Role::leader) return {Error::not_leader};
     if (lead_transferee_ != no_node) return {Error::transfer_in_progress};
+    const std::size_t bytes = payload.size() + Entry{}.size_bytes();
+    if (cfg_.uncommitted_bytes_max != 0 && uncommitted_bytes_ != 0 &&
+        uncommitted_bytes_ + bytes > cfg_.uncommitted_bytes_max)
+        return {Error::backlogged};
     const Index i = log_.last_index() + 1;
     append_entry(Entry{.term = term_, .index = i, .type = EntryType::normal, .payload = std::move(payload)});
+    uncommitted_.emplace_back(i, bytes);
+    uncommitted_bytes_ += bytes;
     broadcast_pending_ = true;
     return {Error::none, i, term_};
 }

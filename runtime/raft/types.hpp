@@ -167,6 +167,11 @@ struct Config {
     // MaxInflightBytes): what a slow or returning follower can have queued at once.
     // One append always goes out, whatever its size.
     std::size_t inflight_bytes_max = 8u << 20;
+    // Bytes of entries a leader proposed and has not committed yet (etcd's
+    // MaxUncommittedEntriesSize). Beyond it a proposal is refused (Error::backlogged):
+    // backpressure on the clients instead of a log that grows while a quorum is slow
+    // or away. One proposal is always taken when nothing is pending. 0: no limit.
+    std::size_t uncommitted_bytes_max = 32u << 20;
     std::size_t snapshot_chunk_bytes_max = 1 << 20;
     // A learner is promoted only when its match index is this close to the leader's.
     Index promote_lag_entries_max = 1000;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -111,6 +112,12 @@ std::int64_t wall_ms() {
 }
 
 // Bytes of the values the clients' acknowledged and unknown writes carried.
+std::string mib(std::uint64_t bytes) {
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1024 * 1024) << " MiB";
+    return s.str();
+}
+
 std::uint64_t written_bytes(const std::vector<Op>& ops, std::size_t value_bytes) {
     std::uint64_t n = 0;
     for (const auto& o : ops)
@@ -223,6 +230,13 @@ int Run::go() {
     say("chaos: " + std::to_string(cluster_.size()) + " nodes, " + std::to_string(args_.duration_s) + " s, seed " +
         std::to_string(args_.seed) + ", work dir " + args_.cluster.work.string());
     for (int i = 0; i < cluster_.size(); ++i) cluster_.start(i);
+    // Peak RSS and peer bytes, every half second, for the summary.
+    std::jthread sampler([this](std::stop_token stop) {
+        while (!stop.stop_requested()) {
+            cluster_.sample();
+            for (int i = 0; i < 10 && !stop.stop_requested(); ++i) std::this_thread::sleep_for(50ms);
+        }
+    });
     if (!testing::eventually([&] { return cluster_.leader().has_value(); }, 30s)) {
         say("FAILED: no leader within 30 s of the start");
         return 1;
@@ -289,6 +303,9 @@ int Run::go() {
         30s);
     testing::eventually([&] { return cluster_.settled(); }, 30s);
     std::this_thread::sleep_for(1500ms);  // the last receipts sealed and applied everywhere
+    sampler.request_stop();
+    sampler.join();
+    cluster_.sample();
 
     // Fires: every slot from the registration to the freeze, each once.
     FireCheck fires;
@@ -352,17 +369,45 @@ int Run::go() {
     s << "\n";
     s << "  receipts:     " << receipts.str() << "\n";
     s << "  settled:      " << (settled ? "yes" : "NO: no single leader with every node applied within 60 s") << "\n";
-    // What the nodes sent each other: next to the writes' own volume, it shows
-    // replication that resends more than it must.
+    // What the nodes sent each other over the whole run, next to the writes' own volume:
+    // replication that resends more than it must shows here. Each written byte goes to
+    // N-1 followers; half as much again covers entry framing, heartbeats and read rounds.
+    const std::uint64_t wrote = written_bytes(ops, args_.clients.value_bytes);
+    std::uint64_t peer_total = 0;
     s << "  peer traffic: ";
     for (int i = 0; i < cluster_.size(); ++i) {
-        auto r = cluster_.call(i, "GET", "/debug/actors/transport", {}, 3s);
-        auto j = json::parse(r.ok() ? r.body : "", nullptr, false);
-        const std::string out = j.is_object() && j.contains("state") ? j["state"].value("bytesOut", "?") : "?";
-        s << (i ? ", " : "") << cluster_.name(i) << " "
-          << (out == "?" ? out : std::to_string(std::stoull(out) / (1024 * 1024)) + " MiB") << " out";
+        const auto u = cluster_.usage(i);
+        peer_total += u.peer_bytes_out;
+        s << (i ? ", " : "") << cluster_.name(i) << " " << mib(u.peer_bytes_out) << " out";
     }
-    s << " (clients wrote " << written_bytes(ops, args_.clients.value_bytes) / (1024 * 1024) << " MiB)\n";
+    const double traffic_ratio =
+        wrote == 0 ? 0 : static_cast<double>(peer_total) / (static_cast<double>(cluster_.size() - 1) * wrote);
+    // A resend storm sent tens of times this. Entry framing and commit-only appends still
+    // cost more than half the payload at this load, so the bound is 6 for now, not 1.5.
+    constexpr double traffic_ratio_max = 6.0;
+    const bool traffic_ok = wrote > 0 && traffic_ratio <= traffic_ratio_max;
+    s << "\n                clients wrote " << mib(wrote) << "; all peers sent " << mib(peer_total) << " = "
+      << std::fixed << std::setprecision(2) << traffic_ratio << std::defaultfloat << " x (N-1) x that (at most "
+      << traffic_ratio_max << ")" << (traffic_ok ? "" : ": TOO MUCH") << "\n";
+    {
+        // Where the bytes went, by message type (the processes running now: counters restart with them).
+        std::map<std::string, std::uint64_t> by_type;
+        const std::regex line(R"re(raft_peer_bytes_sent_total\{type="([a-z_]+)"\} ([0-9.e+]+))re");
+        for (int i = 0; i < cluster_.size(); ++i) {
+            auto r = cluster_.call(i, "GET", "/metrics", {}, 3s);
+            if (!r.ok()) continue;
+            for (std::sregex_iterator it(r.body.begin(), r.body.end(), line), e; it != e; ++it)
+                by_type[(*it)[1]] += static_cast<std::uint64_t>(std::stod((*it)[2]));
+        }
+        s << "                by type, since each process started:";
+        for (const auto& [type, n] : by_type)
+            if (n > 0) s << " " << type << " " << mib(n);
+        s << "\n";
+    }
+    s << "  peak RSS:     ";
+    for (int i = 0; i < cluster_.size(); ++i)
+        s << (i ? ", " : "") << cluster_.name(i) << " " << cluster_.usage(i).peak_rss_kb / 1024 << " MiB";
+    s << "\n";
     s << "  data dirs:    ";
     for (int i = 0; i < cluster_.size(); ++i) {
         struct statvfs st {};
@@ -374,7 +419,7 @@ int Run::go() {
     s << "  crashes:      " << (crashes_.empty() ? "none" : "");
     for (const auto& c : crashes_) s << c << " ";
     s << "\n";
-    const bool pass = lin.ok && !lin.exhausted && fires.ok && receipts_ok && settled && crashes_.empty();
+    const bool pass = lin.ok && !lin.exhausted && fires.ok && receipts_ok && settled && crashes_.empty() && traffic_ok;
     s << "  result:       " << (pass ? "PASS" : "FAIL") << "\n";
     std::cout << s.str() << std::flush;
     std::ofstream(args_.cluster.work / "summary.txt") << s.str();

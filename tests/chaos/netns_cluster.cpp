@@ -20,7 +20,13 @@ constexpr const char* filler = "chaos-disk-filler";
 
 }  // namespace
 
-NetnsCluster::NetnsCluster(ClusterSpec spec) : spec_(std::move(spec)), procs_(spec_.nodes), paused_(spec_.nodes) {
+NetnsCluster::NetnsCluster(ClusterSpec spec)
+    : spec_(std::move(spec)),
+      procs_(spec_.nodes),
+      paused_(spec_.nodes),
+      incarnation_(spec_.nodes),
+      peak_rss_kb_(spec_.nodes),
+      peer_bytes_(spec_.nodes) {
     std::string members;
     for (int i = 0; i < size(); ++i)
         members += (i ? "," : "") + name(i) + "=" + ip(i) + ":" + std::to_string(peer_port);
@@ -94,24 +100,77 @@ void NetnsCluster::start(int i) {
     }
     argv.insert(argv.end(), {spec_.bin, "node", "--config", (dir(i) / "config.json").string()});
     mark(i, "started");
-    procs_[i] = std::make_unique<testing::Child>(argv, (dir(i) / "raftor.log").string());
+    auto child = std::make_unique<testing::Child>(argv, (dir(i) / "raftor.log").string());
+    std::lock_guard lock(usage_mu_);
+    procs_[i] = std::move(child);
     paused_[i] = false;
+    ++incarnation_[i];
 }
 
 void NetnsCluster::kill(int i) {
     if (!procs_[i]) return;
+    std::uint64_t incarnation = 0;
+    {
+        std::lock_guard lock(usage_mu_);
+        peak_rss_kb_[i] = std::max(peak_rss_kb_[i], peak_rss_kb_of(i));
+        incarnation = incarnation_[i];
+    }
+    if (!paused_[i]) note_peer_bytes(i, incarnation);  // its last count, if it still answers
+    std::lock_guard lock(usage_mu_);
     procs_[i].reset();  // SIGKILL and reap
     paused_[i] = false;
 }
 
+std::uint64_t NetnsCluster::peak_rss_kb_of(int i) const {
+    if (!procs_[i] || !procs_[i]->running()) return 0;
+    std::ifstream in("/proc/" + std::to_string(procs_[i]->pid()) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10);
+    return 0;
+}
+
+void NetnsCluster::note_peer_bytes(int i, std::uint64_t incarnation) {
+    auto r = call(i, "GET", "/debug/actors/transport", {}, std::chrono::milliseconds(800));
+    auto j = nlohmann::json::parse(r.ok() ? r.body : "", nullptr, false);
+    if (!j.is_object() || !j.contains("state") || !j["state"].is_object()) return;
+    const std::string out = j["state"].value("bytesOut", "");
+    if (out.empty() || out.find_first_not_of("0123456789") != std::string::npos) return;
+    std::lock_guard lock(usage_mu_);
+    auto& seen = peer_bytes_[i][incarnation];
+    seen = std::max<std::uint64_t>(seen, std::stoull(out));
+}
+
+void NetnsCluster::sample() {
+    for (int i = 0; i < size(); ++i) {
+        std::uint64_t incarnation = 0;
+        {
+            std::lock_guard lock(usage_mu_);
+            if (!procs_[i] || paused_[i]) continue;
+            peak_rss_kb_[i] = std::max(peak_rss_kb_[i], peak_rss_kb_of(i));
+            incarnation = incarnation_[i];
+        }
+        note_peer_bytes(i, incarnation);
+    }
+}
+
+NetnsCluster::Usage NetnsCluster::usage(int i) const {
+    std::lock_guard lock(usage_mu_);
+    Usage u{.peak_rss_kb = peak_rss_kb_[i]};
+    for (const auto& [_, bytes] : peer_bytes_[i]) u.peer_bytes_out += bytes;
+    return u;
+}
+
 void NetnsCluster::pause(int i) {
     if (!running(i)) return;
+    std::lock_guard lock(usage_mu_);
     ::kill(procs_[i]->pid(), SIGSTOP);
     paused_[i] = true;
 }
 
 void NetnsCluster::resume(int i) {
     if (!running(i)) return;
+    std::lock_guard lock(usage_mu_);
     ::kill(procs_[i]->pid(), SIGCONT);
     paused_[i] = false;
 }

@@ -10,7 +10,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -82,13 +84,31 @@ public:
     // is committed.
     bool settled() const;
 
+    // What each node used over the whole run, across its restarts: the peak resident set
+    // of any of its processes (VmHWM) and the bytes its transport sent to peers. Taken by
+    // sample(), every half second from the driver, and at each kill.
+    struct Usage {
+        std::uint64_t peak_rss_kb = 0;
+        std::uint64_t peer_bytes_out = 0;
+    };
+    void sample();
+    Usage usage(int i) const;
+
 private:
     std::optional<nlohmann::json> view_with_leader(int i) const;
 
     ClusterSpec spec_;
-    std::string token_;  // the nodes' auth.token: clients reach them from another host
+    std::string token_;                         // the nodes' auth.token: clients reach them from another host
+    std::uint64_t peak_rss_kb_of(int i) const;  // of the running process; 0 if unknown
+    void note_peer_bytes(int i, std::uint64_t incarnation);
+
     std::vector<std::unique_ptr<testing::Child>> procs_;
     std::vector<bool> paused_;
+    // The sampler thread reads what the nemesis thread starts and kills.
+    mutable std::mutex usage_mu_;
+    std::vector<std::uint64_t> incarnation_;
+    std::vector<std::uint64_t> peak_rss_kb_;
+    std::vector<std::map<std::uint64_t, std::uint64_t>> peer_bytes_;  // by incarnation: the last count seen
 };
 
 }  // namespace raftor::chaos

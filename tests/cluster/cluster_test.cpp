@@ -11,6 +11,7 @@
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -596,6 +597,46 @@ BOOST_AUTO_TEST_CASE(a_paused_leader_that_wakes_up_serves_no_stale_read) {
     BOOST_REQUIRE(put(c, leader, "y", "after-wake"));
     BOOST_TEST(eventually([&] { return get(c, other, "y") == "after-wake"; }));
     BOOST_TEST(eventually([&] { return body_of(c.call(leader, "GET", "/health/cluster"))["role"] == "follower"; }));
+}
+
+BOOST_AUTO_TEST_CASE(writes_beyond_the_uncommitted_bytes_limit_get_503_and_retry_after) {
+    ClusterOptions o;
+    o.election_timeout_ms = 6000;  // the leader keeps leading while its followers restart
+    o.raft_numbers = {{"uncommittedBytesMax", 2u << 20}};
+    ProcessCluster c(o);
+    const int leader = c.start_and_elect();
+    for (int i = 0; i < c.size(); ++i)
+        if (i != leader) c.kill(i, SIGKILL);
+    // Two writes of 800 kB wait for a quorum that is not there; a third would pass 2 MiB.
+    const std::string value(800'000, 'v');
+    std::vector<std::thread> waiting;
+    std::vector<http::ClientResult> answers(2);
+    auto proposals = [&] {
+        auto m = c.call(leader, "GET", "/metrics", {}, {{"Accept", "text/plain"}});
+        std::smatch found;
+        return m.ok() && std::regex_search(m.body, found, std::regex("\nraft_proposals_total ([0-9]+)"))
+                   ? std::stoull(found[1])
+                   : 0ull;
+    };
+    const auto before = proposals();
+    for (int w = 0; w < 2; ++w) {
+        waiting.emplace_back(
+            [&, w] { answers[w] = c.call(leader, "PUT", "/kv/big" + std::to_string(w), value, {}, 30s); });
+        // Each is proposed before the next is sent.
+        BOOST_REQUIRE(eventually([&] { return proposals() >= before + w + 1; }, 10s));
+    }
+    auto r = c.call(leader, "PUT", "/kv/big2", value, {}, 10s);
+    BOOST_TEST(http_status(r) == 503, r.body);
+    BOOST_TEST(body_of(r)["code"] == "overloaded", r.body);
+    BOOST_TEST(r.headers.count("retry-after") == 1u);
+    BOOST_TEST(body_of(r)["detail"].get<std::string>().find("a quorum has not stored") != std::string::npos, r.body);
+    // The followers come back: what waited commits, and there is room again.
+    for (int i = 0; i < c.size(); ++i)
+        if (i != leader) c.start(i);
+    for (auto& t : waiting) t.join();
+    for (const auto& a : answers) BOOST_TEST(http_status(a) == 200, a.body);
+    auto last = c.call(leader, "PUT", "/kv/big2", value, {}, 10s);
+    BOOST_TEST(http_status(last) == 200, last.body);
 }
 
 BOOST_AUTO_TEST_CASE(a_write_the_leader_cannot_commit_ends_as_outcome_unknown) {

@@ -127,6 +127,7 @@ ProcessCluster::ProcessCluster(ClusterOptions opts) : opts_(std::move(opts)), pi
                             {"heartbeatIntervalMs", opts_.heartbeat_ms},
                             {"electionTimeoutMs", opts_.election_timeout_ms}};
         if (opts_.snapshot_interval_ops) raft["snapshotIntervalOps"] = opts_.snapshot_interval_ops;
+        for (const auto& [k, v] : opts_.raft_numbers) raft[k] = v;
         // A joiner lists the bootstrap members (to reach them) and itself.
         if (i >= initial) raft["join"] = true;
         const std::string listed =

@@ -32,8 +32,9 @@ struct ClusterOptions {
     // Nodes from this index on start with --join (outside the configuration, to be added
     // with `ctl member add`); the first `initial` bootstrap the cluster. 0: all bootstrap.
     int initial = 0;
-    std::uint64_t snapshot_interval_ops = 0;  // 0: the default
-    std::string cluster_secret;               // set: peers prove it (peer.secretFile, a file per node)
+    std::uint64_t snapshot_interval_ops = 0;            // 0: the default
+    std::string cluster_secret;                         // set: peers prove it (peer.secretFile, a file per node)
+    std::map<std::string, std::uint64_t> raft_numbers;  // more keys of the "raft" object
 };
 
 class ProcessCluster {

@@ -144,6 +144,34 @@ BOOST_AUTO_TEST_CASE(a_full_window_is_checked_with_an_empty_append) {
     BOOST_TEST(g[2].commit() == g[1].commit());
 }
 
+BOOST_AUTO_TEST_CASE(a_leader_refuses_proposals_beyond_its_uncommitted_bytes) {
+    Config c = config(1);
+    c.uncommitted_bytes_max = 10'000;
+    Group g({1, 2, 3}, c);
+    g.elect(1);
+    g.down = {2, 3};  // no quorum: nothing commits
+    int taken = 0;
+    for (int i = 0; i < 100; ++i) {
+        auto p = g[1].propose(std::string(1000, 'x'));
+        if (!p.ok()) {
+            BOOST_TEST((p.error == Error::backlogged));
+            break;
+        }
+        ++taken;
+    }
+    BOOST_TEST(taken == 9);  // 1,024 bytes each: a tenth would pass 10,000
+    BOOST_TEST(g[1].uncommitted_bytes() == 9u * 1024);
+    g.down = {};
+    g.tick_all(3);  // heartbeats find the followers, the entries commit
+    BOOST_TEST(g[1].commit() == g[1].log().last_index());
+    BOOST_TEST(g[1].uncommitted_bytes() == 0u);
+    // One proposal larger than the limit is taken when nothing is pending.
+    BOOST_TEST(g[1].propose(std::string(20'000, 'y')).ok());
+    BOOST_TEST((g[1].propose("z").error == Error::backlogged));
+    g.settle();
+    BOOST_TEST(g[1].propose("z").ok());
+}
+
 BOOST_AUTO_TEST_CASE(a_follower_acknowledges_only_durable_entries) {
     Group g({1, 2, 3});
     g.elect(1);
