@@ -30,6 +30,9 @@ void send_read(Self* self, const GatewaySetupPtr& setup, ReplyPtr out,
                     return reply(out, http::unavailable("no_leader", "no leader",
                                                         "a linearizable read needs a leader; none is known "
                                                         "(use ?stale=true to read this node's copy)"));
+                if (c->outcome == node::Outcome::overloaded)
+                    return reply(out, http::error_response(503, "overloaded", "too many reads in flight", c->detail,
+                                                           {{"Retry-After", "1"}}));
                 reply(out, http::invalid(c->detail));
             },
             [=](caf::error& e) { reply(out, timed_out(e, "the read")); });

@@ -90,6 +90,11 @@ Proposal Consensus::change_membership(Token t, raft::ConfChangeType type, raft::
 }
 
 std::optional<Completion> Consensus::read(Token t) {
+    if (reads_.size() >= pending_reads_max)
+        return Completion{.token = t,
+                          .outcome = Outcome::overloaded,
+                          .detail = std::to_string(reads_.size()) +
+                                    " linearizable reads already wait for a read index here: retry shortly"};
     const std::string ctx = context_of(t);
     if (core_.read_index(ctx) != raft::Error::none)
         return Completion{.token = t, .outcome = Outcome::not_leader, .leader_hint = core_.leader()};

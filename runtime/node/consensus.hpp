@@ -64,6 +64,9 @@ public:
     const raft::Raft& core() const { return core_; }
     raft::Raft& core() { return core_; }
     std::size_t pending_reads() const { return reads_.size(); }
+    // Reads waiting for a confirmed read index; more are refused (Outcome::overloaded).
+    // One heartbeat round serves them all, so this bounds memory, not throughput.
+    static constexpr std::size_t pending_reads_max = 10'000;
 
 private:
     raft::Raft core_;

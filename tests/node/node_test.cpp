@@ -180,6 +180,24 @@ BOOST_AUTO_TEST_CASE(a_linearizable_read_on_a_follower_sees_the_latest_write) {
     BOOST_TEST(!c.done[4].value.has_value());
 }
 
+BOOST_AUTO_TEST_CASE(reads_waiting_for_a_read_index_are_bounded) {
+    Cluster c;
+    const NodeId l = c.elect();
+    c[l].write(1, put("k", "v"));
+    c.settle();
+    // No heartbeat answers are delivered: every read waits for its round.
+    const Token first = 100;
+    for (Token t = first; t < first + Consensus::pending_reads_max; ++t) c[l].read(t, "k", false);
+    BOOST_TEST(c.done.count(first) == 0u);
+    c[l].read(first + Consensus::pending_reads_max, "k", false);
+    BOOST_REQUIRE(c.done.count(first + Consensus::pending_reads_max) == 1u);
+    BOOST_TEST((c.done[first + Consensus::pending_reads_max].outcome == Outcome::overloaded));
+    // The round confirms, they are served, and there is room again.
+    c.settle();
+    BOOST_TEST((c.done[first].outcome == Outcome::done));
+    BOOST_TEST(c[l].cons.pending_reads() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_write_on_a_deposed_leader_ends_unknown_not_lost_silently) {
     Cluster c;
     const NodeId l = c.elect();
