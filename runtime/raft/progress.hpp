@@ -47,6 +47,7 @@ struct Progress {
     ProgressState state = ProgressState::probe;
     bool probe_sent = false;     // in probe: an append is out, wait for its answer or a heartbeat reply
     bool recent_active = false;  // heard from within the current check-quorum period
+    Index commit_sent = 0;       // the highest commit index any message to it carried
     // Set once per heartbeat interval: the next heartbeat answer may restart a stream
     // whose messages were lost (a probe, a full window, a snapshot chunk). Answers to
     // the heartbeat rounds of reads come far more often and must not resend each time.

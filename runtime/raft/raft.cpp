@@ -177,9 +177,10 @@ void Raft::release_held() {
 // ---- inputs
 
 void Raft::tick() {
-    if (role_ == Role::leader)
-        tick_heartbeat();
-    else
+    if (role_ == Role::leader) {
+        spread_commit();
+        if (role_ == Role::leader) tick_heartbeat();
+    } else
         tick_election();
 }
 

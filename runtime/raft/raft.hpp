@@ -117,6 +117,7 @@ private:
     // replication.cpp
     void append_entry(Entry e);
     void flush_appends();
+    void spread_commit();
     bool send_append(NodeId to, bool allow_empty);
     void send_heartbeat(NodeId to);
     void send_window_check(NodeId to);

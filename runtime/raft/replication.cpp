@@ -38,15 +38,23 @@ Proposed Raft::propose(std::string payload) {
 
 // Appends are sent lazily, once per ready(), so that proposals made in between
 // share messages (batching) while each follower's window bounds what is in flight.
+// A new commit index rides on them; it does not get messages of its own here.
 void Raft::flush_appends() {
     for (auto& [id, pr] : progress_) {
         if (id == cfg_.id) continue;
-        bool sent = false;
-        while (pr.next <= log_.last_index() && send_append(id, false)) sent = true;
-        // A new commit index travels even when there is nothing new to send.
-        if (!sent && commit_broadcast_pending_) send_append(id, true);
+        while (pr.next <= log_.last_index() && send_append(id, false)) {
+        }
     }
+}
+
+// Once per tick, a follower that no append told of the latest commit index is sent an
+// empty append that does. An empty append for every commit was one message per write
+// per follower on top of the entries; followers now apply at most a tick later.
+void Raft::spread_commit() {
+    if (!commit_broadcast_pending_) return;
     commit_broadcast_pending_ = false;
+    for (auto& [id, pr] : progress_)
+        if (id != cfg_.id && pr.commit_sent < commit_) send_append(id, true);
 }
 
 bool Raft::send_append(NodeId to, bool allow_empty) {
@@ -71,11 +79,12 @@ bool Raft::send_append(NodeId to, bool allow_empty) {
                  .entries = std::move(ents),
                  .commit = commit_});
     if (last > prev || pr.state == ProgressState::probe) pr.sent_entries(last, bytes);
+    pr.commit_sent = std::max(pr.commit_sent, commit_);
     return true;
 }
 
 void Raft::send_window_check(NodeId to) {
-    const Progress& pr = progress_.at(to);
+    Progress& pr = progress_.at(to);
     const Index prev = pr.next - 1;
     const auto prev_term = log_.term_at(prev);
     if (!prev_term) {
@@ -87,13 +96,15 @@ void Raft::send_window_check(NodeId to) {
                  .log_term = *prev_term,
                  .index = prev,
                  .commit = std::min(prev, commit_)});
+    pr.commit_sent = std::max(pr.commit_sent, std::min(prev, commit_));
 }
 
 void Raft::send_heartbeat(NodeId to) {
-    const Progress& pr = progress_.at(to);
+    Progress& pr = progress_.at(to);
     // Never let a follower commit past what it is known to hold (etcd).
-    send(Message{
-        .type = MessageType::heartbeat, .to = to, .commit = std::min(pr.match, commit_), .read_seq = read_seq_});
+    const Index commit = std::min(pr.match, commit_);
+    send(Message{.type = MessageType::heartbeat, .to = to, .commit = commit, .read_seq = read_seq_});
+    pr.commit_sent = std::max(pr.commit_sent, commit);
 }
 
 void Raft::broadcast_heartbeat() {

@@ -104,6 +104,7 @@ BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_commit_its_noop) {
     int leaders = 0;
     for (auto& [id, r] : g.nodes) leaders += r->role() == Role::leader;
     BOOST_TEST(leaders == 1);
+    g.tick_all();  // the followers learn the no-op's commit at the leader's next tick
     for (auto& [id, r] : g.nodes) {
         BOOST_TEST(r->commit() == 1u);
         BOOST_TEST(r->leader() == leader);
