@@ -179,7 +179,7 @@ void Raft::release_held() {
 void Raft::tick() {
     if (role_ == Role::leader) {
         spread_commit();
-        if (role_ == Role::leader) tick_heartbeat();
+        tick_heartbeat();
     } else
         tick_election();
 }
