@@ -520,6 +520,12 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {
     ProcessCluster c({});
     const int leader = c.start_and_elect();
     BOOST_REQUIRE(put(c, leader, "k", "v"));
+    // Followers apply it once they learn the commit index: the next append or tick.
+    for (int i = 0; i < c.size(); ++i)
+        BOOST_REQUIRE(eventually([&] {
+            auto sm = body_of(c.call(i, "GET", "/debug/actors/state_machine"));
+            return sm.is_object() && sm["state"].is_object() && sm["state"].value("kvKeys", "") == "1";
+        }));
     for (int i = 0; i < c.size(); ++i) {
         auto j = body_of(c.call(i, "GET", "/debug/actors"));
         BOOST_REQUIRE(j.is_object());
