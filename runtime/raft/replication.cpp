@@ -24,12 +24,13 @@ void Raft::append_entry(Entry e) {
 Proposed Raft::propose(std::string payload) {
     if (role_ != Role::leader) return {Error::not_leader};
     if (lead_transferee_ != no_node) return {Error::transfer_in_progress};
-    const std::size_t bytes = payload.size() + Entry{}.size_bytes();
+    Entry e{.term = term_, .index = log_.last_index() + 1, .type = EntryType::normal, .payload = std::move(payload)};
+    const Index i = e.index;
+    const std::size_t bytes = e.size_bytes();
     if (cfg_.uncommitted_bytes_max != 0 && uncommitted_bytes_ != 0 &&
         uncommitted_bytes_ + bytes > cfg_.uncommitted_bytes_max)
         return {Error::backlogged};
-    const Index i = log_.last_index() + 1;
-    append_entry(Entry{.term = term_, .index = i, .type = EntryType::normal, .payload = std::move(payload)});
+    append_entry(std::move(e));
     uncommitted_.emplace_back(i, bytes);
     uncommitted_bytes_ += bytes;
     broadcast_pending_ = true;
@@ -70,8 +71,7 @@ bool Raft::send_append(NodeId to, bool allow_empty) {
     auto ents = log_.slice(pr.next, cfg_.append_entries_max, cfg_.append_bytes_max);
     if (ents.empty() && !allow_empty) return false;
     const Index last = ents.empty() ? prev : ents.back().index;
-    std::size_t bytes = 0;
-    for (const Entry& e : ents) bytes += e.size_bytes();
+    const std::size_t bytes = size_bytes(ents);
     send(Message{.type = MessageType::append,
                  .to = to,
                  .log_term = *prev_term,

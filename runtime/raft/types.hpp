@@ -27,6 +27,13 @@ struct Entry {
     std::size_t size_bytes() const { return payload.size() + 24; }
 };
 
+// The entries' size_bytes() together: what an append of them counts against the limits.
+inline std::size_t size_bytes(const std::vector<Entry>& entries) {
+    std::size_t n = 0;
+    for (const Entry& e : entries) n += e.size_bytes();
+    return n;
+}
+
 struct HardState {
     Term term = 0;
     NodeId vote = no_node;

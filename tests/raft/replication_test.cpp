@@ -32,11 +32,7 @@ BOOST_AUTO_TEST_CASE(append_batches_are_bounded_by_bytes_and_count) {
     for (int i = 0; i < 20; ++i) g[1].propose(std::string(200, 'x'));
     auto ms = of_type(drain(g[1]), MessageType::append);
     BOOST_REQUIRE(!ms.empty());
-    for (auto& m : ms) {
-        std::size_t bytes = 0;
-        for (auto& e : m.entries) bytes += e.size_bytes();
-        BOOST_TEST(bytes <= 1000u);
-    }
+    for (auto& m : ms) BOOST_TEST(size_bytes(m.entries) <= 1000u);
     BOOST_TEST(ms.size() >= 5u);  // pipelined: several appends out at once
 }
 
@@ -66,8 +62,7 @@ BOOST_AUTO_TEST_CASE(the_window_is_bounded_in_bytes_too) {
     for (int i = 0; i < 50; ++i) g[1].propose(std::string(400, 'x'));
     auto ms = of_type(drain(g[1]), MessageType::append);
     std::size_t bytes = 0;
-    for (auto& m : ms)
-        for (auto& e : m.entries) bytes += e.size_bytes();
+    for (auto& m : ms) bytes += size_bytes(m.entries);
     BOOST_TEST(ms.size() == 4u);  // 2-entry appends (848 bytes): the fourth crosses 3000, and the window is full
     BOOST_TEST(g[1].progress(2)->inflights.bytes() == bytes);
     BOOST_TEST(bytes < 3000u + 1000u);

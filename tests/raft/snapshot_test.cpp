@@ -17,6 +17,20 @@ Message chunk(const SnapshotMeta& meta, std::uint64_t offset, std::string data, 
                    .chunk = std::move(data),
                    .chunk_last = last};
 }
+// Node 3 was away while the others took 20 entries and the leader (1) compacted them
+// into `state` at index 15: it is back now, and can be fed only by snapshot.
+Group lagging_behind_a_snapshot(const std::string& state) {
+    Config c = config(1);
+    c.snapshot_chunk_bytes_max = 1000;
+    Group g({1, 2, 3}, c);
+    g.elect(1);
+    g.down = {3};
+    for (int i = 0; i < 20; ++i) g[1].propose("e" + std::to_string(i));
+    g.settle();
+    BOOST_REQUIRE((g[1].compact(15, std::make_shared<std::string>(state)) == Error::none));
+    g.down = {};
+    return g;
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(snapshot)
@@ -36,18 +50,9 @@ BOOST_AUTO_TEST_CASE(compaction_drops_the_log_up_to_an_applied_index) {
 }
 
 BOOST_AUTO_TEST_CASE(a_lagging_follower_receives_the_snapshot_in_chunks) {
-    Config c = config(1);
-    c.snapshot_chunk_bytes_max = 1000;
-    Group g({1, 2, 3}, c);
-    g.elect(1);
-    g.down = {3};
-    for (int i = 0; i < 20; ++i) g[1].propose("e" + std::to_string(i));
-    g.settle();
     const std::string state(4500, 's');
-    BOOST_REQUIRE((g[1].compact(15, std::make_shared<std::string>(state)) == Error::none));
-    g.down = {};
+    Group g = lagging_behind_a_snapshot(state);
     g.delivered.clear();
-    // Node 3 comes back with nothing past index 1 and must be fed by snapshot.
     g.tick_all();
     for (int i = 0; i < 5; ++i) g.tick_all();
     std::size_t chunks = 0;
@@ -102,15 +107,7 @@ BOOST_AUTO_TEST_CASE(a_corrupted_snapshot_is_refused_and_restarted) {
 }
 
 BOOST_AUTO_TEST_CASE(one_chunk_in_flight_and_duplicate_answers_send_nothing) {
-    Config c = config(1);
-    c.snapshot_chunk_bytes_max = 1000;
-    Group g({1, 2, 3}, c);
-    g.elect(1);
-    g.down = {3};
-    for (int i = 0; i < 20; ++i) g[1].propose("e" + std::to_string(i));
-    g.settle();
-    BOOST_REQUIRE((g[1].compact(15, std::make_shared<std::string>(std::string(4500, 's'))) == Error::none));
-    g.down = {};
+    Group g = lagging_behind_a_snapshot(std::string(4500, 's'));
     g[1].propose("wake");  // node 3 rejects it and is sent the snapshot
     std::vector<Message> chunks;
     for (int round = 0; round < 4; ++round) {
