@@ -52,6 +52,16 @@ public:
         entries_[id].http_address = http;
         entries_[id].https_address = https;
     }
+    // The newest peer protocol the member said it speaks in its last hello (0: none yet).
+    void set_protocol(raft::NodeId id, std::uint32_t protocol) {
+        std::lock_guard<std::mutex> lock(mu_);
+        protocols_[id] = protocol;
+    }
+    std::uint32_t protocol(raft::NodeId id) const {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = protocols_.find(id);
+        return it == protocols_.end() ? 0 : it->second;
+    }
     Entry get(raft::NodeId id) const {
         std::lock_guard<std::mutex> lock(mu_);
         auto it = entries_.find(id);
@@ -100,6 +110,7 @@ public:
 private:
     mutable std::mutex mu_;
     std::map<raft::NodeId, Entry> entries_;
+    std::map<raft::NodeId, std::uint32_t> protocols_;
     bool tls_ = false;
 };
 

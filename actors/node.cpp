@@ -219,9 +219,11 @@ int run_node(const config::NodeConfig& cfg) {
             logging::warn("transport", {{"detail", line}});
         });
     directory->forward_over_tls(cfg.tls.enabled());
-    tcp->on_hello([directory](std::uint64_t id, const std::string& http, const std::string& https) {
-        directory->set_http(id, http, https);
-    });
+    tcp->on_hello(
+        [directory](std::uint64_t id, const std::string& http, const std::string& https, std::uint32_t protocol) {
+            directory->set_http(id, http, https);
+            directory->set_protocol(id, protocol);
+        });
     if (auto e = tcp->bind(); !e.empty()) return fail_start(e);
     for (const auto& x : members.all)
         if (x.raft_id != members.self.raft_id) tcp->set_peer(x.raft_id, x.host, x.port, x.name);
@@ -327,6 +329,9 @@ int run_node(const config::NodeConfig& cfg) {
     setup->counters = counters;
     for (const auto& x : members.all) setup->names[x.raft_id] = x.name;
     const raft::NodeId self_id = members.self.raft_id;
+    setup->ids_implied = [directory](raft::NodeId id) {
+        return directory->protocol(id) >= net::packed_protocol_version;
+    };
     setup->on_member = [directory, tcp, self_id](const state::MemberInfo& m) {
         directory->learn(m.id, m.name, m.peer_address);
         std::string host;

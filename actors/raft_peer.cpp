@@ -177,7 +177,7 @@ void drain(Self* self, const PeerSetup& setup) {
         for (const auto& m : rd.messages) {
             if (m.type == raft::MessageType::append && st.counters)
                 st.counters->append_batch.observe(static_cast<double>(m.entries.size()));
-            const std::string bytes = raft::encode_message(m);
+            const std::string bytes = raft::encode_message(m, setup.ids_implied && setup.ids_implied(m.to));
             if (st.counters)
                 st.counters->bytes_sent[static_cast<std::size_t>(m.type)].fetch_add(bytes.size(),
                                                                                     std::memory_order_relaxed);
@@ -410,6 +410,10 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
             auto& st = self->state;
             std::string error;
             auto m = raft::decode_message(std::string_view(bytes.data(), bytes.size()), error);
+            if (m && m->from == raft::no_node) {  // left out: the link names them
+                m->from = sender;
+                m->to = st.consensus->core().id();
+            }
             const raft::Refusal why =
                 m ? raft::check_inbound(st.consensus->core(), sender, *m) : raft::Refusal::undecodable;
             if (why != raft::Refusal::none) {

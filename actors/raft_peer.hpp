@@ -36,6 +36,10 @@ struct PeerSetup {
     // A member learned at run time (from a conf-change entry or the state's registry):
     // the node tells its directory and transport where it is. May be null (tests).
     std::function<void(const state::MemberInfo&)> on_member;
+    // Whether peer `id` names a message's sender and addressee from the link it came on
+    // (it speaks peer protocol 2): they are then left out of what is sent to it. May be
+    // null (tests, the simulator): always sent.
+    std::function<bool(raft::NodeId)> ids_implied;
     caf::actor introspector;                 // may be null (tests)
     std::shared_ptr<PeerObserver> observer;  // may be null (a node)
     metrics::CountersPtr counters;           // may be null (tests, the simulator)

@@ -33,7 +33,8 @@ caf::behavior transport_actor(caf::stateful_actor<TransportState>* self, std::sh
                 s.emplace_back("peer." + std::to_string(id), "framesOut=" + std::to_string(p.frames_out) +
                                                                  " bytesOut=" + std::to_string(p.bytes_out) +
                                                                  " framesDropped=" + std::to_string(p.frames_dropped) +
-                                                                 " connects=" + std::to_string(p.connects));
+                                                                 " connects=" + std::to_string(p.connects) +
+                                                                 " protocol=" + std::to_string(p.protocol));
             return report_of(self, self->state.stats, "transport", "transport", std::move(s));
         },
     };

@@ -71,11 +71,11 @@ enum MessageType {
 
 # One message between two Raft peers. Which fields count depends on type:
 #   vote/preVote:     logTerm, index = candidate's last entry; transfer = from timeoutNow
-#   append:           logTerm, index = entry before `entries`; commit
+#   append:           logTerm, index = entry before `entries`; commit; readSeq (a read round rides along)
 #   appendResp:       index = last matching index; reject, rejectHint, conflictTerm
 #   heartbeat(Resp):  commit, readSeq (ReadIndex confirmation round)
 #   installSnapshot:  snapshot, chunkOffset, chunk, chunkLast
-#   readIndex(Resp):  readSeq = requester's context, index = read index
+#   readIndex(Resp):  readContext = the requester's; index = read index, commit (as a heartbeat's)
 struct Message {
   type @0 :MessageType;
   from @1 :UInt64;

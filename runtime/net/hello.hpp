@@ -12,8 +12,17 @@ constexpr std::uint64_t hello_magic = 0x7261667430720001ull;
 // when their ranges meet, so a rolling upgrade (one node at a time, each release still
 // speaking the previous protocol) never splits the cluster, and anything further apart
 // is refused with a line that says so.
-constexpr std::uint32_t peer_protocol_version = 1;
+//   1: frames are flat Cap'n Proto messages; with a cluster secret, 32-byte tags.
+//   2: the listener answers a hello of 2 or later with a hello of its own (its welcome);
+//      a dialler that reads one of 2 or later sends the 4-byte frame `packed_marker`,
+//      and every frame after it is packed (frame_packing.hpp) with 16-byte tags. A
+//      node of 1 never welcomes and never reads one, so both keep speaking 1.
+constexpr std::uint32_t peer_protocol_version = 2;
 constexpr std::uint32_t peer_protocol_version_min = 1;
+
+// Never a message: Cap'n Proto messages are whole 8-byte words.
+constexpr std::string_view packed_marker = "pack";
+constexpr std::uint32_t packed_protocol_version = 2;
 
 struct Hello {
     std::uint32_t protocol_version = peer_protocol_version;

@@ -154,14 +154,15 @@ std::string FrameMac::seal(std::string_view payload) {
     EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(payload.data()), payload.size());
     std::string out = finish(ctx);
     EVP_MAC_CTX_free(ctx);
+    out.resize(tag_bytes_);
     return out;
 }
 
 bool FrameMac::open(std::string& frame) {
-    if (frame.size() <= frame_tag_bytes) return false;
-    const std::size_t n = frame.size() - frame_tag_bytes;
+    if (frame.size() <= tag_bytes_) return false;
+    const std::size_t n = frame.size() - tag_bytes_;
     const std::string expected = seal(std::string_view(frame.data(), n));
-    if (!same_bytes(expected, std::string_view(frame.data() + n, frame_tag_bytes))) return false;
+    if (!same_bytes(expected, std::string_view(frame.data() + n, tag_bytes_))) return false;
     frame.resize(n);
     return true;
 }

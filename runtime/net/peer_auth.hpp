@@ -24,6 +24,9 @@ namespace raftor::net {
 constexpr std::size_t nonce_bytes = 32;
 constexpr std::size_t proof_bytes = 32;
 constexpr std::size_t frame_tag_bytes = 32;
+// From peer protocol 2 on, once both ends switched to packed frames: HMAC-SHA256
+// truncated to 128 bits (as RFC 4868's HMAC-SHA-256-128), a forgery still 2^-128.
+constexpr std::size_t frame_tag_bytes_short = 16;
 constexpr std::size_t cluster_secret_bytes_min = 32;
 
 // Reads the secrets from `path`, one per line (the first proves this node; every one is
@@ -55,11 +58,16 @@ public:
     std::string seal(std::string_view payload);
     // Checks and strips the tag of the next frame; false if it is wrong.
     bool open(std::string& frame);
+    // Tags from the next frame on are frame_tag_bytes_short long (both ends switch at
+    // the same frame: see tcp_transport.cpp).
+    void shorten() { tag_bytes_ = frame_tag_bytes_short; }
+    std::size_t tag_bytes() const { return tag_bytes_; }
 
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::uint64_t seq_ = 0;
+    std::size_t tag_bytes_ = frame_tag_bytes;
 };
 
 }  // namespace raftor::net

@@ -16,6 +16,7 @@
 #include <set>
 
 #include "runtime/net/frame_codec.hpp"
+#include "runtime/net/frame_packing.hpp"
 #include "runtime/net/hello.hpp"
 #include "runtime/net/peer_auth.hpp"
 #include "runtime/net/tls_files.hpp"
@@ -168,6 +169,9 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     FrameDecoder hs_decoder;
     std::array<char, 4096> hs_buf{};
     std::unique_ptr<FrameMac> mac;
+    // Peer protocol 2: the listener welcomed us at 2 or later, so the marker goes out
+    // next (switch_pending) and every frame after it is packed (packing).
+    bool switch_pending = false, packing = false;
 
     Outbound(Impl& i, std::uint64_t peer, std::string h, std::uint16_t p)
         : impl(i),
@@ -231,8 +235,8 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
             if (s != self->stream) return;
             if (ec) return self->retry("write: " + ec.message());
             self->impl.count(self->id, [n](PeerStats& st) { st.bytes_out += n; });
-            if (!self->impl.opts.secret()) return self->established();
             self->hs_decoder = FrameDecoder(self->impl.opts.handshake_frame_bytes_max);
+            if (!self->impl.opts.secret()) return self->established();
             self->read_challenge();
         });
     }
@@ -278,8 +282,38 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
         connecting = false;
         connected = true;
         backoff_ms = impl.opts.backoff_min_ms;
-        impl.count(id, [](PeerStats& s) { ++s.connects; });
+        impl.count(id, [](PeerStats& s) {
+            ++s.connects;
+            s.protocol = 1;  // until a welcome says more
+        });
         write_next();
+        if (impl.opts.protocol_version >= packed_protocol_version) read_welcome();
+    }
+
+    // A listener of protocol 2 or later answers our hello with its own; one of 1 says
+    // nothing, and this read then waits for nothing (frames go out meanwhile, flat).
+    void read_welcome() {
+        if (auto f = hs_decoder.next()) return accept_welcome(*f);
+        auto self = shared_from_this();
+        stream->read_some(asio::buffer(hs_buf), [self, s = stream](auto ec, std::size_t n) {
+            if (s != self->stream || ec) return;  // a broken link shows on the next write
+            if (!self->hs_decoder.feed(self->hs_buf.data(), n))
+                return self->retry("welcome from " + self->host + ": " + self->hs_decoder.error(), true);
+            self->read_welcome();
+        });
+    }
+
+    void accept_welcome(const std::string& frame) {
+        const auto& o = impl.opts;
+        Hello theirs;
+        auto why =
+            check_hello(frame, Hello{o.protocol_version, o.min_protocol_version, o.cluster_id, o.node_id}, theirs);
+        if (!why && theirs.node_id != id)
+            why = "it answers as node " + std::to_string(theirs.node_id) + ", not " + impl.name_of(id);
+        if (why) return retry("welcome from " + host + ": " + *why, true);
+        if (std::min(theirs.protocol_version, o.protocol_version) < packed_protocol_version) return;
+        switch_pending = true;
+        if (!writing) write_next();
     }
 
     // Capped exponential backoff with jitter, so restarted peers are not stampeded.
@@ -295,6 +329,8 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
         deadline.cancel();
         mac.reset();
         connected = connecting = writing = false;
+        switch_pending = packing = false;
+        impl.count(id, [](PeerStats& s) { s.protocol = 0; });
         if (impl.stopping || closed) return;
         if (always_log || backoff_ms >= impl.opts.backoff_max_ms / 2)
             impl.on_log("peer " + impl.name_of(id) + ": " + why);
@@ -310,26 +346,36 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     }
 
     void write_next() {
-        if (queue.empty() || impl.stopping) {
+        if ((queue.empty() && !switch_pending) || impl.stopping) {
             writing = false;
             return;
         }
         writing = true;
-        // Framed (and tagged) now: a tag belongs to this connection and its sequence.
-        const std::string& payload = queue.front();
+        // Framed (packed, tagged) now: a tag belongs to this connection and its sequence.
+        const bool marker = switch_pending;
+        std::string packed;
+        std::string_view payload = marker ? packed_marker : std::string_view(queue.front());
+        if (packing) payload = packed = pack_frame(payload);
         const std::string tag = mac ? mac->seal(payload) : std::string();
         wire.clear();
         wire.reserve(frame_header_bytes + payload.size() + tag.size());
         wire.append(encode_frame_header(payload.size() + tag.size())).append(payload).append(tag);
         auto self = shared_from_this();
-        stream->write(asio::buffer(wire), [self, s = stream](auto ec, std::size_t n) {
+        stream->write(asio::buffer(wire), [self, s = stream, marker](auto ec, std::size_t n) {
             if (s != self->stream) return;                         // a write of a connection since replaced
             if (ec) return self->retry("write: " + ec.message());  // the frame stays queued
-            self->queued_bytes -= self->queue.front().size();
-            self->queue.pop_front();
-            self->impl.count(self->id, [n](PeerStats& st) {
-                ++st.frames_out;
+            if (marker) {
+                self->switch_pending = false;
+                self->packing = true;
+                if (self->mac) self->mac->shorten();
+            } else {
+                self->queued_bytes -= self->queue.front().size();
+                self->queue.pop_front();
+            }
+            self->impl.count(self->id, [n, marker](PeerStats& st) {
+                st.frames_out += marker ? 0 : 1;
                 st.bytes_out += n;
+                if (marker) st.protocol = packed_protocol_version;
             });
             self->write_next();
         });
@@ -369,6 +415,10 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
     std::string hs_out;
     std::unique_ptr<FrameMac> mac;
     bool closed = false;
+    std::uint32_t dialler_version = 0;
+    bool welcomed = false;  // we answered at protocol 2 or later: the dialler may switch to packed frames
+    bool packed = false;    // it did: every frame since its marker is packed
+    std::string welcome_out;
 
     Inbound(Impl& i, tcp::socket s)
         : impl(i),
@@ -439,6 +489,9 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
                     return self->close();
                 }
                 const std::size_t size = f->size();
+                const Got got = self->unpacked(*f);
+                if (got == Got::bad) return;
+                if (got == Got::marker) continue;
                 {
                     // Totals, and the peer's own figures (its row also has our frames to it).
                     std::lock_guard<std::mutex> lock(self->impl.stats_mu);
@@ -480,6 +533,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
             }
         }
         peer = theirs.node_id;
+        dialler_version = theirs.protocol_version;
         if (o.secret()) {
             if (theirs.to_node_id != o.node_id) {
                 refuse("it dialled node " + std::to_string(theirs.to_node_id) + ", this is node " +
@@ -527,12 +581,61 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
         return true;
     }
 
-    // Proven (or nothing to prove): frames may now be as large as Raft's.
+    // Proven (or nothing to prove): frames may now be as large as Raft's. A dialler of
+    // protocol 2 or later hears our hello back, and may then switch to packed frames.
     void open() {
         phase = Phase::open;
         deadline.cancel();
-        decoder.set_limit(impl.opts.frame_bytes_max + (mac ? frame_tag_bytes : 0));
-        if (impl.on_hello) impl.on_hello(peer, http_address, https_address);
+        // A packed frame is at most 1/8 (its tags) larger than what it packs, and a pad byte.
+        const std::size_t max = impl.opts.frame_bytes_max;
+        decoder.set_limit(max + max / 8 + 2 + (mac ? frame_tag_bytes : 0));
+        if (dialler_version >= packed_protocol_version && impl.opts.protocol_version >= packed_protocol_version) {
+            const auto& o = impl.opts;
+            welcome_out = encode_frame(encode_hello(Hello{o.protocol_version,
+                                                          o.min_protocol_version,
+                                                          o.cluster_id,
+                                                          o.node_id,
+                                                          o.http_address,
+                                                          peer,
+                                                          {},
+                                                          o.https_address}));
+            welcomed = true;
+            auto self = shared_from_this();
+            stream.write(asio::buffer(welcome_out), [self](auto ec, std::size_t) {
+                if (ec && !self->closed) self->close();
+            });
+        }
+        if (impl.on_hello) impl.on_hello(peer, http_address, https_address, dialler_version);
+    }
+
+    // Turns a frame (its tag already checked) into what the dialler sent: its marker
+    // switches the connection to packed frames (and leaves `f` empty), and packed frames
+    // are unpacked. False, and the connection closed, when it is not what it claims.
+    enum class Got { frame, marker, bad };
+    Got unpacked(std::string& f) {
+        auto bad = [&](const std::string& why) {
+            impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
+            impl.on_log("closing peer connection from " + remote + " (" + impl.name_of(peer) + "): " + why);
+            close();
+            return Got::bad;
+        };
+        if (!packed) {
+            if (f != packed_marker) {
+                if (f.size() > impl.opts.frame_bytes_max)
+                    return bad("a frame of " + std::to_string(f.size()) + " bytes (the limit is " +
+                               std::to_string(impl.opts.frame_bytes_max) + ")");
+                return Got::frame;
+            }
+            if (!welcomed) return bad("it switched to packed frames without our welcome");
+            packed = true;
+            if (mac) mac->shorten();
+            return Got::marker;
+        }
+        std::string error;
+        auto out = unpack_frame(f, impl.opts.frame_bytes_max, error);
+        if (!out) return bad(error);
+        f = std::move(*out);
+        return Got::frame;
     }
 
     void close() {

@@ -62,6 +62,8 @@ struct TcpOptions {
 struct PeerStats {
     std::uint64_t frames_out = 0, bytes_out = 0, frames_dropped = 0, connects = 0;
     std::uint64_t frames_in = 0, bytes_in = 0, rejected_connections = 0;
+    // The peer protocol our link to it speaks now (hello.hpp; 0 while not connected).
+    std::uint32_t protocol = 0;
 };
 
 class TcpTransport {
@@ -70,9 +72,10 @@ public:
     // (or, with neither TLS nor a cluster secret, as its hello claimed).
     using OnFrame = std::function<void(std::uint64_t from, std::string payload)>;
     using OnLog = std::function<void(const std::string& line)>;
-    // A peer introduced itself (called on the I/O thread): its node id and HTTP address.
-    using OnHello =
-        std::function<void(std::uint64_t node_id, const std::string& http_address, const std::string& https_address)>;
+    // A peer introduced itself (called on the I/O thread): its node id, HTTP addresses
+    // and the newest peer protocol it speaks.
+    using OnHello = std::function<void(std::uint64_t node_id, const std::string& http_address,
+                                       const std::string& https_address, std::uint32_t protocol)>;
 
     TcpTransport(TcpOptions opts, OnFrame on_frame, OnLog on_log);
     ~TcpTransport();

@@ -89,12 +89,14 @@ bool valid_conf_state(const ConfState& c) {
     return true;
 }
 
-std::string encode_message(const Message& m) {
+std::string encode_message(const Message& m, bool ids_implied) {
     capnp::MallocMessageBuilder mb;
     auto b = mb.initRoot<schema::Message>();
     b.setType(static_cast<schema::MessageType>(m.type));
-    b.setFrom(m.from);
-    b.setTo(m.to);
+    if (!ids_implied) {
+        b.setFrom(m.from);
+        b.setTo(m.to);
+    }
     b.setTerm(m.term);
     b.setLogTerm(m.log_term);
     b.setIndex(m.index);
@@ -131,8 +133,9 @@ std::optional<Message> decode_message(std::string_view bytes, std::string& error
                       .term = r.getTerm(),
                       .log_term = r.getLogTerm(),
                       .index = r.getIndex()};
-            if (m.from == no_node || m.to == no_node) {
-                error = "message without sender or addressee";
+            // Both left out: the receiver names them from the link (encode_message).
+            if ((m.from == no_node) != (m.to == no_node)) {
+                error = "message names a sender without an addressee, or an addressee without a sender";
                 return std::nullopt;
             }
             Index expect = m.index + 1;

@@ -27,7 +27,10 @@ constexpr std::uint64_t decode_traversal_words(std::uint64_t message_words) {
 }
 constexpr int decode_nesting_max = 16;
 
-std::string encode_message(const Message& m);
+// `ids_implied`: the sender and addressee are left out (16 bytes of every message),
+// for a peer that names them from the link it came on (peer protocol 2, hello.hpp).
+// A decoded message then has neither; one with only one of them is an error.
+std::string encode_message(const Message& m, bool ids_implied = false);
 std::optional<Message> decode_message(std::string_view bytes, std::string& error);
 
 std::string encode_entry(const Entry& e);

@@ -106,12 +106,14 @@ bool Raft::has_ready() const {
     if (applied_ < applicable_to()) return true;
     if (!held_.empty() && held_.back().first > issued_seq_) return true;
     if (broadcast_pending_ && role_ == Role::leader) return true;
+    if (read_round_unsent_ && role_ == Role::leader) return true;
     return false;
 }
 
 Ready Raft::ready() {
     if (broadcast_pending_ && role_ == Role::leader) flush_appends();
     broadcast_pending_ = false;
+    carry_read_round();
 
     Ready rd;
     if (hard_state() != issued_hs_) {
@@ -160,6 +162,13 @@ void Raft::on_persisted(std::uint64_t persist_id) {
     release_held();
 }
 
+bool Raft::cumulative_ack(const Message& m) const {
+    if (msgs_.empty() || m.type != MessageType::append_resp || m.reject) return false;
+    const Message& last = msgs_.back();
+    return last.type == MessageType::append_resp && !last.reject && last.to == m.to && last.term == m.term &&
+           last.index <= m.index;
+}
+
 void Raft::release_held() {
     while (!held_.empty() && held_.front().first <= persisted_seq_) {
         Message m = std::move(held_.front().second);
@@ -168,6 +177,10 @@ void Raft::release_held() {
         if (m.term != term_) continue;
         if (m.to == cfg_.id) {
             step(m);
+        } else if (cumulative_ack(m)) {
+            // Acknowledgements of appends are cumulative: of several released together
+            // (one fsync covered them), the last says all.
+            msgs_.back() = std::move(m);
         } else {
             msgs_.push_back(std::move(m));
         }
@@ -179,6 +192,7 @@ void Raft::release_held() {
 void Raft::tick() {
     if (role_ == Role::leader) {
         spread_commit();
+        widen_read_round();
         tick_heartbeat();
     } else
         tick_election();

@@ -95,6 +95,7 @@ private:
     void set_term(Term t);
     void commit_to(Index i);
     void release_held();
+    bool cumulative_ack(const Message& m) const;
     Index applicable_to() const;
 
     // election.cpp
@@ -155,6 +156,9 @@ private:
     void release_read(Index index, std::string context, NodeId requester);
     void advance_reads();
     void start_read_round();
+    void carry_read_round();
+    void widen_read_round();
+    void answer_read_round(const Message& m);
     void release_reads_waiting_for_commit();
     void handle_read_index(const Message& m);
     void handle_read_index_response(const Message& m);
@@ -207,8 +211,14 @@ private:
         NodeId requester;
     };
     std::uint64_t read_seq_ = 0;
+    bool read_round_unsent_ = false;        // started; goes out at the next ready()
+    std::uint64_t read_round_widened_ = 0;  // the newest round sent to every voter
     std::deque<PendingRead> reads_;
     std::vector<std::pair<std::string, NodeId>> reads_waiting_commit_;
+
+    // Follower: the newest read round answered, and its term.
+    std::uint64_t read_round_answered_ = 0;
+    Term read_round_term_ = 0;
 
     // Follower: snapshot chunks received so far.
     struct IncomingSnapshot {

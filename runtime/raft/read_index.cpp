@@ -1,6 +1,8 @@
 // Linearizable reads without writing to the log (dissertation 6.4): the leader
 // records its commit index, confirms it is still leader with a heartbeat round,
 // and the read is served once the state machine has applied up to that index.
+#include <algorithm>
+
 #include "runtime/raft/assert.hpp"
 #include "runtime/raft/raft.hpp"
 
@@ -23,6 +25,9 @@ void Raft::handle_read_index(const Message& m) {
 
 void Raft::handle_read_index_response(const Message& m) {
     if (m.from != leader_) return;
+    // The leader's commit index, bounded by what it knows we hold (as a heartbeat's): the
+    // read waits for it to apply, so it is needed now rather than at the next tick.
+    commit_to(std::min(m.commit, log_.last_index()));
     read_states_.push_back(ReadState{m.index, m.read_context});
 }
 
@@ -49,22 +54,80 @@ void Raft::handle_read_request(std::string context, NodeId requester) {
     if (!round_out) start_read_round();
 }
 
+// The round goes out at the next ready(), on what leaves then (carry_read_round).
 void Raft::start_read_round() {
     ++read_seq_;
-    broadcast_heartbeat();
+    read_round_unsent_ = true;
+}
+
+// A new round goes to as many voters as a quorum needs, those that confirmed the latest
+// rounds first, on what leaves for them now: an append or heartbeat sent after the
+// round's reads arrived confirms it when answered, as a round's own heartbeat would.
+// Only voters that get neither get a heartbeat. Under writes, reads then cost the
+// followers an answer and no message of their own, and a round costs a quorum's
+// messages, not every voter's. A round a tick leaves unconfirmed goes to every voter
+// then (widen_read_round): a chosen follower may be slow or gone.
+void Raft::carry_read_round() {
+    if (role_ != Role::leader || !read_round_unsent_) return;
+    read_round_unsent_ = false;
+    std::size_t acks = conf_.is_voter(cfg_.id) ? 1 : 0;
+    std::vector<std::tuple<bool, std::uint64_t, NodeId>> voters;  // (a message leaves for it, round confirmed, id)
+    for (NodeId v : conf_.voters) {
+        const Progress* pr = progress(v);
+        if (v == cfg_.id || pr == nullptr) continue;
+        const bool leaving = std::any_of(msgs_.begin(), msgs_.end(), [&](const Message& m) {
+            return m.to == v && (m.type == MessageType::append || m.type == MessageType::heartbeat);
+        });
+        voters.emplace_back(leaving, pr->read_acked, v);
+    }
+    std::sort(voters.begin(), voters.end(), std::greater<>());
+    for (const auto& [leaving, acked, v] : voters) {
+        if (acks >= conf_.quorum()) break;
+        ++acks;
+        if (!leaving) {
+            send_heartbeat(v);
+            continue;
+        }
+        for (Message& m : msgs_)
+            if (m.to == v && (m.type == MessageType::append || m.type == MessageType::heartbeat))
+                m.read_seq = read_seq_;
+    }
+}
+
+void Raft::widen_read_round() {
+    if (reads_.empty() || read_round_unsent_ || reads_.front().seq > read_seq_ || read_round_widened_ >= read_seq_)
+        return;
+    read_round_widened_ = read_seq_;
+    for (NodeId v : conf_.voters)
+        if (const Progress* pr = progress(v); v != cfg_.id && pr != nullptr && pr->read_acked < read_seq_)
+            send_heartbeat(v);
+}
+
+// Follower: a round that came on an append is answered at once, as a heartbeat's: the
+// append's own answer waits for the fsync, a read must not. Once per round.
+void Raft::answer_read_round(const Message& m) {
+    if (m.read_seq == 0 || (m.term == read_round_term_ && m.read_seq <= read_round_answered_)) return;
+    read_round_term_ = m.term;
+    read_round_answered_ = m.read_seq;
+    send(Message{.type = MessageType::heartbeat_resp, .to = m.from, .read_seq = m.read_seq});
 }
 
 void Raft::release_read(Index index, std::string context, NodeId requester) {
     if (requester == cfg_.id) {
         read_states_.push_back(ReadState{index, std::move(context)});
     } else {
-        // The requester serves the read once it applied `index`: tell it the commit index
-        // now, ahead of the answer on the same link, rather than at the next tick.
-        if (auto it = progress_.find(requester);
-            role_ == Role::leader && it != progress_.end() && it->second.commit_sent < index)
-            send_append(requester, true);
-        send(Message{
-            .type = MessageType::read_index_resp, .to = requester, .index = index, .read_context = std::move(context)});
+        // The requester serves the read once it applied `index`: the answer carries the
+        // commit index, as a heartbeat would, so it need not wait for the next tick.
+        Index commit = 0;
+        if (auto it = progress_.find(requester); role_ == Role::leader && it != progress_.end()) {
+            commit = std::min(it->second.match, commit_);
+            it->second.commit_sent = std::max(it->second.commit_sent, commit);
+        }
+        send(Message{.type = MessageType::read_index_resp,
+                     .to = requester,
+                     .index = index,
+                     .commit = commit,
+                     .read_context = std::move(context)});
     }
 }
 

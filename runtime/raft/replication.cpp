@@ -146,6 +146,7 @@ void Raft::handle_append(const Message& m) {
     if (role_ != Role::follower) become_follower(term_, m.from);
     leader_ = m.from;
     election_elapsed_ = 0;
+    answer_read_round(m);
     if (m.index < commit_) {
         // Everything up to commit is already here and matches (Log Matching).
         send_after_persist(Message{.type = MessageType::append_resp, .to = m.from, .index = commit_});
@@ -239,6 +240,10 @@ void Raft::handle_heartbeat(const Message& m) {
     leader_ = m.from;
     election_elapsed_ = 0;
     commit_to(std::min(m.commit, log_.last_index()));
+    if (m.read_seq > 0 && (m.term != read_round_term_ || m.read_seq > read_round_answered_)) {
+        read_round_term_ = m.term;
+        read_round_answered_ = m.read_seq;
+    }
     send(Message{.type = MessageType::heartbeat_resp, .to = m.from, .read_seq = m.read_seq});
 }
 

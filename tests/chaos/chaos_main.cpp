@@ -111,17 +111,21 @@ std::int64_t wall_ms() {
         .count();
 }
 
-// Bytes of the values the clients' acknowledged and unknown writes carried.
 std::string mib(std::uint64_t bytes) {
     std::ostringstream s;
     s << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1024 * 1024) << " MiB";
     return s.str();
 }
 
+// Bytes of the values the clients wrote into the log: writes acknowledged or unknown,
+// and compare-and-sets whose precondition failed (decided when their entry applied, so
+// replicated like any write). Writes refused before the log (no leader, full disk, no
+// connection) are not counted.
 std::uint64_t written_bytes(const std::vector<Op>& ops, std::size_t value_bytes) {
     std::uint64_t n = 0;
     for (const auto& o : ops)
-        if ((o.fn == Fn::write || o.fn == Fn::cas) && o.outcome != Outcome::fail) n += value_bytes;
+        if ((o.fn == Fn::write || o.fn == Fn::cas) && (o.outcome != Outcome::fail || o.precondition_failed))
+            n += value_bytes;
     return n;
 }
 
@@ -371,7 +375,7 @@ int Run::go() {
     s << "  settled:      " << (settled ? "yes" : "NO: no single leader with every node applied within 60 s") << "\n";
     // What the nodes sent each other over the whole run, next to the writes' own volume:
     // replication that resends more than it must shows here. Each written byte goes to
-    // N-1 followers; half as much again covers entry framing, heartbeats and read rounds.
+    // N-1 followers; half as much again is to cover framing, answers and read rounds.
     const std::uint64_t wrote = written_bytes(ops, args_.clients.value_bytes);
     std::uint64_t peer_total = 0;
     s << "  peer traffic: ";
@@ -382,9 +386,10 @@ int Run::go() {
     }
     const double traffic_ratio =
         wrote == 0 ? 0 : static_cast<double>(peer_total) / (static_cast<double>(cluster_.size() - 1) * wrote);
-    // A resend storm sent tens of times this. Entry framing and commit-only appends still
-    // cost more than half the payload at this load, so the bound is 6 for now, not 1.5.
-    constexpr double traffic_ratio_max = 6.0;
+    // A resend storm sent tens of times this. Packed frames, implied ids and read rounds
+    // of a quorum carried on appends brought a 60 s run to 1.48-1.53 (from 3.8); the
+    // target is 1.5, and the bound stays just above it until the last of it is found.
+    constexpr double traffic_ratio_max = 1.6;
     const bool traffic_ok = wrote > 0 && traffic_ratio <= traffic_ratio_max;
     s << "\n                clients wrote " << mib(wrote) << "; all peers sent " << mib(peer_total) << " = "
       << std::fixed << std::setprecision(2) << traffic_ratio << std::defaultfloat << " x (N-1) x that (at most "
