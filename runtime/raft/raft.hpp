@@ -159,6 +159,7 @@ private:
     void carry_read_round();
     void widen_read_round();
     void answer_read_round(const Message& m);
+    bool note_read_round(const Message& m);
     void release_reads_waiting_for_commit();
     void handle_read_index(const Message& m);
     void handle_read_index_response(const Message& m);

@@ -71,13 +71,14 @@ void Raft::carry_read_round() {
     if (role_ != Role::leader || !read_round_unsent_) return;
     read_round_unsent_ = false;
     std::size_t acks = conf_.is_voter(cfg_.id) ? 1 : 0;
+    auto carrier = [](const Message& m, NodeId v) {
+        return m.to == v && (m.type == MessageType::append || m.type == MessageType::heartbeat);
+    };
     std::vector<std::tuple<bool, std::uint64_t, NodeId>> voters;  // (a message leaves for it, round confirmed, id)
     for (NodeId v : conf_.voters) {
         const Progress* pr = progress(v);
         if (v == cfg_.id || pr == nullptr) continue;
-        const bool leaving = std::any_of(msgs_.begin(), msgs_.end(), [&](const Message& m) {
-            return m.to == v && (m.type == MessageType::append || m.type == MessageType::heartbeat);
-        });
+        const bool leaving = std::any_of(msgs_.begin(), msgs_.end(), [&](const Message& m) { return carrier(m, v); });
         voters.emplace_back(leaving, pr->read_acked, v);
     }
     std::sort(voters.begin(), voters.end(), std::greater<>());
@@ -89,8 +90,7 @@ void Raft::carry_read_round() {
             continue;
         }
         for (Message& m : msgs_)
-            if (m.to == v && (m.type == MessageType::append || m.type == MessageType::heartbeat))
-                m.read_seq = read_seq_;
+            if (carrier(m, v)) m.read_seq = read_seq_;
     }
 }
 
@@ -106,10 +106,15 @@ void Raft::widen_read_round() {
 // Follower: a round that came on an append is answered at once, as a heartbeat's: the
 // append's own answer waits for the fsync, a read must not. Once per round.
 void Raft::answer_read_round(const Message& m) {
-    if (m.read_seq == 0 || (m.term == read_round_term_ && m.read_seq <= read_round_answered_)) return;
+    if (note_read_round(m)) send(Message{.type = MessageType::heartbeat_resp, .to = m.from, .read_seq = m.read_seq});
+}
+
+// Whether `m` carries a round this follower has not answered yet; it is answered now.
+bool Raft::note_read_round(const Message& m) {
+    if (m.read_seq == 0 || (m.term == read_round_term_ && m.read_seq <= read_round_answered_)) return false;
     read_round_term_ = m.term;
     read_round_answered_ = m.read_seq;
-    send(Message{.type = MessageType::heartbeat_resp, .to = m.from, .read_seq = m.read_seq});
+    return true;
 }
 
 void Raft::release_read(Index index, std::string context, NodeId requester) {

@@ -240,10 +240,7 @@ void Raft::handle_heartbeat(const Message& m) {
     leader_ = m.from;
     election_elapsed_ = 0;
     commit_to(std::min(m.commit, log_.last_index()));
-    if (m.read_seq > 0 && (m.term != read_round_term_ || m.read_seq > read_round_answered_)) {
-        read_round_term_ = m.term;
-        read_round_answered_ = m.read_seq;
-    }
+    note_read_round(m);  // answered here: an append of the same round needs no answer of its own
     send(Message{.type = MessageType::heartbeat_resp, .to = m.from, .read_seq = m.read_seq});
 }
 

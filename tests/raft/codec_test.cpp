@@ -51,7 +51,7 @@ BOOST_AUTO_TEST_CASE(message_round_trips_every_field) {
 
 // To a peer of protocol 2 the sender and addressee are left out (its link names them):
 // 16 bytes less per message. One without the other is refused.
-BOOST_AUTO_TEST_CASE(ids_left_out_are_both_left_out_and_cost_nothing) {
+BOOST_AUTO_TEST_CASE(ids_left_out_decode_as_none_and_one_alone_is_refused) {
     Message m{.type = MessageType::heartbeat,
               .from = 18335246103812396561ull,
               .to = 18335242805277511928ull,
@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(ids_left_out_are_both_left_out_and_cost_nothing) {
     back->from = m.from;
     back->to = m.to;
     BOOST_TEST((*back == m));
-    BOOST_TEST(implied.size() == full.size());  // flat, the words are there (zero); packed, they are not
+    BOOST_TEST(implied.size() == full.size());  // flat, their words stay (zero): the packing drops them
     Message half = m;
     half.to = no_node;
     BOOST_TEST(rejection(half).find("a sender without an addressee") != std::string::npos, rejection(half));

@@ -5,13 +5,20 @@
 using namespace raftor::raft;
 using namespace raftor::raft::testing;
 
+namespace {
+// Node 1 leads, with one entry committed and applied everywhere.
+void lead_with_one_entry(Group& g) {
+    g.elect(1);
+    g[1].propose("x");
+    g.settle();
+}
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(read_index)
 
 BOOST_AUTO_TEST_CASE(the_leader_confirms_leadership_before_answering) {
     Group g({1, 2, 3});
-    g.elect(1);
-    g[1].propose("x");
-    g.settle();
+    lead_with_one_entry(g);
     BOOST_TEST((g[1].read_index("r1") == Error::none));
     Ready rd = g[1].ready();
     BOOST_TEST(rd.read_states.empty());  // not before a heartbeat round
@@ -29,9 +36,7 @@ BOOST_AUTO_TEST_CASE(the_leader_confirms_leadership_before_answering) {
 
 BOOST_AUTO_TEST_CASE(reads_share_one_heartbeat_round_in_flight) {
     Group g({1, 2, 3});
-    g.elect(1);
-    g[1].propose("x");
-    g.settle();
+    lead_with_one_entry(g);
     g[1].read_index("first");
     auto round1 = of_type(drain(g[1]), MessageType::heartbeat);
     BOOST_TEST(round1.size() == 1u);
@@ -57,9 +62,7 @@ BOOST_AUTO_TEST_CASE(reads_share_one_heartbeat_round_in_flight) {
 // appends that leave with it, and each follower answers it at once, before its fsync.
 BOOST_AUTO_TEST_CASE(a_read_round_rides_on_the_appends_that_leave_with_it) {
     Group g({1, 2, 3});
-    g.elect(1);
-    g[1].propose("x");
-    g.settle();
+    lead_with_one_entry(g);
     g[1].propose("y");
     g[1].read_index("r");
     Ready rd = g[1].ready();
@@ -111,9 +114,7 @@ BOOST_AUTO_TEST_CASE(acknowledgements_released_by_one_fsync_go_as_one) {
 
 BOOST_AUTO_TEST_CASE(a_follower_read_goes_through_the_leader) {
     Group g({1, 2, 3});
-    g.elect(1);
-    g[1].propose("x");
-    g.settle();
+    lead_with_one_entry(g);
     BOOST_TEST((g[3].read_index("f") == Error::none));
     g.settle();
     BOOST_REQUIRE(g.reads[3].size() == 1u);
@@ -147,9 +148,7 @@ BOOST_AUTO_TEST_CASE(a_new_leader_waits_for_its_noop_before_reading) {
 // holds it up for a tick at most, then it goes to every voter not yet heard.
 BOOST_AUTO_TEST_CASE(a_round_the_chosen_follower_leaves_unanswered_widens_at_the_next_tick) {
     Group g({1, 2, 3}, config(1, 10, 5));  // a tick that is not a heartbeat's
-    g.elect(1);
-    g[1].propose("x");
-    g.settle();
+    lead_with_one_entry(g);
     g[1].read_index("first");
     const auto first = of_type(drain(g[1]), MessageType::heartbeat);
     BOOST_REQUIRE(first.size() == 1u);
