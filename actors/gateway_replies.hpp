@@ -60,9 +60,23 @@ inline http::Response timed_out(const caf::error& e, const std::string& what) {
     return http::unavailable("unavailable", "node unavailable", what + ": " + caf::to_string(e));
 }
 
+// The stages of a write this node took as leader that the gateway can see: its queue
+// before the proposal, the apply after the commit, and the answer after the apply.
+inline void time_write_stages(GatewaySelf* self, const GatewaySetupPtr& setup, const http::Request& req,
+                              const node::Completion& c) {
+    if (!setup->counters || c.proposed_ns == 0 || c.committed_ns == 0 || c.applied_ns == 0) return;
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
+    auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
+    if (req.received_ns != 0)
+        setup->counters->observe_stage(metrics::WriteStage::gateway_queue, seconds(c.proposed_ns - req.received_ns));
+    setup->counters->observe_stage(metrics::WriteStage::commit_to_apply, seconds(c.applied_ns - c.committed_ns));
+    setup->counters->observe_stage(metrics::WriteStage::apply_to_answer, seconds(now - c.applied_ns));
+}
+
 // Sends a write to the peer. An applied one is rendered by `done`; the other outcomes
 // read the same for every kind of write.
-template <typename... Msg>
+template <class... Msg>
 void send_write(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, http::Routed routed, ReplyPtr out,
                 std::function<void(const node::Completion&)> done, Msg... msg) {
     const auto timeout = setup->request_timeout;
@@ -70,7 +84,7 @@ void send_write(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req,
         .then(
             [=](CompletionPtr c) {
                 switch (c->outcome) {
-                    case node::Outcome::done: return done(*c);
+                    case node::Outcome::done: time_write_stages(self, setup, *req, *c); return done(*c);
                     case node::Outcome::invalid: return reply(out, http::invalid(c->detail));
                     case node::Outcome::no_space:
                         return reply(out, http::error_response(507, "storage_full", "storage full", c->detail,

@@ -257,6 +257,9 @@ int run_node(const config::NodeConfig& cfg) {
         [gateway, counters, name = members.self.name, directory, limiter](http::Request req,
                                                                           http::HttpServer::Reply answer) {
             // Every answer is counted by route pattern, method and status, with its latency.
+            req.received_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::steady_clock::now().time_since_epoch())
+                                  .count();
             http::HttpServer::Reply reply = answer;
             if constexpr (metrics::enabled)
                 reply = [answer, counters, route = http::route_pattern(req.target), method = req.method,

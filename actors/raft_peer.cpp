@@ -74,7 +74,35 @@ std::optional<node::Proposal> refuse_if_full(Self* self) {
     return p;
 }
 
-// The actor clock in milliseconds: the node's steady clock, or simulated time in tests.
+// The actor clock in nanoseconds: the node's steady clock, or simulated time in tests.
+std::int64_t now_ns(Self* self) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
+}
+
+// Propose to durable here, and durable here to a quorum's (commit), for this leader's
+// own proposals; the later stages are timed by the state machine and the gateway.
+void time_write_stages(Self* self) {
+    auto& st = self->state;
+    if (!st.counters || st.stage_marks.empty()) return;
+    const auto& core = st.consensus->core();
+    if (core.role() != raft::Role::leader) return st.stage_marks.clear();
+    const std::int64_t now = now_ns(self);
+    auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
+    for (auto it = st.stage_marks.begin(); it != st.stage_marks.end() && it->first <= core.stable(); ++it)
+        if (it->second.persisted_ns == 0) {
+            it->second.persisted_ns = now;
+            st.counters->observe_stage(metrics::WriteStage::propose_to_persisted,
+                                       seconds(now - it->second.proposed_ns));
+        }
+    while (!st.stage_marks.empty() && st.stage_marks.begin()->first <= core.commit()) {
+        const auto& m = st.stage_marks.begin()->second;
+        if (m.persisted_ns != 0)
+            st.counters->observe_stage(metrics::WriteStage::persisted_to_quorum, seconds(now - m.persisted_ns));
+        st.stage_marks.erase(st.stage_marks.begin());
+    }
+}
+
+// The actor clock in milliseconds.
 std::uint64_t now_ms(Self* self) {
     return static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now().time_since_epoch()).count());
@@ -188,7 +216,7 @@ void drain(Self* self, const PeerSetup& setup) {
                        SnapshotPtr(std::make_shared<raft::Snapshot>(*rd.snapshot)));
         if (!rd.committed.empty())
             self->send(st.state_machine, apply_atom::value,
-                       EntriesPtr(std::make_shared<std::vector<raft::Entry>>(std::move(rd.committed))));
+                       EntriesPtr(std::make_shared<std::vector<raft::Entry>>(std::move(rd.committed))), now_ns(self));
         if (!rd.entries.empty()) learn_from(self, setup, rd.entries);
         if (rd.persist_id != 0) {
             const std::uint64_t id = rd.persist_id;
@@ -212,6 +240,7 @@ void drain(Self* self, const PeerSetup& setup) {
             st.reads.erase(it);
         }
     }
+    time_write_stages(self);
     observe(self);
 }
 
@@ -343,7 +372,9 @@ caf::response_promise await_proposal(Self* self, node::Proposal p) {
         return rp;
     }
     schedule_drain(self);
-    rp.delegate(self->state.state_machine, await_atom::value, p.index, p.term);
+    const std::int64_t now = now_ns(self);
+    if (self->state.counters) self->state.stage_marks[p.index] = {now, 0};
+    rp.delegate(self->state.state_machine, await_atom::value, p.index, p.term, now);
     return rp;
 }
 

@@ -70,6 +70,12 @@ struct PeerState {
     node::Token next_token = 1;
     raft::Index applied = 0;  // as the state machine last reported
     std::uint64_t frames_rejected = 0;
+    // This leader's proposals by index: when proposed and when durable here (steady ns,
+    // 0: not yet), for the write stage histograms; gone once committed.
+    struct StageMark {
+        std::int64_t proposed_ns = 0, persisted_ns = 0;
+    };
+    std::map<raft::Index, StageMark> stage_marks;
     // When a refused frame from each sender was last logged: at most once a minute each.
     std::map<raft::NodeId, caf::actor_clock::time_point> refusal_logged;
     bool drain_queued = false;  // a drain_atom is in the mailbox

@@ -12,6 +12,13 @@ using Self = caf::stateful_actor<StateMachineState>;
 void settle(Self* self, const StateMachineSetup& setup) {
     auto& st = self->state;
     for (auto& c : st.applier->take_completions()) {
+        if (auto p = st.proposed_ns.find(c.token); p != st.proposed_ns.end()) {
+            c.proposed_ns = p->second;
+            c.committed_ns = st.handed_ns;
+            c.applied_ns =
+                std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
+            st.proposed_ns.erase(p);
+        }
         auto it = st.waiting.find(c.token);
         if (it == st.waiting.end()) continue;
         it->second.deliver(CompletionPtr(std::make_shared<node::Completion>(std::move(c))));
@@ -49,9 +56,12 @@ caf::behavior state_machine(Self* self, StateMachineSetupPtr setup) {
         self->send(setup->peer, members_atom::value,
                    MembersPtr(std::make_shared<state::MemberRegistry>(self->state.applier->members())));
     return {
-        [=](await_atom, raft::Index index, raft::Term term) {
+        [=](await_atom, raft::Index index, raft::Term term, std::int64_t proposed_ns) {
             self->state.stats.note(self, "await");
-            return answer_later(self, *setup, [&](node::Token t) { self->state.applier->await(t, index, term); });
+            return answer_later(self, *setup, [&](node::Token t) {
+                self->state.proposed_ns.emplace(t, proposed_ns);
+                self->state.applier->await(t, index, term);
+            });
         },
         [=](read_atom, const std::string& key, raft::Index at) {
             self->state.stats.note(self, "read");
@@ -65,8 +75,9 @@ caf::behavior state_machine(Self* self, StateMachineSetupPtr setup) {
             self->state.followers.push_back(follower);
             self->send(follower, ops_changed_atom::value, true, true, true);
         },
-        [=](apply_atom, EntriesPtr entries) {
+        [=](apply_atom, EntriesPtr entries, std::int64_t handed_ns) {
             self->state.stats.note(self, "apply");
+            self->state.handed_ns = handed_ns;
             self->state.applier->apply(*entries);
             settle(self, *setup);
             self->send(setup->peer, applied_atom::value, self->state.applier->applied());

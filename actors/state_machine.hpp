@@ -25,6 +25,10 @@ using StateMachineSetupPtr = std::shared_ptr<const StateMachineSetup>;
 struct StateMachineState {
     std::unique_ptr<node::Applier> applier;
     std::map<node::Token, caf::response_promise> waiting;
+    // Writes awaited: when the leader proposed them (steady ns), for their stage times;
+    // and when the peer handed over the batch being applied.
+    std::map<node::Token, std::int64_t> proposed_ns;
+    std::int64_t handed_ns = 0;
     node::Token next_token = 1;
     std::uint64_t snapshots = 0;
     std::vector<caf::actor> followers;  // told when operations change

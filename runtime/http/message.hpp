@@ -14,7 +14,8 @@ struct Request {
     std::string target;                          // path and query, as received
     std::map<std::string, std::string> headers;  // names in lower case
     std::string body;
-    std::string remote;  // the client's address, for logs
+    std::string remote;            // the client's address, for logs
+    std::int64_t received_ns = 0;  // steady clock, when the server read it (write stage metrics)
 
     const std::string* header(const std::string& lower_name) const {
         auto it = headers.find(lower_name);

@@ -139,6 +139,14 @@ std::vector<MetricFamily> families_of(const MetricsInput& in) {
         f.family("raft_fsync_duration_seconds", "Time to make one group commit durable (write and fsync)",
                  MetricType::Histogram)
             .metric.push_back(histogram_of(live.fsync_seconds));
+    if (!live.write_stages.empty()) {
+        auto& stages = f.family("raftor_write_stage_seconds",
+                                "Where a write's time goes on the leader that took it, by stage: gateway_queue "
+                                "(request to proposal), propose_to_persisted (its fsync here), persisted_to_quorum "
+                                "(a quorum's acknowledgement), commit_to_apply, apply_to_answer",
+                                MetricType::Histogram);
+        for (const auto& [stage, h] : live.write_stages) stages.metric.push_back(histogram_of(h, {{"stage", stage}}));
+    }
     f.counter("raft_slow_fsyncs_total", "Group commits that took over 100 ms", d(live.slow_fsyncs));
     f.gauge("storage_full", "1 while this node's writes wait for room (LMDB map or disk full): it takes no writes",
             d(live.storage_full));

@@ -81,6 +81,25 @@ std::map<std::string, HistogramFigures> HttpFigures::latency() const {
 
 namespace raftor::metrics {
 
+const char* to_string(WriteStage s) {
+    switch (s) {
+        case WriteStage::gateway_queue: return "gateway_queue";
+        case WriteStage::propose_to_persisted: return "propose_to_persisted";
+        case WriteStage::persisted_to_quorum: return "persisted_to_quorum";
+        case WriteStage::commit_to_apply: return "commit_to_apply";
+        case WriteStage::apply_to_answer: return "apply_to_answer";
+    }
+    return "?";
+}
+
+std::array<std::unique_ptr<Histogram>, write_stage_count> NodeCounters::stage_histograms() {
+    std::array<std::unique_ptr<Histogram>, write_stage_count> out;
+    for (auto& h : out)
+        h = std::make_unique<Histogram>(std::vector<double>{0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                            0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1});
+    return out;
+}
+
 LiveFigures live_figures(const NodeCounters& c) {
     LiveFigures f;
     auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
@@ -93,6 +112,8 @@ LiveFigures live_figures(const NodeCounters& c) {
     f.storage_full_errors = get(c.storage_full_errors);
     f.append_batch = c.append_batch.figures();
     f.fsync_seconds = c.fsync_seconds.figures();
+    for (std::size_t s = 0; s < write_stage_count; ++s)
+        f.write_stages[to_string(static_cast<WriteStage>(s))] = c.write_stage_seconds[s]->figures();
     f.http_requests = c.http.requests();
     f.http_latency = c.http.latency();
     for (int r = 1; r < raft::refusal_count; ++r)

@@ -64,6 +64,7 @@ struct LiveFigures {
     std::uint64_t proposals = 0, proposals_refused = 0, elections = 0, snapshots = 0, slow_fsyncs = 0;
     std::uint64_t storage_full = 0, storage_full_errors = 0;
     HistogramFigures append_batch, fsync_seconds;
+    std::map<std::string, HistogramFigures> write_stages;  // by WriteStage
     std::vector<HttpFigures::Row> http_requests;
     std::map<std::string, HistogramFigures> http_latency;
     std::vector<TransportPeer> transport;

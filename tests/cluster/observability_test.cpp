@@ -147,6 +147,15 @@ BOOST_AUTO_TEST_CASE(every_node_serves_metrics_that_follow_the_work) {
             BOOST_TEST(value(s, "raft_append_batch_size_count") > 0);
             BOOST_TEST(value(s, "raft_follower_match_index{member=\"" + c.name(follower) + "\"}") >= 4);
             BOOST_TEST(value(s, "http_requests_total{route=\"/execute/:id\",method=\"POST\",status=\"200\"}") == 2);
+            // Every stage of the two executions this leader answered was timed; the two
+            // stages inside the peer also time the executor's own proposals.
+            auto stage = [&](const char* name) {
+                return value(s, std::string("raftor_write_stage_seconds_count{stage=\"") + name + "\"}");
+            };
+            for (const char* name : {"gateway_queue", "commit_to_apply", "apply_to_answer"})
+                BOOST_TEST(stage(name) >= 2, name);
+            for (const char* name : {"propose_to_persisted", "persisted_to_quorum"}) BOOST_TEST(stage(name) >= 5, name);
+            BOOST_TEST(value(s, "raftor_write_stage_seconds_sum{stage=\"persisted_to_quorum\"}") > 0);
         }
         if (i == follower)
             BOOST_TEST(value(s, "http_requests_total{route=\"/operations\",method=\"POST\",status=\"forwarded\"}") ==
