@@ -85,15 +85,20 @@ void time_write_stages(Self* self) {
     auto& st = self->state;
     if (!st.counters || st.stage_marks.empty()) return;
     const auto& core = st.consensus->core();
-    if (core.role() != raft::Role::leader) return st.stage_marks.clear();
+    if (core.role() != raft::Role::leader) {
+        st.stage_marks.clear();
+        st.stage_persisted = 0;
+        return;
+    }
     const std::int64_t now = now_ns(self);
     auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
-    for (auto it = st.stage_marks.begin(); it != st.stage_marks.end() && it->first <= core.stable(); ++it)
-        if (it->second.persisted_ns == 0) {
-            it->second.persisted_ns = now;
-            st.counters->observe_stage(metrics::WriteStage::propose_to_persisted,
-                                       seconds(now - it->second.proposed_ns));
-        }
+    // Only the marks made durable since the last drain: not a walk over every uncommitted one.
+    for (auto it = st.stage_marks.upper_bound(st.stage_persisted);
+         it != st.stage_marks.end() && it->first <= core.stable(); ++it) {
+        it->second.persisted_ns = now;
+        st.counters->observe_stage(metrics::WriteStage::propose_to_persisted, seconds(now - it->second.proposed_ns));
+    }
+    st.stage_persisted = std::max(st.stage_persisted, core.stable());
     while (!st.stage_marks.empty() && st.stage_marks.begin()->first <= core.commit()) {
         const auto& m = st.stage_marks.begin()->second;
         if (m.persisted_ns != 0)

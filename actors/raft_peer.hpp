@@ -76,6 +76,7 @@ struct PeerState {
         std::int64_t proposed_ns = 0, persisted_ns = 0;
     };
     std::map<raft::Index, StageMark> stage_marks;
+    raft::Index stage_persisted = 0;  // marks up to here have their persisted_ns
     // When a refused frame from each sender was last logged: at most once a minute each.
     std::map<raft::NodeId, caf::actor_clock::time_point> refusal_logged;
     bool drain_queued = false;  // a drain_atom is in the mailbox
