@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace raftor::raft {
@@ -16,11 +17,48 @@ constexpr NodeId no_node = 0;
 
 enum class EntryType : std::uint8_t { normal = 0, conf_change = 1, noop = 2 };
 
+// An entry's bytes, immutable and shared: the log, the write to disk, the append to
+// each follower and the apply all hold the one copy made when the entry was created.
+class Payload {
+public:
+    Payload() = default;
+    Payload(std::string bytes)  // NOLINT: implicit, an entry is built from its bytes
+        : bytes_(bytes.empty() ? nullptr : std::make_shared<const std::string>(std::move(bytes))) {}
+    Payload(const char* bytes) : Payload(std::string(bytes)) {}  // NOLINT
+
+    const std::string& str() const { return bytes_ ? *bytes_ : empty_string(); }
+    operator const std::string&() const { return str(); }  // NOLINT
+    operator std::string_view() const { return str(); }    // NOLINT
+    std::size_t size() const { return str().size(); }
+    bool empty() const { return str().empty(); }
+    const char* data() const { return str().data(); }
+    std::string::const_iterator begin() const { return str().begin(); }
+    std::string::const_iterator end() const { return str().end(); }
+    // Entries holding the same copy (how many: tests check nothing was copied).
+    bool shares_with(const Payload& o) const { return bytes_ && bytes_ == o.bytes_; }
+
+    bool operator==(const Payload& o) const { return str() == o.str(); }
+    bool operator==(std::string_view o) const { return str() == o; }
+    bool operator==(const std::string& o) const { return str() == o; }
+    bool operator==(const char* o) const { return str() == o; }
+    template <class Stream>
+    friend Stream& operator<<(Stream& os, const Payload& p) {
+        return os << p.str();
+    }
+
+private:
+    static const std::string& empty_string() {
+        static const std::string empty;
+        return empty;
+    }
+    std::shared_ptr<const std::string> bytes_;
+};
+
 struct Entry {
     Term term = 0;
     Index index = 0;
     EntryType type = EntryType::normal;
-    std::string payload;
+    Payload payload;
 
     bool operator==(const Entry&) const = default;
     // Size used to bound append batches; the fixed part approximates the framing.

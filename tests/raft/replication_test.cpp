@@ -24,6 +24,29 @@ BOOST_AUTO_TEST_CASE(proposals_between_readies_share_one_append_per_follower) {
     BOOST_TEST(g.applied[2].size() == 101u);
 }
 
+BOOST_AUTO_TEST_CASE(an_entry_is_one_copy_from_the_proposal_to_every_follower_and_the_apply) {
+    Group g({1, 2, 3});
+    g.elect(1);
+    BOOST_REQUIRE(g[1].propose(std::string(1000, 'x')).ok());
+    Ready rd = g[1].ready();
+    BOOST_REQUIRE(rd.entries.size() == 1u);
+    const Payload& logged = rd.entries[0].payload;
+    auto ms = of_type(rd.messages, MessageType::append);
+    BOOST_REQUIRE(ms.size() == 2u);
+    for (const auto& m : ms) {
+        BOOST_REQUIRE(m.entries.size() == 1u);
+        BOOST_TEST(m.entries[0].payload.shares_with(logged), "append to " << m.to << " holds its own copy");
+    }
+    g[1].on_persisted(rd.persist_id);
+    for (auto& m : ms) g[m.to].step(m);
+    for (auto id : {2, 3})
+        for (auto& m : drain(g[id])) g[1].step(m);
+    Ready applied = g[1].ready();
+    BOOST_REQUIRE(applied.committed.size() == 1u);
+    BOOST_TEST(applied.committed[0].payload.shares_with(logged));
+    BOOST_TEST(!Payload(std::string(1000, 'x')).shares_with(logged));  // equal bytes, another copy
+}
+
 BOOST_AUTO_TEST_CASE(append_batches_are_bounded_by_bytes_and_count) {
     Config c = config(1);
     c.append_bytes_max = 1000;
