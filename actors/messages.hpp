@@ -31,6 +31,7 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
 using cut_atom = caf::atom_constant<caf::atom("cut")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;    // make everything queued durable, then answer
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;  // peer -> storage: entries read back
 using drain_atom = caf::atom_constant<caf::atom("drain")>;  // peer -> itself: run the core's outputs
 // raft_peer <-> state_machine: committed entries in log order, a leader's snapshot,
 // writes awaiting their entry, leadership lost; back: a snapshot to compact to, progress.

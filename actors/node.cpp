@@ -318,6 +318,7 @@ int run_node(const config::NodeConfig& cfg) {
     setup->config.election_ticks = timing.election_ticks;
     setup->config.uncommitted_bytes_max = cfg.raft.uncommitted_bytes_max;
     setup->config.inflight_bytes_max = cfg.raft.inflight_bytes_max;
+    setup->config.log_cache_bytes_max = cfg.raft.log_cache_bytes;
     setup->restore = restore_from(loaded, members, cfg.raft.join);
     loaded = {};
     // A snapshot every snapshotIntervalOps applied entries, and the log never holds

@@ -198,6 +198,25 @@ CompletionPtr completion(node::Completion c) {
     return std::make_shared<node::Completion>(std::move(c));
 }
 
+void schedule_drain(Self* self);
+
+// Entries for a follower that the core's log no longer caches: storage reads them back
+// (after the writes queued before, none of which they are), and the core sends them on.
+void fetch_entries(Self* self, const raft::Fetch& f) {
+    self->request(self->state.storage, caf::infinite, fetch_atom::value, f.from, std::uint64_t{f.count},
+                  std::uint64_t{f.bytes})
+        .then(
+            [=](EntriesPtr entries) {
+                self->state.consensus->core().on_fetched(f.to, f.from, *entries);
+                schedule_drain(self);
+            },
+            [=](caf::error&) {
+                // The storage actor is gone (the node is stopping): the next heartbeat asks again.
+                self->state.consensus->core().on_fetched(f.to, f.from, {});
+                schedule_drain(self);
+            });
+}
+
 // Carries out everything the core has for us: messages, persistence, and the state
 // machine's channel (snapshot, committed entries, reads at an index, abandoned writes),
 // in that order.
@@ -228,6 +247,7 @@ void drain(Self* self, const PeerSetup& setup) {
             self->send(st.storage, persist_atom::value, id,
                        BatchPtr(std::make_shared<storage::WriteBatch>(storage::WriteBatch::from(rd))));
         }
+        for (const raft::Fetch& f : rd.fetches) fetch_entries(self, f);
         for (const node::ReadAt& r : a.reads) {
             auto it = st.reads.find(r.token);
             if (it == st.reads.end()) continue;

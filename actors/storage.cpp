@@ -165,6 +165,19 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
             }
             return !self->state.failed && !self->state.full;
         },
+        // Entries the peer's log no longer caches, for a follower behind: read back
+        // from the log (older than anything pending here). None when they cannot be.
+        [=](fetch_atom, raft::Index from, std::uint64_t count, std::uint64_t bytes) -> EntriesPtr {
+            self->state.stats.note(self, "fetch");
+            auto out = std::make_shared<std::vector<raft::Entry>>();
+            const auto status = self->state.store->read_entries(from, count, bytes, *out);
+            if (!status.ok()) {
+                logging::warn("log_read_failed", {{"from", std::to_string(from)}, {"error", status.message}});
+                out->clear();
+            }
+            ++self->state.fetches;
+            return out;
+        },
         [=](inspect_atom) {
             const auto& st = self->state;
             std::vector<std::pair<std::string, std::string>> fields{
@@ -173,7 +186,8 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
                 {"full", st.full ? "true" : "false"},
                 {"flushes", std::to_string(st.flushes)},
                 {"batchesWritten", std::to_string(st.batches_written)},
-                {"fullErrors", std::to_string(st.full_errors)}};
+                {"fullErrors", std::to_string(st.full_errors)},
+                {"entryReads", std::to_string(st.fetches)}};
             if (st.full) fields.emplace_back("fullReason", st.full_reason);
             for (auto& f : st.store->figures()) fields.push_back(std::move(f));
             fields.emplace_back("lastFlushUs", std::to_string(st.last_flush.count()));

@@ -20,6 +20,7 @@ struct StorageState {
     SnapshotPtr snapshot_retry;
     bool retry_queued = false;
     std::uint64_t full_errors = 0;
+    std::uint64_t fetches = 0;  // reads of entries back for a follower behind the cache
     caf::actor peer;
     std::vector<BatchPtr> pending;
     std::uint64_t pending_max_id = 0;

@@ -87,6 +87,9 @@ const std::map<std::string, Field>& fields() {
         m["raft.inflightBytesMax"] = {Field::integer, 2u << 20, u32, [](NodeConfig& c, const json& v) {
                                           c.raft.inflight_bytes_max = v.get<std::uint64_t>();
                                       }};
+        m["raft.logCacheBytes"] = {Field::integer, 2u << 20, u32, [](NodeConfig& c, const json& v) {
+                                       c.raft.log_cache_bytes = v.get<std::uint64_t>();
+                                   }};
         m["raft.join"] = {Field::boolean, 0, 0, [](NodeConfig& c, const json& v) { c.raft.join = v.get<bool>(); }};
         m["raft.maxLogSize"] = {Field::integer, 1000, u32 * 16,
                                 [](NodeConfig& c, const json& v) { c.raft.max_log_size = v.get<std::uint64_t>(); }};

@@ -79,6 +79,8 @@ public:
                 ++n_.intake.entries;
                 n_.intake.last_index = e.index;
             }
+            n_.intake.fetches += rd.fetches.size();
+            n_.intake.cached_bytes_max = std::max(n_.intake.cached_bytes_max, core.log().cached_bytes());
             if (rd.snapshot && rd.snapshot->data) {
                 n_.intake.snapshot_bytes += rd.snapshot->data->size();
                 ++n_.intake.snapshots;
@@ -199,6 +201,7 @@ void ActorCluster::start(Node& n) {
     setup->config.seed = rng_.next();
     setup->config.bugs = opts_.bugs;
     setup->config.append_entries_max = opts_.append_entries_max;
+    setup->config.log_cache_bytes_max = opts_.log_cache_bytes_max;
     setup->config.heartbeat_ticks = timing.heartbeat_ticks;
     setup->config.election_ticks = timing.election_ticks;
     setup->restore = n.disk->durable.restore();

@@ -30,6 +30,7 @@ struct ClusterOptions {
     std::uint64_t snapshot_interval_ops = 100'000;
     raft::Bugs bugs;  // deliberate core bugs, for the tests of the checkers
     std::size_t append_entries_max = 4096;
+    std::size_t log_cache_bytes_max = 0;  // 0: every payload stays in memory
     // Every group commit takes a random time up to this (a real fsync is not instant);
     // a slow disk takes longer.
     std::uint64_t disk_latency_max_us = 5'000;
@@ -87,7 +88,9 @@ public:
         std::uint64_t entries = 0;
         std::uint64_t snapshot_bytes = 0;
         std::uint64_t snapshots = 0;
-        raft::Index last_index = 0;  // of the last entry or snapshot handed out for persisting
+        raft::Index last_index = 0;        // of the last entry or snapshot handed out for persisting
+        std::uint64_t fetches = 0;         // reads of its entries back from its disk, as leader
+        std::size_t cached_bytes_max = 0;  // the most payload bytes its log held in memory
     };
     const Intake& intake(raft::NodeId id) const;
     Invariants& invariants() { return inv_; }

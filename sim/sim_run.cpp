@@ -104,6 +104,10 @@ SimReport run_sim(const SimOptions& o) {
     static constexpr std::size_t batch_sizes[] = {1, 3, 16, 64, 4096};
     raft::Rng shape(o.seed ^ 0x5eed5eed5eed5eedull);
     co.append_entries_max = batch_sizes[shape.below(std::size(batch_sizes))];
+    // ... and a log cache of a few entries in most runs: a follower behind gets its
+    // entries read back from the simulated disk, under the same faults.
+    static constexpr std::size_t cache_sizes[] = {0, 1000, 20'000};
+    co.log_cache_bytes_max = cache_sizes[shape.below(std::size(cache_sizes))];
     co.trace = o.trace;
     ActorCluster c(co);
     std::vector<std::string> problems;

@@ -51,6 +51,20 @@ Status SimStore::write(const std::vector<const storage::WriteBatch*>& batches) {
     return sync();
 }
 
+Status SimStore::read_entries(raft::Index from, std::size_t count, std::size_t bytes,
+                              std::vector<raft::Entry>& out) const {
+    const Disk& d = disk_->durable;
+    if (d.entries.empty() || from <= d.snapshot.index || from > last_index())
+        return {Errc::invalid, "log entry " + std::to_string(from) + ": not in the stored log"};
+    std::size_t taken = 0;
+    for (std::size_t k = from - d.snapshot.index - 1; k < d.entries.size(); ++k) {
+        if (!out.empty() && (out.size() >= count || taken >= bytes)) break;
+        taken += d.entries[k].size_bytes();
+        out.push_back(d.entries[k]);
+    }
+    return {};
+}
+
 Status SimStore::sync() {
     SimDisk& d = *disk_;
     if (d.faults.sync_fail > 0 && rng_.unit() < d.faults.sync_fail) {

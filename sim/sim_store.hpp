@@ -40,6 +40,9 @@ public:
     storage::Status flush() override;
     storage::Status save_snapshot(const raft::SnapshotMeta& meta, const std::string& data) override;
     std::vector<std::pair<std::string, std::string>> figures() const override;
+    // From what was synced, overlaid by what was only written (as a page cache reads).
+    storage::Status read_entries(raft::Index from, std::size_t count, std::size_t bytes,
+                                 std::vector<raft::Entry>& out) const override;
 
 private:
     storage::Status sync();

@@ -5,7 +5,7 @@
 namespace raftor::raft {
 
 RaftLog::RaftLog(Index snapshot_index, Term snapshot_term, std::vector<Entry> entries)
-    : snapshot_index_(snapshot_index), snapshot_term_(snapshot_term) {
+    : snapshot_index_(snapshot_index), snapshot_term_(snapshot_term), cached_from_(snapshot_index + 1) {
     for (auto& e : entries) append(std::move(e));
 }
 
@@ -17,24 +17,46 @@ std::optional<Term> RaftLog::term_at(Index i) const {
 
 const Entry& RaftLog::at(Index i) const {
     RAFT_ASSERT(i > snapshot_index_ && i <= last_index(), "log access out of range");
-    return entries_[i - snapshot_index_ - 1];
+    const Entry& e = entries_[i - snapshot_index_ - 1];
+    RAFT_ASSERT(i >= cached_from_ || e.type == EntryType::conf_change, "an entry read is cached");
+    return e;
+}
+
+EntryType RaftLog::type_at(Index i) const {
+    RAFT_ASSERT(i > snapshot_index_ && i <= last_index(), "log access out of range");
+    return entries_[i - snapshot_index_ - 1].type;
+}
+
+void RaftLog::evict(Index upto, std::size_t budget) {
+    upto = std::min(upto, last_index());
+    while (cached_bytes_ > budget && cached_from_ <= upto) {
+        Entry& e = entries_[cached_from_ - snapshot_index_ - 1];
+        cached_bytes_ -= e.size_bytes();  // a kept configuration change no longer counts
+        if (e.type != EntryType::conf_change) e.payload = Payload();
+        ++cached_from_;
+    }
 }
 
 void RaftLog::append(Entry e) {
     RAFT_ASSERT(e.index == last_index() + 1, "log entries are contiguous");
     RAFT_ASSERT(e.term >= last_term(), "terms in the log never decrease");
+    cached_bytes_ += e.size_bytes();
     entries_.push_back(std::move(e));
 }
 
 void RaftLog::truncate_from(Index i) {
     RAFT_ASSERT(i > snapshot_index_, "never truncate into the snapshot");
     if (i > last_index()) return;
+    for (Index k = std::max(i, cached_from_); k <= last_index(); ++k) cached_bytes_ -= at(k).size_bytes();
+    cached_from_ = std::min(cached_from_, i);
     entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i - snapshot_index_ - 1), entries_.end());
 }
 
 void RaftLog::compact_to(Index i, Term t) {
     RAFT_ASSERT(i >= snapshot_index_ && i <= last_index(), "compaction inside the log");
     RAFT_ASSERT(term_at(i) == t, "compaction term matches the log");
+    for (Index k = cached_from_; k <= i; ++k) cached_bytes_ -= at(k).size_bytes();
+    cached_from_ = std::max(cached_from_, i + 1);
     entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(i - snapshot_index_));
     snapshot_index_ = i;
     snapshot_term_ = t;
@@ -42,6 +64,8 @@ void RaftLog::compact_to(Index i, Term t) {
 
 void RaftLog::reset(Index snapshot_index, Term snapshot_term) {
     entries_.clear();
+    cached_from_ = snapshot_index + 1;
+    cached_bytes_ = 0;
     snapshot_index_ = snapshot_index;
     snapshot_term_ = snapshot_term;
 }
@@ -49,6 +73,7 @@ void RaftLog::reset(Index snapshot_index, Term snapshot_term) {
 std::vector<Entry> RaftLog::slice(Index from, std::size_t entries_max, std::size_t bytes_max) const {
     std::vector<Entry> out;
     std::size_t bytes = 0;
+    RAFT_ASSERT(from >= cached_from_ || from > last_index(), "a slice is of cached entries");
     for (Index i = std::max(from, first_index()); i <= last_index() && out.size() < entries_max; ++i) {
         const Entry& e = at(i);
         if (!out.empty() && bytes + e.size_bytes() > bytes_max) break;
@@ -60,6 +85,7 @@ std::vector<Entry> RaftLog::slice(Index from, std::size_t entries_max, std::size
 
 std::vector<Entry> RaftLog::slice(Index from, Index to_inclusive) const {
     std::vector<Entry> out;
+    RAFT_ASSERT(from >= cached_from_ || from > to_inclusive, "a slice is of cached entries");
     for (Index i = std::max(from, first_index()); i <= std::min(to_inclusive, last_index()); ++i) out.push_back(at(i));
     return out;
 }
@@ -73,7 +99,7 @@ Index RaftLog::first_index_of_term_at(Index i) const {
 
 Index RaftLog::last_index_of_term(Term t) const {
     for (Index i = last_index(); i > snapshot_index_; --i) {
-        const Term ti = at(i).term;
+        const Term ti = entries_[i - snapshot_index_ - 1].term;
         if (ti == t) return i;
         if (ti < t) return 0;
     }

@@ -1,6 +1,9 @@
 #pragma once
-// The in-memory Raft log since the last snapshot (dissertation 5.1). The caller's
-// storage keeps the durable copy; this is what the core reasons about.
+// The Raft log since the last snapshot (dissertation 5.1). The caller's storage keeps
+// the durable copy; this is what the core reasons about. Every entry's term and index
+// stay in memory, but only the newest payloads are cached: older ones that are durable
+// and applied are released past a byte budget (evict()), and a follower that needs them
+// gets them read back from storage (Ready::fetches).
 #include <deque>
 
 #include "runtime/raft/types.hpp"
@@ -22,7 +25,17 @@ public:
     // compacted away or beyond the end.
     std::optional<Term> term_at(Index i) const;
     bool matches(Index i, Term t) const { return term_at(i) == t; }
+    // The entry at `i`, whose payload is cached (i >= cached_from()).
     const Entry& at(Index i) const;
+    // The type of the entry at `i`, cached or not.
+    EntryType type_at(Index i) const;
+    // First index whose payload is in memory; last_index() + 1 when none is.
+    Index cached_from() const { return cached_from_; }
+    std::size_t cached_bytes() const { return cached_bytes_; }
+    // Releases the payloads of the oldest entries at or below `upto` (durable and
+    // applied: nothing here needs them again) while more than `budget` bytes are
+    // cached. Configuration changes keep theirs (they are read to find the config).
+    void evict(Index upto, std::size_t budget);
 
     // Section 5.4.1: is a log ending at (last_term, last_index) at least as up to date?
     bool is_up_to_date(Index index, Term term) const {
@@ -38,6 +51,7 @@ public:
     void reset(Index snapshot_index, Term snapshot_term);
 
     // Entries in [from, ..] bounded by count and bytes; at least one if any exist.
+    // Both slices are of cached entries only (from >= cached_from()).
     std::vector<Entry> slice(Index from, std::size_t entries_max, std::size_t bytes_max) const;
     std::vector<Entry> slice(Index from, Index to_inclusive) const;
 
@@ -50,6 +64,8 @@ private:
     Index snapshot_index_ = 0;
     Term snapshot_term_ = 0;
     std::deque<Entry> entries_;
+    Index cached_from_ = 1;
+    std::size_t cached_bytes_ = 0;  // size_bytes() of the cached entries
 };
 
 }  // namespace raftor::raft

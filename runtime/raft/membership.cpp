@@ -53,8 +53,8 @@ void Raft::rebuild_conf() {
     std::erase_if(conf_entries_, [&](const auto& c) { return c.first > log_.last_index(); });
     if (conf_entries_.empty()) {
         for (Index i = log_.first_index(); i <= log_.last_index(); ++i) {
+            if (log_.type_at(i) != EntryType::conf_change) continue;  // its payload may be gone
             const Entry& e = log_.at(i);
-            if (e.type != EntryType::conf_change) continue;
             auto cc = decode_conf_change(e.payload);
             RAFT_ASSERT(cc.has_value(), "conf-change entries in the log decode");
             conf_entries_.emplace_back(i, cc->result);

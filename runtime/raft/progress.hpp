@@ -54,6 +54,7 @@ struct Progress {
     bool may_resume = false;
     Inflights inflights;
     std::uint64_t read_acked = 0;  // highest ReadIndex round this follower confirmed
+    bool fetching = false;         // its next entries are being read back from storage
 
     // Snapshot being streamed (state == snapshot).
     Snapshot snapshot;

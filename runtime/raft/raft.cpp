@@ -100,7 +100,7 @@ Index Raft::applicable_to() const {
 }
 
 bool Raft::has_ready() const {
-    if (!msgs_.empty() || !read_states_.empty() || pending_install_) return true;
+    if (!msgs_.empty() || !read_states_.empty() || !fetches_.empty() || pending_install_) return true;
     if (hard_state() != issued_hs_) return true;
     if (unissued_from_ != 0 && unissued_from_ <= log_.last_index()) return true;
     if (applied_ < applicable_to()) return true;
@@ -144,6 +144,10 @@ Ready Raft::ready() {
     }
     rd.read_states = std::move(read_states_);
     read_states_.clear();
+    rd.fetches = std::move(fetches_);
+    fetches_.clear();
+    // Durable and handed to the state machine: nothing here needs those payloads again.
+    if (cfg_.log_cache_bytes_max != 0) log_.evict(std::min(stable_, applied_), cfg_.log_cache_bytes_max);
     return rd;
 }
 

@@ -58,6 +58,9 @@ public:
     Error read_index(std::string context);
     // Everything handed out by ready() with this persist_id (and before) is durable.
     void on_persisted(std::uint64_t persist_id);
+    // The answer to a Ready::fetches request: the entries storage read from `from`
+    // (none when it could not). Sent on as an append if the follower still needs them.
+    void on_fetched(NodeId to, Index from, std::vector<Entry> entries);
     // The state machine took a snapshot at `index` (<= applied); drop the log before it.
     Error compact(Index index, std::shared_ptr<const std::string> data);
     // Starts an election now (tests, and a single node's bootstrap).
@@ -120,6 +123,7 @@ private:
     void flush_appends();
     void spread_commit();
     bool send_append(NodeId to, bool allow_empty);
+    void send_entries(NodeId to, Index prev, Term prev_term, std::vector<Entry> ents);
     void send_heartbeat(NodeId to);
     void send_window_check(NodeId to);
     void broadcast_heartbeat();
@@ -230,6 +234,7 @@ private:
 
     // Output bookkeeping.
     std::vector<Message> msgs_;
+    std::vector<Fetch> fetches_;
     std::deque<std::pair<std::uint64_t, Message>> held_;  // sent once persist_id >= first
     std::vector<ReadState> read_states_;
     HardState issued_hs_;      // last hard state handed out for persisting

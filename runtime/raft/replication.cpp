@@ -68,19 +68,53 @@ bool Raft::send_append(NodeId to, bool allow_empty) {
         send_snapshot(to);
         return false;
     }
+    if (pr.next < log_.cached_from() && pr.next <= log_.last_index()) {
+        // Its entries left the cache: storage reads them back, one batch at a time.
+        if (pr.fetching) return false;
+        pr.fetching = true;
+        const auto count = std::min<std::size_t>(cfg_.append_entries_max, log_.cached_from() - pr.next);
+        fetches_.push_back(Fetch{.to = to, .from = pr.next, .count = count, .bytes = cfg_.append_bytes_max});
+        return false;
+    }
     auto ents = log_.slice(pr.next, cfg_.append_entries_max, cfg_.append_bytes_max);
     if (ents.empty() && !allow_empty) return false;
+    send_entries(to, prev, *prev_term, std::move(ents));
+    return true;
+}
+
+void Raft::send_entries(NodeId to, Index prev, Term prev_term, std::vector<Entry> ents) {
+    Progress& pr = progress_.at(to);
     const Index last = ents.empty() ? prev : ents.back().index;
     const std::size_t bytes = size_bytes(ents);
     send(Message{.type = MessageType::append,
                  .to = to,
-                 .log_term = *prev_term,
+                 .log_term = prev_term,
                  .index = prev,
                  .entries = std::move(ents),
                  .commit = commit_});
     if (last > prev || pr.state == ProgressState::probe) pr.sent_entries(last, bytes);
     pr.commit_sent = std::max(pr.commit_sent, commit_);
-    return true;
+}
+
+void Raft::on_fetched(NodeId to, Index from, std::vector<Entry> entries) {
+    if (role_ != Role::leader) return;
+    auto it = progress_.find(to);
+    if (it == progress_.end() || !it->second.fetching) return;
+    Progress& pr = it->second;
+    pr.fetching = false;
+    broadcast_pending_ = true;  // what the cache holds, or another fetch, follows at ready()
+    // Only what the follower still waits for, and only entries this log still holds:
+    // the log may have moved on (a snapshot, a probe backing off) while storage read.
+    if (entries.empty() || from != pr.next || pr.paused()) return;
+    const auto prev_term = log_.term_at(from - 1);
+    if (!prev_term) return;
+    for (std::size_t k = 0; k < entries.size(); ++k)
+        if (entries[k].index != from + k || log_.term_at(entries[k].index) != entries[k].term) {
+            entries.resize(k);
+            break;
+        }
+    if (entries.empty()) return;
+    send_entries(to, from - 1, *prev_term, std::move(entries));
 }
 
 void Raft::send_window_check(NodeId to) {
@@ -113,7 +147,10 @@ void Raft::broadcast_heartbeat() {
 }
 
 void Raft::broadcast_periodic_heartbeat() {
-    for (auto& [id, pr] : progress_) pr.may_resume = true;
+    for (auto& [id, pr] : progress_) {
+        pr.may_resume = true;
+        pr.fetching = false;  // a read lost with a restarted storage actor is asked again
+    }
     broadcast_heartbeat();
 }
 

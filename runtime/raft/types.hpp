@@ -166,6 +166,14 @@ struct ReadState {
 // What the core wants done. The caller persists hard_state, entries and snapshot
 // (in that order, atomically is fine), sends messages, applies committed entries,
 // then reports durability with Raft::on_persisted(persist_id).
+// Entries [from, from + count) for follower `to`, at most `bytes` of them (at least one).
+struct Fetch {
+    NodeId to = no_node;
+    Index from = 0;
+    std::size_t count = 0;
+    std::size_t bytes = 0;
+};
+
 struct Ready {
     std::optional<HardState> hard_state;
     // Entries to append; any stored entry at or after entries.front().index is
@@ -177,13 +185,16 @@ struct Ready {
     std::vector<Message> messages;
     std::vector<Entry> committed;  // durable and committed, in order, to apply
     std::vector<ReadState> read_states;
+    // Entries to read back from storage for a follower (their payloads left the log's
+    // cache): answer each with Raft::on_fetched, with what was read or nothing.
+    std::vector<Fetch> fetches;
     // Non-zero when the caller must call on_persisted(persist_id) once the
     // writes above are durable (even if there were none: held replies wait on it).
     std::uint64_t persist_id = 0;
 
     bool empty() const {
         return !hard_state && entries.empty() && !snapshot && messages.empty() && committed.empty() &&
-               read_states.empty() && persist_id == 0;
+               read_states.empty() && fetches.empty() && persist_id == 0;
     }
 };
 
@@ -218,6 +229,10 @@ struct Config {
     // or away. One proposal is always taken when nothing is pending. 0: no limit.
     std::size_t uncommitted_bytes_max = 32u << 20;
     std::size_t snapshot_chunk_bytes_max = 1 << 20;
+    // Bytes of payloads the log keeps in memory. Older entries, durable and applied,
+    // keep only their term; a follower that needs them has them read back from
+    // storage (Ready::fetches). 0: no limit.
+    std::size_t log_cache_bytes_max = 0;
     // A learner is promoted only when its match index is this close to the leader's.
     Index promote_lag_entries_max = 1000;
     std::uint64_t seed = 1;  // drives the randomized election timeout

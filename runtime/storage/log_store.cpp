@@ -365,6 +365,14 @@ Status load_meta(MDB_txn* txn, MDB_dbi db, Loaded& out) {
 }
 }  // namespace
 
+Status LogStore::read_entries(raft::Index from, std::size_t count, std::size_t bytes,
+                              std::vector<raft::Entry>& out) const {
+    if (last_index_ == 0 || from < first_index_ || from > last_index_)
+        return {Errc::invalid, "log entry " + std::to_string(from) + ": not in the stored log [" +
+                                   std::to_string(first_index_) + ", " + std::to_string(last_index_) + "]"};
+    return wal_->read(from, out, count, bytes);
+}
+
 Status LogStore::load(Loaded& out) const {
     out = Loaded{};
     Txn txn;

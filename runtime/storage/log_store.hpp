@@ -51,6 +51,8 @@ public:
     // A snapshot taken locally at meta.index: store it and drop the entries it covers.
     Status save_snapshot(const raft::SnapshotMeta& meta, const std::string& data) override;
     std::vector<std::pair<std::string, std::string>> figures() const override;
+    Status read_entries(raft::Index from, std::size_t count, std::size_t bytes,
+                        std::vector<raft::Entry>& out) const override;
     // Reads everything back, verifying checksums, decoding and contiguity.
     Status load(Loaded& out) const;
     // A compacted copy of the LMDB environment (hard state, snapshot) into `dir`, an

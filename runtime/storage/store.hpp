@@ -41,6 +41,11 @@ public:
     virtual Status flush() = 0;
     // A snapshot taken locally at meta.index: keep it and drop the entries it covers.
     virtual Status save_snapshot(const raft::SnapshotMeta& meta, const std::string& data) = 0;
+    // Entries [from, ..] back from the log, for a follower the leader's in-memory log
+    // no longer holds them for: at most `count`, or `bytes` after the first. An error
+    // when `from` is not in the stored log.
+    virtual Status read_entries(raft::Index from, std::size_t count, std::size_t bytes,
+                                std::vector<raft::Entry>& out) const = 0;
     // Figures for the introspector, as (name, value).
     virtual std::vector<std::pair<std::string, std::string>> figures() const = 0;
     // More room for a store with a bounded map (LMDB's): no restart needed.

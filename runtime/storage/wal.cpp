@@ -259,11 +259,13 @@ Status Wal::append(const std::vector<std::string>& payloads, const std::vector<c
     return {};
 }
 
-Status Wal::read(raft::Index from, std::vector<raft::Entry>& out) const {
+Status Wal::read(raft::Index from, std::vector<raft::Entry>& out, std::size_t count, std::size_t bytes) const {
+    wal::ReadLimit limit{.count = out.size() + count, .bytes = bytes};
     for (const auto& s : segments_) {
         if (s.next() <= from) continue;
+        if (limit.reached(out)) break;
         const std::size_t k = from > s.first ? static_cast<std::size_t>(from - s.first) : 0;
-        if (auto st = read_records(s.path, s.first, s.seed, s.records, k, out); !st.ok()) return st;
+        if (auto st = read_records(s.path, s.first, s.seed, s.records, k, out, limit); !st.ok()) return st;
     }
     return {};
 }

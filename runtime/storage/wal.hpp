@@ -48,8 +48,10 @@ public:
     // Removes segments whose entries are all at or below `index` (covered by a durable
     // snapshot). The newest segment stays.
     Status release_to(raft::Index index);
-    // Reads entries [max(from, first), last] back, verifying them again.
-    Status read(raft::Index from, std::vector<raft::Entry>& out) const;
+    // Reads entries [max(from, first), last] back, verifying them again; at most
+    // `count` of them, or `bytes` (Entry::size_bytes), after the first.
+    Status read(raft::Index from, std::vector<raft::Entry>& out, std::size_t count = SIZE_MAX,
+                std::size_t bytes = SIZE_MAX) const;
 
     const std::string& repaired() const { return repaired_; }
     const WalStats& stats() const { return stats_; }

@@ -253,7 +253,8 @@ Status scan_segment(const std::string& path, raft::Index first, Scan& out) {
 }
 
 Status read_records(const std::string& path, raft::Index first, std::uint32_t seed,
-                    const std::vector<RecordPos>& records, std::size_t from, std::vector<raft::Entry>& out) {
+                    const std::vector<RecordPos>& records, std::size_t from, std::vector<raft::Entry>& out,
+                    ReadLimit& limit) {
     if (from >= records.size()) return {};
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return Status::from_errno(errno, "open " + path);
@@ -261,7 +262,7 @@ Status read_records(const std::string& path, raft::Index first, std::uint32_t se
     if (size < 0) return Status::from_errno(errno, "size of " + path);
     Reader r(fd.get(), static_cast<std::uint64_t>(size), path);
     std::string error;
-    for (std::size_t k = from; k < records.size(); ++k) {
+    for (std::size_t k = from; k < records.size() && !limit.reached(out); ++k) {
         const raft::Index index = first + k;
         Status st;
         Record rec;
@@ -274,6 +275,7 @@ Status read_records(const std::string& path, raft::Index first, std::uint32_t se
         if (!e) return {Errc::corrupt, entry_name(index) + ": " + error};
         if (e->index != index)
             return {Errc::corrupt, entry_name(index) + ": record holds entry " + std::to_string(e->index)};
+        limit.bytes_read += e->size_bytes();
         out.push_back(std::move(*e));
     }
     return {};

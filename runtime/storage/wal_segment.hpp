@@ -81,8 +81,20 @@ struct Scan {
 // a bad record ends the scan and is described in `bad`/`torn` for the caller to judge.
 Status scan_segment(const std::string& path, raft::Index first, Scan& out);
 
-// Decodes the records [from, from + count) of a scanned segment again, verifying each.
+// How much one read may return: it stops once `out` holds `count` entries or `bytes`
+// of them (Entry::size_bytes), whichever comes first, after at least one.
+struct ReadLimit {
+    std::size_t count = SIZE_MAX;
+    std::size_t bytes = SIZE_MAX;
+    std::size_t bytes_read = 0;  // carried across the segments of one read
+    bool reached(const std::vector<raft::Entry>& out) const {
+        return !out.empty() && (out.size() >= count || bytes_read >= bytes);
+    }
+};
+
+// Decodes the records [from, ..) of a scanned segment again, verifying each, within `limit`.
 Status read_records(const std::string& path, raft::Index first, std::uint32_t seed,
-                    const std::vector<RecordPos>& records, std::size_t from, std::vector<raft::Entry>& out);
+                    const std::vector<RecordPos>& records, std::size_t from, std::vector<raft::Entry>& out,
+                    ReadLimit& limit);
 
 }  // namespace raftor::storage::wal

@@ -30,12 +30,27 @@ inline std::unique_ptr<Raft> make(NodeId id, ConfState conf, Config c = {}) {
     return std::make_unique<Raft>(c, std::move(r));
 }
 
-// Drains ready(), persisting immediately; returns the messages sent.
+// The entries a node wrote, by index: what storage reads back for Ready::fetches.
+using StoredLog = std::map<Index, Entry>;
+
+// Drains ready(), persisting immediately; returns the messages sent. With `stored`,
+// entries are kept there and fetches are answered from it.
 inline std::vector<Message> drain(Raft& r, std::vector<Entry>* committed = nullptr,
-                                  std::vector<ReadState>* reads = nullptr) {
+                                  std::vector<ReadState>* reads = nullptr, StoredLog* stored = nullptr) {
     std::vector<Message> out;
     while (r.has_ready()) {
         Ready rd = r.ready();
+        if (stored) {
+            if (rd.snapshot) stored->clear();
+            if (!rd.entries.empty()) stored->erase(stored->lower_bound(rd.entries.front().index), stored->end());
+            for (const auto& e : rd.entries) (*stored)[e.index] = e;
+            for (const auto& f : rd.fetches) {
+                std::vector<Entry> read;
+                for (auto it = stored->find(f.from); it != stored->end() && read.size() < f.count; ++it)
+                    read.push_back(it->second);
+                r.on_fetched(f.to, f.from, std::move(read));
+            }
+        }
         for (auto& m : rd.messages) out.push_back(std::move(m));
         if (committed)
             for (auto& e : rd.committed) committed->push_back(std::move(e));
@@ -71,6 +86,7 @@ struct Group {
     std::map<NodeId, std::unique_ptr<Raft>> nodes;
     std::map<NodeId, std::vector<Entry>> applied;
     std::map<NodeId, std::vector<ReadState>> reads;
+    std::map<NodeId, StoredLog> stored;
     std::vector<Message> in_flight;
     std::set<NodeId> down;
     std::vector<Message> delivered;  // every message delivered, in order
@@ -86,7 +102,7 @@ struct Group {
     }
     Raft& operator[](NodeId id) { return *nodes.at(id); }
     void collect(NodeId id) {
-        auto ms = drain(*nodes.at(id), &applied[id], &reads[id]);
+        auto ms = drain(*nodes.at(id), &applied[id], &reads[id], &stored[id]);
         for (auto& m : ms) in_flight.push_back(std::move(m));
     }
     // Delivers until no message is left; returns how many were delivered.

@@ -18,11 +18,14 @@ struct CatchUp {
     std::uint64_t snapshot_bytes = 0;  // of the snapshots it installed meanwhile
     std::uint64_t delivered = 0;       // bytes the network delivered to it meanwhile
     std::uint64_t took_us = 0;
+    std::uint64_t fetches = 0;  // the leader's reads of entries back from its disk
+    std::size_t cached_bytes_max = 0;
     std::vector<std::string> violations;
 };
 
-CatchUp cut_off_then_heal(std::uint64_t seed, std::uint64_t snapshot_interval_ops) {
+CatchUp cut_off_then_heal(std::uint64_t seed, std::uint64_t snapshot_interval_ops, std::size_t log_cache_bytes = 0) {
     ClusterOptions opts{.nodes = 3, .seed = seed, .snapshot_interval_ops = snapshot_interval_ops};
+    opts.log_cache_bytes_max = log_cache_bytes;
     ActorCluster c(opts);
     BOOST_REQUIRE(c.run_until([&] { return c.leader() != 0; }, 10'000'000));
     const raft::NodeId leader = c.leader();
@@ -52,6 +55,8 @@ CatchUp cut_off_then_heal(std::uint64_t seed, std::uint64_t snapshot_interval_op
     r.entry_bytes = c.intake(away).entry_bytes - before.entry_bytes;
     r.snapshot_bytes = c.intake(away).snapshot_bytes - before.snapshot_bytes;
     r.delivered = c.network().bytes_delivered[away] - delivered_before;
+    r.fetches = c.intake(now_leader).fetches;
+    r.cached_bytes_max = c.intake(now_leader).cached_bytes_max;
     w.stop();
     r.violations = c.invariants().violations();
     return r;
@@ -85,6 +90,22 @@ BOOST_AUTO_TEST_CASE(a_snapshot_then_entries) {
         const CatchUp r = cut_off_then_heal(seed, 500);
         check(r, seed);
         BOOST_TEST(r.snapshot_bytes > 0u);
+    }
+}
+
+// The leader keeps 64 KiB of payloads in memory, far less than the node missed: what
+// it sends comes back from its disk, batch by batch, and costs no more on the wire.
+BOOST_AUTO_TEST_CASE(entries_read_back_from_storage) {
+    for (std::uint64_t seed : {1, 2}) {
+        const CatchUp r = cut_off_then_heal(seed, 1'000'000, 64 << 10);
+        check(r, seed);
+        BOOST_TEST_MESSAGE("seed " << seed << ": " << r.fetches << " reads from the leader's disk, at most "
+                                   << r.cached_bytes_max << " B of payloads in memory");
+        BOOST_TEST(r.snapshot_bytes == 0u);
+        BOOST_TEST(r.fetches > 0u);
+        BOOST_TEST(r.entry_bytes > 10 * (64u << 10));
+        // The cache holds its budget, plus what is not yet applied (a few batches).
+        BOOST_TEST(r.cached_bytes_max < 4 * (64u << 10));
     }
 }
 
