@@ -101,11 +101,14 @@ void Raft::on_fetched(NodeId to, Index from, std::vector<Entry> entries) {
     auto it = progress_.find(to);
     if (it == progress_.end() || !it->second.fetching) return;
     Progress& pr = it->second;
+    // Storage could not read them (it says why in its log): asked again at the next
+    // heartbeat interval, not in a loop.
+    if (entries.empty()) return;
     pr.fetching = false;
     broadcast_pending_ = true;  // what the cache holds, or another fetch, follows at ready()
     // Only what the follower still waits for, and only entries this log still holds:
     // the log may have moved on (a snapshot, a probe backing off) while storage read.
-    if (entries.empty() || from != pr.next || pr.paused()) return;
+    if (from != pr.next || pr.paused()) return;
     const auto prev_term = log_.term_at(from - 1);
     if (!prev_term) return;
     for (std::size_t k = 0; k < entries.size(); ++k)
@@ -149,7 +152,10 @@ void Raft::broadcast_heartbeat() {
 void Raft::broadcast_periodic_heartbeat() {
     for (auto& [id, pr] : progress_) {
         pr.may_resume = true;
-        pr.fetching = false;  // a read lost with a restarted storage actor is asked again
+        if (pr.fetching) {  // a read that failed, or was lost with its actor, is asked again
+            pr.fetching = false;
+            broadcast_pending_ = true;
+        }
     }
     broadcast_heartbeat();
 }

@@ -64,7 +64,10 @@ NetnsCluster::NetnsCluster(ClusterSpec spec)
              {{"enabled", true},
               {"heartbeatIntervalMs", spec_.heartbeat_ms},
               {"electionTimeoutMs", spec_.election_timeout_ms},
-              {"snapshotIntervalOps", spec_.snapshot_interval_ops}}},
+              {"snapshotIntervalOps", spec_.snapshot_interval_ops},
+              // The smallest log cache: a node back from a partition or a crash is sent
+              // entries read back from the leader's WAL, not from memory.
+              {"logCacheBytes", 2 << 20}}},
         };
         std::ofstream(dir(i) / "config.json") << cfg.dump(2) << "\n";
         std::filesystem::permissions(dir(i) / "config.json",  // it holds the token

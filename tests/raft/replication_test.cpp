@@ -122,12 +122,15 @@ BOOST_AUTO_TEST_CASE(a_fetch_answer_that_does_not_fit_the_log_or_the_follower_is
     BOOST_TEST(of_type(rd.messages, MessageType::append).empty());
     BOOST_REQUIRE(rd.fetches.size() == 1u);
     // Entries of another term than the log's at that index (storage read a stale
-    // suffix): nothing sent. Nor when storage could read nothing.
+    // suffix): nothing sent.
     g[1].on_fetched(3, from, {Entry{.term = t + 1, .index = from, .payload = "stale"}});
     rd = g[1].ready();
     BOOST_TEST(of_type(rd.messages, MessageType::append).empty());
     BOOST_REQUIRE(rd.fetches.size() == 1u);
+    // Storage could read nothing: asked again at the next heartbeat interval, not at once.
     g[1].on_fetched(3, from, {});
+    BOOST_TEST(g[1].ready().fetches.empty());
+    g[1].tick();
     rd = g[1].ready();
     BOOST_TEST(of_type(rd.messages, MessageType::append).empty());
     BOOST_REQUIRE(rd.fetches.size() == 1u);
