@@ -13,7 +13,9 @@ find_package(CLI11 REQUIRED)
 # prometheus-cpp's config also wants civetweb, ZLIB and CURL, even for core alone.
 find_package(prometheus-cpp CONFIG REQUIRED)
 
-# CAF 0.17 ships neither a CMake config nor a .pc file.
+# CAF 0.17 ships neither a CMake config nor a .pc file. `make test-tsan` sets
+# CAF_core_LIBRARY to a ThreadSanitizer build of libcaf_core (scripts/caf-tsan), used
+# with Debian's headers of the same version.
 find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
 foreach(part core io openssl)
   find_library(CAF_${part}_LIBRARY caf_${part} REQUIRED)
@@ -25,3 +27,8 @@ foreach(part core io openssl)
       INTERFACE_LINK_LIBRARIES Threads::Threads)
   endif()
 endforeach()
+get_filename_component(CAF_core_DIR ${CAF_core_LIBRARY} DIRECTORY)
+if(NOT CAF_core_DIR MATCHES "^/usr/lib")
+  # Found first at run time, ahead of the system's copy of the same soname.
+  set_property(TARGET CAF::core APPEND PROPERTY INTERFACE_LINK_OPTIONS "-Wl,-rpath,${CAF_core_DIR}")
+endif()

@@ -30,8 +30,11 @@ struct HttpServer::Impl {
     ServerOptions opts;
     Handler handler;
     OnLog on_log;
-    // Connections open, in all and by client address (I/O thread only). Declared before
-    // the io_context: sessions still queued in it count themselves out when it goes.
+    // Connections open, in all and by client address, under conn_mu: a session ends
+    // where its last reference goes, which may be an actor thread holding the reply.
+    // Declared before the io_context: sessions still queued in it count themselves out
+    // when it goes.
+    std::mutex conn_mu;
     std::size_t connections = 0;
     std::unordered_map<std::string, std::size_t> per_client;
     asio::io_context io{1};
@@ -76,10 +79,12 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
         beast::error_code ec;
         auto ep = socket().remote_endpoint(ec);
         if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+        std::lock_guard<std::mutex> lock(srv.conn_mu);
         ++srv.connections;
         ++srv.per_client[client];
     }
     ~Session() {
+        std::lock_guard<std::mutex> lock(srv.conn_mu);
         --srv.connections;
         auto it = srv.per_client.find(client);
         if (it != srv.per_client.end() && --it->second == 0) srv.per_client.erase(it);
@@ -252,9 +257,13 @@ std::string address_of(const tcp::socket& s) {
 }  // namespace
 
 bool HttpServer::Impl::admit(tcp::socket& s, const std::string& addr) {
-    const bool all = connections >= opts.connections_max;
-    const auto it = per_client.find(addr);
-    const bool one = it != per_client.end() && it->second >= opts.connections_per_client_max;
+    bool all = false, one = false;
+    {
+        std::lock_guard<std::mutex> lock(conn_mu);
+        all = connections >= opts.connections_max;
+        const auto it = per_client.find(addr);
+        one = it != per_client.end() && it->second >= opts.connections_per_client_max;
+    }
     if (!all && !one) return true;
     const auto now = std::chrono::steady_clock::now();
     if (now - last_refusal_log > std::chrono::seconds(60)) {

@@ -6,6 +6,7 @@
 // goes away, whatever happened.
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -104,7 +105,7 @@ public:
     pid_t pid() const { return pid_; }
 
 private:
-    mutable pid_t pid_ = 0;  // 0 once reaped
+    mutable std::atomic<pid_t> pid_ = 0;  // 0 once reaped; asked from the chaos driver's threads
 };
 
 // Runs `argv` to completion; returns its exit status and what it wrote to stdout and stderr.
