@@ -79,6 +79,15 @@ inline void time_write_stages(GatewaySelf* self, const GatewaySetupPtr& setup, c
 template <class... Msg>
 void send_write(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, http::Routed routed, ReplyPtr out,
                 std::function<void(const node::Completion&)> done, Msg... msg) {
+    // Another member leads: straight there, not first through this node's peer. A
+    // request forwarded to us already asks the peer, which answers with what it knows.
+    if (setup->leader_elsewhere && !routed.forwarded)
+        if (const raft::NodeId l = setup->leader_elsewhere->load(std::memory_order_relaxed); l != 0) {
+            const auto leader = setup->directory->get(l);
+            if (!leader.forward_to.empty())
+                return reply(out,
+                             http::not_leader(*req, routed, leader.name, leader.forward_to, setup->directory->tls()));
+        }
     const auto timeout = setup->request_timeout;
     self->request(setup->peer, timeout, msg...)
         .then(

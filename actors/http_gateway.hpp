@@ -38,6 +38,8 @@ struct GatewaySetup {
     std::string node_name;
     http::ApiOptions api;
     std::shared_ptr<const Directory> directory;
+    // Set by the peer: the leader's id while another member leads (may be null).
+    std::shared_ptr<const std::atomic<raft::NodeId>> leader_elsewhere;
     std::chrono::milliseconds request_timeout{10'000};
     std::shared_ptr<http::OperationCache> cache;  // may be null: no cache
     // For GET /metrics (each may be null/empty: those figures are then absent or zero).

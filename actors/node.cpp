@@ -331,6 +331,8 @@ int run_node(const config::NodeConfig& cfg) {
     setup->tick = std::chrono::milliseconds(timing.tick_ms);
     setup->introspector = intro;
     setup->counters = counters;
+    auto leader_elsewhere = std::make_shared<std::atomic<raft::NodeId>>(0);
+    setup->leader_elsewhere = leader_elsewhere;
     for (const auto& x : members.all) setup->names[x.raft_id] = x.name;
     const raft::NodeId self_id = members.self.raft_id;
     setup->ids_implied = [directory](raft::NodeId id) {
@@ -390,6 +392,7 @@ int run_node(const config::NodeConfig& cfg) {
     };
     gsetup->api.zones = zones;
     gsetup->directory = directory;
+    gsetup->leader_elsewhere = leader_elsewhere;
     gsetup->counters = counters;
     gsetup->data_dir = cfg.data_dir;
     gsetup->storage_map_bytes->store(cfg.storage_map_bytes);

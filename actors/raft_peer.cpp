@@ -134,6 +134,10 @@ void observe(Self* self) {
         st.logged_term = core.term();
     }
     logging::set_position(core.term(), core.commit());
+    if (st.leader_elsewhere) {
+        const bool elsewhere = core.role() == raft::Role::follower && core.leader() != 0 && core.leader() != core.id();
+        st.leader_elsewhere->store(elsewhere ? core.leader() : 0, std::memory_order_relaxed);
+    }
     if (core.role() != st.logged_role) {
         logging::info("role_changed", {{"from", raft::to_string(st.logged_role)},
                                        {"to", raft::to_string(core.role())},
@@ -434,6 +438,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     st.transport = setup->transport;
     st.observer = setup->observer;
     st.counters = setup->counters;
+    st.leader_elsewhere = setup->leader_elsewhere;
     st.heartbeat = std::chrono::duration_cast<std::chrono::milliseconds>(setup->tick) *
                    static_cast<std::int64_t>(setup->config.heartbeat_ticks);
     st.storage =

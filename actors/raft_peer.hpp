@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <caf/all.hpp>
 #include <chrono>
 #include <functional>
@@ -43,11 +44,15 @@ struct PeerSetup {
     caf::actor introspector;                 // may be null (tests)
     std::shared_ptr<PeerObserver> observer;  // may be null (a node)
     metrics::CountersPtr counters;           // may be null (tests, the simulator)
+    // The leader's raft id while another member leads, else 0: the gateway forwards
+    // writes there without asking this peer first. May be null (tests, the simulator).
+    std::shared_ptr<std::atomic<raft::NodeId>> leader_elsewhere;
 };
 using PeerSetupPtr = std::shared_ptr<const PeerSetup>;
 
 struct PeerState {
     std::unique_ptr<node::Consensus> consensus;
+    std::shared_ptr<std::atomic<raft::NodeId>> leader_elsewhere;  // PeerSetup's
     caf::actor storage;
     caf::actor transport;
     caf::actor state_machine;
