@@ -166,7 +166,9 @@ void start_candidates(Self* self, const ExecutorSetupPtr& setup, std::vector<Can
 void scan(Self* self, const ExecutorSetupPtr& setup) {
     auto& st = self->state;
     if (!st.leading || st.draining || !st.scan.begin()) return;
-    const std::size_t busy = st.running.size() + st.starting.size();
+    // Finishes not yet recorded hold a slot too: while they cannot be proposed (no
+    // quorum, a full disk) no new handler starts, so the list is at most max_concurrent.
+    const std::size_t busy = st.running.size() + st.starting.size() + st.finished.size() + st.finishes_proposed;
     const std::size_t room = setup->max_concurrent > busy ? setup->max_concurrent - busy : 0;
     auto out = std::make_shared<Scan>();
     auto mine = std::make_shared<std::map<std::uint64_t, std::uint32_t>>();
@@ -329,13 +331,19 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
                     self->delayed_send(self, retry_after, flush_atom::value);
                 }
             };
+            st.finishes_proposed += finishes->size();
+            auto answered = [=] { self->state.finishes_proposed -= finishes->size(); };
             propose_ops(self, setup->peer, state::FinishBatch{*finishes})
                 .then(
                     [=](CompletionPtr c) {
+                        answered();
                         if (!applied(c)) return again(node::to_string(c->outcome) + std::string(": ") + c->detail);
                         scan(self, setup);
                     },
-                    [=](caf::error& e) { again(caf::to_string(e)); });
+                    [=](caf::error& e) {
+                        answered();
+                        again(caf::to_string(e));
+                    });
         },
         // Drain mode on or off; answered with how many handlers still run (or are starting).
         [=](drained_atom, bool on) -> std::uint64_t {

@@ -43,9 +43,10 @@ struct ExecutorState {
     bool leading = false;
     bool draining = false;  // an operator drained this node: start nothing new, let running handlers end
     std::uint64_t term = 0;
-    std::map<std::uint64_t, Running> running;  // by execution id
-    std::set<std::uint64_t> starting;          // starts proposed, not yet applied
-    std::vector<state::FinishExecution> finished;
+    std::map<std::uint64_t, Running> running;      // by execution id
+    std::set<std::uint64_t> starting;              // starts proposed, not yet applied
+    std::vector<state::FinishExecution> finished;  // not yet proposed (or to propose again)
+    std::size_t finishes_proposed = 0;             // proposed, not yet answered
     bool flush_queued = false;
     OnePass scan;
     std::uint64_t wake_generation = 0;

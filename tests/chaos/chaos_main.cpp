@@ -43,6 +43,13 @@ struct Args {
     std::string nemeses = "all";
     int nemesis_s = 5;
     int heal_s = 3;
+    // Peer traffic allowed, as a multiple of (N-1) x the bytes the clients wrote. A
+    // resend storm sent tens of times this. Packed frames, implied ids and read rounds
+    // of a quorum carried on appends brought a 60 s run to 1.45-1.50 (from 3.85); the
+    // target is 1.5, and the bound stays just above it until there is room under it.
+    // Under a sanitizer the nodes run several times slower: the clients write less in
+    // the same time while heartbeats keep their pace, so that build passes a looser one.
+    double traffic_max = 1.6;
     ClientOptions clients;
 };
 
@@ -50,7 +57,7 @@ struct Args {
     std::cerr << "raftor-chaos: " << why
               << "\nusage: raftor-chaos --bin RAFTOR --work DIR --ns-prefix P --subnet A.B.C [--faketime LIB]\n"
                  "         [--nodes 3..7] [--duration S] [--seed N] [--nemesis LIST] [--nemesis-s S] [--heal-s S]\n"
-                 "         [--clients N] [--keys N]\n";
+                 "         [--clients N] [--keys N] [--traffic-max X]\n";
     std::exit(2);
 }
 
@@ -59,6 +66,16 @@ int number(const std::string& flag, const std::string& v, int lo, int hi) {
         std::size_t used = 0;
         const long n = std::stol(v, &used);
         if (used == v.size() && n >= lo && n <= hi) return static_cast<int>(n);
+    } catch (const std::exception&) {
+    }
+    usage(flag + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not '" + v + "'");
+}
+
+double real(const std::string& flag, const std::string& v, double lo, double hi) {
+    try {
+        std::size_t used = 0;
+        const double x = std::stod(v, &used);
+        if (used == v.size() && x >= lo && x <= hi) return x;
     } catch (const std::exception&) {
     }
     usage(flag + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not '" + v + "'");
@@ -96,6 +113,8 @@ Args parse(int argc, char** argv) {
             a.clients.clients = number(f, v, 1, 64);
         else if (f == "--keys")
             a.clients.keys = number(f, v, 1, 1000);
+        else if (f == "--traffic-max")
+            a.traffic_max = real(f, v, 1, 100);
         else
             usage("unknown option " + f);
     }
@@ -386,10 +405,7 @@ int Run::go() {
     }
     const double traffic_ratio =
         wrote == 0 ? 0 : static_cast<double>(peer_total) / (static_cast<double>(cluster_.size() - 1) * wrote);
-    // A resend storm sent tens of times this. Packed frames, implied ids and read rounds
-    // of a quorum carried on appends brought a 60 s run to 1.50 (from 3.85); the target
-    // is 1.5, and the bound stays just above it until there is room under it.
-    constexpr double traffic_ratio_max = 1.6;
+    const double traffic_ratio_max = args_.traffic_max;  // see Args::traffic_max
     const bool traffic_ok = wrote > 0 && traffic_ratio <= traffic_ratio_max;
     s << "\n                clients wrote " << mib(wrote) << "; all peers sent " << mib(peer_total) << " = "
       << std::fixed << std::setprecision(2) << traffic_ratio << std::defaultfloat << " x (N-1) x that (at most "
