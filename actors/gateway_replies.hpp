@@ -65,13 +65,11 @@ inline http::Response timed_out(const caf::error& e, const std::string& what) {
 inline void time_write_stages(GatewaySelf* self, const GatewaySetupPtr& setup, const http::Request& req,
                               const node::Completion& c) {
     if (!setup->counters || c.proposed_ns == 0 || c.committed_ns == 0 || c.applied_ns == 0) return;
-    const std::int64_t now =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
-    auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
+    const std::int64_t now = ActorStats::steady_ns(self->clock().now());
     if (req.received_ns != 0)
-        setup->counters->observe_stage(metrics::WriteStage::gateway_queue, seconds(c.proposed_ns - req.received_ns));
-    setup->counters->observe_stage(metrics::WriteStage::commit_to_apply, seconds(c.applied_ns - c.committed_ns));
-    setup->counters->observe_stage(metrics::WriteStage::apply_to_answer, seconds(now - c.applied_ns));
+        setup->counters->observe_stage(metrics::WriteStage::gateway_queue, c.proposed_ns - req.received_ns);
+    setup->counters->observe_stage(metrics::WriteStage::commit_to_apply, c.applied_ns - c.committed_ns);
+    setup->counters->observe_stage(metrics::WriteStage::apply_to_answer, now - c.applied_ns);
 }
 
 // Sends a write to the peer. An applied one is rendered by `done`; the other outcomes

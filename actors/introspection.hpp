@@ -37,6 +37,9 @@ struct ActorStats {
         trace.record(what, ms);
         rate.add(ms);
     }
+    static std::int64_t steady_ns(caf::actor_clock::time_point t) {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+    }
     static std::int64_t steady_ms(caf::actor_clock::time_point t) {
         return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
     }

@@ -76,7 +76,7 @@ std::optional<node::Proposal> refuse_if_full(Self* self) {
 
 // The actor clock in nanoseconds: the node's steady clock, or simulated time in tests.
 std::int64_t now_ns(Self* self) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
+    return ActorStats::steady_ns(self->clock().now());
 }
 
 // Propose to durable here, and durable here to a quorum's (commit), for this leader's
@@ -91,18 +91,17 @@ void time_write_stages(Self* self) {
         return;
     }
     const std::int64_t now = now_ns(self);
-    auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
     // Only the marks made durable since the last drain: not a walk over every uncommitted one.
     for (auto it = st.stage_marks.upper_bound(st.stage_persisted);
          it != st.stage_marks.end() && it->first <= core.stable(); ++it) {
         it->second.persisted_ns = now;
-        st.counters->observe_stage(metrics::WriteStage::propose_to_persisted, seconds(now - it->second.proposed_ns));
+        st.counters->observe_stage(metrics::WriteStage::propose_to_persisted, now - it->second.proposed_ns);
     }
     st.stage_persisted = std::max(st.stage_persisted, core.stable());
     while (!st.stage_marks.empty() && st.stage_marks.begin()->first <= core.commit()) {
         const auto& m = st.stage_marks.begin()->second;
         if (m.persisted_ns != 0)
-            st.counters->observe_stage(metrics::WriteStage::persisted_to_quorum, seconds(now - m.persisted_ns));
+            st.counters->observe_stage(metrics::WriteStage::persisted_to_quorum, now - m.persisted_ns);
         st.stage_marks.erase(st.stage_marks.begin());
     }
 }

@@ -15,8 +15,7 @@ void settle(Self* self, const StateMachineSetup& setup) {
         if (auto p = st.proposed_ns.find(c.token); p != st.proposed_ns.end()) {
             c.proposed_ns = p->second;
             c.committed_ns = st.handed_ns;
-            c.applied_ns =
-                std::chrono::duration_cast<std::chrono::nanoseconds>(self->clock().now().time_since_epoch()).count();
+            c.applied_ns = ActorStats::steady_ns(self->clock().now());
             st.proposed_ns.erase(p);
         }
         auto it = st.waiting.find(c.token);

@@ -102,8 +102,8 @@ struct NodeCounters {
     HttpFigures http;
     // By WriteStage (Histogram is neither copied nor moved: one allocation each).
     std::array<std::unique_ptr<Histogram>, write_stage_count> write_stage_seconds = stage_histograms();
-    void observe_stage(WriteStage s, double seconds) {
-        write_stage_seconds[static_cast<std::size_t>(s)]->observe(seconds);
+    void observe_stage(WriteStage s, std::int64_t ns) {
+        write_stage_seconds[static_cast<std::size_t>(s)]->observe(static_cast<double>(ns) / 1e9);
     }
     static constexpr double slow_fsync_seconds = 0.1;
 
