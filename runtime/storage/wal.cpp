@@ -260,7 +260,8 @@ Status Wal::append(const std::vector<std::string>& payloads, const std::vector<c
 }
 
 Status Wal::read(raft::Index from, std::vector<raft::Entry>& out, std::size_t count, std::size_t bytes) const {
-    wal::ReadLimit limit{.count = out.size() + count, .bytes = bytes};
+    // `out` may hold entries already: the count is of those read here (no wrap at SIZE_MAX).
+    wal::ReadLimit limit{.count = count > SIZE_MAX - out.size() ? SIZE_MAX : out.size() + count, .bytes = bytes};
     for (const auto& s : segments_) {
         if (s.next() <= from) continue;
         if (limit.reached(out)) break;
