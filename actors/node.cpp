@@ -22,6 +22,7 @@
 #include "runtime/backup/backup.hpp"
 #include "runtime/common/host_port.hpp"
 #include "runtime/crypto/key_file.hpp"
+#include "runtime/exec/scratch_root.hpp"
 #include "runtime/http/errors.hpp"
 #include "runtime/http/rate_limit.hpp"
 #include "runtime/http/server.hpp"
@@ -88,23 +89,6 @@ int fail_start(const std::string& what) {
     return 1;
 }
 
-// The directory handlers' scratch directories go in: ours (not a link another user
-// planted in /tmp), enterable but not listable by others, emptied of what a previous
-// run left. An error, or "".
-std::string prepare_scratch_root(const std::string& root) {
-    if (::mkdir(root.c_str(), 0711) != 0 && errno != EEXIST) return "'" + root + "': " + std::strerror(errno);
-    struct stat st {};
-    if (::lstat(root.c_str(), &st) != 0) return "'" + root + "': " + std::strerror(errno);
-    if (!S_ISDIR(st.st_mode)) return "'" + root + "' is not a directory";
-    if (st.st_uid != ::geteuid())
-        return "'" + root + "' belongs to uid " + std::to_string(st.st_uid) + ", not this node's";
-    if (::chmod(root.c_str(), 0711) != 0) return "'" + root + "': chmod: " + std::strerror(errno);
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(root, ec))
-        if (e.path().filename().string().rfind("ex-", 0) == 0) std::filesystem::remove_all(e.path(), ec);
-    return {};
-}
-
 }  // namespace
 
 int run_node(const config::NodeConfig& cfg) {
@@ -138,13 +122,12 @@ int run_node(const config::NodeConfig& cfg) {
         logging::warn("handlers_uncontained",
                       {{"detail", contain_why + ": a handler that leaves its process group (setsid) may outlive "
                                                 "its timeout"}});
+    exec::ScratchRoot scratch;  // outlives every handler: declared before the actors
     {
         const char* tmp = std::getenv("TMPDIR");
-        sandbox.scratch_root = !cfg.handlers.work_dir.empty()
-                                   ? cfg.handlers.work_dir
-                                   : std::string(tmp && *tmp ? tmp : "/tmp") + "/raftor-handlers-" + members.self.name;
-        if (auto e = prepare_scratch_root(sandbox.scratch_root); !e.empty())
+        if (auto e = scratch.open(cfg.handlers.work_dir, tmp && *tmp ? tmp : "/tmp", members.self.name); !e.empty())
             return fail_start("handlers.workDir: " + e);
+        sandbox.scratch_root = scratch.path();
     }
     // Peers dial the address the member list gives; listen on that port.
     peer_port = members.self.port;

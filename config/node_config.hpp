@@ -62,7 +62,7 @@ struct HandlerSettings {
     std::string user;                           // exec and shell handlers run as this user (the node must be root)
     std::map<std::string, std::string> env;     // every exec and shell handler's environment, under its own
     std::vector<std::string> allowed_programs;  // globs of absolute paths; empty: any program
-    std::string work_dir;  // per-execution scratch directories here; empty: $TMPDIR/raftor-handlers-<node>
+    std::string work_dir;  // per-execution scratch directories here; empty: a new $TMPDIR/raftor-handlers-<node>-XXXXXX
 };
 
 // Token buckets per client address and route class (0 per second: unlimited).
