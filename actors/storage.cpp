@@ -42,7 +42,10 @@ void note_no_room(Self* self, const storage::Status& status) {
 }
 
 // Writes every queued batch in one transaction (one fsync) and reports the highest id.
-// While out of room only the retry writes (`retrying`): each persist would fail alike.
+// While batches do not fit only the retry writes them (`retrying`): each persist would
+// fail alike. A snapshot that does not fit holds back no batch: they are small, the log
+// goes on, and a leader whose own write waited behind it could never apply, and so
+// never answer a read, what its followers had committed.
 void flush(Self* self, bool retrying = false) {
     auto& st = self->state;
     if (st.pending.empty()) return;
@@ -51,7 +54,7 @@ void flush(Self* self, bool retrying = false) {
         self->send(st.peer, storage_error_atom::value, std::string("storage stopped after an earlier failure"));
         return;
     }
-    if (st.full && !retrying) return;
+    if (st.batches_blocked && !retrying) return;
     std::vector<const storage::WriteBatch*> batches;
     batches.reserve(st.pending.size());
     for (const auto& b : st.pending) batches.push_back(b.get());
@@ -80,9 +83,11 @@ void flush(Self* self, bool retrying = false) {
     if (!status.ok() && no_room(status)) {
         // Nothing of these batches was acknowledged; they stay queued, in order, and
         // are written again once there is room (the store takes the same write again).
+        st.batches_blocked = true;
         note_no_room(self, status);
         return;
     }
+    st.batches_blocked = false;
     st.batches_written += batches.size();
     st.pending.clear();
     if (!status.ok()) {
@@ -102,7 +107,11 @@ void retry(Self* self) {
     if (st.failed) return;
     if (st.snapshot_retry) {
         const auto status = st.store->save_snapshot(st.snapshot_retry->meta, *st.snapshot_retry->data);
-        if (no_room(status)) return note_no_room(self, status);
+        if (no_room(status)) {
+            note_no_room(self, status);
+            if (st.batches_blocked) flush(self, true);  // they may fit where the snapshot does not
+            return;
+        }
         if (!status.ok()) {
             st.failed = true;
             self->send(st.peer, storage_error_atom::value, status.message);
@@ -157,13 +166,14 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
         [=](sync_atom) -> bool {
             self->state.stats.note(self, "sync");
             // Everything queued before this message is durable when it is answered,
-            // the commit index too (unless out of room: then it is not, and says so).
+            // the commit index too (unless out of room for them: then it is not, and
+            // says so; a snapshot still waiting for room is not needed for that).
             flush(self, true);
-            if (!self->state.failed && !self->state.full) {
+            if (!self->state.failed && !self->state.batches_blocked) {
                 const auto status = self->state.store->flush();
                 if (!status.ok()) self->state.failed = true;
             }
-            return !self->state.failed && !self->state.full;
+            return !self->state.failed && !self->state.batches_blocked;
         },
         // Entries the peer's log no longer caches, for a follower behind: read back
         // from the log (older than anything pending here). None when they cannot be.

@@ -15,7 +15,8 @@ struct StorageState {
     // Out of room (LMDB map or disk): the batches and the snapshot that did not fit are
     // kept and tried again every second (and at once after a resize), in order; nothing
     // is acknowledged meanwhile, and nothing is lost.
-    bool full = false;
+    bool full = false;             // out of room: batches or a snapshot wait for it
+    bool batches_blocked = false;  // batches did not fit: later ones wait behind them
     std::string full_reason;
     SnapshotPtr snapshot_retry;
     bool retry_queued = false;
