@@ -1,6 +1,6 @@
 #pragma once
 // The vocabulary actors speak. Whatever crosses a process or a disk is a Cap'n Proto
-// frame (std::vector<char>); hand-offs that stay inside one process (a batch for the
+// frame (a std::string of its bytes); hand-offs that stay inside one process (a batch for the
 // storage actor, a reply to a local client) travel as shared, immutable C++ values.
 #include <caf/all.hpp>
 #include <memory>
@@ -58,7 +58,7 @@ using member_atom = caf::atom_constant<caf::atom("member")>;      // -> peer: pr
 using drained_atom = caf::atom_constant<caf::atom("drained")>;    // -> peer, executor: drain mode on/off
 using members_atom = caf::atom_constant<caf::atom("members")>;    // state machine -> peer: the registry changed
 
-using Frame = std::vector<char>;
+using Frame = std::string;
 using BatchPtr = std::shared_ptr<const storage::WriteBatch>;
 using SnapshotPtr = std::shared_ptr<const raft::Snapshot>;
 using CompletionPtr = std::shared_ptr<const node::Completion>;

@@ -311,6 +311,9 @@ int run_node(const config::NodeConfig& cfg) {
     setup->options.ops.retention_ms = static_cast<std::int64_t>(cfg.metrics_retention_ms);
     setup->store = store;
     setup->transport = transport;
+    setup->send_frames = [tcp](std::vector<std::pair<raft::NodeId, std::string>>&& frames) {
+        tcp->send(std::move(frames));
+    };
     setup->tick = std::chrono::milliseconds(timing.tick_ms);
     setup->introspector = intro;
     setup->counters = counters;

@@ -229,15 +229,20 @@ void drain(Self* self, const PeerSetup& setup) {
         node::Actions a = st.consensus->advance();
         raft::Ready& rd = a.ready;
         if (st.observer) st.observer->ready(st.consensus->core(), rd);
+        std::vector<std::pair<raft::NodeId, std::string>> frames;
         for (const auto& m : rd.messages) {
             if (m.type == raft::MessageType::append && st.counters)
                 st.counters->append_batch.observe(static_cast<double>(m.entries.size()));
-            const std::string bytes = raft::encode_message(m, setup.ids_implied && setup.ids_implied(m.to));
+            std::string bytes = raft::encode_message(m, setup.ids_implied && setup.ids_implied(m.to));
             if (st.counters)
                 st.counters->bytes_sent[static_cast<std::size_t>(m.type)].fetch_add(bytes.size(),
                                                                                     std::memory_order_relaxed);
-            self->send(st.transport, frame_atom::value, m.from, m.to, Frame(bytes.begin(), bytes.end()));
+            if (setup.send_frames)
+                frames.emplace_back(m.to, std::move(bytes));
+            else
+                self->send(st.transport, frame_atom::value, m.from, m.to, Frame(std::move(bytes)));
         }
+        if (!frames.empty()) setup.send_frames(std::move(frames));
         if (rd.snapshot)
             self->send(st.state_machine, restore_atom::value,
                        SnapshotPtr(std::make_shared<raft::Snapshot>(*rd.snapshot)));

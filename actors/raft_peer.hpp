@@ -29,6 +29,9 @@ struct PeerSetup {
     node::Options options;
     std::shared_ptr<storage::Store> store;
     caf::actor transport;
+    // Hands frames (addressee, bytes) straight to the thread-safe network, without a hop
+    // through the transport actor. Null (the simulator, tests): they go to `transport`.
+    std::function<void(std::vector<std::pair<raft::NodeId, std::string>>&&)> send_frames;
     std::chrono::milliseconds tick{15};
     // The storage actor blocks in fsync: on its own thread it stalls no other actor.
     // Deterministic simulations turn this off so everything runs on the test scheduler.

@@ -17,7 +17,7 @@ caf::behavior transport_actor(caf::stateful_actor<TransportState>* self, std::sh
         },
         [=](frame_atom, raft::NodeId, raft::NodeId to, const Frame& bytes) {
             self->state.stats.note(self, "frame");
-            self->state.tcp->send(to, std::string(bytes.begin(), bytes.end()));
+            self->state.tcp->send(to, bytes);
         },
         [=](inspect_atom) {
             const net::PeerStats t = self->state.tcp->stats();

@@ -17,7 +17,7 @@ struct InboundTarget {
     // `from`: the authenticated peer of the connection the frame came in on.
     void deliver(std::uint64_t from, std::string payload) {
         std::lock_guard<std::mutex> lock(mu);
-        if (peer) caf::anon_send(peer, frame_atom::value, raft::NodeId{from}, Frame(payload.begin(), payload.end()));
+        if (peer) caf::anon_send(peer, frame_atom::value, raft::NodeId{from}, Frame(std::move(payload)));
     }
 };
 
@@ -31,8 +31,10 @@ struct TransportState {
     static inline const char* name = "transport";
 };
 
-// Sends the peer's outgoing frames on TCP; starts the (already bound) transport when
-// the local peer registers, so no inbound frame is lost before there is a taker.
+// Starts the (already bound) transport when the local peer registers, so no inbound
+// frame is lost before there is a taker, and reports it. It relays nothing on a node:
+// the peer hands its frames to the thread-safe transport itself (PeerSetup::send_frames);
+// a frame sent to this actor (tests) still goes out.
 caf::behavior transport_actor(caf::stateful_actor<TransportState>* self, std::shared_ptr<net::TcpTransport> tcp,
                               std::shared_ptr<InboundTarget> target);
 

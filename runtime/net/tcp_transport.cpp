@@ -751,6 +751,16 @@ void TcpTransport::send(std::uint64_t to, std::string payload) {
     });
 }
 
+void TcpTransport::send(std::vector<std::pair<std::uint64_t, std::string>> frames) {
+    if (frames.empty()) return;
+    asio::post(impl_->io, [impl = impl_.get(), frames = std::move(frames)]() mutable {
+        for (auto& [to, payload] : frames) {
+            auto it = impl->peers.find(to);
+            if (it != impl->peers.end()) it->second->enqueue(std::move(payload));
+        }
+    });
+}
+
 PeerStats TcpTransport::stats() const {
     std::lock_guard<std::mutex> lock(impl_->stats_mu);
     PeerStats total = impl_->in_stats;

@@ -93,6 +93,8 @@ public:
     void stop();
     // Thread-safe; the frame is queued for the peer's connection.
     void send(std::uint64_t to, std::string payload);
+    // Thread-safe; the frames, in order, with one wake of the I/O thread.
+    void send(std::vector<std::pair<std::uint64_t, std::string>> frames);
     PeerStats stats() const;                                // all connections together
     std::map<std::uint64_t, PeerStats> peer_stats() const;  // by peer id: out on our link, in on theirs
     void on_hello(OnHello f);                               // set before start()
