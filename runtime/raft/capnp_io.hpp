@@ -19,10 +19,13 @@ inline std::string string_of(capnp::Data::Reader d) {
     return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
 }
 
+// Written once, straight into the string: not first into a flat array and then copied
+// (every frame went through both, and a state snapshot held three copies at once).
 inline std::string to_bytes(capnp::MessageBuilder& mb) {
-    auto words = capnp::messageToFlatArray(mb);
-    auto bytes = words.asBytes();
-    return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+    std::string out(capnp::computeSerializedSizeInWords(mb) * sizeof(capnp::word), '\0');
+    kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+    capnp::writeMessage(stream, mb);
+    return out;
 }
 
 // Cap'n Proto reads need 8-byte aligned words: copy the bytes first.

@@ -74,6 +74,12 @@ const KvValue* KvStore::get(const std::string& key) const {
     return it == kv_.end() ? nullptr : &it->second;
 }
 
+std::size_t KvStore::data_bytes() const {
+    std::size_t n = 0;
+    for (const auto& [k, v] : kv_) n += k.size() + v.value.size();
+    return n;
+}
+
 void KvCodec::save(const KvStore& m, schema::StateSnapshot::Builder s) {
     s.setAppliedIndex(m.applied_index_);
     s.setRevision(m.revision_);

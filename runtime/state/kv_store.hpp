@@ -50,6 +50,8 @@ public:
     std::uint64_t applied_index() const { return applied_index_; }
     std::uint64_t revision() const { return revision_; }
     std::size_t size() const { return kv_.size(); }
+    // Bytes of the keys and values, walked (for sizing a snapshot before it is built).
+    std::size_t data_bytes() const;
     std::size_t sessions() const { return sessions_.size(); }
 
     std::string snapshot() const;

@@ -1,12 +1,18 @@
 #include "runtime/state/state_snapshot.hpp"
 
+#include <algorithm>
+
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/ops_snapshot.hpp"
 
 namespace raftor::state {
 
 std::string encode_state(const KvStore& kv, const OpsMachine& ops, const MemberRegistry& members) {
-    capnp::MallocMessageBuilder mb;
+    // A first segment the size the KV data will take (each pair also has four words of
+    // its own, and each key and value rounds up to a word): growing by doubling from a
+    // small one allocated up to twice the state on the way.
+    const std::size_t kv_words = (kv.data_bytes() + 8 * kv.size()) / sizeof(capnp::word) + 6 * kv.size();
+    capnp::MallocMessageBuilder mb(static_cast<unsigned>(std::min<std::size_t>(kv_words + 1024, 1u << 28)));
     auto s = mb.initRoot<schema::StateSnapshot>();
     KvCodec::save(kv, s);
     OpsSnapshotCodec::save(ops, s.initOperations());
