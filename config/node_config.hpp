@@ -33,7 +33,7 @@ struct RaftSettings {
     std::uint64_t inflight_bytes_max = 8u << 20;
     // Payloads of the log kept in memory; older ones are read back from the WAL when a
     // follower needs them.
-    std::uint64_t log_cache_bytes = 32u << 20;
+    std::uint64_t log_cache_bytes = 8u << 20;
     // Start outside the configuration and wait to be added (POST /admin/members) instead
     // of bootstrapping with the listed members as voters. Only matters on an empty data dir.
     bool join = false;
