@@ -51,6 +51,7 @@ bench: build
 	@build/default/bench/ops_cluster
 	@bench/kv_vs_etcd.sh
 	@bench/peer_auth_cost.sh
+	@bench/partition_memory.sh
 
 # A second build with the live metrics compiled out (build/nometrics): a while to build.
 bench-metrics-cost: bootstrap
