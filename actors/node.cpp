@@ -77,6 +77,7 @@ raft::Restore restore_from(const storage::Loaded& loaded, const Membership& m, b
     r.snapshot = loaded.snapshot;
     r.snapshot_data = loaded.snapshot_data;
     r.entries = loaded.entries;
+    r.cached_from = loaded.cached_from;
     // A joining node starts with no configuration: it never campaigns, and learns the
     // cluster's configuration from the leader once it is added.
     if (!join)
@@ -174,7 +175,7 @@ int run_node(const config::NodeConfig& cfg) {
     if (!signing_key) return fail_start("node key: " + key_error);
     auto key = std::make_shared<const crypto::SigningKey>(std::move(*signing_key));
     storage::Loaded loaded;
-    st = store->load(loaded);
+    st = store->load(loaded, cfg.raft.log_cache_bytes);
     if (!st.ok()) return fail_start("reading storage in '" + cfg.data_dir + "': " + st.message);
     logging::info("storage_opened", {{"dir", cfg.data_dir},
                                      {"term", std::to_string(loaded.hard_state.term)},

@@ -204,7 +204,7 @@ void ActorCluster::start(Node& n) {
     setup->config.log_cache_bytes_max = opts_.log_cache_bytes_max;
     setup->config.heartbeat_ticks = timing.heartbeat_ticks;
     setup->config.election_ticks = timing.election_ticks;
-    setup->restore = n.disk->durable.restore();
+    setup->restore = n.disk->durable.restore(opts_.log_cache_bytes_max);
     setup->options.snapshot_interval_ops = opts_.snapshot_interval_ops;
     setup->store = std::make_shared<SimStore>(n.disk, rng_);
     setup->transport = network_;

@@ -1,5 +1,7 @@
 #include "sim/disk.hpp"
 
+#include "runtime/raft/log.hpp"
+
 namespace raftor::sim {
 
 void Disk::write(const std::optional<raft::HardState>& hs, std::vector<raft::Entry> new_entries,
@@ -23,10 +25,15 @@ void Disk::keep_snapshot(const raft::Snapshot& snap) {
     std::erase_if(entries, [&](const raft::Entry& e) { return e.index <= snapshot.index; });
 }
 
-raft::Restore Disk::restore() const {
+raft::Restore Disk::restore(std::size_t payload_bytes_max) const {
     raft::Restore r;
     r.hard_state = hard_state;
     r.entries = entries;
+    if (payload_bytes_max != 0) {
+        raft::PayloadWindow window(payload_bytes_max);
+        window.take(r.entries);
+        r.cached_from = window.cached_from(r.entries);
+    }
     if (snapshot.index > 0) {
         r.snapshot = snapshot;
         r.snapshot_data = snapshot_data;

@@ -24,7 +24,9 @@ struct Disk {
                const std::optional<raft::Snapshot>& snap);
     // A snapshot the state machine took: keep it and drop the entries it covers.
     void keep_snapshot(const raft::Snapshot& snap);
-    raft::Restore restore() const;
+    // What a node restarts from; with `payload_bytes_max`, as LogStore::load gives it:
+    // only the newest entries keep their payloads within it.
+    raft::Restore restore(std::size_t payload_bytes_max = 0) const;
 };
 
 }  // namespace raftor::sim

@@ -4,9 +4,28 @@
 
 namespace raftor::raft {
 
-RaftLog::RaftLog(Index snapshot_index, Term snapshot_term, std::vector<Entry> entries)
+void PayloadWindow::take(std::vector<Entry>& entries) {
+    for (; seen_ < entries.size(); ++seen_) bytes_ += entries[seen_].size_bytes();
+    while (bytes_ > budget_ && front_ < entries.size()) {
+        Entry& e = entries[front_++];
+        bytes_ -= e.size_bytes();
+        if (e.type != EntryType::conf_change) e.payload = Payload();
+    }
+}
+
+Index PayloadWindow::cached_from(const std::vector<Entry>& entries) const {
+    if (front_ < entries.size()) return entries[front_].index;
+    return entries.empty() ? 0 : entries.back().index + 1;
+}
+
+RaftLog::RaftLog(Index snapshot_index, Term snapshot_term, std::vector<Entry> entries, Index cached_from)
     : snapshot_index_(snapshot_index), snapshot_term_(snapshot_term), cached_from_(snapshot_index + 1) {
     for (auto& e : entries) append(std::move(e));
+    if (cached_from > cached_from_) {
+        cached_from_ = std::min(cached_from, last_index() + 1);
+        cached_bytes_ = 0;
+        for (Index i = cached_from_; i <= last_index(); ++i) cached_bytes_ += at(i).size_bytes();
+    }
 }
 
 std::optional<Term> RaftLog::term_at(Index i) const {

@@ -5,6 +5,7 @@
 // and applied are released past a byte budget (evict()), and a follower that needs them
 // gets them read back from storage (Ready::fetches).
 #include <deque>
+#include <vector>
 
 #include "runtime/raft/types.hpp"
 
@@ -13,7 +14,9 @@ namespace raftor::raft {
 class RaftLog {
 public:
     RaftLog() = default;
-    RaftLog(Index snapshot_index, Term snapshot_term, std::vector<Entry> entries);
+    // Entries before `cached_from` (0: none) come without their payloads, but for
+    // configuration changes.
+    RaftLog(Index snapshot_index, Term snapshot_term, std::vector<Entry> entries, Index cached_from = 0);
 
     Index snapshot_index() const { return snapshot_index_; }
     Term snapshot_term() const { return snapshot_term_; }
@@ -66,6 +69,24 @@ private:
     std::deque<Entry> entries_;
     Index cached_from_ = 1;
     std::size_t cached_bytes_ = 0;  // size_bytes() of the cached entries
+};
+
+// Keeps the payloads of the newest entries of a log read from its start within a byte
+// budget: the oldest lose theirs as newer ones come in (configuration changes keep
+// theirs, as in RaftLog::evict), so loading a long log holds the budget and one chunk,
+// not the whole log. What lost its payload is read back from storage when needed.
+class PayloadWindow {
+public:
+    explicit PayloadWindow(std::size_t budget) : budget_(budget) {}
+    // Takes in what was appended to `entries` since the last call, then trims.
+    void take(std::vector<Entry>& entries);
+    // The first index that kept its payload (the one after the last when none did).
+    Index cached_from(const std::vector<Entry>& entries) const;
+
+private:
+    std::size_t budget_;
+    std::size_t bytes_ = 0;  // size_bytes() of entries [front_, seen_)
+    std::size_t front_ = 0, seen_ = 0;
 };
 
 }  // namespace raftor::raft

@@ -44,7 +44,7 @@ const char* to_string(MessageType t) {
 Raft::Raft(Config cfg, Restore restore)
     : cfg_(cfg),
       rng_(cfg.seed ^ (cfg.id * 0x9E3779B97F4A7C15ull)),
-      log_(restore.snapshot.index, restore.snapshot.term, std::move(restore.entries)) {
+      log_(restore.snapshot.index, restore.snapshot.term, std::move(restore.entries), restore.cached_from) {
     RAFT_ASSERT(cfg_.id != no_node, "a node id is never 0");
     RAFT_ASSERT(cfg_.heartbeat_ticks > 0 && cfg_.election_ticks > cfg_.heartbeat_ticks,
                 "election timeout exceeds the heartbeat interval");
@@ -99,11 +99,36 @@ Index Raft::applicable_to() const {
     return std::min(commit_, stable_);
 }
 
+// Something committed to hand to the state machine now: from the cache, from what
+// storage read back, or a read of it to ask for.
+bool Raft::apply_ready() const {
+    if (applied_ >= applicable_to()) return false;
+    if (applied_ + 1 >= log_.cached_from() || !apply_fetched_.empty()) return true;
+    return !apply_fetching_ && !apply_fetch_failed_;
+}
+
+void Raft::on_fetched_to_apply(Index from, std::vector<Entry> entries) {
+    apply_fetching_ = false;
+    if (entries.empty()) {
+        apply_fetch_failed_ = true;  // storage says why in its log; asked again at the next tick
+        return;
+    }
+    // Only what comes next, and only entries this log holds as they are: a snapshot may
+    // have moved the applied index while storage read.
+    if (from != applied_ + 1 || !apply_fetched_.empty()) return;
+    for (std::size_t k = 0; k < entries.size(); ++k)
+        if (entries[k].index != from + k || log_.term_at(entries[k].index) != entries[k].term) {
+            entries.resize(k);
+            break;
+        }
+    apply_fetched_ = std::move(entries);
+}
+
 bool Raft::has_ready() const {
     if (!msgs_.empty() || !read_states_.empty() || !fetches_.empty() || pending_install_) return true;
     if (hard_state() != issued_hs_) return true;
     if (unissued_from_ != 0 && unissued_from_ <= log_.last_index()) return true;
-    if (applied_ < applicable_to()) return true;
+    if (apply_ready()) return true;
     if (!held_.empty() && held_.back().first > issued_seq_) return true;
     if (broadcast_pending_ && role_ == Role::leader) return true;
     if (read_round_unsent_ && role_ == Role::leader) return true;
@@ -137,10 +162,26 @@ Ready Raft::ready() {
     rd.messages = std::move(msgs_);
     msgs_.clear();
     const Index to = applicable_to();
-    if (applied_ < to) {
+    if (applied_ < to && !apply_fetched_.empty()) {
+        // Read back from storage: handed out up to what is committed; the rest is dropped
+        // (the cache, or another read, has it when it commits).
+        if (apply_fetched_.front().index == applied_ + 1) {
+            for (auto& e : apply_fetched_)
+                if (e.index <= to) rd.committed.push_back(std::move(e));
+            applied_ = rd.committed.back().index;
+        }
+        apply_fetched_.clear();
+    } else if (applied_ < to && applied_ + 1 >= log_.cached_from()) {
         rd.committed = log_.slice(applied_ + 1, to);
         RAFT_ASSERT(!rd.committed.empty() && rd.committed.back().index == to, "committed entries are in the log");
         applied_ = to;
+    } else if (applied_ < to && !apply_fetching_ && !apply_fetch_failed_) {
+        apply_fetching_ = true;
+        const Index upto = std::min(to, log_.cached_from() - 1);
+        fetches_.push_back(Fetch{.to = cfg_.id,
+                                 .from = applied_ + 1,
+                                 .count = static_cast<std::size_t>(upto - applied_),
+                                 .bytes = cfg_.append_bytes_max});
     }
     rd.read_states = std::move(read_states_);
     read_states_.clear();
@@ -194,6 +235,7 @@ void Raft::release_held() {
 // ---- inputs
 
 void Raft::tick() {
+    apply_fetch_failed_ = false;
     if (role_ == Role::leader) {
         spread_commit();
         widen_read_round();

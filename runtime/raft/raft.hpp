@@ -100,6 +100,8 @@ private:
     void release_held();
     bool cumulative_ack(const Message& m) const;
     Index applicable_to() const;
+    bool apply_ready() const;
+    void on_fetched_to_apply(Index from, std::vector<Entry> entries);
 
     // election.cpp
     void tick_election();
@@ -235,6 +237,12 @@ private:
     // Output bookkeeping.
     std::vector<Message> msgs_;
     std::vector<Fetch> fetches_;
+    // Committed entries older than the log's cache (after a restart), read back from
+    // storage to be applied: what came back, whether a read is out, and whether the
+    // last one failed (asked again at the next tick, not in a loop).
+    std::vector<Entry> apply_fetched_;
+    bool apply_fetching_ = false;
+    bool apply_fetch_failed_ = false;
     std::deque<std::pair<std::uint64_t, Message>> held_;  // sent once persist_id >= first
     std::vector<ReadState> read_states_;
     HardState issued_hs_;      // last hard state handed out for persisting

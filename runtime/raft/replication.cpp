@@ -97,6 +97,7 @@ void Raft::send_entries(NodeId to, Index prev, Term prev_term, std::vector<Entry
 }
 
 void Raft::on_fetched(NodeId to, Index from, std::vector<Entry> entries) {
+    if (to == cfg_.id) return on_fetched_to_apply(from, std::move(entries));
     if (role_ != Role::leader) return;
     auto it = progress_.find(to);
     if (it == progress_.end() || !it->second.fetching) return;

@@ -96,6 +96,7 @@ void Raft::install_snapshot(const SnapshotMeta& meta, std::shared_ptr<const std:
     rebuild_conf();
     commit_ = meta.index;
     applied_ = meta.index;
+    apply_fetched_.clear();  // older than the snapshot
     stable_ = meta.index;
     unissued_from_ = 0;
     snapshot_ = Snapshot{meta, data};

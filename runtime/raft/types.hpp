@@ -166,7 +166,8 @@ struct ReadState {
 // What the core wants done. The caller persists hard_state, entries and snapshot
 // (in that order, atomically is fine), sends messages, applies committed entries,
 // then reports durability with Raft::on_persisted(persist_id).
-// Entries [from, from + count) for follower `to`, at most `bytes` of them (at least one).
+// Entries [from, from + count) for follower `to`, at most `bytes` of them (at least one);
+// `to` is this node itself for entries to apply that the log no longer caches.
 struct Fetch {
     NodeId to = no_node;
     Index from = 0;
@@ -245,7 +246,11 @@ struct Restore {
     SnapshotMeta snapshot;                             // index 0 when none
     std::shared_ptr<const std::string> snapshot_data;  // for sending to followers
     std::vector<Entry> entries;                        // contiguous, after snapshot.index
-    ConfState initial_conf;                            // used only when there is no snapshot and no conf entry
+    // Entries before it came without their payloads (configuration changes keep theirs):
+    // a restart loads only the newest of a long log into memory, and what is to be
+    // applied before it is read back from storage. 0: every entry has its payload.
+    Index cached_from = 0;
+    ConfState initial_conf;  // used only when there is no snapshot and no conf entry
 };
 
 }  // namespace raftor::raft

@@ -5,6 +5,7 @@
 
 #include "runtime/common/crc32c.hpp"
 #include "runtime/raft/codec.hpp"
+#include "runtime/raft/log.hpp"
 
 namespace raftor::storage {
 
@@ -373,13 +374,21 @@ Status LogStore::read_entries(raft::Index from, std::size_t count, std::size_t b
     return wal_->read(from, out, count, bytes);
 }
 
-Status LogStore::load(Loaded& out) const {
+Status LogStore::load(Loaded& out, std::size_t payload_bytes_max) const {
     out = Loaded{};
     Txn txn;
     if (auto st = txn.begin(env_.get(), true); !st.ok()) return st;
     if (auto st = load_meta(txn.get(), meta_db_, out); !st.ok()) return st;
     if (last_index_ != 0) {
-        if (auto st = wal_->read(first_index_, out.entries); !st.ok()) return st;
+        raft::PayloadWindow window(payload_bytes_max != 0 ? payload_bytes_max : SIZE_MAX);
+        for (raft::Index next = first_index_; next <= last_index_;) {
+            const std::size_t had = out.entries.size();
+            if (auto st = wal_->read(next, out.entries, SIZE_MAX, 4u << 20); !st.ok()) return st;
+            if (out.entries.size() == had) break;  // checked below
+            window.take(out.entries);
+            next = out.entries.back().index + 1;
+        }
+        if (payload_bytes_max != 0) out.cached_from = window.cached_from(out.entries);
         const raft::Index expect = out.snapshot.index + 1;
         if (out.entries.empty() || out.entries.front().index != expect)
             return {Errc::corrupt,

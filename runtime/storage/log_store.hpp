@@ -54,7 +54,10 @@ public:
     Status read_entries(raft::Index from, std::size_t count, std::size_t bytes,
                         std::vector<raft::Entry>& out) const override;
     // Reads everything back, verifying checksums, decoding and contiguity.
-    Status load(Loaded& out) const;
+    // What a node restarts from. With `payload_bytes_max`, only the newest entries keep
+    // their payloads within it (configuration changes always do), and the log is read
+    // a chunk at a time: a long log is never in memory whole.
+    Status load(Loaded& out, std::size_t payload_bytes_max = 0) const;
     // A compacted copy of the LMDB environment (hard state, snapshot) into `dir`, an
     // existing empty directory; consistent while the store is written (mdb_env_copy2).
     Status copy_to(const std::string& dir) const;

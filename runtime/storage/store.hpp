@@ -28,6 +28,9 @@ struct Loaded {
     raft::SnapshotMeta snapshot;
     std::shared_ptr<const std::string> snapshot_data;
     std::vector<raft::Entry> entries;
+    // Entries before it were loaded without their payloads (0: all have theirs); see
+    // raft::Restore::cached_from.
+    raft::Index cached_from = 0;
 };
 
 class Store {

@@ -47,6 +47,89 @@ BOOST_AUTO_TEST_CASE(an_entry_is_one_copy_from_the_proposal_to_every_follower_an
     BOOST_TEST(!Payload(std::string(1000, 'x')).shares_with(logged));  // equal bytes, another copy
 }
 
+// A restart loads the payloads of the newest entries only (PayloadWindow); the
+// committed entries before them are read back from storage to be applied, in order,
+// and a failed read is asked again at the next tick, not in a loop.
+BOOST_AUTO_TEST_CASE(a_restart_applies_entries_loaded_without_payloads_by_reading_them_back) {
+    StoredLog stored;
+    std::vector<Entry> loaded;
+    for (Index i = 1; i <= 50; ++i) {
+        Entry e{.term = 1, .index = i, .payload = Payload("entry-" + std::to_string(i) + std::string(100, 'x'))};
+        stored[i] = e;
+        loaded.push_back(e);
+    }
+    PayloadWindow window(1'000);
+    window.take(loaded);
+    const Index cached_from = window.cached_from(loaded);
+    BOOST_REQUIRE(cached_from > 40u);
+    BOOST_REQUIRE(cached_from <= 50u);
+    for (Index i = 1; i < cached_from; ++i) BOOST_REQUIRE(loaded[i - 1].payload.size() == 0u);
+
+    Config c = config(1);
+    c.append_bytes_max = 1'000;  // several reads back
+    Restore r;
+    r.initial_conf = voters({1});
+    r.hard_state = HardState{.term = 1, .vote = 1, .commit = 48};
+    r.entries = loaded;
+    r.cached_from = cached_from;
+    Raft node(c, std::move(r));
+    BOOST_TEST(node.log().cached_from() == cached_from);
+
+    // The first read fails: nothing is handed out, and nothing is asked again until a tick.
+    BOOST_REQUIRE(node.has_ready());
+    Ready first = node.ready();
+    BOOST_REQUIRE(first.fetches.size() == 1u);
+    BOOST_TEST(first.fetches[0].to == 1u);
+    BOOST_TEST(first.fetches[0].from == 1u);
+    BOOST_TEST(first.committed.empty());
+    node.on_fetched(1, 1, {});
+    BOOST_TEST(!node.has_ready());
+    node.tick();
+
+    std::vector<Entry> applied;
+    int reads = 0;
+    while (node.has_ready()) {
+        Ready rd = node.ready();
+        for (const auto& f : rd.fetches) {
+            ++reads;
+            std::vector<Entry> read;
+            std::size_t bytes = 0;
+            for (auto it = stored.find(f.from); it != stored.end() && read.size() < f.count; ++it) {
+                if (!read.empty() && bytes + it->second.size_bytes() > f.bytes) break;
+                bytes += it->second.size_bytes();
+                read.push_back(it->second);
+            }
+            node.on_fetched(f.to, f.from, std::move(read));
+        }
+        for (auto& e : rd.committed) applied.push_back(std::move(e));
+        if (rd.persist_id != 0) node.on_persisted(rd.persist_id);
+    }
+    BOOST_TEST(reads > 1);
+    BOOST_REQUIRE(applied.size() == 48u);  // up to the commit index, not beyond
+    for (Index i = 1; i <= 48; ++i) BOOST_TEST((applied[i - 1] == stored[i]), "entry " << i);
+    BOOST_TEST(node.applied() == 48u);
+}
+
+BOOST_AUTO_TEST_CASE(a_payload_window_keeps_configuration_changes_and_the_newest_within_its_bytes) {
+    std::vector<Entry> log;
+    PayloadWindow window(500);
+    for (Index i = 1; i <= 30; ++i) {
+        log.push_back(Entry{.term = 1,
+                            .index = i,
+                            .type = i == 3 ? EntryType::conf_change : EntryType::normal,
+                            .payload = Payload(std::string(76, 'p'))});  // 100 bytes each
+        if (i % 7 == 0) window.take(log);                                // as chunks come in
+    }
+    window.take(log);
+    BOOST_TEST(window.cached_from(log) == 26u);  // 5 x 100 bytes
+    for (const auto& e : log)
+        BOOST_TEST(e.payload.size() == (e.index >= 26 || e.index == 3 ? 76u : 0u), "entry " << e.index);
+    PayloadWindow none(10);
+    std::vector<Entry> one{Entry{.term = 1, .index = 7, .payload = Payload("big enough")}};
+    none.take(one);
+    BOOST_TEST(none.cached_from(one) == 8u);
+}
+
 BOOST_AUTO_TEST_CASE(the_log_caches_payloads_up_to_its_bytes_and_a_follower_behind_gets_them_from_storage) {
     Config c = config(1);
     c.log_cache_bytes_max = 10'000;

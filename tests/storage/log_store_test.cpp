@@ -4,6 +4,7 @@
 
 #include "runtime/common/crc32c.hpp"
 #include "runtime/raft/codec.hpp"
+#include "runtime/raft/conf_change_codec.hpp"
 #include "tests/common/temp_dir.hpp"
 #include "tests/storage/wal_files.hpp"
 
@@ -46,6 +47,41 @@ BOOST_AUTO_TEST_CASE(writes_survive_reopening) {
     BOOST_TEST((l.entries == entries(1, 10, 3)));
     BOOST_TEST(s->first_index() == 1u);
     BOOST_TEST(s->last_index() == 10u);
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_loads_only_the_newest_payloads_within_its_budget) {
+    testing::TempDir d;
+    Status st;
+    auto s = LogStore::open(Options{d.str(), std::size_t{64} << 20, true, 1 << 20}, st);  // 1 MiB segments
+    BOOST_REQUIRE_MESSAGE(s != nullptr, st.message);
+    auto all = entries(1, 1200, 2, 8000);  // about 9.6 MB, read in 4 MiB chunks
+    all[9].type = EntryType::conf_change;  // keeps its payload whatever its age
+    all[9].payload = raft::encode_conf_change(
+        raft::ConfChange{.type = raft::ConfChangeType::add_voter, .node = 2, .result = raft::ConfState{{1, 2}, {}}});
+    BOOST_REQUIRE(s->write(WriteBatch{raft::HardState{2, 1, 1200}, all, std::nullopt}).ok());
+
+    Loaded whole;
+    const Status loaded = s->load(whole);
+    BOOST_REQUIRE_MESSAGE(loaded.ok(), loaded.message);
+    BOOST_TEST(whole.cached_from == 0u);
+    BOOST_TEST((whole.entries == all));
+
+    Loaded bounded;
+    BOOST_REQUIRE(s->load(bounded, 100'000).ok());
+    BOOST_REQUIRE(bounded.entries.size() == all.size());
+    BOOST_TEST(bounded.cached_from == 1189u);  // 12 entries of 8,024 bytes fit in 100,000
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < all.size(); ++k) {
+        const Entry& e = bounded.entries[k];
+        BOOST_TEST_REQUIRE((e.index == all[k].index && e.term == all[k].term && e.type == all[k].type));
+        if (e.index >= bounded.cached_from || e.type == EntryType::conf_change) {
+            BOOST_TEST((e == all[k]));
+            if (e.index >= bounded.cached_from) kept += e.size_bytes();
+        } else {
+            BOOST_TEST(e.payload.size() == 0u);
+        }
+    }
+    BOOST_TEST(kept <= 100'000u);
 }
 
 BOOST_AUTO_TEST_CASE(entries_are_read_back_in_bounded_batches_across_segments) {
