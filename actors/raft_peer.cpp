@@ -203,8 +203,9 @@ CompletionPtr completion(node::Completion c) {
 
 void schedule_drain(Self* self);
 
-// Entries for a follower that the core's log no longer caches: storage reads them back
-// (after the writes queued before, none of which they are), and the core sends them on.
+// Entries the core's log no longer caches, for a follower behind or for this node to
+// apply after a restart: storage reads them back (after the writes queued before, none
+// of which they are), and the core sends them on or hands them out to be applied.
 void fetch_entries(Self* self, const raft::Fetch& f) {
     self->request(self->state.storage, caf::infinite, fetch_atom::value, f.from, std::uint64_t{f.count},
                   std::uint64_t{f.bytes})

@@ -175,7 +175,7 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
             }
             return !self->state.failed && !self->state.batches_blocked;
         },
-        // Entries the peer's log no longer caches, for a follower behind: read back
+        // Entries the peer's log no longer caches, for a follower behind or to apply: read back
         // from the log (older than anything pending here). None when they cannot be.
         [=](fetch_atom, raft::Index from, std::uint64_t count, std::uint64_t bytes) -> EntriesPtr {
             self->state.stats.note(self, "fetch");
