@@ -22,21 +22,7 @@ fi
 bench_scratch raftor-bench
 
 # ---- raftor: 3 nodes, HTTP 28080/28090/28100, peers 28081/28091/28101
-members="node-1=127.0.0.1:28081,node-2=127.0.0.1:28091,node-3=127.0.0.1:28101"
-declare -A raftor_pid
-start_raftor() {
-  local i=$1 dir=$work/raftor-$1
-  mkdir -p "$dir"
-  cat >"$dir/config.json" <<JSON
-{ "logLevel": "warn", "clusterId": "bench", "dataDir": "$dir",
-  "raft": { "heartbeatIntervalMs": 150, "electionTimeoutMs": 1500 },
-  "listen": { "http": "127.0.0.1:$((28070 + 10 * i))", "peer": "127.0.0.1:$((28071 + 10 * i))" } }
-JSON
-  "$bin" node --config "$dir/config.json" --node-id "node-$i" --cluster-nodes "$members" >>"$dir/log" 2>&1 &
-  raftor_pid[$i]=$!
-  pids+=($!)
-}
-for i in 1 2 3; do start_raftor "$i"; done
+for i in 1 2 3; do bench_raftor_node "$bin" raftor 28070 "$i"; done
 
 raftor_leader() {  # prints the leader's node number once all agree
   for _ in $(seq 1 200); do

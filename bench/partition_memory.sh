@@ -20,20 +20,7 @@ command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -
 . bench/lib.sh
 bench_scratch raftor-partition
 
-members="node-1=127.0.0.1:29081,node-2=127.0.0.1:29091,node-3=127.0.0.1:29101"
-declare -A pid
-for i in 1 2 3; do
-  dir=$work/node-$i
-  mkdir -p "$dir"
-  cat >"$dir/config.json" <<JSON
-{ "logLevel": "warn", "clusterId": "partition-bench", "dataDir": "$dir",
-  "raft": { "heartbeatIntervalMs": 150, "electionTimeoutMs": 1500 },
-  "listen": { "http": "127.0.0.1:$((29070 + 10 * i))", "peer": "127.0.0.1:$((29071 + 10 * i))" } }
-JSON
-  "$bin" node --config "$dir/config.json" --node-id "node-$i" --cluster-nodes "$members" >>"$dir/log" 2>&1 &
-  pid[$i]=$!
-  pids+=($!)
-done
+for i in 1 2 3; do bench_raftor_node "$bin" node 29070 "$i"; done
 leader_seen_by() {  # node number -> the leader's node number it reports, or nothing
   curl -s --max-time 1 "http://127.0.0.1:$((29070 + 10 * $1))/health/cluster" |
     sed -n 's/.*"leader":"node-\([0-9]\)".*/\1/p'
@@ -52,7 +39,7 @@ other=$(((leader + 1) % 3 + 1))
 
 # RSS samples: "node kB" lines, every 250 ms, until the run ends.
 ( while :; do
-    for i in 1 2 3; do echo "$i $(awk '/VmRSS/ {print $2}' "/proc/${pid[$i]}/status" 2>/dev/null || echo 0)"; done
+    for i in 1 2 3; do echo "$i $(awk '/VmRSS/ {print $2}' "/proc/${raftor_pid[$i]}/status" 2>/dev/null || echo 0)"; done
     sleep 0.25
   done >"$work/rss" ) &
 pids+=($!)
@@ -67,14 +54,14 @@ phase() {  # name seconds node -> "name ops/s p99 non-2xx"
 }
 printf '%-34s %8s %10s %8s\n' phase "writes/s" "p99" "non-2xx"
 phase "all up" 5 "$leader"
-kill -STOP "${pid[$follower]}"
+kill -STOP "${raftor_pid[$follower]}"
 phase "node-$follower stopped (follower)" 15 "$leader"
-kill -CONT "${pid[$follower]}"
+kill -CONT "${raftor_pid[$follower]}"
 phase "node-$follower catching up" 10 "$leader"
-kill -STOP "${pid[$leader]}"
+kill -STOP "${raftor_pid[$leader]}"
 new=$(wait_leader "$other" "$leader") || { echo "no new leader" >&2; exit 1; }
 phase "node-$leader stopped (leader)" 10 "$new"
-kill -CONT "${pid[$leader]}"
+kill -CONT "${raftor_pid[$leader]}"
 phase "node-$leader back as a follower" 10 "$new"
 
 echo
@@ -84,10 +71,10 @@ for i in 1 2 3; do
   [ "$i" = "$leader" ] && role="leader, then stopped and behind"
   [ "$i" = "$follower" ] && role="stopped 15 s, then caught up"
   [ "$i" = "$new" ] && role="$role, then leader"
-  peak=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/${pid[$i]}/status")
-  end=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/${pid[$i]}/status")
-  split=$(awk '/RssAnon/ {a = $2} /RssFile/ {f = $2} END {printf "%.1f / %.1f", a / 1024, f / 1024}' "/proc/${pid[$i]}/status")
+  peak=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/${raftor_pid[$i]}/status")
+  end=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/${raftor_pid[$i]}/status")
+  split=$(awk '/RssAnon/ {a = $2} /RssFile/ {f = $2} END {printf "%.1f / %.1f", a / 1024, f / 1024}' "/proc/${raftor_pid[$i]}/status")
   printf 'node-%-3s %-34s %9s %9s %20s\n' "$i" "$role" "$peak" "$end" "$split"
 done
-max=$(for i in 1 2 3; do awk '/VmHWM/ {print $2}' "/proc/${pid[$i]}/status"; done | sort -n | tail -1)
+max=$(for i in 1 2 3; do awk '/VmHWM/ {print $2}' "/proc/${raftor_pid[$i]}/status"; done | sort -n | tail -1)
 awk -v m="$max" 'BEGIN { printf "\nhighest peak %.1f MB: %s (target: under 128 MB)\n", m / 1024, (m < 128 * 1024 ? "met" : "MISSED") }'
