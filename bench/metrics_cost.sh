@@ -78,11 +78,11 @@ for r in $(seq 1 "$rounds"); do
     if [ $tag = on ] && [ -z "${text:-}" ]; then
       # Messages the leader's actors handled per write, for the per-message cost below.
       handled=$(curl -s "http://127.0.0.1:$port/debug/actors" | jq '[.actors[].messagesHandled] | add')
-      proposals=$(curl -s "http://127.0.0.1:$port/metrics" | awk '$1 == "raft_proposals_total" {print $2}')
-      text=$(curl -s "http://127.0.0.1:$port/metrics" | wc -c)
-      series=$(curl -s "http://127.0.0.1:$port/metrics" | grep -vc '^#')
+      proposals=$(curl -s -H 'Accept: text/plain' "http://127.0.0.1:$port/metrics" | awk '$1 == "raft_proposals_total" {print $2}')
+      text=$(curl -s -H 'Accept: text/plain' "http://127.0.0.1:$port/metrics" | wc -c)
+      series=$(curl -s -H 'Accept: text/plain' "http://127.0.0.1:$port/metrics" | grep -vc '^#')
       json=$(curl -s -H 'Accept: application/json' "http://127.0.0.1:$port/metrics" | wc -c)
-      scrape_ms=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/metrics")
+      scrape_ms=$(curl -s -o /dev/null -w '%{time_total}' -H 'Accept: text/plain' "http://127.0.0.1:$port/metrics")
     fi
     stop_cluster
     printf 'round %s metrics %-3s %10s writes/s  %6.1f us of CPU per write (3 nodes)\n' "$r" "$tag" "$w" \

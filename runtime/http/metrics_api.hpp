@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/http/message.hpp"
 
@@ -14,6 +15,12 @@ struct MetricsCall {
     std::int64_t window_ms = 0;  // > 0: executions finished within this window only (JSON)
     std::string window;          // as asked: "7d", "month", ...
 };
+
+// What GET /metrics answers, from the request's Accept header: Prometheus's (OpenMetrics
+// or text/plain) gets the exposition text; none, "*/*" (curl's) or application/json gets
+// the JSON summary; a header that allows neither, `none` (406).
+enum class MetricsFormat { json, text, none };
+MetricsFormat negotiate_metrics(std::string_view accept);
 
 bool is_metrics_path(const std::string& path);
 // Answers the request, or says what to gather (`call`) when it is good.

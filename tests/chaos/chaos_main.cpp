@@ -415,7 +415,7 @@ int Run::go() {
         std::map<std::string, std::uint64_t> by_type;
         const std::regex line(R"re(raft_peer_bytes_sent_total\{type="([a-z_]+)"\} ([0-9.e+]+))re");
         for (int i = 0; i < cluster_.size(); ++i) {
-            auto r = cluster_.call(i, "GET", "/metrics", {}, 3s);
+            auto r = cluster_.call(i, "GET", "/metrics?format=text", {}, 3s);
             if (!r.ok()) continue;
             for (std::sregex_iterator it(r.body.begin(), r.body.end(), line), e; it != e; ++it)
                 by_type[(*it)[1]] += static_cast<std::uint64_t>(std::stod((*it)[2]));

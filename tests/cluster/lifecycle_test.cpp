@@ -304,7 +304,7 @@ BOOST_AUTO_TEST_CASE(a_full_lmdb_map_refuses_writes_stays_readable_and_recovers_
         if (h.contains("storage")) {
             ++full_nodes;
             BOOST_TEST(h["storage"]["full"] == true);
-            BOOST_TEST(c.call(i, "GET", "/metrics").body.find("\nstorage_full 1\n") != std::string::npos);
+            BOOST_TEST(c.call(i, "GET", "/metrics?format=text").body.find("\nstorage_full 1\n") != std::string::npos);
         }
     }
     BOOST_TEST(full_nodes >= 2);  // a majority cannot store the snapshot: the cluster refuses writes

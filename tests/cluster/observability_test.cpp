@@ -50,7 +50,11 @@ Scrape parse(const std::string& text) {
 }
 
 std::string scrape_text(const ProcessCluster& c, int i) {
-    auto r = c.call(i, "GET", "/metrics");
+    // As Prometheus asks: OpenMetrics first, text 0.0.4 next, anything last.
+    auto r = c.call(i, "GET", "/metrics", {},
+                    {{"Accept",
+                      "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+                      "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"}});
     BOOST_REQUIRE_MESSAGE(r.ok() && r.status == 200, "GET /metrics on " << c.name(i) << ": " << r.error << r.status);
     BOOST_TEST(r.headers["content-type"].find("text/plain; version=0.0.4") == 0, r.headers["content-type"]);
     return r.body;

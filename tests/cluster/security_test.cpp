@@ -78,7 +78,7 @@ std::string forged_frames(std::uint64_t leader, std::uint64_t member, std::uint6
 }
 
 double metric(const ProcessCluster& c, int i, const std::string& series) {
-    auto r = c.call(i, "GET", "/metrics");
+    auto r = c.call(i, "GET", "/metrics?format=text");
     const auto at = r.body.find("\n" + series + " ");  // a sample line, not its # HELP
     return at == std::string::npos ? -1 : std::stod(r.body.substr(at + series.size() + 2));
 }

@@ -187,8 +187,11 @@ BOOST_AUTO_TEST_CASE(metrics_requests_choose_text_json_or_a_window) {
         BOOST_REQUIRE(routed.call);
         return std::get<MetricsCall>(*routed.call);
     };
-    BOOST_TEST(!call(req("GET", "/metrics")).json);
+    BOOST_TEST(call(req("GET", "/metrics")).json);  // curl with no Accept: the runbook's summary
+    BOOST_TEST(call(req("GET", "/metrics", {}, {{"accept", "*/*"}})).json);
     BOOST_TEST(call(req("GET", "/metrics", {}, {{"accept", "application/json"}})).json);
+    BOOST_TEST(!call(req("GET", "/metrics", {}, {{"accept", "text/plain"}})).json);
+    BOOST_TEST(!call(req("GET", "/metrics?format=text")).json);
     BOOST_TEST(call(req("GET", "/metrics?format=json")).json);
     BOOST_TEST(!call(req("GET", "/metrics?format=text", {}, {{"accept", "application/json"}})).json);
     const auto week = call(req("GET", "/metrics/7d"));
@@ -203,6 +206,35 @@ BOOST_AUTO_TEST_CASE(metrics_requests_choose_text_json_or_a_window) {
         BOOST_TEST(routed.response.status == 400, bad);
     }
     BOOST_TEST(route(req("POST", "/metrics"), {}).response.status == 405);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_accept_headers_are_negotiated) {
+    using F = MetricsFormat;
+    // Prometheus 2.x and later, then the 0.0.4-only scrapers.
+    BOOST_TEST((negotiate_metrics("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+                                  "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1") == F::text));
+    BOOST_TEST((negotiate_metrics("text/plain;version=0.0.4;q=1,*/*;q=0.1") == F::text));
+    BOOST_TEST((negotiate_metrics("Text/Plain") == F::text));
+    BOOST_TEST((negotiate_metrics("text/*") == F::text));
+    // curl, browsers, jq pipes.
+    BOOST_TEST((negotiate_metrics("") == F::json));
+    BOOST_TEST((negotiate_metrics("*/*") == F::json));
+    BOOST_TEST((negotiate_metrics("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8") == F::json));
+    BOOST_TEST((negotiate_metrics("application/json, text/plain;q=0.5") == F::json));
+    BOOST_TEST((negotiate_metrics("text/plain;q=0.9, application/json;q=0.2") == F::text));
+    BOOST_TEST((negotiate_metrics("application/*") == F::json));
+    // Nothing we serve, or everything refused.
+    BOOST_TEST((negotiate_metrics("image/png") == F::none));
+    BOOST_TEST((negotiate_metrics("application/json;q=0, text/plain;q=0") == F::none));
+    BOOST_TEST((negotiate_metrics("text/plain;q=banana") == F::none));
+    BOOST_TEST((negotiate_metrics(" , ,,") == F::json));
+    const auto refused = route(req("GET", "/metrics", {}, {{"accept", "image/png"}}), {});
+    BOOST_TEST(!refused.call);
+    BOOST_TEST(refused.response.status == 406);
+    BOOST_TEST(refused.response.body.find("application/json") != std::string::npos);
+    // An explicit format or a window overrides the header.
+    BOOST_TEST(route(req("GET", "/metrics?format=text", {}, {{"accept", "image/png"}}), {}).call.has_value());
+    BOOST_TEST(route(req("GET", "/metrics/7d", {}, {{"accept", "image/png"}}), {}).call.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(requests_are_counted_under_bounded_route_patterns) {
