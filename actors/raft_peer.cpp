@@ -151,9 +151,18 @@ void observe(Self* self) {
         st.logged_role = core.role();
     }
     if (core.leader() != st.logged_leader) {
-        logging::info("leader_changed", {{"leader", name_of(st, core.leader())},
-                                         {"previous", name_of(st, st.logged_leader)},
-                                         {"term", std::to_string(core.term())}});
+        // The phrases are the ones runbooks grep for ("leader elected", "cluster started").
+        logging::said(logging::Level::info, "leader_changed", core.leader() != 0 ? "leader elected" : "leader lost",
+                      {{"leader", name_of(st, core.leader())},
+                       {"previous", name_of(st, st.logged_leader)},
+                       {"term", std::to_string(core.term())}});
+        if (core.leader() != 0 && !st.logged_cluster_started) {
+            st.logged_cluster_started = true;
+            logging::said(logging::Level::info, "cluster_started", "cluster started",
+                          {{"leader", name_of(st, core.leader())},
+                           {"voters", list_of(st, core.conf().voters)},
+                           {"term", std::to_string(core.term())}});
+        }
         if (core.leader() != 0 && st.counters) metrics::bump(st.counters->leader_changes);
         st.logged_leader = core.leader();
     }

@@ -95,6 +95,7 @@ struct PeerState {
     raft::Role logged_role = raft::Role::follower;
     raft::Term logged_term = 0;
     raft::NodeId logged_leader = 0;
+    bool logged_cluster_started = false;  // the first leader this process saw
     raft::ConfState logged_conf;
 
     node::ReplicationLag lag;

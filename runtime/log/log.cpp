@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,20 @@ spdlog::level::level_enum to_spd(Level l) {
         case Level::off: return spdlog::level::off;
     }
     return spdlog::level::info;
+}
+
+// The level as operators grep it: "grep ERROR" finds every error, in text and JSON alike.
+const char* level_name(Level l) {
+    switch (l) {
+        case Level::trace: return "TRACE";
+        case Level::debug: return "DEBUG";
+        case Level::info: return "INFO";
+        case Level::warn: return "WARN";
+        case Level::error: return "ERROR";
+        case Level::critical: return "CRITICAL";
+        case Level::off: break;
+    }
+    return "INFO";
 }
 
 bool needs_quotes(const std::string& v) {
@@ -53,9 +68,9 @@ bool init(const std::string& level, bool json, const std::string& node) {
     g_json = json;
     g_node = node;
     if (json)
-        logger->set_pattern("{\"ts\":\"%Y-%m-%dT%H:%M:%S.%e%z\",\"level\":\"%l\",%v}");
+        logger->set_pattern("{\"ts\":\"%Y-%m-%dT%H:%M:%S.%e%z\",%v}");
     else
-        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %-5l %v");
+        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %v");
     spdlog::set_default_logger(logger);
     return true;
 }
@@ -66,6 +81,10 @@ void set_position(std::uint64_t term, std::uint64_t index) {
 }
 
 void event(Level lvl, std::string_view name, std::initializer_list<Field> fields) {
+    said(lvl, name, {}, fields);
+}
+
+void said(Level lvl, std::string_view name, std::string_view phrase, std::initializer_list<Field> fields) {
     auto logger = spdlog::default_logger_raw();
     if (!logger->should_log(to_spd(lvl))) return;
     bool has_term = false, has_index = false;
@@ -82,14 +101,24 @@ void event(Level lvl, std::string_view name, std::initializer_list<Field> fields
     if (g_json) {
         nlohmann::json j;
         j["event"] = std::string(name);
+        if (!phrase.empty()) j["msg"] = std::string(phrase);
         if (!g_node.empty()) j["node"] = g_node;
         if (with_term) j["term"] = std::to_string(term);
         if (with_index) j["index"] = std::to_string(index);
         for (const auto& [k, v] : fields) j[std::string(k)] = v;
         line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        line = line.substr(1, line.size() - 2);  // the pattern supplies the braces
+        // The pattern supplies the braces; the level leads, as in the text form.
+        line = std::string("\"level\":\"") + level_name(lvl) + "\"," + line.substr(1, line.size() - 2);
     } else {
-        line = std::string(name);
+        line = level_name(lvl);
+        line.resize(std::max<std::size_t>(line.size(), 5), ' ');
+        line += ' ';
+        line += name;
+        if (!phrase.empty()) {
+            line += " msg=\"";
+            line += phrase;
+            line += '"';
+        }
         if (!g_node.empty()) line += " node=" + g_node;
         for (const auto& [k, v] : fields) {
             line += ' ';

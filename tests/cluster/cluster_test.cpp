@@ -125,9 +125,15 @@ BOOST_AUTO_TEST_CASE(three_nodes_elect_one_leader_and_agree_on_it) {
         BOOST_TEST(j["ts"].is_string(), line);
         events.insert(j.value("event", ""));
         if (j["event"] == "role_changed" && j["to"] == "leader") BOOST_TEST(j["term"].is_string());
+        // Levels as runbooks grep them; the phrases they grep, next to the event names.
+        const std::string level = j.value("level", "");
+        BOOST_TEST((level == "INFO" || level == "WARN" || level == "ERROR" || level == "DEBUG"), line);
+        if (j["event"] == "leader_changed") BOOST_TEST(j.value("msg", "") == "leader elected", line);
+        if (j["event"] == "cluster_started") BOOST_TEST(j.value("msg", "") == "cluster started", line);
     }
     BOOST_TEST(parsed >= 4);
-    for (const char* e : {"storage_opened", "node_started", "term_changed", "role_changed", "leader_changed"})
+    for (const char* e :
+         {"storage_opened", "node_started", "term_changed", "role_changed", "leader_changed", "cluster_started"})
         BOOST_TEST(events.count(e) == 1u, e);
 }
 
