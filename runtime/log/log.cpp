@@ -114,12 +114,12 @@ void said(Level lvl, std::string_view name, std::string_view phrase, std::initia
         line.resize(std::max<std::size_t>(line.size(), 5), ' ');
         line += ' ';
         line += name;
+        if (!g_node.empty()) line += " node=" + g_node;
         if (!phrase.empty()) {
             line += " msg=\"";
             line += phrase;
             line += '"';
         }
-        if (!g_node.empty()) line += " node=" + g_node;
         for (const auto& [k, v] : fields) {
             line += ' ';
             line += k;

@@ -24,7 +24,7 @@ void set_position(std::uint64_t term, std::uint64_t index);
 using Field = std::pair<std::string_view, std::string>;
 void event(Level lvl, std::string_view name, std::initializer_list<Field> fields);
 // An event that also carries a fixed phrase for people and runbooks to grep ("leader
-// elected"), as msg="..." after the event's name (or "msg" in JSON).
+// elected"), as msg="..." after the node's name (or "msg" in JSON).
 void said(Level lvl, std::string_view name, std::string_view phrase, std::initializer_list<Field> fields);
 
 inline void info(std::string_view name, std::initializer_list<Field> fields = {}) {

@@ -2,6 +2,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <cmath>
+
 namespace raftor::metrics {
 
 namespace {
@@ -231,15 +233,24 @@ std::string render_text(const MetricsInput& in) {
 nlohmann::json render_summary(const MetricsInput& in) {
     const auto& ops = in.ops;
     const std::uint64_t lookups = in.cache.hits + in.cache.misses;
+    // As the runbook reads them: the success rate in percent (it compares with 98), the
+    // uptime in hours (its monthly SLO divides by 730), durations and lag in ms.
+    const double success_percent = std::round(ops.success_rate() * 10000) / 100;
+    const double uptime_hours = in.uptime_seconds / 3600;
+    // Leader changes after the first this node saw: a fresh cluster has had no failover.
+    const std::uint64_t failovers = in.raft.leader_changes > 0 ? in.raft.leader_changes - 1 : 0;
     return {
         {"node", in.node},
         {"totalOperations", ops.finished()},
-        {"successRate", ops.success_rate()},
+        {"successRate", success_percent},
         {"avgDuration", ops.average_ms()},
         {"p95Duration", ops.quantile_ms(0.95)},
         {"p99Duration", ops.quantile_ms(0.99)},
         {"activeCount", in.queued + in.running + in.retrying},
         {"errorCount", ops.errors()},
+        {"replicationLag", in.raft.replication_lag_ms},
+        {"failoverCount", failovers},
+        {"uptime", uptime_hours},
         {"cacheSize", in.cache.size},
         {"cacheHits", in.cache.hits},
         {"cacheMisses", in.cache.misses},
@@ -254,9 +265,8 @@ nlohmann::json render_summary(const MetricsInput& in) {
           {"hitRate", lookups == 0 ? 0.0 : d(in.cache.hits) / d(lookups)}}},
         {"clusterHealth",
          {{"replicationLag", in.raft.replication_lag_ms},
-          // Leader changes after the first this node saw: a fresh cluster has had no failover.
-          {"failoverCount", in.raft.leader_changes > 0 ? in.raft.leader_changes - 1 : 0},
-          {"uptime", in.uptime_seconds},
+          {"failoverCount", failovers},
+          {"uptime", uptime_hours},
           {"role", in.raft.role},
           {"term", in.raft.term},
           {"commitIndex", in.raft.commit_index}}},

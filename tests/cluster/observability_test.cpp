@@ -174,7 +174,7 @@ BOOST_AUTO_TEST_CASE(every_node_serves_metrics_that_follow_the_work) {
     auto j = json::parse(r.body, nullptr, false);
     BOOST_REQUIRE(j.is_object());
     BOOST_TEST(j["totalOperations"] == 2);
-    BOOST_TEST(j["successRate"].get<double>() == 1.0);
+    BOOST_TEST(j["successRate"].get<double>() == 100.0);
     BOOST_TEST(j["errorCount"] == 0);
     BOOST_TEST(j["clusterHealth"]["failoverCount"] == 0);
     BOOST_TEST(j["clusterHealth"]["uptime"].get<double>() > 0);

@@ -56,9 +56,9 @@ BOOST_AUTO_TEST_CASE(text_lines_carry_uppercase_levels_and_phrases) {
         if (line.find("start_failed") != std::string::npos) failed = line;
     }
     BOOST_TEST(n == 3, out);
-    // "<timestamp> LEVEL event msg=\"phrase\" node=... fields"
+    // "<timestamp> LEVEL event node=... msg=\"phrase\" fields"
     BOOST_TEST(
-        elected.find(" INFO  leader_changed msg=\"leader elected\" node=node-1 leader=node-2") != std::string::npos,
+        elected.find(" INFO  leader_changed node=node-1 msg=\"leader elected\" leader=node-2") != std::string::npos,
         elected);
     BOOST_TEST(slow.find(" WARN  disk_slow node=node-1 ms=250") != std::string::npos, slow);
     BOOST_TEST(failed.find(" ERROR start_failed node=node-1 error=\"no such file\"") != std::string::npos, failed);
