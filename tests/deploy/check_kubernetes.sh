@@ -23,6 +23,9 @@ done
 set --
 for m in $manifests; do set -- "$@" "$k8s/$m"; done
 node "$work/validate.mjs" "$@"
+# Pods start together: one alone never becomes ready (no leader), so OrderedReady hangs.
+grep -q '^  podManagementPolicy: Parallel$' "$k8s/statefulset.yaml" ||
+  { echo "statefulset.yaml: podManagementPolicy must be Parallel (OrderedReady never starts raftor-1: raftor-0 alone elects no leader, so it is never ready)"; exit 1; }
 # The check bites.
 printf 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: x\nspec:\n  replicas: "three"\n  serviceName: x\n  selector: {}\n  template: {}\n' >"$work/bad.yaml"
 if node "$work/validate.mjs" "$work/bad.yaml" >"$work/bad.out"; then echo "a bad manifest passed"; exit 1; fi
