@@ -217,6 +217,10 @@ std::vector<MetricFamily> families_of(const MetricsInput& in) {
     // ---- the process (the names node_exporter and client libraries use)
     f.gauge("process_resident_memory_bytes", "Resident memory size in bytes", d(in.process.rss_bytes));
     f.counter("process_cpu_seconds_total", "User and system CPU time spent in seconds", in.process.cpu_seconds);
+    if (in.process.memory_limit_bytes > 0)
+        f.gauge("process_memory_limit_bytes",
+                "Memory this process may use: its cgroup's limit, or the machine's memory without one",
+                d(in.process.memory_limit_bytes));
     f.gauge("process_open_fds", "Open file descriptors", d(in.process.open_fds));
     f.gauge("process_start_time_seconds", "Start time of the process since the epoch in seconds",
             in.process.start_time_seconds);

@@ -19,7 +19,44 @@ double boot_time() {
     return 0;
 }
 
+// /proc/meminfo's MemTotal, in bytes.
+std::uint64_t mem_total() {
+    std::ifstream in("/proc/meminfo");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("MemTotal:", 0) == 0) return std::strtoull(line.c_str() + 9, nullptr, 10) * 1024;
+    return 0;
+}
+
+std::string read_all(const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 }  // namespace
+
+std::uint64_t memory_limit(const std::string& proc_self_cgroup, const std::string& cgroup_root, std::uint64_t total) {
+    std::uint64_t limit = total;
+    auto take = [&](const std::string& file) {
+        const std::string v = read_all(file);
+        if (v.empty() || v[0] < '0' || v[0] > '9') return;  // "max", or not there
+        const std::uint64_t n = std::strtoull(v.c_str(), nullptr, 10);
+        if (n > 0 && (limit == 0 || n < limit)) limit = n;  // v1 says "no limit" with a huge number
+    };
+    std::istringstream lines(proc_self_cgroup);
+    for (std::string line; std::getline(lines, line);) {
+        // "0::/path" (v2) or "4:memory:/path" (v1).
+        const auto a = line.find(':');
+        const auto b = a == std::string::npos ? a : line.find(':', a + 1);
+        if (b == std::string::npos) continue;
+        const std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+        if (path.find("..") != std::string::npos) continue;
+        if (controllers.empty())
+            take(cgroup_root + path + "/memory.max");
+        else if (("," + controllers + ",").find(",memory,") != std::string::npos)
+            take(cgroup_root + "/memory" + path + "/memory.limit_in_bytes");
+    }
+    return limit;
+}
 
 ProcessFigures read_process() {
     ProcessFigures p;
@@ -49,6 +86,7 @@ ProcessFigures read_process() {
         std::uint64_t size = 0, resident = 0;
         if (in >> size >> resident) p.rss_bytes = static_cast<std::uint64_t>(static_cast<double>(resident) * page);
     }
+    p.memory_limit_bytes = memory_limit(read_all("/proc/self/cgroup"), "/sys/fs/cgroup", mem_total());
     std::error_code ec;
     for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec))
         ++p.open_fds;

@@ -44,6 +44,9 @@ struct ProcessFigures {
     double cpu_seconds = 0;
     std::uint64_t open_fds = 0;
     double start_time_seconds = 0;  // since the epoch
+    // The memory this process may use: its cgroup's limit (a container's), or the
+    // machine's memory when there is none. 0 when neither could be read.
+    std::uint64_t memory_limit_bytes = 0;
 };
 
 struct DiskFigures {

@@ -23,6 +23,13 @@ done
 set --
 for m in $manifests; do set -- "$@" "$k8s/$m"; done
 node "$work/validate.mjs" "$@"
+# The PrometheusRule is the promtool-tested rules file, wrapped.
+"$src/scripts/gen-prometheusrule" "$work/prometheusrule.yaml"
+diff -u "$k8s/prometheusrule.yaml" "$work/prometheusrule.yaml" >"$work/rules.diff" ||
+  { echo "prometheusrule.yaml differs from deploy/prometheus/raftor-rules.yml: run scripts/gen-prometheusrule"; cat "$work/rules.diff"; exit 1; }
+# Scraped as job "daemon", which the rules select.
+grep -A3 '^      relabelings:$' "$k8s/servicemonitor.yaml" | grep -q 'replacement: daemon' ||
+  { echo "servicemonitor.yaml does not relabel the job to daemon"; exit 1; }
 # Pods start together: one alone never becomes ready (no leader), so OrderedReady hangs.
 grep -q '^  podManagementPolicy: Parallel$' "$k8s/statefulset.yaml" ||
   { echo "statefulset.yaml: podManagementPolicy must be Parallel (OrderedReady never starts raftor-1: raftor-0 alone elects no leader, so it is never ready)"; exit 1; }

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/metrics/host_figures.hpp"
+
 using namespace raftor;
 using metrics::MetricsInput;
 
@@ -48,7 +50,7 @@ MetricsInput sample() {
     in.history_kept = 10;
     in.cache = {3, 1000, 30, 10, 0};
     in.actors = {{"raft_peer", "consensus", 2, 500}, {"storage", "storage", 0, 80}};
-    in.process = {40 << 20, 1.5, 17, 1.7e9};
+    in.process = {40 << 20, 1.5, 17, 1.7e9, 512 << 20};
     in.disk = {5 << 20, 1 << 30, 100ull << 30, 40ull << 30};
     metrics::NodeCounters c;
     metrics::bump(c.proposals, 42);
@@ -126,6 +128,7 @@ BOOST_AUTO_TEST_CASE(the_runbooks_names_carry_the_figures) {
              "http_request_duration_seconds_bucket{route=\"/kv/:key\",le=\"0.005\"} 3",
              "http_request_duration_seconds_count{route=\"/kv/:key\"} 4",
              "process_resident_memory_bytes 41943040",
+             "process_memory_limit_bytes 536870912",
          })
         BOOST_TEST(has_line(text, line), "missing: " << line << "\n" << text);
     // A follower has no view of the others: no per-follower series.
@@ -157,6 +160,34 @@ BOOST_AUTO_TEST_CASE(the_json_summary_has_the_runbooks_fields) {
     BOOST_TEST(j["replicationLag"] == j["clusterHealth"]["replicationLag"]);
     BOOST_TEST(j.contains("errorCount"));
     for (const char* k : {"p99Duration", "cacheHits", "cacheMisses"}) BOOST_TEST(j.contains(k), k);
+}
+
+BOOST_AUTO_TEST_CASE(the_memory_limit_is_the_cgroups_or_the_machines) {
+    namespace fs = std::filesystem;
+    const fs::path root = fs::temp_directory_path() / ("raftor-cgroup-test-" + std::to_string(::getpid()));
+    fs::create_directories(root / "pod/app");
+    fs::create_directories(root / "memory/docker/abc");
+    auto write = [](const fs::path& p, const std::string& s) { std::ofstream(p) << s; };
+    constexpr std::uint64_t total = 8ULL << 30;
+    // v2: a container's memory.max; "max" is none.
+    write(root / "pod/app/memory.max", "536870912\n");
+    BOOST_TEST(metrics::memory_limit("0::/pod/app\n", root.string(), total) == 512ULL << 20);
+    write(root / "pod/app/memory.max", "max\n");
+    BOOST_TEST(metrics::memory_limit("0::/pod/app\n", root.string(), total) == total);
+    // v1: memory.limit_in_bytes; its "no limit" is a number larger than the machine.
+    write(root / "memory/docker/abc/memory.limit_in_bytes", "1073741824\n");
+    BOOST_TEST(metrics::memory_limit("4:memory:/docker/abc\n1:cpu:/\n", root.string(), total) == 1ULL << 30);
+    write(root / "memory/docker/abc/memory.limit_in_bytes", "9223372036854771712\n");
+    BOOST_TEST(metrics::memory_limit("4:memory:/docker/abc\n", root.string(), total) == total);
+    // Nothing readable, or a path that climbs out: the machine's memory.
+    BOOST_TEST(metrics::memory_limit("0::/gone\n", root.string(), total) == total);
+    BOOST_TEST(metrics::memory_limit("0::/../../etc\n", root.string(), total) == total);
+    BOOST_TEST(metrics::memory_limit("garbage", root.string(), total) == total);
+    fs::remove_all(root);
+    // This process: some limit, never above the machine's memory.
+    const auto p = metrics::read_process();
+    BOOST_TEST(p.memory_limit_bytes > 0u);
+    BOOST_TEST(p.rss_bytes < p.memory_limit_bytes);
 }
 
 BOOST_AUTO_TEST_CASE(promtool_accepts_the_exposition) {
