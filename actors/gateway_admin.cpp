@@ -149,6 +149,14 @@ void change_members(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr 
         .then(
             [=](StatusPtr s) {
                 if (s->role != raft::Role::leader || s->id != id) return propose();
+                // Refused anyway (the new leader checks it too): do not move leadership for nothing.
+                if (s->conf.voters.size() - 1 < setup->min_voters)
+                    return reply(
+                        out, http::error_response(
+                                 409, "refused", "refused",
+                                 "removing it would leave " + std::to_string(s->conf.voters.size() - 1) +
+                                     " voters, fewer than raft.minClusterSize (" + std::to_string(setup->min_voters) +
+                                     "): add a member first, or lower raft.minClusterSize"));
                 self->request(setup->peer, std::chrono::seconds(30), transfer_atom::value, raft::NodeId{0})
                     .then(
                         [=](AdminAnswerPtr a) {

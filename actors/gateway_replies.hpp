@@ -102,6 +102,8 @@ void send_write(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req,
                     case node::Outcome::conflict:
                         return reply(out, http::error_response(409, "conflict", "refused for now", c->detail,
                                                                {{"Retry-After", "1"}}));
+                    case node::Outcome::refused:
+                        return reply(out, http::error_response(409, "refused", "refused", c->detail));
                     case node::Outcome::unknown: return reply(out, http::outcome_unknown(c->detail));
                     case node::Outcome::not_leader: {
                         const auto leader = setup->directory->get(c->leader_hint);

@@ -41,6 +41,7 @@ struct GatewaySetup {
     // Set by the peer: the leader's id while another member leads (may be null).
     std::shared_ptr<const std::atomic<raft::NodeId>> leader_elsewhere;
     std::chrono::milliseconds request_timeout{10'000};
+    std::size_t min_voters = 1;  // raft.minClusterSize: the leader's removal is refused before its handover
     std::shared_ptr<http::OperationCache> cache;  // may be null: no cache
     // For GET /metrics (each may be null/empty: those figures are then absent or zero).
     metrics::CountersPtr counters;

@@ -316,6 +316,7 @@ int run_node(const config::NodeConfig& cfg) {
     setup->config.uncommitted_bytes_max = cfg.raft.uncommitted_bytes_max;
     setup->config.inflight_bytes_max = cfg.raft.inflight_bytes_max;
     setup->config.log_cache_bytes_max = cfg.raft.log_cache_bytes;
+    setup->min_voters = cfg.raft.min_cluster_size;
     setup->restore = restore_from(loaded, members, cfg.raft.join);
     loaded = {};
     // A snapshot every snapshotIntervalOps applied entries, and the log never holds
@@ -380,6 +381,7 @@ int run_node(const config::NodeConfig& cfg) {
     gsetup->request_stop = [] { ::kill(::getpid(), SIGTERM); };
     gsetup->introspector = intro;
     gsetup->node_name = members.self.name;
+    gsetup->min_voters = cfg.raft.min_cluster_size;
     gsetup->api.auth_token = cfg.auth_token;
     gsetup->api.read_token = cfg.auth_read_token;
     gsetup->api.allow_shell = cfg.handlers.allow_shell;

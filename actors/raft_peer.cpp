@@ -448,6 +448,7 @@ caf::response_promise read_at_index(Self* self, std::string key, QueryPtr q, boo
 caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     auto& st = self->state;
     st.consensus = std::make_unique<node::Consensus>(setup->config, setup->restore);
+    st.consensus->set_min_voters(setup->min_voters);
     st.applied = setup->restore.snapshot.index;
     st.transport = setup->transport;
     st.observer = setup->observer;

@@ -27,6 +27,7 @@ struct PeerSetup {
     raft::Config config;
     raft::Restore restore;
     node::Options options;
+    std::size_t min_voters = 1;  // raft.minClusterSize
     std::shared_ptr<storage::Store> store;
     caf::actor transport;
     // Hands frames (addressee, bytes) straight to the thread-safe network, without a hop

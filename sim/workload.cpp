@@ -149,7 +149,7 @@ void Workload::completed(std::uint64_t client, Request req, const node::Completi
         ++counts_.invalid;  // the workload only sends valid requests
         outcome = "invalid: " + c->detail;
     } else if (c->outcome == node::Outcome::no_space || c->outcome == node::Outcome::conflict ||
-               c->outcome == node::Outcome::overloaded) {
+               c->outcome == node::Outcome::refused || c->outcome == node::Outcome::overloaded) {
         // Refused before it reached the log (a leader out of storage): it changed nothing.
         leader_of_[client] = 0;
         ++counts_.refused;

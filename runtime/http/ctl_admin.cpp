@@ -75,6 +75,12 @@ int member_list(const CtlArgs& a) {
     return 0;
 }
 
+// A 409 that waiting will not change (code "refused": raft.minClusterSize).
+bool refused_for_good(const ClientResult& r) {
+    const auto j = json::parse(r.body, nullptr, false);
+    return j.is_object() && j.value("code", "") == "refused";
+}
+
 // A change, asked again while the answer is 409 ("not now": another change pending, a
 // new leader's first commit, a learner not caught up) and `wait_ms` has not run out.
 // `waiting` hears each 409 (with how many came before).
@@ -82,7 +88,8 @@ template <typename Waiting>
 ClientResult change_when_possible(const CtlArgs& a, const std::string& action, std::string& used, Waiting waiting) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(a.wait_ms);
     ClientResult r = change(a, action, action == "add-learner" || action == "add-voter", used);
-    for (int tries = 0; r.ok() && r.status == 409 && std::chrono::steady_clock::now() < deadline; ++tries) {
+    for (int tries = 0;
+         r.ok() && r.status == 409 && !refused_for_good(r) && std::chrono::steady_clock::now() < deadline; ++tries) {
         waiting(r, tries);
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         r = change(a, action, action == "add-learner" || action == "add-voter", used);

@@ -24,6 +24,7 @@ enum class Outcome : std::uint8_t {
     conflict,    // refused for now (a membership change is pending, a learner lags): retry later
     no_space,    // refused: this leader's storage is full (map or disk); `detail` says which
     overloaded,  // refused: the leader's uncommitted bytes are at their limit; retry shortly
+    refused,     // refused by a rule of the cluster (minClusterSize); retrying will not help
 };
 const char* to_string(Outcome o);
 

@@ -1,5 +1,6 @@
 #include "runtime/node/consensus.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace raftor::node {
@@ -19,6 +20,7 @@ const char* to_string(Outcome o) {
         case Outcome::unknown: return "outcome unknown";
         case Outcome::invalid: return "invalid";
         case Outcome::conflict: return "conflict";
+        case Outcome::refused: return "refused";
         case Outcome::no_space: return "no space";
         case Outcome::overloaded: return "overloaded";
     }
@@ -63,6 +65,18 @@ Proposal Consensus::propose(Token t, std::string payload) {
 
 Proposal Consensus::change_membership(Token t, raft::ConfChangeType type, raft::NodeId node, std::string context) {
     Proposal out;
+    // minClusterSize: never fewer voters than that, whatever an operator asks. Checked by
+    // the leader against its latest configuration (one change is in flight at a time).
+    const auto& voters = core_.conf().voters;
+    if (type == raft::ConfChangeType::remove_voter && core_.role() == raft::Role::leader &&
+        std::find(voters.begin(), voters.end(), node) != voters.end() && voters.size() - 1 < min_voters_) {
+        out.refused = Completion{.token = t,
+                                 .outcome = Outcome::refused,
+                                 .detail = "removing it would leave " + std::to_string(voters.size() - 1) +
+                                           " voters, fewer than raft.minClusterSize (" + std::to_string(min_voters_) +
+                                           "): add a member first, or lower raft.minClusterSize"};
+        return out;
+    }
     auto p = core_.propose_conf_change(type, node, std::move(context));
     if (p.ok()) {
         out.index = p.index;

@@ -45,6 +45,8 @@ public:
     // A membership change (dissertation ch. 4): done once its entry applies.
     Proposal change_membership(Token t, raft::ConfChangeType type, raft::NodeId node, std::string context);
     std::optional<Completion> read(Token t);  // linearizable; set: refused now
+    // raft.minClusterSize: a removal that would leave fewer voters is refused.
+    void set_min_voters(std::size_t n) { min_voters_ = n; }
 
     void tick() { core_.tick(); }
     void step(const raft::Message& m) { core_.step(m); }
@@ -74,6 +76,7 @@ private:
     raft::Term last_term_ = 0;
     std::map<std::string, Token> reads_;  // by ReadIndex context, waiting for a read index
     std::vector<Completion> completions_;
+    std::size_t min_voters_ = 1;
 };
 
 }  // namespace raftor::node

@@ -117,6 +117,7 @@ BOOST_AUTO_TEST_CASE(scaling_three_to_five_to_three_under_write_load_loses_nothi
     o.nodes = 5;
     o.initial = 3;
     o.snapshot_interval_ops = 200;  // the joiners find a compacted log: they catch up by snapshot
+    o.raft_numbers = {{"minClusterSize", 3}};
     ProcessCluster c(o);
     for (int i = 0; i < 3; ++i) c.start(i);
     int leader = *c.agreed_leader(15s);
@@ -166,6 +167,15 @@ BOOST_AUTO_TEST_CASE(scaling_three_to_five_to_three_under_write_load_loses_nothi
             {RAFTOR_BIN, "ctl", "--endpoints", c.http_address(remaining[0]), "member", "remove", c.name(r)}, out);
         BOOST_TEST_REQUIRE(rc == 0, out);
         BOOST_TEST(out.find("remove " + c.name(r) + ": done") != std::string::npos, out);
+    }
+    // Back at three voters, raft.minClusterSize (3) refuses one more removal, by name.
+    {
+        const int rc = run_command(
+            {RAFTOR_BIN, "ctl", "--endpoints", c.http_address(remaining[0]), "member", "remove", c.name(remaining[0])},
+            out);
+        BOOST_TEST(rc != 0, out);
+        BOOST_TEST(out.find("409") != std::string::npos, out);
+        BOOST_TEST(out.find("raft.minClusterSize (3)") != std::string::npos, out);
     }
     // The removed leader handed leadership over first. A removed node stops hearing
     // from the leader (it may never see the entry that removed it), so it turns unready.

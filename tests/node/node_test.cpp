@@ -276,6 +276,30 @@ BOOST_AUTO_TEST_CASE(a_member_added_with_its_address_is_known_everywhere_and_sur
     for (NodeId id = 1; id <= 3; ++id) BOOST_TEST(c[id].app.members().all().count(4) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(min_cluster_size_refuses_a_removal_below_it) {
+    Cluster c;
+    const NodeId l = c.elect();
+    for (NodeId id = 1; id <= 3; ++id) c[id].cons.set_min_voters(3);
+    const NodeId f = l % 3 + 1;
+    c[l].change(1, raft::ConfChangeType::remove_voter, f, {});
+    BOOST_REQUIRE(c.done.count(1));
+    BOOST_TEST((c.done[1].outcome == Outcome::refused));
+    BOOST_TEST(c.done[1].detail.find("fewer than raft.minClusterSize (3)") != std::string::npos, c.done[1].detail);
+    BOOST_TEST(c[l].core().conf().voters.size() == 3u);
+    // At 2 the same removal goes through; then the next is refused.
+    for (NodeId id = 1; id <= 3; ++id) c[id].cons.set_min_voters(2);
+    c[l].change(2, raft::ConfChangeType::remove_voter, f, {});
+    c.settle();
+    c.ticks(1);
+    BOOST_TEST((c.done[2].outcome == Outcome::done), c.done[2].detail);
+    const NodeId last = 6 - l - f;  // ids 1, 2 and 3: the voter left besides the leader
+    c[l].change(3, raft::ConfChangeType::remove_voter, last, {});
+    BOOST_TEST((c.done[3].outcome == Outcome::refused));
+    // Adding or removing a non-voter is never refused by it.
+    c[l].change(4, raft::ConfChangeType::remove_voter, 9, {});
+    BOOST_TEST((c.done[4].outcome != Outcome::refused));
+}
+
 BOOST_AUTO_TEST_CASE(a_lagging_follower_gets_the_state_machine_by_snapshot) {
     Cluster c(20);
     const NodeId l = c.elect();
