@@ -419,6 +419,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
     bool welcomed = false;  // we answered at protocol 2 or later: the dialler may switch to packed frames
     bool packed = false;    // it did: every frame since its marker is packed
     std::string welcome_out;
+    bool first_read = true;
 
     Inbound(Impl& i, tcp::socket s)
         : impl(i),
@@ -467,6 +468,9 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
                                       " dropped: " + ec.message());
                 return self->close();
             }
+            if (std::exchange(self->first_read, false) && self->phase == Phase::hello &&
+                std::string_view(self->buf.data(), n).substr(0, 4) == "GET ")
+                return self->answer_http(std::string_view(self->buf.data(), n));
             if (!self->decoder.feed(self->buf.data(), n)) {
                 self->impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
                 self->impl.on_log("closing peer connection from " + self->remote + ": " + self->decoder.error());
@@ -504,6 +508,23 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
             }
             self->read();
         });
+    }
+
+    // An HTTP GET where a hello belongs: `GET /ping` (the operator's latency check
+    // between hosts, as etcd's peer port answers one) gets `pong`, anything else a 400
+    // that says what this port is. Nothing about the node or the cluster is told, and
+    // the connection closes after the answer: it never reaches the Raft core.
+    void answer_http(std::string_view request) {
+        const bool ping =
+            request.substr(4, 6) == "/ping " || request.substr(4, 6) == "/ping\r" || request.substr(4, 6) == "/ping?";
+        const std::string body = ping ? "pong\n"
+                                      : "this is a raftor peer port: it speaks the peer protocol; GET /ping answers "
+                                        "pong\n";
+        hs_out = std::string(ping ? "HTTP/1.1 200 OK" : "HTTP/1.1 400 Bad Request") +
+                 "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+                 "\r\nConnection: close\r\n\r\n" + body;
+        auto self = shared_from_this();
+        stream.write(asio::buffer(hs_out), [self](auto, std::size_t) { self->close(); });
     }
 
     bool accept_hello(const std::string& frame) {

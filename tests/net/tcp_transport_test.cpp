@@ -127,6 +127,33 @@ BOOST_AUTO_TEST_CASE(garbage_on_the_peer_port_closes_that_connection_only) {
     BOOST_TEST(sa.frames[0] == "real frame");
 }
 
+// An operator's `curl http://host:peer-port/ping` gets pong (and any other GET a 400
+// naming the port), then the connection closes: no frame reaches the node.
+BOOST_AUTO_TEST_CASE(a_get_ping_on_the_peer_port_is_answered_pong) {
+    Sink sa;
+    auto a = make(sa, 0, "test", peer_protocol_version, 1);
+    a->start();
+    auto ask = [&](const std::string& request) {
+        boost::asio::io_context io;
+        boost::asio::ip::tcp::socket s(io);
+        s.connect({boost::asio::ip::make_address("127.0.0.1"), a->bound_port()});
+        boost::asio::write(s, boost::asio::buffer(request));
+        std::string answer;
+        boost::system::error_code ec;
+        boost::asio::read(s, boost::asio::dynamic_buffer(answer), ec);  // to the close
+        BOOST_TEST(ec == boost::asio::error::eof);
+        return answer;
+    };
+    const std::string pong = ask("GET /ping HTTP/1.1\r\nHost: x\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n");
+    BOOST_TEST(pong.find("HTTP/1.1 200 OK\r\n") == 0u, pong);
+    BOOST_TEST(pong.substr(pong.size() - 5) == "pong\n");
+    const std::string other = ask("GET /raft/state HTTP/1.1\r\n\r\n");
+    BOOST_TEST(other.find("HTTP/1.1 400 Bad Request\r\n") == 0u, other);
+    BOOST_TEST(other.find("raftor peer port") != std::string::npos);
+    BOOST_TEST(sa.frames.empty());
+    BOOST_TEST(a->stats().rejected_connections == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_busy_port_is_a_clear_error) {
     Sink s1, s2;
     auto a = make(s1);

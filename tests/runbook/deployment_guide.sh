@@ -28,7 +28,6 @@ curl -X POST http://api.example.com/daemon/replay \
 CMD
 
 # ---- Troubleshooting: high Raft replication latency
-gap "the peer port speaks only the authenticated peer protocol: use /health/cluster's replicationLag"
 check "troubleshooting: ping a peer" 'has "pong"' <<'CMD'
 kubectl exec -n unrdf-daemons unrdf-daemon-0 -- \
   curl http://unrdf-daemon-1:8081/ping
