@@ -166,8 +166,8 @@ std::optional<state::OperationSpec> operation_from_json(std::string_view body, b
     std::uint64_t n = 0;
     const bool ok = [&] {
         if (!r.only(v, "",
-                    {"id", "name", "handler", "schedule", "triggers", "timeoutMs", "retries", "retryBackoffMs",
-                     "concurrency", "catchUp", "onLeaderLoss"}))
+                    {"id", "name", "handler", "schedule", "intervalMs", "triggers", "timeoutMs", "retries",
+                     "retryBackoffMs", "concurrency", "catchUp", "onLeaderLoss"}))
             return false;
         if (!v.contains("id")) return r.fail("id", "missing");
         if (!r.string(v["id"], "id", op.id, state::operation_id_max, true)) return false;
@@ -183,6 +183,20 @@ std::optional<state::OperationSpec> operation_from_json(std::string_view body, b
             if (!r.string(v["schedule"], "schedule", s, 256, true)) return false;
             if (!schedule::parse(s, why, zones)) return r.fail("schedule", why);
             op.schedule = s;
+        }
+        // An interval in ms, as the JavaScript daemons write it: the same schedule as
+        // "@every <N>ms" (shown back as that schedule, with intervalMs beside it).
+        if (v.contains("intervalMs") && !v["intervalMs"].is_null()) {
+            if (!r.integer(v["intervalMs"], "intervalMs", 100, 366ULL * 24 * 3600 * 1000, n)) return false;
+            if (op.schedule) {
+                // Both (a definition read back and posted again): they must agree.
+                std::string why;
+                const auto sc = schedule::parse(*op.schedule, why, zones);
+                if (!sc || sc->kind != schedule::Schedule::Kind::every || sc->every_ms != static_cast<std::int64_t>(n))
+                    return r.fail("intervalMs", "give a schedule or an intervalMs, not both (they differ)");
+            } else {
+                op.schedule = "@every " + std::to_string(n) + "ms";
+            }
         }
         if (v.contains("triggers")) {
             const json& t = v["triggers"];
@@ -262,7 +276,12 @@ std::string operation_to_json(const state::OperationSpec& op) {
            {"concurrency", state::to_string(op.concurrency)},
            {"catchUp", state::to_string(op.catch_up)},
            {"onLeaderLoss", state::to_string(op.on_leader_loss)}};
-    if (op.schedule) j["schedule"] = *op.schedule;
+    if (op.schedule) {
+        j["schedule"] = *op.schedule;
+        std::string why;
+        if (auto sc = schedule::parse(*op.schedule, why); sc && sc->kind == schedule::Schedule::Kind::every)
+            j["intervalMs"] = sc->every_ms;
+    }
     if (!op.topics.empty() || !op.after_success.empty() || !op.after_failure.empty())
         j["triggers"] = {{"topics", op.topics}, {"afterSuccess", op.after_success}, {"afterFailure", op.after_failure}};
     return j.dump();

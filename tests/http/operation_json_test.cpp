@@ -70,6 +70,30 @@ BOOST_AUTO_TEST_CASE(every_field_read_and_written_back) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(an_interval_in_ms_is_an_every_schedule) {
+    std::string error;
+    const auto op =
+        http::operation_from_json(R"({"id":"tick","handler":{"kind":"noop"},"intervalMs":5000})", false, zones, error);
+    BOOST_REQUIRE_MESSAGE(op, error);
+    BOOST_TEST(*op->schedule == "@every 5000ms");
+    const std::string shown = http::operation_to_json(*op);
+    BOOST_TEST(shown.find(R"("intervalMs":5000)") != std::string::npos, shown);
+    BOOST_TEST(shown.find(R"("schedule":"@every 5000ms")") != std::string::npos, shown);
+    // What GET shows can be posted again.
+    const auto again = http::operation_from_json(shown, false, zones, error);
+    BOOST_REQUIRE_MESSAGE(again, error);
+    BOOST_TEST(http::operation_to_json(*again) == shown);
+    // "@every 5s" is shown with its interval too; a cron schedule has none.
+    const auto every = http::operation_from_json(R"({"id":"t","handler":{"kind":"noop"},"schedule":"@every 5s"})",
+                                                 false, zones, error);
+    BOOST_REQUIRE(every);
+    BOOST_TEST(http::operation_to_json(*every).find(R"("intervalMs":5000)") != std::string::npos);
+    const auto cron = http::operation_from_json(R"({"id":"t","handler":{"kind":"noop"},"schedule":"0 * * * * *"})",
+                                                false, zones, error);
+    BOOST_REQUIRE(cron);
+    BOOST_TEST(http::operation_to_json(*cron).find("intervalMs") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(bad_fields_are_named) {
     auto says = [](const std::string& body, const std::string& what) {
         const std::string e = refused(body);
@@ -100,6 +124,10 @@ BOOST_AUTO_TEST_CASE(bad_fields_are_named) {
     says(R"({"id":"a","handler":{"kind":"noop"},"concurrency":"maybe"})", "concurrency: 'maybe' is not one of");
     says(R"({"id":"a","handler":{"kind":"noop"},"catchUp":true})", "catchUp: must be a string");
     says(R"({"id":"a","handler":{"kind":"noop"},"triggers":["x"]})", "triggers: must be an object");
+    says(R"({"id":"a","handler":{"kind":"noop"},"intervalMs":50})", "intervalMs: must be between 100 and");
+    says(R"({"id":"a","handler":{"kind":"noop"},"intervalMs":"5s"})", "intervalMs: must be a whole number");
+    says(R"({"id":"a","handler":{"kind":"noop"},"schedule":"@every 1s","intervalMs":2000})",
+         "intervalMs: give a schedule or an intervalMs, not both");
     says(R"({"id":"a","handler":{"kind":"noop"},"triggers":{"topic":["x"]}})", "triggers.topic: unknown field");
 }
 
