@@ -44,17 +44,15 @@ void finished(Self* self, std::uint64_t id, std::uint32_t attempt, state::ExecSt
     auto it = st.running.find(id);
     if (it == st.running.end() || it->second.attempt != attempt) return;  // cancelled, or leadership lost
     if (status != state::ExecStatus::success) {
-        // An operator's first look at a high error rate is grep ERROR in the logs.
-        std::string why = output.substr(0, 200);
-        for (auto& c : why)
-            if (c == '\n' || c == '\r' || c == '"') c = ' ';
+        // An operator's first look at a high error rate is grep ERROR in the logs (the
+        // logger quotes and escapes the output's start).
         logging::said(logging::Level::error, "execution_failed", "operation failed",
                       {{"operation", it->second.operation},
                        {"execution", "ex-" + std::to_string(id)},
                        {"attempt", std::to_string(attempt)},
                        {"status", state::to_string(status)},
                        {"exitCode", std::to_string(exit_code)},
-                       {"output", why}});
+                       {"output", output.substr(0, 200)}});
     }
     st.running.erase(it);
     ++st.finished_total;

@@ -178,21 +178,21 @@ std::optional<state::OperationSpec> operation_from_json(std::string_view body, b
         if (v.contains("name") && !r.string(v["name"], "name", op.name, 256)) return false;
         if (!v.contains("handler")) return r.fail("handler", "missing: what the operation runs");
         if (!r.handler(v["handler"], allow_shell, op.handler)) return false;
+        std::optional<schedule::Schedule> parsed;
         if (v.contains("schedule") && !v["schedule"].is_null()) {
             std::string s, why;
             if (!r.string(v["schedule"], "schedule", s, 256, true)) return false;
-            if (!schedule::parse(s, why, zones)) return r.fail("schedule", why);
+            parsed = schedule::parse(s, why, zones);
+            if (!parsed) return r.fail("schedule", why);
             op.schedule = s;
         }
         // An interval in ms, as the JavaScript daemons write it: the same schedule as
         // "@every <N>ms" (shown back as that schedule, with intervalMs beside it).
         if (v.contains("intervalMs") && !v["intervalMs"].is_null()) {
             if (!r.integer(v["intervalMs"], "intervalMs", 100, 366ULL * 24 * 3600 * 1000, n)) return false;
-            if (op.schedule) {
+            if (parsed) {
                 // Both (a definition read back and posted again): they must agree.
-                std::string why;
-                const auto sc = schedule::parse(*op.schedule, why, zones);
-                if (!sc || sc->kind != schedule::Schedule::Kind::every || sc->every_ms != static_cast<std::int64_t>(n))
+                if (parsed->kind != schedule::Schedule::Kind::every || parsed->every_ms != static_cast<std::int64_t>(n))
                     return r.fail("intervalMs", "give a schedule or an intervalMs, not both (they differ)");
             } else {
                 op.schedule = "@every " + std::to_string(n) + "ms";

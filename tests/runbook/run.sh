@@ -34,7 +34,8 @@ data=$work/data
 tmp=$work/tmp
 mkdir -p "$tmp"
 
-stop_cluster() { RAFTOR_DATA=$data RAFTOR_PORT_BASE=$base RAFTOR_BIN=$bin "$src/scripts/run-cluster" stop >/dev/null 2>&1; }
+run_cluster() { RAFTOR_DATA=$data RAFTOR_PORT_BASE=$base RAFTOR_BIN=$bin "$src/scripts/run-cluster" "$@"; }
+stop_cluster() { run_cluster stop >/dev/null 2>&1; }
 cleanup() {
   stop_cluster
   if [ "${RUNBOOK_KEEP:-0}" = 1 ] || [ ${#failed[@]} -gt 0 ]; then
@@ -49,15 +50,19 @@ trap cleanup EXIT
 http_port() { echo $((base + ($1 - 1) * 10)); }
 peer_port() { echo $((base - 1 + 2 * $1)); }
 node_log() { echo "$data/node-$1/raftor.log"; }
-members="node-1=127.0.0.1:$(peer_port 1),node-2=127.0.0.1:$(peer_port 2),node-3=127.0.0.1:$(peer_port 3)"
 
 # What the runbooks' scenarios start from, done by the test (not runbook commands).
-kill_node() { kill -9 "$(cat "$data/node-$1/raftor.pid")" 2>/dev/null; }
-restart_node() {
-  "$bin" node --config "$data/node-$1/config.json" --node-id "node-$1" --cluster-nodes "$members" \
-    >>"$(node_log "$1")" 2>&1 &
-  echo $! >"$data/node-$1/raftor.pid"
+# kill -9 and wait until the process is gone, so its ports and data are free
+kill_node() {
+  local pid i
+  pid=$(cat "$data/node-$1/raftor.pid")
+  kill -9 "$pid" 2>/dev/null
+  for i in $(seq 50); do
+    case $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1) in "" | Z | X) return 0 ;; esac
+    sleep 0.1
+  done
 }
+restart_node() { run_cluster start "$1" >/dev/null; }
 leader_now() { command curl -s --max-time 2 "http://127.0.0.1:$(http_port "$1")/health/cluster" | jq -r '.leader // empty'; }
 
 # Pod or member name to node number: unrdf-daemon-N is node-(N+1), node-N is node-N.
@@ -187,7 +192,7 @@ every_line() { [ -n "$out" ] && ! grep -vqE -- "$1" <<<"$out"; }
 
 # ---- the cluster, as make run starts it
 echo "runbook: starting the make run cluster on ports $base.. (data in $data)"
-if ! RAFTOR_DATA=$data RAFTOR_PORT_BASE=$base RAFTOR_BIN=$bin "$src/scripts/run-cluster" --detach >"$work/run-cluster.txt" 2>&1; then
+if ! run_cluster --detach >"$work/run-cluster.txt" 2>&1; then
   failed+=("scripts/run-cluster --detach")
   cat "$work/run-cluster.txt"
   exit 1
