@@ -291,6 +291,7 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                     [=](StatusPtr s) {
                         http::NodeView v = view_of(*s, *setup->directory);
                         v.draining = setup->drain->on;
+                        if (setup->self_check) v.self_check = setup->self_check();
                         reply(out, http::health(probe, v));
                     },
                     [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });

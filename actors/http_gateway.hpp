@@ -44,6 +44,8 @@ struct GatewaySetup {
     std::size_t min_voters = 1;  // raft.minClusterSize: the leader's removal is refused before its handover
     std::shared_ptr<http::OperationCache> cache;  // may be null: no cache
     // For GET /metrics (each may be null/empty: those figures are then absent or zero).
+    // The last periodic self-check (the supervisor runs it), for /health. May be null.
+    std::function<node::SelfCheck()> self_check;
     metrics::CountersPtr counters;
     std::function<std::vector<metrics::TransportPeer>()> transport_figures;
     std::function<std::uint64_t()> transport_refused;

@@ -52,11 +52,12 @@ using ops_changed_atom = caf::atom_constant<caf::atom("opschange")>;
 using leadership_atom = caf::atom_constant<caf::atom("leadershp")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;  // an actor's own timer
 // Operator requests (POST /admin/...):
-using transfer_atom = caf::atom_constant<caf::atom("transfer")>;  // -> peer: hand leadership to a voter
-using snapnow_atom = caf::atom_constant<caf::atom("snapnow")>;    // -> peer -> state machine: snapshot now
-using member_atom = caf::atom_constant<caf::atom("member")>;      // -> peer: propose a membership change
-using drained_atom = caf::atom_constant<caf::atom("drained")>;    // -> peer, executor: drain mode on/off
-using members_atom = caf::atom_constant<caf::atom("members")>;    // state machine -> peer: the registry changed
+using transfer_atom = caf::atom_constant<caf::atom("transfer")>;    // -> peer: hand leadership to a voter
+using snapnow_atom = caf::atom_constant<caf::atom("snapnow")>;      // -> peer -> state machine: snapshot now
+using member_atom = caf::atom_constant<caf::atom("member")>;        // -> peer: propose a membership change
+using drained_atom = caf::atom_constant<caf::atom("drained")>;      // -> peer, executor: drain mode on/off
+using members_atom = caf::atom_constant<caf::atom("members")>;      // state machine -> peer: the registry changed
+using selfcheck_atom = caf::atom_constant<caf::atom("selfcheck")>;  // supervisor -> itself: run the self-check
 
 using Frame = std::string;
 using BatchPtr = std::shared_ptr<const storage::WriteBatch>;

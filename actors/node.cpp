@@ -438,6 +438,8 @@ int run_node(const config::NodeConfig& cfg) {
         return out;
     };
     gsetup->transport_refused = [tcp] { return tcp->stats().rejected_connections; };
+    auto board = std::make_shared<SelfCheckBoard>();
+    gsetup->self_check = [board] { return board->get(); };
     auto spawn_gateway = [&sys, gsetup, intro, peer] {
         auto g = sys.spawn(http_gateway, GatewaySetupPtr(gsetup));
         join(intro, "http_gateway", "gateway", g);
@@ -464,6 +466,18 @@ int run_node(const config::NodeConfig& cfg) {
     }
 
     auto ssetup = std::make_shared<SupervisorSetup>();
+    ssetup->data_dir = cfg.data_dir;
+    ssetup->check_interval_ms = cfg.health_check_interval_ms;
+    ssetup->peers = [tcp] {
+        std::size_t connected = 0, total = 0;
+        for (const auto& [id, ps] : tcp->peer_stats()) {
+            ++total;
+            if (ps.protocol != 0) ++connected;
+        }
+        return std::make_pair(connected, total);
+    };
+    ssetup->board = board;
+    ssetup->counters = counters;
     ssetup->peer = peer;
     ssetup->transport = transport;
     ssetup->gateway = gateway;
@@ -472,7 +486,8 @@ int run_node(const config::NodeConfig& cfg) {
         g_failed.store(1);
         ::kill(::getpid(), SIGUSR1);  // process-directed: sigwait below takes it
     };
-    auto sup = sys.spawn(supervisor, SupervisorSetupPtr(ssetup));
+    // Detached: the self-check's synced write must not hold a scheduler thread.
+    auto sup = sys.spawn<caf::detached>(supervisor, SupervisorSetupPtr(ssetup));
     join(intro, "supervisor", "supervision", sup);
 
     logging::info(

@@ -1,9 +1,54 @@
 #include "actors/supervisor.hpp"
 
+#include <chrono>
+
 #include "actors/messages.hpp"
 #include "runtime/log/log.hpp"
+#include "runtime/storage/probe.hpp"
 
 namespace raftor::actors {
+
+namespace {
+
+// Runs the self-check now: probes, judges (runtime/node/self_check), publishes, and
+// logs each check that changes verdict.
+void self_check(caf::stateful_actor<SupervisorState>* self, const SupervisorSetup& setup) {
+    auto& st = self->state;
+    node::SelfCheckInput in;
+    if (!setup.data_dir.empty()) in.storage_error = storage::probe_writable(setup.data_dir);
+    if (setup.peers) std::tie(in.peers_connected, in.peers) = setup.peers();
+    in.wall_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    in.steady_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now().time_since_epoch()).count();
+    if (st.last.done) {
+        in.prev_wall_ms = st.last.at_wall_ms;
+        in.prev_steady_ms = st.last_steady_ms;
+    }
+    node::SelfCheck c = node::evaluate(in, st.last.runs);
+    const bool first = !st.last.done;
+    auto verdict = [&](const char* check, bool before, bool now, const std::string& detail) {
+        if (!now && (first || before))
+            logging::warn("self_check_failed", {{"check", check}, {"detail", detail}});
+        else if (now && !first && !before)
+            logging::info("self_check_passed", {{"check", check}});
+    };
+    verdict("storage", st.last.storage, c.storage, c.storage_detail);
+    verdict("peers", st.last.peers, c.peers, c.peers_detail);
+    verdict("clock", st.last.clock, c.clock, c.clock_detail);
+    if (setup.counters) {
+        metrics::bump(setup.counters->self_check_runs);
+        setup.counters->self_check_ok[0].store(c.storage ? 1 : 0, std::memory_order_relaxed);
+        setup.counters->self_check_ok[1].store(c.peers ? 1 : 0, std::memory_order_relaxed);
+        setup.counters->self_check_ok[2].store(c.clock ? 1 : 0, std::memory_order_relaxed);
+    }
+    if (setup.board) setup.board->set(c);
+    st.last = std::move(c);
+    st.last_steady_ms = in.steady_ms;
+}
+
+}  // namespace
 
 caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorSetupPtr setup) {
     self->monitor(setup->peer);
@@ -30,7 +75,16 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorS
         setup->gateway->set(fresh);
         self->monitor(fresh);
     });
+    // The first check once the node had a moment to connect to its peers.
+    const auto interval = std::chrono::milliseconds(setup->check_interval_ms);
+    self->delayed_send(self, std::min(interval, std::chrono::milliseconds(2000)), selfcheck_atom::value);
     return {
+        [=](selfcheck_atom) {
+            self->state.stats.note(self, "selfcheck");
+            if (self->state.stopping) return;
+            self_check(self, *setup);
+            self->delayed_send(self, interval, selfcheck_atom::value);
+        },
         [=](status_atom) {
             self->state.stats.note(self, "status");
             return self->state.gateway_restarts;
@@ -38,7 +92,9 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorS
         [=](inspect_atom) {
             return report_of(self, self->state.stats, "supervisor", "supervision",
                              {{"gatewayRestarts", std::to_string(self->state.gateway_restarts)},
-                              {"stopping", self->state.stopping ? "true" : "false"}});
+                              {"stopping", self->state.stopping ? "true" : "false"},
+                              {"selfChecks", std::to_string(self->state.last.runs)},
+                              {"selfCheckOk", self->state.last.ok() ? "true" : "false"}});
         },
     };
 }

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "actors/introspection.hpp"
+#include "runtime/metrics/live_counters.hpp"
+#include "runtime/node/self_check.hpp"
 
 namespace raftor::actors {
 
@@ -27,18 +29,42 @@ struct GatewayHandle {
     }
 };
 
+// The last self-check, written by the supervisor and read by /health.
+struct SelfCheckBoard {
+    std::mutex mu;
+    node::SelfCheck last;
+    node::SelfCheck get() {
+        std::lock_guard<std::mutex> lock(mu);
+        return last;
+    }
+    void set(node::SelfCheck c) {
+        std::lock_guard<std::mutex> lock(mu);
+        last = std::move(c);
+    }
+};
+
 struct SupervisorSetup {
     caf::actor peer, transport;
     std::shared_ptr<GatewayHandle> gateway;
     std::function<caf::actor()> spawn_gateway;
     std::function<void(const std::string& why)> stop_node;  // called once, on a fatal failure
     int gateway_restarts_max = 10;
+    // The self-check, every check_interval_ms: the data directory takes a synced write,
+    // a quorum of peers is connected (peers() gives connected and total), the wall
+    // clock moved as the monotonic one did.
+    std::string data_dir;
+    std::uint64_t check_interval_ms = 30'000;
+    std::function<std::pair<std::size_t, std::size_t>()> peers;
+    std::shared_ptr<SelfCheckBoard> board;
+    std::shared_ptr<metrics::NodeCounters> counters;
 };
 using SupervisorSetupPtr = std::shared_ptr<const SupervisorSetup>;
 
 struct SupervisorState {
     int gateway_restarts = 0;
     bool stopping = false;
+    node::SelfCheck last;  // the previous check (its clocks, what failed)
+    std::int64_t last_steady_ms = 0;
     ActorStats stats;
     static inline const char* name = "supervisor";
 };

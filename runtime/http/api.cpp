@@ -473,6 +473,8 @@ namespace {
 bool ready(const NodeView& v, std::string& why) {
     if (!v.started) return why = "storage is still being opened and the log replayed", false;
     if (!v.storage_ok) return why = "storage failed", false;
+    if (v.self_check.done && !v.self_check.storage)
+        return why = "storage is not writable (self-check): " + v.self_check.storage_detail, false;
     if (!v.member) return why = "not a member of the cluster's configuration (removed, or not yet added)", false;
     if (v.leader.empty()) return why = "no known leader", false;
     if (v.applied_index < v.commit_index) return why = "applying committed entries", false;
@@ -501,6 +503,27 @@ Response health(Probe probe, const NodeView& v) {
             // Out of room: still up and serving reads (a restart would not help), so
             // still ready; said here, in the metrics and the log.
             if (v.storage_full) j["storage"] = {{"full", true}, {"detail", v.storage_full_reason}};
+            if (probe == Probe::health && v.self_check.done) {
+                // The periodic self-check: a failed peers or clock check leaves the node
+                // serving (degraded); an unwritable disk makes it unavailable (above).
+                const auto& c = v.self_check;
+                auto one = [](bool pass, const std::string& detail) {
+                    json x{{"ok", pass}};
+                    if (!pass) x["detail"] = detail;
+                    return x;
+                };
+                json peers = one(c.peers, c.peers_detail);
+                peers["reachable"] = c.peers_reachable;
+                peers["total"] = c.peers_total;
+                json clock = one(c.clock, c.clock_detail);
+                clock["stepMs"] = c.clock_step_ms;
+                j["checks"] = {{"storage", one(c.storage, c.storage_detail)},
+                               {"peers", std::move(peers)},
+                               {"clock", std::move(clock)},
+                               {"at", c.at_wall_ms > 0 ? json(schedule::format_rfc3339(c.at_wall_ms)) : json(nullptr)},
+                               {"runs", c.runs}};
+                if (ok && !c.ok()) j["status"] = "degraded";
+            }
             return json_response(ok ? 200 : 503, j);
         }
         case Probe::cluster: {

@@ -13,6 +13,7 @@
 #include "runtime/http/metrics_api.hpp"
 #include "runtime/http/ops_calls.hpp"
 #include "runtime/introspect/actor_report.hpp"
+#include "runtime/node/self_check.hpp"
 #include "runtime/schedule/schedule.hpp"
 #include "runtime/state/kv_store.hpp"
 
@@ -117,6 +118,7 @@ struct NodeView {
     bool storage_full = false;  // out of room: it takes no writes (reads go on)
     std::string storage_full_reason;
     std::vector<MemberView> members;
+    node::SelfCheck self_check;  // the last periodic self-check (done is false before the first)
 };
 Response health(Probe probe, const NodeView& v);
 // GET /debug/actors[/:name]: every actor's report, or the one named (404 when none is).

@@ -154,6 +154,15 @@ std::vector<MetricFamily> families_of(const MetricsInput& in) {
             d(live.storage_full));
     f.counter("storage_full_errors_total", "Writes that failed for lack of room (retried, never lost)",
               d(live.storage_full_errors));
+    {
+        auto& ok = f.family("raftor_self_check_ok",
+                            "1 when this node's last self-check passed: storage writable, a quorum of peers "
+                            "connected, the wall clock not stepped (every healthCheckIntervalMs)",
+                            MetricType::Gauge);
+        const char* checks[] = {"storage", "peers", "clock"};
+        for (std::size_t i = 0; i < 3; ++i) Families::add(ok, d(live.self_check_ok[i]), {{"check", checks[i]}});
+    }
+    f.counter("raftor_self_check_runs_total", "Self-checks this node ran", d(live.self_check_runs));
     f.gauge("storage_bytes", "Bytes of this node's data directory (LMDB map file and WAL segments)",
             d(in.disk.storage_bytes));
     f.gauge("storage_map_bytes", "LMDB map size (storageMapBytes): writes are refused beyond it",

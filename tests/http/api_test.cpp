@@ -165,6 +165,43 @@ BOOST_AUTO_TEST_CASE(probes_follow_the_readiness_rules) {
         BOOST_TEST(c.contains(k), k);
 }
 
+BOOST_AUTO_TEST_CASE(health_reports_the_self_check) {
+    NodeView v;
+    v.node = "n1";
+    v.started = true;
+    v.leader = "n1";
+    BOOST_TEST(!body(health(Probe::health, v)).contains("checks"));  // none ran yet
+    node::SelfCheckInput in;
+    in.peers = 2;
+    in.peers_connected = 1;
+    in.wall_ms = node::sane_wall_ms_min + 5000;
+    v.self_check = node::evaluate(in, 0);
+    auto ok = body(health(Probe::health, v));
+    BOOST_TEST(ok["status"] == "healthy");
+    BOOST_TEST(ok["checks"]["peers"]["reachable"] == 1);
+    BOOST_TEST(ok["checks"]["peers"]["total"] == 2);
+    BOOST_TEST(ok["checks"]["storage"]["ok"] == true);
+    BOOST_TEST(ok["checks"]["runs"] == 1);
+    // No quorum of peers, or a stepped clock: still serving, but degraded.
+    in.peers_connected = 0;
+    v.self_check = node::evaluate(in, 1);
+    auto r = health(Probe::health, v);
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(body(r)["status"] == "degraded");
+    BOOST_TEST(body(r)["checks"]["peers"]["detail"] == "0 of 2 peers connected; a quorum needs 1");
+    BOOST_TEST(health(Probe::ready, v).status == 200);
+    // Storage that takes no writes: not ready, and /health says why.
+    in.peers_connected = 2;
+    in.storage_error = "cannot sync /d/.health-probe: Input/output error";
+    v.self_check = node::evaluate(in, 2);
+    auto nr = health(Probe::ready, v);
+    BOOST_TEST(nr.status == 503);
+    BOOST_TEST(body(nr)["reason"] ==
+               "storage is not writable (self-check): cannot sync /d/.health-probe: Input/output error");
+    BOOST_TEST(health(Probe::health, v).status == 503);
+    BOOST_TEST(body(health(Probe::health, v))["checks"]["storage"]["ok"] == false);
+}
+
 BOOST_AUTO_TEST_CASE(encodings_round_trip) {
     bool ok = false;
     BOOST_TEST(percent_decode("a%20b+c%2F", ok) == "a b c/");
