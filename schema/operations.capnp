@@ -86,6 +86,7 @@ enum Cause {
   event @2;
   afterSuccess @3;
   afterFailure @4;
+  replay @5;                  # POST /daemon/replay: a lost slot or a failed execution run again
 }
 
 # ---- commands (members of state.capnp's Command union)
@@ -104,6 +105,13 @@ struct ExecuteOperation {
 struct FireSlot {
   operationId @0 :Text;
   slotMs @1 :Int64;
+}
+
+# "Replay what was lost since T" (POST /daemon/replay): the leader lists the slots its
+# schedules had since T; the state machine decides, from the log alone, what runs again.
+struct Replay {
+  sinceMs @0 :Int64;
+  slots @1 :List(FireSlot);
 }
 
 struct PublishEvent {
@@ -159,6 +167,7 @@ struct OperationEntry {
   updatedAtMs @3 :Int64;
   lastSlotMs @4 :Int64;
   definedIndex @5 :UInt64;     # the log index of the put that set this definition
+  scheduleSetMs @6 :Int64;     # when the schedule was last set: no slot before it is owed
 }
 
 struct Execution {
@@ -184,6 +193,7 @@ struct Execution {
   receiptHash @19 :Data;
   detail @20 :Text;
   operationVersion @21 :UInt64;  # of the definition it was created from (its input hash covers it)
+  replayOf @22 :UInt64;          # cause replay: the execution it runs again (0: a lost slot)
 }
 
 struct Seal {
@@ -220,6 +230,7 @@ struct OperationsSnapshot {
   sessions @11 :List(OpsSession);
   sessionClock @12 :UInt64;
   figures @13 :OpsFigures;
+  historyDroppedThroughMs @14 :Int64;  # the latest finish time of an execution dropped (0: none)
 }
 
 # The cluster's operations figures (runtime/state/ops_figures.hpp).

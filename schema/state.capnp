@@ -45,6 +45,7 @@ struct Command {
     nodeKey @11 :Ops.NodeKey;
     seal @12 :Ops.SealReceipts;
     fires @14 :List(Ops.FireSlot);  # every slot one scheduler wake-up found due, in one entry
+    replay @15 :Ops.Replay;     # run again what was lost since a time (POST /daemon/replay)
   }
   atMs @13 :Int64;             # the proposer's wall clock: creation times, retention, backoff
 }

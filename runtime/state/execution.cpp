@@ -30,6 +30,7 @@ const char* to_string(Cause c) {
         case Cause::event: return "event";
         case Cause::after_success: return "afterSuccess";
         case Cause::after_failure: return "afterFailure";
+        case Cause::replay: return "replay";
     }
     return "?";
 }

@@ -23,7 +23,7 @@ enum class ExecStatus : std::uint8_t {
 const char* to_string(ExecStatus s);
 bool is_final(ExecStatus s);
 
-enum class Cause : std::uint8_t { manual, schedule, event, after_success, after_failure };
+enum class Cause : std::uint8_t { manual, schedule, event, after_success, after_failure, replay };
 const char* to_string(Cause c);
 
 struct Execution {
@@ -46,7 +46,8 @@ struct Execution {
     std::string output;  // capped by the executor
     std::uint64_t receipt_sequence = 0;
     crypto::Digest receipt_hash{};
-    std::string detail;  // why it was cancelled, skipped or interrupted
+    std::string detail;           // why it was cancelled, skipped or interrupted
+    std::uint64_t replay_of = 0;  // cause replay: the execution it runs again (0: a slot that never ran)
 };
 
 // A final execution keeps an input up to this size; a longer one only by its hash.

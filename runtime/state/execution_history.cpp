@@ -79,7 +79,8 @@ std::optional<ExecutionHistory::Packed> ExecutionHistory::pack(const Execution& 
     p.status = static_cast<std::uint8_t>(e.status);
     p.exit_code = e.exit_code;
     if (node == no_node || e.operation_version > UINT32_MAX || e.duration_ms > UINT32_MAX || e.attempt > UINT16_MAX ||
-        e.output.size() > UINT32_MAX || e.detail.size() > UINT16_MAX || e.retry_at_ms != 0 || e.start_term != 0)
+        e.output.size() > UINT32_MAX || e.detail.size() > UINT16_MAX || e.retry_at_ms != 0 || e.start_term != 0 ||
+        e.replay_of != 0)  // rare: a replay's link is kept whole rather than in every record
         return std::nullopt;
     if (!offset_of(e.started_ms, e.created_ms, none, p.started) ||
         !offset_of(e.finished_ms, e.created_ms, none, p.finished) || !offset_of(e.slot_ms, e.created_ms, none, p.slot))

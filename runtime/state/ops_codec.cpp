@@ -164,6 +164,7 @@ void save_execution(const Execution& e, schema::Execution::Builder b) {
     b.setReceiptSequence(e.receipt_sequence);
     b.setReceiptHash(bytes_of_array(e.receipt_hash));
     b.setDetail(e.detail);
+    b.setReplayOf(e.replay_of);
 }
 
 std::optional<Execution> load_execution(schema::Execution::Reader r, std::string& error) {
@@ -172,7 +173,7 @@ std::optional<Execution> load_execution(schema::Execution::Reader r, std::string
     e.operation = r.getOperationId().cStr();
     e.operation_version = r.getOperationVersion();
     const auto cause = static_cast<unsigned>(r.getCause());
-    if (cause > static_cast<unsigned>(Cause::after_failure) || !status_of(r.getStatus(), e.status) ||
+    if (cause > static_cast<unsigned>(Cause::replay) || !status_of(r.getStatus(), e.status) ||
         !array_of(r.getInputHash(), e.input_hash) || !array_of(r.getOutputHash(), e.output_hash, true) ||
         !array_of(r.getReceiptHash(), e.receipt_hash, true) || e.id == 0) {
         error = "execution " + std::to_string(e.id) + ": bad id, cause, status or hash";
@@ -193,6 +194,7 @@ std::optional<Execution> load_execution(schema::Execution::Reader r, std::string
     e.output = string_of(r.getOutput());
     e.receipt_sequence = r.getReceiptSequence();
     e.detail = r.getDetail().cStr();
+    e.replay_of = r.getReplayOf();
     return e;
 }
 
@@ -226,6 +228,14 @@ std::string encode_ops_command(const OpsCommand& cmd) {
                 for (unsigned i = 0; i < x.fires.size(); ++i) {
                     list[i].setOperationId(x.fires[i].id);
                     list[i].setSlotMs(x.fires[i].slot_ms);
+                }
+            } else if constexpr (std::is_same_v<T, Replay>) {
+                auto r = c.initReplay();
+                r.setSinceMs(x.since_ms);
+                auto list = r.initSlots(static_cast<unsigned>(x.slots.size()));
+                for (unsigned i = 0; i < x.slots.size(); ++i) {
+                    list[i].setOperationId(x.slots[i].id);
+                    list[i].setSlotMs(x.slots[i].slot_ms);
                 }
             } else if constexpr (std::is_same_v<T, PublishEvent>) {
                 auto e = c.initEvent();
@@ -307,6 +317,15 @@ std::optional<Command> decode_any_command(std::string_view bytes, std::string& e
                     cmd.body = std::move(b);
                     break;
                 }
+                case schema::Command::REPLAY: {
+                    Replay r;
+                    r.since_ms = c.getReplay().getSinceMs();
+                    auto l = c.getReplay().getSlots();
+                    if (l.size() > replay_max) return error = "too many slots in one replay", std::nullopt;
+                    for (auto f : l) r.slots.push_back(FireSlot{f.getOperationId().cStr(), f.getSlotMs()});
+                    cmd.body = std::move(r);
+                    break;
+                }
                 case schema::Command::EVENT: {
                     auto e = c.getEvent();
                     if (e.getBody().size() > ops_input_bytes_max) return error = "event body too large", std::nullopt;
@@ -384,6 +403,7 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
         o.setUpdatedAtMs(e.updated_ms);
         o.setLastSlotMs(e.last_slot_ms);
         o.setDefinedIndex(e.defined_index);
+        o.setScheduleSetMs(e.schedule_set_ms);
     }
     auto active = b.initActive(static_cast<unsigned>(m.active_.size()));
     i = 0;
@@ -441,6 +461,7 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
         x.setVersion(sess.result.version);
     }
     b.setSessionClock(m.session_clock_);
+    b.setHistoryDroppedThroughMs(m.dropped_through_ms_);
     auto f = b.initFigures();
     auto by_status = f.initByStatus(static_cast<unsigned>(m.figures_.by_status.size()));
     for (unsigned j = 0; j < by_status.size(); ++j) by_status.set(j, m.figures_.by_status[j]);
@@ -464,6 +485,8 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         e.updated_ms = o.getUpdatedAtMs();
         e.last_slot_ms = o.getLastSlotMs();
         e.defined_index = o.getDefinedIndex();
+        // A snapshot from before it was kept: the last change bounds it.
+        e.schedule_set_ms = o.getScheduleSetMs() != 0 ? o.getScheduleSetMs() : e.updated_ms;
         next.index_operation(e.spec, true);
         next.ops_.emplace(e.spec.id, std::move(e));
     }
@@ -523,6 +546,7 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         next.keys_[k.getNode().cStr()].push_back(key);
     }
     next.session_clock_ = r.getSessionClock();
+    next.dropped_through_ms_ = r.getHistoryDroppedThroughMs();
     for (auto x : r.getSessions()) {
         OpsMachine::Session sess;
         sess.seq = x.getSeq();

@@ -34,6 +34,13 @@ struct FireSlot {
 struct FireBatch {
     std::vector<FireSlot> fires;
 };
+// Run again what was lost since `since_ms` (POST /daemon/replay). `slots` are the
+// slots the leader's schedules had from then to the entry's time; the state machine
+// fires those with no success, and runs again failed executions of that window.
+struct Replay {
+    std::int64_t since_ms = 0;
+    std::vector<FireSlot> slots;
+};
 struct PublishEvent {
     std::string topic;
     std::string body;
@@ -74,7 +81,7 @@ struct SealReceipts {
 };
 
 using OpsBody = std::variant<PutOperation, DeleteOperation, ExecuteOperation, FireSlot, FireBatch, PublishEvent,
-                             StartBatch, FinishBatch, Recover, RegisterKey, SealReceipts>;
+                             StartBatch, FinishBatch, Recover, RegisterKey, SealReceipts, Replay>;
 
 struct OpsCommand {
     RequestId request;
@@ -92,5 +99,7 @@ std::optional<Command> decode_any_command(std::string_view bytes, std::string& e
 constexpr std::size_t ops_input_bytes_max = 1 << 20;
 constexpr std::size_t ops_output_bytes_max = 1 << 20;
 constexpr std::size_t ops_batch_max = 4096;
+// Executions one replay may create (slots listed, or failed ones run again).
+constexpr std::size_t replay_max = 10'000;
 
 }  // namespace raftor::state

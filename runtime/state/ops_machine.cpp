@@ -70,6 +70,7 @@ OpsResult OpsMachine::apply(std::uint64_t index, std::uint64_t term, const OpsCo
             if constexpr (std::is_same_v<T, Recover>) return recover(term, at);
             if constexpr (std::is_same_v<T, RegisterKey>) return register_key(c);
             if constexpr (std::is_same_v<T, SealReceipts>) return seal(c);
+            if constexpr (std::is_same_v<T, Replay>) return replay(c, at);
         },
         cmd.body);
     prune(at);
@@ -185,12 +186,12 @@ OpsResult OpsMachine::put(const PutOperation& c, std::int64_t at_ms, std::uint64
         OperationEntry e;
         e.spec = c.spec;
         e.version = 1;
-        e.created_ms = e.updated_ms = e.last_slot_ms = at_ms;
+        e.created_ms = e.updated_ms = e.last_slot_ms = e.schedule_set_ms = at_ms;
         it = ops_.emplace(c.spec.id, std::move(e)).first;
     } else {
         index_operation(it->second.spec, false);
         // A new schedule starts from now: slots of the old one are not owed.
-        if (it->second.spec.schedule != c.spec.schedule) it->second.last_slot_ms = at_ms;
+        if (it->second.spec.schedule != c.spec.schedule) it->second.last_slot_ms = it->second.schedule_set_ms = at_ms;
         it->second.spec = c.spec;
         ++it->second.version;
         it->second.updated_ms = at_ms;
@@ -444,6 +445,8 @@ void OpsMachine::prune(std::int64_t at_ms) {
         const bool too_many = history_.size() - s->second.count >= opts_.history_max;
         const bool too_old = opts_.retention_ms > 0 && history_.finished_ms(last) < at_ms - opts_.retention_ms;
         if (!too_many && !too_old) break;
+        for (std::uint64_t seq = first; seq <= last; ++seq)
+            dropped_through_ms_ = std::max(dropped_through_ms_, history_.finished_ms(seq));
         history_.drop_through(last);
         seals_.erase(s);
     }

@@ -46,7 +46,8 @@ struct OperationEntry {
     OperationSpec spec;
     std::uint64_t version = 0;  // bumped by every put
     std::int64_t created_ms = 0, updated_ms = 0;
-    std::int64_t last_slot_ms = 0;  // schedules: the latest slot fired (or when the schedule was set)
+    std::int64_t last_slot_ms = 0;     // schedules: the latest slot fired (or when the schedule was set)
+    std::int64_t schedule_set_ms = 0;  // when the schedule was last set: no slot before it is owed
     // The log index of the put that set this definition: unique across deletes and
     // re-creations (a version starts again at 1), so caches key on it.
     std::uint64_t defined_index = 0;
@@ -105,6 +106,9 @@ public:
     OpsChanges take_changes();
     bool changed() const { return changes_.any(); }
     std::uint64_t next_execution_id() const { return next_id_; }
+    // The earliest finish time from which every final execution is still kept (before
+    // it, retention or historyMax dropped some); INT64_MIN when none was ever dropped.
+    std::int64_t history_complete_from_ms(std::int64_t now_ms) const;
 
 private:
     friend struct OpsSnapshotCodec;
@@ -119,6 +123,7 @@ private:
     OpsResult recover(std::uint64_t term, std::int64_t at_ms);
     OpsResult register_key(const RegisterKey& c);
     OpsResult seal(const SealReceipts& c);
+    OpsResult replay(const Replay& c, std::int64_t at_ms);  // ops_replay.cpp
 
     std::uint64_t create(const OperationEntry& op, Cause cause, const std::string& input, std::int64_t at_ms,
                          std::int64_t slot_ms);
@@ -141,6 +146,7 @@ private:
     crypto::ReceiptChain chain_;
     std::uint64_t sealed_through_ = 0;
     std::map<std::uint64_t, SealRecord> seals_;  // by first sequence
+    std::int64_t dropped_through_ms_ = 0;        // the latest finish time of an execution dropped
     crypto::KeyRing keys_;                       // every key each node registered, oldest first
     OpsChanges changes_;
     // Retried client requests: each client's last (seq, result), the least recently
