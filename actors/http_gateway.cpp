@@ -11,6 +11,7 @@
 #include "runtime/log/log.hpp"
 #include "runtime/metrics/exposition.hpp"
 #include "runtime/metrics/host_figures.hpp"
+#include "runtime/state/replay_slots.hpp"
 
 namespace raftor::actors {
 
@@ -81,6 +82,45 @@ void look_at_waiters(Self* self, const GatewaySetupPtr& setup) {
                 s.waiters.clear();
                 s.looking = s.look_again = false;
             });
+}
+
+// POST /daemon/replay: lists the slots this node's schedules had since `since` (the
+// leader's list is the one that counts: a follower's request is forwarded), proposes the
+// replay, and answers with the executions it created, as GET /executions/:id shows them.
+void replay(Self* self, const GatewaySetupPtr& setup, RequestPtr req, http::Routed routed, ReplyPtr out,
+            http::OpsWrite call) {
+    auto ops = std::make_shared<std::vector<state::ScheduledOperation>>();
+    query_local(self, setup->peer,
+                [ops](const node::Applier& a) {
+                    for (const auto& [id, e] : a.ops().operations())
+                        if (e.spec.schedule) ops->push_back({id, *e.spec.schedule, e.schedule_set_ms});
+                })
+        .then(
+            [=](CompletionPtr) mutable {
+                auto& body = std::get<state::Replay>(call.cmd.body);
+                std::string error;
+                auto slots = state::replay_slots(*ops, body.since_ms, call.cmd.at_ms, setup->api.zones,
+                                                 state::replay_max, error);
+                if (!slots) return reply(out, http::error_response(409, "refused", "replay refused", error));
+                body.slots = std::move(*slots);
+                send_write(
+                    self, setup, req, routed, out,
+                    [=](const node::Completion& c) {
+                        const state::OpsResult result = c.ops;
+                        if (result.code != state::OpsResult::Code::ok)
+                            return reply(out, http::replay_answer(result, {}));
+                        auto found = std::make_shared<std::vector<state::Execution>>();
+                        query_local(self, setup->peer,
+                                    [found, ids = result.executions](const node::Applier& a) {
+                                        for (auto id : ids)
+                                            if (auto e = a.ops().execution(id)) found->push_back(std::move(*e));
+                                    })
+                            .then([=](CompletionPtr) { reply(out, http::replay_answer(result, *found)); },
+                                  [=](caf::error&) { reply(out, http::replay_answer(result, {})); });
+                    },
+                    propose_atom::value, state::encode_ops_command(call.cmd));
+            },
+            [=](caf::error& e) { reply(out, timed_out(e, "reading the schedules")); });
 }
 
 // POST /execute/:id?wait=true: waits, without polling, for the state machine to say the
@@ -234,6 +274,7 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
             if (auto* w = std::get_if<http::OpsWrite>(&*routed.call)) {
                 http::OpsWrite call = *w;
                 call.cmd.at_ms = wall_ms();
+                if (call.kind == http::OpsWrite::Kind::replay) return replay(self, setup, req, routed, out, call);
                 send_write(
                     self, setup, req, routed, out,
                     [=](const node::Completion& c) {

@@ -104,6 +104,7 @@ json history_json(const Execution& e) {
            {"receipt", e.receipt_sequence ? json(crypto::to_hex(e.receipt_hash)) : json(nullptr)}};
     if (e.slot_ms) j["slot"] = schedule::format_rfc3339(e.slot_ms);
     if (e.attempt > 1) j["attempt"] = e.attempt;
+    if (e.replay_of) j["replayOf"] = state::execution_id_string(e.replay_of);
     return j;
 }
 
@@ -207,7 +208,50 @@ Routed route_define(const Request& req, const std::string& path_id, bool create,
 
 }  // namespace
 
+namespace {
+// POST /daemon/replay {"since": T} and POST /replay?since=T: T is RFC 3339
+// ("2026-12-06T10:00:00Z", "...+01:00") or Unix milliseconds.
+Routed route_replay(const Request& req, const std::string& path, Params& params) {
+    if (req.method != "POST") return method_not_allowed(req, path, "POST");
+    if (!params.check({"since"})) return std::move(*params.error);
+    const std::string usage = "give since as RFC 3339 (2026-12-06T10:00:00Z) or Unix milliseconds";
+    json since;
+    for (const auto& [k, v] : params.items)
+        if (k == "since") since = v;
+    if (!req.body.empty()) {
+        if (!since.is_null())
+            return bad_request("bad_body", "bad body", "since is given twice: in the query and in the body");
+        json body = json::parse(req.body, nullptr, false);
+        if (!body.is_object())
+            return bad_request("bad_json", "bad JSON", "the body must be a JSON object {\"since\": ...}");
+        for (const auto& [k, v] : body.items())
+            if (k != "since")
+                return bad_request("unknown_field", "unknown field", "'" + k + "' is not a field of a replay (since)");
+        if (body.contains("since")) since = body["since"];
+    }
+    std::optional<std::int64_t> ms;
+    if (since.is_string()) {
+        const std::string text = since.get<std::string>();
+        ms = schedule::parse_rfc3339(text);
+        if (!ms && !text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() < 16)
+            ms = std::stoll(text);
+        if (!ms) return bad_request("bad_since", "bad since", "since '" + text + "' is not a time: " + usage);
+    } else if (since.is_number_integer() && since.get<std::int64_t>() >= 0) {
+        ms = since.get<std::int64_t>();
+    } else if (since.is_null()) {
+        return bad_request("missing_since", "since is missing", "a replay needs since: " + usage);
+    } else {
+        return bad_request("bad_since", "bad since", "since must be a string or a whole number: " + usage);
+    }
+    OpsWrite w;
+    w.kind = OpsWrite::Kind::replay;
+    w.cmd.body = state::Replay{*ms, {}};
+    return route_operation_write(req, std::move(w));
+}
+}  // namespace
+
 bool is_operations_path(const std::string& path) {
+    if (path == "/daemon/replay" || path == "/replay") return true;
     for (const char* p : {"/operations", "/execute", "/executions", "/events", "/queue", "/receipts"}) {
         const std::string s = p;
         if (path == s || path.rfind(s + "/", 0) == 0) return true;
@@ -290,6 +334,8 @@ Routed route_operations(const Request& req, const std::string& path, const Query
         w.cmd.body = state::ExecuteOperation{seg[1], req.body};
         return route_operation_write(req, std::move(w));
     }
+    if ((top == "daemon" && seg.size() == 2 && seg[1] == "replay") || (top == "replay" && seg.size() == 1))
+        return route_replay(req, path, params);
     if (top == "events" && seg.size() == 2) {
         if (seg[1].empty() || seg[1].size() > 256)
             return bad_request("bad_topic", "bad topic", "the topic must be 1 to 256 bytes");
@@ -339,6 +385,14 @@ Response ops_written_once(const OpsWrite& w, const state::OpsResult& r) {
             return json_response(202, json{{"executionId", state::execution_id_string(r.executions.at(0))},
                                            {"operationId", w.id},
                                            {"status", "queued"}});
+        case OpsWrite::Kind::replay: {
+            // The gateway adds each execution's details (replay_answer); this is the bare form.
+            json ids = json::array();
+            for (auto id : r.executions) ids.push_back(json{{"executionId", state::execution_id_string(id)}});
+            json j{{"replayed", r.executions.size()}, {"executions", ids}};
+            if (!r.detail.empty()) j["notReplayed"] = r.detail;
+            return json_response(200, j);
+        }
         case OpsWrite::Kind::event: {
             json ids = json::array();
             for (auto id : r.executions) ids.push_back(state::execution_id_string(id));
@@ -348,6 +402,17 @@ Response ops_written_once(const OpsWrite& w, const state::OpsResult& r) {
     return json_response(500, json{{"error", "unknown write"}});
 }
 }  // namespace
+
+Response replay_answer(const state::OpsResult& r, const std::vector<Execution>& executions) {
+    if (r.code != state::OpsResult::Code::ok) return error_response(409, "refused", "replay refused", r.detail);
+    json list = json::array();
+    for (const auto& e : executions) list.push_back(execution_json(e));
+    json j{{"replayed", r.executions.size()}, {"executions", list}};
+    if (!r.detail.empty()) j["notReplayed"] = r.detail;
+    Response out = json_response(200, j);
+    if (r.replayed) out.headers.emplace_back("X-Raftor-Replayed", "true");
+    return out;
+}
 
 Response ops_written(const OpsWrite& w, const state::OpsResult& r) {
     Response out = ops_written_once(w, r);

@@ -9,7 +9,7 @@
 namespace raftor::http {
 
 struct OpsWrite {
-    enum class Kind : std::uint8_t { create, replace, remove, execute, event } kind = Kind::create;
+    enum class Kind : std::uint8_t { create, replace, remove, execute, event, replay } kind = Kind::create;
     state::OpsCommand cmd;  // at_ms is set by the gateway, from its wall clock
     std::string id;         // the operation (or topic) named in the path
     bool wait = false;      // execute: answer with the final result

@@ -165,6 +165,34 @@ BOOST_AUTO_TEST_CASE(probes_follow_the_readiness_rules) {
         BOOST_TEST(c.contains(k), k);
 }
 
+BOOST_AUTO_TEST_CASE(a_replay_takes_since_as_rfc3339_or_ms_and_says_what_is_wrong) {
+    auto since_of = [](const Request& r) -> std::int64_t {
+        auto routed = route(r, {});
+        if (!routed.call) return -1;
+        auto* w = std::get_if<OpsWrite>(&*routed.call);
+        BOOST_REQUIRE(w);
+        BOOST_TEST((w->kind == OpsWrite::Kind::replay));
+        return std::get<state::Replay>(w->cmd.body).since_ms;
+    };
+    BOOST_TEST(since_of(req("POST", "/daemon/replay", R"({"since":"2026-12-06T10:00:00+01:00"})")) ==
+               1'796'547'600'000);
+    BOOST_TEST(since_of(req("POST", "/daemon/replay", R"({"since":1796547600000})")) == 1'796'547'600'000);
+    BOOST_TEST(since_of(req("POST", "/replay?since=2026-12-06T09:00:00Z")) == 1'796'547'600'000);
+    BOOST_TEST(since_of(req("POST", "/replay?since=1796547600000")) == 1'796'547'600'000);
+    auto error = [](const Request& r) {
+        auto routed = route(r, {});
+        BOOST_REQUIRE(!routed.call);
+        return body(routed.response)["code"].get<std::string>();
+    };
+    BOOST_TEST(error(req("POST", "/daemon/replay", "{}")) == "missing_since");
+    BOOST_TEST(error(req("POST", "/daemon/replay", R"({"since":"yesterday"})")) == "bad_since");
+    BOOST_TEST(error(req("POST", "/daemon/replay", R"({"since":-5})")) == "bad_since");
+    BOOST_TEST(error(req("POST", "/daemon/replay", R"({"since":"2026-12-06T09:00:00Z","dryRun":true})")) ==
+               "unknown_field");
+    BOOST_TEST(error(req("POST", "/replay?since=1&since2=3")) == "unknown_parameter");
+    BOOST_TEST(route(req("GET", "/daemon/replay"), {}).response.status == 405);
+}
+
 BOOST_AUTO_TEST_CASE(health_reports_the_self_check) {
     NodeView v;
     v.node = "n1";
