@@ -172,7 +172,6 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     // Peer protocol 2: the listener welcomed us at 2 or later, so the marker goes out
     // next (switch_pending) and every frame after it is packed (packing).
     bool switch_pending = false, packing = false;
-    std::string dropped_why;  // the peer closed the link while a write was in flight
 
     Outbound(Impl& i, std::uint64_t peer, std::string h, std::uint16_t p)
         : impl(i),
@@ -297,32 +296,11 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
         if (auto f = hs_decoder.next()) return accept_welcome(*f);
         auto self = shared_from_this();
         stream->read_some(asio::buffer(hs_buf), [self, s = stream](auto ec, std::size_t n) {
-            if (s != self->stream) return;
-            if (ec) return self->lost(ec);
+            if (s != self->stream || ec) return;  // a broken link shows on the next write
             if (!self->hs_decoder.feed(self->hs_buf.data(), n))
                 return self->retry("welcome from " + self->host + ": " + self->hs_decoder.error(), true);
             self->read_welcome();
         });
-    }
-
-    // After the welcome the listener sends nothing on this link, so a read stays
-    // pending: a peer that went away (its end closed or reset) is noticed now, not at
-    // the next write, which for a follower's link to another follower may never come.
-    void watch() {
-        auto self = shared_from_this();
-        stream->read_some(asio::buffer(hs_buf), [self, s = stream](auto ec, std::size_t) {
-            if (s != self->stream) return;
-            if (ec) return self->lost(ec);
-            self->watch();  // bytes after the welcome mean nothing
-        });
-    }
-
-    void lost(const boost::system::error_code& ec) {
-        if (!connected || closed || impl.stopping) return;  // retry or a stop closed it
-        dropped_why = "closed by the peer: " + ec.message();
-        // A write in flight fails on the closed stream and retries; else retry here.
-        if (writing) return stream->close();
-        retry(dropped_why);
     }
 
     void accept_welcome(const std::string& frame) {
@@ -333,7 +311,6 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
         if (!why && theirs.node_id != id)
             why = "it answers as node " + std::to_string(theirs.node_id) + ", not " + impl.name_of(id);
         if (why) return retry("welcome from " + host + ": " + *why, true);
-        watch();
         if (std::min(theirs.protocol_version, o.protocol_version) < packed_protocol_version) return;
         switch_pending = true;
         if (!writing) write_next();
@@ -345,8 +322,7 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
     void retry(const std::string& why, bool always_log = false) {
         // A connection that was up and broke is news every time; failed dials are not.
         if (connected && !impl.stopping && !closed) {
-            impl.on_log("peer " + impl.name_of(id) +
-                        ": connection dropped: " + (dropped_why.empty() ? why : dropped_why));
+            impl.on_log("peer " + impl.name_of(id) + ": connection dropped: " + why);
             always_log = false;
         }
         if (stream) stream->close();
@@ -354,7 +330,6 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
         mac.reset();
         connected = connecting = writing = false;
         switch_pending = packing = false;
-        dropped_why.clear();
         impl.count(id, [](PeerStats& s) { s.protocol = 0; });
         if (impl.stopping || closed) return;
         if (always_log || backoff_ms >= impl.opts.backoff_max_ms / 2)

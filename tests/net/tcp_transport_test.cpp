@@ -246,23 +246,6 @@ bool link_speaks(TcpTransport& a, std::uint64_t peer, std::uint32_t protocol) {
 }
 }  // namespace
 
-// A peer that goes away is noticed on a link that sends nothing (a follower's link to
-// another follower): the link shows down and the log says why, with no write to fail.
-BOOST_AUTO_TEST_CASE(a_peer_gone_is_noticed_without_a_write) {
-    Sink sa, sb;
-    auto a = make(sa, 0, "test", peer_protocol_version, 1);
-    auto b = make(sb, 0, "test", peer_protocol_version, 2);
-    a->set_peer(2, "127.0.0.1", b->bound_port());
-    a->start();
-    b->start();
-    a->send(2, "hello");
-    BOOST_REQUIRE(sb.wait([&] { return sb.frames.size() == 1; }));
-    BOOST_REQUIRE(link_speaks(*a, 2, peer_protocol_version));
-    b.reset();
-    BOOST_TEST(link_speaks(*a, 2, 0));
-    BOOST_TEST(sa.wait([&] { return sa.logged("peer 2: connection dropped: closed by the peer"); }));
-}
-
 // From protocol 2 the dialler packs its frames once the listener welcomed it: what
 // arrives is what was sent, and zero bytes cost next to nothing. Protocol 1 stays flat.
 BOOST_AUTO_TEST_CASE(links_of_protocol_2_pack_their_frames_and_links_of_1_do_not) {
