@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "runtime/schedule/schedule.hpp"
 #include "runtime/state/ops_machine.hpp"
 
 namespace raftor::state {
@@ -35,9 +36,10 @@ OpsResult OpsMachine::replay(const Replay& c, std::int64_t at_ms) {
     const std::int64_t complete = history_complete_from_ms(at_ms);
     if (c.since_ms < complete)
         return {OpsResult::Code::refused,
-                "executions that finished before " + std::to_string(complete) +
-                    " ms (Unix time) are no longer kept (history.retentionMs, historyMax), so what ran before "
-                    "then is not known: replay since then or later",
+                "executions that finished before " + schedule::format_rfc3339(complete) +
+                    " are no longer kept (metricsRetentionMs, historyMax), so what ran before then is not known: "
+                    "replay since " +
+                    schedule::format_rfc3339(complete) + " or later",
                 {},
                 0};
 
