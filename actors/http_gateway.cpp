@@ -108,15 +108,15 @@ void replay(Self* self, const GatewaySetupPtr& setup, RequestPtr req, http::Rout
                     [=](const node::Completion& c) {
                         const state::OpsResult result = c.ops;
                         if (result.code != state::OpsResult::Code::ok)
-                            return reply(out, http::replay_answer(result, {}));
+                            return reply(out, http::ops_written(call, result));
                         auto found = std::make_shared<std::vector<state::Execution>>();
                         query_local(self, setup->peer,
                                     [found, ids = result.executions](const node::Applier& a) {
                                         for (auto id : ids)
                                             if (auto e = a.ops().execution(id)) found->push_back(std::move(*e));
                                     })
-                            .then([=](CompletionPtr) { reply(out, http::replay_answer(result, *found)); },
-                                  [=](caf::error&) { reply(out, http::replay_answer(result, {})); });
+                            .then([=](CompletionPtr) { reply(out, http::ops_written(call, result, *found)); },
+                                  [=](caf::error&) { reply(out, http::ops_written(call, result)); });
                     },
                     propose_atom::value, state::encode_ops_command(call.cmd));
             },

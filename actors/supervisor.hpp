@@ -15,33 +15,27 @@
 
 namespace raftor::actors {
 
-// Where the HTTP server finds the current gateway actor (replaced on a restart).
-struct GatewayHandle {
-    std::mutex mu;
-    caf::actor gateway;
-    caf::actor get() {
-        std::lock_guard<std::mutex> lock(mu);
-        return gateway;
+// A value one thread replaces and others copy.
+template <class T>
+struct Shared {
+    T get() {
+        std::lock_guard<std::mutex> lock(mu_);
+        return value_;
     }
-    void set(caf::actor a) {
-        std::lock_guard<std::mutex> lock(mu);
-        gateway = std::move(a);
+    void set(T v) {
+        std::lock_guard<std::mutex> lock(mu_);
+        value_ = std::move(v);
     }
+
+private:
+    std::mutex mu_;
+    T value_;
 };
 
+// Where the HTTP server finds the current gateway actor (replaced on a restart).
+using GatewayHandle = Shared<caf::actor>;
 // The last self-check, written by the supervisor and read by /health.
-struct SelfCheckBoard {
-    std::mutex mu;
-    node::SelfCheck last;
-    node::SelfCheck get() {
-        std::lock_guard<std::mutex> lock(mu);
-        return last;
-    }
-    void set(node::SelfCheck c) {
-        std::lock_guard<std::mutex> lock(mu);
-        last = std::move(c);
-    }
-};
+using SelfCheckBoard = Shared<node::SelfCheck>;
 
 struct SupervisorSetup {
     caf::actor peer, transport;

@@ -1,5 +1,6 @@
 #include "runtime/http/operations_api.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "runtime/exec/sandbox.hpp"
@@ -233,8 +234,7 @@ Routed route_replay(const Request& req, const std::string& path, Params& params)
     if (since.is_string()) {
         const std::string text = since.get<std::string>();
         ms = schedule::parse_rfc3339(text);
-        if (!ms && !text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() < 16)
-            ms = std::stoll(text);
+        if (std::uint64_t n = 0; !ms && parse_u64(text, n) && n <= INT64_MAX) ms = static_cast<std::int64_t>(n);
         if (!ms) return bad_request("bad_since", "bad since", "since '" + text + "' is not a time: " + usage);
     } else if (since.is_number_integer() && since.get<std::int64_t>() >= 0) {
         ms = since.get<std::int64_t>();
@@ -372,7 +372,7 @@ Routed route_operations(const Request& req, const std::string& path, const Query
 }
 
 namespace {
-Response ops_written_once(const OpsWrite& w, const state::OpsResult& r) {
+Response ops_written_once(const OpsWrite& w, const state::OpsResult& r, const std::vector<Execution>& details) {
     using Code = state::OpsResult::Code;
     if (r.code == Code::not_found) return error_response(404, "operation_not_found", "operation not found", r.detail);
     if (r.code == Code::exists) return error_response(409, "operation_exists", "operation exists", r.detail);
@@ -386,10 +386,14 @@ Response ops_written_once(const OpsWrite& w, const state::OpsResult& r) {
                                            {"operationId", w.id},
                                            {"status", "queued"}});
         case OpsWrite::Kind::replay: {
-            // The gateway adds each execution's details (replay_answer); this is the bare form.
-            json ids = json::array();
-            for (auto id : r.executions) ids.push_back(json{{"executionId", state::execution_id_string(id)}});
-            json j{{"replayed", r.executions.size()}, {"executions", ids}};
+            // Each execution as GET /executions/:id shows it, or its id where not given.
+            json list = json::array();
+            for (auto id : r.executions) {
+                auto e = std::find_if(details.begin(), details.end(), [id](const Execution& x) { return x.id == id; });
+                list.push_back(e != details.end() ? execution_json(*e)
+                                                  : json{{"executionId", state::execution_id_string(id)}});
+            }
+            json j{{"replayed", r.executions.size()}, {"executions", list}};
             if (!r.detail.empty()) j["notReplayed"] = r.detail;
             return json_response(200, j);
         }
@@ -403,19 +407,8 @@ Response ops_written_once(const OpsWrite& w, const state::OpsResult& r) {
 }
 }  // namespace
 
-Response replay_answer(const state::OpsResult& r, const std::vector<Execution>& executions) {
-    if (r.code != state::OpsResult::Code::ok) return error_response(409, "refused", "replay refused", r.detail);
-    json list = json::array();
-    for (const auto& e : executions) list.push_back(execution_json(e));
-    json j{{"replayed", r.executions.size()}, {"executions", list}};
-    if (!r.detail.empty()) j["notReplayed"] = r.detail;
-    Response out = json_response(200, j);
-    if (r.replayed) out.headers.emplace_back("X-Raftor-Replayed", "true");
-    return out;
-}
-
-Response ops_written(const OpsWrite& w, const state::OpsResult& r) {
-    Response out = ops_written_once(w, r);
+Response ops_written(const OpsWrite& w, const state::OpsResult& r, const std::vector<Execution>& details) {
+    Response out = ops_written_once(w, r, details);
     // A retry answered from the request's first result, not applied again.
     if (r.replayed) out.headers.emplace_back("X-Raftor-Replayed", "true");
     return out;

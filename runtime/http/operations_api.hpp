@@ -16,9 +16,8 @@ namespace raftor::http {
 bool is_operations_path(const std::string& path);
 Routed route_operations(const Request& req, const std::string& path, const QueryItems& query, const ApiOptions& opts);
 
-Response ops_written(const OpsWrite& w, const state::OpsResult& r);
-// POST /daemon/replay's answer: {replayed, executions: [as GET /executions/:id], notReplayed}.
-Response replay_answer(const state::OpsResult& r, const std::vector<state::Execution>& executions);
+// A replay's answer lists its executions as GET /executions/:id shows those in `details`.
+Response ops_written(const OpsWrite& w, const state::OpsResult& r, const std::vector<state::Execution>& details = {});
 // With a cache, operations' definitions are rendered once per version.
 Response ops_read(const OpsRead& q, const state::OpsMachine& m, OperationCache* cache = nullptr);
 

@@ -6,22 +6,19 @@
 # verifies. Usage: tests/backup/replay.sh RAFTOR_BIN. Ports REPLAY_PORT_BASE (18300).
 set -euo pipefail
 bin=${1:?usage: replay.sh RAFTOR_BIN}
+src=$(cd "$(dirname "$0")/../.." && pwd)
 base=${REPLAY_PORT_BASE:-18300}
 work=$(mktemp -d /tmp/raftor-replay.XXXXXX)
+# The clusters are the make run one (scripts/run-cluster), on ports and data of their own.
+run_cluster() { RAFTOR_DATA=$work/$1 RAFTOR_PORT_BASE=$base RAFTOR_BIN=$bin "$src/scripts/run-cluster" "${@:2}"; }
 http_port() { echo $((base + ($1 - 1) * 10)); }
-peer_port() { echo $((base + ($1 - 1) * 10 + 1)); }
+peer_port() { echo $((base - 1 + 2 * $1)); }
 members="node-1=127.0.0.1:$(peer_port 1),node-2=127.0.0.1:$(peer_port 2),node-3=127.0.0.1:$(peer_port 3)"
 endpoints="127.0.0.1:$(http_port 1),127.0.0.1:$(http_port 2),127.0.0.1:$(http_port 3)"
 url=http://127.0.0.1:$(http_port 1)
-pids=()
-stop_nodes() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
-}
 failed=
 cleanup() {
-  stop_nodes
+  for d in before after; do run_cluster $d stop >/dev/null 2>&1 || true; done
   if [ -n "$failed" ]; then echo "replay: logs and data kept in $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -34,23 +31,13 @@ say() { echo "replay: $*"; }
 api() { curl -sf --max-time 30 "$@"; }
 
 start_cluster() {
-  local dir=$1
-  for i in 1 2 3; do
-    mkdir -p "$dir/node-$i"
-    cat >"$dir/node-$i.json" <<JSON
-{ "clusterId": "replay", "dataDir": "$dir/node-$i",
-  "raft": { "heartbeatIntervalMs": 100, "electionTimeoutMs": 1000 },
-  "listen": { "http": "127.0.0.1:$(http_port $i)", "peer": "127.0.0.1:$(peer_port $i)" } }
-JSON
-    "$bin" node --config "$dir/node-$i.json" --node-id "node-$i" --cluster-nodes "$members" >>"$dir/node-$i.log" 2>&1 &
-    pids+=($!)
-  done
+  run_cluster "$1" --detach >"$work/$1.txt" 2>&1 || fail "starting the cluster: $(cat "$work/$1.txt")"
   for _ in $(seq 1 150); do
     api "$url/health/ready" >/dev/null 2>&1 && return 0
     sleep 0.2
   done
-  tail -n 5 "$dir"/node-*.log >&2
-  fail "the cluster in $dir did not become ready within 30 s"
+  tail -n 5 "$work/$1"/node-*/raftor.log >&2
+  fail "the cluster in $work/$1 did not become ready within 30 s"
 }
 # Waits until nothing is queued, running or retrying.
 drain() {
@@ -61,7 +48,7 @@ drain() {
   fail "executions still active after 30 s: $(api "$url/queue")"
 }
 
-start_cluster "$work/before"
+start_cluster before
 since=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 marker=$work/handler-may-succeed
 # tick: every second, a missed slot skipped (so only a replay brings it back).
@@ -78,13 +65,13 @@ sleep 3
 "$bin" ctl --endpoints "$endpoints" backup --out "$work/backup.tar" >"$work/backup.txt" || fail "backup: $(cat "$work/backup.txt")"
 say "backup taken; $(api "$url/operations/tick/history?limit=1000" | jq length) tick runs so far"
 sleep 4  # slots the restore loses
-stop_nodes
+run_cluster before stop >/dev/null
 for i in 1 2 3; do
   "$bin" restore --from "$work/backup.tar" --data-dir "$work/after/node-$i" --node-id "node-$i" \
     --cluster-nodes "$members" >"$work/restore-$i.txt" || fail "restore of node-$i: $(cat "$work/restore-$i.txt")"
 done
 touch "$marker"
-start_cluster "$work/after"
+start_cluster after
 sleep 2
 
 answer=$(curl -s --max-time 30 -X POST "$url/daemon/replay" -H 'Content-Type: application/json' -d "{\"since\": \"$since\"}")

@@ -117,7 +117,6 @@ BOOST_AUTO_TEST_CASE(failed_runs_in_the_window_run_again_once_under_their_retry_
     flaky.retries = 2;
     r.run(PutOperation{flaky, true});
     r.run(PutOperation{op("tick", "@every 1s"), true});
-    const std::int64_t before = r.now;
     const auto old = r.run(ExecuteOperation{"flaky", "old"}).executions.at(0);
     r.run_to(old, ExecStatus::failed);  // retrying: one try of three
     r.now += 1000;
@@ -137,7 +136,6 @@ BOOST_AUTO_TEST_CASE(failed_runs_in_the_window_run_again_once_under_their_retry_
     r.run_to(slot, ExecStatus::failed);
     BOOST_TEST((r.m.execution(a)->status == ExecStatus::failed));
     BOOST_TEST((r.m.execution(b)->status == ExecStatus::timeout));
-    (void)before;
 
     auto rep = r.run(Replay{since, {FireSlot{"tick", since + 1000}}});
     BOOST_TEST((rep.code == OpsResult::Code::ok), rep.detail);
