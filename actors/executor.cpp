@@ -14,6 +14,7 @@ namespace {
 using Self = caf::stateful_actor<ExecutorState>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
 using recover_atom = caf::atom_constant<caf::atom("recover")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 // A proposal the leader must see through (its recover, its finishes) is tried again
 // after this while it still leads the same term; a new leader's recover covers the rest.
@@ -119,6 +120,7 @@ void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
             spec.timeout_ms = c.spec.timeout_ms;
             spec.output_max = setup->output_max;
             spec.allowed_hosts = setup->http_hosts;
+            spec.ca_file = setup->https_ca;
             run_detached(self, c, [spec] { return exec::run_http_call(spec); });
             return;
         }
@@ -294,8 +296,20 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
                     [=](CompletionPtr c) {
                         if (!applied(c)) return again(node::to_string(c->outcome) + std::string(": ") + c->detail);
                         scan(self, setup);
+                        self->send(self, tick_atom::value, term);
                     },
                     [=](caf::error& e) { again(caf::to_string(e)); });
+        },
+        // While it leads, the leader says so in the log: the cluster's uptime and
+        // failovers are read from these ticks (state/leader_terms.hpp).
+        [=](tick_atom, std::uint64_t term) {
+            self->state.stats.note(self, "tick");
+            auto& st = self->state;
+            if (!st.leading || st.term != term) return;
+            // A tick refused or lost is not tried again: the next one will do.
+            propose_ops(self, setup->peer, state::LeaderTick{setup->node_name})
+                .then([](CompletionPtr) {}, [](caf::error&) {});
+            self->delayed_send(self, std::chrono::milliseconds(state::leader_tick_ms), tick_atom::value, term);
         },
         [=](ops_changed_atom, bool, bool runnable, bool) {
             self->state.stats.note(self, "ops_changed");

@@ -27,6 +27,7 @@ struct ExecutorSetup {
     // How a plain string handler runs: these, then the string (e.g. /bin/sh -c, node -e).
     std::vector<std::string> shell;
     std::vector<std::string> http_hosts;     // http handlers may call these and loopback
+    std::string https_ca;                    // ... and verify https servers with this CA (the system's when empty)
     std::map<std::string, std::string> env;  // every exec and shell handler's, under its own
     std::optional<exec::RunAs> run_as;       // the user they run as, when not the node's
     exec::Sandbox sandbox;                   // PID namespace, scratch directories, allowed programs

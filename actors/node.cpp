@@ -239,6 +239,8 @@ int run_node(const config::NodeConfig& cfg) {
         hopts.tls_cert_file = cfg.tls.cert_file;
         hopts.tls_key_file = cfg.tls.key_file;
         hopts.tls_ca_file = cfg.tls.ca_file;
+        hopts.tls_request_cert = cfg.tls.request_cert;
+        hopts.tls_reject_unauthorized = cfg.tls.reject_unauthorized;
         hopts.tls_host = https_host;
         hopts.tls_port = https_port;
     }
@@ -323,7 +325,10 @@ int run_node(const config::NodeConfig& cfg) {
     // more than maxLogSize of them: whichever comes first.
     setup->options.snapshot_interval_ops = std::min(cfg.raft.snapshot_interval_ops, cfg.raft.max_log_size);
     setup->options.ops.history_max = cfg.history_max;
-    setup->options.ops.retention_ms = static_cast<std::int64_t>(cfg.metrics_retention_ms);
+    setup->options.ops.history_retention_ms = static_cast<std::int64_t>(cfg.history_retention_ms);
+    setup->options.ops.receipts_retention_ms = static_cast<std::int64_t>(cfg.receipts_retention_ms);
+    setup->options.ops.rollup_retention_ms =
+        std::max(static_cast<std::int64_t>(cfg.metrics_retention_ms), state::OpsOptions::rollup_retention_min_ms);
     setup->store = store;
     setup->transport = transport;
     setup->send_frames = [tcp](std::vector<std::pair<raft::NodeId, std::string>>&& frames) {
@@ -365,6 +370,7 @@ int run_node(const config::NodeConfig& cfg) {
     esetup->max_concurrent = cfg.max_concurrent;
     esetup->output_max = cfg.handlers.output_max_bytes;
     esetup->http_hosts = cfg.handlers.http_hosts;
+    esetup->https_ca = cfg.handlers.https_ca;
     esetup->env = cfg.handlers.env;
     esetup->run_as = run_as;
     esetup->sandbox = sandbox;

@@ -20,6 +20,18 @@ struct Timed {
     state::CatchUp catch_up = state::CatchUp::all;
 };
 
+// An idle trigger waiting: due at from_ms + threshold_ms while the cluster stays idle.
+struct Idle {
+    std::string id;
+    std::int64_t from_ms = 0;
+    std::int64_t threshold_ms = 0;
+};
+
+struct Scanned {
+    std::vector<Timed> timed;
+    std::vector<Idle> idle;  // only while nothing runs, each not yet fired for its period
+};
+
 void scan(Self* self, const SchedulerSetupPtr& setup);
 
 // Proposes every due slot not already in flight as one entry: one commit for a whole
@@ -48,6 +60,20 @@ void fire(Self* self, const SchedulerSetupPtr& setup, std::vector<state::FireSlo
             });
 }
 
+// Proposes an idle trigger due; the state machine fires it only if the cluster is still
+// idle since the same moment.
+void fire_idle(Self* self, const SchedulerSetupPtr& setup, const Idle& due) {
+    const std::pair<std::string, std::int64_t> key{due.id, due.from_ms};
+    if (!self->state.idle_in_flight.insert(key).second) return;
+    propose_ops(self, setup->peer, state::FireIdle{due.id, due.from_ms})
+        .then(
+            [=](CompletionPtr c) {
+                self->state.idle_in_flight.erase(key);
+                if (c->outcome == node::Outcome::done) self->state.idle_fires += c->ops.executions.size();
+            },
+            [=](caf::error&) { self->state.idle_in_flight.erase(key); });
+}
+
 // Wakes for the next slot due. The wall clock can be stepped (NTP, an operator, a VM
 // resumed): a wait computed from it before a step back would oversleep by the step, so
 // the scheduler sleeps at most a second at a time and looks at the clock again.
@@ -62,12 +88,17 @@ void arm(Self* self) {
 void scan(Self* self, const SchedulerSetupPtr& setup) {
     auto& st = self->state;
     if (!st.leading || !st.scan.begin()) return;
-    auto timed = std::make_shared<std::vector<Timed>>();
+    auto found = std::make_shared<Scanned>();
     query_local(self, setup->peer,
-                [timed](const node::Applier& a) {
-                    for (const auto& [id, e] : a.ops().operations())
+                [found](const node::Applier& a) {
+                    const auto& ops = a.ops();
+                    for (const auto& [id, e] : ops.operations()) {
                         if (e.spec.schedule)
-                            timed->push_back(Timed{id, *e.spec.schedule, e.last_slot_ms, e.spec.catch_up});
+                            found->timed.push_back(Timed{id, *e.spec.schedule, e.last_slot_ms, e.spec.catch_up});
+                        const std::int64_t from = ops.idle_from_ms(e);
+                        if (e.spec.idle_threshold_ms != 0 && ops.busy() == 0 && e.idle_fired_for_ms != from)
+                            found->idle.push_back(Idle{id, from, static_cast<std::int64_t>(e.spec.idle_threshold_ms)});
+                    }
                 })
         .then(
             [=](CompletionPtr) {
@@ -79,7 +110,14 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
                 std::vector<std::pair<std::int64_t, std::string>> next_fires;
                 std::map<std::string, std::pair<std::string, std::shared_ptr<schedule::Schedule>>> parsed;
                 std::vector<state::FireSlot> due_now;
-                for (const Timed& t : *timed) {
+                for (const Idle& i : found->idle) {
+                    const std::int64_t due = i.from_ms + i.threshold_ms;
+                    if (due <= now)
+                        fire_idle(self, setup, i);
+                    else if (!next || due < *next)
+                        next = due;
+                }
+                for (const Timed& t : found->timed) {
                     auto cached = st.parsed.find(t.id);
                     std::shared_ptr<schedule::Schedule> s;
                     if (cached != st.parsed.end() && cached->second.first == t.spec) {
@@ -133,6 +171,7 @@ caf::behavior scheduler(Self* self, SchedulerSetupPtr setup) {
             self->state.leading = leading;
             self->state.term = term;
             self->state.in_flight.clear();
+            self->state.idle_in_flight.clear();
             if (leading) scan(self, setup);
         },
         [=](ops_changed_atom, bool schedules, bool, bool) {
@@ -154,6 +193,7 @@ caf::behavior scheduler(Self* self, SchedulerSetupPtr setup) {
                               {"nextFires", next_fires_text(st)},
                               {"fires", std::to_string(st.fires)},
                               {"duplicates", std::to_string(st.duplicates)},
+                              {"idleFires", std::to_string(st.idle_fires)},
                               {"lastLatenessMs", std::to_string(st.last_lateness_ms)},
                               {"inFlight", std::to_string(st.in_flight.size())}});
         },

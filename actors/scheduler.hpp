@@ -28,7 +28,9 @@ struct SchedulerState {
     bool leading = false;
     std::uint64_t term = 0;
     OnePass scan;
-    std::set<std::pair<std::string, std::int64_t>> in_flight;  // fires proposed, not yet answered
+    std::set<std::pair<std::string, std::int64_t>> in_flight;       // fires proposed, not yet answered
+    std::set<std::pair<std::string, std::int64_t>> idle_in_flight;  // idle fires (operation, idle since) too
+    std::uint64_t idle_fires = 0;
     std::map<std::string, std::pair<std::string, std::shared_ptr<schedule::Schedule>>> parsed;  // by operation
     std::uint64_t wake_generation = 0;
     std::int64_t next_due_ms = 0;

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     const std::size_t executions = argc > 1 ? std::stoul(argv[1]) : 1'000'000;
     OpsOptions o;
     o.history_max = executions;
-    o.retention_ms = 0;  // count only
+    o.history_retention_ms = o.receipts_retention_ms = 0;  // count only
     OpsMachine m(o);
     std::uint64_t index = 0;
     std::int64_t now = 1'700'000'000'000;

@@ -97,6 +97,12 @@ const std::map<std::string, Field>& fields() {
         m["tls.cert"] = {Field::text, 0, 0,
                          [](NodeConfig& c, const json& v) { c.tls.cert_file = v.get<std::string>(); }};
         m["tls.key"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) { c.tls.key_file = v.get<std::string>(); }};
+        m["tls.enabled"] = {Field::boolean, 0, 0,
+                            [](NodeConfig& c, const json& v) { c.tls.enabled_flag = v.get<bool>(); }};
+        m["tls.requestCert"] = {Field::boolean, 0, 0,
+                                [](NodeConfig& c, const json& v) { c.tls.request_cert = v.get<bool>(); }};
+        m["tls.rejectUnauthorized"] = {Field::boolean, 0, 0,
+                                       [](NodeConfig& c, const json& v) { c.tls.reject_unauthorized = v.get<bool>(); }};
         m["peer.secretFile"] = {Field::text, 0, 0,
                                 [](NodeConfig& c, const json& v) { c.peer_secret_file = v.get<std::string>(); }};
         m["auth.token"] = {Field::text, 0, 0,
@@ -117,6 +123,8 @@ const std::map<std::string, Field>& fields() {
             [](NodeConfig& c, const json& v) { c.listen.http_connections_per_client_max = v.get<std::uint32_t>(); }};
         m["cacheMaxSize"] = integer(&NodeConfig::cache_max_size, 0, 10'000'000);
         m["historyMax"] = integer(&NodeConfig::history_max, 100, std::uint64_t{1} << 32);
+        m["history.retentionMs"] = integer(&NodeConfig::history_retention_ms, 1000, 400 * day_ms);
+        m["receipts.retentionMs"] = integer(&NodeConfig::receipts_retention_ms, 1000, 400 * day_ms);
         m["handlers.allowShell"] = {Field::boolean, 0, 0,
                                     [](NodeConfig& c, const json& v) { c.handlers.allow_shell = v.get<bool>(); }};
         m["handlers.shell"] = {Field::text, 0, 0,
@@ -127,6 +135,8 @@ const std::map<std::string, Field>& fields() {
         m["handlers.httpHosts"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) {
                                        c.handlers.http_hosts = split_list(v.get<std::string>());
                                    }};
+        m["handlers.httpsCa"] = {Field::text, 0, 0,
+                                 [](NodeConfig& c, const json& v) { c.handlers.https_ca = v.get<std::string>(); }};
         m["handlers.allowedPrograms"] = {Field::text, 0, 0, [](NodeConfig& c, const json& v) {
                                              c.handlers.allowed_programs = split_list(v.get<std::string>());
                                          }};
@@ -157,7 +167,8 @@ const std::map<std::string, Field>& fields() {
 }
 
 const std::set<std::string>& sections() {
-    static const std::set<std::string> s{"raft", "tls", "auth", "listen", "handlers", "peer", "rateLimit"};
+    static const std::set<std::string> s{"raft", "tls",       "auth",    "listen",  "handlers",
+                                         "peer", "rateLimit", "history", "receipts"};
     return s;
 }
 
@@ -440,6 +451,8 @@ std::optional<Error> validate(const NodeConfig& c) {
         if (!common::split_host_port(value, host, port))
             return Error{src, key, "'" + value + "' is not host:port (port 1-65535)"};
     }
+    if (!c.handlers.https_ca.empty() && !std::ifstream(c.handlers.https_ca))
+        return Error{src, "handlers.httpsCa", "cannot read '" + c.handlers.https_ca + "' (a PEM CA certificate)"};
     // Hosts are compared with a handler URL's host as they are: a scheme, port or path
     // here would never match anything.
     for (const auto& h : c.handlers.http_hosts)
@@ -458,9 +471,15 @@ std::optional<Error> validate(const NodeConfig& c) {
             return Error{src, "handlers.workDir",
                          "'" + c.handlers.work_dir + "' is inside dataDir: handlers must not reach the node's data"};
     }
+    if (c.tls.enabled() && c.tls.cert_file.empty())
+        return Error{src, "tls.cert", "is required with tls.enabled (and tls.key)"};
     if (c.tls.enabled() && c.tls.key_file.empty()) return Error{src, "tls.key", "is required with tls.cert"};
-    if (!c.tls.enabled() && (!c.tls.key_file.empty() || !c.tls.ca_file.empty()))
+    if (!c.tls.enabled_flag && c.tls.cert_file.empty() && (!c.tls.key_file.empty() || !c.tls.ca_file.empty()))
         return Error{src, "tls.cert", "is required with tls.key or tls.ca"};
+    if (c.tls.request_cert && !c.tls.enabled())
+        return Error{src, "tls.requestCert", "asks HTTPS clients for certificates: it needs TLS (tls.cert, tls.key)"};
+    if (c.tls.request_cert && c.tls.ca_file.empty())
+        return Error{src, "tls.requestCert", "needs tls.ca, the CA whose client certificates are accepted"};
     for (const auto& [key, token] : {std::pair<const char*, const std::string&>{"auth.token", c.auth_token},
                                      {"auth.readToken", c.auth_read_token}})
         if (!token.empty())

@@ -41,7 +41,14 @@ struct RaftSettings {
 
 struct TlsSettings {
     std::string ca_file, cert_file, key_file;
-    bool enabled() const { return !cert_file.empty(); }
+    // tls.enabled: on when a certificate is given unless set false; true without one is
+    // a configuration error.
+    std::optional<bool> enabled_flag;
+    bool enabled() const { return enabled_flag.value_or(!cert_file.empty()); }
+    // HTTPS asks clients for a certificate signed by tls.ca (tls.requestCert), and
+    // refuses those without a valid one (tls.rejectUnauthorized, the default).
+    bool request_cert = false;
+    bool reject_unauthorized = true;
 };
 
 struct ListenSettings {
@@ -59,6 +66,7 @@ struct HandlerSettings {
     std::string shell = "/bin/sh -c";
     std::uint64_t output_max_bytes = 64 * 1024;
     std::vector<std::string> http_hosts;        // besides loopback, the hosts http handlers may call
+    std::string https_ca;                       // https handlers verify servers with this CA (the system's when empty)
     std::string user;                           // exec and shell handlers run as this user (the node must be root)
     std::map<std::string, std::string> env;     // every exec and shell handler's environment, under its own
     std::vector<std::string> allowed_programs;  // globs of absolute paths; empty: any program
@@ -76,7 +84,11 @@ struct RateLimitSettings {
 struct NodeConfig {
     std::uint32_t max_concurrent = 10;
     std::uint64_t health_check_interval_ms = 30'000;
+    // The per-minute rollups behind /metrics/7d and /metrics/month, and the leader terms
+    // behind failoverCount and uptime: kept this long, and never less than 35 days.
     std::uint64_t metrics_retention_ms = 3'600'000;
+    std::uint64_t history_retention_ms = 30 * 86'400'000ULL;   // history.retentionMs
+    std::uint64_t receipts_retention_ms = 30 * 86'400'000ULL;  // receipts.retentionMs
     std::string log_level = "info";
     bool log_json = false;
     RaftSettings raft;

@@ -66,6 +66,12 @@ struct Operation {
   concurrency @11 :Concurrency;
   catchUp @12 :CatchUp;
   onLeaderLoss @13 :OnLeaderLoss;
+  # The rest of the retry policy; the defaults are what an operation had before them.
+  retryMultiplier @14 :Float64 = 2.0;
+  retryMaxBackoffMs @15 :UInt64 = 30000;
+  retryJitter @16 :Float64 = 0.1;
+  eventFilter @17 :List(StringPair);  # dotted path in the event body -> the JSON value there
+  idleThresholdMs @18 :UInt64;        # fire once the cluster has run nothing this long (0: never)
 }
 
 enum ExecStatus {
@@ -87,6 +93,7 @@ enum Cause {
   afterSuccess @3;
   afterFailure @4;
   replay @5;                  # POST /daemon/replay: a lost slot or a failed execution run again
+  idle @6;                    # the cluster ran nothing for the operation's idleThresholdMs
 }
 
 # ---- commands (members of state.capnp's Command union)
@@ -168,6 +175,7 @@ struct OperationEntry {
   lastSlotMs @4 :Int64;
   definedIndex @5 :UInt64;     # the log index of the put that set this definition
   scheduleSetMs @6 :Int64;     # when the schedule was last set: no slot before it is owed
+  idleFiredForMs @7 :Int64;    # the idle period (its start) its idle trigger last fired for
 }
 
 struct Execution {
@@ -231,6 +239,29 @@ struct OperationsSnapshot {
   sessionClock @12 :UInt64;
   figures @13 :OpsFigures;
   historyDroppedThroughMs @14 :Int64;  # the latest finish time of an execution dropped (0: none)
+  rollups @15 :Rollups;
+  leaderTerms @16 :List(LeaderTerm);
+  lastActivityMs @17 :Int64;   # the latest creation or finish of an execution not caused by idleness
+}
+
+# Per-minute figures of final executions, per operation (runtime/state/rollups.hpp).
+struct Rollups {
+  operations @0 :List(Text);   # the names the minutes' words index
+  minutes @1 :List(RollupMinute);
+}
+
+struct RollupMinute {
+  startMs @0 :Int64;
+  words @1 :List(UInt32);      # runs of [operation, field count, duration sum lo, hi, fields...]
+}
+
+# A term that committed an entry, as the log records it (runtime/state/leader_terms.hpp).
+struct LeaderTerm {
+  term @0 :UInt64;
+  node @1 :Text;
+  fromMs @2 :Int64;
+  lastMs @3 :Int64;
+  follows @4 :Bool;            # another term came before it: a leader change
 }
 
 # The cluster's operations figures (runtime/state/ops_figures.hpp).

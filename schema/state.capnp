@@ -46,6 +46,8 @@ struct Command {
     seal @12 :Ops.SealReceipts;
     fires @14 :List(Ops.FireSlot);  # every slot one scheduler wake-up found due, in one entry
     replay @15 :Ops.Replay;     # run again what was lost since a time (POST /daemon/replay)
+    leaderTick @16 :Text;       # the leader's name, every 10 s while it leads (uptime, failovers)
+    fireIdle @17 :Ops.FireSlot; # an idle trigger due; slotMs is the start of the idle period
   }
   atMs @13 :Int64;             # the proposer's wall clock: creation times, retention, backoff
 }

@@ -81,7 +81,11 @@ LiveFigures live_figures(const NodeCounters& c);
 
 struct MetricsInput {
     std::string node;
-    double uptime_seconds = 0;
+    double uptime_seconds = 0;  // this process's
+    // The cluster's, from the replicated leader terms, over the window asked (or all
+    // that is kept): leader changes, and hours with a leader.
+    std::uint64_t failovers = 0;
+    double led_hours = 0;
     RaftFigures raft;
     state::OpsFigures ops;  // the cluster's, from the replicated state
     std::uint64_t operations_registered = 0;

@@ -31,6 +31,7 @@ const char* to_string(Cause c) {
         case Cause::after_success: return "afterSuccess";
         case Cause::after_failure: return "afterFailure";
         case Cause::replay: return "replay";
+        case Cause::idle: return "idle";
     }
     return "?";
 }

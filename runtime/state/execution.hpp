@@ -23,7 +23,7 @@ enum class ExecStatus : std::uint8_t {
 const char* to_string(ExecStatus s);
 bool is_final(ExecStatus s);
 
-enum class Cause : std::uint8_t { manual, schedule, event, after_success, after_failure, replay };
+enum class Cause : std::uint8_t { manual, schedule, event, after_success, after_failure, replay, idle };
 const char* to_string(Cause c);
 
 struct Execution {

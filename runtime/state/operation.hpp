@@ -42,10 +42,18 @@ struct OperationSpec {
     Handler handler;
     std::optional<std::string> schedule;                    // as given; checked with schedule::parse
     std::vector<std::string> topics;                        // POST /events/:topic fires it
+    std::map<std::string, std::string> event_filter;        // ... when its body matches (event_filter.hpp)
+    std::uint64_t idle_threshold_ms = 0;                    // fires once the cluster ran nothing this long
     std::vector<std::string> after_success, after_failure;  // other operations' ids
     std::uint64_t timeout_ms = 30'000;
-    std::uint32_t retries = 0;
-    std::uint64_t retry_backoff_ms = 1'000;  // doubled after each failed try
+    // The retry policy ({maxAttempts, backoffMs, backoffMultiplier, maxBackoffMs,
+    // jitterFactor}): tries after the first, the wait before the second, its growth per
+    // try, its cap (never below the first wait), and the share of it a jitter may take off.
+    std::uint32_t retries = 2;
+    std::uint64_t retry_backoff_ms = 1'000;
+    double retry_multiplier = 2.0;
+    std::uint64_t retry_max_backoff_ms = 30'000;
+    double retry_jitter = 0.1;
     Concurrency concurrency = Concurrency::allow;
     CatchUp catch_up = CatchUp::all;
     OnLeaderLoss on_leader_loss = OnLeaderLoss::retry;
@@ -56,5 +64,7 @@ constexpr std::size_t operation_id_max = 128;
 constexpr std::uint64_t operation_timeout_ms_max = 24ull * 3600 * 1000;
 constexpr std::uint32_t operation_retries_max = 100;
 constexpr std::uint64_t operation_backoff_ms_max = 3600ull * 1000;
+constexpr double operation_multiplier_max = 10.0;
+constexpr std::uint64_t operation_idle_ms_min = 1000, operation_idle_ms_max = 366ull * 24 * 3600 * 1000;
 
 }  // namespace raftor::state

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "runtime/raft/capnp_io.hpp"
+#include "runtime/state/event_filter.hpp"
 #include "runtime/state/ops_snapshot.hpp"
 #include "runtime/state/state_snapshot.hpp"
 #include "schema/state.capnp.h"
@@ -64,14 +65,19 @@ void save_spec(const OperationSpec& s, schema::Operation::Builder b) {
     b.setHasSchedule(s.schedule.has_value());
     b.setSchedule(s.schedule.value_or(""));
     set_strings(b.initTopics(static_cast<unsigned>(s.topics.size())), s.topics);
+    set_pairs(b.initEventFilter(static_cast<unsigned>(s.event_filter.size())), s.event_filter);
     set_strings(b.initAfterSuccess(static_cast<unsigned>(s.after_success.size())), s.after_success);
     set_strings(b.initAfterFailure(static_cast<unsigned>(s.after_failure.size())), s.after_failure);
     b.setTimeoutMs(s.timeout_ms);
     b.setRetries(s.retries);
     b.setRetryBackoffMs(s.retry_backoff_ms);
+    b.setRetryMultiplier(s.retry_multiplier);
+    b.setRetryMaxBackoffMs(s.retry_max_backoff_ms);
+    b.setRetryJitter(s.retry_jitter);
     b.setConcurrency(static_cast<schema::Concurrency>(s.concurrency));
     b.setCatchUp(static_cast<schema::CatchUp>(s.catch_up));
     b.setOnLeaderLoss(static_cast<schema::OnLeaderLoss>(s.on_leader_loss));
+    b.setIdleThresholdMs(s.idle_threshold_ms);
 }
 
 template <typename List>
@@ -115,16 +121,32 @@ std::optional<OperationSpec> load_spec(schema::Operation::Reader r, std::string&
     s.handler.message = h.getMessage().cStr();
     if (r.getHasSchedule()) s.schedule = std::string(r.getSchedule().cStr());
     s.topics = strings_of(r.getTopics());
+    s.event_filter = pairs_of(r.getEventFilter());
+    s.idle_threshold_ms = r.getIdleThresholdMs();
+    if (s.idle_threshold_ms != 0 &&
+        (s.idle_threshold_ms < operation_idle_ms_min || s.idle_threshold_ms > operation_idle_ms_max)) {
+        error = "operation '" + s.id + "': idleThresholdMs out of range";
+        return std::nullopt;
+    }
+    if (s.event_filter.size() > event_filter_max) {
+        error = "operation '" + s.id + "': more than " + std::to_string(event_filter_max) + " event filter entries";
+        return std::nullopt;
+    }
     s.after_success = strings_of(r.getAfterSuccess());
     s.after_failure = strings_of(r.getAfterFailure());
     s.timeout_ms = r.getTimeoutMs();
     s.retries = r.getRetries();
     s.retry_backoff_ms = r.getRetryBackoffMs();
+    s.retry_multiplier = r.getRetryMultiplier();
+    s.retry_max_backoff_ms = r.getRetryMaxBackoffMs();
+    s.retry_jitter = r.getRetryJitter();
     const auto conc = static_cast<unsigned>(r.getConcurrency());
     const auto catch_up = static_cast<unsigned>(r.getCatchUp());
     const auto loss = static_cast<unsigned>(r.getOnLeaderLoss());
     if (conc > 2 || catch_up > 2 || loss > 1 || s.timeout_ms == 0 || s.timeout_ms > operation_timeout_ms_max ||
-        s.retries > operation_retries_max || s.retry_backoff_ms > operation_backoff_ms_max) {
+        s.retries > operation_retries_max || s.retry_backoff_ms > operation_backoff_ms_max ||
+        !(s.retry_multiplier >= 1.0 && s.retry_multiplier <= operation_multiplier_max) ||
+        s.retry_max_backoff_ms > operation_backoff_ms_max || !(s.retry_jitter >= 0.0 && s.retry_jitter <= 1.0)) {
         error = "operation '" + s.id + "': a policy or limit is out of range";
         return std::nullopt;
     }
@@ -173,7 +195,7 @@ std::optional<Execution> load_execution(schema::Execution::Reader r, std::string
     e.operation = r.getOperationId().cStr();
     e.operation_version = r.getOperationVersion();
     const auto cause = static_cast<unsigned>(r.getCause());
-    if (cause > static_cast<unsigned>(Cause::replay) || !status_of(r.getStatus(), e.status) ||
+    if (cause > static_cast<unsigned>(Cause::idle) || !status_of(r.getStatus(), e.status) ||
         !array_of(r.getInputHash(), e.input_hash) || !array_of(r.getOutputHash(), e.output_hash, true) ||
         !array_of(r.getReceiptHash(), e.receipt_hash, true) || e.id == 0) {
         error = "execution " + std::to_string(e.id) + ": bad id, cause, status or hash";
@@ -264,6 +286,12 @@ std::string encode_ops_command(const OpsCommand& cmd) {
                 }
             } else if constexpr (std::is_same_v<T, Recover>) {
                 c.setRecover();
+            } else if constexpr (std::is_same_v<T, LeaderTick>) {
+                c.setLeaderTick(x.node);
+            } else if constexpr (std::is_same_v<T, FireIdle>) {
+                auto f = c.initFireIdle();
+                f.setOperationId(x.id);
+                f.setSlotMs(x.idle_from_ms);
             } else if constexpr (std::is_same_v<T, RegisterKey>) {
                 auto k = c.initNodeKey();
                 k.setNode(x.node);
@@ -366,6 +394,15 @@ std::optional<Command> decode_any_command(std::string_view bytes, std::string& e
                     break;
                 }
                 case schema::Command::RECOVER: cmd.body = Recover{}; break;
+                case schema::Command::FIRE_IDLE:
+                    cmd.body = FireIdle{c.getFireIdle().getOperationId().cStr(), c.getFireIdle().getSlotMs()};
+                    break;
+                case schema::Command::LEADER_TICK: {
+                    LeaderTick t{c.getLeaderTick().cStr()};
+                    if (t.node.size() > 255) return error = "a leader tick's node name is too long", std::nullopt;
+                    cmd.body = std::move(t);
+                    break;
+                }
                 case schema::Command::NODE_KEY: {
                     RegisterKey k;
                     k.node = c.getNodeKey().getNode().cStr();
@@ -404,6 +441,7 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
         o.setLastSlotMs(e.last_slot_ms);
         o.setDefinedIndex(e.defined_index);
         o.setScheduleSetMs(e.schedule_set_ms);
+        o.setIdleFiredForMs(e.idle_fired_for_ms);
     }
     auto active = b.initActive(static_cast<unsigned>(m.active_.size()));
     i = 0;
@@ -462,6 +500,7 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
     }
     b.setSessionClock(m.session_clock_);
     b.setHistoryDroppedThroughMs(m.dropped_through_ms_);
+    b.setLastActivityMs(m.last_activity_ms_);
     auto f = b.initFigures();
     auto by_status = f.initByStatus(static_cast<unsigned>(m.figures_.by_status.size()));
     for (unsigned j = 0; j < by_status.size(); ++j) by_status.set(j, m.figures_.by_status[j]);
@@ -469,6 +508,27 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
     for (unsigned j = 0; j < buckets.size(); ++j) buckets.set(j, m.figures_.buckets[j]);
     f.setDurationCount(m.figures_.duration_count);
     f.setDurationSumMs(m.figures_.duration_sum_ms);
+    auto rollups = b.initRollups();
+    const auto& names = m.rollups_.names();
+    auto rn = rollups.initOperations(static_cast<unsigned>(names.size()));
+    for (unsigned j = 0; j < names.size(); ++j) rn.set(j, names[j]);
+    auto minutes = rollups.initMinutes(static_cast<unsigned>(m.rollups_.words().size()));
+    i = 0;
+    for (const auto& [start, words] : m.rollups_.words()) {
+        auto x = minutes[i++];
+        x.setStartMs(start);
+        auto w = x.initWords(static_cast<unsigned>(words.size()));
+        for (unsigned j = 0; j < words.size(); ++j) w.set(j, words[j]);
+    }
+    const auto& terms = m.leaders_.terms();
+    auto lt = b.initLeaderTerms(static_cast<unsigned>(terms.size()));
+    for (unsigned j = 0; j < terms.size(); ++j) {
+        lt[j].setTerm(terms[j].term);
+        lt[j].setNode(terms[j].node);
+        lt[j].setFromMs(terms[j].from_ms);
+        lt[j].setLastMs(terms[j].last_ms);
+        lt[j].setFollows(terms[j].follows);
+    }
 }
 
 std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::OperationsSnapshot::Reader r) {
@@ -487,6 +547,7 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         e.defined_index = o.getDefinedIndex();
         // A snapshot from before it was kept: the last change bounds it.
         e.schedule_set_ms = o.getScheduleSetMs() != 0 ? o.getScheduleSetMs() : e.updated_ms;
+        e.idle_fired_for_ms = o.getIdleFiredForMs();
         next.index_operation(e.spec, true);
         next.ops_.emplace(e.spec.id, std::move(e));
     }
@@ -496,6 +557,7 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         if (is_final(e->status) || e->id >= next.next_id_)
             return "active execution " + std::to_string(e->id) + " is final or from the future";
         if (e->status == ExecStatus::running) ++next.running_[e->operation];
+        if (e->cause != Cause::idle) ++next.busy_;
         next.active_.emplace(e->id, std::move(*e));
     }
     crypto::Digest base{}, head{};
@@ -547,6 +609,7 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
     }
     next.session_clock_ = r.getSessionClock();
     next.dropped_through_ms_ = r.getHistoryDroppedThroughMs();
+    next.last_activity_ms_ = r.getLastActivityMs();
     for (auto x : r.getSessions()) {
         OpsMachine::Session sess;
         sess.seq = x.getSeq();
@@ -574,6 +637,34 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         next.figures_.duration_count = f.getDurationCount();
         next.figures_.duration_sum_ms = f.getDurationSumMs();
     }
+    if (r.hasRollups()) {
+        std::vector<std::string> names;
+        for (auto n : r.getRollups().getOperations()) names.emplace_back(n.cStr());
+        std::map<std::int64_t, std::vector<std::uint32_t>> minutes;
+        for (auto x : r.getRollups().getMinutes()) {
+            auto& words = minutes[x.getStartMs()];
+            if (!words.empty()) return "rollup minute " + std::to_string(x.getStartMs()) + " is in the snapshot twice";
+            for (auto w : x.getWords()) words.push_back(w);
+        }
+        auto rollups = Rollups::restore(std::move(names), std::move(minutes), error);
+        if (!rollups) return error;
+        next.rollups_ = std::move(*rollups);
+    } else {
+        // A snapshot from before the rollups: the executions it kept are their start.
+        for (std::uint64_t s = next.history_.base_sequence() + 1; s <= next.history_.last_sequence(); ++s) {
+            const Execution e = next.history_.at(s);
+            next.rollups_.add(e.finished_ms, e.operation, e.status, e.started_ms != 0, e.duration_ms);
+        }
+    }
+    std::deque<LeaderTerm> terms;
+    for (auto t : r.getLeaderTerms()) {
+        if (!terms.empty() && (t.getTerm() <= terms.back().term || t.getFromMs() < terms.back().last_ms))
+            return std::string("the leader terms are out of order");
+        if (t.getLastMs() < t.getFromMs())
+            return "leader term " + std::to_string(t.getTerm()) + " ends before it begins";
+        terms.push_back({t.getTerm(), t.getNode().cStr(), t.getFromMs(), t.getLastMs(), t.getFollows()});
+    }
+    next.leaders_.restore(std::move(terms));
     m = std::move(next);
     m.changes_ = OpsChanges{true, true, true};
     return std::nullopt;

@@ -41,6 +41,12 @@ struct Replay {
     std::int64_t since_ms = 0;
     std::vector<FireSlot> slots;
 };
+// An idle trigger due: the cluster has run nothing since `idle_from_ms` for the
+// operation's threshold (the state machine checks it is still so).
+struct FireIdle {
+    std::string id;
+    std::int64_t idle_from_ms = 0;
+};
 struct PublishEvent {
     std::string topic;
     std::string body;
@@ -68,6 +74,11 @@ struct FinishBatch {
     std::vector<FinishExecution> finishes;
 };
 struct Recover {};
+// The leader says it still leads (every leader_tick_ms): how long the cluster had a
+// leader is read from these, so an idle cluster's uptime is known too.
+struct LeaderTick {
+    std::string node;
+};
 struct RegisterKey {
     std::string node;
     crypto::PublicKey key{};
@@ -81,7 +92,7 @@ struct SealReceipts {
 };
 
 using OpsBody = std::variant<PutOperation, DeleteOperation, ExecuteOperation, FireSlot, FireBatch, PublishEvent,
-                             StartBatch, FinishBatch, Recover, RegisterKey, SealReceipts, Replay>;
+                             StartBatch, FinishBatch, Recover, RegisterKey, SealReceipts, Replay, LeaderTick, FireIdle>;
 
 struct OpsCommand {
     RequestId request;

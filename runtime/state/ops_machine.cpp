@@ -4,6 +4,7 @@
 
 #include "runtime/crypto/merkle.hpp"
 #include "runtime/raft/assert.hpp"
+#include "runtime/state/event_filter.hpp"
 
 namespace raftor::state {
 
@@ -19,20 +20,25 @@ const char* to_string(OpsResult::Code c) {
 }
 
 std::int64_t retry_delay_ms(const OperationSpec& spec, std::uint64_t execution, std::uint32_t attempt) {
-    constexpr std::int64_t cap_ms = 30'000;
-    std::int64_t d = static_cast<std::int64_t>(spec.retry_backoff_ms);
-    for (std::uint32_t i = 1; i < attempt && d < cap_ms; ++i) d *= 2;
-    d = std::min(d, std::max<std::int64_t>(cap_ms, static_cast<std::int64_t>(spec.retry_backoff_ms)));
+    // The first wait grown per try, capped (never below the first wait).
+    const double first = static_cast<double>(spec.retry_backoff_ms);
+    const double cap = std::max(first, static_cast<double>(spec.retry_max_backoff_ms));
+    double d = first;
+    for (std::uint32_t i = 1; i < attempt && d < cap; ++i) d *= spec.retry_multiplier;
+    d = std::min(d, cap);
     // Jitter from the id and try (splitmix64): replicas agree, runs of one schedule spread.
     std::uint64_t z = execution * 0x9E3779B97F4A7C15ull + attempt;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     z ^= z >> 31;
-    return d - static_cast<std::int64_t>(static_cast<double>(d) * 0.1 * static_cast<double>(z % 1001) / 1000.0);
+    const auto whole = static_cast<std::int64_t>(d);
+    return whole - static_cast<std::int64_t>(d * spec.retry_jitter * static_cast<double>(z % 1001) / 1000.0);
 }
 
 OpsResult OpsMachine::apply(std::uint64_t index, std::uint64_t term, const OpsCommand& cmd) {
     const std::int64_t at = cmd.at_ms;
+    const auto* tick = std::get_if<LeaderTick>(&cmd.body);
+    leaders_.note(term, at, tick ? tick->node : std::string{});
     if (cmd.request.client != 0) {
         if (auto it = sessions_.find(cmd.request.client); it != sessions_.end() && cmd.request.seq <= it->second.seq) {
             if (cmd.request.seq < it->second.seq)
@@ -71,6 +77,8 @@ OpsResult OpsMachine::apply(std::uint64_t index, std::uint64_t term, const OpsCo
             if constexpr (std::is_same_v<T, RegisterKey>) return register_key(c);
             if constexpr (std::is_same_v<T, SealReceipts>) return seal(c);
             if constexpr (std::is_same_v<T, Replay>) return replay(c, at);
+            if constexpr (std::is_same_v<T, LeaderTick>) return OpsResult{};
+            if constexpr (std::is_same_v<T, FireIdle>) return fire_idle(c, at);
         },
         cmd.body);
     prune(at);
@@ -107,12 +115,18 @@ std::optional<Execution> OpsMachine::execution(std::uint64_t id) const {
     return e;
 }
 
+std::int64_t OpsMachine::history_visible_from_ms() const {
+    return opts_.history_retention_ms > 0 && latest_ms() > 0 ? latest_ms() - opts_.history_retention_ms : INT64_MIN;
+}
+
 std::vector<Execution> OpsMachine::history_from(const std::string& op, std::uint64_t from, std::size_t limit) const {
     std::vector<Execution> out;
     if (const auto* seqs = history_.sequences_of(op)) {
         std::optional<std::pair<std::uint64_t, crypto::Digest>> known;
+        const std::int64_t visible = history_visible_from_ms();
         for (auto it = std::lower_bound(seqs->begin(), seqs->end(), from); it != seqs->end() && out.size() < limit;
              ++it) {
+            if (history_.finished_ms(*it) < visible) continue;  // kept for its receipt only
             Execution e = history_.at(*it);
             e.receipt_hash = history_.hash(*it, known ? &*known : nullptr);
             known.emplace(*it, e.receipt_hash);
@@ -130,7 +144,10 @@ std::vector<Execution> OpsMachine::history(const std::string& op, std::size_t li
     for (const auto& [id, e] : active_) active += e.operation == op;
     const std::size_t final_limit = limit > active ? limit - active : 0;
     if (const auto* seqs = history_.sequences_of(op); seqs && final_limit > 0) {
-        const std::size_t skip = seqs->size() > final_limit ? seqs->size() - final_limit : 0;
+        std::size_t hidden = 0;  // kept for their receipts only (oldest first)
+        const std::int64_t visible = history_visible_from_ms();
+        while (hidden < seqs->size() && history_.finished_ms((*seqs)[hidden]) < visible) ++hidden;
+        const std::size_t skip = std::max(hidden, seqs->size() > final_limit ? seqs->size() - final_limit : 0);
         // Each hash walks the chain from the nearest hash known: a checkpoint or the one before.
         std::optional<std::pair<std::uint64_t, crypto::Digest>> known;
         for (std::size_t i = skip; i < seqs->size(); ++i) {
@@ -171,6 +188,11 @@ void OpsMachine::index_operation(const OperationSpec& spec, bool add) {
     for (const auto& t : spec.topics) update(by_topic_, t);
     for (const auto& o : spec.after_success) update(after_success_, o);
     for (const auto& o : spec.after_failure) update(after_failure_, o);
+    if (spec.idle_threshold_ms == 0) return;
+    if (add)
+        idle_ops_.insert(spec.id);
+    else
+        idle_ops_.erase(spec.id);
 }
 
 OpsResult OpsMachine::put(const PutOperation& c, std::int64_t at_ms, std::uint64_t index) {
@@ -232,6 +254,11 @@ std::uint64_t OpsMachine::create(const OperationEntry& op, Cause cause, const st
     e.input_hash = input_hash_of(op.spec.id, op.version, cause, slot_ms, input);
     const std::uint64_t id = e.id;
     active_.emplace(id, std::move(e));
+    if (cause != Cause::idle) {
+        if (busy_ == 0 && !idle_ops_.empty()) changes_.schedules = true;  // no longer idle
+        ++busy_;
+        last_activity_ms_ = std::max(last_activity_ms_, at_ms);
+    }
     changes_.runnable = true;
     return id;
 }
@@ -260,13 +287,39 @@ OpsResult OpsMachine::fire(const FireSlot& c, std::int64_t at_ms) {
     return r;
 }
 
+OpsResult OpsMachine::fire_idle(const FireIdle& c, std::int64_t at_ms) {
+    auto it = ops_.find(c.id);
+    if (it == ops_.end()) return {OpsResult::Code::not_found, "no operation '" + c.id + "'", {}, 0};
+    OperationEntry& op = it->second;
+    if (op.spec.idle_threshold_ms == 0)
+        return {OpsResult::Code::refused, "operation '" + c.id + "' has no idle trigger", {}, 0};
+    // Proposed on a view that may be stale: it fires only if the cluster is still idle
+    // since the same moment, long enough, and it has not fired for that period yet.
+    const std::int64_t from = idle_from_ms(op);
+    if (busy_ > 0 || c.idle_from_ms != from || op.idle_fired_for_ms == from ||
+        at_ms - from < static_cast<std::int64_t>(op.spec.idle_threshold_ms))
+        return {OpsResult::Code::duplicate, "not idle since " + std::to_string(c.idle_from_ms) + " any more", {}, 0};
+    op.idle_fired_for_ms = from;
+    changes_.schedules = true;
+    OpsResult r;
+    r.executions.push_back(create(op, Cause::idle, {}, at_ms, 0));
+    return r;
+}
+
 OpsResult OpsMachine::publish(const PublishEvent& c, std::int64_t at_ms) {
     OpsResult r;
     auto it = by_topic_.find(c.topic);
     if (it == by_topic_.end()) return r;
-    for (const auto& id : it->second)
-        if (auto op = ops_.find(id); op != ops_.end())
-            r.executions.push_back(create(op->second, Cause::event, c.body, at_ms, 0));
+    std::optional<std::optional<nlohmann::json>> body;  // read once, when a filter asks
+    for (const auto& id : it->second) {
+        auto op = ops_.find(id);
+        if (op == ops_.end()) continue;
+        if (!op->second.spec.event_filter.empty()) {
+            if (!body) body = event_body(c.body);
+            if (!event_matches(op->second.spec.event_filter, *body)) continue;
+        }
+        r.executions.push_back(create(op->second, Cause::event, c.body, at_ms, 0));
+    }
     return r;
 }
 
@@ -409,6 +462,12 @@ void OpsMachine::finalize(std::map<std::uint64_t, Execution>::iterator it, ExecS
     if (e.status == ExecStatus::running) stop_running(e);
     e.status = status;
     if (e.finished_ms == 0 || !detail.empty()) e.finished_ms = at_ms;
+    if (e.cause != Cause::idle) {
+        RAFT_ASSERT(busy_ > 0, "an active execution not caused by idleness is counted busy");
+        --busy_;
+        last_activity_ms_ = std::max(last_activity_ms_, e.finished_ms);
+        if (!idle_ops_.empty()) changes_.schedules = true;  // idle triggers count from here
+    }
     if (!detail.empty()) e.detail = std::move(detail);
     keep_final_only(e);
     crypto::Receipt r = receipt_fields(e);
@@ -417,6 +476,7 @@ void OpsMachine::finalize(std::map<std::uint64_t, Execution>::iterator it, ExecS
     e.receipt_hash = chain_.head();
     history_.push(e);
     figures_.add(e);
+    rollups_.add(e.finished_ms, e.operation, e.status, e.started_ms != 0, e.duration_ms);
     changes_.runnable = true;
     changes_.receipts = true;
     if (status == ExecStatus::success) trigger(e.operation, Cause::after_success, at_ms, e.id);
@@ -434,6 +494,9 @@ void OpsMachine::trigger(const std::string& op, Cause cause, std::int64_t at_ms,
 }
 
 void OpsMachine::prune(std::int64_t at_ms) {
+    rollups_.drop_before(at_ms - opts_.rollup_retention_ms);
+    leaders_.drop_before(at_ms - opts_.rollup_retention_ms);
+    const std::int64_t keep_ms = std::max(opts_.history_retention_ms, opts_.receipts_retention_ms);
     // Whole sealed batches only, so every receipt kept can still be proven.
     while (!history_.empty()) {
         const std::uint64_t first = history_.base_sequence() + 1;
@@ -443,7 +506,7 @@ void OpsMachine::prune(std::int64_t at_ms) {
         const std::uint64_t last = first + s->second.count - 1;
         RAFT_ASSERT(history_.holds(last), "a sealed batch is kept whole");
         const bool too_many = history_.size() - s->second.count >= opts_.history_max;
-        const bool too_old = opts_.retention_ms > 0 && history_.finished_ms(last) < at_ms - opts_.retention_ms;
+        const bool too_old = keep_ms > 0 && history_.finished_ms(last) < at_ms - keep_ms;
         if (!too_many && !too_old) break;
         for (std::uint64_t seq = first; seq <= last; ++seq)
             dropped_through_ms_ = std::max(dropped_through_ms_, history_.finished_ms(seq));

@@ -21,16 +21,26 @@
 
 #include "runtime/crypto/receipt.hpp"
 #include "runtime/state/execution_history.hpp"
+#include "runtime/state/leader_terms.hpp"
 #include "runtime/state/ops_command.hpp"
 #include "runtime/state/ops_figures.hpp"
+#include "runtime/state/rollups.hpp"
 
 namespace raftor::state {
 
 struct OpsOptions {
-    std::size_t history_max = 100'000;      // final executions kept, the oldest dropped first
-    std::int64_t retention_ms = 3'600'000;  // ... and none older than this (metricsRetentionMs)
-    std::uint32_t seal_max = 1024;          // receipts in one signed batch
-    std::size_t sessions_max = 10'000;      // clients whose last request is remembered
+    static constexpr std::int64_t day_ms = 86'400'000;
+    std::size_t history_max = 100'000;  // final executions kept, the oldest dropped first
+    // An execution and its receipt are one record: it is dropped once older than both
+    // (history.retentionMs, receipts.retentionMs); the history routes show executions
+    // only within history_retention_ms.
+    std::int64_t history_retention_ms = 30 * day_ms;
+    std::int64_t receipts_retention_ms = 30 * day_ms;
+    // The per-minute rollups and the leader terms (metricsRetentionMs, at least 35 days).
+    static constexpr std::int64_t rollup_retention_min_ms = 35 * day_ms;
+    std::int64_t rollup_retention_ms = rollup_retention_min_ms;
+    std::uint32_t seal_max = 1024;      // receipts in one signed batch
+    std::size_t sessions_max = 10'000;  // clients whose last request is remembered
 };
 
 struct OpsResult {
@@ -46,8 +56,9 @@ struct OperationEntry {
     OperationSpec spec;
     std::uint64_t version = 0;  // bumped by every put
     std::int64_t created_ms = 0, updated_ms = 0;
-    std::int64_t last_slot_ms = 0;     // schedules: the latest slot fired (or when the schedule was set)
-    std::int64_t schedule_set_ms = 0;  // when the schedule was last set: no slot before it is owed
+    std::int64_t last_slot_ms = 0;       // schedules: the latest slot fired (or when the schedule was set)
+    std::int64_t schedule_set_ms = 0;    // when the schedule was last set: no slot before it is owed
+    std::int64_t idle_fired_for_ms = 0;  // the idle period (by its start) the idle trigger last fired for
     // The log index of the put that set this definition: unique across deletes and
     // re-creations (a version starts again at 1), so caches key on it.
     std::uint64_t defined_index = 0;
@@ -58,9 +69,11 @@ using SealRecord = SealReceipts;
 
 // What changed since it was last asked: the actors that follow the state wake on it.
 struct OpsChanges {
-    bool schedules = false;  // an operation with a schedule was put or deleted, or a slot fired
-    bool runnable = false;   // executions were created, finished, retried or cancelled
-    bool receipts = false;   // receipts to seal, or sealed
+    // an operation with a schedule or an idle trigger was put or deleted, a slot or an idle
+    // trigger fired, or (with idle triggers defined) the cluster became busy or idle again
+    bool schedules = false;
+    bool runnable = false;  // executions were created, finished, retried or cancelled
+    bool receipts = false;  // receipts to seal, or sealed
     bool any() const { return schedules || runnable || receipts; }
 };
 
@@ -95,6 +108,10 @@ public:
     const crypto::Digest& base_hash() const { return history_.base_hash(); }
     const ExecutionHistory& finished() const { return history_; }
     const OpsFigures& figures() const { return figures_; }
+    const Rollups& rollups() const { return rollups_; }
+    const LeaderTerms& leaders() const { return leaders_; }
+    // The latest proposer's time applied (0 before any): the state's own "now".
+    std::int64_t latest_ms() const { return leaders_.terms().empty() ? 0 : leaders_.terms().back().last_ms; }
     const crypto::KeyRing& keys() const { return keys_; }
     // Hashes of the receipts not yet sealed, from sealed_through() + 1, at most `limit`.
     std::vector<crypto::Digest> unsealed(std::size_t limit) const;
@@ -109,6 +126,18 @@ public:
     // The earliest finish time from which every final execution is still kept (before
     // it, retention or historyMax dropped some); INT64_MIN when none was ever dropped.
     std::int64_t history_complete_from_ms(std::int64_t now_ms) const;
+    // The history routes show executions that finished from here on (history.retentionMs
+    // behind latest_ms()); older ones still kept are there for their receipts.
+    std::int64_t history_visible_from_ms() const;
+
+    // ---- idleness (idle triggers)
+    // Executions not caused by idleness that are queued, running or retrying.
+    std::size_t busy() const { return busy_; }
+    // When the idle period an operation's idle trigger waits on began: the latest
+    // creation or finish of an execution not caused by idleness, or the operation's
+    // last change, whichever is later. Due at that plus its idleThresholdMs, while
+    // busy() is 0, once per period.
+    std::int64_t idle_from_ms(const OperationEntry& op) const { return std::max(last_activity_ms_, op.updated_ms); }
 
 private:
     friend struct OpsSnapshotCodec;
@@ -124,6 +153,7 @@ private:
     OpsResult register_key(const RegisterKey& c);
     OpsResult seal(const SealReceipts& c);
     OpsResult replay(const Replay& c, std::int64_t at_ms);  // ops_replay.cpp
+    OpsResult fire_idle(const FireIdle& c, std::int64_t at_ms);
 
     std::uint64_t create(const OperationEntry& op, Cause cause, const std::string& input, std::int64_t at_ms,
                          std::int64_t slot_ms);
@@ -139,14 +169,19 @@ private:
     std::uint64_t next_id_ = 1;
     std::map<std::string, OperationEntry> ops_;
     std::map<std::string, std::set<std::string>> by_topic_, after_success_, after_failure_;
+    std::set<std::string> idle_ops_;  // operations with an idle trigger
     std::map<std::uint64_t, Execution> active_;
     std::unordered_map<std::string, std::size_t> running_;  // running tries by operation
     ExecutionHistory history_;                              // final executions in receipt order
     OpsFigures figures_;                                    // counts and durations of final executions
+    Rollups rollups_;                                       // ... and the same per minute and operation
+    LeaderTerms leaders_;                                   // the terms that committed entries
     crypto::ReceiptChain chain_;
     std::uint64_t sealed_through_ = 0;
     std::map<std::uint64_t, SealRecord> seals_;  // by first sequence
     std::int64_t dropped_through_ms_ = 0;        // the latest finish time of an execution dropped
+    std::size_t busy_ = 0;                       // see busy()
+    std::int64_t last_activity_ms_ = 0;          // see idle_from_ms()
     crypto::KeyRing keys_;                       // every key each node registered, oldest first
     OpsChanges changes_;
     // Retried client requests: each client's last (seq, result), the least recently
@@ -163,8 +198,8 @@ private:
 };
 
 // Milliseconds to wait before try `attempt + 1`, after try `attempt` failed: the
-// backoff doubled per try, capped, with up to 10% less by a jitter drawn from the
-// execution id (the same on every replica).
+// backoff times the multiplier per try, capped, less up to jitterFactor of it by a
+// jitter drawn from the execution id (the same on every replica).
 std::int64_t retry_delay_ms(const OperationSpec& spec, std::uint64_t execution, std::uint32_t attempt);
 
 }  // namespace raftor::state

@@ -37,7 +37,8 @@ OpsResult OpsMachine::replay(const Replay& c, std::int64_t at_ms) {
     if (c.since_ms < complete)
         return {OpsResult::Code::refused,
                 "executions that finished before " + schedule::format_rfc3339(complete) +
-                    " are no longer kept (metricsRetentionMs, historyMax), so what ran before then is not known: "
+                    " are no longer kept (history.retentionMs, receipts.retentionMs, historyMax), so what ran before "
+                    "then is not known: "
                     "replay since " +
                     schedule::format_rfc3339(complete) + " or later",
                 {},

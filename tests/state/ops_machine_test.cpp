@@ -2,6 +2,7 @@
 #include "runtime/state/ops_machine.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <set>
 
 #include "runtime/crypto/merkle.hpp"
 #include "runtime/state/state_snapshot.hpp"
@@ -16,6 +17,7 @@ OperationSpec op(std::string id) {
     s.id = std::move(id);
     s.name = "op " + s.id;
     s.handler.kind = Handler::Kind::noop;
+    s.retries = 0;  // a failed try is final unless a test says otherwise
     return s;
 }
 
@@ -197,6 +199,108 @@ BOOST_AUTO_TEST_CASE(a_failed_try_is_retried_with_backoff_until_the_retries_run_
     BOOST_TEST(retry_delay_ms(s, 7, 30) <= 30'000);
 }
 
+BOOST_AUTO_TEST_CASE(an_event_filter_fires_only_on_bodies_that_match) {
+    Replica r;
+    auto prod = op("prod-deploy");
+    prod.topics = {"deploy"};
+    prod.event_filter = {{"env", R"("prod")"}, {"service.replicas", "3"}};
+    auto any = op("any-deploy");
+    any.topics = {"deploy"};
+    r.run(PutOperation{prod, true});
+    r.run(PutOperation{any, true});
+    auto fired = [&](const std::string& body) {
+        std::set<std::string> out;
+        for (auto e : r.run(PublishEvent{"deploy", body}).executions) out.insert(r.m.execution(e)->operation);
+        return out;
+    };
+    const std::set<std::string> both{"any-deploy", "prod-deploy"}, one{"any-deploy"};
+    BOOST_TEST((fired(R"({"env":"prod","service":{"replicas":3,"name":"api"}})") == both));
+    BOOST_TEST((fired(R"({"env":"prod","service":{"replicas":3.0}})") == both));  // the same number
+    BOOST_TEST((fired(R"({"env":"staging","service":{"replicas":3}})") == one));
+    BOOST_TEST((fired(R"({"env":"prod"})") == one));                // a path missing
+    BOOST_TEST((fired(R"({"env":"prod","service":"x"})") == one));  // not an object on the way
+    BOOST_TEST((fired("not json") == one));
+    BOOST_TEST((fired(R"(["env","prod"])") == one));
+    BOOST_TEST((fired(std::string(100000, '[')) == one));  // deep and broken: no match, no crash
+    // It survives a snapshot.
+    const std::string bytes = encode_state(KvStore{}, r.m);
+    KvStore kv;
+    OpsMachine back;
+    BOOST_REQUIRE(!restore_state(bytes, kv, back));
+    BOOST_TEST((back.operation("prod-deploy")->spec.event_filter == prod.event_filter));
+}
+
+BOOST_AUTO_TEST_CASE(an_idle_trigger_fires_once_per_idle_period_and_only_when_still_idle) {
+    Replica r;
+    auto cleanup = op("cleanup");
+    cleanup.idle_threshold_ms = 5000;
+    r.run(PutOperation{cleanup, true});
+    r.run(PutOperation{op("work"), true});
+    const OperationEntry* entry = r.m.operation("cleanup");
+    // Idle since "work" was defined (the later change).
+    std::int64_t from = r.m.idle_from_ms(*entry);
+    BOOST_TEST(from == r.now);
+    r.now += 4000;
+    BOOST_TEST((r.run(FireIdle{"cleanup", from}).code == OpsResult::Code::duplicate));  // too early
+    r.now += 1000;
+    auto fired = r.run(FireIdle{"cleanup", from});
+    BOOST_REQUIRE(fired.executions.size() == 1u);
+    BOOST_TEST((r.m.execution(fired.executions[0])->cause == Cause::idle));
+    BOOST_TEST(r.run(FireIdle{"cleanup", from}).executions.empty());  // once per period
+    // Its own run is not activity: finishing it starts no new period.
+    r.start(fired.executions[0]);
+    r.finish(fired.executions[0]);
+    BOOST_TEST(r.m.idle_from_ms(*r.m.operation("cleanup")) == from);
+    // Work makes the cluster busy: no idle fire while it runs, a new period after it.
+    const auto w = r.execute("work");
+    BOOST_TEST(r.m.busy() == 1u);
+    r.now += 60'000;
+    BOOST_TEST(r.run(FireIdle{"cleanup", from}).executions.empty());
+    r.start(w);
+    r.finish(w);  // finished at now + 5
+    BOOST_TEST(r.m.busy() == 0u);
+    from = r.m.idle_from_ms(*r.m.operation("cleanup"));
+    BOOST_TEST(from == r.now + 5);
+    r.now += 6000;
+    BOOST_TEST(r.run(FireIdle{"cleanup", from}).executions.size() == 1u);
+    // The period and the fire survive a snapshot.
+    const std::string bytes = encode_state(KvStore{}, r.m);
+    KvStore kv;
+    OpsMachine back;
+    BOOST_REQUIRE(!restore_state(bytes, kv, back));
+    BOOST_TEST(back.idle_from_ms(*back.operation("cleanup")) == from);
+    BOOST_TEST(back.operation("cleanup")->idle_fired_for_ms == from);
+    BOOST_TEST(back.busy() == 0u);  // the idle run left queued is not busy
+    BOOST_TEST((r.run(FireIdle{"work", from}).code == OpsResult::Code::refused));
+}
+
+BOOST_AUTO_TEST_CASE(the_retry_policy_sets_growth_cap_and_jitter) {
+    auto s = op("policy");
+    BOOST_TEST(OperationSpec{}.retries == 2u);  // maxAttempts 3, as the guide's daemon
+    s.retry_backoff_ms = 1000;
+    s.retry_multiplier = 3;
+    s.retry_max_backoff_ms = 5000;
+    s.retry_jitter = 0;
+    BOOST_TEST(retry_delay_ms(s, 7, 1) == 1000);
+    BOOST_TEST(retry_delay_ms(s, 7, 2) == 3000);
+    BOOST_TEST(retry_delay_ms(s, 7, 3) == 5000);
+    BOOST_TEST(retry_delay_ms(s, 7, 50) == 5000);
+    // The cap never cuts below the first wait.
+    s.retry_max_backoff_ms = 100;
+    BOOST_TEST(retry_delay_ms(s, 7, 4) == 1000);
+    // A full jitter takes up to all of the wait, the same for the same execution and try.
+    s.retry_jitter = 1;
+    s.retry_multiplier = 1;
+    std::int64_t lo = 1000;
+    for (std::uint64_t id = 1; id < 200; ++id) {
+        const auto d = retry_delay_ms(s, id, 1);
+        BOOST_TEST(d == retry_delay_ms(s, id, 1));
+        BOOST_TEST((d >= 0 && d <= 1000));
+        lo = std::min(lo, d);
+    }
+    BOOST_TEST(lo < 100);
+}
+
 BOOST_AUTO_TEST_CASE(a_new_leader_resolves_tries_its_predecessors_left_running) {
     Replica r;
     auto keep = op("keep");
@@ -331,7 +435,7 @@ BOOST_AUTO_TEST_CASE(seals_are_checked_against_the_chain_and_the_chain_verifies)
 BOOST_AUTO_TEST_CASE(retention_drops_whole_sealed_batches_and_the_rest_still_verifies) {
     OpsOptions o;
     o.history_max = 6;
-    o.retention_ms = 60'000;
+    o.history_retention_ms = o.receipts_retention_ms = 60'000;
     Replica r(o);
     r.run(PutOperation{op("a"), true});
     r.run(RegisterKey{"n1", key().public_key()});
@@ -360,7 +464,9 @@ BOOST_AUTO_TEST_CASE(retention_drops_whole_sealed_batches_and_the_rest_still_ver
     r.run(PublishEvent{"nothing", ""});
     BOOST_TEST(r.m.history_size() == 1u);
     BOOST_TEST(r.m.base_sequence() == 16u);
-    BOOST_TEST(r.m.history("a", 100).size() == 1u);
+    // Past history.retentionMs it leaves the history routes; its receipt is still kept.
+    BOOST_TEST(r.m.history("a", 100).empty());
+    BOOST_TEST(r.m.receipt_of(e).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_snapshot_restores_the_same_state) {

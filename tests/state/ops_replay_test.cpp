@@ -45,6 +45,7 @@ OperationSpec op(std::string id, std::optional<std::string> schedule = std::null
     s.id = std::move(id);
     s.name = "op " + s.id;
     s.handler.kind = Handler::Kind::noop;
+    s.retries = 0;  // a failed try is final unless a test says otherwise
     s.schedule = std::move(schedule);
     return s;
 }
@@ -167,7 +168,7 @@ BOOST_AUTO_TEST_CASE(failed_runs_in_the_window_run_again_once_under_their_retry_
 
 BOOST_AUTO_TEST_CASE(what_cannot_be_known_or_run_again_is_said) {
     OpsOptions o;
-    o.retention_ms = 60'000;
+    o.history_retention_ms = o.receipts_retention_ms = 60'000;
     Replica r(o);
     r.run(PutOperation{op("a"), true});
     r.run(RegisterKey{"n1", raftor::crypto::SigningKey::generate().public_key()});
@@ -194,7 +195,7 @@ BOOST_AUTO_TEST_CASE(what_cannot_be_known_or_run_again_is_said) {
 
 BOOST_AUTO_TEST_CASE(a_window_older_than_the_history_kept_is_refused) {
     OpsOptions o;
-    o.retention_ms = 60'000;
+    o.history_retention_ms = o.receipts_retention_ms = 60'000;
     Replica r(o);
     r.run(PutOperation{op("a"), true});
     const auto k = raftor::crypto::SigningKey::generate();

@@ -1,0 +1,62 @@
+#pragma once
+// Per-minute figures of final executions, per operation, kept long after the executions
+// themselves are dropped: /metrics/7d and /metrics/month are merged from them. They are
+// replicated state, so every node answers a window alike and a restart forgets nothing.
+//
+// Packed, because a month of minutes times the operations that ran in them adds up: a
+// minute holds one run of 32-bit words per operation that finished executions in it,
+//   [operation, field count, duration sum low, duration sum high, field...]
+// where each field is (tag << 24 | count): tags 0-8 count final executions by status,
+// tags 16 and up the duration histogram's buckets (OpsFigures::bounds, then +Inf). An
+// operation with one outcome in one bucket in a minute costs 24 bytes.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/state/ops_figures.hpp"
+
+namespace raftor::state {
+
+class Rollups {
+public:
+    static constexpr std::int64_t minute_ms = 60'000;
+    static constexpr std::uint32_t status_tags = 9, bucket_tag = 16;
+    static constexpr std::uint32_t count_max = (1u << 24) - 1;  // a field's count; more opens a second field
+
+    void add(std::int64_t finished_ms, const std::string& operation, ExecStatus status, bool ran,
+             std::uint64_t duration_ms);
+    // Drops the minutes that end at or before `from_ms`.
+    void drop_before(std::int64_t from_ms);
+
+    // Every operation's figures over the minutes that overlap [from_ms, to_ms].
+    OpsFigures total(std::int64_t from_ms, std::int64_t to_ms) const;
+    // One operation's, over the same minutes.
+    OpsFigures of(const std::string& operation, std::int64_t from_ms, std::int64_t to_ms) const;
+
+    std::size_t minutes() const { return minutes_.size(); }
+    std::size_t bytes() const;  // held, roughly: for the introspection figures and the docs
+    std::optional<std::int64_t> oldest_minute_ms() const;
+
+    // ---- for the snapshot codec
+    const std::vector<std::string>& names() const { return names_; }
+    const std::map<std::int64_t, std::vector<std::uint32_t>>& words() const { return minutes_; }
+    // Rebuilds from a snapshot's names and minutes; an error names what is malformed.
+    static std::optional<Rollups> restore(std::vector<std::string> names,
+                                          std::map<std::int64_t, std::vector<std::uint32_t>> minutes,
+                                          std::string& error);
+
+private:
+    std::uint32_t intern(const std::string& operation);
+    // Adds one run's fields into `out` (every operation when `only` is empty).
+    static void merge_run(const std::uint32_t* run, OpsFigures& out);
+    OpsFigures sum(std::optional<std::uint32_t> only, std::int64_t from_ms, std::int64_t to_ms) const;
+
+    std::vector<std::string> names_;  // operation ids, interned (a deleted operation's stay)
+    std::unordered_map<std::string, std::uint32_t> index_;
+    std::map<std::int64_t, std::vector<std::uint32_t>> minutes_;  // by minute start (ms)
+};
+
+}  // namespace raftor::state
