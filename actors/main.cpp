@@ -69,6 +69,8 @@ int main(int argc, char** argv) {
                     "https:// endpoints: the CA certificate that signed the nodes' (tls.ca; env RAFTOR_CA; default: "
                     "the system's CAs)");
     ctl->add_flag("--insecure", args.insecure, "https:// endpoints: do not verify the nodes' certificates");
+    ctl->add_option("--cert", args.cert_file, "https:// endpoints: a client certificate (nodes with tls.requestCert)");
+    ctl->add_option("--key", args.key_file, "the key of --cert");
     ctl->add_option("--timeout-ms", args.timeout_ms, "per-request timeout")->check(CLI::Range(1, 600'000));
     ctl->add_subcommand("status", "the cluster as one node sees it (/health/cluster)");
     ctl->add_subcommand("leader", "the leader's name");
@@ -96,6 +98,26 @@ int main(int argc, char** argv) {
     auto* r_dump = receipts->add_subcommand("dump", "write the whole chain, with the members' keys, to a file");
     r_dump->add_option("--out", args.out, "the file to write")->required();
     r_dump->add_flag("--stale", args.stale, "read the answering node's copy");
+
+    auto* ops = ctl->add_subcommand("ops", "operations: list, get, define, delete, execute, history, queue, replay");
+    ops->require_subcommand(1);
+    ops->add_subcommand("list", "every operation registered");
+    ops->add_subcommand("get", "one operation's definition")->add_option("id", args.id)->required();
+    auto* ops_define = ops->add_subcommand("define", "register an operation from a JSON file ('-': stdin)");
+    ops_define->add_option("file", args.file, "the definition (POST /operations' body)")->required();
+    ops_define->add_flag("--replace", args.replace, "replace the definition with the same id (PUT)");
+    ops->add_subcommand("delete", "delete an operation")->add_option("id", args.id)->required();
+    auto* ops_exec = ops->add_subcommand("execute", "run an operation now");
+    ops_exec->add_option("id", args.id)->required();
+    ops_exec->add_option("--input", args.input, "the execution's input (JSON)");
+    ops_exec->add_flag("--wait", args.wait, "answer when it ends; exit 0 only if it succeeded");
+    auto* ops_hist = ops->add_subcommand("history", "an operation's executions, newest last");
+    ops_hist->add_option("id", args.id)->required();
+    ops_hist->add_option("--limit", args.limit, "the newest this many")->check(CLI::Range(1, 100'000));
+    ops->add_subcommand("queue", "executions queued, running or retrying");
+    ops->add_subcommand("replay", "run again what was lost since a time (after a restore)")
+        ->add_option("--since", args.since, "RFC 3339 or Unix ms")
+        ->required();
 
     auto* member = ctl->add_subcommand("member", "the cluster's members: list, add, promote, remove");
     member->require_subcommand(1);
@@ -255,7 +277,8 @@ int main(int argc, char** argv) {
 
     args.endpoints = split_commas(endpoints);
     for (auto* sub : ctl->get_subcommands()) {
-        if (sub->get_name() == "kv" || sub->get_name() == "receipts" || sub->get_name() == "member") {
+        if (sub->get_name() == "kv" || sub->get_name() == "receipts" || sub->get_name() == "member" ||
+            sub->get_name() == "ops") {
             auto* which = sub->get_subcommands().front();
             args.command = sub->get_name() + "-" + which->get_name();
             if (*o_prev_put || *o_prev_del) args.prev_revision = prev;

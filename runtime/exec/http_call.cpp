@@ -26,6 +26,8 @@ ProcessResult run_http_call(const HttpCallSpec& spec) {
     if (auto refused = http::http_host_refused(url->host, spec.allowed_hosts); !refused.empty())
         return failed("handler.url: " + refused);
     http::ClientRequest req;
+    req.tls = url->tls;
+    req.ca_file = spec.ca_file;
     req.method = spec.method;
     req.host = url->host;
     req.port = url->port;

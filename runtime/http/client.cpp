@@ -166,7 +166,9 @@ void async_call(asio::io_context& io, ClientRequest req, std::function<void(Clie
     std::shared_ptr<asio::ssl::context> own;
     if (!tls) {
         own = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-        if (auto e = make_client_context(*own, req.ca_file); !e.empty()) {
+        std::string e = make_client_context(*own, req.ca_file);
+        if (e.empty() && !req.cert_file.empty()) e = net::load_certificate(*own, req.cert_file, req.key_file);
+        if (!e.empty()) {
             ClientResult r;
             r.error = "HTTPS to " + req.host + ":" + std::to_string(req.port) + ": " + e;
             return done(std::move(r));

@@ -24,6 +24,8 @@ struct ClientRequest {
     std::string ca_file;
     std::string expect_member;
     bool insecure = false;
+    // A client certificate, for a server that asks for one (tls.requestCert).
+    std::string cert_file, key_file;
 };
 
 struct ClientResult {
@@ -46,10 +48,13 @@ struct ClientAccess {
     std::string token;
     std::string ca_file;
     bool insecure = false;
+    std::string cert_file, key_file;
     void apply(ClientRequest& req) const {
         if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
         req.ca_file = ca_file;
         req.insecure = insecure;
+        req.cert_file = cert_file;
+        req.key_file = key_file;
     }
 };
 

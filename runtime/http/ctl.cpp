@@ -16,7 +16,7 @@ using json = nlohmann::json;
 }  // namespace
 
 ClientResult ctl_ask(const CtlArgs& a, const std::string& method, const std::string& target, const std::string& body,
-                     std::string& used) {
+                     std::string& used, const std::string& content_type) {
     ClientResult last;
     last.error = "no endpoint given";
     for (const auto& raw : a.endpoints) {
@@ -30,10 +30,11 @@ ClientResult ctl_ask(const CtlArgs& a, const std::string& method, const std::str
         req.target = target;
         req.body = body;
         req.timeout = std::chrono::milliseconds(a.timeout_ms);
-        ClientAccess{a.token, a.ca_file, a.insecure}.apply(req);
+        ClientAccess{a.token, a.ca_file, a.insecure, a.cert_file, a.key_file}.apply(req);
         if (!body.empty())
-            req.headers.emplace_back("Content-Type",
-                                     body.front() == '{' ? "application/json" : "application/octet-stream");
+            req.headers.emplace_back("Content-Type", !content_type.empty() ? content_type
+                                                     : body.front() == '{' ? "application/json"
+                                                                           : "application/octet-stream");
         last = call(req);
         if (last.ok()) {
             used = ep;
@@ -94,6 +95,7 @@ int run_ctl(const CtlArgs& a) {
     }
     if (a.command.rfind("receipts-", 0) == 0) return run_ctl_receipts(a);
     if (a.command == "backup") return run_ctl_backup(a);
+    if (a.command.rfind("ops-", 0) == 0) return run_ctl_ops(a);
     if (a.command.rfind("member-", 0) == 0 || a.command == "transfer-leader" || a.command == "snapshot" ||
         a.command == "drain" || a.command == "undrain" || a.command == "shutdown")
         return run_ctl_admin(a);

@@ -21,14 +21,13 @@ std::string lower(std::string_view s) {
 
 std::optional<HttpUrl> parse_http_url(std::string_view url, std::string& error) {
     const std::string l = lower(url.substr(0, 8));
-    if (l.rfind("https://", 0) == 0)
-        return error = "https is not supported for http handlers; use http:// (loopback or a configured host)",
-               std::nullopt;
-    if (l.rfind("http://", 0) != 0) return error = "must start with http://", std::nullopt;
-    std::string_view rest = url.substr(7);
+    HttpUrl u;
+    u.tls = l.rfind("https://", 0) == 0;
+    if (!u.tls && l.rfind("http://", 0) != 0) return error = "must start with http:// or https://", std::nullopt;
+    if (u.tls) u.port = 443;
+    std::string_view rest = url.substr(u.tls ? 8 : 7);
     const std::size_t slash = rest.find_first_of("/?");
     std::string_view authority = rest.substr(0, slash);
-    HttpUrl u;
     if (slash != std::string_view::npos) {
         u.target = std::string(rest.substr(slash));
         if (u.target.front() == '?') u.target.insert(u.target.begin(), '/');

@@ -11,13 +11,13 @@
 namespace raftor::http {
 
 struct HttpUrl {
-    std::string host;  // an IPv6 host without its brackets
-    std::uint16_t port = 80;
+    bool tls = false;          // https://: the server's certificate is verified
+    std::string host;          // an IPv6 host without its brackets
+    std::uint16_t port = 80;   // 443 for https without one
     std::string target = "/";  // path and query
 };
 
-// "http://host[:port][/path][?query]". https is refused (handlers call plain HTTP on
-// loopback or a trusted network); the error says what is wrong.
+// "http[s]://host[:port][/path][?query]"; the error says what is wrong.
 std::optional<HttpUrl> parse_http_url(std::string_view url, std::string& error);
 
 bool is_loopback_host(std::string_view host);

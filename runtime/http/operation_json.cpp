@@ -4,6 +4,7 @@
 #include <set>
 
 #include "runtime/http/handler_url.hpp"
+#include "runtime/state/event_filter.hpp"
 
 namespace raftor::http {
 
@@ -45,6 +46,14 @@ struct Reader {
             return fail(path,
                         "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + v.dump());
         out = v.get<std::uint64_t>();
+        return true;
+    }
+    bool number(const json& v, const std::string& path, double lo, double hi, double& out) {
+        if (!v.is_number()) return fail(path, "must be a number");
+        const double x = v.get<double>();
+        if (!(x >= lo && x <= hi))
+            return fail(path, "must be between " + json(lo).dump() + " and " + json(hi).dump() + ", got " + v.dump());
+        out = x;
         return true;
     }
     bool strings(const json& v, const std::string& path, std::vector<std::string>& out, std::size_t max_items) {
@@ -166,7 +175,7 @@ std::optional<state::OperationSpec> operation_from_json(std::string_view body, b
     std::uint64_t n = 0;
     const bool ok = [&] {
         if (!r.only(v, "",
-                    {"id", "name", "handler", "schedule", "intervalMs", "triggers", "timeoutMs", "retries",
+                    {"id", "name", "handler", "schedule", "intervalMs", "triggers", "timeoutMs", "retry", "retries",
                      "retryBackoffMs", "concurrency", "catchUp", "onLeaderLoss"}))
             return false;
         if (!v.contains("id")) return r.fail("id", "missing");
@@ -200,9 +209,35 @@ std::optional<state::OperationSpec> operation_from_json(std::string_view body, b
         }
         if (v.contains("triggers")) {
             const json& t = v["triggers"];
-            if (!t.is_object()) return r.fail("triggers", "must be an object (topics, afterSuccess, afterFailure)");
-            if (!r.only(t, "triggers", {"topics", "afterSuccess", "afterFailure"})) return false;
+            if (!t.is_object())
+                return r.fail("triggers",
+                              "must be an object (topics, filter, afterSuccess, afterFailure, idleThresholdMs)");
+            if (!r.only(t, "triggers", {"topics", "filter", "afterSuccess", "afterFailure", "idleThresholdMs"}))
+                return false;
+            if (t.contains("idleThresholdMs") && !t["idleThresholdMs"].is_null() &&
+                !r.integer(t["idleThresholdMs"], "triggers.idleThresholdMs", state::operation_idle_ms_min,
+                           state::operation_idle_ms_max, op.idle_threshold_ms))
+                return false;
             if (t.contains("topics") && !r.strings(t["topics"], "triggers.topics", op.topics, 64)) return false;
+            if (t.contains("filter") && !t["filter"].is_null()) {
+                // {"env": "prod", "service.name": "api"}: what the event body must hold.
+                const json& f = t["filter"];
+                if (!f.is_object())
+                    return r.fail("triggers.filter", "must be an object of dotted paths in the event body and values");
+                if (op.topics.empty()) return r.fail("triggers.filter", "filters events: give triggers.topics too");
+                if (f.size() > state::event_filter_max)
+                    return r.fail("triggers.filter",
+                                  "more than " + std::to_string(state::event_filter_max) + " entries");
+                for (const auto& [path, value] : f.items()) {
+                    const std::string at = "triggers.filter." + path;
+                    if (path.empty() || path.size() > 256 || path.front() == '.' || path.back() == '.' ||
+                        path.find("..") != std::string::npos)
+                        return r.fail("triggers.filter", "'" + path + "' is not a dotted path (a.b.c, 1-256 bytes)");
+                    if (value.is_structured())
+                        return r.fail(at, "must be a string, number, boolean or null (compared with the body's)");
+                    op.event_filter[path] = value.dump();
+                }
+            }
             if (t.contains("afterSuccess") &&
                 !r.strings(t["afterSuccess"], "triggers.afterSuccess", op.after_success, 64))
                 return false;
@@ -214,13 +249,47 @@ std::optional<state::OperationSpec> operation_from_json(std::string_view body, b
             if (!r.integer(v["timeoutMs"], "timeoutMs", 1, state::operation_timeout_ms_max, op.timeout_ms))
                 return false;
         }
+        // The retry policy, or its two older fields (retries is maxAttempts - 1); both
+        // (a definition read back and posted again) must agree.
+        const json* policy = v.contains("retry") ? &v["retry"] : nullptr;
+        if (policy) {
+            const json& p = *policy;
+            if (!p.is_object())
+                return r.fail(
+                    "retry",
+                    "must be an object (maxAttempts, backoffMs, backoffMultiplier, maxBackoffMs, jitterFactor)");
+            if (!r.only(p, "retry", {"maxAttempts", "backoffMs", "backoffMultiplier", "maxBackoffMs", "jitterFactor"}))
+                return false;
+            if (p.contains("maxAttempts")) {
+                if (!r.integer(p["maxAttempts"], "retry.maxAttempts", 1, state::operation_retries_max + 1, n))
+                    return false;
+                op.retries = static_cast<std::uint32_t>(n - 1);
+            }
+            if (p.contains("backoffMs") &&
+                !r.integer(p["backoffMs"], "retry.backoffMs", 0, state::operation_backoff_ms_max, op.retry_backoff_ms))
+                return false;
+            if (p.contains("backoffMultiplier") && !r.number(p["backoffMultiplier"], "retry.backoffMultiplier", 1.0,
+                                                             state::operation_multiplier_max, op.retry_multiplier))
+                return false;
+            if (p.contains("maxBackoffMs") && !r.integer(p["maxBackoffMs"], "retry.maxBackoffMs", 0,
+                                                         state::operation_backoff_ms_max, op.retry_max_backoff_ms))
+                return false;
+            if (p.contains("jitterFactor") &&
+                !r.number(p["jitterFactor"], "retry.jitterFactor", 0.0, 1.0, op.retry_jitter))
+                return false;
+        }
         if (v.contains("retries")) {
             if (!r.integer(v["retries"], "retries", 0, state::operation_retries_max, n)) return false;
+            if (policy && policy->contains("maxAttempts") && n != op.retries)
+                return r.fail("retries", "disagrees with retry.maxAttempts (retries is maxAttempts - 1): give one");
             op.retries = static_cast<std::uint32_t>(n);
         }
-        if (v.contains("retryBackoffMs") &&
-            !r.integer(v["retryBackoffMs"], "retryBackoffMs", 0, state::operation_backoff_ms_max, op.retry_backoff_ms))
-            return false;
+        if (v.contains("retryBackoffMs")) {
+            if (!r.integer(v["retryBackoffMs"], "retryBackoffMs", 0, state::operation_backoff_ms_max, n)) return false;
+            if (policy && policy->contains("backoffMs") && n != op.retry_backoff_ms)
+                return r.fail("retryBackoffMs", "disagrees with retry.backoffMs: give one");
+            op.retry_backoff_ms = n;
+        }
         using state::CatchUp, state::Concurrency, state::OnLeaderLoss;
         if (v.contains("concurrency") &&
             !r.choice<Concurrency>(
@@ -271,6 +340,13 @@ std::string operation_to_json(const state::OperationSpec& op) {
            {"name", op.name},
            {"handler", h},
            {"timeoutMs", op.timeout_ms},
+           {"retry",
+            {{"maxAttempts", op.retries + 1},
+             {"backoffMs", op.retry_backoff_ms},
+             {"backoffMultiplier", op.retry_multiplier},
+             {"maxBackoffMs", op.retry_max_backoff_ms},
+             {"jitterFactor", op.retry_jitter}}},
+           // The older names of two of them, for clients that read those.
            {"retries", op.retries},
            {"retryBackoffMs", op.retry_backoff_ms},
            {"concurrency", state::to_string(op.concurrency)},
@@ -284,6 +360,12 @@ std::string operation_to_json(const state::OperationSpec& op) {
     }
     if (!op.topics.empty() || !op.after_success.empty() || !op.after_failure.empty())
         j["triggers"] = {{"topics", op.topics}, {"afterSuccess", op.after_success}, {"afterFailure", op.after_failure}};
+    if (op.idle_threshold_ms != 0) j["triggers"]["idleThresholdMs"] = op.idle_threshold_ms;
+    if (!op.event_filter.empty()) {
+        json f = json::object();
+        for (const auto& [path, value] : op.event_filter) f[path] = json::parse(value, nullptr, false);
+        j["triggers"]["filter"] = f;
+    }
     return j.dump();
 }
 

@@ -353,13 +353,29 @@ std::string HttpServer::bind() {
     impl_->port = impl_->acceptor.local_endpoint().port();
     const auto& o = impl_->opts;
     if (o.tls_cert_file.empty()) return {};
-    // HTTPS with the node's certificate (clients authenticate with tokens, not certificates).
+    // HTTPS with the node's certificate; clients authenticate with tokens, and with
+    // certificates too when asked (tls.requestCert).
     impl_->tls.emplace(asio::ssl::context::tls_server);
-    if (auto e = net::load_certificate(*impl_->tls, o.tls_cert_file, o.tls_key_file); !e.empty()) return e;
+    if (o.tls_request_cert) {
+        if (auto e = net::load_mutual(*impl_->tls, o.tls_ca_file, o.tls_cert_file, o.tls_key_file); !e.empty())
+            return e;
+        boost::system::error_code ec;
+        if (!o.tls_reject_unauthorized) {
+            // Asked for, not required: a missing or unverified certificate is let through.
+            impl_->tls->set_verify_mode(asio::ssl::verify_peer, ec);
+            impl_->tls->set_verify_callback([](bool, asio::ssl::verify_context&) { return true; }, ec);
+        }
+        if (ec) return "tls.requestCert: " + net::tls_error(ec);
+    } else if (auto e = net::load_certificate(*impl_->tls, o.tls_cert_file, o.tls_key_file); !e.empty()) {
+        return e;
+    }
     if (auto e = listen_on(impl_->tls_acceptor, "https", o.tls_host, o.tls_port); !e.empty()) return e;
     impl_->tls_port = impl_->tls_acceptor.local_endpoint().port();
     impl_->forward_tls.emplace(asio::ssl::context::tls_client);
     if (auto e = make_client_context(*impl_->forward_tls, o.tls_ca_file); !e.empty()) return "tls.ca: " + e;
+    // Forwarded to a member that asks for client certificates: this node's own.
+    if (o.tls_request_cert)
+        if (auto e = net::load_certificate(*impl_->forward_tls, o.tls_cert_file, o.tls_key_file); !e.empty()) return e;
     return {};
 }
 

@@ -32,6 +32,11 @@ struct ServerOptions {
     // With TLS, requests are forwarded to other members over HTTPS only, their
     // certificates checked against this CA (tls.ca) and the member's name.
     std::string tls_ca_file;
+    // Client certificates on HTTPS (tls.requestCert, tls.rejectUnauthorized): asked for,
+    // checked against tls_ca_file, and (when rejecting) required at the handshake. The
+    // node then presents its own certificate when it forwards to another member.
+    bool tls_request_cert = false;
+    bool tls_reject_unauthorized = true;
     std::string tls_host = "0.0.0.0";
     std::uint16_t tls_port = 8443;  // 0: any free port (see bound_tls_port())
 };

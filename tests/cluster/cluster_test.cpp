@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -446,6 +447,41 @@ BOOST_AUTO_TEST_CASE(raftor_ctl_reads_and_writes_the_cluster) {
     BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "kv", "del", "greeting"}, out) == 0);
     BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "kv", "get", "greeting"}, out) == 1);
     BOOST_TEST(out.find("key not found") != std::string::npos, out);
+
+    // ctl ops: define, list, get, execute (waiting), history, queue, replay, delete.
+    const auto def = std::filesystem::temp_directory_path() / ("raftor-ctl-op-" + std::to_string(::getpid()) + ".json");
+    std::ofstream(def) << "\n  {\"id\": \"ctl-op\", \"handler\": {\"kind\": \"echo\", \"message\": \"hi\"}}\n";
+    auto ops = [&](std::vector<std::string> more) {
+        std::vector<std::string> argv{RAFTOR_BIN, "ctl", "--endpoints", endpoints, "ops"};
+        argv.insert(argv.end(), more.begin(), more.end());
+        return run_command(argv, out);
+    };
+    BOOST_TEST(ops({"define", def.string()}) == 0, out);
+    BOOST_TEST(ops({"define", def.string()}) == 1, out);  // exists
+    BOOST_TEST(out.find("exists") != std::string::npos, out);
+    BOOST_TEST(ops({"define", "--replace", def.string()}) == 0, out);
+    BOOST_TEST(ops({"list"}) == 0, out);
+    BOOST_TEST(out.find("\"ctl-op\"") != std::string::npos, out);
+    BOOST_TEST(ops({"get", "ctl-op"}) == 0, out);
+    BOOST_TEST(nlohmann::json::parse(out)["version"] == 2, out);
+    BOOST_TEST(ops({"execute", "ctl-op", "--input", "not json"}) == 1, out);
+    BOOST_TEST(out.find("--input must be JSON") != std::string::npos, out);
+    BOOST_TEST(ops({"execute", "ctl-op", "--wait", "--input", "\"x\""}) == 0, out);
+    BOOST_TEST(nlohmann::json::parse(out)["status"] == "success", out);
+    BOOST_TEST(ops({"history", "ctl-op", "--limit", "5"}) == 0, out);
+    BOOST_TEST(nlohmann::json::parse(out).size() == 1u, out);
+    BOOST_TEST(ops({"queue"}) == 0, out);
+    const auto wall_now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    BOOST_TEST(ops({"replay", "--since", std::to_string(wall_now + 3'600'000)}) == 1, out);  // in the future
+    BOOST_TEST(out.find("future") != std::string::npos, out);
+    BOOST_TEST(ops({"replay", "--since", std::to_string(wall_now - 1000)}) == 0, out);
+    BOOST_TEST(nlohmann::json::parse(out).contains("replayed"), out);
+    BOOST_TEST(ops({"delete", "ctl-op"}) == 0, out);
+    BOOST_TEST(ops({"get", "ctl-op"}) == 1, out);
+    BOOST_TEST(out.find("404") != std::string::npos, out);
+    std::filesystem::remove(def);
 }
 
 BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
@@ -458,11 +494,25 @@ BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
     const std::string base = (pki.path / "cluster-ca-").string();
     ClusterOptions o;
     o.extra_json = "\"tls\": {\"ca\": \"" + ca.cert_path() + "\", \"cert\": \"" + base + "{node}.crt\", \"key\": \"" +
-                   base + "{node}.key\"}, ";
+                   base + "{node}.key\"}, \"handlers\": {\"httpsCa\": \"" + ca.cert_path() + "\"}, ";
     o.https = true;
     ProcessCluster c(o);
     const int leader = c.start_and_elect();
     const int f = follower_of(c, leader);
+    // An http handler over https: the server (this cluster's own HTTPS) verified with
+    // handlers.httpsCa and its name.
+    {
+        auto r = c.call(
+            leader, "POST", "/operations",
+            R"J({"id":"tls-hook","retry":{"maxAttempts":1},"handler":{"kind":"http","method":"PUT","url":"https://)J" +
+                c.https_address(leader) + R"J(/kv/hooked-over-tls","body":"yes"}})J",
+            {{"Content-Type", "application/json"}});
+        BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
+        auto e = c.call(leader, "POST", "/execute/tls-hook?wait=true", "");
+        BOOST_TEST(e.status == 200, e.body);
+        BOOST_TEST(e.body.find("\"status\":\"success\"") != std::string::npos, e.body);
+        BOOST_TEST(get(c, leader, "hooked-over-tls") == "yes");
+    }
     for (int k = 0; k < 100; ++k) BOOST_REQUIRE(put(c, f, "t" + std::to_string(k), "v"));
     for (int i = 0; i < c.size(); ++i) {
         BOOST_REQUIRE(caught_up(c, i, commit_index(c, leader), 10s));
@@ -520,6 +570,86 @@ BOOST_AUTO_TEST_CASE(a_mutual_tls_cluster_elects_and_replicates) {
                      }()},
                     out) == 1);
     BOOST_TEST(out.find("tls.cert: cannot read '/nonexistent.crt'") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_CASE(https_asks_clients_for_certificates_when_told) {
+    TempDir pki;
+    TestCa ca(pki.path, "client-ca"), stranger(pki.path, "other-ca");
+    for (const char* n : {"node-1", "node-2", "node-3"}) ca.issue(n);
+    const auto client = ca.issue("operator");
+    const auto forged = stranger.issue("operator");
+    const std::string base = (pki.path / "client-ca-").string();
+    auto tls_json = [&](bool reject) {
+        return "\"tls\": {\"enabled\": true, \"requestCert\": true, \"rejectUnauthorized\": " +
+               std::string(reject ? "true" : "false") + ", \"ca\": \"" + ca.cert_path() + "\", \"cert\": \"" + base +
+               "{node}.crt\", \"key\": \"" + base + "{node}.key\"}, ";
+    };
+    std::string out;
+    auto curl = [&](const std::string& address, std::vector<std::string> more) {
+        std::vector<std::string> argv{"curl", "-sS",          "-o",       "/dev/null",
+                                      "-w",   "%{http_code}", "--cacert", ca.cert_path()};
+        argv.insert(argv.end(), more.begin(), more.end());
+        argv.push_back("https://" + address + "/kv/mtls");
+        return run_command(argv, out);
+    };
+    {
+        ClusterOptions o;
+        o.extra_json = tls_json(true);
+        o.https = true;
+        ProcessCluster c(o);
+        const int leader = c.start_and_elect();
+        const int f = follower_of(c, leader);
+        // No certificate, or one of another CA: refused at the handshake.
+        BOOST_TEST(curl(c.https_address(f), {}) != 0, out);
+        BOOST_TEST(curl(c.https_address(f), {"--cert", forged.cert, "--key", forged.key}) != 0, out);
+        // The CA's: served; a write through a follower is forwarded with the node's own.
+        BOOST_TEST(curl(c.https_address(f),
+                        {"--cert", client.cert, "--key", client.key, "-X", "PUT", "--data", "by-certificate"}) == 0,
+                   out);
+        BOOST_TEST(out == "200", out);
+        BOOST_TEST(get(c, leader, "mtls") == "by-certificate");
+        // raftor ctl presents one too.
+        const std::string ep = "https://" + c.https_address(f);
+        BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", ep, "--ca", ca.cert_path(), "--cert", client.cert,
+                                "--key", client.key, "kv", "get", "mtls"},
+                               out) == 0,
+                   out);
+        BOOST_TEST(out == "by-certificate\n", out);
+        BOOST_TEST(
+            run_command({RAFTOR_BIN, "ctl", "--endpoints", ep, "--ca", ca.cert_path(), "kv", "get", "mtls"}, out) == 1,
+            out);
+    }
+    {
+        // Asked for, not required: a client without one is served too.
+        ClusterOptions o;
+        o.nodes = 1;
+        o.extra_json = tls_json(false);
+        o.https = true;
+        ProcessCluster c(o);
+        c.start_and_elect();
+        BOOST_TEST(curl(c.https_address(0), {}) == 0, out);
+        BOOST_TEST(out == "404", out);  // no such key, but answered
+        BOOST_TEST(curl(c.https_address(0), {"--cert", client.cert, "--key", client.key}) == 0, out);
+        // An https handler without handlers.httpsCa checks the server against the
+        // system's CAs, which do not know this test CA: it fails and says why.
+        auto r = c.call(0, "POST", "/operations",
+                        R"J({"id":"tls-hook","retry":{"maxAttempts":1},"handler":{"kind":"http","url":"https://)J" +
+                            c.https_address(0) + R"J(/health/live"}})J",
+                        {{"Content-Type", "application/json"}});
+        BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
+        auto e = c.call(0, "POST", "/execute/tls-hook?wait=true", "");
+        BOOST_TEST(e.body.find("\"status\":\"failed\"") != std::string::npos, e.body);
+        BOOST_TEST(e.body.find("certificate verify failed") != std::string::npos, e.body);
+    }
+    // requestCert without a CA to check against does not start.
+    const auto conf = (pki.path / "no-ca.json").string();
+    std::ofstream(conf) << R"({"tls": {"requestCert": true, "cert": ")" << client.cert << R"(", "key": ")" << client.key
+                        << "\"}}";
+    BOOST_TEST(run_command({RAFTOR_BIN, "node", "--node-id", "a", "--cluster-nodes",
+                            "a=127.0.0.1:" + std::to_string(free_port()), "--data-dir", (pki.path / "d2").string(),
+                            "--config", conf, "--check-config"},
+                           out) != 0);
+    BOOST_TEST(out.find("tls.requestCert") != std::string::npos, out);
 }
 
 BOOST_AUTO_TEST_CASE(every_actor_of_a_node_answers_at_debug_actors) {

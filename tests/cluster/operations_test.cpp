@@ -342,7 +342,7 @@ BOOST_AUTO_TEST_CASE(timeouts_kill_the_group_retries_back_off_forbid_never_overl
     post_ok(c, leader, "/operations",
             R"J({"id":"hook404","name":"h","handler":{"kind":"http","method":"GET","url":")J" + self_url +
                 R"J(/no/such/route"}})J");
-    for (const char* url : {"http://10.9.8.7:80/x", "https://127.0.0.1/x", "ftp://127.0.0.1/"}) {
+    for (const char* url : {"http://10.9.8.7:80/x", "https://10.9.8.7/x", "ftp://127.0.0.1/"}) {
         auto r = c.call(leader, "POST", "/operations",
                         R"J({"id":"far","name":"f","handler":{"kind":"http","url":")J" + std::string(url) + "\"}}");
         BOOST_TEST(r.status == 400, url << ": " << r.body);
@@ -412,6 +412,43 @@ BOOST_AUTO_TEST_CASE(timeouts_kill_the_group_retries_back_off_forbid_never_overl
     std::size_t n = 0;
     std::set<std::string> signers;
     BOOST_TEST(verify_receipts(c, (leader + 1) % 3, n, signers).ok);
+}
+
+BOOST_AUTO_TEST_CASE(event_filters_pick_the_bodies_and_an_idle_trigger_fires_once_per_quiet_spell) {
+    ProcessCluster c(ClusterOptions{});
+    c.start_all();
+    const int leader = leader_of(c);
+    post_ok(
+        c, leader, "/operations",
+        R"J({"id":"prod","triggers":{"topics":["deploy"],"filter":{"env":"prod","app.replicas":3}},"handler":{"kind":"noop"}})J");
+    post_ok(c, leader, "/operations", R"J({"id":"work","handler":{"kind":"noop"}})J");
+    post_ok(c, leader, "/operations",
+            R"J({"id":"tidy","triggers":{"idleThresholdMs":1500},"handler":{"kind":"noop"}})J");
+    // The definition is shown back with its triggers.
+    const json shown = get_json(c, (leader + 1) % 3, "/operations/prod");
+    BOOST_TEST(shown["triggers"]["filter"]["env"] == "prod", shown.dump());
+
+    for (const char* body : {R"({"env":"dev","app":{"replicas":3}})", R"({"env":"prod","app":{"replicas":2}})",
+                             "not json", R"({"env":"prod","app":{"replicas":3}})"})
+        post_ok(c, leader, "/events/deploy", body, 202);
+    json prod = wait_history(c, leader, "prod", 1, 10s);
+    // The quiet spell after the events: tidy runs once, with cause idle.
+    json tidy = wait_history(c, leader, "tidy", 1, 10s);
+    BOOST_TEST(tidy.size() == 1u);
+    const json idle_run = get_json(c, leader, "/executions/" + tidy.back()["executionId"].get<std::string>());
+    BOOST_TEST(idle_run["cause"] == "idle", idle_run.dump());
+    BOOST_TEST(get_json(c, leader, "/operations/prod/history").size() == 1u);  // only the matching body
+    std::this_thread::sleep_for(3s);  // two thresholds: still once, its own run is no activity
+    BOOST_TEST(get_json(c, leader, "/operations/tidy/history").size() == 1u);
+    // Work, then quiet again: once more.
+    post_ok(c, leader, "/execute/work?wait=true", "", 200);
+    tidy = wait_history(c, leader, "tidy", 2, 10s);
+    BOOST_TEST(tidy.size() == 2u);
+    const json work = get_json(c, leader, "/operations/work/history")[0];
+    const auto worked =
+        *schedule::parse_rfc3339(work["startedAt"].get<std::string>()) + work["duration"].get<std::int64_t>();
+    const auto tidied = *schedule::parse_rfc3339(tidy.back()["createdAt"].get<std::string>());
+    BOOST_TEST(tidied - worked >= 1500, "tidy ran " << tidied - worked << " ms after work finished");
 }
 
 BOOST_AUTO_TEST_CASE(exec_handlers_run_as_the_configured_user_with_the_configured_environment) {

@@ -128,6 +128,38 @@ BOOST_AUTO_TEST_CASE(an_impossible_combination_is_refused) {
                "configuration: raft.electionTimeoutMs: must be at least 3 x raft.heartbeatIntervalMs (1500), got 400");
 }
 
+BOOST_AUTO_TEST_CASE(retention_and_tls_keys_are_read_and_bad_combinations_named) {
+    NodeConfig c;
+    BOOST_TEST(c.history_retention_ms == 30ULL * 86'400'000);
+    BOOST_TEST(c.receipts_retention_ms == 30ULL * 86'400'000);
+    BOOST_REQUIRE(
+        !apply_json(c, R"({"history": {"retentionMs": 3600000}, "receipts": {"retentionMs": 7776000000}})", "f.json"));
+    BOOST_TEST(c.history_retention_ms == 3'600'000u);
+    BOOST_TEST(c.receipts_retention_ms == 7'776'000'000u);
+    BOOST_TEST(error_of(R"({"receipts": {"retentionMs": 10}})").find("receipts.retentionMs") != std::string::npos);
+
+    auto refused = [&](const std::string& json, const std::string& key) {
+        NodeConfig t;
+        BOOST_REQUIRE(!apply_json(t, json, "f.json"));
+        BOOST_REQUIRE(!apply_env(t, env({{"NODE_ID", "a"}, {"CLUSTER_NODES", "a=127.0.0.1:9001"}})));
+        auto e = validate(t);
+        BOOST_REQUIRE_MESSAGE(e.has_value(), json);
+        BOOST_TEST(e->line().find(key) != std::string::npos, e->line());
+    };
+    refused(R"({"tls": {"enabled": true}})", "tls.cert: is required with tls.enabled");
+    refused(R"({"tls": {"requestCert": true}})", "tls.requestCert: asks HTTPS clients for certificates");
+    refused(R"({"tls": {"requestCert": true, "cert": "/c.crt", "key": "/c.key"}})", "tls.requestCert: needs tls.ca");
+    NodeConfig off;
+    BOOST_REQUIRE(!apply_json(off, R"({"tls": {"enabled": false, "cert": "/c.crt", "key": "/c.key"}})", "f.json"));
+    BOOST_TEST(!off.tls.enabled());
+    NodeConfig on;
+    BOOST_REQUIRE(
+        !apply_json(on, R"({"tls": {"cert": "/c.crt", "key": "/c.key", "rejectUnauthorized": false}})", "f.json"));
+    BOOST_TEST(on.tls.enabled());
+    BOOST_TEST(!on.tls.reject_unauthorized);
+    BOOST_TEST(!on.tls.request_cert);
+}
+
 BOOST_AUTO_TEST_CASE(listen_addresses_must_be_host_and_port) {
     auto check = [](const std::string& json) {
         NodeConfig c;

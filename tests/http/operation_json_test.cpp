@@ -3,6 +3,7 @@
 #include "runtime/http/operation_json.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
 
 #include "runtime/schedule/tz_file.hpp"
 
@@ -94,6 +95,63 @@ BOOST_AUTO_TEST_CASE(an_interval_in_ms_is_an_every_schedule) {
     BOOST_TEST(http::operation_to_json(*cron).find("intervalMs") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(the_retry_policy_object_and_its_older_fields) {
+    std::string error;
+    auto op = http::operation_from_json(R"({"id":"a","handler":{"kind":"noop"}})", false, zones, error);
+    BOOST_REQUIRE_MESSAGE(op, error);
+    // The defaults: 3 attempts, 1000 ms, x2, 30000 ms, jitter 0.1.
+    BOOST_TEST(op->retries == 2u);
+    BOOST_TEST(op->retry_backoff_ms == 1000u);
+    BOOST_TEST(op->retry_multiplier == 2.0);
+    BOOST_TEST(op->retry_max_backoff_ms == 30'000u);
+    BOOST_TEST(op->retry_jitter == 0.1);
+    const auto shown = nlohmann::json::parse(http::operation_to_json(*op));
+    BOOST_TEST(shown["retry"].dump() ==
+               R"({"backoffMs":1000,"backoffMultiplier":2.0,"jitterFactor":0.1,"maxAttempts":3,"maxBackoffMs":30000})");
+    BOOST_TEST(shown["retries"] == 2);
+
+    op = http::operation_from_json(
+        R"({"id":"a","handler":{"kind":"noop"},"retry":{"maxAttempts":5,"backoffMs":250,"backoffMultiplier":1.5,"maxBackoffMs":4000,"jitterFactor":0}})",
+        false, zones, error);
+    BOOST_REQUIRE_MESSAGE(op, error);
+    BOOST_TEST(op->retries == 4u);
+    BOOST_TEST(op->retry_backoff_ms == 250u);
+    BOOST_TEST(op->retry_multiplier == 1.5);
+    BOOST_TEST(op->retry_max_backoff_ms == 4000u);
+    BOOST_TEST(op->retry_jitter == 0.0);
+    // Read back and posted again: the older fields agree with the object.
+    const auto again = http::operation_from_json(http::operation_to_json(*op), false, zones, error);
+    BOOST_REQUIRE_MESSAGE(again, error);
+    BOOST_TEST(http::operation_to_json(*again) == http::operation_to_json(*op));
+    // The older fields alone still work.
+    op = http::operation_from_json(R"({"id":"a","handler":{"kind":"noop"},"retries":0,"retryBackoffMs":50})", false,
+                                   zones, error);
+    BOOST_REQUIRE_MESSAGE(op, error);
+    BOOST_TEST(op->retries == 0u);
+    BOOST_TEST(op->retry_backoff_ms == 50u);
+}
+
+BOOST_AUTO_TEST_CASE(an_event_trigger_takes_a_filter_on_the_body_and_an_idle_trigger_a_threshold) {
+    std::string error;
+    const auto op = http::operation_from_json(
+        R"({"id":"a","handler":{"kind":"noop"},"triggers":{"topics":["deploy"],"filter":{"env":"prod","service.replicas":3,"dry":false}}})",
+        false, zones, error);
+    BOOST_REQUIRE_MESSAGE(op, error);
+    BOOST_TEST(op->event_filter.at("env") == R"("prod")");
+    BOOST_TEST(op->event_filter.at("service.replicas") == "3");
+    BOOST_TEST(op->event_filter.at("dry") == "false");
+    const auto idle = http::operation_from_json(
+        R"({"id":"i","handler":{"kind":"noop"},"triggers":{"idleThresholdMs":60000}})", false, zones, error);
+    BOOST_REQUIRE_MESSAGE(idle, error);
+    BOOST_TEST(idle->idle_threshold_ms == 60'000u);
+    BOOST_TEST(nlohmann::json::parse(http::operation_to_json(*idle))["triggers"]["idleThresholdMs"] == 60000);
+    const auto shown = nlohmann::json::parse(http::operation_to_json(*op));
+    BOOST_TEST(shown["triggers"]["filter"].dump() == R"({"dry":false,"env":"prod","service.replicas":3})");
+    const auto again = http::operation_from_json(http::operation_to_json(*op), false, zones, error);
+    BOOST_REQUIRE_MESSAGE(again, error);
+    BOOST_TEST((again->event_filter == op->event_filter));
+}
+
 BOOST_AUTO_TEST_CASE(bad_fields_are_named) {
     auto says = [](const std::string& body, const std::string& what) {
         const std::string e = refused(body);
@@ -111,7 +169,7 @@ BOOST_AUTO_TEST_CASE(bad_fields_are_named) {
     says(R"({"id":"a","handler":{"kind":"exec","argv":[7]}})", "handler.argv[0]: must be a string");
     says(R"({"id":"a","handler":{"kind":"exec","argv":["x"],"cwd":"tmp"}})", "handler.cwd: must be an absolute path");
     says(R"({"id":"a","handler":{"kind":"exec","argv":["x"],"shell":true}})", "handler.shell: unknown field");
-    says(R"({"id":"a","handler":{"kind":"http","url":"ftp://x"}})", "handler.url: must start with http://");
+    says(R"({"id":"a","handler":{"kind":"http","url":"ftp://x"}})", "handler.url: must start with http:// or https://");
     says(R"({"id":"a","handler":{"kind":"sleep"}})", "handler.ms: missing");
     says(R"({"id":"a","handler":{"kind":"noop"},"schedule":"61 * * * * *"})",
          "schedule: schedule '61 * * * * *': second field");
@@ -120,6 +178,30 @@ BOOST_AUTO_TEST_CASE(bad_fields_are_named) {
     says(R"({"id":"a","handler":{"kind":"noop"},"timeoutMs":0})", "timeoutMs: must be between 1");
     says(R"({"id":"a","handler":{"kind":"noop"},"timeoutMs":"5s"})", "timeoutMs: must be a whole number");
     says(R"({"id":"a","handler":{"kind":"noop"},"retries":1000})", "retries: must be between 0 and 100");
+    says(R"({"id":"a","handler":{"kind":"noop"},"retry":3})", "retry: must be an object (maxAttempts");
+    says(R"({"id":"a","handler":{"kind":"noop"},"triggers":{"idleThresholdMs":10}})",
+         "triggers.idleThresholdMs: must be between 1000 and");
+    says(R"({"id":"a","handler":{"kind":"noop"},"triggers":{"filter":{"env":"prod"}}})",
+         "triggers.filter: filters events: give triggers.topics too");
+    says(R"({"id":"a","handler":{"kind":"noop"},"triggers":{"topics":["t"],"filter":["env"]}})",
+         "triggers.filter: must be an object");
+    says(R"({"id":"a","handler":{"kind":"noop"},"triggers":{"topics":["t"],"filter":{"env":{"a":1}}}})",
+         "triggers.filter.env: must be a string, number, boolean or null");
+    says(R"({"id":"a","handler":{"kind":"noop"},"triggers":{"topics":["t"],"filter":{"a..b":1}}})",
+         "triggers.filter: 'a..b' is not a dotted path");
+    says(R"({"id":"a","handler":{"kind":"noop"},"retry":{"attempts":3}})", "retry.attempts: unknown field");
+    says(R"({"id":"a","handler":{"kind":"noop"},"retry":{"maxAttempts":0}})",
+         "retry.maxAttempts: must be between 1 and 101");
+    says(R"({"id":"a","handler":{"kind":"noop"},"retry":{"backoffMultiplier":0.5}})",
+         "retry.backoffMultiplier: must be between 1.0 and 10.0, got 0.5");
+    says(R"({"id":"a","handler":{"kind":"noop"},"retry":{"jitterFactor":"0.1"}})",
+         "retry.jitterFactor: must be a number");
+    says(R"({"id":"a","handler":{"kind":"noop"},"retry":{"jitterFactor":2}})",
+         "retry.jitterFactor: must be between 0.0 and 1.0");
+    says(R"({"id":"a","handler":{"kind":"noop"},"retry":{"maxAttempts":3},"retries":5})",
+         "retries: disagrees with retry.maxAttempts");
+    says(R"({"id":"a","handler":{"kind":"noop"},"retry":{"backoffMs":3},"retryBackoffMs":5})",
+         "retryBackoffMs: disagrees with retry.backoffMs");
     says(R"({"id":"a","handler":{"kind":"noop"},"timeout":5})", "timeout: unknown field; known: id, name, handler");
     says(R"({"id":"a","handler":{"kind":"noop"},"concurrency":"maybe"})", "concurrency: 'maybe' is not one of");
     says(R"({"id":"a","handler":{"kind":"noop"},"catchUp":true})", "catchUp: must be a string");
@@ -153,8 +235,8 @@ BOOST_AUTO_TEST_CASE(urls_are_read_and_hosts_checked) {
     BOOST_REQUIRE_MESSAGE(u, error);
     BOOST_TEST(u->target == "/?q");
     for (const auto& [url, says] :
-         std::vector<std::pair<std::string, std::string>>{{"https://127.0.0.1/", "https is not supported"},
-                                                          {"ftp://127.0.0.1/", "must start with http://"},
+         std::vector<std::pair<std::string, std::string>>{{"ftp://127.0.0.1/", "must start with http://"},
+                                                          {"https://127.0.0.1:0/", "port 1 to 65535"},
                                                           {"http:///x", "has no host"},
                                                           {"http://127.0.0.1:0/", "port 1 to 65535"},
                                                           {"http://127.0.0.1:99999/", "port 1 to 65535"},
@@ -170,9 +252,16 @@ BOOST_AUTO_TEST_CASE(urls_are_read_and_hosts_checked) {
         BOOST_TEST(!http::http_host_refused(h, {}).empty(), h);
     BOOST_TEST(http::http_host_refused("Hooks.Internal", {"hooks.internal"}).empty());
     BOOST_TEST(http::http_host_refused("hooks.internal", {}).find("handlers.httpHosts") != std::string::npos);
-    // A handler naming such a URL is refused at registration, by field.
-    const std::string e = refused(R"J({"id":"x","name":"x","handler":{"kind":"http","url":"https://a/"}})J");
-    BOOST_TEST(e.find("handler.url: https is not supported") == 0u, e);
+    // https: port 443 unless given.
+    u = http::parse_http_url("HTTPS://localhost/hook", error);
+    BOOST_REQUIRE_MESSAGE(u, error);
+    BOOST_TEST(u->tls);
+    BOOST_TEST(u->port == 443);
+    BOOST_TEST(u->target == "/hook");
+    // A handler naming a bad URL is refused, by field (its host is checked against
+    // handlers.httpHosts when it is registered: tests/cluster).
+    const std::string e = refused(R"J({"id":"x","name":"x","handler":{"kind":"http","url":"https://a:0/"}})J");
+    BOOST_TEST(e.find("handler.url: 'a:0' is not host:port") == 0u, e);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
