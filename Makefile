@@ -1,5 +1,5 @@
 # The operator's entry points. Everything goes through CMake presets (Ninja, ccache).
-.PHONY: all bootstrap build run test test-asan test-tsan fuzz bench bench-metrics-cost sim-long chaos-long clean
+.PHONY: all bootstrap build run test test-asan test-tsan fuzz bench bench-metrics-cost sim-long chaos-long image clean
 
 CTEST_ARGS ?=
 
@@ -69,6 +69,12 @@ sim-long: build
 CHAOS_ARGS ?= --nodes 5 --duration 600
 chaos-long: build
 	@tests/chaos/chaos.sh build/default/raftor build/default/tests/chaos/raftor-chaos $(CHAOS_ARGS)
+
+# The container image (deploy/docker/Dockerfile) built from source with podman, on a
+# Debian 12 base made with debootstrap; prints its size. IMAGE_TAG names it.
+IMAGE_TAG ?= raftor:dev
+image: bootstrap
+	@scripts/image $(IMAGE_TAG)
 
 clean:
 	@rm -rf build
