@@ -178,14 +178,15 @@ void scrape(Self* self, const GatewaySetupPtr& setup, const http::MetricsCall& c
     in->node = setup->node_name;
     in->uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - setup->started).count();
     auto finish = [=] {
-        // A window is merged from the replicated per-minute rollups; the whole from the
-        // running totals. Leader changes and hours led come from the replicated terms.
+        // A window from the history while it holds the whole window, else from the
+        // replicated per-minute rollups; no window, the running totals. Leader changes and hours led come from the
+        // replicated terms.
         const std::int64_t now = wall_ms();
         const std::int64_t since = call.window_ms > 0 ? now - call.window_ms : INT64_MIN;
         query_local(self, setup->peer,
                     [in, since, now, windowed = call.window_ms > 0](const node::Applier& a) {
                         const auto& ops = a.ops();
-                        in->ops = windowed ? ops.rollups().total(since, now) : ops.figures();
+                        in->ops = windowed ? ops.figures_between(since, now) : ops.figures();
                         in->failovers = ops.leaders().changes(since, now);
                         in->led_hours = static_cast<double>(ops.leaders().led_ms(since, now)) / 3'600'000.0;
                         in->operations_registered = ops.operations().size();

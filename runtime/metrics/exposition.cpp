@@ -249,7 +249,7 @@ nlohmann::json render_summary(const MetricsInput& in) {
     // As the runbook reads them: the success rate in percent (it compares with 98), the
     // uptime in hours (its monthly SLO divides by 730), durations and lag in ms.
     const double success_percent = std::round(ops.success_rate() * 10000) / 100;
-    const double uptime_hours = std::round(in.led_hours * 1000) / 1000;
+    const double uptime_hours = in.led_hours;
     const std::uint64_t failovers = in.failovers;
     return {
         {"node", in.node},

@@ -248,6 +248,20 @@ std::int64_t ExecutionHistory::finished_ms(std::uint64_t sequence) const {
     return time_of(p.finished, p.created_ms, none);
 }
 
+OpsFigures ExecutionHistory::figures_since(std::int64_t since_ms) const {
+    OpsFigures f;
+    for (const Packed& p : records_) {
+        if (p.flags & whole) {
+            const Execution& e = whole_.at(p.id);
+            if (e.finished_ms >= since_ms) f.add(e);
+            continue;
+        }
+        if (time_of(p.finished, p.created_ms, none) < since_ms) continue;
+        f.add(static_cast<ExecStatus>(p.status), p.started != none, p.duration_ms);
+    }
+    return f;
+}
+
 const std::deque<std::uint64_t>* ExecutionHistory::sequences_of(const std::string& operation) const {
     auto it = operation_index_.find(operation);
     return it == operation_index_.end() ? nullptr : &operations_[it->second].sequences;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "runtime/state/execution.hpp"
+#include "runtime/state/ops_figures.hpp"
 
 namespace raftor::state {
 
@@ -57,6 +58,9 @@ public:
     // Receipt sequences of one operation's executions, oldest first.
     const std::deque<std::uint64_t>* sequences_of(const std::string& operation) const;
     std::int64_t finished_ms(std::uint64_t sequence) const;
+    // The figures of the executions kept that finished at or after `since_ms`; a walk
+    // over the packed records.
+    OpsFigures figures_since(std::int64_t since_ms) const;
 
     // The hash of receipt `sequence` (base_sequence() up to last_sequence()); `known`, a
     // receipt's hash already computed, is walked from when it is nearer than a checkpoint.

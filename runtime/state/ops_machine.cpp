@@ -115,6 +115,11 @@ std::optional<Execution> OpsMachine::execution(std::uint64_t id) const {
     return e;
 }
 
+OpsFigures OpsMachine::figures_between(std::int64_t from_ms, std::int64_t to_ms) const {
+    if (history_complete_from_ms(to_ms) <= from_ms) return history_.figures_since(from_ms);
+    return rollups_.total(from_ms, to_ms);
+}
+
 std::int64_t OpsMachine::history_visible_from_ms() const {
     return opts_.history_retention_ms > 0 && latest_ms() > 0 ? latest_ms() - opts_.history_retention_ms : INT64_MIN;
 }

@@ -109,6 +109,10 @@ public:
     const ExecutionHistory& finished() const { return history_; }
     const OpsFigures& figures() const { return figures_; }
     const Rollups& rollups() const { return rollups_; }
+    // The figures of the executions that finished within [from_ms, to_ms] (a metrics
+    // window): to the millisecond from the history while it still holds all of them,
+    // else in whole minutes from the rollups.
+    OpsFigures figures_between(std::int64_t from_ms, std::int64_t to_ms) const;
     const LeaderTerms& leaders() const { return leaders_; }
     // The latest proposer's time applied (0 before any): the state's own "now".
     std::int64_t latest_ms() const { return leaders_.terms().empty() ? 0 : leaders_.terms().back().last_ms; }

@@ -156,7 +156,13 @@ BOOST_AUTO_TEST_CASE(windows_outlive_the_history_and_snapshots_keep_them_whole) 
     BOOST_TEST(month.errors() == 10u);
     BOOST_TEST(r.m.rollups().total(now - 7 * day, now).finished() == 7u);
     BOOST_TEST(r.m.rollups().of("job", now - 7 * day, now).finished() == 7u);
-    BOOST_TEST(r.m.rollups().total(0, now).finished() == 36u);  // days 4..39: 35 days back from day 39
+    BOOST_TEST(r.m.rollups().total(0, now).finished() == 36u);               // days 4..39: 35 days back from day 39
+    BOOST_TEST(r.m.figures_between(now - 30 * day, now).finished() == 30u);  // beyond the history: rollups
+    // Within what the history holds, to the millisecond: the last run finished at
+    // day 39 + 40 ms, so a window from 41 ms has none, one from 39 ms has it.
+    const std::int64_t last = t0 + 39 * day + 40;
+    BOOST_TEST(r.m.figures_between(last + 1, now).finished() == 0u);
+    BOOST_TEST(r.m.figures_between(last - 1, now).finished() == 1u);
     BOOST_TEST(r.m.leaders().changes(now - 30 * day, now) == 1u);
     // Ticked once a day here, so each term is led only from tick to tick.
     BOOST_TEST(r.m.leaders().led_ms(now - 7 * day, now) > 6 * day);
