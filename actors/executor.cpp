@@ -6,6 +6,7 @@
 #include "runtime/exec/http_call.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/ops_machine.hpp"
+#include "runtime/state/start_plan.hpp"
 
 namespace raftor::actors {
 
@@ -24,18 +25,7 @@ bool applied(const CompletionPtr& c) {
     return c && c->outcome == node::Outcome::done;
 }
 
-struct Candidate {
-    std::uint64_t id = 0;
-    std::uint32_t attempt = 0;  // the try to start
-    state::OperationSpec spec;
-    std::string input;
-};
-
-struct Scan {
-    std::vector<Candidate> start;
-    std::vector<std::uint64_t> gone;  // handlers we run whose try is over in the state
-    std::optional<std::int64_t> next_retry_ms;
-};
+using Candidate = state::StartCandidate;
 
 void scan(Self* self, const ExecutorSetupPtr& setup);
 
@@ -179,57 +169,30 @@ void start_candidates(Self* self, const ExecutorSetupPtr& setup, std::vector<Can
 void scan(Self* self, const ExecutorSetupPtr& setup) {
     auto& st = self->state;
     if (!st.leading || st.draining || !st.scan.begin()) return;
-    // Finishes not yet recorded hold a slot too: while they cannot be proposed (no
-    // quorum, a full disk) no new handler starts, so the list is at most max_concurrent.
-    const std::size_t busy = st.running.size() + st.starting.size() + st.finished.size() + st.finishes_proposed;
-    const std::size_t room = setup->max_concurrent > busy ? setup->max_concurrent - busy : 0;
-    auto out = std::make_shared<Scan>();
-    auto mine = std::make_shared<std::map<std::uint64_t, std::uint32_t>>();
-    for (const auto& [id, r] : st.running) (*mine)[id] = r.attempt;
-    auto skip = std::make_shared<std::set<std::uint64_t>>(st.starting);
+    state::ExecutorLoad load;
+    load.max_concurrent = setup->max_concurrent;
+    for (const auto& [id, r] : st.running) load.running[id] = r.attempt;
+    load.starting = st.starting;
+    load.finishes_pending = st.finished.size() + st.finishes_proposed;
+    auto plan = std::make_shared<state::StartPlan>();
     const std::int64_t now = wall_ms();
-    query_local(self, setup->peer,
-                [=](const node::Applier& a) {
-                    const auto& m = a.ops();
-                    for (const auto& [id, attempt] : *mine) {
-                        // Final executions are not active: those are gone too.
-                        auto e = m.active().find(id);
-                        if (e == m.active().end() || e->second.status != state::ExecStatus::running ||
-                            e->second.attempt != attempt)
-                            out->gone.push_back(id);
-                    }
-                    // With every slot taken there is nothing to start and no retry to
-                    // wake for: the next finish scans again.
-                    for (const auto& [id, e] : m.active()) {
-                        if (out->start.size() >= room) break;
-                        if (skip->count(id) || mine->count(id)) continue;
-                        if (e.status == state::ExecStatus::running) continue;
-                        if (e.status == state::ExecStatus::retrying && e.retry_at_ms > now) {
-                            if (!out->next_retry_ms || e.retry_at_ms < *out->next_retry_ms)
-                                out->next_retry_ms = e.retry_at_ms;
-                            continue;
-                        }
-                        const state::OperationEntry* op = m.operation(e.operation);
-                        if (!op) continue;
-                        out->start.push_back(Candidate{id, e.attempt + 1, op->spec, e.input});
-                    }
-                })
+    query_local(self, setup->peer, [=](const node::Applier& a) { *plan = state::plan_starts(a.ops(), load, now); })
         .then(
             [=](CompletionPtr) {
                 auto& st = self->state;
                 const bool more = st.scan.end();
-                for (auto id : out->gone) {
+                for (auto id : plan->gone) {
                     auto it = st.running.find(id);
                     if (it == st.running.end()) continue;
                     it->second.cancel->store(true);
                     st.running.erase(it);
                 }
-                if (out->next_retry_ms) {
+                if (plan->wake_ms) {
                     const auto gen = ++st.wake_generation;
-                    const auto delay = std::max<std::int64_t>(1, *out->next_retry_ms - wall_ms());
+                    const auto delay = std::max<std::int64_t>(1, *plan->wake_ms - wall_ms());
                     self->delayed_send(self, std::chrono::milliseconds(delay), wake_atom::value, gen);
                 }
-                start_candidates(self, setup, std::move(out->start));
+                start_candidates(self, setup, std::move(plan->start));
                 if (more) scan(self, setup);
             },
             [=](caf::error&) {

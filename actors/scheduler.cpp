@@ -5,6 +5,7 @@
 #include "actors/ops_requests.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/due_slots.hpp"
+#include "runtime/state/idle_due.hpp"
 #include "runtime/state/ops_machine.hpp"
 
 namespace raftor::actors {
@@ -20,16 +21,9 @@ struct Timed {
     state::CatchUp catch_up = state::CatchUp::all;
 };
 
-// An idle trigger waiting: due at from_ms + threshold_ms while the cluster stays idle.
-struct Idle {
-    std::string id;
-    std::int64_t from_ms = 0;
-    std::int64_t threshold_ms = 0;
-};
-
 struct Scanned {
     std::vector<Timed> timed;
-    std::vector<Idle> idle;  // only while nothing runs, each not yet fired for its period
+    state::IdleDue idle;
 };
 
 void scan(Self* self, const SchedulerSetupPtr& setup);
@@ -62,10 +56,10 @@ void fire(Self* self, const SchedulerSetupPtr& setup, std::vector<state::FireSlo
 
 // Proposes an idle trigger due; the state machine fires it only if the cluster is still
 // idle since the same moment.
-void fire_idle(Self* self, const SchedulerSetupPtr& setup, const Idle& due) {
-    const std::pair<std::string, std::int64_t> key{due.id, due.from_ms};
+void fire_idle(Self* self, const SchedulerSetupPtr& setup, const state::FireIdle& due) {
+    const std::pair<std::string, std::int64_t> key{due.id, due.idle_from_ms};
     if (!self->state.idle_in_flight.insert(key).second) return;
-    propose_ops(self, setup->peer, state::FireIdle{due.id, due.from_ms})
+    propose_ops(self, setup->peer, due)
         .then(
             [=](CompletionPtr c) {
                 self->state.idle_in_flight.erase(key);
@@ -89,16 +83,14 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
     auto& st = self->state;
     if (!st.leading || !st.scan.begin()) return;
     auto found = std::make_shared<Scanned>();
+    const std::int64_t asked = wall_ms();
     query_local(self, setup->peer,
-                [found](const node::Applier& a) {
+                [found, asked](const node::Applier& a) {
                     const auto& ops = a.ops();
-                    for (const auto& [id, e] : ops.operations()) {
+                    for (const auto& [id, e] : ops.operations())
                         if (e.spec.schedule)
                             found->timed.push_back(Timed{id, *e.spec.schedule, e.last_slot_ms, e.spec.catch_up});
-                        const std::int64_t from = ops.idle_from_ms(e);
-                        if (e.spec.idle_threshold_ms != 0 && ops.busy() == 0 && e.idle_fired_for_ms != from)
-                            found->idle.push_back(Idle{id, from, static_cast<std::int64_t>(e.spec.idle_threshold_ms)});
-                    }
+                    found->idle = state::idle_due(ops, asked);
                 })
         .then(
             [=](CompletionPtr) {
@@ -106,17 +98,12 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
                 const bool more = st.scan.end();
                 if (!st.leading) return;
                 const std::int64_t now = wall_ms();
-                std::optional<std::int64_t> next;
+                // Idle triggers, decided on the state as it was read (state/idle_due).
+                for (const auto& due : found->idle.fire) fire_idle(self, setup, due);
+                std::optional<std::int64_t> next = found->idle.next_ms;
                 std::vector<std::pair<std::int64_t, std::string>> next_fires;
                 std::map<std::string, std::pair<std::string, std::shared_ptr<schedule::Schedule>>> parsed;
                 std::vector<state::FireSlot> due_now;
-                for (const Idle& i : found->idle) {
-                    const std::int64_t due = i.from_ms + i.threshold_ms;
-                    if (due <= now)
-                        fire_idle(self, setup, i);
-                    else if (!next || due < *next)
-                        next = due;
-                }
                 for (const Timed& t : found->timed) {
                     auto cached = st.parsed.find(t.id);
                     std::shared_ptr<schedule::Schedule> s;

@@ -1,6 +1,6 @@
 #include "runtime/net/frame_packing.hpp"
 
-#include <cassert>
+#include "runtime/raft/assert.hpp"
 
 namespace raftor::net {
 
@@ -17,7 +17,7 @@ std::size_t zero_bytes(const unsigned char* w) {
 }  // namespace
 
 std::string pack_words(std::string_view words) {
-    assert(words.size() % word_bytes == 0);  // our own messages only
+    RAFT_ASSERT(words.size() % word_bytes == 0, "a message we encoded is whole words");
     const auto* in = reinterpret_cast<const unsigned char*>(words.data());
     const std::size_t n = words.size() / word_bytes;
     std::string out;

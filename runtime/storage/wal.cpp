@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cassert>
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/raft/assert.hpp"
 #include "runtime/raft/codec.hpp"
 
 namespace raftor::storage {
@@ -228,7 +228,7 @@ Status Wal::append(const std::vector<std::string>& payloads, const std::vector<c
             if (auto st = create_segment(tail[i]->index, header_size + need(i) + record_header_size); !st.ok())
                 return st;
         Segment& s = segments_.back();
-        assert(s.next() == tail[i]->index);
+        RAFT_ASSERT(s.next() == tail[i]->index, "a segment's records are consecutive");
         // As many records as fit, then a zero length word that the next write replaces.
         std::size_t n = i;
         std::uint64_t used = s.end;
