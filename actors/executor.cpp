@@ -48,7 +48,7 @@ void finished(Self* self, std::uint64_t id, std::uint32_t attempt, state::ExecSt
     st.running.erase(it);
     ++st.finished_total;
     st.finished.push_back(
-        state::FinishExecution{id, attempt, status, exit_code, wall_ms(), duration_ms, std::move(output), hash});
+        state::FinishExecution{id, attempt, status, exit_code, st.wall(), duration_ms, std::move(output), hash});
     if (!st.flush_queued) {
         st.flush_queued = true;
         self->send(self, flush_atom::value);
@@ -146,11 +146,11 @@ void start_candidates(Self* self, const ExecutorSetupPtr& setup, std::vector<Can
     state::StartBatch batch;
     for (const auto& c : cands) {
         st.starting.insert(c.id);
-        batch.starts.push_back(state::StartExecution{c.id, c.attempt, setup->node_name, wall_ms()});
+        batch.starts.push_back(state::StartExecution{c.id, c.attempt, setup->node_name, setup->wall()});
     }
     const std::uint64_t term = st.term;
     auto shared = std::make_shared<std::vector<Candidate>>(std::move(cands));
-    propose_ops(self, setup->peer, std::move(batch))
+    propose_ops(self, setup->peer, setup->wall(), std::move(batch))
         .then(
             [=](CompletionPtr c) {
                 auto& st = self->state;
@@ -175,7 +175,7 @@ void scan(Self* self, const ExecutorSetupPtr& setup) {
     load.starting = st.starting;
     load.finishes_pending = st.finished.size() + st.finishes_proposed;
     auto plan = std::make_shared<state::StartPlan>();
-    const std::int64_t now = wall_ms();
+    const std::int64_t now = setup->wall();
     query_local(self, setup->peer, [=](const node::Applier& a) { *plan = state::plan_starts(a.ops(), load, now); })
         .then(
             [=](CompletionPtr) {
@@ -189,7 +189,7 @@ void scan(Self* self, const ExecutorSetupPtr& setup) {
                 }
                 if (plan->wake_ms) {
                     const auto gen = ++st.wake_generation;
-                    const auto delay = std::max<std::int64_t>(1, *plan->wake_ms - wall_ms());
+                    const auto delay = std::max<std::int64_t>(1, *plan->wake_ms - setup->wall());
                     self->delayed_send(self, std::chrono::milliseconds(delay), wake_atom::value, gen);
                 }
                 start_candidates(self, setup, std::move(plan->start));
@@ -228,6 +228,7 @@ std::string running_text(Self* self) {
 }  // namespace
 
 caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
+    self->state.wall = setup->wall;
     self->set_exit_handler([=](const caf::exit_msg& m) {
         stop_all(self);
         self->quit(m.reason);
@@ -254,7 +255,7 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
                 logging::warn("recover_not_applied", {{"term", std::to_string(term)}, {"reason", why}});
                 self->delayed_send(self, retry_after, recover_atom::value, term);
             };
-            propose_ops(self, setup->peer, state::Recover{})
+            propose_ops(self, setup->peer, setup->wall(), state::Recover{})
                 .then(
                     [=](CompletionPtr c) {
                         if (!applied(c)) return again(node::to_string(c->outcome) + std::string(": ") + c->detail);
@@ -270,7 +271,7 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
             auto& st = self->state;
             if (!st.leading || st.term != term) return;
             // A tick refused or lost is not tried again: the next one will do.
-            propose_ops(self, setup->peer, state::LeaderTick{setup->node_name})
+            propose_ops(self, setup->peer, setup->wall(), state::LeaderTick{setup->node_name})
                 .then([](CompletionPtr) {}, [](caf::error&) {});
             self->delayed_send(self, std::chrono::milliseconds(state::leader_tick_ms), tick_atom::value, term);
         },
@@ -321,7 +322,7 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
             };
             st.finishes_proposed += finishes->size();
             auto answered = [=] { self->state.finishes_proposed -= finishes->size(); };
-            propose_ops(self, setup->peer, state::FinishBatch{*finishes})
+            propose_ops(self, setup->peer, setup->wall(), state::FinishBatch{*finishes})
                 .then(
                     [=](CompletionPtr c) {
                         answered();

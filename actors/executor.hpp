@@ -14,6 +14,7 @@
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "actors/one_pass.hpp"
+#include "actors/wall_clock.hpp"
 #include "runtime/exec/process.hpp"
 #include "runtime/state/ops_command.hpp"
 
@@ -31,6 +32,7 @@ struct ExecutorSetup {
     std::map<std::string, std::string> env;  // every exec and shell handler's, under its own
     std::optional<exec::RunAs> run_as;       // the user they run as, when not the node's
     exec::Sandbox sandbox;                   // PID namespace, scratch directories, allowed programs
+    WallClock wall = system_wall_clock();
 };
 using ExecutorSetupPtr = std::shared_ptr<const ExecutorSetup>;
 
@@ -52,6 +54,7 @@ struct ExecutorState {
     OnePass scan;
     std::uint64_t wake_generation = 0;
     std::uint64_t started_total = 0, finished_total = 0;
+    WallClock wall;  // the setup's: finish times
     ActorStats stats;
     static inline const char* name = "executor";
 };

@@ -59,7 +59,7 @@ void look_at_waiters(Self* self, const GatewaySetupPtr& setup) {
         .then(
             [=](CompletionPtr) {
                 auto& s = self->state;
-                const auto now = wall_ms();
+                const auto now = setup->wall();
                 std::vector<ExecutionWaiter> still;
                 // Waiters are only removed here, so the first ids->size() are the ones looked
                 // at, in order; those that came during the look are looked at next time.
@@ -133,7 +133,7 @@ void wait_final(Self* self, const GatewaySetupPtr& setup, std::uint64_t id, std:
                                                 " executions are waited for already; poll GET /executions/" +
                                                 state::execution_id_string(id) + " instead"));
     st.waiters.push_back({id, deadline_ms, out});
-    self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(deadline_ms - wall_ms(), 0) + 1),
+    self->delayed_send(self, std::chrono::milliseconds(std::max<std::int64_t>(deadline_ms - setup->wall(), 0) + 1),
                        wake_atom::value, id, deadline_ms, out);
     look_at_waiters(self, setup);
 }
@@ -181,7 +181,7 @@ void scrape(Self* self, const GatewaySetupPtr& setup, const http::MetricsCall& c
         // A window from the history while it holds the whole window, else from the
         // replicated per-minute rollups; no window, the running totals. Leader changes and hours led come from the
         // replicated terms.
-        const std::int64_t now = wall_ms();
+        const std::int64_t now = setup->wall();
         const std::int64_t since = call.window_ms > 0 ? now - call.window_ms : INT64_MIN;
         query_local(self, setup->peer,
                     [in, since, now, windowed = call.window_ms > 0](const node::Applier& a) {
@@ -279,7 +279,7 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
             }
             if (auto* w = std::get_if<http::OpsWrite>(&*routed.call)) {
                 http::OpsWrite call = *w;
-                call.cmd.at_ms = wall_ms();
+                call.cmd.at_ms = setup->wall();
                 if (call.kind == http::OpsWrite::Kind::replay) return replay(self, setup, req, routed, out, call);
                 send_write(
                     self, setup, req, routed, out,
@@ -287,7 +287,7 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                         if (call.kind == http::OpsWrite::Kind::execute && call.wait &&
                             c.ops.code == state::OpsResult::Code::ok)
                             return wait_final(self, setup, c.ops.executions.at(0),
-                                              wall_ms() + static_cast<std::int64_t>(call.wait_ms), out);
+                                              setup->wall() + static_cast<std::int64_t>(call.wait_ms), out);
                         reply(out, http::ops_written(call, c.ops));
                     },
                     propose_atom::value, state::encode_ops_command(call.cmd));

@@ -11,6 +11,7 @@
 #include "actors/directory.hpp"
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "actors/wall_clock.hpp"
 #include "runtime/http/api.hpp"
 #include "runtime/http/operation_cache.hpp"
 #include "runtime/metrics/metrics_input.hpp"
@@ -27,8 +28,9 @@ struct DrainMode {
 
 struct GatewaySetup {
     caf::actor peer;
-    caf::actor executor;                 // may be null: a drain then only moves leadership
-    std::function<void()> request_stop;  // POST /shutdown: the graceful stop SIGTERM makes
+    WallClock wall = system_wall_clock();  // write times, waits, metrics windows
+    caf::actor executor;                   // may be null: a drain then only moves leadership
+    std::function<void()> request_stop;    // POST /shutdown: the graceful stop SIGTERM makes
     // GET /admin/backup, after a snapshot: archives the store (blocking: run off the
     // actor threads) and answers with the archive or the error. May be null.
     std::function<http::Response()> backup;

@@ -1,25 +1,21 @@
 #pragma once
 // What the operations actors (executor, scheduler, receipt signer) and the gateway ask
-// the raft_peer: propose an operations command stamped with the wall clock, or look at
-// this node's copy of the state. Only actor shells read the wall clock; the state
-// machine takes its times from the entries.
+// the raft_peer: propose an operations command stamped with the time their wall clock
+// (wall_clock.hpp) read, or look at this node's copy of the state. The state machine
+// takes its times from the entries.
 #include <chrono>
 #include <cstdint>
 
 #include "actors/messages.hpp"
+#include "actors/wall_clock.hpp"
 #include "runtime/state/ops_command.hpp"
 
 namespace raftor::actors {
 
-inline std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // The answer (a CompletionPtr) comes once the entry applies, or the proposal is refused.
 template <typename Self>
-auto propose_ops(Self* self, const caf::actor& peer, state::OpsBody body) {
-    const state::OpsCommand cmd{{}, wall_ms(), std::move(body)};
+auto propose_ops(Self* self, const caf::actor& peer, std::int64_t at_ms, state::OpsBody body) {
+    const state::OpsCommand cmd{{}, at_ms, std::move(body)};
     return self->request(peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd));
 }
 

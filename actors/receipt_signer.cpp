@@ -14,7 +14,7 @@ using Self = caf::stateful_actor<SignerState>;
 void work(Self* self, const SignerSetupPtr& setup);
 
 void propose(Self* self, const SignerSetupPtr& setup, state::OpsBody body, std::function<void(bool)> then) {
-    propose_ops(self, setup->peer, std::move(body))
+    propose_ops(self, setup->peer, setup->wall(), std::move(body))
         .then(
             [=](CompletionPtr c) {
                 then(c->outcome == node::Outcome::done && c->ops.code == state::OpsResult::Code::ok);

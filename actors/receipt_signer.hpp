@@ -10,6 +10,7 @@
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "actors/one_pass.hpp"
+#include "actors/wall_clock.hpp"
 #include "runtime/crypto/ed25519.hpp"
 
 namespace raftor::actors {
@@ -19,6 +20,7 @@ struct SignerSetup {
     std::string node_name;
     std::shared_ptr<const crypto::SigningKey> key;
     std::uint32_t batch_max = 1024;
+    WallClock wall = system_wall_clock();
 };
 using SignerSetupPtr = std::shared_ptr<const SignerSetup>;
 

@@ -36,10 +36,10 @@ void fire(Self* self, const SchedulerSetupPtr& setup, std::vector<state::FireSlo
     for (auto& f : due)
         if (st.in_flight.emplace(f.id, f.slot_ms).second) batch.fires.push_back(std::move(f));
     if (batch.fires.empty()) return;
-    st.last_lateness_ms = wall_ms() - batch.fires.front().slot_ms;
+    st.last_lateness_ms = setup->wall() - batch.fires.front().slot_ms;
     auto keys = std::make_shared<std::vector<std::pair<std::string, std::int64_t>>>();
     for (const auto& f : batch.fires) keys->emplace_back(f.id, f.slot_ms);
-    propose_ops(self, setup->peer, std::move(batch))
+    propose_ops(self, setup->peer, setup->wall(), std::move(batch))
         .then(
             [=](CompletionPtr c) {
                 auto& st = self->state;
@@ -59,7 +59,7 @@ void fire(Self* self, const SchedulerSetupPtr& setup, std::vector<state::FireSlo
 void fire_idle(Self* self, const SchedulerSetupPtr& setup, const state::FireIdle& due) {
     const std::pair<std::string, std::int64_t> key{due.id, due.idle_from_ms};
     if (!self->state.idle_in_flight.insert(key).second) return;
-    propose_ops(self, setup->peer, due)
+    propose_ops(self, setup->peer, setup->wall(), due)
         .then(
             [=](CompletionPtr c) {
                 self->state.idle_in_flight.erase(key);
@@ -71,11 +71,11 @@ void fire_idle(Self* self, const SchedulerSetupPtr& setup, const state::FireIdle
 // Wakes for the next slot due. The wall clock can be stepped (NTP, an operator, a VM
 // resumed): a wait computed from it before a step back would oversleep by the step, so
 // the scheduler sleeps at most a second at a time and looks at the clock again.
-void arm(Self* self) {
+void arm(Self* self, const SchedulerSetupPtr& setup) {
     constexpr std::int64_t max_sleep_ms = 1000;
     auto& st = self->state;
     const auto gen = ++st.wake_generation;
-    const auto wait = std::clamp<std::int64_t>(st.next_due_ms - wall_ms(), 0, max_sleep_ms);
+    const auto wait = std::clamp<std::int64_t>(st.next_due_ms - setup->wall(), 0, max_sleep_ms);
     self->delayed_send(self, std::chrono::milliseconds(wait), wake_atom::value, gen);
 }
 
@@ -83,7 +83,7 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
     auto& st = self->state;
     if (!st.leading || !st.scan.begin()) return;
     auto found = std::make_shared<Scanned>();
-    const std::int64_t asked = wall_ms();
+    const std::int64_t asked = setup->wall();
     query_local(self, setup->peer,
                 [found, asked](const node::Applier& a) {
                     const auto& ops = a.ops();
@@ -97,7 +97,7 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
                 auto& st = self->state;
                 const bool more = st.scan.end();
                 if (!st.leading) return;
-                const std::int64_t now = wall_ms();
+                const std::int64_t now = setup->wall();
                 // Idle triggers, decided on the state as it was read (state/idle_due).
                 for (const auto& due : found->idle.fire) fire_idle(self, setup, due);
                 std::optional<std::int64_t> next = found->idle.next_ms;
@@ -132,7 +132,7 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
                 st.parsed = std::move(parsed);
                 fire(self, setup, std::move(due_now));
                 st.next_due_ms = next.value_or(0);
-                if (next) arm(self);
+                if (next) arm(self, setup);
                 if (more) scan(self, setup);
             },
             [=](caf::error&) {
@@ -168,8 +168,8 @@ caf::behavior scheduler(Self* self, SchedulerSetupPtr setup) {
         [=](wake_atom, std::uint64_t gen) {
             self->state.stats.note(self, "wake");
             if (gen != self->state.wake_generation || !self->state.leading) return;
-            if (wall_ms() >= self->state.next_due_ms) return scan(self, setup);
-            arm(self);  // not due yet by the clock as it reads now
+            if (setup->wall() >= self->state.next_due_ms) return scan(self, setup);
+            arm(self, setup);  // not due yet by the clock as it reads now
         },
         [=](inspect_atom) {
             const auto& st = self->state;

@@ -13,6 +13,7 @@
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "actors/one_pass.hpp"
+#include "actors/wall_clock.hpp"
 #include "runtime/schedule/schedule.hpp"
 
 namespace raftor::actors {
@@ -21,6 +22,7 @@ struct SchedulerSetup {
     caf::actor peer;
     schedule::ZoneLoader zones;
     std::int64_t skip_grace_ms = 1000;  // catchUp skip: a slot later than this is missed
+    WallClock wall = system_wall_clock();
 };
 using SchedulerSetupPtr = std::shared_ptr<const SchedulerSetup>;
 

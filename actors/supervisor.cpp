@@ -17,9 +17,7 @@ void self_check(caf::stateful_actor<SupervisorState>* self, const SupervisorSetu
     node::SelfCheckInput in;
     if (!setup.data_dir.empty()) in.storage_error = storage::probe_writable(setup.data_dir);
     if (setup.peers) std::tie(in.peers_connected, in.peers) = setup.peers();
-    in.wall_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    in.wall_ms = setup.wall();
     in.steady_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now().time_since_epoch()).count();
     if (st.last.done) {

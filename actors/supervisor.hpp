@@ -10,6 +10,7 @@
 #include <string>
 
 #include "actors/introspection.hpp"
+#include "actors/wall_clock.hpp"
 #include "runtime/metrics/live_counters.hpp"
 #include "runtime/node/self_check.hpp"
 
@@ -49,6 +50,7 @@ struct SupervisorSetup {
     std::string data_dir;
     std::uint64_t check_interval_ms = 30'000;
     std::function<std::pair<std::size_t, std::size_t>()> peers;
+    WallClock wall = system_wall_clock();  // the clock the check judges
     std::shared_ptr<SelfCheckBoard> board;
     std::shared_ptr<metrics::NodeCounters> counters;
 };
