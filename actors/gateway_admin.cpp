@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "actors/timeouts.hpp"
 #include "config/node_config.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/member_registry.hpp"
@@ -55,7 +56,7 @@ void transfer(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, h
                 out, http::error_response(404, "member_not_found", "no such member",
                                           "no member named '" + to + "' (members: " + setup->directory->names() + ")"));
     }
-    self->request(setup->peer, std::chrono::seconds(30), transfer_atom::value, target)
+    self->request(setup->peer, timeouts::transfer, transfer_atom::value, target)
         .then(
             [=](AdminAnswerPtr a) {
                 if (!a->ok && a->code == "not_leader") return reply(out, to_leader(*setup, *req, routed, a->leader));
@@ -69,7 +70,7 @@ void transfer(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, h
 // Where a drain stands: how many handlers still run here, whether this node leads.
 void drain_report(GatewaySelf* self, const GatewaySetupPtr& setup, std::uint64_t running, Clock::time_point began,
                   ReplyPtr out) {
-    self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+    self->request(setup->peer, timeouts::peer_status, status_atom::value)
         .then(
             [=](StatusPtr s) {
                 http::DrainReport r;
@@ -89,7 +90,7 @@ void drain_report(GatewaySelf* self, const GatewaySetupPtr& setup, std::uint64_t
 template <typename F>
 void running_handlers(GatewaySelf* self, const GatewaySetupPtr& setup, bool on, ReplyPtr out, F then) {
     if (!setup->executor) return then(std::uint64_t{0});
-    self->request(setup->executor, std::chrono::seconds(5), drained_atom::value, on)
+    self->request(setup->executor, timeouts::drain, drained_atom::value, on)
         .then([=](std::uint64_t running) { then(running); },
               [=](caf::error& e) { reply(out, timed_out(e, "asking the executor")); });
 }
@@ -99,7 +100,7 @@ void undrain(GatewaySelf* self, const GatewaySetupPtr& setup, ReplyPtr out) {
     setup->drain->on = false;
     const auto began = Clock::now();
     running_handlers(self, setup, false, out, [=](std::uint64_t running) {
-        self->request(setup->peer, std::chrono::seconds(5), drained_atom::value, false)
+        self->request(setup->peer, timeouts::drain, drained_atom::value, false)
             .then([=](bool) { drain_report(self, setup, running, began, out); },
                   [=](caf::error& e) { reply(out, timed_out(e, "undraining the peer")); });
     });
@@ -129,7 +130,7 @@ void change_members(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr 
         send_write(
             self, setup, req, routed, out,
             [=](const node::Completion&) {
-                self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+                self->request(setup->peer, timeouts::peer_status, status_atom::value)
                     .then(
                         [=](StatusPtr s) {
                             logging::info("member_changed",
@@ -145,7 +146,7 @@ void change_members(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr 
     if (change.action != Action::remove) return propose();
     // Removing the leader: it hands leadership over first, so the cluster does not wait
     // out an election timeout; the new leader then makes the change.
-    self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+    self->request(setup->peer, timeouts::peer_status, status_atom::value)
         .then(
             [=](StatusPtr s) {
                 if (s->role != raft::Role::leader || s->id != id) return propose();
@@ -157,7 +158,7 @@ void change_members(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr 
                                  "removing it would leave " + std::to_string(s->conf.voters.size() - 1) +
                                      " voters, fewer than raft.minClusterSize (" + std::to_string(setup->min_voters) +
                                      "): add a member first, or lower raft.minClusterSize"));
-                self->request(setup->peer, std::chrono::seconds(30), transfer_atom::value, raft::NodeId{0})
+                self->request(setup->peer, timeouts::transfer, transfer_atom::value, raft::NodeId{0})
                     .then(
                         [=](AdminAnswerPtr a) {
                             if (!a->ok)
@@ -218,7 +219,7 @@ void drain_step(GatewaySelf* self, const GatewaySetupPtr& setup, DrainWaitPtr w)
         };
         if (running > 0) return again();
         // No handler runs: now leadership may go (the peer hands it on, and keeps doing so).
-        self->request(setup->peer, std::chrono::seconds(5), drained_atom::value, true)
+        self->request(setup->peer, timeouts::drain, drained_atom::value, true)
             .then(
                 [=](bool leading) {
                     if (leading) return again();
@@ -256,7 +257,7 @@ void handle_admin(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr re
             return;
         }
         case Kind::members:
-            self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+            self->request(setup->peer, timeouts::peer_status, status_atom::value)
                 .then(
                     [=](StatusPtr s) {
                         http::NodeView v = view_of(*s, *setup->directory);
@@ -273,13 +274,13 @@ void handle_admin(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr re
                                                        "the map is not resized while a backup copies it: retry",
                                                        {{"Retry-After", "5"}}));
             const std::uint64_t bytes = call.map_bytes;
-            self->request(setup->peer, std::chrono::seconds(30), resize_atom::value, bytes)
+            self->request(setup->peer, timeouts::storage_resize, resize_atom::value, bytes)
                 .then(
                     [=](const std::string& error) {
                         if (!error.empty())
                             return reply(out, http::error_response(500, "resize_failed", "resize failed", error));
                         setup->storage_map_bytes->store(bytes);
-                        self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+                        self->request(setup->peer, timeouts::peer_status, status_atom::value)
                             .then(
                                 [=](StatusPtr s) {
                                     reply(out, http::storage_resized(setup->node_name, bytes, s->storage_full,

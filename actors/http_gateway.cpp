@@ -6,6 +6,7 @@
 #include "actors/gateway_admin.hpp"
 #include "actors/gateway_replies.hpp"
 #include "actors/ops_requests.hpp"
+#include "actors/timeouts.hpp"
 #include "runtime/http/errors.hpp"
 #include "runtime/http/operations_api.hpp"
 #include "runtime/log/log.hpp"
@@ -216,12 +217,12 @@ void scrape(Self* self, const GatewaySetupPtr& setup, const http::MetricsCall& c
                 },
                 [=](caf::error& e) { reply(out, timed_out(e, "reading the state's figures")); });
     };
-    self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+    self->request(setup->peer, timeouts::peer_status, status_atom::value)
         .then(
             [=](StatusPtr s) {
                 in->raft = raft_figures(view_of(*s, *setup->directory));
                 if (!setup->introspector) return finish();
-                self->request(setup->introspector, std::chrono::seconds(3), inspect_atom::value)
+                self->request(setup->introspector, timeouts::actor_reports, inspect_atom::value)
                     .then(
                         [=](ReportsPtr rs) {
                             for (const auto& r : *rs)
@@ -311,7 +312,7 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                 if (!call.node.empty() && call.node != setup->node_name)
                     return reply(out, member_answer(*setup, *req, call.node));
                 if (!setup->introspector) return reply(out, http::actors(setup->node_name, call, {}));
-                self->request(setup->introspector, std::chrono::seconds(3), inspect_atom::value)
+                self->request(setup->introspector, timeouts::actor_reports, inspect_atom::value)
                     .then([=](ReportsPtr rs) { reply(out, http::actors(setup->node_name, call, *rs)); },
                           [=](caf::error& e) { reply(out, timed_out(e, "the introspection")); });
                 return;
@@ -333,7 +334,7 @@ caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
                 v.node = setup->node_name;
                 return reply(out, http::health(probe, v));
             }
-            self->request(setup->peer, std::chrono::seconds(2), status_atom::value)
+            self->request(setup->peer, timeouts::peer_status, status_atom::value)
                 .then(
                     [=](StatusPtr s) {
                         http::NodeView v = view_of(*s, *setup->directory);

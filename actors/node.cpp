@@ -19,6 +19,7 @@
 #include "actors/receipt_signer.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/supervisor.hpp"
+#include "actors/timeouts.hpp"
 #include "actors/transport.hpp"
 #include "runtime/backup/backup.hpp"
 #include "runtime/common/host_port.hpp"
@@ -541,7 +542,7 @@ int run_node(const config::NodeConfig& cfg) {
     server.shutdown(std::chrono::milliseconds(5000));
     if (!failed) {
         caf::scoped_actor self{sys};
-        self->request(peer, std::chrono::seconds(5), sync_atom::value)
+        self->request(peer, timeouts::final_sync, sync_atom::value)
             .receive(
                 [](bool ok) {
                     logging::info("storage_flushed", {{"ok", ok ? "true" : "false"}});

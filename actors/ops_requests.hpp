@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "actors/messages.hpp"
+#include "actors/timeouts.hpp"
 #include "actors/wall_clock.hpp"
 #include "runtime/state/ops_command.hpp"
 
@@ -16,14 +17,14 @@ namespace raftor::actors {
 template <typename Self>
 auto propose_ops(Self* self, const caf::actor& peer, std::int64_t at_ms, state::OpsBody body) {
     const state::OpsCommand cmd{{}, at_ms, std::move(body)};
-    return self->request(peer, std::chrono::seconds(10), propose_atom::value, state::encode_ops_command(cmd));
+    return self->request(peer, timeouts::propose, propose_atom::value, state::encode_ops_command(cmd));
 }
 
 // Runs `look` on this node's state as it is (no read index): what a leader's own
 // actors need to decide what to propose; the state machine re-checks every proposal.
 template <typename Self>
 auto query_local(Self* self, const caf::actor& peer, node::Query look) {
-    return self->request(peer, std::chrono::seconds(5), query_atom::value,
+    return self->request(peer, timeouts::local_query, query_atom::value,
                          QueryPtr(std::make_shared<node::Query>(std::move(look))), true);
 }
 

@@ -1,0 +1,20 @@
+#pragma once
+// How long an actor waits for another's answer, by what it asks: named, with units, so
+// a reader sees what each wait is for and changes it in one place.
+#include <chrono>
+
+namespace raftor::actors::timeouts {
+
+using namespace std::chrono_literals;
+
+inline constexpr std::chrono::milliseconds peer_status = 2s;    // the raft_peer's status (health, metrics, admin)
+inline constexpr std::chrono::milliseconds actor_reports = 3s;  // the introspector's reports of every actor
+inline constexpr std::chrono::milliseconds propose = 10s;       // an operations command, until it applies
+inline constexpr std::chrono::milliseconds local_query = 5s;    // a look at this node's copy of the state
+inline constexpr std::chrono::milliseconds drain = 5s;          // the executor or peer acknowledging a drain
+inline constexpr std::chrono::milliseconds transfer = 30s;  // a leadership transfer, to the new leader's first entry
+inline constexpr std::chrono::milliseconds storage_resize =
+    30s;                                                     // growing the LMDB map and retrying the writes that waited
+inline constexpr std::chrono::milliseconds final_sync = 5s;  // the last flush at a graceful stop
+
+}  // namespace raftor::actors::timeouts
