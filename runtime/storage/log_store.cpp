@@ -203,7 +203,8 @@ void LogStore::refresh_bounds() {
     last_index_ = wl;
 }
 
-Status LogStore::commit_lmdb(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot) {
+Status LogStore::commit_lmdb(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot,
+                             raft::Index kept_last) {
     Txn txn;
     if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
     if (snapshot) {
@@ -217,10 +218,12 @@ Status LogStore::commit_lmdb(const std::optional<raft::HardState>& hs, const raf
     }
     std::optional<raft::HardState> written;
     if (hs) {
-        // Never a commit index beyond the entries already durable: those of this
-        // write follow in the WAL, and a crash before them must still load.
+        // Never a commit index beyond the entries already durable and kept: those of
+        // this write follow in the WAL (after it cuts what they replace), and a crash
+        // before them must still load.
         written = *hs;
-        const raft::Index durable_last = snapshot ? snapshot->meta.index : std::max(last_index_, snapshot_index_);
+        const raft::Index durable_last =
+            snapshot ? snapshot->meta.index : std::min(std::max(last_index_, snapshot_index_), kept_last);
         written->commit = std::min(written->commit, durable_last);
         if (auto st = put(txn.get(), meta_db_, key_hard_state, sealed(raft::encode_hard_state(*written)), 0,
                           "write hard state");
@@ -307,7 +310,7 @@ Status LogStore::commit(const std::vector<const WriteBatch*>& batches, const std
         return st;
     };
     if (term_or_vote || snapshot) {
-        if (auto st = commit_lmdb(last_hs, snapshot); !st.ok()) return fail(st);
+        if (auto st = commit_lmdb(last_hs, snapshot, cut - 1); !st.ok()) return fail(st);
     }
     if (snapshot)
         if (auto st = wal_->reset(); !st.ok()) return fail(st);

@@ -83,7 +83,9 @@ private:
                   bool term_or_vote);
     Status reconcile_with_snapshot();
     // Writes the deferred commit index (capped at what the log holds) and `snapshot`.
-    Status commit_lmdb(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot);
+    // `kept_last`: the last entry the write that follows keeps (it replaces those after).
+    Status commit_lmdb(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot,
+                       raft::Index kept_last = UINT64_MAX);
     void refresh_bounds();
 
     DirLock lock_;  // first member: released last

@@ -1,10 +1,5 @@
 #include "runtime/storage/wal.hpp"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -25,35 +20,36 @@ std::string entry_name(raft::Index i) {
 }  // namespace
 
 std::unique_ptr<Wal> Wal::open(const WalOptions& opts, Status& status) {
-    if (::mkdir(opts.dir.c_str(), 0700) != 0 && errno != EEXIST) {
-        status = Status::from_errno(errno, "create WAL directory " + opts.dir);
+    if (const int err = opts.fs->make_dir(opts.dir); err != 0 && err != EEXIST) {
+        status = Status::from_errno(err, "create WAL directory " + opts.dir);
         return nullptr;
     }
     std::unique_ptr<Wal> w(new Wal(opts));
     if (status = w->load_segments(); !status.ok()) return nullptr;
     if (status = w->open_active(); !status.ok()) return nullptr;
+    if (!w->repaired_.empty())
+        if (status = w->end_on_disk(w->segments_.back().size); !status.ok()) return nullptr;
     return w;
 }
 
 Status Wal::load_segments() {
     std::vector<raft::Index> firsts;
     {
-        DIR* d = ::opendir(opts_.dir.c_str());
-        if (d == nullptr) return Status::from_errno(errno, "open WAL directory " + opts_.dir);
+        std::vector<std::string> names;
+        if (const int err = fs().list(opts_.dir, names); err != 0)
+            return Status::from_errno(err, "open WAL directory " + opts_.dir);
         bool removed = false;
-        while (const dirent* ent = ::readdir(d)) {
-            const std::string name = ent->d_name;
+        for (const auto& name : names) {
             if (auto first = parse_segment_name(name)) {
                 firsts.push_back(*first);
             } else if (name.size() > 4 && name.ends_with(".tmp")) {
                 // A segment whose creation a crash interrupted: it held no entries yet.
-                ::unlink((opts_.dir + "/" + name).c_str());
+                fs().remove(opts_.dir + "/" + name);
                 removed = true;
             }
         }
-        ::closedir(d);
         if (removed)
-            if (auto st = sync_dir(opts_.dir); !st.ok()) return st;
+            if (auto st = sync_dir(fs(), opts_.dir); !st.ok()) return st;
     }
     std::sort(firsts.begin(), firsts.end());
     raft::Term last_term = 0;
@@ -62,7 +58,7 @@ Status Wal::load_segments() {
         seg.first = firsts[k];
         seg.path = opts_.dir + "/" + segment_name(seg.first);
         Scan scan;
-        if (auto st = scan_segment(seg.path, seg.first, scan); !st.ok()) return st;
+        if (auto st = scan_segment(fs(), seg.path, seg.first, scan); !st.ok()) return st;
         seg.size = scan.file_size;
         seg.seed = header_crc(seg.first);
         seg.records = std::move(scan.records);
@@ -92,8 +88,8 @@ Status Wal::open_active() {
     active_.reset();
     if (segments_.empty()) return {};
     const std::string& path = segments_.back().path;
-    active_ = Fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-    if (!active_) return Status::from_errno(errno, "open " + path);
+    if (const int err = fs().open(path, FileSystem::Mode::write, active_); err != 0)
+        return Status::from_errno(err, "open " + path);
     return {};
 }
 
@@ -119,21 +115,24 @@ Status Wal::create_segment(raft::Index first, std::uint64_t min_size) {
     const std::uint64_t size = std::max(opts_.segment_bytes, min_size);
     const std::string path = opts_.dir + "/" + segment_name(first);
     const std::string tmp = path + ".tmp";
-    Fd fd(::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd) return Status::from_errno(errno, "create " + tmp);
+    std::unique_ptr<File> fd;
+    if (const int err = fs().open(tmp, FileSystem::Mode::create, fd); err != 0)
+        return Status::from_errno(err, "create " + tmp);
     auto fail = [&](Status st) {
-        ::unlink(tmp.c_str());
+        fd.reset();
+        fs().remove(tmp);
         return st;
     };
     // Preallocated, so appends change no file size and fdatasync has no metadata to write.
-    if (int rc = ::posix_fallocate(fd.get(), 0, static_cast<off_t>(size)); rc != 0)
-        return fail(Status::from_errno(rc, "preallocate " + std::to_string(size) + " bytes for " + path));
+    if (const int err = fd->allocate(size); err != 0)
+        return fail(Status::from_errno(err, "preallocate " + std::to_string(size) + " bytes for " + path));
     const std::string header = encode_header(first);
-    if (auto st = pwrite_full(fd.get(), header.data(), header.size(), 0, tmp); !st.ok()) return fail(st);
-    if (opts_.sync && ::fdatasync(fd.get()) != 0) return fail(Status::from_errno(errno, "sync " + tmp));
-    if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(Status::from_errno(errno, "rename " + tmp));
+    if (auto st = pwrite_full(*fd, header.data(), header.size(), 0, tmp); !st.ok()) return fail(st);
     if (opts_.sync)
-        if (auto st = sync_dir(opts_.dir); !st.ok()) return st;
+        if (const int err = fd->sync(); err != 0) return fail(Status::from_errno(err, "sync " + tmp));
+    if (const int err = fs().rename(tmp, path); err != 0) return fail(Status::from_errno(err, "rename " + tmp));
+    if (opts_.sync)
+        if (auto st = sync_dir(fs(), opts_.dir); !st.ok()) return st;
     Segment seg;
     seg.first = first;
     seg.path = path;
@@ -148,14 +147,14 @@ Status Wal::create_segment(raft::Index first, std::uint64_t min_size) {
 Status Wal::remove_from(std::size_t pos) {
     if (pos >= segments_.size()) return {};
     for (std::size_t k = pos; k < segments_.size(); ++k)
-        if (::unlink(segments_[k].path.c_str()) != 0 && errno != ENOENT)
-            return Status::from_errno(errno, "remove " + segments_[k].path);
+        if (const int err = fs().remove(segments_[k].path); err != 0 && err != ENOENT)
+            return Status::from_errno(err, "remove " + segments_[k].path);
     stats_.segments_removed += segments_.size() - pos;
     segments_.resize(pos);
     // Durable before anything is written over the cut: a removed segment coming back
     // after a crash would splice stale entries onto the new ones.
     if (opts_.sync)
-        if (auto st = sync_dir(opts_.dir); !st.ok()) return st;
+        if (auto st = sync_dir(fs(), opts_.dir); !st.ok()) return st;
     return open_active();
 }
 
@@ -168,10 +167,34 @@ Status Wal::truncate_from(raft::Index at) {
     if (segments_.empty()) return {};
     Segment& s = segments_.back();
     if (at < s.next()) {
-        // The next append writes over the cut with a terminator after it; the chained
-        // crc keeps records past the terminator from ever verifying again.
+        const std::uint64_t old_end = s.end + record_header_size;
         s.end = s.records[at - s.first].offset;
         s.records.resize(at - s.first);
+        return end_on_disk(old_end);
+    }
+    return {};
+}
+
+Status Wal::end_on_disk(std::uint64_t upto) {
+    // Records left past the end (cut away, or a torn write) are zeroed, so that:
+    //  - when what comes next does not fit here and goes to a new segment, they are
+    //    never read back before it;
+    //  - a write torn over them later looks torn (unwritten sectors read as zeros), not
+    //    like corruption.
+    Segment& s = segments_.back();
+    upto = std::min(std::max(upto, s.end + record_header_size), s.size);
+    const std::string zero(std::min<std::uint64_t>(upto - s.end, std::uint64_t{1} << 20), '\0');
+    for (std::uint64_t off = s.end; off < upto; off += zero.size()) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(zero.size(), upto - off));
+        if (auto st = pwrite_full(*active_, zero.data(), n, off, s.path); !st.ok()) return st;
+    }
+    if (opts_.sync) {
+        if (const int err = active_->sync(); err != 0) {
+            broken_ =
+                "WAL unusable after a failed fdatasync of " + s.path + ": " + std::strerror(err) + "; restart the node";
+            return {Errc::io, broken_};
+        }
+        ++stats_.syncs;
     }
     return {};
 }
@@ -186,8 +209,8 @@ Status Wal::release_to(raft::Index index) {
     while (n + 1 < segments_.size() && segments_[n + 1].first <= index + 1) ++n;
     if (n == 0) return {};
     for (std::size_t k = 0; k < n; ++k)
-        if (::unlink(segments_[k].path.c_str()) != 0 && errno != ENOENT)
-            return Status::from_errno(errno, "remove " + segments_[k].path);
+        if (const int err = fs().remove(segments_[k].path); err != 0 && err != ENOENT)
+            return Status::from_errno(err, "remove " + segments_[k].path);
     segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(n));
     stats_.segments_removed += n;
     // Not synced: a segment that comes back after a crash is still a valid prefix.
@@ -242,10 +265,10 @@ Status Wal::append(const std::vector<std::string>& payloads, const std::vector<c
             added.push_back(RecordPos{off, tail[k]->term, crc});
         }
         buf.append(record_header_size, '\0');
-        if (auto st = pwrite_full(active_.get(), buf.data(), buf.size(), s.end, s.path); !st.ok()) return st;
+        if (auto st = pwrite_full(*active_, buf.data(), buf.size(), s.end, s.path); !st.ok()) return st;
         if (opts_.sync) {
-            if (::fdatasync(active_.get()) != 0) {
-                broken_ = "WAL unusable after a failed fdatasync of " + s.path + ": " + std::strerror(errno) +
+            if (const int err = active_->sync(); err != 0) {
+                broken_ = "WAL unusable after a failed fdatasync of " + s.path + ": " + std::strerror(err) +
                           "; restart the node";
                 return {Errc::io, broken_};
             }
@@ -266,7 +289,7 @@ Status Wal::read(raft::Index from, std::vector<raft::Entry>& out, std::size_t co
         if (s.next() <= from) continue;
         if (limit.reached(out)) break;
         const std::size_t k = from > s.first ? static_cast<std::size_t>(from - s.first) : 0;
-        if (auto st = read_records(s.path, s.first, s.seed, s.records, k, out, limit); !st.ok()) return st;
+        if (auto st = read_records(fs(), s.path, s.first, s.seed, s.records, k, out, limit); !st.ok()) return st;
     }
     return {};
 }

@@ -16,6 +16,7 @@ struct WalOptions {
     std::string dir;
     std::uint64_t segment_bytes = std::uint64_t{32} << 20;
     bool sync = true;
+    FileSystem* fs = &posix_file_system();  // a simulated disk in tests and the simulator
 };
 
 struct WalStats {
@@ -74,11 +75,14 @@ private:
     Status remove_from(std::size_t pos);  // segments_[pos..], then the directory is synced
     Status open_active();
     Status truncate_from(raft::Index at);
+    Status end_on_disk(std::uint64_t upto);  // zeros from the last segment's end to `upto`, synced
     Status append(const std::vector<std::string>& payloads, const std::vector<const raft::Entry*>& tail);
+
+    FileSystem& fs() const { return *opts_.fs; }
 
     WalOptions opts_;
     std::vector<Segment> segments_;
-    wal::Fd active_;  // segments_.back(), open for writing
+    std::unique_ptr<File> active_;  // segments_.back(), open for writing
     std::string repaired_;
     std::string broken_;  // why writes are refused, after a failed fdatasync
     WalStats stats_;

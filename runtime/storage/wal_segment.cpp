@@ -1,8 +1,5 @@
 #include "runtime/storage/wal_segment.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -43,7 +40,7 @@ std::uint32_t record_crc(const char* length_word, std::string_view payload, std:
 // mostly preallocated file. A returned pointer is valid until the next call.
 class Reader {
 public:
-    Reader(int fd, std::uint64_t size, const std::string& path) : fd_(fd), size_(size), path_(path) {}
+    Reader(File& f, std::uint64_t size, const std::string& path) : f_(f), size_(size), path_(path) {}
     // nullptr (and ok status) when [off, off + n) runs past the end of the file.
     const char* get(std::uint64_t off, std::size_t n, Status& st) {
         if (off > size_ || n > size_ - off) return nullptr;
@@ -52,7 +49,7 @@ public:
             static_cast<std::size_t>(std::min<std::uint64_t>(std::max(n, read_chunk), size_ - off));
         buf_.resize(want);
         base_ = off;
-        if (st = pread_full(fd_, buf_.data(), want, off, path_); !st.ok()) {
+        if (st = pread_full(f_, buf_.data(), want, off, path_); !st.ok()) {
             buf_.clear();
             return nullptr;
         }
@@ -60,7 +57,7 @@ public:
     }
 
 private:
-    int fd_;
+    File& f_;
     std::uint64_t size_;
     const std::string& path_;
     std::string buf_;
@@ -120,49 +117,20 @@ bool looks_torn(Reader& r, std::uint64_t off, const Record& bad, Check why, Stat
 
 }  // namespace
 
-Fd& Fd::operator=(Fd&& o) noexcept {
-    if (this != &o) {
-        reset();
-        fd_ = o.fd_;
-        o.fd_ = -1;
-    }
-    return *this;
-}
-
-void Fd::reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-}
-
-Status pread_full(int fd, char* buf, std::size_t n, std::uint64_t off, const std::string& path) {
-    while (n > 0) {
-        const ssize_t got = ::pread(fd, buf, n, static_cast<off_t>(off));
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) return Status::from_errno(errno, "read " + path);
-        if (got == 0) return {Errc::corrupt, "read " + path + ": file shorter than expected"};
-        buf += got;
-        n -= static_cast<std::size_t>(got);
-        off += static_cast<std::uint64_t>(got);
-    }
+Status pread_full(File& f, char* buf, std::size_t n, std::uint64_t off, const std::string& path) {
+    std::size_t got = 0;
+    if (const int err = f.read_at(buf, n, off, got); err != 0) return Status::from_errno(err, "read " + path);
+    if (got < n) return {Errc::corrupt, "read " + path + ": file shorter than expected"};
     return {};
 }
 
-Status pwrite_full(int fd, const char* buf, std::size_t n, std::uint64_t off, const std::string& path) {
-    while (n > 0) {
-        const ssize_t put = ::pwrite(fd, buf, n, static_cast<off_t>(off));
-        if (put < 0 && errno == EINTR) continue;
-        if (put < 0) return Status::from_errno(errno, "write " + path);
-        buf += put;
-        n -= static_cast<std::size_t>(put);
-        off += static_cast<std::uint64_t>(put);
-    }
+Status pwrite_full(File& f, const char* buf, std::size_t n, std::uint64_t off, const std::string& path) {
+    if (const int err = f.write_at(buf, n, off); err != 0) return Status::from_errno(err, "write " + path);
     return {};
 }
 
-Status sync_dir(const std::string& dir) {
-    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) return Status::from_errno(errno, "open directory " + dir);
-    if (::fsync(fd.get()) != 0) return Status::from_errno(errno, "sync directory " + dir);
+Status sync_dir(FileSystem& fs, const std::string& dir) {
+    if (const int err = fs.sync_dir(dir); err != 0) return Status::from_errno(err, "sync directory " + dir);
     return {};
 }
 
@@ -205,15 +173,14 @@ std::uint32_t append_record(std::string& out, std::string_view payload, std::uin
     return crc;
 }
 
-Status scan_segment(const std::string& path, raft::Index first, Scan& out) {
+Status scan_segment(FileSystem& fs, const std::string& path, raft::Index first, Scan& out) {
     out = Scan{};
     out.first = first;
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return Status::from_errno(errno, "open " + path);
-    const off_t size = ::lseek(fd.get(), 0, SEEK_END);
-    if (size < 0) return Status::from_errno(errno, "size of " + path);
-    out.file_size = static_cast<std::uint64_t>(size);
-    Reader r(fd.get(), out.file_size, path);
+    std::unique_ptr<File> f;
+    if (const int err = fs.open(path, FileSystem::Mode::read, f); err != 0)
+        return Status::from_errno(err, "open " + path);
+    if (const int err = f->size(out.file_size); err != 0) return Status::from_errno(err, "size of " + path);
+    Reader r(*f, out.file_size, path);
     Status st;
     const char* h = r.get(0, header_size, st);
     if (!st.ok()) return st;
@@ -252,15 +219,16 @@ Status scan_segment(const std::string& path, raft::Index first, Scan& out) {
     return {};
 }
 
-Status read_records(const std::string& path, raft::Index first, std::uint32_t seed,
+Status read_records(FileSystem& fs, const std::string& path, raft::Index first, std::uint32_t seed,
                     const std::vector<RecordPos>& records, std::size_t from, std::vector<raft::Entry>& out,
                     ReadLimit& limit) {
     if (from >= records.size()) return {};
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return Status::from_errno(errno, "open " + path);
-    const off_t size = ::lseek(fd.get(), 0, SEEK_END);
-    if (size < 0) return Status::from_errno(errno, "size of " + path);
-    Reader r(fd.get(), static_cast<std::uint64_t>(size), path);
+    std::unique_ptr<File> f;
+    if (const int err = fs.open(path, FileSystem::Mode::read, f); err != 0)
+        return Status::from_errno(err, "open " + path);
+    std::uint64_t size = 0;
+    if (const int err = f->size(size); err != 0) return Status::from_errno(err, "size of " + path);
+    Reader r(*f, size, path);
     std::string error;
     for (std::size_t k = from; k < records.size() && !limit.reached(out); ++k) {
         const raft::Index index = first + k;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "runtime/raft/types.hpp"
+#include "runtime/storage/file_system.hpp"
 #include "runtime/storage/status.hpp"
 
 namespace raftor::storage::wal {
@@ -24,28 +25,11 @@ constexpr std::size_t record_header_size = 8;
 constexpr std::uint32_t write_end_flag = 0x80000000u;
 constexpr std::uint32_t length_mask = 0x7FFFFFFFu;
 
-// A file descriptor that closes itself.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() { reset(); }
-    Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-    Fd& operator=(Fd&& o) noexcept;
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    explicit operator bool() const { return fd_ >= 0; }
-    void reset();
-
-private:
-    int fd_ = -1;
-};
-
-Status pread_full(int fd, char* buf, std::size_t n, std::uint64_t off, const std::string& path);
-Status pwrite_full(int fd, const char* buf, std::size_t n, std::uint64_t off, const std::string& path);
+// Exactly n bytes at off (a file shorter than that is corrupt), and all of a write.
+Status pread_full(File& f, char* buf, std::size_t n, std::uint64_t off, const std::string& path);
+Status pwrite_full(File& f, const char* buf, std::size_t n, std::uint64_t off, const std::string& path);
 // Makes a directory's entries (created, renamed, removed files) durable.
-Status sync_dir(const std::string& dir);
+Status sync_dir(FileSystem& fs, const std::string& dir);
 
 std::string segment_name(raft::Index first);  // "00000000000000000001.seg": sorts by index
 std::optional<raft::Index> parse_segment_name(std::string_view name);
@@ -79,7 +63,7 @@ struct Scan {
 // Reads a segment back, verifying the header, every crc, each entry's decoding and its
 // index. A structural problem (bad header, undecodable verified record) is an error;
 // a bad record ends the scan and is described in `bad`/`torn` for the caller to judge.
-Status scan_segment(const std::string& path, raft::Index first, Scan& out);
+Status scan_segment(FileSystem& fs, const std::string& path, raft::Index first, Scan& out);
 
 // How much one read may return: it stops once `out` holds `count` entries or `bytes`
 // of them (Entry::size_bytes), whichever comes first, after at least one.
@@ -93,7 +77,7 @@ struct ReadLimit {
 };
 
 // Decodes the records [from, ..) of a scanned segment again, verifying each, within `limit`.
-Status read_records(const std::string& path, raft::Index first, std::uint32_t seed,
+Status read_records(FileSystem& fs, const std::string& path, raft::Index first, std::uint32_t seed,
                     const std::vector<RecordPos>& records, std::size_t from, std::vector<raft::Entry>& out,
                     ReadLimit& limit);
 
