@@ -57,7 +57,7 @@ AdminAnswerPtr admin_answer(AdminAnswer a) {
 // member just as full cannot, and the cluster would be left with no leader at all.
 void hand_on_if_drained(Self* self) {
     auto& st = self->state;
-    auto& core = st.consensus->core();
+    const auto& core = st.consensus->core();
     if (!st.drained || core.role() != raft::Role::leader || core.transfer_target() != raft::no_node) return;
     if (const raft::NodeId to = st.consensus->hand_over(); to != raft::no_node)
         logging::info("leadership_handover", {{"to", name_of(st, to)}, {"reason", "drained"}});
@@ -220,12 +220,12 @@ void fetch_entries(Self* self, const raft::Fetch& f) {
                   std::uint64_t{f.bytes})
         .then(
             [=](EntriesPtr entries) {
-                self->state.consensus->core().on_fetched(f.to, f.from, *entries);
+                self->state.consensus->fetched(f.to, f.from, *entries);
                 schedule_drain(self);
             },
             [=](caf::error&) {
                 // The storage actor is gone (the node is stopping): the next heartbeat asks again.
-                self->state.consensus->core().on_fetched(f.to, f.from, {});
+                self->state.consensus->fetched(f.to, f.from, {});
                 schedule_drain(self);
             });
 }
@@ -575,7 +575,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
             self->state.stats.note(self, "transfer");
             auto rp = self->make_response_promise();
             auto& st = self->state;
-            auto& core = st.consensus->core();
+            const auto& core = st.consensus->core();
             if (core.role() != raft::Role::leader) {
                 rp.deliver(admin_answer({.ok = false, .code = "not_leader", .leader = core.leader()}));
                 return rp;
@@ -598,7 +598,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
                                              .leader = core.id()}));
                     return rp;
                 }
-            } else if (auto e = core.transfer_leadership(to); e != raft::Error::none) {
+            } else if (auto e = st.consensus->transfer_leadership(to); e != raft::Error::none) {
                 rp.deliver(admin_answer({.ok = false,
                                          .code = "no_target",
                                          .detail = name_of(st, to) + ": " + raft::to_string(e) +

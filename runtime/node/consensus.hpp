@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/node/completion.hpp"
@@ -51,6 +52,12 @@ public:
     void tick() { core_.tick(); }
     void step(const raft::Message& m) { core_.step(m); }
     void persisted(std::uint64_t persist_id) { core_.on_persisted(persist_id); }
+    // Entries storage read back for a Fetch the core asked for (none: ask again later).
+    void fetched(raft::NodeId to, raft::Index from, std::vector<raft::Entry> entries) {
+        core_.on_fetched(to, from, std::move(entries));
+    }
+    // An operator's transfer of leadership to `to`.
+    raft::Error transfer_leadership(raft::NodeId to) { return core_.transfer_leadership(to); }
     // The state machine snapshotted at `index` (handed to it already): drop the log
     // before it. The snapshot to store, when the core took it.
     std::optional<raft::Snapshot> compact(raft::Index index, std::shared_ptr<const std::string> data);
@@ -63,8 +70,8 @@ public:
     Actions advance();
     bool has_work() const { return core_.has_ready() || !completions_.empty(); }
 
+    // The core, to look at: every change goes through the calls above.
     const raft::Raft& core() const { return core_; }
-    raft::Raft& core() { return core_; }
     std::size_t pending_reads() const { return reads_.size(); }
     // Reads waiting for a confirmed read index; more are refused (Outcome::overloaded).
     // One heartbeat round serves them all, so this bounds memory, not throughput.
