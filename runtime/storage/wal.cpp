@@ -27,8 +27,17 @@ std::unique_ptr<Wal> Wal::open(const WalOptions& opts, Status& status) {
     std::unique_ptr<Wal> w(new Wal(opts));
     if (status = w->load_segments(); !status.ok()) return nullptr;
     if (status = w->open_active(); !status.ok()) return nullptr;
-    if (!w->repaired_.empty())
-        if (status = w->end_on_disk(w->segments_.back().size); !status.ok()) return nullptr;
+    // What the next write lands on must read as zeros: a torn tail just cut, or the
+    // sectors of an earlier torn write that reached the disk past a terminator that did
+    // not, would make a write torn over them look like corruption.
+    if (!w->segments_.empty()) {
+        const auto& last = w->segments_.back();
+        bool clean = w->repaired_.empty();
+        if (clean) status = zeros_from(w->fs(), last.path, last.end, last.size, clean);
+        if (!status.ok()) return nullptr;
+        if (!clean)
+            if (status = w->end_on_disk(last.size); !status.ok()) return nullptr;
+    }
     return w;
 }
 

@@ -219,6 +219,21 @@ Status scan_segment(FileSystem& fs, const std::string& path, raft::Index first, 
     return {};
 }
 
+Status zeros_from(FileSystem& fs, const std::string& path, std::uint64_t from, std::uint64_t to, bool& zero) {
+    zero = true;
+    if (from >= to) return {};
+    std::unique_ptr<File> f;
+    if (const int err = fs.open(path, FileSystem::Mode::read, f); err != 0)
+        return Status::from_errno(err, "open " + path);
+    std::string buf;
+    for (std::uint64_t off = from; off < to && zero; off += buf.size()) {
+        buf.resize(static_cast<std::size_t>(std::min<std::uint64_t>(read_chunk, to - off)));
+        if (auto st = pread_full(*f, buf.data(), buf.size(), off, path); !st.ok()) return st;
+        zero = std::all_of(buf.begin(), buf.end(), [](char c) { return c == 0; });
+    }
+    return {};
+}
+
 Status read_records(FileSystem& fs, const std::string& path, raft::Index first, std::uint32_t seed,
                     const std::vector<RecordPos>& records, std::size_t from, std::vector<raft::Entry>& out,
                     ReadLimit& limit) {

@@ -65,6 +65,10 @@ struct Scan {
 // a bad record ends the scan and is described in `bad`/`torn` for the caller to judge.
 Status scan_segment(FileSystem& fs, const std::string& path, raft::Index first, Scan& out);
 
+// Whether bytes [from, to) of a segment are all zeros (a terminator's and what follows
+// it: what a write lands on must be unwritten space).
+Status zeros_from(FileSystem& fs, const std::string& path, std::uint64_t from, std::uint64_t to, bool& zero);
+
 // How much one read may return: it stops once `out` holds `count` entries or `bytes`
 // of them (Entry::size_bytes), whichever comes first, after at least one.
 struct ReadLimit {

@@ -31,6 +31,7 @@ std::string run(std::uint64_t seed, bool sync, int steps = 300) {
     std::map<raft::Index, Entry> acked;  // what the WAL acknowledged, as it must read back
     raft::Term term = 1;
     int crashes = 0;
+    const bool trace = std::getenv("WAL_SIM_TRACE") != nullptr;
     auto write = [&](raft::Index at, std::size_t n) {
         std::vector<Entry> es;
         for (std::size_t k = 0; k < n; ++k)
@@ -42,14 +43,13 @@ std::string run(std::uint64_t seed, bool sync, int steps = 300) {
         // write then succeeds (Raft replaces that suffix).
         acked.erase(acked.lower_bound(at), acked.end());
         const Status ws = wal->write(at, ptrs);
-        if (std::getenv("WAL_SIM_TRACE"))
+        if (trace)
             std::fprintf(stderr, "  write at %llu n %zu term %llu: %s\n", (unsigned long long)at, n,
                          (unsigned long long)term, ws.ok() ? "ok" : ws.message.c_str());
         if (!ws.ok()) return false;
         for (auto& e : es) acked[e.index] = e;
         return true;
     };
-    const bool trace = std::getenv("WAL_SIM_TRACE") != nullptr;
     for (int step = 0; step < steps; ++step) {
         const raft::Index last = wal->last_index();
         const int roll = static_cast<int>(rng() % 100);
@@ -70,7 +70,10 @@ std::string run(std::uint64_t seed, bool sync, int steps = 300) {
         } else if (roll < 88) {
             // The disk refuses the next sync or write: the WAL refuses every write after a
             // failed fdatasync, so the node restarts, as after a crash.
-            fs.fail(rng() % 2 ? sim::SimFileSystem::Op::sync : sim::SimFileSystem::Op::write, rng() % 2 ? EIO : ENOSPC);
+            const auto op = rng() % 2 ? sim::SimFileSystem::Op::sync : sim::SimFileSystem::Op::write;
+            const int err = rng() % 2 ? EIO : ENOSPC;
+            if (trace) std::fprintf(stderr, "  %s fails next\n", op == sim::SimFileSystem::Op::sync ? "sync" : "write");
+            fs.fail(op, err);
             write(last + 1, 1 + rng() % 6);
         } else {
             // Power loss, then a restart on what the disk kept.
