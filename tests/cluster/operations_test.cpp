@@ -17,6 +17,7 @@
 #include "runtime/schedule/schedule.hpp"
 #include "tests/cluster/process_cluster.hpp"
 #include "tests/common/history_pages.hpp"
+#include "tests/common/proc_file.hpp"
 
 using namespace raftor;
 using raftor::testing::ClusterOptions;
@@ -368,11 +369,8 @@ BOOST_AUTO_TEST_CASE(timeouts_kill_the_group_retries_back_off_forbid_never_overl
     BOOST_TEST(slow.back()["status"] == "timeout");
     auto sleeping = [&] {
         for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-            std::ifstream in(e.path() / "cmdline", std::ios::binary);
-            std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            std::ifstream st(e.path() / "stat");
-            std::string stat;
-            std::getline(st, stat);
+            const std::string cmd = testing::read_proc_file((e.path() / "cmdline").string());
+            const std::string stat = testing::read_proc_file((e.path() / "stat").string());
             const auto close = stat.rfind(')');
             const bool zombie = close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
             if (!zombie && cmd.find(std::string(1, '\0') + marker) != std::string::npos) return true;

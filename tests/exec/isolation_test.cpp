@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "runtime/exec/process.hpp"
+#include "tests/common/proc_file.hpp"
 
 using namespace raftor;
 using exec::ProcessResult;
@@ -38,11 +39,8 @@ bool running_with_arg(const std::string& arg) {
     for (const auto& e : std::filesystem::directory_iterator("/proc")) {
         const std::string name = e.path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream in(e.path() / "cmdline", std::ios::binary);
-        std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        std::string stat;
-        std::ifstream st(e.path() / "stat");
-        std::getline(st, stat);
+        const std::string cmd = testing::read_proc_file((e.path() / "cmdline").string());
+        const std::string stat = testing::read_proc_file((e.path() / "stat").string());
         const auto close = stat.rfind(')');
         if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') continue;
         if (cmd.find(std::string(1, '\0') + arg) != std::string::npos) return true;
