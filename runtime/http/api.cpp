@@ -470,6 +470,11 @@ Response actors(const std::string& node, const DebugActors& call, const std::vec
 }
 
 namespace {
+// Committed entries not yet applied that still count as caught up: the apply of the
+// last few writes is always in flight under load, and readiness must not flap with it
+// (a node restarted behind a long log is far beyond this).
+constexpr std::uint64_t apply_lag_ready_max = 1000;
+
 bool ready(const NodeView& v, std::string& why) {
     if (!v.started) return why = "storage is still being opened and the log replayed", false;
     if (!v.storage_ok) return why = "storage failed", false;
@@ -477,7 +482,7 @@ bool ready(const NodeView& v, std::string& why) {
         return why = "storage is not writable (self-check): " + v.self_check.storage_detail, false;
     if (!v.member) return why = "not a member of the cluster's configuration (removed, or not yet added)", false;
     if (v.leader.empty()) return why = "no known leader", false;
-    if (v.applied_index < v.commit_index) return why = "applying committed entries", false;
+    if (v.commit_index > v.applied_index + apply_lag_ready_max) return why = "applying committed entries", false;
     return true;
 }
 }  // namespace
