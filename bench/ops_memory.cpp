@@ -11,6 +11,7 @@
 
 #include "runtime/crypto/merkle.hpp"
 #include "runtime/state/ops_machine.hpp"
+#include "runtime/state/rollups.hpp"
 
 using namespace raftor;
 using namespace raftor::state;
@@ -80,4 +81,17 @@ int main(int argc, char** argv) {
     std::printf("  applied %zu executions (execute + start + finish + seal) in %.2f s = %.0f executions/s\n",
                 executions, secs, double(executions) / secs);
     std::printf("  target: RSS under 150 MB: %s\n", rss1 < 150.0 ? "met" : "NOT met");
+
+    // The rollups behind the metrics windows: 100 operations that each finish one
+    // execution every minute, for 35 days (docs/operations.md, Retention).
+    const double before = rss_mb();
+    Rollups rollups;
+    constexpr std::int64_t minutes = 35 * 24 * 60;
+    for (std::int64_t minute = 0; minute < minutes; ++minute)
+        for (int op = 0; op < 100; ++op)
+            rollups.add(1'700'000'000'000 + minute * Rollups::minute_ms, "operation-" + std::to_string(op),
+                        ExecStatus::success, true, 3);
+    const double after = rss_mb();
+    std::printf("rollups: 100 operations x %lld minutes: %.1f MB RSS, %.0f bytes per operation-minute\n",
+                static_cast<long long>(minutes), after - before, (after - before) * 1048576.0 / double(minutes * 100));
 }

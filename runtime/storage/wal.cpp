@@ -197,14 +197,17 @@ Status Wal::end_on_disk(std::uint64_t upto) {
         const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(zero.size(), upto - off));
         if (auto st = pwrite_full(*active_, zero.data(), n, off, s.path); !st.ok()) return st;
     }
-    if (opts_.sync) {
-        if (const int err = active_->sync(); err != 0) {
-            broken_ =
-                "WAL unusable after a failed fdatasync of " + s.path + ": " + std::strerror(err) + "; restart the node";
-            return {Errc::io, broken_};
-        }
-        ++stats_.syncs;
+    return sync_active();
+}
+
+Status Wal::sync_active() {
+    if (!opts_.sync) return {};
+    if (const int err = active_->sync(); err != 0) {
+        broken_ = "WAL unusable after a failed fdatasync of " + segments_.back().path + ": " + std::strerror(err) +
+                  "; restart the node";
+        return {Errc::io, broken_};
     }
+    ++stats_.syncs;
     return {};
 }
 
@@ -275,14 +278,7 @@ Status Wal::append(const std::vector<std::string>& payloads, const std::vector<c
         }
         buf.append(record_header_size, '\0');
         if (auto st = pwrite_full(*active_, buf.data(), buf.size(), s.end, s.path); !st.ok()) return st;
-        if (opts_.sync) {
-            if (const int err = active_->sync(); err != 0) {
-                broken_ = "WAL unusable after a failed fdatasync of " + s.path + ": " + std::strerror(err) +
-                          "; restart the node";
-                return {Errc::io, broken_};
-            }
-            ++stats_.syncs;
-        }
+        if (auto st = sync_active(); !st.ok()) return st;
         stats_.bytes_written += buf.size();
         s.records.insert(s.records.end(), added.begin(), added.end());
         s.end += buf.size() - record_header_size;

@@ -76,6 +76,8 @@ private:
     Status open_active();
     Status truncate_from(raft::Index at);
     Status end_on_disk(std::uint64_t upto);  // zeros from the last segment's end to `upto`, synced
+    // fdatasync of the active segment (with sync on); a failure breaks the WAL for good.
+    Status sync_active();
     Status append(const std::vector<std::string>& payloads, const std::vector<const raft::Entry*>& tail);
 
     FileSystem& fs() const { return *opts_.fs; }

@@ -5,26 +5,16 @@
 
 #include "runtime/state/idle_due.hpp"
 #include "runtime/state/start_plan.hpp"
+#include "tests/state/replica.hpp"
 
 using namespace raftor::state;
 
 namespace {
 
+using testing::Replica;
 OperationSpec spec(std::string id) {
-    OperationSpec s;
-    s.id = std::move(id);
-    s.name = s.id;
-    s.handler.kind = Handler::Kind::noop;
-    return s;
+    return testing::op(std::move(id));
 }
-
-struct Replica {
-    OpsMachine m;
-    std::uint64_t index = 0, term = 1;
-    std::int64_t now = 1'800'000'000'000;
-    OpsResult run(OpsBody body) { return m.apply(++index, term, OpsCommand{{}, now, std::move(body)}); }
-    std::uint64_t execute(const std::string& id) { return run(ExecuteOperation{id, "in"}).executions.at(0); }
-};
 
 }  // namespace
 

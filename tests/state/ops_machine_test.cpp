@@ -6,54 +6,18 @@
 
 #include "runtime/crypto/merkle.hpp"
 #include "runtime/state/state_snapshot.hpp"
+#include "tests/state/replica.hpp"
 
 using namespace raftor::state;
 using raftor::crypto::Digest;
 
 namespace {
 
-OperationSpec op(std::string id) {
-    OperationSpec s;
-    s.id = std::move(id);
-    s.name = "op " + s.id;
-    s.handler.kind = Handler::Kind::noop;
-    s.retries = 0;  // a failed try is final unless a test says otherwise
-    return s;
-}
+using testing::op;
 
-// A replica: every command goes through the entry encoding first.
-struct Replica {
-    OpsMachine m;
-    std::uint64_t index = 0;
-    std::uint64_t term = 1;
-    std::int64_t now = 1'000'000;
-
-    explicit Replica(OpsOptions o = {}) : m(o) {}
-
-    OpsResult run(OpsBody body, RequestId request = {}) {
-        OpsCommand c{request, now, std::move(body)};
-        std::string error;
-        auto decoded = decode_any_command(encode_ops_command(c), error);
-        BOOST_REQUIRE_MESSAGE(decoded, error);
-        return m.apply(++index, term, std::get<OpsCommand>(*decoded));
-    }
-    std::uint64_t execute(const std::string& id) {
-        auto r = run(ExecuteOperation{id, "in"});
-        BOOST_REQUIRE(r.code == OpsResult::Code::ok);
-        return r.executions.at(0);
-    }
-    OpsResult start(std::uint64_t e, std::uint32_t attempt = 1) {
-        return run(StartBatch{{StartExecution{e, attempt, "n1", now}}});
-    }
-    OpsResult finish(std::uint64_t e, ExecStatus s = ExecStatus::success, std::uint32_t attempt = 1) {
-        return run(FinishBatch{{FinishExecution{e, attempt, s, s == ExecStatus::success ? 0 : 1, now + 5, 5, "out",
-                                                raftor::crypto::sha256("out")}}});
-    }
-    ExecStatus status(std::uint64_t e) const {
-        auto x = m.execution(e);
-        BOOST_REQUIRE(x.has_value());
-        return x->status;
-    }
+// Times from 1 s past the epoch.
+struct Replica : testing::Replica {
+    explicit Replica(OpsOptions o = {}) : testing::Replica(o, 1'000'000) {}
 };
 
 const raftor::crypto::SigningKey& key() {

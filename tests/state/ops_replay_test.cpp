@@ -7,47 +7,20 @@
 #include "runtime/crypto/merkle.hpp"
 #include "runtime/state/ops_machine.hpp"
 #include "runtime/state/state_snapshot.hpp"
+#include "tests/state/replica.hpp"
 
 using namespace raftor::state;
 
 namespace {
 
-struct Replica {
-    OpsMachine m;
-    std::uint64_t index = 0;
-    std::int64_t now = 1'800'000'000'000;
+using testing::op;
+using testing::Replica;
 
-    explicit Replica(OpsOptions o = {}) : m(o) {}
-
-    OpsResult run(OpsBody body) {
-        OpsCommand c{{}, now, std::move(body)};
-        std::string error;
-        auto decoded = decode_any_command(encode_ops_command(c), error);
-        BOOST_REQUIRE_MESSAGE(decoded, error);
-        return m.apply(++index, 1, std::get<OpsCommand>(*decoded));
-    }
-    // Starts and finishes an execution with `status`.
-    void run_to(std::uint64_t e, ExecStatus status) {
-        run(StartBatch{{StartExecution{e, 1, "n1", now}}});
-        run(FinishBatch{{FinishExecution{e, 1, status, status == ExecStatus::success ? 0 : 1, now + 5, 5, "out",
-                                         raftor::crypto::sha256("out")}}});
-    }
-    // Every slot of a 1 s schedule in [from, to].
-    static std::vector<FireSlot> slots(const std::string& id, std::int64_t from, std::int64_t to) {
-        std::vector<FireSlot> out;
-        for (std::int64_t s = (from + 999) / 1000 * 1000; s <= to; s += 1000) out.push_back(FireSlot{id, s});
-        return out;
-    }
-};
-
-OperationSpec op(std::string id, std::optional<std::string> schedule = std::nullopt) {
-    OperationSpec s;
-    s.id = std::move(id);
-    s.name = "op " + s.id;
-    s.handler.kind = Handler::Kind::noop;
-    s.retries = 0;  // a failed try is final unless a test says otherwise
-    s.schedule = std::move(schedule);
-    return s;
+// Every slot of a 1 s schedule in [from, to].
+std::vector<FireSlot> slots(const std::string& id, std::int64_t from, std::int64_t to) {
+    std::vector<FireSlot> out;
+    for (std::int64_t s = (from + 999) / 1000 * 1000; s <= to; s += 1000) out.push_back(FireSlot{id, s});
+    return out;
 }
 
 // (operation, slot) -> successful executions of it, over active and kept ones.
@@ -68,13 +41,13 @@ BOOST_AUTO_TEST_CASE(after_a_restore_every_lost_slot_runs_once_and_a_second_repl
     r.run(PutOperation{op("manual"), true});
     const std::int64_t backup_at = r.now;
     // Before the backup: slots 1..3 s fired and succeeded.
-    for (auto f : Replica::slots("tick", r.now + 1000, r.now + 3000)) {
+    for (auto f : slots("tick", r.now + 1000, r.now + 3000)) {
         r.now = f.slot_ms;
         r.run_to(r.run(FireBatch{{f}}).executions.at(0), ExecStatus::success);
     }
     const std::string backup = encode_state(KvStore{}, r.m);
     // After it, work that the restore loses: slots 4..6 s and a manual run.
-    for (auto f : Replica::slots("tick", r.now + 1000, r.now + 3000)) {
+    for (auto f : slots("tick", r.now + 1000, r.now + 3000)) {
         r.now = f.slot_ms;
         r.run_to(r.run(FireBatch{{f}}).executions.at(0), ExecStatus::success);
     }
@@ -87,7 +60,7 @@ BOOST_AUTO_TEST_CASE(after_a_restore_every_lost_slot_runs_once_and_a_second_repl
     restored.index = r.index;
     // Replay since the backup: the leader lists the slots from then to now.
     const std::int64_t since = backup_at;
-    auto first = restored.run(Replay{since, Replica::slots("tick", since, restored.now)});
+    auto first = restored.run(Replay{since, slots("tick", since, restored.now)});
     BOOST_TEST((first.code == OpsResult::Code::ok), first.detail);
     // Slots 1..3 s succeeded in the restored state; 4..16 s did not happen there (the
     // slot at 0 s is when the schedule was set: not owed).
@@ -107,7 +80,7 @@ BOOST_AUTO_TEST_CASE(after_a_restore_every_lost_slot_runs_once_and_a_second_repl
     for (const auto& [slot, n] : once) BOOST_TEST(n == 1, slot.second);
 
     // Again with the same since: nothing left to do.
-    auto second = restored.run(Replay{since, Replica::slots("tick", since, restored.now)});
+    auto second = restored.run(Replay{since, slots("tick", since, restored.now)});
     BOOST_TEST((second.code == OpsResult::Code::ok));
     BOOST_TEST(second.executions.empty());
 }

@@ -8,6 +8,7 @@
 #include "runtime/state/leader_terms.hpp"
 #include "runtime/state/ops_machine.hpp"
 #include "runtime/state/state_snapshot.hpp"
+#include "tests/state/replica.hpp"
 
 using namespace raftor::state;
 
@@ -16,37 +17,15 @@ namespace {
 constexpr std::int64_t minute = 60'000, hour = 3'600'000, day = 86'400'000;
 constexpr std::int64_t t0 = 1'800'000'000'000;  // on a minute
 
+using testing::Replica;
 OperationSpec noop(std::string id) {
-    OperationSpec s;
-    s.id = std::move(id);
-    s.name = "op " + s.id;
-    s.handler.kind = Handler::Kind::noop;
-    s.retries = 0;  // a failed try is final here
-    return s;
+    return testing::op(std::move(id));
 }
 
-struct Replica {
-    OpsMachine m;
-    std::uint64_t index = 0, term = 1;
-    std::int64_t now = t0;
-
-    explicit Replica(OpsOptions o = {}) : m(o) {}
-
-    OpsResult run(OpsBody body) {
-        OpsCommand c{{}, now, std::move(body)};
-        std::string error;
-        auto decoded = decode_any_command(encode_ops_command(c), error);
-        BOOST_REQUIRE_MESSAGE(decoded, error);
-        return m.apply(++index, term, std::get<OpsCommand>(*decoded));
-    }
-    // One manual execution of `id`, run to `status` in `ms`.
-    void execute(const std::string& id, ExecStatus status, std::uint64_t ms) {
-        const auto e = run(ExecuteOperation{id, {}}).executions.at(0);
-        run(StartBatch{{StartExecution{e, 1, "n1", now}}});
-        run(FinishBatch{{FinishExecution{e, 1, status, 0, now + static_cast<std::int64_t>(ms), ms, "",
-                                         raftor::crypto::sha256("")}}});
-    }
-};
+// One manual execution of `id`, run to `status` in `ms`.
+void execute(Replica& r, const std::string& id, ExecStatus status, std::uint64_t ms) {
+    r.run_to(r.execute(id), status, ms);
+}
 
 }  // namespace
 
@@ -137,7 +116,7 @@ BOOST_AUTO_TEST_CASE(leader_terms_give_the_changes_and_the_time_led_in_a_window)
 BOOST_AUTO_TEST_CASE(windows_outlive_the_history_and_snapshots_keep_them_whole) {
     OpsOptions o;
     o.history_retention_ms = o.receipts_retention_ms = hour;
-    Replica r(o);
+    Replica r(o, t0);
     r.run(LeaderTick{"n1"});
     r.run(PutOperation{noop("job"), true});
     // One execution a day for 40 days, one failing in three; term changes on day 20.
@@ -145,7 +124,7 @@ BOOST_AUTO_TEST_CASE(windows_outlive_the_history_and_snapshots_keep_them_whole) 
         r.now = t0 + d * day;
         if (d == 20) r.term = 2;
         r.run(LeaderTick{r.term == 1 ? "n1" : "n2"});
-        r.execute("job", d % 3 == 0 ? ExecStatus::failed : ExecStatus::success, 40);
+        execute(r, "job", d % 3 == 0 ? ExecStatus::failed : ExecStatus::success, 40);
     }
     const std::int64_t now = r.now + minute;
     // The executions themselves: only the last hour's.
@@ -184,12 +163,12 @@ BOOST_AUTO_TEST_CASE(history_retention_hides_what_receipts_retention_still_keeps
     OpsOptions o;
     o.history_retention_ms = hour;
     o.receipts_retention_ms = 30 * day;
-    Replica r(o);
+    Replica r(o, t0);
     r.run(PutOperation{noop("job"), true});
-    r.execute("job", ExecStatus::success, 5);
+    execute(r, "job", ExecStatus::success, 5);
     const auto first = r.m.history("job", 10).at(0).id;
     r.now += 2 * hour;
-    r.execute("job", ExecStatus::success, 5);
+    execute(r, "job", ExecStatus::success, 5);
     const auto shown = r.m.history("job", 10);
     BOOST_REQUIRE(shown.size() == 1u);
     BOOST_TEST(shown[0].id != first);
