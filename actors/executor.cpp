@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/ops_requests.hpp"
+#include "runtime/common/mutation.hpp"
 #include "runtime/exec/http_call.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/state/ops_machine.hpp"
@@ -83,6 +84,7 @@ void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     st.running[c.id] = ExecutorState::Running{c.attempt, cancel, c.spec.id, self->clock().now()};
     ++st.started_total;
+    if (setup->on_launch) setup->on_launch(c.id, c.attempt);
     const auto& h = c.spec.handler;
     using K = state::Handler::Kind;
     using S = state::ExecStatus;
@@ -149,6 +151,8 @@ void start_candidates(Self* self, const ExecutorSetupPtr& setup, std::vector<Can
         batch.starts.push_back(state::StartExecution{c.id, c.attempt, setup->node_name, setup->wall()});
     }
     const std::uint64_t term = st.term;
+    if (RAFTOR_MUTATED(launch_before_commit))
+        for (const auto& c : cands) launch(self, setup, c);
     auto shared = std::make_shared<std::vector<Candidate>>(std::move(cands));
     propose_ops(self, setup->peer, setup->wall(), std::move(batch))
         .then(
@@ -158,7 +162,7 @@ void start_candidates(Self* self, const ExecutorSetupPtr& setup, std::vector<Can
                 if (!st.leading || st.term != term || c->outcome != node::Outcome::done) return;
                 const std::set<std::uint64_t> started(c->ops.executions.begin(), c->ops.executions.end());
                 for (const auto& x : *shared)
-                    if (started.count(x.id)) launch(self, setup, x);
+                    if (started.count(x.id) && !RAFTOR_MUTATED(launch_before_commit)) launch(self, setup, x);
                 scan(self, setup);
             },
             [=](caf::error&) {

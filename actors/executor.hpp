@@ -33,6 +33,9 @@ struct ExecutorSetup {
     std::optional<exec::RunAs> run_as;       // the user they run as, when not the node's
     exec::Sandbox sandbox;                   // PID namespace, scratch directories, allowed programs
     WallClock wall = system_wall_clock();
+    // The simulator's window (null on a node): told of every handler it launches, so a
+    // checker can hold each try to one launch cluster-wide, after its start committed.
+    std::function<void(std::uint64_t execution, std::uint32_t attempt)> on_launch;
 };
 using ExecutorSetupPtr = std::shared_ptr<const ExecutorSetup>;
 

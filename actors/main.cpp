@@ -205,9 +205,9 @@ int main(int argc, char** argv) {
     simc->add_option("--jobs", sc.jobs, "run seeds in this many processes side by side");
     simc->add_option("--clients", sc.clients, "client actors issuing the KV workload");
     simc->add_option("--keys", sc.keys, "keys the workload uses");
-    simc->add_option("--bug", sc.bugs,
-                     "test only: switch on a deliberate core bug (commit-by-counting, commit-minority, double-vote, "
-                     "ack-before-durable, read-without-confirm)");
+    simc->add_option("--operations", sc.operations,
+                     "on (the default): every node's scheduler, executor and receipt signer, an operator's "
+                     "operations and events, and their checkers; off: Raft and the key-value workload only");
     simc->add_flag("--forever", sc.forever, "run seeds until stopped, reporting seeds/min");
     simc->add_flag("--quiet", sc.quiet, "print failing seeds and the totals only");
 

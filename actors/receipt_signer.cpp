@@ -43,7 +43,7 @@ void work(Self* self, const SignerSetupPtr& setup) {
                     const auto& m = a.ops();
                     auto k = m.keys().find(me);
                     look->key_ok = k != m.keys().end() && !k->second.empty() && k->second.back() == mine;
-                    look->first = m.sealed_through() + 1;
+                    look->first = m.seal_from();
                     look->leaves = m.unsealed(max);
                 })
         .then(

@@ -1,5 +1,10 @@
 #include "sim/actor_cluster.hpp"
 
+#include <stdexcept>
+
+#include "actors/executor.hpp"
+#include "actors/receipt_signer.hpp"
+#include "actors/scheduler.hpp"
 #include "runtime/node/timing.hpp"
 
 namespace raftor::sim {
@@ -62,6 +67,11 @@ struct ActorCluster::Node {
     std::uint64_t incarnation = 0;
     int pace_percent = 100;
     std::uint64_t disk_delay_max_us = 0;
+    // Its wall clock: true time, plus steps, plus a drift since `drift_since_ms`.
+    std::int64_t wall_offset_ms = 0;
+    std::int64_t drift_ppm = 0;
+    std::int64_t drift_since_ms = 0;
+    std::shared_ptr<const crypto::SigningKey> key;  // its node.key: kept across crashes
     View view;
     Intake intake;
 };
@@ -88,6 +98,8 @@ public:
             }
         }
         for (const auto& e : rd.committed) c_.inv_.state_at(core.id(), e.index, entry_hash(e));
+        if (c_.committed_)
+            for (const auto& e : rd.committed) c_.committed_(core.id(), e);
         see(core);
     }
 
@@ -130,6 +142,13 @@ ActorCluster::ActorCluster(ClusterOptions opts)
         n->disk_delay_max_us = opts_.disk_latency_max_us;
         n->disk->durable.snapshot.conf = conf;  // the bootstrap configuration
         n->registry = sys_.spawn(node_registry, RegistryPtr(new RegistryHooks{this, id}));
+        if (opts_.operations) {
+            std::string seed(32, '\0'), error;
+            for (char& ch : seed) ch = static_cast<char>(rng_.below(256));
+            auto key = crypto::SigningKey::from_private(seed, error);
+            if (!key) throw std::runtime_error("simulated node key: " + error);
+            n->key = std::make_shared<const crypto::SigningKey>(std::move(*key));
+        }
         nodes_.push_back(std::move(n));
     }
     for (auto& n : nodes_) start(*n);
@@ -179,6 +198,33 @@ void ActorCluster::set_disk_delay(raft::NodeId id, std::uint64_t max_us) {
 SimDisk& ActorCluster::disk(raft::NodeId id) {
     return *node(id).disk;
 }
+
+std::int64_t ActorCluster::true_wall_ms() const {
+    return opts_.wall_start_ms + static_cast<std::int64_t>(now_us() / 1000);
+}
+std::int64_t ActorCluster::wall_ms(raft::NodeId id) const {
+    const Node& n = node(id);
+    const std::int64_t now = static_cast<std::int64_t>(now_us() / 1000);
+    return opts_.wall_start_ms + now + n.wall_offset_ms + (now - n.drift_since_ms) * n.drift_ppm / 1'000'000;
+}
+void ActorCluster::step_wall(raft::NodeId id, std::int64_t delta_ms) {
+    node(id).wall_offset_ms += delta_ms;
+    note("node " + std::to_string(id) + " wall clock stepped " + std::to_string(delta_ms) + " ms");
+}
+void ActorCluster::drift_wall(raft::NodeId id, std::int64_t ppm) {
+    Node& n = node(id);
+    const std::int64_t now = static_cast<std::int64_t>(now_us() / 1000);
+    n.wall_offset_ms += (now - n.drift_since_ms) * n.drift_ppm / 1'000'000;  // what it drifted so far stays
+    n.drift_since_ms = now;
+    n.drift_ppm = ppm;
+    note("node " + std::to_string(id) + " wall clock drifts " + std::to_string(ppm) + " ppm");
+}
+void ActorCluster::true_wall(raft::NodeId id) {
+    Node& n = node(id);
+    if (n.wall_offset_ms == 0 && n.drift_ppm == 0) return;
+    n.wall_offset_ms = n.drift_ppm = 0;
+    note("node " + std::to_string(id) + " wall clock true");
+}
 bool ActorCluster::up(raft::NodeId id) const {
     return static_cast<bool>(node(id).peer);
 }
@@ -199,13 +245,13 @@ void ActorCluster::start(Node& n) {
     auto setup = std::make_shared<actors::PeerSetup>();
     setup->config.id = n.id;
     setup->config.seed = rng_.next();
-    setup->config.bugs = opts_.bugs;
     setup->config.append_entries_max = opts_.append_entries_max;
     setup->config.log_cache_bytes_max = opts_.log_cache_bytes_max;
     setup->config.heartbeat_ticks = timing.heartbeat_ticks;
     setup->config.election_ticks = timing.election_ticks;
     setup->restore = n.disk->durable.restore(opts_.log_cache_bytes_max);
     setup->options.snapshot_interval_ops = opts_.snapshot_interval_ops;
+    setup->options.ops.history_max = opts_.history_max;
     setup->store = std::make_shared<SimStore>(n.disk, rng_);
     setup->transport = network_;
     setup->tick = std::chrono::milliseconds(timing.tick_ms);
@@ -217,6 +263,63 @@ void ActorCluster::start(Node& n) {
     caf::anon_send(n.registry, watch_atom::value, n.peer);
     net_->peers[n.id] = n.peer;
     note("start node " + std::to_string(n.id));
+    if (opts_.operations) start_operations(n);
+}
+
+// As `raftor node` assembles them, but on the simulated wall clock and with only the
+// built-in handlers (noop, sleep, fail, echo), which run on the simulated clock too.
+void ActorCluster::start_operations(Node& n) {
+    const std::string name = "node-" + std::to_string(n.id);
+    const raft::NodeId id = n.id;
+    const actors::WallClock wall = [this, id] { return wall_ms(id); };
+    auto es = std::make_shared<actors::ExecutorSetup>();
+    es->peer = n.peer;
+    es->node_name = name;
+    es->max_concurrent = opts_.max_concurrent;
+    es->wall = wall;
+    es->on_launch = [this, id](std::uint64_t execution, std::uint32_t attempt) {
+        if (launched_) launched_(id, execution, attempt);
+    };
+    auto ss = std::make_shared<actors::SchedulerSetup>();
+    ss->peer = n.peer;
+    ss->zones = [](const std::string& zone, std::string& error) -> std::optional<schedule::TimeZone> {
+        error = "the simulator has no time zone '" + zone + "'";
+        return std::nullopt;
+    };
+    ss->wall = wall;
+    auto gs = std::make_shared<actors::SignerSetup>();
+    gs->peer = n.peer;
+    gs->node_name = name;
+    gs->key = n.key;
+    gs->wall = wall;
+    for (const auto& [what, a] :
+         {std::pair<const char*, caf::actor>{"executor", sys_.spawn(actors::executor, actors::ExecutorSetupPtr(es))},
+          {"scheduler", sys_.spawn(actors::scheduler, actors::SchedulerSetupPtr(ss))},
+          {"receipt_signer", sys_.spawn(actors::receipt_signer, actors::SignerSetupPtr(gs))}}) {
+        joined(n.id, what, a);
+        caf::anon_send(n.peer, actors::subscribe_atom::value, a);
+    }
+}
+
+bool ActorCluster::look(raft::NodeId id, node::Query look, std::uint64_t max_us) {
+    if (!up(id)) return false;
+    auto answered = std::make_shared<bool>(false);
+    auto query = actors::QueryPtr(std::make_shared<node::Query>(std::move(look)));
+    // The peer goes as a spawn argument: CAF 0.17 misbinds a function actor without one.
+    auto asker = sys_.spawn(
+        [query, answered](caf::event_based_actor* self, caf::actor peer) {
+            self->request(peer, std::chrono::microseconds(1'000'000), actors::query_atom::value, query, true)
+                .then(
+                    [=](const actors::CompletionPtr& c) {
+                        *answered = c && c->outcome == node::Outcome::done;
+                        self->quit();
+                    },
+                    [=](caf::error&) { self->quit(); });
+        },
+        node(id).peer);
+    run_until([&] { return *answered; }, max_us);
+    kill_now(asker);
+    return *answered;
 }
 
 void ActorCluster::joined(raft::NodeId id, const std::string& name, const caf::actor& who) {

@@ -1,6 +1,7 @@
 #pragma once
 // N raftor nodes - the real raft_peer with its storage, state machine and election
-// timer actors - in one actor system on CAF's deterministic scheduler, with simulated
+// timer actors, and with operations on, the scheduler, executor and receipt signer
+// that act on the leader - in one actor system on CAF's deterministic scheduler, with simulated
 // time, the simulated network (sim_network.hpp) and simulated disks (sim_store.hpp).
 // One seeded PRNG makes every choice: which actor runs next, every delay and drop,
 // every fault. Same seed, same binary: same run, same trace hash.
@@ -28,13 +29,18 @@ struct ClusterOptions {
     std::uint32_t heartbeat_ms = 150;
     std::uint32_t election_timeout_ms = 1500;
     std::uint64_t snapshot_interval_ops = 100'000;
-    raft::Bugs bugs;  // deliberate core bugs, for the tests of the checkers
     std::size_t append_entries_max = 4096;
     std::size_t log_cache_bytes_max = 0;  // 0: every payload stays in memory
     // Every group commit takes a random time up to this (a real fsync is not instant);
     // a slow disk takes longer.
     std::uint64_t disk_latency_max_us = 5'000;
     std::function<void(const std::string&)> trace;  // set: every event, with simulated time
+    // The operations actors on every node, each reading its node's simulated wall clock
+    // (which starts at wall_start_ms and can be stepped and made to drift).
+    bool operations = false;
+    std::int64_t wall_start_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+    std::uint32_t max_concurrent = 10;
+    std::size_t history_max = 1'000'000;  // every execution of a run stays to be checked
 };
 
 class ActorCluster {
@@ -66,6 +72,14 @@ public:
     void set_disk_delay(raft::NodeId id, std::uint64_t max_us);
     std::uint64_t normal_disk_latency_us() const { return opts_.disk_latency_max_us; }
     SimDisk& disk(raft::NodeId id);
+    // A node's wall clock: stepped by `delta_ms` now (NTP, an operator, a resumed VM), or
+    // drifting by `ppm` parts per million of simulated time from now on. Kept across
+    // restarts, as a machine's clock is; `true_wall` ends both.
+    void step_wall(raft::NodeId id, std::int64_t delta_ms);
+    void drift_wall(raft::NodeId id, std::int64_t ppm);
+    void true_wall(raft::NodeId id);
+    std::int64_t wall_ms(raft::NodeId id) const;
+    std::int64_t true_wall_ms() const;  // what every clock would read without faults
 
     // ---- observation
     std::size_t size() const { return nodes_.size(); }
@@ -110,6 +124,16 @@ public:
     void trace_line(const std::string& what);
     // Kills an actor of the simulation before any other runs.
     void kill_now(const caf::actor& a);
+    // Runs `look` on node `id`'s state (as query_local does: no read index), running the
+    // simulation until it answers; false when the node is down or does not answer.
+    bool look(raft::NodeId id, node::Query look, std::uint64_t max_us = 2'000'000);
+    // Told of every entry each node commits, in log order per node (Raft makes the
+    // entries of one index equal on every node).
+    void on_committed(std::function<void(raft::NodeId, const raft::Entry&)> f) { committed_ = std::move(f); }
+    // Told of every handler a node's executor launches: (node, execution, try).
+    using Launched = std::function<void(raft::NodeId, std::uint64_t, std::uint32_t)>;
+    void on_launch(Launched f) { launched_ = std::move(f); }
+    const ClusterOptions& options() const { return opts_; }
 
 private:
     struct Node;
@@ -118,6 +142,7 @@ private:
     const Node& node(raft::NodeId id) const;
     void start(Node& n);
     void kill_actors(Node& n);
+    void start_operations(Node& n);
     void mix(std::uint64_t v);
 
     ClusterOptions opts_;
@@ -145,6 +170,8 @@ private:
     std::uint64_t trace_hash_ = 1469598103934665603ull;
     std::uint64_t jobs_run_ = 0, crashes_ = 0, stops_ = 0;
     bool closing_ = false;
+    std::function<void(raft::NodeId, const raft::Entry&)> committed_;
+    Launched launched_;
 };
 
 }  // namespace raftor::sim

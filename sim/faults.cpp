@@ -5,9 +5,9 @@
 namespace raftor::sim {
 
 namespace {
-constexpr std::array<const char*, fault_kinds> names = {"drop",      "delay",     "dup",         "reorder",
-                                                        "partition", "crash",     "kill-leader", "power",
-                                                        "skew",      "slow-disk", "fsync",       "disk-full"};
+constexpr std::array<const char*, fault_kinds> names = {"drop",  "delay",       "dup",   "reorder", "partition",
+                                                        "crash", "kill-leader", "power", "skew",    "slow-disk",
+                                                        "fsync", "disk-full",   "clock"};
 }
 
 const char* fault_name(Fault f) {

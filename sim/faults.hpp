@@ -22,8 +22,9 @@ enum class Fault : std::uint8_t {
     fsync,        // one node's fsync fails: it must stop, not go on with a bad disk
     disk_full,    // one node's disk fills: it must stop taking writes, not corrupt its state, and
                   // take them again once there is room (at the heal), without a restart
+    clock,        // one node's wall clock steps back or forward, or drifts (the operations' time)
 };
-constexpr std::size_t fault_kinds = 12;
+constexpr std::size_t fault_kinds = 13;
 const char* fault_name(Fault f);
 
 struct FaultMix {

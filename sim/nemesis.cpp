@@ -98,6 +98,17 @@ void Nemesis::apply(Active& a) {
             c_.note("node " + std::to_string(a.node) + " disk full");
             break;
         }
+        case Fault::clock: {
+            a.node = 1 + rng.below(c_.size());
+            // A step of up to a minute either way, or a drift of up to 5%.
+            const auto by = static_cast<std::int64_t>(1 + rng.below(60'000));
+            switch (rng.below(3)) {
+                case 0: c_.step_wall(a.node, -by); break;
+                case 1: c_.step_wall(a.node, by); break;
+                default: c_.drift_wall(a.node, (rng.below(2) ? 1 : -1) * static_cast<std::int64_t>(rng.below(50'000)));
+            }
+            break;
+        }
     }
 }
 
@@ -176,6 +187,7 @@ void Nemesis::undo(const Active& a) {
             c_.disk(a.node).faults = DiskFaults{};
             c_.restart(a.node);  // (a no-op unless it stopped for another reason)
             break;
+        case Fault::clock: c_.true_wall(a.node); break;  // time service puts it right: another step
     }
 }
 
@@ -199,6 +211,7 @@ void Nemesis::heal() {
     c_.heal();
     for (raft::NodeId id = 1; id <= c_.size(); ++id) {
         c_.disk(id).faults = DiskFaults{};
+        c_.true_wall(id);
         c_.restart(id);  // also a node that stopped itself on its own
     }
     c_.note("heal all");

@@ -150,25 +150,12 @@ int run_sim_command(const SimCommand& cmd) {
     const auto mix = parse_faults(cmd.faults, error);
     if (!mix) return usage("--faults: " + error);
     o.faults = *mix;
-    for (const auto& b : cmd.bugs) {
-        if (b == "commit-by-counting")
-            o.bugs.commit_by_counting = true;
-        else if (b == "commit-minority")
-            o.bugs.commit_minority = true;
-        else if (b == "double-vote")
-            o.bugs.double_vote = true;
-        else if (b == "ack-before-durable")
-            o.bugs.ack_before_durable = true;
-        else if (b == "read-without-confirm")
-            o.bugs.read_without_confirm = true;
-        else
-            return usage(
-                "--bug '" + b +
-                "': known: commit-by-counting, commit-minority, double-vote, ack-before-durable, read-without-confirm");
-    }
     if (cmd.clients < 1 || cmd.clients > 64) return usage("--clients: 1 to 64");
     if (cmd.keys < 1 || cmd.keys > 1000) return usage("--keys: 1 to 1000");
     if (cmd.jobs < 1 || cmd.jobs > 256) return usage("--jobs: 1 to 256");
+    if (cmd.operations != "on" && cmd.operations != "off")
+        return usage("--operations '" + cmd.operations + "': on or off");
+    o.operations = cmd.operations == "on";
     o.workload.clients = cmd.clients;
     o.workload.keys = cmd.keys;
     std::uint64_t from = cmd.seed, to = cmd.seed;

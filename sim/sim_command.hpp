@@ -14,13 +14,13 @@ struct SimCommand {
     std::size_t nodes = 3;
     std::string duration = "30s";
     std::string faults = "all";
-    std::string trace_file;         // one seed only: every event, with simulated time
-    std::vector<std::string> bugs;  // deliberate core bugs, for checking the checkers
-    std::size_t jobs = 1;           // processes running seeds side by side
+    std::string trace_file;  // one seed only: every event, with simulated time
+    std::size_t jobs = 1;    // processes running seeds side by side
     std::size_t clients = 4;
     std::size_t keys = 5;
-    bool forever = false;  // from --seed (or the range's start) on, until stopped
-    bool quiet = false;    // with many seeds: print failures and totals only
+    std::string operations = "on";  // the operations half and its checkers: on or off
+    bool forever = false;           // from --seed (or the range's start) on, until stopped
+    bool quiet = false;             // with many seeds: print failures and totals only
 };
 
 // Prints a line per seed (PASS/FAIL, figures, trace hash) and, on failure, the command

@@ -62,11 +62,7 @@ std::string replay_command(const SimOptions& o) {
     const WorkloadOptions w;
     if (o.workload.clients != w.clients) cmd += " --clients " + std::to_string(o.workload.clients);
     if (o.workload.keys != w.keys) cmd += " --keys " + std::to_string(o.workload.keys);
-    if (o.bugs.commit_by_counting) cmd += " --bug commit-by-counting";
-    if (o.bugs.commit_minority) cmd += " --bug commit-minority";
-    if (o.bugs.double_vote) cmd += " --bug double-vote";
-    if (o.bugs.ack_before_durable) cmd += " --bug ack-before-durable";
-    if (o.bugs.read_without_confirm) cmd += " --bug read-without-confirm";
+    if (!o.operations) cmd += " --operations off";
     return cmd;
 }
 
@@ -82,7 +78,11 @@ std::string SimReport::summary(const SimOptions& o) const {
                     std::to_string(jobs) + " ops " + std::to_string(history_ops) + " ok " + std::to_string(counts.ok) +
                     " failed " + std::to_string(counts.failed) + " unknown " + std::to_string(counts.unknown) +
                     " refused " + std::to_string(counts.refused) + " faults " + std::to_string(faults) + " leaders " +
-                    std::to_string(leaders) + " liveness " + seconds(liveness_us) + " trace " + hash;
+                    std::to_string(leaders) + " liveness " + seconds(liveness_us);
+    if (o.operations)
+        s += " executions " + std::to_string(ops.executions) + " tries " + std::to_string(ops.tries) + " receipts " +
+             std::to_string(ops.receipts);
+    s += std::string(" trace ") + hash;
     if (!passed && !violations.empty()) s += " : " + violations.front();
     return s;
 }
@@ -98,7 +98,6 @@ SimReport run_sim(const SimOptions& o) {
     co.heartbeat_ms = o.heartbeat_ms;
     co.election_timeout_ms = o.election_timeout_ms;
     co.snapshot_interval_ops = o.snapshot_interval_ops;
-    co.bugs = o.bugs;
     // The run's shape, from its seed: small append batches make catching up take many
     // round trips and put batch boundaries where faults can meet them.
     static constexpr std::size_t batch_sizes[] = {1, 3, 16, 64, 4096};
@@ -109,12 +108,21 @@ SimReport run_sim(const SimOptions& o) {
     static constexpr std::size_t cache_sizes[] = {0, 1000, 20'000};
     co.log_cache_bytes_max = cache_sizes[shape.below(std::size(cache_sizes))];
     co.trace = o.trace;
+    co.operations = o.operations;
+    std::unique_ptr<OpsChecker> checker;  // outlives the cluster, which tells it of commits
     ActorCluster c(co);
+    if (o.operations) {
+        checker = std::make_unique<OpsChecker>(c, o.election_timeout_ms);
+        c.on_committed([&checker](raft::NodeId, const raft::Entry& e) { checker->committed(e); });
+        c.on_launch([&checker](raft::NodeId n, std::uint64_t x, std::uint32_t a) { checker->launched(n, x, a); });
+    }
     std::vector<std::string> problems;
     try {
         Workload w(c, o.workload);
+        OpsWorkload ops(c);
         Nemesis nemesis(c, o.faults);
         w.start();
+        if (o.operations) ops.start();
         // The faulty phase: a fault now and then, each lasting a while, often overlapping.
         const std::uint64_t end = c.now_us() + o.duration_us;
         std::uint64_t next_strike = c.now_us() + 500'000 + c.rng().below(2'000'000);
@@ -129,6 +137,7 @@ SimReport run_sim(const SimOptions& o) {
         // The quiet phase: every fault ends; a leader must appear, a client write sent
         // after the heal must commit, and every node must catch up with it, in bounded time.
         nemesis.heal();
+        if (checker) checker->healed();
         const std::uint64_t healed = c.now_us();
         raft::Index mark = 0;
         const std::uint64_t bound = 20ull * o.election_timeout_ms * 1000;
@@ -169,6 +178,31 @@ SimReport run_sim(const SimOptions& o) {
             problems.push_back("linearizability undecided: the search budget ran out on key " + lin.key);
         rep.faults = nemesis.struck_total();
         rep.fault_summary = nemesis.summary();
+        if (checker) {
+            // The operations settle: what the faults left running times out or finishes,
+            // retries run, the leader's schedules catch up, and every node applies it all.
+            const std::uint64_t settle = 12'000'000 + 2ull * o.election_timeout_ms * 1000;
+            for (const std::uint64_t until = c.now_us() + settle; c.now_us() < until;) {
+                c.run_for(100'000);
+                checker->sample();
+            }
+            ops.stop();
+            c.run_until([&] { return !ops.in_flight(); }, 5'000'000);
+            const raft::NodeId l = c.leader();
+            const raft::Index mark = l == 0 ? 0 : c.view(l).commit;
+            c.run_until(
+                [&] {
+                    for (raft::NodeId id = 1; id <= c.size(); ++id)
+                        if (!c.up(id) || c.view(id).commit < mark) return false;
+                    return true;
+                },
+                5'000'000);
+            checker->check_end();
+            for (const auto& v : checker->violations()) problems.push_back("operations: " + v);
+            rep.ops = checker->figures();
+            rep.operator_counts = ops.counts();
+            for (const auto& p : ops.counts().problems) problems.push_back("operations: a valid request refused: " + p);
+        }
     } catch (const std::exception& e) {
         problems.push_back(std::string("the simulation itself failed: ") + e.what());
     }

@@ -1,8 +1,9 @@
 #pragma once
 // One `raftor sim` run, end to end: a cluster of real node actors, clients recording a
-// history, the nemesis striking faults from the mix, a quiet phase, then every checker -
-// Raft's invariants (checked as the run goes), the nodes' own assertions, liveness after
-// the heal, and linearizability of the clients' history.
+// history, an operator registering operations, the nemesis striking faults from the mix,
+// a quiet phase, then every checker - Raft's invariants (checked as the run goes), the
+// nodes' own assertions, liveness after the heal, linearizability of the clients'
+// history, and the operations checkers (ops_checks.hpp).
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -10,6 +11,8 @@
 
 #include "runtime/raft/types.hpp"
 #include "sim/faults.hpp"
+#include "sim/ops_checks.hpp"
+#include "sim/ops_workload.hpp"
 #include "sim/workload.hpp"
 
 namespace raftor::sim {
@@ -23,7 +26,9 @@ struct SimOptions {
     std::uint32_t heartbeat_ms = 150;
     std::uint32_t election_timeout_ms = 1500;
     std::uint64_t snapshot_interval_ops = 200;  // small, so snapshots happen in every run
-    raft::Bugs bugs;                            // deliberate core bugs (tests of the checkers)
+    // The operations half: every node's scheduler, executor and receipt signer, an
+    // operator registering operations and publishing events, and their checkers.
+    bool operations = true;
     std::function<void(const std::string&)> trace;
 };
 
@@ -41,6 +46,8 @@ struct SimReport {
     std::string fault_summary;
     std::uint64_t leaders = 0;      // distinct terms that had a leader
     std::uint64_t liveness_us = 0;  // from the heal to a leader and caught-up progress
+    OpsChecker::Figures ops;        // with operations on
+    OpsWorkload::Counts operator_counts;
 
     std::string summary(const SimOptions& o) const;  // one line
 };

@@ -1,4 +1,5 @@
 // Leader election (dissertation 3.4), pre-vote and check-quorum (9.6).
+#include "runtime/common/mutation.hpp"
 #include "runtime/raft/assert.hpp"
 #include "runtime/raft/raft.hpp"
 
@@ -156,7 +157,7 @@ void Raft::handle_vote_request(const Message& m) {
     const bool pre = m.type == MessageType::pre_vote;
     // Section 3.6.1: grant only to a log at least as up to date as ours.
     const bool can_vote = vote_ == m.from || (vote_ == no_node && leader_ == no_node) || (pre && m.term > term_) ||
-                          (cfg_.bugs.double_vote && !pre && role_ == Role::follower);
+                          (RAFTOR_MUTATED(double_vote) && !pre && role_ == Role::follower);
     const bool grant = can_vote && log_.is_up_to_date(m.index, m.log_term);
     const MessageType resp = pre ? MessageType::pre_vote_resp : MessageType::vote_resp;
     if (!grant) {
@@ -169,7 +170,7 @@ void Raft::handle_vote_request(const Message& m) {
         return;
     }
     RAFT_ASSERT(m.term == term_, "a vote is given in the current term");
-    RAFT_ASSERT(vote_ == no_node || vote_ == m.from || cfg_.bugs.double_vote, "one vote per term");
+    RAFT_ASSERT(vote_ == no_node || vote_ == m.from || RAFTOR_MUTATED(double_vote), "one vote per term");
     vote_ = m.from;
     election_elapsed_ = 0;
     send_after_persist(Message{.type = resp, .to = m.from});

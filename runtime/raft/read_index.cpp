@@ -3,6 +3,7 @@
 // and the read is served once the state machine has applied up to that index.
 #include <algorithm>
 
+#include "runtime/common/mutation.hpp"
 #include "runtime/raft/assert.hpp"
 #include "runtime/raft/raft.hpp"
 
@@ -42,7 +43,7 @@ void Raft::handle_read_request(std::string context, NodeId requester) {
         return;
     }
     // Section 6.4.1: with a lease (check-quorum keeps it), skip the heartbeat round.
-    if ((cfg_.lease_read && cfg_.check_quorum) || cfg_.bugs.read_without_confirm) {
+    if ((cfg_.lease_read && cfg_.check_quorum) || RAFTOR_MUTATED(read_without_confirm)) {
         release_read(commit_, std::move(context), requester);
         return;
     }

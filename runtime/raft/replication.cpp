@@ -2,6 +2,7 @@
 // pipelining (10.2), fast backtracking with conflict hints (3.5, end).
 #include <algorithm>
 
+#include "runtime/common/mutation.hpp"
 #include "runtime/raft/assert.hpp"
 #include "runtime/raft/conf_change_codec.hpp"
 #include "runtime/raft/raft.hpp"
@@ -171,9 +172,9 @@ bool Raft::maybe_commit() {
     }
     if (matches.empty()) return false;
     std::sort(matches.begin(), matches.end(), std::greater<>());
-    const std::size_t quorum = conf_.quorum() - (cfg_.bugs.commit_minority && conf_.quorum() > 1 ? 1 : 0);
+    const std::size_t quorum = conf_.quorum() - (RAFTOR_MUTATED(commit_minority) && conf_.quorum() > 1 ? 1 : 0);
     const Index n = matches[quorum - 1];
-    if (n <= commit_ || (log_.term_at(n) != term_ && !cfg_.bugs.commit_by_counting)) return false;
+    if (n <= commit_ || (log_.term_at(n) != term_ && !RAFTOR_MUTATED(commit_by_counting))) return false;
     commit_to(n);
     // Committing our own removal steps us down (section 4.2.2): then there is no
     // new commit index for us to spread.
@@ -224,7 +225,7 @@ void Raft::handle_append(const Message& m) {
     const Index last_new = m.index + m.entries.size();
     commit_to(std::min(m.commit, last_new));
     Message ack{.type = MessageType::append_resp, .to = m.from, .index = last_new};
-    if (cfg_.bugs.ack_before_durable)
+    if (RAFTOR_MUTATED(ack_before_durable))
         send(std::move(ack));
     else
         send_after_persist(std::move(ack));

@@ -199,16 +199,6 @@ struct Ready {
     }
 };
 
-// Deliberate bugs, each breaking one Raft rule. Only the tests of the simulator's
-// checkers switch them on (`raftor sim --bug`), to prove the checkers catch each.
-struct Bugs {
-    bool commit_by_counting = false;    // commit an earlier term's entry by counting replicas (Figure 3.7)
-    bool commit_minority = false;       // commit once one replica short of a majority holds an entry
-    bool double_vote = false;           // grant a second vote in one term
-    bool ack_before_durable = false;    // acknowledge an append before it is on disk
-    bool read_without_confirm = false;  // serve a ReadIndex read without the heartbeat round
-};
-
 // Tunables of the core. Times are in ticks; the caller decides what a tick is.
 struct Config {
     NodeId id = no_node;
@@ -237,7 +227,6 @@ struct Config {
     // A learner is promoted only when its match index is this close to the leader's.
     Index promote_lag_entries_max = 1000;
     std::uint64_t seed = 1;  // drives the randomized election timeout
-    Bugs bugs;               // all off, always, outside tests
 };
 
 // The persisted state a core restarts from.

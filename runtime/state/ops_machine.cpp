@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/common/mutation.hpp"
 #include "runtime/crypto/merkle.hpp"
 #include "runtime/raft/assert.hpp"
 #include "runtime/state/event_filter.hpp"
@@ -283,7 +284,7 @@ OpsResult OpsMachine::fire(const FireSlot& c, std::int64_t at_ms) {
     if (!op.spec.schedule) return {OpsResult::Code::refused, "operation '" + c.id + "' has no schedule", {}, 0};
     // Slots only move forward: a slot at or before the last one fired is a duplicate
     // (a new leader re-proposing what its predecessor already fired).
-    if (c.slot_ms <= op.last_slot_ms)
+    if (c.slot_ms <= op.last_slot_ms && !RAFTOR_MUTATED(fire_without_dedup))
         return {OpsResult::Code::duplicate, "slot " + std::to_string(c.slot_ms) + " already fired", {}, 0};
     op.last_slot_ms = c.slot_ms;
     changes_.schedules = true;
@@ -402,7 +403,7 @@ OpsResult OpsMachine::recover(std::uint64_t term, std::int64_t at_ms) {
     for (auto it = active_.begin(); it != active_.end();) {
         auto next = std::next(it);
         Execution& e = it->second;
-        if (e.status == ExecStatus::running && e.start_term < term) {
+        if (e.status == ExecStatus::running && e.start_term < term && !RAFTOR_MUTATED(recover_forgets_running)) {
             auto op = ops_.find(e.operation);
             r.executions.push_back(e.id);
             if (op != ops_.end() && op->second.spec.on_leader_loss == OnLeaderLoss::retry) {
@@ -433,9 +434,9 @@ OpsResult OpsMachine::register_key(const RegisterKey& c) {
 
 OpsResult OpsMachine::seal(const SealReceipts& c) {
     auto refuse = [](std::string why) { return OpsResult{OpsResult::Code::refused, std::move(why), {}, 0}; };
-    if (c.first != sealed_through_ + 1)
+    if (c.first != seal_from())
         return refuse("seal starts at " + std::to_string(c.first) + ", the next unsealed receipt is " +
-                      std::to_string(sealed_through_ + 1));
+                      std::to_string(seal_from()));
     if (c.count == 0 || c.first + c.count - 1 > chain_.last_sequence())
         return refuse("seal covers receipts past the end of the chain");
     auto key = keys_.find(c.signer);
@@ -520,8 +521,13 @@ void OpsMachine::prune(std::int64_t at_ms) {
     }
 }
 
+std::uint64_t OpsMachine::seal_from() const {
+    // The mutant leaves one receipt behind and seals the ones after it.
+    return sealed_through_ + (RAFTOR_MUTATED(seal_out_of_order) ? 2 : 1);
+}
+
 std::vector<crypto::Digest> OpsMachine::unsealed(std::size_t limit) const {
-    const std::uint64_t first = sealed_through_ + 1, last = chain_.last_sequence();
+    const std::uint64_t first = seal_from(), last = chain_.last_sequence();
     if (first > last || limit == 0) return {};
     return history_.hashes(first, std::min<std::uint64_t>(last, first + limit - 1));
 }

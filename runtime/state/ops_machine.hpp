@@ -117,7 +117,9 @@ public:
     // The latest proposer's time applied (0 before any): the state's own "now".
     std::int64_t latest_ms() const { return leaders_.terms().empty() ? 0 : leaders_.terms().back().last_ms; }
     const crypto::KeyRing& keys() const { return keys_; }
-    // Hashes of the receipts not yet sealed, from sealed_through() + 1, at most `limit`.
+    // Where the next seal starts: the first receipt not yet sealed.
+    std::uint64_t seal_from() const;
+    // Hashes of the receipts not yet sealed, from seal_from(), at most `limit`.
     std::vector<crypto::Digest> unsealed(std::size_t limit) const;
     // The receipt of a finished execution, with its batch and proof when sealed.
     std::optional<crypto::Receipt> receipt_of(std::uint64_t execution) const;

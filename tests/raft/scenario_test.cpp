@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "sim/core_cluster.hpp"
+#include "tests/raft/figure_8.hpp"
 #include "tests/raft/manual.hpp"
 
 using namespace raftor;
@@ -22,45 +23,17 @@ void require_safe(CoreCluster& c) {
 
 BOOST_AUTO_TEST_SUITE(scenario)
 
-// Figure 3.7 (Figure 8 of the paper): S1 leads term 4 with an entry of term 2 at
-// index 2, which S2 and S3 then store - with S1 a majority of five - while S5 could
-// still be elected and overwrite it. Returns the commit index after those acks.
-Index figure_8_commit_after_old_term_acks(Raft& s1) {
-    testing::win_election(s1, {2, 3});
-    BOOST_REQUIRE(s1.log().last_index() == 3u);  // the term-4 no-op
-    for (NodeId v : {2, 3})
-        s1.step(Message{.type = MessageType::append_resp, .from = v, .to = 1, .term = 4, .index = 2});
-    testing::drain(s1);
-    return s1.commit();
-}
-
-Restore figure_8_restore() {
-    Restore r;
-    r.hard_state = HardState{3, 0, 0};
-    r.entries = {Entry{1, 1, EntryType::normal, "a"}, Entry{2, 2, EntryType::normal, "b"}};
-    r.initial_conf = testing::voters({1, 2, 3, 4, 5});
-    return r;
-}
-
 // An entry of an older term stored on a majority is not committed by counting; only
-// the current term's entry commits it.
+// the current term's entry commits it. (That this check bites, with a mutant that
+// commits by counting: tests/sim/mutants_test.cpp.)
 BOOST_AUTO_TEST_CASE(figure_8_old_term_entries_are_not_committed_by_counting) {
-    Raft s1(testing::config(1), figure_8_restore());
-    BOOST_TEST(figure_8_commit_after_old_term_acks(s1) == 0u);
+    Raft s1(testing::config(1), testing::figure_8_restore());
+    BOOST_TEST(testing::figure_8_commit_after_old_term_acks(s1) == 0u);
     // Once the term-4 entry is on a majority, everything before it commits too.
     for (NodeId v : {2, 3})
         s1.step(Message{.type = MessageType::append_resp, .from = v, .to = 1, .term = 4, .index = 3});
     testing::drain(s1);
     BOOST_TEST(s1.commit() == 3u);
-}
-
-// The check above bites: with the deliberate bug that commits by counting, the same
-// steps commit index 2.
-BOOST_AUTO_TEST_CASE(figure_8_with_commit_by_counting_commits_too_early) {
-    Config c = testing::config(1);
-    c.bugs.commit_by_counting = true;
-    Raft s1(c, figure_8_restore());
-    BOOST_TEST(figure_8_commit_after_old_term_acks(s1) == 2u);
 }
 
 // The same story end to end on five simulated nodes, run for many seeds: the
