@@ -11,6 +11,9 @@ namespace {
 
 using Self = caf::stateful_actor<SignerState>;
 
+// A refused key registration is proposed again after this, while it still leads.
+constexpr std::chrono::milliseconds retry_after{200};
+
 void work(Self* self, const SignerSetupPtr& setup);
 
 void propose(Self* self, const SignerSetupPtr& setup, state::OpsBody body, std::function<void(bool)> then) {
@@ -51,8 +54,14 @@ void work(Self* self, const SignerSetupPtr& setup) {
                 auto& st = self->state;
                 if (!look->key_ok) {
                     // The key goes in the log before any seal that needs it.
-                    return propose(self, setup, state::RegisterKey{me, mine}, [=](bool) {
-                        self->state.pass.ask_again();
+                    return propose(self, setup, state::RegisterKey{me, mine}, [=](bool ok) {
+                        if (ok) {
+                            self->state.pass.ask_again();
+                        } else {
+                            // Refused at once while a leadership transfer runs: asking again
+                            // at once was a busy loop until it ended (found by the simulator).
+                            self->delayed_send(self, retry_after, wake_atom::value);
+                        }
                         done(self, setup);
                     });
                 }
@@ -80,6 +89,10 @@ caf::behavior receipt_signer(Self* self, SignerSetupPtr setup) {
             self->state.leading = leading;
             self->state.term = term;
             if (leading) work(self, setup);
+        },
+        [=](wake_atom) {
+            self->state.stats.note(self, "wake");
+            if (self->state.leading) work(self, setup);
         },
         [=](ops_changed_atom, bool, bool, bool receipts) {
             self->state.stats.note(self, "ops_changed");

@@ -107,7 +107,15 @@ private:
     void see(const raft::Raft& core) {
         if (n_.incarnation != incarnation_) return;  // a killed incarnation's last words
         c_.inv_.observe(core, incarnation_);
-        View v{core.role(), core.term(), core.leader(), core.commit(), core.log().last_index()};
+        View v{core.role(),
+               core.term(),
+               core.leader(),
+               core.commit(),
+               core.log().last_index(),
+               std::move(n_.view.voters),
+               std::move(n_.view.learners)};
+        if (v.voters != core.conf().voters) v.voters = core.conf().voters;  // copied only when it changed
+        if (v.learners != core.conf().learners) v.learners = core.conf().learners;
         if (v.role != n_.view.role || v.term != n_.view.term)
             c_.note("node " + std::to_string(n_.id) + " " + raft::to_string(v.role) + " term " +
                     std::to_string(v.term));
@@ -230,6 +238,11 @@ bool ActorCluster::up(raft::NodeId id) const {
 }
 caf::actor ActorCluster::peer(raft::NodeId id) const {
     return node(id).peer;
+}
+caf::actor ActorCluster::actor(raft::NodeId id, const std::string& name) const {
+    for (const auto& a : node(id).actors)
+        if (auto it = actors_.find(a.id()); it != actors_.end() && it->second.second == name) return a;
+    return nullptr;
 }
 const ActorCluster::View& ActorCluster::view(raft::NodeId id) const {
     return node(id).view;

@@ -85,6 +85,8 @@ public:
     std::size_t size() const { return nodes_.size(); }
     bool up(raft::NodeId id) const;
     caf::actor peer(raft::NodeId id) const;
+    // A live actor of node `id` by its name ("executor", "storage", ...); null when none.
+    caf::actor actor(raft::NodeId id, const std::string& name) const;
     raft::NodeId leader() const;  // a live node that leads in the highest term, or 0
     // What the node's core looked like after the last message it handled.
     struct View {
@@ -93,6 +95,7 @@ public:
         raft::NodeId leader = 0;
         raft::Index commit = 0;
         raft::Index last_index = 0;
+        std::vector<raft::NodeId> voters, learners;  // the configuration its log holds
     };
     const View& view(raft::NodeId id) const;
     // What a node's log took in, over all its incarnations: the bytes of the entries it

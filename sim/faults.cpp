@@ -7,7 +7,7 @@ namespace raftor::sim {
 namespace {
 constexpr std::array<const char*, fault_kinds> names = {"drop",  "delay",       "dup",   "reorder", "partition",
                                                         "crash", "kill-leader", "power", "skew",    "slow-disk",
-                                                        "fsync", "disk-full",   "clock"};
+                                                        "fsync", "disk-full",   "clock", "admin"};
 }
 
 const char* fault_name(Fault f) {

@@ -23,8 +23,10 @@ enum class Fault : std::uint8_t {
     disk_full,    // one node's disk fills: it must stop taking writes, not corrupt its state, and
                   // take them again once there is room (at the heal), without a restart
     clock,        // one node's wall clock steps back or forward, or drifts (the operations' time)
+    admin,        // an operator's action: transfer leadership, drain a node, snapshot now, or remove a
+                  // voter (the leader too) and add it back as a learner, then promote it
 };
-constexpr std::size_t fault_kinds = 13;
+constexpr std::size_t fault_kinds = 14;
 const char* fault_name(Fault f);
 
 struct FaultMix {

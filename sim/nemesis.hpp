@@ -5,6 +5,7 @@
 // fault at once: the quiet phase at the end of a run.
 #include <array>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ public:
     void expire();
     // Ends every fault: network whole and prompt, every node up, clocks and disks sound.
     void heal();
+    // Carries on what an operator started: a removed voter is added back as a learner,
+    // then promoted, asking again every half second until it is a voter. Called as the
+    // run goes, the quiet phase included.
+    void settle();
 
     std::uint64_t struck(Fault f) const { return struck_[static_cast<std::size_t>(f)]; }
     std::uint64_t struck_total() const;
@@ -33,7 +38,11 @@ private:
         Fault fault;
         raft::NodeId node = 0;
         std::uint64_t until = 0;
+        int action = 0;  // admin: which one
     };
+    enum Admin : int { transfer, drain, snapshot_now, remove };
+    void admin(Active& a);
+    void admin_undo(const Active& a);
     void apply(Active& a);
     void undo(const Active& a);
     raft::NodeId random_up_node();
@@ -42,6 +51,9 @@ private:
     ActorCluster& c_;
     FaultMix mix_;
     std::vector<Active> active_;
+    std::set<raft::NodeId> removed_;    // voters an operator took out, for now
+    std::set<raft::NodeId> returning_;  // ... being added back as learners and promoted
+    std::uint64_t next_settle_ = 0;
     std::array<std::uint64_t, fault_kinds> struck_{};
     // The network's settings when no fault is on.
     double drop_ = 0, duplicate_ = 0;

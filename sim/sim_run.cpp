@@ -143,6 +143,7 @@ SimReport run_sim(const SimOptions& o) {
         const std::uint64_t bound = 20ull * o.election_timeout_ms * 1000;
         const bool live = c.run_until(
             [&] {
+                nemesis.settle();  // a voter an operator removed comes back
                 const raft::NodeId l = c.leader();
                 if (l == 0 || w.last_acked_write_invoke() < healed) return false;
                 if (mark == 0) mark = c.view(l).commit;
@@ -184,6 +185,7 @@ SimReport run_sim(const SimOptions& o) {
             const std::uint64_t settle = 12'000'000 + 2ull * o.election_timeout_ms * 1000;
             for (const std::uint64_t until = c.now_us() + settle; c.now_us() < until;) {
                 c.run_for(100'000);
+                nemesis.settle();
                 checker->sample();
             }
             ops.stop();
