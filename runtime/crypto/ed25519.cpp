@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 
 #include <stdexcept>
+#include <string>
+#include <unordered_map>
 
 namespace raftor::crypto {
 
@@ -72,7 +74,36 @@ Signature SigningKey::sign(std::string_view message) const {
     return sig;
 }
 
+namespace {
+// Key, message and signature, as one string -> the verdict. Bounded: cleared when full.
+thread_local std::unordered_map<std::string, bool>* memo = nullptr;
+thread_local int memo_users = 0;
+constexpr std::size_t memo_max = 100'000;
+}  // namespace
+
+VerifyMemo::VerifyMemo() {
+    if (memo_users++ == 0) memo = new std::unordered_map<std::string, bool>();
+}
+VerifyMemo::~VerifyMemo() {
+    if (--memo_users > 0) return;
+    delete memo;
+    memo = nullptr;
+}
+
+static bool verify_now(const PublicKey& key, std::string_view message, const Signature& sig);
+
 bool verify(const PublicKey& key, std::string_view message, const Signature& sig) {
+    if (memo == nullptr) return verify_now(key, message, sig);
+    std::string k(reinterpret_cast<const char*>(key.data()), key.size());
+    k.append(message).append(view(sig));
+    if (auto it = memo->find(k); it != memo->end()) return it->second;
+    const bool ok = verify_now(key, message, sig);
+    if (memo->size() >= memo_max) memo->clear();
+    memo->emplace(std::move(k), ok);
+    return ok;
+}
+
+static bool verify_now(const PublicKey& key, std::string_view message, const Signature& sig) {
     EVP_PKEY* k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size());
     if (k == nullptr) return false;  // not a point on the curve: nothing verifies under it
     thread_local MdCtx ctx;

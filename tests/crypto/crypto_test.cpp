@@ -79,6 +79,24 @@ BOOST_AUTO_TEST_CASE(ed25519_sign_verify_and_what_fails) {
     BOOST_TEST(error.find("32 bytes, not 5") != std::string::npos);
 }
 
+// With a memo (the simulator's), the verdicts are the same: the memo keys on the key,
+// the message and the signature, every byte of each.
+BOOST_AUTO_TEST_CASE(ed25519_verify_memo_gives_the_same_verdicts) {
+    const SigningKey k = SigningKey::generate();
+    const SigningKey other = SigningKey::generate();
+    const std::string msg = "batch root";
+    const Signature s = k.sign(msg);
+    Signature changed = s;
+    changed[63] ^= 1;
+    const VerifyMemo memo;
+    for (int round = 0; round < 2; ++round) {  // the second round is answered from the memo
+        BOOST_TEST(verify(k.public_key(), msg, s));
+        BOOST_TEST(!verify(k.public_key(), msg + ".", s));
+        BOOST_TEST(!verify(other.public_key(), msg, s));
+        BOOST_TEST(!verify(k.public_key(), msg, changed));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(merkle_tree_is_rfc6962s_and_every_proof_verifies) {
     BOOST_TEST((merkle_root({}) == sha256("")));
     for (std::size_t n = 1; n <= 70; ++n) {
