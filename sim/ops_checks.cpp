@@ -116,7 +116,7 @@ void OpsChecker::apply_ops(const raft::Entry& e, const state::OpsCommand& cmd) {
                           std::to_string(s.retries) + " retries");
             const double d = policy_wait_ms(s, b.attempt);
             const auto wait = a->retry_at_ms - cmd.at_ms;
-            const auto hi = static_cast<std::int64_t>(d);
+            const auto hi = static_cast<std::int64_t>(d) + 1;  // + 1: pow() and repeated products may round apart
             const auto lo = hi - static_cast<std::int64_t>(std::ceil(d * s.retry_jitter)) - 1;
             if (wait < lo || wait > hi)
                 violation(name + " waits " + std::to_string(wait) + " ms to be retried; the policy says " +

@@ -58,7 +58,12 @@ Refusal check_inbound(const Raft& core, NodeId sender, const Message& m, const I
     if (m.from != sender || m.from == no_node || m.from == core.id()) return Refusal::sender_mismatch;
     // A node outside the configuration (joining, or removed) takes the leader's word
     // that it belongs (dissertation 4.1): the transport has authenticated the sender.
-    if (core.conf().is_member(core.id()) && !core.conf().is_member(m.from)) return Refusal::not_a_member;
+    // A sender the committed configuration still holds is heard too: a change that left
+    // it out may be uncommitted, and that sender may be the leader who overwrites it.
+    // Refusing it kept a follower deaf to its leader for good (found by the simulator:
+    // an operator's removal of the leader, appended on one follower, lost with its term).
+    if (core.conf().is_member(core.id()) && !core.conf().is_member(m.from) && !core.committed_member(m.from))
+        return Refusal::not_a_member;
     if (m.term > term_max || m.log_term > term_max) return Refusal::term_out_of_range;
     switch (m.type) {
         case MessageType::pre_vote:

@@ -82,6 +82,9 @@ public:
     Index stable() const { return stable_; }
     const RaftLog& log() const { return log_; }
     const ConfState& conf() const { return conf_; }
+    // Whether `id` is a member of the configuration in force at the commit index (conf()
+    // may be newer: a change is in force from its append, committed or not).
+    bool committed_member(NodeId id) const { return conf_at(commit_).is_member(id); }
     const Snapshot& snapshot() const { return snapshot_; }
     NodeId transfer_target() const { return lead_transferee_; }
     const Progress* progress(NodeId id) const;

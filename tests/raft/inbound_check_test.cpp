@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "runtime/raft/conf_change_codec.hpp"
 #include "tests/raft/manual.hpp"
 
 using namespace raftor::raft;
@@ -36,6 +37,21 @@ BOOST_AUTO_TEST_CASE(the_sender_is_the_connection_s_peer_and_a_member) {
     // A node outside the configuration (a joiner) takes its leader's word for it.
     auto joiner = make(4, ConfState{});
     BOOST_TEST((check_inbound(*joiner, 1, heartbeat(1, 4, t)) == Refusal::none));
+}
+
+// A change that removes node 1 is appended here but not committed: node 1 may still be
+// the leader that overwrites it, and is heard. A node no configuration holds is not.
+BOOST_AUTO_TEST_CASE(a_member_only_an_uncommitted_change_removed_is_heard) {
+    Restore r;
+    r.hard_state = HardState{2, 0, 1};
+    r.initial_conf = voters({1, 2, 3});
+    const ConfChange cc{.type = ConfChangeType::remove_voter, .node = 1, .result = voters({2, 3})};
+    r.entries = {Entry{1, 1, EntryType::normal, "a"}, Entry{2, 2, EntryType::conf_change, encode_conf_change(cc)}};
+    Raft n3(config(3), r);
+    BOOST_REQUIRE(!n3.conf().is_member(1));
+    BOOST_TEST(n3.committed_member(1));
+    BOOST_TEST((check_inbound(n3, 1, heartbeat(1, 3, 3)) == Refusal::none));
+    BOOST_TEST((check_inbound(n3, 9, heartbeat(9, 3, 3)) == Refusal::not_a_member));
 }
 
 BOOST_AUTO_TEST_CASE(a_second_leader_in_our_term_never_reaches_the_core) {
