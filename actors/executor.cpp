@@ -19,8 +19,8 @@ using recover_atom = caf::atom_constant<caf::atom("recover")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 // A proposal the leader must see through (its recover, its finishes) is tried again
-// after this while it still leads the same term; a new leader's recover covers the rest.
-constexpr std::chrono::milliseconds retry_after{200};
+// after timeouts::propose_again while it still leads the same term; a new leader's
+// recover covers the rest.
 
 bool applied(const CompletionPtr& c) {
     return c && c->outcome == node::Outcome::done;
@@ -257,7 +257,7 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
             // else would ever resolve them, so it is retried while this term lasts.
             auto again = [=](const std::string& why) {
                 logging::warn("recover_not_applied", {{"term", std::to_string(term)}, {"reason", why}});
-                self->delayed_send(self, retry_after, recover_atom::value, term);
+                self->delayed_send(self, timeouts::propose_again, recover_atom::value, term);
             };
             propose_ops(self, setup->peer, setup->wall(), state::Recover{})
                 .then(
@@ -321,7 +321,7 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
                 st.finished.insert(st.finished.begin(), finishes->begin(), finishes->end());
                 if (!st.flush_queued) {
                     st.flush_queued = true;
-                    self->delayed_send(self, retry_after, flush_atom::value);
+                    self->delayed_send(self, timeouts::propose_again, flush_atom::value);
                 }
             };
             st.finishes_proposed += finishes->size();

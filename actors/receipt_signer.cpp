@@ -11,9 +11,6 @@ namespace {
 
 using Self = caf::stateful_actor<SignerState>;
 
-// A refused key registration is proposed again after this, while it still leads.
-constexpr std::chrono::milliseconds retry_after{200};
-
 void work(Self* self, const SignerSetupPtr& setup);
 
 void propose(Self* self, const SignerSetupPtr& setup, state::OpsBody body, std::function<void(bool)> then) {
@@ -60,7 +57,7 @@ void work(Self* self, const SignerSetupPtr& setup) {
                         } else {
                             // Refused at once while a leadership transfer runs: asking again
                             // at once was a busy loop until it ended (found by the simulator).
-                            self->delayed_send(self, retry_after, wake_atom::value);
+                            self->delayed_send(self, timeouts::propose_again, wake_atom::value);
                         }
                         done(self, setup);
                     });

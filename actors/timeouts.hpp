@@ -16,5 +16,9 @@ inline constexpr std::chrono::milliseconds transfer = 30s;  // a leadership tran
 inline constexpr std::chrono::milliseconds storage_resize =
     30s;                                                     // growing the LMDB map and retrying the writes that waited
 inline constexpr std::chrono::milliseconds final_sync = 5s;  // the last flush at a graceful stop
+// Not an answer's wait: how long a leader's own actor waits before it proposes again what
+// was refused (a recover, finishes, its signing key), while it still leads the same term.
+// Proposing again at once spins while the refusal lasts (a leadership transfer).
+inline constexpr std::chrono::milliseconds propose_again = 200ms;
 
 }  // namespace raftor::actors::timeouts

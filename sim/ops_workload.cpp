@@ -7,18 +7,9 @@ namespace raftor::sim {
 namespace {
 
 using go_atom = caf::atom_constant<caf::atom("go")>;
-using OpsWorkloadPtr = OpsWorkload*;
 
-}  // namespace
-}  // namespace raftor::sim
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::sim::OpsWorkloadPtr)
-
-namespace raftor::sim {
-
-namespace {
-
-caf::behavior sim_operator(caf::event_based_actor* self, OpsWorkloadPtr w) {
+// The workload goes to the actor as a spawn argument, never in a message.
+caf::behavior sim_operator(caf::event_based_actor* self, OpsWorkload* w) {
     auto again = [=] {
         const auto& o = w->options();
         const std::uint64_t think = o.think_min_us + w->cluster().rng().below(o.think_max_us - o.think_min_us + 1);
@@ -100,7 +91,7 @@ OpsWorkload::~OpsWorkload() {
 void OpsWorkload::start() {
     stopped_ = false;
     if (operator_) return;
-    operator_ = cluster_.system().spawn(sim_operator, OpsWorkloadPtr(this));
+    operator_ = cluster_.system().spawn(sim_operator, this);
     caf::anon_send(operator_, go_atom::value);
 }
 

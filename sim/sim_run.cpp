@@ -140,6 +140,12 @@ SimReport run_sim(const SimOptions& o) {
         // after the heal must commit, and every node must catch up with it, in bounded time.
         nemesis.heal();
         if (checker) checker->healed();
+        // Every node up, its commit index at least `mark`.
+        auto caught_up = [&c](raft::Index mark) {
+            for (raft::NodeId id = 1; id <= c.size(); ++id)
+                if (!c.up(id) || c.view(id).commit < mark) return false;
+            return true;
+        };
         const std::uint64_t healed = c.now_us();
         raft::Index mark = 0;
         const std::uint64_t bound = 20ull * o.election_timeout_ms * 1000;
@@ -149,9 +155,7 @@ SimReport run_sim(const SimOptions& o) {
                 const raft::NodeId l = c.leader();
                 if (l == 0 || w.last_acked_write_invoke() < healed) return false;
                 if (mark == 0) mark = c.view(l).commit;
-                for (raft::NodeId id = 1; id <= c.size(); ++id)
-                    if (!c.up(id) || c.view(id).commit < mark) return false;
-                return true;
+                return caught_up(mark);
             },
             bound);
         rep.liveness_us = c.now_us() - healed;
@@ -194,13 +198,7 @@ SimReport run_sim(const SimOptions& o) {
             c.run_until([&] { return !ops.in_flight(); }, 5'000'000);
             const raft::NodeId l = c.leader();
             const raft::Index mark = l == 0 ? 0 : c.view(l).commit;
-            c.run_until(
-                [&] {
-                    for (raft::NodeId id = 1; id <= c.size(); ++id)
-                        if (!c.up(id) || c.view(id).commit < mark) return false;
-                    return true;
-                },
-                5'000'000);
+            c.run_until([&] { return caught_up(mark); }, 5'000'000);
             checker->check_end();
             for (const auto& v : checker->violations()) problems.push_back("operations: " + v);
             rep.ops = checker->figures();

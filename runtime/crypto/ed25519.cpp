@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -76,18 +77,16 @@ Signature SigningKey::sign(std::string_view message) const {
 
 namespace {
 // Key, message and signature, as one string -> the verdict. Bounded: cleared when full.
-thread_local std::unordered_map<std::string, bool>* memo = nullptr;
+thread_local std::unique_ptr<std::unordered_map<std::string, bool>> memo;
 thread_local int memo_users = 0;
 constexpr std::size_t memo_max = 100'000;
 }  // namespace
 
 VerifyMemo::VerifyMemo() {
-    if (memo_users++ == 0) memo = new std::unordered_map<std::string, bool>();
+    if (memo_users++ == 0) memo = std::make_unique<std::unordered_map<std::string, bool>>();
 }
 VerifyMemo::~VerifyMemo() {
-    if (--memo_users > 0) return;
-    delete memo;
-    memo = nullptr;
+    if (--memo_users == 0) memo.reset();
 }
 
 static bool verify_now(const PublicKey& key, std::string_view message, const Signature& sig);

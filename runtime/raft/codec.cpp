@@ -76,6 +76,17 @@ std::optional<SnapshotMeta> read_meta(schema::SnapshotMeta::Reader r, std::strin
     return m;
 }
 
+// Words for a message's first segment: enough for all of it in most cases. Cap'n Proto's
+// default first segment is 1024 words, zeroed for every message: for a heartbeat or an
+// acknowledgement that zeroing cost more than the encoding (a tenth of a simulation's
+// instructions went to memset). A message that outgrows it takes a second segment.
+unsigned first_segment_words(const Message& m) {
+    std::size_t bytes = 256 + m.chunk.size() + m.read_context.size() +
+                        16 * (m.snapshot.conf.voters.size() + m.snapshot.conf.learners.size());
+    for (const Entry& e : m.entries) bytes += 48 + e.payload.size();
+    return static_cast<unsigned>(std::min<std::size_t>(bytes / sizeof(capnp::word) + 1, 1u << 20));
+}
+
 }  // namespace
 
 bool valid_conf_state(const ConfState& c) {
@@ -87,17 +98,6 @@ bool valid_conf_state(const ConfState& c) {
     for (NodeId l : c.learners)
         if (std::binary_search(c.voters.begin(), c.voters.end(), l)) return false;
     return true;
-}
-
-// Words for a message's first segment: enough for all of it in most cases. Cap'n Proto's
-// default first segment is 1024 words, zeroed for every message: for a heartbeat or an
-// acknowledgement that zeroing cost more than the encoding (a tenth of a simulation's
-// instructions went to memset). A message that outgrows it takes a second segment.
-static unsigned first_segment_words(const Message& m) {
-    std::size_t bytes = 256 + m.chunk.size() + m.read_context.size() +
-                        16 * (m.snapshot.conf.voters.size() + m.snapshot.conf.learners.size());
-    for (const Entry& e : m.entries) bytes += 48 + e.payload.size();
-    return static_cast<unsigned>(std::min<std::size_t>(bytes / sizeof(capnp::word) + 1, 1u << 20));
 }
 
 std::string encode_message(const Message& m, bool ids_implied) {

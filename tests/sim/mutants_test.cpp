@@ -12,29 +12,13 @@
 #include "runtime/common/mutation.hpp"
 #include "sim/sim_run.hpp"
 #include "tests/raft/figure_8.hpp"
+#include "tests/sim/sim_options.hpp"
 
 using namespace raftor;
 using namespace raftor::sim;
+using namespace raftor::sim::testing;
 
 namespace {
-
-// Sanitizer builds run a tenth of the random runs (CMakePresets.json sets RAFTOR_SEEDS=100).
-std::uint64_t scaled(std::uint64_t n) {
-    if (const char* s = std::getenv("RAFTOR_SEEDS"))
-        return std::max<std::uint64_t>(2, n * std::strtoull(s, nullptr, 10) / 1000);
-    return n;
-}
-
-SimOptions options(std::size_t nodes, const std::string& faults, std::uint64_t seconds) {
-    std::string error;
-    auto mix = parse_faults(faults, error);
-    BOOST_REQUIRE_MESSAGE(mix, error);
-    SimOptions o;
-    o.nodes = nodes;
-    o.faults = *mix;
-    o.duration_us = seconds * 1'000'000;
-    return o;
-}
 
 struct Switched {
     explicit Switched(mutation::Id m) { mutation::set(m, true); }
@@ -85,10 +69,9 @@ BOOST_AUTO_TEST_SUITE(mutants)
 // ---- Raft
 
 BOOST_AUTO_TEST_CASE(figure_8_commit_by_counting_commits_too_early) {
-    using namespace raft;
     Switched on(M::commit_by_counting);
-    Raft s1(testing::config(1), testing::figure_8_restore());
-    BOOST_TEST(testing::figure_8_commit_after_old_term_acks(s1) == 2u);
+    raft::Raft s1(raft::testing::config(1), raft::testing::figure_8_restore());
+    BOOST_TEST(raft::testing::figure_8_commit_after_old_term_acks(s1) == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(ack_before_durable_loses_a_committed_entry_on_power_loss) {

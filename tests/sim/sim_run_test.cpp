@@ -4,34 +4,14 @@
 #include "sim/sim_run.hpp"
 
 #include <boost/test/unit_test.hpp>
-#include <cstdlib>
+
+#include "tests/sim/sim_options.hpp"
 
 using namespace raftor;
 using namespace raftor::sim;
+using namespace raftor::sim::testing;
 
 namespace {
-
-// Sanitizer builds run a tenth of the random runs (CMakePresets.json sets RAFTOR_SEEDS=100).
-std::uint64_t scaled(std::uint64_t n) {
-    if (const char* s = std::getenv("RAFTOR_SEEDS"))
-        return std::max<std::uint64_t>(2, n * std::strtoull(s, nullptr, 10) / 1000);
-    return n;
-}
-
-FaultMix mix(const std::string& spec) {
-    std::string error;
-    auto m = parse_faults(spec, error);
-    BOOST_REQUIRE_MESSAGE(m, error);
-    return *m;
-}
-
-SimOptions options(std::size_t nodes, const std::string& faults, std::uint64_t seconds) {
-    SimOptions o;
-    o.nodes = nodes;
-    o.faults = mix(faults);
-    o.duration_us = seconds * 1'000'000;
-    return o;
-}
 
 // Runs seeds first..last; every one must pass.
 void all_pass(SimOptions o, std::uint64_t first, std::uint64_t last) {
