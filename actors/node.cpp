@@ -72,19 +72,14 @@ bool wildcard(const std::string& host) {
     return host == "0.0.0.0" || host == "::" || host == "[::]";
 }
 
-raft::Restore restore_from(const storage::Loaded& loaded, const Membership& m, bool join) {
-    raft::Restore r;
-    r.hard_state = loaded.hard_state;
-    r.snapshot = loaded.snapshot;
-    r.snapshot_data = loaded.snapshot_data;
-    r.entries = loaded.entries;
-    r.cached_from = loaded.cached_from;
-    // A joining node starts with no configuration: it never campaigns, and learns the
-    // cluster's configuration from the leader once it is added.
+// A joining node starts with no configuration: it never campaigns, and learns the
+// cluster's configuration from the leader once it is added.
+raft::ConfState initial_conf(const Membership& m, bool join) {
+    raft::ConfState c;
     if (!join)
-        for (const auto& x : m.all) r.initial_conf.voters.push_back(x.raft_id);
-    std::sort(r.initial_conf.voters.begin(), r.initial_conf.voters.end());
-    return r;
+        for (const auto& x : m.all) c.voters.push_back(x.raft_id);
+    std::sort(c.voters.begin(), c.voters.end());
+    return c;
 }
 
 int fail_start(const std::string& what) {
@@ -320,7 +315,7 @@ int run_node(const config::NodeConfig& cfg) {
     setup->config.inflight_bytes_max = cfg.raft.inflight_bytes_max;
     setup->config.log_cache_bytes_max = cfg.raft.log_cache_bytes;
     setup->min_voters = cfg.raft.min_cluster_size;
-    setup->restore = restore_from(loaded, members, cfg.raft.join);
+    setup->restore = storage::to_restore(std::move(loaded), initial_conf(members, cfg.raft.join));
     loaded = {};
     // A snapshot every snapshotIntervalOps applied entries, and the log never holds
     // more than maxLogSize of them: whichever comes first.

@@ -60,7 +60,7 @@ std::uint64_t entry_hash(const raft::Entry& e) {
 
 struct ActorCluster::Node {
     raft::NodeId id = 0;
-    std::shared_ptr<SimDisk> disk = std::make_shared<SimDisk>();
+    std::unique_ptr<NodeDisk> disk;
     caf::actor peer;  // null while down
     caf::actor registry;
     std::vector<caf::actor> actors;  // this incarnation's: the peer and its children
@@ -142,13 +142,11 @@ ActorCluster::ActorCluster(ClusterOptions opts)
                         " " + std::to_string(bytes) + "B");
     };
     network_ = sys_.spawn(sim_network, net_);
-    raft::ConfState conf;
-    for (raft::NodeId id = 1; id <= opts_.nodes; ++id) conf.voters.push_back(id);
     for (raft::NodeId id = 1; id <= opts_.nodes; ++id) {
         auto n = std::make_unique<Node>();
         n->id = id;
         n->disk_delay_max_us = opts_.disk_latency_max_us;
-        n->disk->durable.snapshot.conf = conf;  // the bootstrap configuration
+        n->disk = std::make_unique<NodeDisk>(rng_, opts_.wal_segment_bytes);
         n->registry = sys_.spawn(node_registry, RegistryPtr(new RegistryHooks{this, id}));
         if (opts_.operations) {
             std::string seed(32, '\0'), error;
@@ -203,7 +201,7 @@ void ActorCluster::set_timer_pace(raft::NodeId id, int percent) {
 void ActorCluster::set_disk_delay(raft::NodeId id, std::uint64_t max_us) {
     node(id).disk_delay_max_us = max_us;
 }
-SimDisk& ActorCluster::disk(raft::NodeId id) {
+NodeDisk& ActorCluster::disk(raft::NodeId id) {
     return *node(id).disk;
 }
 
@@ -262,10 +260,23 @@ void ActorCluster::start(Node& n) {
     setup->config.log_cache_bytes_max = opts_.log_cache_bytes_max;
     setup->config.heartbeat_ticks = timing.heartbeat_ticks;
     setup->config.election_ticks = timing.election_ticks;
-    setup->restore = n.disk->durable.restore(opts_.log_cache_bytes_max);
+    // The node's own storage code reads back what its disk kept.
+    storage::Status st;
+    auto store = n.disk->open(st);
+    storage::Loaded loaded;
+    if (store) st = store->load(loaded, opts_.log_cache_bytes_max);
+    if (!st.ok()) {
+        inv_.storage_unreadable(n.id, st.message);
+        note("node " + std::to_string(n.id) + " storage would not open: " + st.message);
+        n.peer = nullptr;
+        return;
+    }
+    raft::ConfState bootstrap;
+    for (raft::NodeId id = 1; id <= opts_.nodes; ++id) bootstrap.voters.push_back(id);
+    setup->restore = storage::to_restore(std::move(loaded), std::move(bootstrap));
     setup->options.snapshot_interval_ops = opts_.snapshot_interval_ops;
     setup->options.ops.history_max = opts_.history_max;
-    setup->store = std::make_shared<SimStore>(n.disk, rng_);
+    setup->store = std::move(store);
     setup->transport = network_;
     setup->tick = std::chrono::milliseconds(timing.tick_ms);
     setup->storage_on_own_thread = false;
@@ -375,7 +386,7 @@ void ActorCluster::crash(raft::NodeId id) {
     ++n.incarnation;  // silences the dying incarnation's observer
     net_->peers.erase(id);
     kill_actors(n);
-    n.disk->crash(rng_);
+    n.disk->crash();
 }
 
 void ActorCluster::peer_down(raft::NodeId id, const caf::actor_addr& who) {
@@ -387,7 +398,7 @@ void ActorCluster::peer_down(raft::NodeId id, const caf::actor_addr& who) {
     ++n.incarnation;
     net_->peers.erase(id);
     kill_actors(n);
-    n.disk->crash(rng_);
+    n.disk->crash();
 }
 
 void ActorCluster::restart(raft::NodeId id) {

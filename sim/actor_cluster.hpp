@@ -2,7 +2,7 @@
 // N raftor nodes - the real raft_peer with its storage, state machine and election
 // timer actors, and with operations on, the scheduler, executor and receipt signer
 // that act on the leader - in one actor system on CAF's deterministic scheduler, with simulated
-// time, the simulated network (sim_network.hpp) and simulated disks (sim_store.hpp).
+// time, the simulated network (sim_network.hpp) and simulated disks (node_disk.hpp).
 // One seeded PRNG makes every choice: which actor runs next, every delay and drop,
 // every fault. Same seed, same binary: same run, same trace hash.
 #include <caf/all.hpp>
@@ -18,8 +18,8 @@
 #include "actors/raft_peer.hpp"
 #include "runtime/raft/rng.hpp"
 #include "sim/invariants.hpp"
+#include "sim/node_disk.hpp"
 #include "sim/sim_network.hpp"
-#include "sim/sim_store.hpp"
 
 namespace raftor::sim {
 
@@ -34,6 +34,9 @@ struct ClusterOptions {
     // Every group commit takes a random time up to this (a real fsync is not instant);
     // a slow disk takes longer.
     std::uint64_t disk_latency_max_us = 5'000;
+    // WAL segments are preallocated to this. Small, so that a disk-full fault reaches the
+    // WAL within seconds rather than at the next of a node's 32 MiB segments.
+    std::uint64_t wal_segment_bytes = 64 << 10;
     std::function<void(const std::string&)> trace;  // set: every event, with simulated time
     // The operations actors on every node, each reading its node's simulated wall clock
     // (which starts at wall_start_ms and can be stepped and made to drift).
@@ -71,7 +74,7 @@ public:
     // (the options' disk_latency_max_us is the normal).
     void set_disk_delay(raft::NodeId id, std::uint64_t max_us);
     std::uint64_t normal_disk_latency_us() const { return opts_.disk_latency_max_us; }
-    SimDisk& disk(raft::NodeId id);
+    NodeDisk& disk(raft::NodeId id);
     // A node's wall clock: stepped by `delta_ms` now (NTP, an operator, a resumed VM), or
     // drifting by `ppm` parts per million of simulated time from now on. Kept across
     // restarts, as a machine's clock is; `true_wall` ends both.

@@ -30,6 +30,10 @@ public:
     raft::Index highest_commit() const { return committed_.size(); }
     const std::vector<std::string>& violations() const { return violations_; }
     bool ok() const { return violations_.empty(); }
+    // A node's disk that its own storage code would not open after a crash.
+    void storage_unreadable(raft::NodeId id, const std::string& why) {
+        fail("node " + std::to_string(id) + ": storage would not open: " + why);
+    }
     std::uint64_t reads_checked() const { return reads_checked_; }
     std::size_t leaders_elected() const { return leaders_.size(); }
 

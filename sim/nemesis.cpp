@@ -90,13 +90,15 @@ void Nemesis::apply(Active& a) {
             break;
         case Fault::fsync:
             a.node = 1 + rng.below(c_.size());
-            c_.disk(a.node).faults.sync_fail = 0.2 + 0.8 * rng.unit();
+            c_.disk(a.node).set_faults(DiskFaults{.sync_fail = 0.2 + 0.8 * rng.unit()});
             c_.note("node " + std::to_string(a.node) + " fsync failing");
             break;
         case Fault::disk_full: {
             a.node = 1 + rng.below(c_.size());
-            SimDisk& d = c_.disk(a.node);
-            d.faults.capacity_entries = d.durable.entries.size() + rng.below(50);
+            NodeDisk& d = c_.disk(a.node);
+            // Room for a few more writes at most: what fills a real disk's last blocks.
+            d.set_faults(DiskFaults{.capacity_bytes = d.used() + rng.below(16 << 10)});
+            a.refusals = d.full_refusals();
             c_.note("node " + std::to_string(a.node) + " disk full");
             break;
         }
@@ -182,12 +184,13 @@ void Nemesis::undo(const Active& a) {
         case Fault::slow_disk: c_.set_disk_delay(a.node, c_.normal_disk_latency_us()); break;
         case Fault::fsync:
             // The disk is replaced; the node that stopped on it is started again.
-            c_.disk(a.node).faults = DiskFaults{};
+            c_.disk(a.node).set_faults(DiskFaults{});
             c_.restart(a.node);
             break;
         case Fault::disk_full:
             // Room again: the node, still running, retries the writes it kept and carries on.
-            c_.disk(a.node).faults = DiskFaults{};
+            if (c_.disk(a.node).full_refusals() > a.refusals) ++disk_full_bit_;
+            c_.disk(a.node).set_faults(DiskFaults{});
             c_.restart(a.node);  // (a no-op unless it stopped for another reason)
             break;
         case Fault::clock: c_.true_wall(a.node); break;  // time service puts it right: another step
@@ -300,7 +303,7 @@ void Nemesis::heal() {
     for (const auto& a : all) undo(a);
     c_.heal();
     for (raft::NodeId id = 1; id <= c_.size(); ++id) {
-        c_.disk(id).faults = DiskFaults{};
+        c_.disk(id).set_faults(DiskFaults{});
         c_.true_wall(id);
         c_.restart(id);  // also a node that stopped itself on its own
     }

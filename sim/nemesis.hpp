@@ -32,13 +32,17 @@ public:
     std::uint64_t struck(Fault f) const { return struck_[static_cast<std::size_t>(f)]; }
     std::uint64_t struck_total() const;
     std::string summary() const;  // "partition 4, crash 2, ..."
+    // Disk-full faults that made the disk refuse a write before they ended: a fault that
+    // never bit (room kept in reserve by preallocation, say) tested nothing.
+    std::uint64_t disk_full_bit() const { return disk_full_bit_; }
 
 private:
     struct Active {
         Fault fault;
         raft::NodeId node = 0;
         std::uint64_t until = 0;
-        int action = 0;  // admin: which one
+        int action = 0;              // admin: which one
+        std::uint64_t refusals = 0;  // disk-full: the disk's refusals when it struck
     };
     enum Admin : int { transfer, drain, snapshot_now, remove };
     void admin(Active& a);
@@ -55,6 +59,7 @@ private:
     std::set<raft::NodeId> returning_;  // ... being added back as learners and promoted
     std::uint64_t next_settle_ = 0;
     std::array<std::uint64_t, fault_kinds> struck_{};
+    std::uint64_t disk_full_bit_ = 0;
     // The network's settings when no fault is on.
     double drop_ = 0, duplicate_ = 0;
     std::uint64_t delay_min_us_ = 0, delay_max_us_ = 0;

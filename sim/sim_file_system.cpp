@@ -32,7 +32,10 @@ public:
         if (dead() || !writable_) return dead() ? EIO : EBADF;
         if (const int err = fs_.failing(SimFileSystem::Op::write)) return err;
         auto& d = node_->data;
-        if (d.size() < off + n) d.resize(off + n, '\0');
+        if (d.size() < off + n) {
+            if (const int err = fs_.room_for(off + n - d.size())) return err;
+            d.resize(off + n, '\0');
+        }
         std::copy_n(buf, n, d.data() + off);
         node_->pending.push_back({off, std::string(buf, n)});
         return 0;
@@ -40,7 +43,10 @@ public:
     int sync() override {
         if (dead()) return EIO;
         if (const int err = fs_.failing(SimFileSystem::Op::sync)) return err;
-        node_->synced = node_->data;
+        // What was written since the last sync, and the zeros of any growth.
+        auto& synced = node_->synced;
+        synced.resize(node_->data.size(), '\0');
+        for (const auto& w : node_->pending) std::copy(w.bytes.begin(), w.bytes.end(), synced.begin() + w.off);
         node_->pending.clear();
         ++fs_.syncs_;
         return 0;
@@ -49,7 +55,10 @@ public:
         if (dead() || !writable_) return dead() ? EIO : EBADF;
         if (const int err = fs_.failing(SimFileSystem::Op::allocate)) return err;
         // Zeros up to `size`; like the size of a real file, durable at the next sync.
-        if (node_->data.size() < size) node_->data.resize(size, '\0');
+        if (node_->data.size() < size) {
+            if (const int err = fs_.room_for(size - node_->data.size())) return err;
+            node_->data.resize(size, '\0');
+        }
         return 0;
     }
     int size(std::uint64_t& out) override {
@@ -66,7 +75,21 @@ private:
     std::uint64_t generation_;
 };
 
+std::uint64_t SimFileSystem::used() const {
+    std::uint64_t n = outside_;
+    for (const auto& [path, node] : names_) n += node->data.size();
+    return n;
+}
+
+int SimFileSystem::room_for(std::uint64_t more) {
+    if (capacity_ == 0 || used() + more <= capacity_) return 0;
+    ++full_refusals_;
+    return ENOSPC;
+}
+
 int SimFileSystem::failing(Op op) {
+    if (hook_)
+        if (const int err = hook_(op)) return err;
     auto it = faults_.find(op);
     if (it == faults_.end() || it->second.second <= 0) return 0;
     const int err = it->second.first;
@@ -130,14 +153,14 @@ int SimFileSystem::sync_dir(const std::string& dir) {
     return 0;
 }
 
-void SimFileSystem::crash(std::mt19937_64& rng) {
+void SimFileSystem::crash(const std::function<bool()>& coin) {
     ++generation_;
     for (auto& [path, node] : durable_) {
         std::string after = node->synced;
         // Each sector of each unsynced write reached the disk or not, independently.
         for (const auto& w : node->pending) {
             for (std::uint64_t s = w.off / sector * sector; s < w.off + w.bytes.size(); s += sector) {
-                if (rng() % 2 == 0) continue;
+                if (!coin()) continue;
                 const std::uint64_t from = std::max(s, w.off), to = std::min(s + sector, w.off + w.bytes.size());
                 if (after.size() < to) after.resize(to, '\0');
                 std::copy_n(w.bytes.data() + (from - w.off), to - from, after.data() + from);

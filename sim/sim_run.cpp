@@ -80,6 +80,8 @@ std::string SimReport::summary(const SimOptions& o) const {
                     " failed " + std::to_string(counts.failed) + " unknown " + std::to_string(counts.unknown) +
                     " refused " + std::to_string(counts.refused) + " faults " + std::to_string(faults) + " leaders " +
                     std::to_string(leaders) + " liveness " + seconds(liveness_us);
+    if (disk_full_struck > 0)
+        s += " disk-full " + std::to_string(disk_full_bit) + "/" + std::to_string(disk_full_struck) + " bit";
     if (o.operations)
         s += " executions " + std::to_string(ops.executions) + " tries " + std::to_string(ops.tries) + " receipts " +
              std::to_string(ops.receipts);
@@ -111,6 +113,7 @@ SimReport run_sim(const SimOptions& o) {
     co.log_cache_bytes_max = cache_sizes[shape.below(std::size(cache_sizes))];
     co.trace = o.trace;
     co.operations = o.operations;
+    co.wal_segment_bytes = o.wal_segment_bytes;
     std::unique_ptr<OpsChecker> checker;  // outlives the cluster, which tells it of commits
     ActorCluster c(co);
     if (o.operations) {
@@ -184,6 +187,8 @@ SimReport run_sim(const SimOptions& o) {
         else if (lin.exhausted)
             problems.push_back("linearizability undecided: the search budget ran out on key " + lin.key);
         rep.faults = nemesis.struck_total();
+        rep.disk_full_struck = nemesis.struck(Fault::disk_full);
+        rep.disk_full_bit = nemesis.disk_full_bit();
         rep.fault_summary = nemesis.summary();
         if (checker) {
             // The operations settle: what the faults left running times out or finishes,

@@ -29,6 +29,8 @@ struct SimOptions {
     // The operations half: every node's scheduler, executor and receipt signer, an
     // operator registering operations and publishing events, and their checkers.
     bool operations = true;
+    // Each node's WAL segments are preallocated to this (a node's default is 32 MiB).
+    std::uint64_t wal_segment_bytes = 64 << 10;
     std::function<void(const std::string&)> trace;
 };
 
@@ -44,6 +46,8 @@ struct SimReport {
     std::uint64_t check_steps = 0;
     std::uint64_t faults = 0;
     std::string fault_summary;
+    // Disk-full faults struck, and those that made the disk refuse a write (bit).
+    std::uint64_t disk_full_struck = 0, disk_full_bit = 0;
     std::uint64_t leaders = 0;      // distinct terms that had a leader
     std::uint64_t liveness_us = 0;  // from the heal to a leader and caught-up progress
     OpsChecker::Figures ops;        // with operations on

@@ -7,9 +7,9 @@ namespace raftor::mutation {
 
 namespace {
 constexpr std::array<const char*, count> names = {
-    "commit-by-counting",   "commit-minority",         "double-vote",
-    "ack-before-durable",   "read-without-confirm",    "fire-without-dedup",
-    "launch-before-commit", "recover-forgets-running", "seal-out-of-order"};
+    "commit-by-counting",   "commit-minority",     "double-vote",          "ack-before-durable",
+    "read-without-confirm", "fire-without-dedup",  "launch-before-commit", "recover-forgets-running",
+    "seal-out-of-order",    "wal-ack-before-sync", "wal-fixed-prealloc"};
 std::array<std::atomic<bool>, count> switched{};
 }  // namespace
 

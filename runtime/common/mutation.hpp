@@ -22,8 +22,10 @@ enum class Id : std::uint8_t {
     launch_before_commit,     // operations: a handler runs before its start entry commits
     recover_forgets_running,  // operations: a new leader's recovery leaves earlier terms' tries running
     seal_out_of_order,        // receipts: a seal leaves the next unsealed receipt behind and seals those after it
+    wal_ack_before_sync,      // storage: the WAL acknowledges a write before its fdatasync
+    wal_fixed_prealloc,       // storage: WAL segments preallocated to 32 MiB whatever the setting, as before it existed
 };
-constexpr std::size_t count = 9;
+constexpr std::size_t count = 11;
 
 const char* name(Id id);  // "double-vote"
 std::optional<Id> parse(std::string_view name);

@@ -6,73 +6,18 @@
 #include "runtime/common/crc32c.hpp"
 #include "runtime/raft/codec.hpp"
 #include "runtime/raft/log.hpp"
+#include "runtime/storage/sealed.hpp"
 
 namespace raftor::storage {
 
 namespace {
 
-constexpr const char* key_hard_state = "hard_state";
-constexpr const char* key_snapshot_meta = "snapshot_meta";
-constexpr const char* key_snapshot_data = "snapshot_data";
-constexpr const char* key_format = "format";
-// 1: entries in LMDB's "log" table (migrated on open); 2: entries in the WAL.
-constexpr std::string_view format_v1 = "raftor-log-1";
-constexpr std::string_view format_version = "raftor-log-2";
-
-raft::Index key_index(const MDB_val& k) {
-    raft::Index i = 0;
-    const auto* p = static_cast<const unsigned char*>(k.mv_data);
-    for (std::size_t b = 0; b < 8 && b < k.mv_size; ++b) i = (i << 8) | p[b];
-    return i;
-}
-
-// A record is its crc32c (little-endian) followed by the encoded bytes.
-std::string sealed(const std::string& bytes) {
-    const std::uint32_t c = crc32c(bytes);
-    std::string out(4, '\0');
-    for (int b = 0; b < 4; ++b) out[static_cast<std::size_t>(b)] = static_cast<char>((c >> (8 * b)) & 0xFF);
-    return out + bytes;
-}
-
-std::optional<std::string_view> unsealed(std::string_view rec) {
-    if (rec.size() < 4) return std::nullopt;
-    std::uint32_t c = 0;
-    for (int b = 3; b >= 0; --b) c = (c << 8) | static_cast<unsigned char>(rec[static_cast<std::size_t>(b)]);
-    rec.remove_prefix(4);
-    if (crc32c(rec) != c) return std::nullopt;
-    return rec;
-}
-
-Status put(MDB_txn* txn, MDB_dbi db, std::string_view key, std::string_view value, unsigned flags, const char* what) {
-    MDB_val k = val(key), v = val(value);
-    return Status::from_mdb(mdb_put(txn, db, &k, &v, flags), what);
-}
-
-Status get(MDB_txn* txn, MDB_dbi db, std::string_view key, std::optional<std::string_view>& out) {
-    MDB_val k = val(key), v{};
-    const int rc = mdb_get(txn, db, &k, &v);
-    out.reset();
-    if (rc == MDB_NOTFOUND) return {};
-    if (rc != 0) return Status::from_mdb(rc, std::string("read ") + std::string(key));
-    out = view(v);
-    return {};
-}
-
-struct Cursor {
-    MDB_cursor* c = nullptr;
-    ~Cursor() {
-        if (c != nullptr) mdb_cursor_close(c);
-    }
-};
-
 // The snapshot's metadata, checksum verified (nothing when there is no snapshot).
-Status read_snapshot_meta(MDB_txn* txn, MDB_dbi db, std::optional<raft::SnapshotMeta>& out) {
+Status decode_snapshot_meta(const MetaRecords& recs, std::optional<raft::SnapshotMeta>& out) {
     out.reset();
-    std::optional<std::string_view> rec;
-    if (auto st = get(txn, db, key_snapshot_meta, rec); !st.ok()) return st;
-    if (!rec) return {};
+    if (!recs.snapshot_meta) return {};
     std::string error;
-    auto body = unsealed(*rec);
+    auto body = unsealed(*recs.snapshot_meta);
     out = body ? raft::decode_snapshot_meta(*body, error) : std::nullopt;
     if (!out) return {Errc::corrupt, "snapshot metadata: " + (body ? error : std::string("checksum mismatch"))};
     return {};
@@ -92,89 +37,44 @@ std::unique_ptr<LogStore> LogStore::open(const Options& opts, Status& status) {
     std::unique_ptr<LogStore> s(new LogStore());
     // One process per data dir: a second writer would interleave WAL records.
     if (status = s->lock_.acquire(opts.dir); !status.ok()) return nullptr;
-    std::string format;
-    if (status = s->open_lmdb(opts, format); !status.ok()) return nullptr;
+    auto lmdb = LmdbMetaStore::open(opts.dir, opts.map_size_bytes, opts.sync, status);
+    if (!lmdb) return nullptr;
+    s->lmdb_ = lmdb.get();
+    s->meta_ = std::move(lmdb);
     s->wal_ = Wal::open(WalOptions{opts.dir + "/wal", opts.wal_segment_bytes, opts.sync}, status);
     if (!s->wal_) return nullptr;
     s->repaired_ = s->wal_->repaired();
-    if (format == format_v1)
-        if (status = s->migrate_v1(); !status.ok()) return nullptr;
-    {
-        Txn txn;
-        if (status = txn.begin(s->env_.get(), true); !status.ok()) return nullptr;
-        std::optional<raft::SnapshotMeta> meta;
-        if (status = read_snapshot_meta(txn.get(), s->meta_db_, meta); !status.ok()) return nullptr;
-        if (meta) {
-            s->snapshot_index_ = meta->index;
-            s->snapshot_term_ = meta->term;
-        }
-        std::optional<std::string_view> rec;
-        if (status = get(txn.get(), s->meta_db_, key_hard_state, rec); !status.ok()) return nullptr;
-        std::string error;
-        if (auto body = rec ? unsealed(*rec) : std::nullopt)
-            if (auto hs = raft::decode_hard_state(*body, error)) s->durable_hs_ = *hs;
-    }
-    if (status = s->reconcile_with_snapshot(); !status.ok()) return nullptr;
-    s->refresh_bounds();
+    if (s->lmdb_->format_v1())
+        if (status = s->lmdb_->migrate_v1(*s->wal_, s->repaired_); !status.ok()) return nullptr;
+    if (status = s->finish_open(); !status.ok()) return nullptr;
     return s;
 }
 
-Status LogStore::open_lmdb(const Options& opts, std::string& format) {
-    if (auto st = env_.open(opts.dir, opts.map_size_bytes, opts.sync, 8); !st.ok()) return st;
-    Txn txn;
-    if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
-    if (int rc = mdb_dbi_open(txn.get(), "meta", MDB_CREATE, &meta_db_); rc != 0)
-        return Status::from_mdb(rc, "open meta table");
-    std::optional<std::string_view> fmt;
-    if (auto st = get(txn.get(), meta_db_, key_format, fmt); !st.ok()) return st;
-    if (!fmt) {
-        if (auto st = put(txn.get(), meta_db_, key_format, format_version, 0, "write format"); !st.ok()) return st;
-        format = format_version;
-    } else if (*fmt == format_version || *fmt == format_v1) {
-        format = *fmt;
-    } else {
-        return {Errc::corrupt, opts.dir + ": unknown storage format '" + std::string(*fmt) + "'"};
-    }
-    return txn.commit();
+std::unique_ptr<LogStore> LogStore::open(std::unique_ptr<MetaStore> meta, const WalOptions& wal, Status& status) {
+    std::unique_ptr<LogStore> s(new LogStore());
+    s->meta_ = std::move(meta);
+    s->wal_ = Wal::open(wal, status);
+    if (!s->wal_) return nullptr;
+    s->repaired_ = s->wal_->repaired();
+    if (status = s->finish_open(); !status.ok()) return nullptr;
+    return s;
 }
 
-// Format 1 kept entries in LMDB. They move to the WAL, then the table goes and the
-// format is bumped in one transaction; a crash in between repeats the move.
-Status LogStore::migrate_v1() {
-    Txn txn;
-    if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
-    MDB_dbi log_db = 0;
-    if (int rc = mdb_dbi_open(txn.get(), "log", 0, &log_db); rc != 0 && rc != MDB_NOTFOUND)
-        return Status::from_mdb(rc, "open format-1 log table");
-    else if (rc == 0) {
-        std::optional<raft::SnapshotMeta> meta;
-        if (auto st = read_snapshot_meta(txn.get(), meta_db_, meta); !st.ok()) return st;
-        std::vector<raft::Entry> entries;
-        std::string error;
-        Cursor cur;
-        if (int c = mdb_cursor_open(txn.get(), log_db, &cur.c); c != 0) return Status::from_mdb(c, "open cursor");
-        MDB_val k{}, v{};
-        for (int r = mdb_cursor_get(cur.c, &k, &v, MDB_FIRST); r == 0; r = mdb_cursor_get(cur.c, &k, &v, MDB_NEXT)) {
-            const raft::Index i = key_index(k);
-            if (meta && i <= meta->index) continue;
-            auto body = unsealed(view(v));
-            if (!body) return {Errc::corrupt, "format-1 log entry " + std::to_string(i) + ": checksum mismatch"};
-            auto e = raft::decode_entry(*body, error);
-            if (!e || e->index != i) return {Errc::corrupt, "format-1 log entry " + std::to_string(i) + ": " + error};
-            if (!entries.empty() && i != entries.back().index + 1)
-                return {Errc::corrupt, "format-1 log entry " + std::to_string(i) + ": gap"};
-            entries.push_back(std::move(*e));
-        }
-        std::vector<const raft::Entry*> tail;
-        for (const auto& e : entries) tail.push_back(&e);
-        if (auto st = wal_->reset(); !st.ok()) return st;
-        if (!tail.empty())
-            if (auto st = wal_->write(tail.front()->index, tail); !st.ok()) return st;
-        if (int r = mdb_drop(txn.get(), log_db, 1); r != 0) return Status::from_mdb(r, "drop format-1 log table");
-        repaired_ = "moved " + std::to_string(entries.size()) + " log entries from LMDB to the WAL (format 1 to 2)";
+Status LogStore::finish_open() {
+    MetaRecords recs;
+    if (auto st = meta_->read(recs, false); !st.ok()) return st;
+    std::optional<raft::SnapshotMeta> meta;
+    if (auto st = decode_snapshot_meta(recs, meta); !st.ok()) return st;
+    if (meta) {
+        snapshot_index_ = meta->index;
+        snapshot_term_ = meta->term;
     }
-    if (auto st = put(txn.get(), meta_db_, key_format, format_version, 0, "write format"); !st.ok()) return st;
-    return txn.commit();
+    std::string error;
+    if (auto body = recs.hard_state ? unsealed(*recs.hard_state) : std::nullopt)
+        if (auto hs = raft::decode_hard_state(*body, error)) durable_hs_ = *hs;
+    if (auto st = reconcile_with_snapshot(); !st.ok()) return st;
+    refresh_bounds();
+    return {};
 }
 
 // A crash between a snapshot from the leader and the WAL reset leaves entries the
@@ -203,18 +103,15 @@ void LogStore::refresh_bounds() {
     last_index_ = wl;
 }
 
-Status LogStore::commit_lmdb(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot,
+Status LogStore::commit_meta(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot,
                              raft::Index kept_last) {
-    Txn txn;
-    if (auto st = txn.begin(env_.get(), false); !st.ok()) return st;
+    MetaWrite w;
+    std::string snapshot_meta, hard_state;
     if (snapshot) {
         if (!snapshot->data) return {Errc::invalid, "snapshot without data"};
-        if (auto st = put(txn.get(), meta_db_, key_snapshot_data, *snapshot->data, 0, "write snapshot data"); !st.ok())
-            return st;
-        if (auto st = put(txn.get(), meta_db_, key_snapshot_meta, sealed(raft::encode_snapshot_meta(snapshot->meta)), 0,
-                          "write snapshot meta");
-            !st.ok())
-            return st;
+        snapshot_meta = sealed(raft::encode_snapshot_meta(snapshot->meta));
+        w.snapshot_meta = &snapshot_meta;
+        w.snapshot_data = snapshot->data.get();
     }
     std::optional<raft::HardState> written;
     if (hs) {
@@ -225,12 +122,10 @@ Status LogStore::commit_lmdb(const std::optional<raft::HardState>& hs, const raf
         const raft::Index durable_last =
             snapshot ? snapshot->meta.index : std::min(std::max(last_index_, snapshot_index_), kept_last);
         written->commit = std::min(written->commit, durable_last);
-        if (auto st = put(txn.get(), meta_db_, key_hard_state, sealed(raft::encode_hard_state(*written)), 0,
-                          "write hard state");
-            !st.ok())
-            return st;
+        hard_state = sealed(raft::encode_hard_state(*written));
+        w.hard_state = &hard_state;
     }
-    if (auto st = txn.commit(); !st.ok()) return st;
+    if (auto st = meta_->commit(w); !st.ok()) return st;
     ++stats_.transactions;
     if (snapshot) {
         snapshot_index_ = snapshot->meta.index;
@@ -247,7 +142,7 @@ Status LogStore::commit_lmdb(const std::optional<raft::HardState>& hs, const raf
 }
 
 Status LogStore::write(const std::vector<const WriteBatch*>& batches) {
-    // Entries need the WAL; a new term or vote, or a snapshot, need an LMDB transaction.
+    // Entries need the WAL; a new term or vote, or a snapshot, need a meta store commit.
     std::optional<raft::HardState> last_hs = deferred_hs_ ? deferred_hs_ : durable_hs_;
     bool entries = false, snapshot = false, term_or_vote = false;
     for (const WriteBatch* b : batches) {
@@ -310,7 +205,7 @@ Status LogStore::commit(const std::vector<const WriteBatch*>& batches, const std
         return st;
     };
     if (term_or_vote || snapshot) {
-        if (auto st = commit_lmdb(last_hs, snapshot, cut - 1); !st.ok()) return fail(st);
+        if (auto st = commit_meta(last_hs, snapshot, cut - 1); !st.ok()) return fail(st);
     }
     if (snapshot)
         if (auto st = wal_->reset(); !st.ok()) return fail(st);
@@ -326,14 +221,14 @@ Status LogStore::commit(const std::vector<const WriteBatch*>& batches, const std
 
 Status LogStore::flush() {
     if (!deferred_hs_) return {};
-    if (auto st = commit_lmdb(deferred_hs_, nullptr); !st.ok()) return st;
+    if (auto st = commit_meta(deferred_hs_, nullptr); !st.ok()) return st;
     ++stats_.commits;
     return {};
 }
 
 Status LogStore::save_snapshot(const raft::SnapshotMeta& meta, const std::string& data) {
     const raft::Snapshot snap{meta, std::make_shared<const std::string>(data)};
-    if (auto st = commit_lmdb(std::nullopt, &snap); !st.ok()) {
+    if (auto st = commit_meta(std::nullopt, &snap); !st.ok()) {
         if (st.code == Errc::map_full) ++stats_.map_full_errors;
         return st;
     }
@@ -344,26 +239,23 @@ Status LogStore::save_snapshot(const raft::SnapshotMeta& meta, const std::string
 }
 
 namespace {
-// Hard state and snapshot from the `meta` table, every checksum verified.
-Status load_meta(MDB_txn* txn, MDB_dbi db, Loaded& out) {
+// Hard state and snapshot, every checksum verified.
+Status decode_meta(const MetaRecords& recs, Loaded& out) {
     std::string error;
-    std::optional<std::string_view> rec;
-    if (auto st = get(txn, db, key_hard_state, rec); !st.ok()) return st;
-    if (rec) {
-        auto body = unsealed(*rec);
+    if (recs.hard_state) {
+        auto body = unsealed(*recs.hard_state);
         auto hs = body ? raft::decode_hard_state(*body, error) : std::nullopt;
         if (!hs) return {Errc::corrupt, "hard state: " + (body ? error : std::string("checksum mismatch"))};
         out.hard_state = *hs;
     }
     std::optional<raft::SnapshotMeta> meta;
-    if (auto st = read_snapshot_meta(txn, db, meta); !st.ok()) return st;
+    if (auto st = decode_snapshot_meta(recs, meta); !st.ok()) return st;
     if (meta) {
         out.snapshot = *meta;
-        std::optional<std::string_view> data;
-        if (auto st = get(txn, db, key_snapshot_data, data); !st.ok()) return st;
+        const auto& data = recs.snapshot_data;
         if (!data || data->size() != meta->size || crc32c(*data) != meta->checksum)
             return {Errc::corrupt, "snapshot at index " + std::to_string(meta->index) + ": data checksum mismatch"};
-        out.snapshot_data = std::make_shared<const std::string>(*data);
+        out.snapshot_data = data;
     }
     return {};
 }
@@ -379,9 +271,9 @@ Status LogStore::read_entries(raft::Index from, std::size_t count, std::size_t b
 
 Status LogStore::load(Loaded& out, std::size_t payload_bytes_max) const {
     out = Loaded{};
-    Txn txn;
-    if (auto st = txn.begin(env_.get(), true); !st.ok()) return st;
-    if (auto st = load_meta(txn.get(), meta_db_, out); !st.ok()) return st;
+    MetaRecords recs;
+    if (auto st = meta_->read(recs, true); !st.ok()) return st;
+    if (auto st = decode_meta(recs, out); !st.ok()) return st;
     if (last_index_ != 0) {
         raft::PayloadWindow window(payload_bytes_max != 0 ? payload_bytes_max : SIZE_MAX);
         for (raft::Index next = first_index_; next <= last_index_;) {
@@ -404,25 +296,14 @@ Status LogStore::load(Loaded& out, std::size_t payload_bytes_max) const {
 
 Status LogStore::read_copy(const std::string& dir, Loaded& out) {
     out = Loaded{};
-    Env env;
-    if (auto st = env.open_read_only(dir, 8); !st.ok()) return st;
-    Txn txn;
-    if (auto st = txn.begin(env.get(), true); !st.ok()) return st;
-    MDB_dbi db = 0;
-    if (int rc = mdb_dbi_open(txn.get(), "meta", 0, &db); rc != 0)
-        return rc == MDB_NOTFOUND ? Status{Errc::corrupt, "no 'meta' table: not a raftor store"}
-                                  : Status::from_mdb(rc, "open meta table");
-    std::optional<std::string_view> fmt;
-    if (auto st = get(txn.get(), db, key_format, fmt); !st.ok()) return st;
-    if (!fmt || *fmt != format_version)
-        return {Errc::corrupt,
-                "format '" + std::string(fmt.value_or("none")) + "', expected '" + std::string(format_version) + "'"};
-    return load_meta(txn.get(), db, out);
+    MetaRecords recs;
+    if (auto st = LmdbMetaStore::read_copy(dir, recs); !st.ok()) return st;
+    return decode_meta(recs, out);
 }
 
 Status LogStore::copy_to(const std::string& dir) const {
-    // One read transaction: a consistent copy while writers go on; free pages dropped.
-    return Status::from_mdb(mdb_env_copy2(env_.get(), dir.c_str(), MDB_CP_COMPACT), "copy the LMDB environment");
+    if (lmdb_ == nullptr) return {Errc::invalid, "this store keeps no LMDB environment to copy"};
+    return lmdb_->copy_to(dir);
 }
 
 }  // namespace raftor::storage

@@ -1,14 +1,16 @@
 #pragma once
 // Durable Raft state: log entries in a write-ahead log (wal.hpp, one fdatasync per
-// group of writes), and hard state, snapshot metadata and data in one LMDB environment
-// (a transaction only when the term or vote changes or a snapshot arrives).
+// group of writes), and hard state, snapshot metadata and data in a meta store (LMDB on
+// a node, meta_store.hpp; a commit only when the term or vote changes or a snapshot
+// arrives). The simulator runs this same code over a simulated disk.
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "runtime/raft/types.hpp"
 #include "runtime/storage/dir_lock.hpp"
-#include "runtime/storage/lmdb_env.hpp"
+#include "runtime/storage/lmdb_meta_store.hpp"
+#include "runtime/storage/meta_store.hpp"
 #include "runtime/storage/store.hpp"
 #include "runtime/storage/wal.hpp"
 
@@ -23,7 +25,7 @@ struct Options {
 
 struct Stats {
     std::uint64_t commits = 0;       // writes that reached the disk (one group commit each)
-    std::uint64_t transactions = 0;  // LMDB transactions: term or vote changes, snapshots, flushes
+    std::uint64_t transactions = 0;  // meta store commits: term or vote changes, snapshots, flushes
     std::uint64_t deferred = 0;      // writes that changed only the commit index: nothing written
     std::uint64_t entries_written = 0;
     std::uint64_t bytes_written = 0;
@@ -32,16 +34,19 @@ struct Stats {
 
 class LogStore final : public Store {
 public:
+    // A node's store in `opts.dir`: locked, LMDB beside the WAL, on the real disk.
     static std::unique_ptr<LogStore> open(const Options& opts, Status& status);
+    // Over any meta store and WAL file system: the simulator's disk.
+    static std::unique_ptr<LogStore> open(std::unique_ptr<MetaStore> meta, const WalOptions& wal, Status& status);
 
     // Applies the batches in order; on success all of them are durable. By pointer, so
     // a caller that queued batches hands them over without copying entries. A term or
-    // vote change and a snapshot are committed to LMDB before the entries go to the
+    // vote change and a snapshot are committed to the meta store before the entries go to the
     // WAL, so entries never outlive the term they were written in. On failure nothing
     // was acknowledged; the entries may be partly on disk, as a crash would leave them.
     //
     // The commit index is volatile state in Raft (Figure 3.1): it is written only with
-    // the next LMDB transaction (or by flush()), never ahead of the entries it covers.
+    // the next meta store commit (or by flush()), never ahead of the entries it covers.
     // After a crash the node may restart with an older commit index and learns the
     // rest from the leader.
     Status write(const std::vector<const WriteBatch*>& batches) override;
@@ -71,26 +76,26 @@ public:
     std::size_t wal_segments() const { return wal_->segment_count(); }
     // What opening the store repaired (a torn write at the end of the WAL), for the log.
     const std::string& repaired() const { return repaired_; }
-    Status set_map_size(std::size_t bytes) override { return env_.set_map_size(bytes); }
-    MDB_env* env() const { return env_.get(); }
+    Status set_map_size(std::size_t bytes) override { return meta_->set_map_size(bytes); }
+    MDB_env* env() const { return lmdb_ != nullptr ? lmdb_->env() : nullptr; }
 
 private:
     LogStore() = default;
-    Status open_lmdb(const Options& opts, std::string& format);
-    Status migrate_v1();
-    // One group commit: LMDB first when the term or vote changes or a snapshot arrives, then the WAL.
+    // Reads the hard state and the snapshot's bounds, then reconciles the WAL with them.
+    Status finish_open();
+    // One group commit: the meta store first when the term or vote changes or a snapshot arrives, then the WAL.
     Status commit(const std::vector<const WriteBatch*>& batches, const std::optional<raft::HardState>& last_hs,
                   bool term_or_vote);
     Status reconcile_with_snapshot();
     // Writes the deferred commit index (capped at what the log holds) and `snapshot`.
     // `kept_last`: the last entry the write that follows keeps (it replaces those after).
-    Status commit_lmdb(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot,
+    Status commit_meta(const std::optional<raft::HardState>& hs, const raft::Snapshot* snapshot,
                        raft::Index kept_last = UINT64_MAX);
     void refresh_bounds();
 
-    DirLock lock_;  // first member: released last
-    Env env_;
-    MDB_dbi meta_db_ = 0;
+    DirLock lock_;  // first member: released last (unlocked in the simulator)
+    std::unique_ptr<MetaStore> meta_;
+    LmdbMetaStore* lmdb_ = nullptr;  // meta_, on a node
     std::unique_ptr<Wal> wal_;
     raft::Index snapshot_index_ = 0;
     raft::Term snapshot_term_ = 0;

@@ -1,7 +1,6 @@
 #pragma once
-// What the storage actor needs from durable storage. On a node that is LogStore (a
-// write-ahead log plus LMDB); in `raftor sim` it is a simulated disk that keeps what
-// was written apart from what was synced (sim/sim_store.hpp).
+// What the storage actor needs from durable storage: LogStore (a write-ahead log plus
+// LMDB on a node; the same code over a simulated disk in `raftor sim`).
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +31,10 @@ struct Loaded {
     // raft::Restore::cached_from.
     raft::Index cached_from = 0;
 };
+
+// What a core restarts from: the loaded state, and the configuration to start with when
+// neither a snapshot nor a configuration entry holds one (a new cluster's voters).
+raft::Restore to_restore(Loaded loaded, raft::ConfState initial_conf);
 
 class Store {
 public:

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/common/mutation.hpp"
 #include "runtime/raft/assert.hpp"
 #include "runtime/raft/codec.hpp"
 
@@ -121,7 +122,8 @@ std::optional<raft::Term> Wal::term_at(raft::Index i) const {
 }
 
 Status Wal::create_segment(raft::Index first, std::uint64_t min_size) {
-    const std::uint64_t size = std::max(opts_.segment_bytes, min_size);
+    const std::uint64_t size =
+        std::max(RAFTOR_MUTATED(wal_fixed_prealloc) ? std::uint64_t{32} << 20 : opts_.segment_bytes, min_size);
     const std::string path = opts_.dir + "/" + segment_name(first);
     const std::string tmp = path + ".tmp";
     std::unique_ptr<File> fd;
@@ -201,7 +203,7 @@ Status Wal::end_on_disk(std::uint64_t upto) {
 }
 
 Status Wal::sync_active() {
-    if (!opts_.sync) return {};
+    if (!opts_.sync || RAFTOR_MUTATED(wal_ack_before_sync)) return {};
     if (const int err = active_->sync(); err != 0) {
         broken_ = "WAL unusable after a failed fdatasync of " + segments_.back().path + ": " + std::strerror(err) +
                   "; restart the node";
