@@ -467,9 +467,13 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     sm_setup->peer = caf::actor(self);
     st.state_machine = self->spawn<caf::linked>(state_machine, StateMachineSetupPtr(sm_setup));
     auto timer = self->spawn<caf::linked>(election_timer, caf::actor(self), setup->tick);
-    join(setup->introspector, "storage", "storage", st.storage);
-    join(setup->introspector, "state_machine", "state", st.state_machine);
-    join(setup->introspector, "election_timer", "timer", timer);
+    for (const auto& [name, kind, who] :
+         {std::tuple<const char*, const char*, caf::actor>{"storage", "storage", st.storage},
+          {"state_machine", "state", st.state_machine},
+          {"election_timer", "timer", timer}}) {
+        join(setup->introspector, name, kind, who);
+        if (setup->spawned) setup->spawned(name, who);
+    }
     st.names = setup->names;
     learn_from(self, *setup, setup->restore.entries);
     st.logged_term = st.consensus->core().term();

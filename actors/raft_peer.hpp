@@ -45,7 +45,10 @@ struct PeerSetup {
     // (it speaks peer protocol 2): they are then left out of what is sent to it. May be
     // null (tests, the simulator): always sent.
     std::function<bool(raft::NodeId)> ids_implied;
-    caf::actor introspector;                 // may be null (tests)
+    caf::actor introspector;  // may be null (tests)
+    // Told of each child the peer spawns (storage, state machine, timer), with its name:
+    // the simulator schedules by it. May be null.
+    std::function<void(const std::string& name, const caf::actor& who)> spawned;
     std::shared_ptr<PeerObserver> observer;  // may be null (a node)
     metrics::CountersPtr counters;           // may be null (tests, the simulator)
     // The leader's raft id while another member leads, else 0: the gateway forwards

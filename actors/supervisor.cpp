@@ -15,7 +15,7 @@ namespace {
 void self_check(caf::stateful_actor<SupervisorState>* self, const SupervisorSetup& setup) {
     auto& st = self->state;
     node::SelfCheckInput in;
-    if (!setup.data_dir.empty()) in.storage_error = storage::probe_writable(setup.data_dir);
+    if (!setup.data_dir.empty()) in.storage_error = storage::probe_writable(*setup.fs, setup.data_dir);
     if (setup.peers) std::tie(in.peers_connected, in.peers) = setup.peers();
     in.wall_ms = setup.wall();
     in.steady_ms =

@@ -13,6 +13,7 @@
 #include "actors/wall_clock.hpp"
 #include "runtime/metrics/live_counters.hpp"
 #include "runtime/node/self_check.hpp"
+#include "runtime/storage/file_system.hpp"
 
 namespace raftor::actors {
 
@@ -48,6 +49,7 @@ struct SupervisorSetup {
     // a quorum of peers is connected (peers() gives connected and total), the wall
     // clock moved as the monotonic one did.
     std::string data_dir;
+    storage::FileSystem* fs = &storage::posix_file_system();  // data_dir's
     std::uint64_t check_interval_ms = 30'000;
     std::function<std::pair<std::size_t, std::size_t>()> peers;
     WallClock wall = system_wall_clock();  // the clock the check judges

@@ -2,43 +2,11 @@
 
 #include <stdexcept>
 
-#include "actors/executor.hpp"
-#include "actors/receipt_signer.hpp"
-#include "actors/scheduler.hpp"
 #include "runtime/node/timing.hpp"
 
 namespace raftor::sim {
 
 namespace {
-
-using watch_atom = caf::atom_constant<caf::atom("watch")>;
-
-struct RegistryHooks {
-    ActorCluster* cluster;
-    raft::NodeId id;
-};
-using RegistryPtr = std::shared_ptr<const RegistryHooks>;
-
-}  // namespace
-}  // namespace raftor::sim
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::sim::RegistryPtr)
-
-namespace raftor::sim {
-
-namespace {
-
-// One per node: stands in for the introspector (the peer announces its children here)
-// and watches the peer, so a node that stops itself is noticed.
-caf::behavior node_registry(caf::event_based_actor* self, RegistryPtr hooks) {
-    self->set_down_handler([=](const caf::down_msg& m) { hooks->cluster->peer_down(hooks->id, m.source); });
-    return {
-        [=](actors::join_atom, const std::string& name, const std::string&, caf::actor who) {
-            hooks->cluster->joined(hooks->id, name, who);
-        },
-        [=](watch_atom, caf::actor peer) { self->monitor(peer); },
-    };
-}
 
 // What the test scheduler queues for an actor.
 caf::resumable* job_of(const caf::actor& a) {
@@ -61,8 +29,8 @@ std::uint64_t entry_hash(const raft::Entry& e) {
 struct ActorCluster::Node {
     raft::NodeId id = 0;
     std::unique_ptr<NodeDisk> disk;
-    caf::actor peer;  // null while down
-    caf::actor registry;
+    caf::actor peer;                 // null while down
+    actors::NodeActors parts;        // this incarnation's
     std::vector<caf::actor> actors;  // this incarnation's: the peer and its children
     std::uint64_t incarnation = 0;
     int pace_percent = 100;
@@ -147,7 +115,6 @@ ActorCluster::ActorCluster(ClusterOptions opts)
         n->id = id;
         n->disk_delay_max_us = opts_.disk_latency_max_us;
         n->disk = std::make_unique<NodeDisk>(rng_, opts_.wal_segment_bytes);
-        n->registry = sys_.spawn(node_registry, RegistryPtr(new RegistryHooks{this, id}));
         if (opts_.operations) {
             std::string seed(32, '\0'), error;
             for (char& ch : seed) ch = static_cast<char>(rng_.below(256));
@@ -162,10 +129,7 @@ ActorCluster::ActorCluster(ClusterOptions opts)
 
 ActorCluster::~ActorCluster() {
     closing_ = true;
-    for (auto& n : nodes_) {
-        kill_actors(*n);
-        caf::anon_send_exit(n->registry, caf::exit_reason::kill);
-    }
+    for (auto& n : nodes_) kill_actors(*n);
     caf::anon_send_exit(network_, caf::exit_reason::kill);
     while (sched_.try_run_once()) {
     }
@@ -249,80 +213,82 @@ const ActorCluster::Intake& ActorCluster::intake(raft::NodeId id) const {
     return node(id).intake;
 }
 
+// Every actor of the node, assembled as `raftor node` assembles them (node_assembly.hpp),
+// in the simulated world: its own LogStore on its simulated disk, the simulated network,
+// its simulated wall clock, the randomness of the seed, and no thread of its own. The
+// handlers are the built-ins (noop, sleep, fail, echo), which run on the simulated clock.
 void ActorCluster::start(Node& n) {
     n.incarnation = ++incarnations_;
     n.view = View{};
-    const node::Timing timing = node::timing_of(opts_.heartbeat_ms, opts_.election_timeout_ms);
-    auto setup = std::make_shared<actors::PeerSetup>();
-    setup->config.id = n.id;
-    setup->config.seed = rng_.next();
-    setup->config.append_entries_max = opts_.append_entries_max;
-    setup->config.log_cache_bytes_max = opts_.log_cache_bytes_max;
-    setup->config.heartbeat_ticks = timing.heartbeat_ticks;
-    setup->config.election_ticks = timing.election_ticks;
+    const std::uint64_t incarnation = n.incarnation;
+    const raft::NodeId id = n.id;
     // The node's own storage code reads back what its disk kept.
     storage::Status st;
     auto store = n.disk->open(st);
     storage::Loaded loaded;
     if (store) st = store->load(loaded, opts_.log_cache_bytes_max);
     if (!st.ok()) {
-        inv_.storage_unreadable(n.id, st.message);
+        // On a failing or full disk a node rightly refuses to start (the fault's end
+        // starts it again); on a sound one, its disk must open.
+        const DiskFaults& f = n.disk->faults();
+        if (f.sync_fail == 0 && f.capacity_bytes == 0) inv_.storage_unreadable(n.id, st.message);
         note("node " + std::to_string(n.id) + " storage would not open: " + st.message);
         n.peer = nullptr;
         return;
     }
+    actors::NodeSpec spec;
+    spec.name = "node-" + std::to_string(id);
+    spec.operations = opts_.operations;
+    const node::Timing timing = node::timing_of(opts_.heartbeat_ms, opts_.election_timeout_ms);
+    actors::PeerSetup& p = spec.peer;
+    p.config.id = id;
+    p.config.append_entries_max = opts_.append_entries_max;
+    p.config.log_cache_bytes_max = opts_.log_cache_bytes_max;
+    p.config.heartbeat_ticks = timing.heartbeat_ticks;
+    p.config.election_ticks = timing.election_ticks;
+    p.tick = std::chrono::milliseconds(timing.tick_ms);
     raft::ConfState bootstrap;
-    for (raft::NodeId id = 1; id <= opts_.nodes; ++id) bootstrap.voters.push_back(id);
-    setup->restore = storage::to_restore(std::move(loaded), std::move(bootstrap));
-    setup->options.snapshot_interval_ops = opts_.snapshot_interval_ops;
-    setup->options.ops.history_max = opts_.history_max;
-    setup->store = std::move(store);
-    setup->transport = network_;
-    setup->tick = std::chrono::milliseconds(timing.tick_ms);
-    setup->storage_on_own_thread = false;
-    setup->introspector = n.registry;
-    setup->observer = std::make_shared<Observer>(*this, n);
-    n.peer = sys_.spawn(actors::raft_peer, actors::PeerSetupPtr(setup));
-    joined(n.id, "raft_peer", n.peer);
-    caf::anon_send(n.registry, watch_atom::value, n.peer);
-    net_->peers[n.id] = n.peer;
-    note("start node " + std::to_string(n.id));
-    if (opts_.operations) start_operations(n);
-}
-
-// As `raftor node` assembles them, but on the simulated wall clock and with only the
-// built-in handlers (noop, sleep, fail, echo), which run on the simulated clock too.
-void ActorCluster::start_operations(Node& n) {
-    const std::string name = "node-" + std::to_string(n.id);
-    const raft::NodeId id = n.id;
-    const actors::WallClock wall = [this, id] { return wall_ms(id); };
-    auto es = std::make_shared<actors::ExecutorSetup>();
-    es->peer = n.peer;
-    es->node_name = name;
-    es->max_concurrent = opts_.max_concurrent;
-    es->wall = wall;
-    es->on_launch = [this, id](std::uint64_t execution, std::uint32_t attempt) {
+    for (raft::NodeId v = 1; v <= opts_.nodes; ++v) bootstrap.voters.push_back(v);
+    p.restore = storage::to_restore(std::move(loaded), std::move(bootstrap));
+    p.options.snapshot_interval_ops = opts_.snapshot_interval_ops;
+    p.options.ops.history_max = opts_.history_max;
+    spec.executor.max_concurrent = opts_.max_concurrent;
+    spec.executor.on_launch = [this, id](std::uint64_t execution, std::uint32_t attempt) {
         if (launched_) launched_(id, execution, attempt);
     };
-    auto ss = std::make_shared<actors::SchedulerSetup>();
-    ss->peer = n.peer;
-    ss->zones = [](const std::string& zone, std::string& error) -> std::optional<schedule::TimeZone> {
+    spec.scheduler.zones = [](const std::string& zone, std::string& error) -> std::optional<schedule::TimeZone> {
         error = "the simulator has no time zone '" + zone + "'";
         return std::nullopt;
     };
-    ss->wall = wall;
-    auto gs = std::make_shared<actors::SignerSetup>();
-    gs->peer = n.peer;
-    gs->node_name = name;
-    gs->key = n.key;
-    gs->wall = wall;
-    for (const auto& [what, a] :
-         {std::pair<const char*, caf::actor>{"executor", sys_.spawn(actors::executor, actors::ExecutorSetupPtr(es))},
-          {"scheduler", sys_.spawn(actors::scheduler, actors::SchedulerSetupPtr(ss))},
-          {"receipt_signer", sys_.spawn(actors::receipt_signer, actors::SignerSetupPtr(gs))}}) {
-        joined(n.id, what, a);
-        caf::anon_send(n.peer, actors::subscribe_atom::value, a);
+    spec.signer.key = n.key;
+    spec.supervisor.data_dir = NodeDisk::data_dir;
+    // Who is who, for the gateway: names and made-up addresses (a simulated node is
+    // reached by its id, never at an address).
+    auto directory = std::make_shared<actors::Directory>();
+    for (raft::NodeId m = 1; m <= opts_.nodes; ++m) {
+        const std::string host = "node-" + std::to_string(m);
+        directory->add(m, actors::Directory::Entry{host, host + ":7000", host + ":8080"});
     }
+    spec.gateway.directory = directory;
+
+    actors::NodeEnvironment env;
+    env.wall = [this, id] { return wall_ms(id); };
+    env.seed = rng_.next();
+    env.store = std::move(store);
+    env.fs = &n.disk->fs();
+    env.transport = network_;
+    env.own_threads = false;
+    env.spawned = [this, id](const std::string& name, const caf::actor& who) {
+        if (name != "transport") joined(id, name, who);  // the network is the simulation's, not the node's
+    };
+    env.observer = std::make_shared<Observer>(*this, n);
+    // The node's supervisor saw its peer stop (a failed disk): the node is down.
+    env.stop_node = [this, id, incarnation](const std::string& why) { stopped(id, incarnation, why); };
+    env.request_stop = [this, id] { note("node " + std::to_string(id) + " asked to stop"); };
+    n.parts = actors::assemble_node(sys_, std::move(spec), std::move(env));
+    n.peer = n.parts.peer;
+    net_->peers[n.id] = n.peer;
+    note("start node " + std::to_string(n.id));
 }
 
 bool ActorCluster::look(raft::NodeId id, node::Query look, std::uint64_t max_us) {
@@ -344,6 +310,22 @@ bool ActorCluster::look(raft::NodeId id, node::Query look, std::uint64_t max_us)
     run_until([&] { return *answered; }, max_us);
     kill_now(asker);
     return *answered;
+}
+
+std::optional<http::Response> ActorCluster::http(raft::NodeId id, const std::string& method, const std::string& target,
+                                                 const std::string& body, std::uint64_t max_us) {
+    if (!up(id)) return std::nullopt;
+    auto req = std::make_shared<http::Request>();
+    req->method = method;
+    req->target = target;
+    req->body = body;
+    req->remote = "127.0.0.1:40000";
+    auto answer = std::make_shared<std::optional<http::Response>>();
+    auto reply = std::make_shared<std::function<void(http::Response)>>([answer](http::Response r) { *answer = r; });
+    caf::anon_send(node(id).parts.gateway->get(), actors::http_atom::value, actors::RequestPtr(req),
+                   actors::ReplyPtr(reply));
+    run_until([&] { return answer->has_value(); }, max_us);
+    return *answer;
 }
 
 void ActorCluster::joined(raft::NodeId id, const std::string& name, const caf::actor& who) {
@@ -389,10 +371,10 @@ void ActorCluster::crash(raft::NodeId id) {
     n.disk->crash();
 }
 
-void ActorCluster::peer_down(raft::NodeId id, const caf::actor_addr& who) {
+void ActorCluster::stopped(raft::NodeId id, std::uint64_t incarnation, const std::string& why) {
     Node& n = node(id);
-    if (closing_ || !n.peer || n.peer.address() != who) return;  // crashed by us, or the end
-    note("node " + std::to_string(id) + " stopped itself");
+    if (closing_ || !n.peer || n.incarnation != incarnation) return;  // crashed by us, or the end
+    note("node " + std::to_string(id) + " stopped itself: " + why);
     ++stops_;
     n.peer = nullptr;
     ++n.incarnation;

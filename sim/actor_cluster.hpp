@@ -1,8 +1,10 @@
 #pragma once
-// N raftor nodes - the real raft_peer with its storage, state machine and election
-// timer actors, and with operations on, the scheduler, executor and receipt signer
-// that act on the leader - in one actor system on CAF's deterministic scheduler, with simulated
-// time, the simulated network (sim_network.hpp) and simulated disks (node_disk.hpp).
+// N raftor nodes, each every actor `raftor node` runs, assembled the same way
+// (actors/node_assembly.hpp): the raft_peer with its storage, state machine and election
+// timer; the scheduler, executor and receipt signer that act on the leader; the HTTP
+// gateway, the introspector and the supervisor. All in one actor system on CAF's
+// deterministic scheduler, with simulated time, the simulated network (sim_network.hpp)
+// and simulated disks (node_disk.hpp).
 // One seeded PRNG makes every choice: which actor runs next, every delay and drop,
 // every fault. Same seed, same binary: same run, same trace hash.
 #include <caf/all.hpp>
@@ -10,12 +12,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "actors/raft_peer.hpp"
+#include "actors/node_assembly.hpp"
 #include "runtime/raft/rng.hpp"
 #include "sim/invariants.hpp"
 #include "sim/node_disk.hpp"
@@ -39,7 +42,8 @@ struct ClusterOptions {
     std::uint64_t wal_segment_bytes = 64 << 10;
     std::function<void(const std::string&)> trace;  // set: every event, with simulated time
     // The operations actors on every node, each reading its node's simulated wall clock
-    // (which starts at wall_start_ms and can be stepped and made to drift).
+    // (which starts at wall_start_ms and can be stepped and made to drift). Off: the
+    // nodes run without them (Raft and the key-value store only).
     bool operations = false;
     std::int64_t wall_start_ms = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
     std::uint32_t max_concurrent = 10;
@@ -121,9 +125,9 @@ public:
     raft::Rng& rng() { return rng_; }
     caf::actor_system& system() { return sys_; }
 
-    // For the node registry actor: an actor of node `id` exists / the peer is gone.
+    // An actor of node `id` was spawned / the node's supervisor stopped the node.
     void joined(raft::NodeId id, const std::string& name, const caf::actor& who);
-    void peer_down(raft::NodeId id, const caf::actor_addr& who);
+    void stopped(raft::NodeId id, std::uint64_t incarnation, const std::string& why);
     void note(const std::string& what);  // into the trace and its hash
     // Into the trace only, for what the hash already covers (a client's answer is a job).
     bool tracing() const { return static_cast<bool>(opts_.trace); }
@@ -133,6 +137,11 @@ public:
     // Runs `look` on node `id`'s state (as query_local does: no read index), running the
     // simulation until it answers; false when the node is down or does not answer.
     bool look(raft::NodeId id, node::Query look, std::uint64_t max_us = 2'000'000);
+    // An HTTP request to node `id`'s gateway, as its HTTP server hands one over (from
+    // loopback), running the simulation until it is answered; nothing when the node is
+    // down or does not answer.
+    std::optional<http::Response> http(raft::NodeId id, const std::string& method, const std::string& target,
+                                       const std::string& body = {}, std::uint64_t max_us = 5'000'000);
     // Told of every entry each node commits, in log order per node (Raft makes the
     // entries of one index equal on every node).
     void on_committed(std::function<void(raft::NodeId, const raft::Entry&)> f) { committed_ = std::move(f); }
@@ -148,7 +157,6 @@ private:
     const Node& node(raft::NodeId id) const;
     void start(Node& n);
     void kill_actors(Node& n);
-    void start_operations(Node& n);
     void mix(std::uint64_t v);
 
     ClusterOptions opts_;

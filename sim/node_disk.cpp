@@ -8,7 +8,6 @@ using storage::Errc;
 using storage::Status;
 
 namespace {
-constexpr const char* wal_dir = "/data/wal";
 
 std::uint64_t size_of(const storage::MetaRecords& m) {
     return (m.hard_state ? m.hard_state->size() : 0) + (m.snapshot_meta ? m.snapshot_meta->size() : 0) +
@@ -55,7 +54,7 @@ private:
 };
 
 NodeDisk::NodeDisk(raft::Rng& rng, std::uint64_t wal_segment_bytes) : rng_(rng), wal_segment_bytes_(wal_segment_bytes) {
-    fs_.make_dir("/data");
+    fs_.make_dir(data_dir);
     fs_.set_hook([this](SimFileSystem::Op op) { return op == SimFileSystem::Op::sync ? sync_fault() : 0; });
 }
 
@@ -67,7 +66,7 @@ int NodeDisk::sync_fault() {
 
 std::shared_ptr<storage::LogStore> NodeDisk::open(Status& status) {
     storage::WalOptions wal;
-    wal.dir = wal_dir;
+    wal.dir = std::string(data_dir) + "/wal";
     wal.segment_bytes = wal_segment_bytes_;
     wal.fs = &fs_;
     return std::shared_ptr<storage::LogStore>(storage::LogStore::open(std::make_unique<Meta>(*this), wal, status));

@@ -24,6 +24,8 @@ struct DiskFaults {
 
 class NodeDisk {
 public:
+    static constexpr const char* data_dir = "/data";  // the WAL in data_dir/wal
+
     NodeDisk(raft::Rng& rng, std::uint64_t wal_segment_bytes);
     NodeDisk(const NodeDisk&) = delete;
     NodeDisk& operator=(const NodeDisk&) = delete;
@@ -37,6 +39,7 @@ public:
     void set_faults(const DiskFaults& f);
     const DiskFaults& faults() const { return faults_; }
     std::uint64_t used() const { return fs_.used(); }
+    storage::FileSystem& fs() { return fs_; }
     // Writes refused for lack of room (ENOSPC), by the WAL's files or the meta store.
     std::uint64_t full_refusals() const { return fs_.full_refusals() + meta_full_; }
     std::uint64_t failed_syncs() const { return failed_syncs_; }

@@ -1,30 +1,24 @@
 #include "runtime/storage/probe.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 
 namespace raftor::storage {
 
-std::optional<std::string> probe_writable(const std::string& dir) {
+std::optional<std::string> probe_writable(FileSystem& fs, const std::string& dir) {
     const std::string path = dir + "/.health-probe";
-    auto failed = [&](const char* what) {
-        return std::optional<std::string>(std::string(what) + " " + path + ": " + std::strerror(errno));
+    auto failed = [&](const char* what, int err) {
+        return std::optional<std::string>(std::string(what) + " " + path + ": " + std::strerror(err));
     };
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return failed("cannot create");
+    std::unique_ptr<File> f;
+    if (const int err = fs.open(path, FileSystem::Mode::create, f); err != 0) return failed("cannot create", err);
     static constexpr char text[] = "raftor self-check: this directory takes writes\n";
     std::optional<std::string> error;
-    errno = 0;
-    if (::write(fd, text, sizeof text - 1) != static_cast<ssize_t>(sizeof text - 1)) {
-        if (errno == 0) errno = ENOSPC;  // a short write: the file system is out of room
-        error = failed("cannot write");
-    } else if (::fdatasync(fd) != 0)
-        error = failed("cannot sync");
-    ::close(fd);
-    if (::unlink(path.c_str()) != 0 && !error) error = failed("cannot remove");
+    if (const int err = f->write_at(text, sizeof text - 1, 0); err != 0)
+        error = failed("cannot write", err);
+    else if (const int e = f->sync(); e != 0)
+        error = failed("cannot sync", e);
+    f.reset();
+    if (const int err = fs.remove(path); err != 0 && !error) error = failed("cannot remove", err);
     return error;
 }
 

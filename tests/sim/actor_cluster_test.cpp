@@ -64,4 +64,32 @@ BOOST_AUTO_TEST_CASE(elects_replaces_a_crashed_leader_and_replays_from_its_seed)
     BOOST_TEST(has(" leader term "));
 }
 
+// Every actor `raftor node` runs is in the simulation, assembled the same way: the
+// introspector knows them all, the gateway answers HTTP, and the supervisor's
+// self-check finds a full simulated disk and says so on /health.
+BOOST_AUTO_TEST_CASE(every_actor_of_a_node_runs_and_its_gateway_answers) {
+    ActorCluster c(ClusterOptions{.nodes = 3, .seed = 7, .operations = true});
+    BOOST_REQUIRE(c.run_until([&] { return c.leader() != 0; }, 10'000'000));
+    const auto actors = c.http(1, "GET", "/debug/actors");
+    BOOST_REQUIRE(actors.has_value());
+    BOOST_TEST(actors->status == 200);
+    for (const char* name : {"raft_peer", "storage", "state_machine", "election_timer", "executor", "scheduler",
+                             "receipt_signer", "http_gateway", "supervisor", "introspector", "transport"})
+        BOOST_TEST(actors->body.find(std::string("\"") + name + "\"") != std::string::npos, name);
+    const auto put = c.http(c.leader(), "PUT", "/kv/a", "1");
+    BOOST_REQUIRE(put.has_value());
+    BOOST_TEST(put->status == 200, put->body);
+    const auto health = c.http(2, "GET", "/health");
+    BOOST_REQUIRE(health.has_value());
+    BOOST_TEST(health->status == 200, health->body);
+
+    c.disk(2).set_faults(DiskFaults{.capacity_bytes = c.disk(2).used()});
+    c.run_for(32'000'000);  // a self-check every 30 s
+    const auto full = c.http(2, "GET", "/health");
+    BOOST_REQUIRE(full.has_value());
+    BOOST_TEST(full->status == 503, full->body);
+    BOOST_TEST(full->body.find("No space left on device") != std::string::npos, full->body);
+    BOOST_TEST(c.invariants().ok());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,99 @@
+#include "actors/node_assembly.hpp"
+
+#include "actors/introspector.hpp"
+#include "actors/messages.hpp"
+
+namespace raftor::actors {
+
+NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment env) {
+    NodeActors out;
+    auto spawned = [&](const std::string& name, const std::string& kind, const caf::actor& who) {
+        join(out.introspector, name, kind, who);
+        if (env.spawned) env.spawned(name, who);
+    };
+    out.introspector = sys.spawn(introspector, spec.introspect_timeout);
+    if (env.spawned) env.spawned("introspector", out.introspector);
+    spawned("transport", "transport", env.transport);
+
+    // ---- consensus: the peer, with its storage, state machine and election timer
+    auto peer = std::make_shared<PeerSetup>(std::move(spec.peer));
+    peer->config.seed = env.seed;
+    peer->store = env.store;
+    peer->transport = env.transport;
+    peer->send_frames = env.send_frames;
+    peer->storage_on_own_thread = env.own_threads;
+    peer->introspector = out.introspector;
+    peer->spawned = env.spawned;
+    peer->observer = env.observer;
+    const auto counters = peer->counters;
+    out.peer = sys.spawn(raft_peer, PeerSetupPtr(peer));
+    spawned("raft_peer", "consensus", out.peer);
+
+    // ---- the operations actors follow the state machine and act on the leader
+    if (spec.operations) {
+        auto exec = std::make_shared<ExecutorSetup>(std::move(spec.executor));
+        exec->peer = out.peer;
+        exec->node_name = spec.name;
+        exec->wall = env.wall;
+        out.executor = sys.spawn(executor, ExecutorSetupPtr(exec));
+        auto sched = std::make_shared<SchedulerSetup>(std::move(spec.scheduler));
+        sched->peer = out.peer;
+        sched->wall = env.wall;
+        out.scheduler = sys.spawn(scheduler, SchedulerSetupPtr(sched));
+        auto signer = std::make_shared<SignerSetup>(std::move(spec.signer));
+        signer->peer = out.peer;
+        signer->node_name = spec.name;
+        signer->wall = env.wall;
+        out.signer = sys.spawn(receipt_signer, SignerSetupPtr(signer));
+        for (const auto& [name, a] : {std::pair<const char*, caf::actor>{"executor", out.executor},
+                                      {"scheduler", out.scheduler},
+                                      {"receipt_signer", out.signer}}) {
+            spawned(name, name, a);
+            caf::anon_send(out.peer, subscribe_atom::value, a);
+        }
+    }
+
+    // ---- the HTTP gateway: stateless, so the supervisor replaces one that fails
+    out.board = std::make_shared<SelfCheckBoard>();
+    auto gw = std::make_shared<GatewaySetup>(std::move(spec.gateway));
+    gw->peer = out.peer;
+    gw->executor = out.executor;
+    gw->wall = env.wall;
+    gw->introspector = out.introspector;
+    gw->node_name = spec.name;
+    gw->min_voters = peer->min_voters;
+    gw->counters = counters;
+    gw->leader_elsewhere = peer->leader_elsewhere;
+    gw->request_stop = env.request_stop;
+    gw->self_check = [board = out.board] { return board->get(); };
+    auto spawn_gateway = [&sys, gw = GatewaySetupPtr(gw), peer = out.peer, intro = out.introspector,
+                          hook = env.spawned] {
+        auto g = sys.spawn(http_gateway, gw);
+        join(intro, "http_gateway", "gateway", g);
+        if (hook) hook("http_gateway", g);
+        caf::anon_send(peer, subscribe_atom::value, g);  // ?wait=true hears of finished executions
+        return g;
+    };
+    out.gateway = env.gateway ? env.gateway : std::make_shared<GatewayHandle>();
+    out.gateway->set(spawn_gateway());
+
+    // ---- the supervisor: restarts a failed gateway, stops a node whose peer or
+    // transport failed, and runs the periodic self-check
+    auto sup = std::make_shared<SupervisorSetup>(std::move(spec.supervisor));
+    sup->peer = out.peer;
+    sup->transport = env.transport;
+    sup->gateway = out.gateway;
+    sup->spawn_gateway = spawn_gateway;
+    sup->stop_node = env.stop_node;
+    sup->wall = env.wall;
+    sup->fs = env.fs;
+    sup->board = out.board;
+    sup->counters = counters;
+    // On a node: detached, so the self-check's synced write holds no scheduler thread.
+    out.supervisor = env.own_threads ? sys.spawn<caf::detached>(supervisor, SupervisorSetupPtr(sup))
+                                     : sys.spawn(supervisor, SupervisorSetupPtr(sup));
+    spawned("supervisor", "supervision", out.supervisor);
+    return out;
+}
+
+}  // namespace raftor::actors
