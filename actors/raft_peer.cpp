@@ -1,5 +1,7 @@
 #include "actors/raft_peer.hpp"
 
+#include <algorithm>
+
 #include "actors/election_timer.hpp"
 #include "actors/state_machine.hpp"
 #include "actors/storage.hpp"
@@ -51,29 +53,6 @@ AdminAnswerPtr admin_answer(AdminAnswer a) {
     return std::make_shared<const AdminAnswer>(std::move(a));
 }
 
-// A drained node does not keep leadership: it hands it to its most caught-up voter
-// whenever it finds itself leading (an election may hand it back). A node out of
-// storage keeps it: a new leader's election must store a term and a vote, which a
-// member just as full cannot, and the cluster would be left with no leader at all.
-void hand_on_if_drained(Self* self) {
-    auto& st = self->state;
-    const auto& core = st.consensus->core();
-    if (!st.drained || core.role() != raft::Role::leader || core.transfer_target() != raft::no_node) return;
-    if (const raft::NodeId to = st.consensus->hand_over(); to != raft::no_node)
-        logging::info("leadership_handover", {{"to", name_of(st, to)}, {"reason", "drained"}});
-}
-
-// A leader out of storage refuses client writes before they reach the log.
-std::optional<node::Proposal> refuse_if_full(Self* self) {
-    auto& st = self->state;
-    if (!st.storage_full || st.consensus->core().role() != raft::Role::leader) return std::nullopt;
-    node::Proposal p;
-    p.refused = node::Completion{.token = st.next_token++,
-                                 .outcome = node::Outcome::no_space,
-                                 .detail = "the leader's storage is full: " + st.storage_full_reason};
-    return p;
-}
-
 // The actor clock in nanoseconds: the node's steady clock, or simulated time in tests.
 std::int64_t now_ns(Self* self) {
     return ActorStats::steady_ns(self->clock().now());
@@ -84,7 +63,7 @@ std::int64_t now_ns(Self* self) {
 void time_write_stages(Self* self) {
     auto& st = self->state;
     if (!st.counters || st.stage_marks.empty()) return;
-    const auto& core = st.consensus->core();
+    const auto& core = st.core->core();
     if (core.role() != raft::Role::leader) {
         st.stage_marks.clear();
         st.stage_persisted = 0;
@@ -126,7 +105,7 @@ raft::Index min_match(const raft::Raft& core) {
 // append times for the replication lag.
 void observe(Self* self) {
     auto& st = self->state;
-    const auto& core = st.consensus->core();
+    const auto& core = st.core->core();
     const std::uint64_t now = now_ms(self);
     if (core.term() != st.logged_term) {
         logging::info("term_changed", {{"from", std::to_string(st.logged_term)}, {"to", std::to_string(core.term())}});
@@ -172,38 +151,7 @@ void observe(Self* self) {
                                              {"term", std::to_string(core.term())}});
         st.logged_conf = core.conf();
     }
-    // Leadership as the operations actors see it: leading in this term, or not.
-    const bool leading = core.role() == raft::Role::leader;
-    if (leading != st.told_leader || (leading && core.term() != st.told_term)) {
-        st.told_leader = leading;
-        st.told_term = core.term();
-        for (const auto& f : st.followers) self->send(f, leadership_atom::value, leading, core.term());
-    }
-    if (core.role() == raft::Role::leader) {
-        st.lag.observe(core.log().last_index(), min_match(core), now);
-    } else {
-        // A handover is answered once the new leader is known.
-        if (core.leader() != raft::no_node) {
-            for (auto& rp : st.stepping_down) rp.deliver(name_of(st, core.leader()));
-            st.stepping_down.clear();
-            for (auto& rp : st.transfers)
-                rp.deliver(admin_answer({.ok = true, .leader = core.leader(), .term = core.term()}));
-            st.transfers.clear();
-        }
-    }
-    // Still leading with no transfer under way: the transfer was aborted (the target did
-    // not take over within an election timeout).
-    if (core.role() == raft::Role::leader && core.transfer_target() == raft::no_node && !st.transfers.empty()) {
-        for (auto& rp : st.transfers)
-            rp.deliver(admin_answer({.ok = false,
-                                     .code = "transfer_failed",
-                                     .detail = "the target did not take over within an election timeout; " +
-                                               name_of(st, core.id()) + " still leads",
-                                     .leader = core.id(),
-                                     .term = core.term()}));
-        st.transfers.clear();
-    }
-    hand_on_if_drained(self);
+    if (core.role() == raft::Role::leader) st.lag.observe(core.log().last_index(), min_match(core), now);
 }
 
 CompletionPtr completion(node::Completion c) {
@@ -211,78 +159,119 @@ CompletionPtr completion(node::Completion c) {
 }
 
 void schedule_drain(Self* self);
+void carry_out(Self* self, const PeerSetup& setup, node::Effects fx);
+void refuse_frame(Self* self, raft::NodeId sender, raft::Refusal why, const std::string& what);
+
+// One input through the core, its effects carried out; what came back, for the caller
+// to answer its request with. A request refused at once changed nothing: no drain.
+node::Effects step(Self* self, const PeerSetup& setup, node::Input in) {
+    node::Effects fx = self->state.core->step(std::move(in));
+    node::Effects answer;
+    answer.token = fx.token;
+    answer.proposed = std::move(fx.proposed);
+    answer.completions = std::move(fx.completions);
+    carry_out(self, setup, std::move(fx));
+    if (!(answer.proposed && answer.proposed->refused) && answer.completions.empty()) schedule_drain(self);
+    return answer;
+}
 
 // Entries the core's log no longer caches, for a follower behind or for this node to
 // apply after a restart: storage reads them back (after the writes queued before, none
 // of which they are), and the core sends them on or hands them out to be applied.
-void fetch_entries(Self* self, const raft::Fetch& f) {
+void fetch_entries(Self* self, const PeerSetup& setup, const raft::Fetch& f) {
     self->request(self->state.storage, caf::infinite, fetch_atom::value, f.from, std::uint64_t{f.count},
                   std::uint64_t{f.bytes})
         .then(
-            [=](EntriesPtr entries) {
-                self->state.consensus->fetched(f.to, f.from, *entries);
-                schedule_drain(self);
+            [self, &setup, f](EntriesPtr entries) {
+                step(self, setup, node::in::Fetched{f.to, f.from, *entries});
             },
-            [=](caf::error&) {
-                // The storage actor is gone (the node is stopping): the next heartbeat asks again.
-                self->state.consensus->fetched(f.to, f.from, {});
-                schedule_drain(self);
+            // The storage actor is gone (the node is stopping): the next heartbeat asks again.
+            [self, &setup, f](caf::error&) {
+                step(self, setup, node::in::Fetched{f.to, f.from, {}});
             });
 }
 
-// Carries out everything the core has for us: messages, persistence, and the state
-// machine's channel (snapshot, committed entries, reads at an index, abandoned writes),
-// in that order.
+// One Ready: frames out, the batch to storage, the state machine's channel (snapshot,
+// committed entries, reads at an index, abandoned writes), in that order.
+void carry_out(Self* self, const PeerSetup& setup, node::Actions a) {
+    auto& st = self->state;
+    raft::Ready& rd = a.ready;
+    if (st.observer) st.observer->ready(st.core->core(), rd);
+    std::vector<std::pair<raft::NodeId, std::string>> frames;
+    for (const auto& m : rd.messages) {
+        if (m.type == raft::MessageType::append && st.counters)
+            st.counters->append_batch.observe(static_cast<double>(m.entries.size()));
+        std::string bytes = raft::encode_message(m, setup.ids_implied && setup.ids_implied(m.to));
+        if (st.counters)
+            st.counters->bytes_sent[static_cast<std::size_t>(m.type)].fetch_add(bytes.size(),
+                                                                                std::memory_order_relaxed);
+        if (setup.send_frames)
+            frames.emplace_back(m.to, std::move(bytes));
+        else
+            self->send(st.transport, frame_atom::value, m.from, m.to, Frame(std::move(bytes)));
+    }
+    if (!frames.empty()) setup.send_frames(std::move(frames));
+    if (rd.snapshot)
+        self->send(st.state_machine, restore_atom::value, SnapshotPtr(std::make_shared<raft::Snapshot>(*rd.snapshot)));
+    if (!rd.committed.empty())
+        self->send(st.state_machine, apply_atom::value,
+                   EntriesPtr(std::make_shared<std::vector<raft::Entry>>(std::move(rd.committed))), now_ns(self));
+    if (!rd.entries.empty()) learn_from(self, setup, rd.entries);
+    if (rd.persist_id != 0) {
+        const std::uint64_t id = rd.persist_id;
+        self->send(st.storage, persist_atom::value, id,
+                   BatchPtr(std::make_shared<storage::WriteBatch>(storage::WriteBatch::from(rd))));
+    }
+    for (const raft::Fetch& f : rd.fetches) fetch_entries(self, setup, f);
+    for (const node::ReadAt& r : a.reads) {
+        auto it = st.reads.find(r.token);
+        if (it == st.reads.end()) continue;
+        if (it->second.query)
+            it->second.rp.delegate(st.state_machine, query_atom::value, it->second.query, r.index);
+        else
+            it->second.rp.delegate(st.state_machine, read_atom::value, std::move(it->second.key), r.index);
+        st.reads.erase(it);
+    }
+    if (a.abandon_before) self->send(st.state_machine, abandon_atom::value, *a.abandon_before);
+    for (auto& c : a.completions) {
+        auto it = st.reads.find(c.token);
+        if (it == st.reads.end()) continue;
+        it->second.rp.deliver(completion(std::move(c)));
+        st.reads.erase(it);
+    }
+}
+
+// Everything the core said to do but answering the request that caused it (step()).
+void carry_out(Self* self, const PeerSetup& setup, node::Effects fx) {
+    auto& st = self->state;
+    if (fx.refused_frame) refuse_frame(self, fx.refused_frame->sender, fx.refused_frame->why, fx.refused_frame->what);
+    if (fx.from_leader) st.leader_heard = self->clock().now();
+    if (fx.actions) carry_out(self, setup, std::move(*fx.actions));
+    for (const auto& [to, why] : fx.handovers)
+        logging::info("leadership_handover", {{"to", name_of(st, to)}, {"reason", why}});
+    if (fx.leadership)
+        for (const auto& f : st.followers)
+            self->send(f, leadership_atom::value, fx.leadership->first, fx.leadership->second);
+    for (auto& r : fx.answers) {
+        auto it = st.admin.find(r.token);
+        if (it == st.admin.end()) continue;
+        if (it->second.step_down)
+            it->second.rp.deliver(r.ok ? name_of(st, r.leader) : std::string("not leading"));
+        else
+            it->second.rp.deliver(admin_answer({.ok = r.ok,
+                                                .code = r.code,
+                                                .detail = r.detail,
+                                                .leader = r.leader,
+                                                .term = r.term,
+                                                .changed = r.changed}));
+        st.admin.erase(it);
+    }
+}
+
+// Carries out everything the core has pending, as Readies, then looks at where it ended.
 void drain(Self* self, const PeerSetup& setup) {
     auto& st = self->state;
-    while (st.consensus->has_work()) {
-        node::Actions a = st.consensus->advance();
-        raft::Ready& rd = a.ready;
-        if (st.observer) st.observer->ready(st.consensus->core(), rd);
-        std::vector<std::pair<raft::NodeId, std::string>> frames;
-        for (const auto& m : rd.messages) {
-            if (m.type == raft::MessageType::append && st.counters)
-                st.counters->append_batch.observe(static_cast<double>(m.entries.size()));
-            std::string bytes = raft::encode_message(m, setup.ids_implied && setup.ids_implied(m.to));
-            if (st.counters)
-                st.counters->bytes_sent[static_cast<std::size_t>(m.type)].fetch_add(bytes.size(),
-                                                                                    std::memory_order_relaxed);
-            if (setup.send_frames)
-                frames.emplace_back(m.to, std::move(bytes));
-            else
-                self->send(st.transport, frame_atom::value, m.from, m.to, Frame(std::move(bytes)));
-        }
-        if (!frames.empty()) setup.send_frames(std::move(frames));
-        if (rd.snapshot)
-            self->send(st.state_machine, restore_atom::value,
-                       SnapshotPtr(std::make_shared<raft::Snapshot>(*rd.snapshot)));
-        if (!rd.committed.empty())
-            self->send(st.state_machine, apply_atom::value,
-                       EntriesPtr(std::make_shared<std::vector<raft::Entry>>(std::move(rd.committed))), now_ns(self));
-        if (!rd.entries.empty()) learn_from(self, setup, rd.entries);
-        if (rd.persist_id != 0) {
-            const std::uint64_t id = rd.persist_id;
-            self->send(st.storage, persist_atom::value, id,
-                       BatchPtr(std::make_shared<storage::WriteBatch>(storage::WriteBatch::from(rd))));
-        }
-        for (const raft::Fetch& f : rd.fetches) fetch_entries(self, f);
-        for (const node::ReadAt& r : a.reads) {
-            auto it = st.reads.find(r.token);
-            if (it == st.reads.end()) continue;
-            if (it->second.query)
-                it->second.rp.delegate(st.state_machine, query_atom::value, it->second.query, r.index);
-            else
-                it->second.rp.delegate(st.state_machine, read_atom::value, std::move(it->second.key), r.index);
-            st.reads.erase(it);
-        }
-        if (a.abandon_before) self->send(st.state_machine, abandon_atom::value, *a.abandon_before);
-        for (auto& c : a.completions) {
-            auto it = st.reads.find(c.token);
-            if (it == st.reads.end()) continue;
-            it->second.rp.deliver(completion(std::move(c)));
-            st.reads.erase(it);
-        }
-    }
+    while (st.core->has_work()) carry_out(self, setup, st.core->step(node::in::Advance{}));
     time_write_stages(self);
     observe(self);
 }
@@ -290,7 +279,7 @@ void drain(Self* self, const PeerSetup& setup) {
 // Drains once for everything already in the mailbox: the client writes queued behind
 // this one become one Ready (one append per follower, one persist, one fsync).
 void schedule_drain(Self* self) {
-    if (self->state.observer) self->state.observer->stepped(self->state.consensus->core());
+    if (self->state.observer) self->state.observer->stepped(self->state.core->core());
     if (self->state.drain_queued) return;
     self->state.drain_queued = true;
     self->send(self, drain_atom::value);
@@ -298,7 +287,7 @@ void schedule_drain(Self* self) {
 
 StatusPtr status_of(Self* self) {
     const auto& st = self->state;
-    const auto& core = st.consensus->core();
+    const auto& core = st.core->core();
     auto s = std::make_shared<PeerStatus>();
     s->id = core.id();
     s->role = core.role();
@@ -308,8 +297,8 @@ StatusPtr status_of(Self* self) {
     s->applied = st.applied;
     s->last_index = core.log().last_index();
     s->conf = core.conf();
-    s->storage_full = st.storage_full;
-    s->storage_full_reason = st.storage_full_reason;
+    s->storage_full = st.core->storage_full();
+    s->storage_full_reason = st.core->storage_full_reason();
     const std::uint64_t now = now_ms(self);
     if (core.role() == raft::Role::leader) {
         auto add = [&](raft::NodeId id) {
@@ -330,9 +319,6 @@ StatusPtr status_of(Self* self) {
     }
     return s;
 }
-
-// Counts a refused frame and logs it, at most once a minute per sender: a hostile or
-// broken peer must not flood the log.
 void refuse_frame(Self* self, raft::NodeId sender, raft::Refusal why, const std::string& what) {
     auto& st = self->state;
     ++st.frames_rejected;
@@ -346,10 +332,9 @@ void refuse_frame(Self* self, raft::NodeId sender, raft::Refusal why, const std:
                                           {"reason", raft::to_string(why)},
                                           {"frame", what}});
 }
-
 Summary summary_of(Self* self) {
     const auto& st = self->state;
-    const auto& core = st.consensus->core();
+    const auto& core = st.core->core();
     Summary s{{"id", std::to_string(core.id())},
               {"role", raft::to_string(core.role())},
               {"term", std::to_string(core.term())},
@@ -358,7 +343,7 @@ Summary summary_of(Self* self) {
               {"appliedIndex", std::to_string(st.applied)},
               {"lastIndex", std::to_string(core.log().last_index())},
               {"stableIndex", std::to_string(core.stable())},
-              {"pendingReads", std::to_string(st.consensus->pending_reads())},
+              {"pendingReads", std::to_string(st.core->pending_reads())},
               {"framesRejected", std::to_string(st.frames_rejected)}};
     if (core.role() == raft::Role::leader) {
         auto add = [&](raft::NodeId id) {
@@ -377,14 +362,17 @@ Summary summary_of(Self* self) {
 
 // The state machine's snapshot at `index`: the log before it is dropped, then the
 // snapshot is stored. `answer` (an operator's request) hears once it is durable.
-void compact_and_store(Self* self, raft::Index index, DataPtr data, std::shared_ptr<caf::response_promise> answer) {
-    auto snap = self->state.consensus->compact(index, std::move(data));
+void compact_and_store(Self* self, const PeerSetup& setup, raft::Index index, DataPtr data,
+                       std::shared_ptr<caf::response_promise> answer) {
+    node::Effects fx = self->state.core->step(node::in::Compact{index, std::move(data)});
+    auto snap = std::move(fx.snapshot);
+    carry_out(self, setup, std::move(fx));
     if (!snap) {
         // A newer snapshot (one from the leader) already covers it.
         if (answer)
             answer->deliver(admin_answer({.ok = true,
                                           .detail = "a newer snapshot already covers it",
-                                          .index = self->state.consensus->core().snapshot().meta.index,
+                                          .index = self->state.core->core().snapshot().meta.index,
                                           .changed = false}));
         return;
     }
@@ -407,14 +395,14 @@ void compact_and_store(Self* self, raft::Index index, DataPtr data, std::shared_
 
 // A proposal is answered by the state machine once its entry applies; it hears of the
 // wait before the entry can reach it (one ordered channel from here).
-caf::response_promise await_proposal(Self* self, node::Proposal p) {
+caf::response_promise await_proposal(Self* self, const PeerSetup& setup, node::Input in) {
     auto rp = self->make_response_promise();
+    node::Proposal p = std::move(*step(self, setup, std::move(in)).proposed);
     if (auto& c = self->state.counters) metrics::bump(p.refused ? c->proposals_refused : c->proposals);
     if (p.refused) {
         rp.deliver(completion(std::move(*p.refused)));
         return rp;
     }
-    schedule_drain(self);
     const std::int64_t now = now_ns(self);
     if (self->state.counters) self->state.stage_marks[p.index] = {now, 0};
     rp.delegate(self->state.state_machine, await_atom::value, p.index, p.term, now);
@@ -423,7 +411,7 @@ caf::response_promise await_proposal(Self* self, node::Proposal p) {
 
 // A key read or a query: at once on this node's copy when stale, else once the
 // state machine has applied a confirmed read index.
-caf::response_promise read_at_index(Self* self, std::string key, QueryPtr q, bool stale) {
+caf::response_promise read_at_index(Self* self, const PeerSetup& setup, std::string key, QueryPtr q, bool stale) {
     auto& st = self->state;
     auto rp = self->make_response_promise();
     if (stale) {
@@ -433,13 +421,25 @@ caf::response_promise read_at_index(Self* self, std::string key, QueryPtr q, boo
             rp.delegate(st.state_machine, read_atom::value, std::move(key), raft::Index{0});
         return rp;
     }
-    const node::Token t = st.next_token++;
-    if (auto refused = st.consensus->read(t)) {
-        rp.deliver(completion(std::move(*refused)));
+    node::Effects fx = step(self, setup, node::in::Read{});
+    if (!fx.completions.empty()) {
+        rp.deliver(completion(std::move(fx.completions.front())));
         return rp;
     }
-    st.reads.emplace(t, PeerState::WaitingRead{rp, std::move(key), std::move(q)});
-    schedule_drain(self);
+    st.reads.emplace(fx.token, PeerState::WaitingRead{rp, std::move(key), std::move(q)});
+    return rp;
+}
+
+// An operator's transfer or step-down: answered now, or filed until it is over.
+caf::response_promise admin_request(Self* self, const PeerSetup& setup, node::Input in, bool step_down) {
+    auto& st = self->state;
+    auto rp = self->make_response_promise();
+    node::Effects fx = st.core->step(std::move(in));
+    st.admin.emplace(fx.token, PeerState::WaitingAdmin{rp, step_down});  // before its answer, which may be now
+    const bool at_once = std::any_of(fx.answers.begin(), fx.answers.end(),
+                                     [&](const node::AdminResult& r) { return r.token == fx.token; });
+    carry_out(self, setup, std::move(fx));
+    if (!at_once) schedule_drain(self);
     return rp;
 }
 
@@ -447,8 +447,9 @@ caf::response_promise read_at_index(Self* self, std::string key, QueryPtr q, boo
 
 caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     auto& st = self->state;
-    st.consensus = std::make_unique<node::Consensus>(setup->config, setup->restore);
-    st.consensus->set_min_voters(setup->min_voters);
+    st.names = setup->names;
+    st.core = std::make_unique<node::PeerCore>(setup->config, setup->restore, setup->min_voters,
+                                               [self](raft::NodeId id) { return name_of(self->state, id); });
     st.applied = setup->restore.snapshot.index;
     st.transport = setup->transport;
     st.observer = setup->observer;
@@ -474,41 +475,22 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         join(setup->introspector, name, kind, who);
         if (setup->spawned) setup->spawned(name, who);
     }
-    st.names = setup->names;
     learn_from(self, *setup, setup->restore.entries);
-    st.logged_term = st.consensus->core().term();
-    st.logged_conf = st.consensus->core().conf();
+    st.logged_term = st.core->core().term();
+    st.logged_conf = st.core->core().conf();
     st.leader_heard = self->clock().now();
     return {
         [=](tick_atom) {
             self->state.stats.note(self, "tick");
-            self->state.consensus->tick();
-            schedule_drain(self);
+            step(self, *setup, node::in::Tick{});
         },
         [=](frame_atom, raft::NodeId sender, const Frame& bytes) {
             self->state.stats.note(self, "frame");
-            auto& st = self->state;
-            std::string error;
-            auto m = raft::decode_message(std::string_view(bytes.data(), bytes.size()), error);
-            if (m && m->from == raft::no_node) {  // left out: the link names them
-                m->from = sender;
-                m->to = st.consensus->core().id();
-            }
-            const raft::Refusal why =
-                m ? raft::check_inbound(st.consensus->core(), sender, *m) : raft::Refusal::undecodable;
-            if (why != raft::Refusal::none) {
-                // A bad frame never reaches the core.
-                refuse_frame(self, sender, why, m ? raft::to_string(m->type) : error);
-                return;
-            }
-            if (m->from == st.consensus->core().leader()) st.leader_heard = self->clock().now();
-            st.consensus->step(*m);
-            schedule_drain(self);
+            step(self, *setup, node::in::Frame{sender, std::string_view(bytes.data(), bytes.size())});
         },
         [=](persisted_atom, std::uint64_t persist_id) {
             self->state.stats.note(self, "persisted");
-            self->state.consensus->persisted(persist_id);
-            schedule_drain(self);
+            step(self, *setup, node::in::Persisted{persist_id});
         },
         [=](drain_atom) {
             self->state.stats.note(self, "drain");
@@ -517,9 +499,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](storage_full_atom, bool full, const std::string& why) {
             self->state.stats.note(self, "storage_full");
-            self->state.storage_full = full;
-            self->state.storage_full_reason = why;
-            schedule_drain(self);
+            step(self, *setup, node::in::StorageFull{full, why});
         },
         [=](resize_atom atom, std::uint64_t bytes) { return self->delegate(self->state.storage, atom, bytes); },
         [=](storage_error_atom, const std::string& what) {
@@ -530,32 +510,30 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](write_atom, const state::KvCommand& cmd) {
             self->state.stats.note(self, "write");
-            if (auto refused = refuse_if_full(self)) return await_proposal(self, std::move(*refused));
-            return await_proposal(self, self->state.consensus->write(self->state.next_token++, cmd));
+            return await_proposal(self, *setup, node::in::Write{cmd});
         },
         [=](propose_atom, const std::string& payload) {
             self->state.stats.note(self, "propose");
-            if (auto refused = refuse_if_full(self)) return await_proposal(self, std::move(*refused));
-            return await_proposal(self, self->state.consensus->propose(self->state.next_token++, payload));
+            return await_proposal(self, *setup, node::in::Propose{payload});
         },
         [=](query_atom, QueryPtr q, bool stale) {
             self->state.stats.note(self, "query");
-            return read_at_index(self, {}, std::move(q), stale);
+            return read_at_index(self, *setup, {}, std::move(q), stale);
         },
         [=](subscribe_atom, const caf::actor& follower) {
             self->state.stats.note(self, "subscribe");
             self->state.followers.push_back(follower);
             self->send(self->state.state_machine, subscribe_atom::value, follower);
-            const auto& core = self->state.consensus->core();
+            const auto& core = self->state.core->core();
             self->send(follower, leadership_atom::value, core.role() == raft::Role::leader, core.term());
         },
         [=](read_atom, const std::string& key, bool stale) {
             self->state.stats.note(self, "read");
-            return read_at_index(self, key, nullptr, stale);
+            return read_at_index(self, *setup, key, nullptr, stale);
         },
         [=](compact_atom, raft::Index index, DataPtr data) {
             self->state.stats.note(self, "compact");
-            compact_and_store(self, index, std::move(data), nullptr);
+            compact_and_store(self, *setup, index, std::move(data), nullptr);
         },
         [=](snapnow_atom) {
             self->state.stats.note(self, "snapnow");
@@ -563,7 +541,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
             self->request(self->state.state_machine, caf::infinite, snapnow_atom::value)
                 .then([=](raft::Index index, DataPtr data) mutable {
                     if (index == 0) {
-                        const auto& core = self->state.consensus->core();
+                        const auto& core = self->state.core->core();
                         return rp.deliver(admin_answer({.ok = true,
                                                         .detail = "nothing applied since the last snapshot",
                                                         .index = core.snapshot().meta.index,
@@ -571,58 +549,21 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
                                                         .bytes = core.snapshot().meta.size,
                                                         .changed = false}));
                     }
-                    compact_and_store(self, index, std::move(data), std::make_shared<caf::response_promise>(rp));
+                    compact_and_store(self, *setup, index, std::move(data),
+                                      std::make_shared<caf::response_promise>(rp));
                 });
             return rp;
         },
         [=](transfer_atom, raft::NodeId to) {
             self->state.stats.note(self, "transfer");
-            auto rp = self->make_response_promise();
-            auto& st = self->state;
-            const auto& core = st.consensus->core();
-            if (core.role() != raft::Role::leader) {
-                rp.deliver(admin_answer({.ok = false, .code = "not_leader", .leader = core.leader()}));
-                return rp;
-            }
-            if (to == core.id()) {
-                rp.deliver(admin_answer({.ok = true,
-                                         .detail = name_of(st, to) + " already leads",
-                                         .leader = to,
-                                         .term = core.term(),
-                                         .changed = false}));
-                return rp;
-            }
-            raft::NodeId target = to;
-            if (to == raft::no_node) {
-                target = st.consensus->hand_over();
-                if (target == raft::no_node) {
-                    rp.deliver(admin_answer({.ok = false,
-                                             .code = "no_target",
-                                             .detail = "no other voter to hand leadership to",
-                                             .leader = core.id()}));
-                    return rp;
-                }
-            } else if (auto e = st.consensus->transfer_leadership(to); e != raft::Error::none) {
-                rp.deliver(admin_answer({.ok = false,
-                                         .code = "no_target",
-                                         .detail = name_of(st, to) + ": " + raft::to_string(e) +
-                                                   (core.conf().is_voter(to) ? "" : " (it is not a voter)"),
-                                         .leader = core.id()}));
-                return rp;
-            }
-            logging::info("leadership_handover", {{"to", name_of(st, target)}, {"reason", "operator"}});
-            st.transfers.push_back(rp);
-            schedule_drain(self);
-            return rp;
+            return admin_request(self, *setup, node::in::Transfer{to}, false);
         },
         [=](member_atom, raft::ConfChangeType type, raft::NodeId node, const std::string& context) {
             self->state.stats.note(self, "member");
             std::string error;
             if (!context.empty())
                 if (auto m = state::decode_member(context, error)) learn(self, *setup, *m);
-            if (auto refused = refuse_if_full(self)) return await_proposal(self, std::move(*refused));
-            return await_proposal(
-                self, self->state.consensus->change_membership(self->state.next_token++, type, node, context));
+            return await_proposal(self, *setup, node::in::ChangeMember{type, node, context});
         },
         [=](members_atom, MembersPtr registry) {
             self->state.stats.note(self, "members");
@@ -630,11 +571,9 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](drained_atom, bool on) {
             self->state.stats.note(self, "drained");
-            if (on != self->state.drained) logging::info(on ? "drain_started" : "drain_ended", {});
-            self->state.drained = on;
-            hand_on_if_drained(self);
-            schedule_drain(self);
-            return self->state.consensus->core().role() == raft::Role::leader;
+            if (on != self->state.core->drained()) logging::info(on ? "drain_started" : "drain_ended", {});
+            step(self, *setup, node::in::Drained{on});
+            return self->state.core->core().role() == raft::Role::leader;
         },
         [=](applied_atom, raft::Index index) {
             self->state.stats.note(self, "applied");
@@ -642,16 +581,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](step_down_atom) {
             self->state.stats.note(self, "step_down");
-            auto rp = self->make_response_promise();
-            const raft::NodeId to = self->state.consensus->hand_over();
-            if (to == raft::no_node) {
-                rp.deliver(std::string("not leading"));
-                return rp;
-            }
-            logging::info("leadership_handover", {{"to", name_of(self->state, to)}});
-            self->state.stepping_down.push_back(rp);
-            schedule_drain(self);
-            return rp;
+            return admin_request(self, *setup, node::in::StepDown{}, true);
         },
         [=](status_atom) {
             self->state.stats.note(self, "status");

@@ -9,7 +9,7 @@
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "runtime/node/applier.hpp"
-#include "runtime/node/consensus.hpp"
+#include "runtime/node/peer_core.hpp"
 #include "runtime/node/replication_lag.hpp"
 
 namespace raftor::actors {
@@ -58,7 +58,7 @@ struct PeerSetup {
 using PeerSetupPtr = std::shared_ptr<const PeerSetup>;
 
 struct PeerState {
-    std::unique_ptr<node::Consensus> consensus;
+    std::unique_ptr<node::PeerCore> core;
     std::shared_ptr<std::atomic<raft::NodeId>> leader_elsewhere;  // PeerSetup's
     caf::actor storage;
     caf::actor transport;
@@ -70,17 +70,13 @@ struct PeerState {
     };
     std::map<node::Token, WaitingRead> reads;  // linearizable reads waiting for a read index
     std::vector<caf::actor> followers;         // told of leadership changes (scheduler, executor, signer)
-    bool told_leader = false;
-    raft::Term told_term = 0;
-    std::vector<caf::response_promise> stepping_down;  // answered once this node no longer leads
-    std::vector<caf::response_promise> transfers;      // operators' transfers: answered when done or aborted
-    bool drained = false;  // an operator drained this node: it hands leadership on whenever it gets it
-    // The storage is out of room: as leader, client writes are refused; reads go on.
-    bool storage_full = false;
-    std::string storage_full_reason;
+    struct WaitingAdmin {
+        caf::response_promise rp;
+        bool step_down = false;  // answered with the new leader's name, else with an AdminAnswer
+    };
+    std::map<node::Token, WaitingAdmin> admin;  // transfers and step-downs, answered once over
     std::map<raft::NodeId, std::string> names;  // member names by raft id: the setup's, and those learned
-    node::Token next_token = 1;
-    raft::Index applied = 0;  // as the state machine last reported
+    raft::Index applied = 0;                    // as the state machine last reported
     std::uint64_t frames_rejected = 0;
     // This leader's proposals by index: when proposed and when durable here (steady ns,
     // 0: not yet), for the write stage histograms; gone once committed.
@@ -111,10 +107,12 @@ struct PeerState {
     static inline const char* name = "raft_peer";
 };
 
-// Owns the node's Consensus; spawns (and links) its storage actor, election timer and
-// state machine. Feeds the core ticks, peer frames, durability reports and client
-// requests, and carries out what comes back: persist, send, hand committed entries to
-// the state machine, which answers the clients. It decides nothing itself.
+// Owns the node's PeerCore; spawns (and links) its storage actor, election timer and
+// state machine. Feeds the core every input through PeerCore::step (ticks, peer frames,
+// durability reports, client and operator requests), and carries out the Effects that
+// come back: persist, send, hand committed entries to the state machine (which answers
+// the clients), answer operators, tell the operations actors who leads. It decides
+// nothing itself.
 caf::behavior raft_peer(caf::stateful_actor<PeerState>* self, PeerSetupPtr setup);
 
 }  // namespace raftor::actors

@@ -133,6 +133,7 @@ ActorCluster::~ActorCluster() {
     caf::anon_send_exit(network_, caf::exit_reason::kill);
     while (sched_.try_run_once()) {
     }
+    *alive_ = false;  // what ends with the actor system after this finds nothing to forget
 }
 
 void ActorCluster::mix(std::uint64_t v) {
@@ -332,8 +333,16 @@ void ActorCluster::joined(raft::NodeId id, const std::string& name, const caf::a
     Node& n = node(id);
     n.actors.push_back(who);
     actors_[who.id()] = {id, name};
-    job_ids_[job_of(who)] = who.id();
-    if (name == "storage") storage_jobs_.push_back({job_of(who), id, 0});
+    const caf::resumable* job = job_of(who);
+    job_ids_[job] = who.id();
+    if (name == "storage") storage_jobs_.push_back({job, id, 0});
+    // Forgotten the moment it ends, however it ends: a new actor may reuse its memory,
+    // and must not be taken for it (held as a storage job, named as another actor).
+    caf::actor_cast<caf::abstract_actor*>(who)->attach_functor([this, job, alive = alive_] {
+        if (!*alive) return;
+        std::erase_if(storage_jobs_, [&](const StorageJob& s) { return s.job == job; });
+        job_ids_.erase(job);
+    });
     // A skewed clock stays skewed across restarts.
     if (name == "election_timer" && n.pace_percent != 100)
         caf::anon_send(who, actors::pace_atom::value, n.pace_percent);

@@ -184,6 +184,7 @@ private:
     std::uint64_t trace_hash_ = 1469598103934665603ull;
     std::uint64_t jobs_run_ = 0, crashes_ = 0, stops_ = 0;
     bool closing_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once this cluster is gone
     std::function<void(raft::NodeId, const raft::Entry&)> committed_;
     Launched launched_;
 };

@@ -1,14 +1,15 @@
 #define BOOST_TEST_MODULE node
-// A node's two pure halves, Consensus (Raft side) and Applier (state machine side),
-// wired the way the raft_peer and state_machine actors wire them, three nodes with
-// messages delivered in order and writes durable at once.
+// A node's two pure halves, PeerCore (Raft side) and Applier (state machine side),
+// driven through the same surface the raft_peer and state_machine actors drive, three
+// nodes with frames delivered in order and writes durable at once.
 #include <boost/test/unit_test.hpp>
 #include <map>
 #include <set>
 
 #include "runtime/node/applier.hpp"
-#include "runtime/node/consensus.hpp"
+#include "runtime/node/peer_core.hpp"
 #include "runtime/node/timing.hpp"
+#include "runtime/raft/codec.hpp"
 #include "sim/disk.hpp"
 
 using namespace raftor;
@@ -20,41 +21,66 @@ state::KvCommand put(std::string k, std::string v, std::optional<std::uint64_t> 
     return state::KvCommand{state::KvCommand::Op::put, {}, std::move(k), std::move(v), prev};
 }
 
-// One node: what raft_peer does with Consensus, and state_machine with Applier.
+// One node: what raft_peer does with PeerCore, and state_machine with Applier. The
+// tests name requests by their own ids; the core hands out its own tokens.
 struct Node {
-    Consensus cons;
+    PeerCore core_;
     Applier app;
-    std::map<Token, std::string> read_keys;  // linearizable reads waiting for their index
+    std::map<Token, std::string> read_keys;  // linearizable reads waiting for their index, by core token
+    std::map<Token, Token> ids;              // core token -> the test's id
     std::map<Token, Completion>* done;
 
-    Node(raft::Config c, raft::Restore r, Options o, std::map<Token, Completion>* d)
-        : cons(c, r), app(o, r.snapshot.index, r.snapshot_data), done(d) {}
+    Node(raft::Config c, raft::Restore r, Options o, std::size_t min_voters, std::map<Token, Completion>* d)
+        : core_(c, r, min_voters, [](NodeId id) { return "node-" + std::to_string(id); }),
+          app(o, r.snapshot.index, r.snapshot_data),
+          done(d) {}
 
-    void write(Token t, const state::KvCommand& cmd) {
-        Proposal p = cons.write(t, cmd);
-        if (p.refused)
-            (*done)[t] = *p.refused;
-        else
-            app.await(t, p.index, p.term);
+    // Every step goes through here: what it answers operators, and who leads, is kept.
+    std::vector<AdminResult> answers;
+    std::vector<std::pair<NodeId, std::string>> handovers;
+    std::vector<std::pair<bool, raft::Term>> leadership;
+    Effects step(Input input) {
+        Effects fx = core_.step(std::move(input));
+        answers.insert(answers.end(), fx.answers.begin(), fx.answers.end());
+        handovers.insert(handovers.end(), fx.handovers.begin(), fx.handovers.end());
+        if (fx.leadership) leadership.push_back(*fx.leadership);
+        return fx;
     }
-    void change(Token t, raft::ConfChangeType type, NodeId id, std::string context) {
-        Proposal p = cons.change_membership(t, type, id, std::move(context));
-        if (p.refused)
-            (*done)[t] = *p.refused;
-        else
-            app.await(t, p.index, p.term);
+
+    void finish(Completion c) {
+        auto it = ids.find(c.token);
+        if (it == ids.end()) return;
+        c.token = it->second;
+        (*done)[c.token] = std::move(c);
+        ids.erase(it);
     }
-    void read(Token t, std::string key, bool stale) {
-        if (stale) return app.read(t, std::move(key), 0), collect();
-        if (auto refused = cons.read(t))
-            (*done)[t] = *refused;
+    void proposed(Token id, Effects fx) {
+        ids[fx.token] = id;
+        if (fx.proposed->refused)
+            finish(*fx.proposed->refused);
         else
-            read_keys[t] = std::move(key);
+            app.await(fx.token, fx.proposed->index, fx.proposed->term);
+    }
+    void write(Token id, const state::KvCommand& cmd) { proposed(id, step(in::Write{cmd})); }
+    void change(Token id, raft::ConfChangeType type, NodeId node, std::string context) {
+        proposed(id, step(in::ChangeMember{type, node, std::move(context)}));
+    }
+    void read(Token id, std::string key, bool stale) {
+        if (stale) {
+            ids[1'000'000 + id] = id;
+            return app.read(1'000'000 + id, std::move(key), 0), collect();
+        }
+        Effects fx = step(in::Read{});
+        ids[fx.token] = id;
+        if (!fx.completions.empty())
+            finish(fx.completions.front());
+        else
+            read_keys[fx.token] = std::move(key);
     }
     void collect() {
-        for (auto& c : app.take_completions()) (*done)[c.token] = c;
+        for (auto& c : app.take_completions()) finish(c);
     }
-    const raft::Raft& core() const { return cons.core(); }
+    const raft::Raft& core() const { return core_.core(); }
     const state::KvStore& kv() const { return app.kv(); }
 };
 
@@ -66,6 +92,7 @@ struct Cluster {
     std::set<NodeId> cut;
     std::uint64_t snapshots_taken = 0;
     Options opts;
+    std::size_t min_voters = 1;
 
     explicit Cluster(std::uint64_t snapshot_every = 1000) {
         opts.snapshot_interval_ops = snapshot_every;
@@ -78,18 +105,18 @@ struct Cluster {
         raft::Config c;
         c.id = id;
         c.seed = 7;
-        nodes[id] = std::make_unique<Node>(c, disks[id].restore(), opts, &done);
+        nodes[id] = std::make_unique<Node>(c, disks[id].restore(), opts, min_voters, &done);
     }
     Node& operator[](NodeId id) { return *nodes.at(id); }
     void pump(NodeId id) {
         Node& n = *nodes.at(id);
         sim::Disk& d = disks[id];
-        while (n.cons.has_work()) {
-            Actions a = n.cons.advance();
+        while (n.core_.has_work()) {
+            Actions a = std::move(*n.step(in::Advance{}).actions);
             raft::Ready& rd = a.ready;
             d.write(rd.hard_state, rd.entries, rd.snapshot);
             for (auto& m : rd.messages) wire.push_back(m);
-            for (auto& c : a.completions) done[c.token] = c;
+            for (auto& c : a.completions) n.finish(c);
             // The state machine's channel, in the order the actor sends it.
             if (rd.snapshot) BOOST_REQUIRE(!n.app.restore(rd.snapshot->meta, *rd.snapshot->data));
             n.app.apply(rd.committed);
@@ -99,13 +126,13 @@ struct Cluster {
             }
             if (a.abandon_before) n.app.abandon(*a.abandon_before);
             if (auto due = n.app.snapshot_due()) {
-                if (auto snap = n.cons.compact(due->index, due->data)) {
+                if (auto snap = n.step(in::Compact{due->index, due->data}).snapshot) {
                     ++snapshots_taken;
                     d.keep_snapshot(*snap);
                 }
             }
             n.collect();
-            if (rd.persist_id) n.cons.persisted(rd.persist_id);
+            if (rd.persist_id) n.step(in::Persisted{rd.persist_id});
         }
     }
     void settle() {
@@ -115,14 +142,15 @@ struct Cluster {
             wire.clear();
             for (auto& m : batch) {
                 if (cut.count(m.from) || cut.count(m.to)) continue;
-                nodes.at(m.to)->cons.step(m);
+                const std::string bytes = raft::encode_message(m);
+                nodes.at(m.to)->step(in::Frame{m.from, bytes});
                 pump(m.to);
             }
         }
     }
     void ticks(int n) {
         for (int i = 0; i < n; ++i) {
-            for (auto& [id, r] : nodes) r->cons.tick();  // a cut node still keeps time
+            for (auto& [id, r] : nodes) r->step(in::Tick{});  // a cut node still keeps time
             settle();
         }
     }
@@ -199,7 +227,7 @@ BOOST_AUTO_TEST_CASE(reads_waiting_for_a_read_index_are_bounded) {
     // The round confirms, they are served, and there is room again.
     c.settle();
     BOOST_TEST((c.done[first].outcome == Outcome::done));
-    BOOST_TEST(c[l].cons.pending_reads() == 0u);
+    BOOST_TEST(c[l].core_.pending_reads() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_write_on_a_deposed_leader_ends_unknown_not_lost_silently) {
@@ -278,16 +306,21 @@ BOOST_AUTO_TEST_CASE(a_member_added_with_its_address_is_known_everywhere_and_sur
 
 BOOST_AUTO_TEST_CASE(min_cluster_size_refuses_a_removal_below_it) {
     Cluster c;
-    const NodeId l = c.elect();
-    for (NodeId id = 1; id <= 3; ++id) c[id].cons.set_min_voters(3);
-    const NodeId f = l % 3 + 1;
+    c.min_voters = 3;
+    for (NodeId id = 1; id <= 3; ++id) c.start(id);
+    NodeId l = c.elect();
+    NodeId f = l % 3 + 1;
     c[l].change(1, raft::ConfChangeType::remove_voter, f, {});
     BOOST_REQUIRE(c.done.count(1));
     BOOST_TEST((c.done[1].outcome == Outcome::refused));
     BOOST_TEST(c.done[1].detail.find("fewer than raft.minClusterSize (3)") != std::string::npos, c.done[1].detail);
     BOOST_TEST(c[l].core().conf().voters.size() == 3u);
-    // At 2 the same removal goes through; then the next is refused.
-    for (NodeId id = 1; id <= 3; ++id) c[id].cons.set_min_voters(2);
+    // At 2 (the nodes restarted with it) the same removal goes through; then the next
+    // is refused.
+    c.min_voters = 2;
+    for (NodeId id = 1; id <= 3; ++id) c.start(id);
+    l = c.elect();
+    f = l % 3 + 1;
     c[l].change(2, raft::ConfChangeType::remove_voter, f, {});
     c.settle();
     c.ticks(1);
@@ -325,4 +358,69 @@ BOOST_AUTO_TEST_CASE(timers_in_ticks_keep_the_operators_milliseconds) {
     const Timing tight = timing_of(100, 300);
     BOOST_TEST(tight.election_ticks > tight.heartbeat_ticks);
     BOOST_TEST(timing_of(10, 50).tick_ms == 3u);
+}
+
+// What a node decides around the Raft core comes out of step() too: an operator's
+// transfer checked and answered once over, a drained leader handing on, writes refused
+// while the leader's storage is full, leadership news for the operations actors.
+BOOST_AUTO_TEST_CASE(operator_decisions_come_out_of_the_same_step) {
+    Cluster c;
+    const NodeId l = c.elect();
+    const NodeId f = l % 3 + 1;
+    BOOST_TEST(!c[l].leadership.empty());
+    BOOST_TEST(c[l].leadership.back().first);
+    auto answer = [&](NodeId on, Input in) {
+        Effects fx = c[on].step(std::move(in));
+        BOOST_REQUIRE(fx.answers.size() == 1u);
+        BOOST_TEST(fx.answers[0].token == fx.token);
+        return fx.answers[0];
+    };
+    const AdminResult not_leader = answer(f, in::Transfer{l});
+    BOOST_TEST((!not_leader.ok && not_leader.code == "not_leader" && not_leader.leader == l));
+    const AdminResult already = answer(l, in::Transfer{l});
+    BOOST_TEST((already.ok && !already.changed));
+    BOOST_TEST(already.detail == "node-" + std::to_string(l) + " already leads");
+    const AdminResult stranger = answer(l, in::Transfer{9});
+    BOOST_TEST(stranger.code == "no_target");
+    BOOST_TEST(stranger.detail.find("(it is not a voter)") != std::string::npos, stranger.detail);
+
+    // A transfer that works is answered once the target leads.
+    const Effects moving = c[l].step(in::Transfer{f});
+    BOOST_TEST(moving.answers.empty());
+    BOOST_REQUIRE(moving.handovers.size() == 1u);
+    BOOST_TEST((moving.handovers[0] == std::make_pair(f, std::string("operator"))));
+    c[l].answers.clear();
+    c.settle();
+    c.ticks(2);
+    BOOST_REQUIRE(c.leader() == f);
+    BOOST_REQUIRE(c[l].answers.size() == 1u);
+    BOOST_TEST((c[l].answers[0].token == moving.token && c[l].answers[0].ok && c[l].answers[0].leader == f));
+    BOOST_TEST(!c[l].leadership.back().first);  // the operations actors hear it no longer leads
+
+    // Storage full: the leader refuses writes before they reach the log; a follower
+    // still says it is not the leader.
+    c[f].step(in::StorageFull{true, "disk full"});
+    c[l].step(in::StorageFull{true, "disk full"});
+    c[f].write(1, put("a", "1"));
+    c[l].write(2, put("a", "2"));
+    BOOST_TEST((c.done[1].outcome == Outcome::no_space));
+    BOOST_TEST(c.done[1].detail == "the leader's storage is full: disk full");
+    BOOST_TEST((c.done[2].outcome == Outcome::not_leader));
+    c[f].step(in::StorageFull{false, ""});
+    c[f].write(3, put("a", "3"));
+    c.settle();
+    BOOST_TEST((c.done[3].outcome == Outcome::done));
+
+    // A drained leader hands leadership on by itself.
+    const Effects drained = c[f].step(in::Drained{true});
+    BOOST_REQUIRE(drained.handovers.size() == 1u);
+    BOOST_TEST(drained.handovers[0].second == "drained");
+    c.settle();
+    c.ticks(2);
+    BOOST_TEST(c.leader() != f);
+    BOOST_TEST(c.leader() != 0u);
+
+    // A step-down: answered with the new leader, or at once when not leading.
+    const AdminResult not_leading = answer(f, in::StepDown{});
+    BOOST_TEST((!not_leading.ok && not_leading.code == "not_leading"));
 }
