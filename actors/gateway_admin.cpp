@@ -11,10 +11,12 @@ namespace raftor::actors {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+// The actor clock: the node's monotonic clock, or the simulator's time.
+using Clock = caf::actor_clock;
 
-std::uint64_t ms_since(Clock::time_point t) {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count());
+std::uint64_t ms_since(GatewaySelf* self, Clock::time_point t) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(self->clock().now() - t).count());
 }
 
 std::string name_of(const GatewaySetup& setup, raft::NodeId id) {
@@ -80,7 +82,7 @@ void drain_report(GatewaySelf* self, const GatewaySetupPtr& setup, std::uint64_t
                 r.leading = s->role == raft::Role::leader;
                 r.leader = name_of(*setup, s->leader);
                 r.drained = r.draining && running == 0 && !r.leading;
-                r.waited_ms = ms_since(began);
+                r.waited_ms = ms_since(self, began);
                 reply(out, http::drain_report(r));
             },
             [=](caf::error& e) { reply(out, timed_out(e, "the status query")); });
@@ -98,7 +100,7 @@ void running_handlers(GatewaySelf* self, const GatewaySetupPtr& setup, bool on, 
 void undrain(GatewaySelf* self, const GatewaySetupPtr& setup, ReplyPtr out) {
     if (setup->drain->on) logging::info("undrained", {});
     setup->drain->on = false;
-    const auto began = Clock::now();
+    const auto began = self->clock().now();
     running_handlers(self, setup, false, out, [=](std::uint64_t running) {
         self->request(setup->peer, timeouts::drain, drained_atom::value, false)
             .then([=](bool) { drain_report(self, setup, running, began, out); },
@@ -214,7 +216,7 @@ void drain_step(GatewaySelf* self, const GatewaySetupPtr& setup, DrainWaitPtr w)
     if (!setup->drain->on) return drain_report(self, setup, 0, w->began, w->out);  // undrained meanwhile
     running_handlers(self, setup, true, w->out, [=](std::uint64_t running) {
         auto again = [=] {
-            if (Clock::now() >= w->deadline) return drain_report(self, setup, running, w->began, w->out);
+            if (self->clock().now() >= w->deadline) return drain_report(self, setup, running, w->began, w->out);
             self->delayed_send(self, std::chrono::milliseconds(100), wake_atom::value, w);
         };
         if (running > 0) return again();
@@ -239,13 +241,13 @@ void handle_admin(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr re
         case Kind::drain: {
             if (!setup->drain->on) logging::info("draining", {{"timeout_ms", std::to_string(call.timeout_ms)}});
             setup->drain->on = true;
-            const auto now = Clock::now();
+            const auto now = self->clock().now();
             return drain_step(self, setup,
                               std::make_shared<const DrainWait>(
                                   DrainWait{out, now, now + std::chrono::milliseconds(call.timeout_ms)}));
         }
         case Kind::drain_status: {
-            const auto now = Clock::now();
+            const auto now = self->clock().now();
             return running_handlers(self, setup, setup->drain->on, out,
                                     [=](std::uint64_t running) { drain_report(self, setup, running, now, out); });
         }

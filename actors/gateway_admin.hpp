@@ -8,7 +8,7 @@ namespace raftor::actors {
 // A drain waiting for running handlers to end and for leadership to move.
 struct DrainWait {
     ReplyPtr out;
-    std::chrono::steady_clock::time_point began, deadline;
+    caf::actor_clock::time_point began, deadline;  // the actor clock
 };
 using DrainWaitPtr = std::shared_ptr<const DrainWait>;
 

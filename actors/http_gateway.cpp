@@ -177,7 +177,7 @@ http::Response metrics_response(const http::MetricsCall& call, const metrics::Me
 void scrape(Self* self, const GatewaySetupPtr& setup, const http::MetricsCall& call, ReplyPtr out) {
     auto in = std::make_shared<metrics::MetricsInput>();
     in->node = setup->node_name;
-    in->uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - setup->started).count();
+    in->uptime_seconds = std::chrono::duration<double>(self->clock().now() - setup->started).count();
     auto finish = [=] {
         // A window from the history while it holds the whole window, else from the
         // replicated per-minute rollups; no window, the running totals. Leader changes and hours led come from the

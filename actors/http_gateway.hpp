@@ -54,7 +54,7 @@ struct GatewaySetup {
     std::string data_dir;  // storage_bytes and the file system's figures
     // The LMDB map size: storageMapBytes, or what POST /admin/storage set since.
     std::shared_ptr<std::atomic<std::uint64_t>> storage_map_bytes = std::make_shared<std::atomic<std::uint64_t>>(0);
-    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    caf::actor_clock::time_point started{};  // when the node started, on the actor clock (set by the assembly)
 };
 using GatewaySetupPtr = std::shared_ptr<const GatewaySetup>;
 

@@ -60,13 +60,13 @@ ReportPtr report_of(Self* self, const ActorStats& stats, std::string name, std::
     r->state = std::move(state);
     const auto now = ActorStats::steady_ms(self->clock().now());
     r->rate_per_s = stats.rate.per_second(now);
-    // The actor clock is monotonic; operators read wall time.
-    const std::int64_t wall_now =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    // On the actor clock, which is monotonic: the introspector, which has the node's wall
+    // clock, turns them into the wall time operators read (introspect::to_wall_time).
+    r->clock_ms = now;
+    r->on_actor_clock = true;
     const auto entries = stats.trace.since(0);
     r->trace.reserve(entries.size());
-    for (const auto& e : entries) r->trace.push_back({e.seq, e.type, wall_now - (now - e.at_ms)});
+    for (const auto& e : entries) r->trace.push_back({e.seq, e.type, e.at_ms});
     return r;
 }
 

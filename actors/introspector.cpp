@@ -12,7 +12,7 @@ struct Round {
     std::size_t due = 0;
 };
 
-void finish(Self* self, const std::shared_ptr<Round>& round) {
+void finish(Self* self, const std::shared_ptr<Round>& round, const WallClock& wall) {
     if (--round->due > 0) return;
     auto out = std::make_shared<std::vector<introspect::ActorReport>>();
     auto& st = self->state;
@@ -20,12 +20,13 @@ void finish(Self* self, const std::shared_ptr<Round>& round) {
     ReportPtr me =
         report_of(self, st.stats, "introspector", "introspection", {{"members", std::to_string(st.members.size())}});
     out->push_back(*me);
+    out->back().to_wall_time(wall());
     round->rp.deliver(ReportsPtr(std::move(out)));
 }
 
 }  // namespace
 
-caf::behavior introspector(Self* self, std::chrono::milliseconds answer_timeout) {
+caf::behavior introspector(Self* self, std::chrono::milliseconds answer_timeout, WallClock wall) {
     self->set_down_handler([=](caf::down_msg& dm) {
         for (auto& [name, m] : self->state.members) {
             if (m.handle && m.handle.address() == dm.source) {
@@ -62,18 +63,19 @@ caf::behavior introspector(Self* self, std::chrono::milliseconds answer_timeout)
                             if (it != self->state.members.end() && it->second.handle) {
                                 // The name it joined under is the one operators look it up by.
                                 it->second.last = *r;
+                                it->second.last.to_wall_time(wall());
                                 it->second.last.name = who;
                                 it->second.last.kind = it->second.kind;
                             }
-                            finish(self, round);
+                            finish(self, round, wall);
                         },
                         [=](caf::error&) {
                             auto it = self->state.members.find(who);
                             if (it != self->state.members.end()) it->second.last.responsive = false;
-                            finish(self, round);
+                            finish(self, round, wall);
                         });
             }
-            finish(self, round);
+            finish(self, round, wall);
             return round->rp;
         },
     };

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "actors/introspection.hpp"
+#include "actors/wall_clock.hpp"
 
 namespace raftor::actors {
 
@@ -22,6 +23,8 @@ struct IntrospectorState {
     static inline const char* name = "introspector";
 };
 
-caf::behavior introspector(caf::stateful_actor<IntrospectorState>* self, std::chrono::milliseconds answer_timeout);
+// `wall`: the node's wall clock, for the times of the actors' message traces.
+caf::behavior introspector(caf::stateful_actor<IntrospectorState>* self, std::chrono::milliseconds answer_timeout,
+                           WallClock wall);
 
 }  // namespace raftor::actors

@@ -11,13 +11,14 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
         join(out.introspector, name, kind, who);
         if (env.spawned) env.spawned(name, who);
     };
-    out.introspector = sys.spawn(introspector, spec.introspect_timeout);
+    out.introspector = sys.spawn(introspector, spec.introspect_timeout, env.wall);
     if (env.spawned) env.spawned("introspector", out.introspector);
     spawned("transport", "transport", env.transport);
 
     // ---- consensus: the peer, with its storage, state machine and election timer
     auto peer = std::make_shared<PeerSetup>(std::move(spec.peer));
     peer->config.seed = env.seed;
+    peer->wall = env.wall;
     peer->store = env.store;
     peer->transport = env.transport;
     peer->send_frames = env.send_frames;
@@ -59,6 +60,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
     gw->peer = out.peer;
     gw->executor = out.executor;
     gw->wall = env.wall;
+    gw->started = sys.clock().now();
     gw->introspector = out.introspector;
     gw->node_name = spec.name;
     gw->min_voters = peer->min_voters;

@@ -459,8 +459,9 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
                    static_cast<std::int64_t>(setup->config.heartbeat_ticks);
     st.storage =
         setup->storage_on_own_thread
-            ? self->spawn<caf::linked + caf::detached>(storage_actor, setup->store, caf::actor(self), setup->counters)
-            : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor(self), setup->counters);
+            ? self->spawn<caf::linked + caf::detached>(storage_actor, setup->store, caf::actor(self), setup->counters,
+                                                       setup->wall)
+            : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor(self), setup->counters, setup->wall);
     auto sm_setup = std::make_shared<StateMachineSetup>();
     sm_setup->options = setup->options;
     sm_setup->snapshot_index = setup->restore.snapshot.index;

@@ -8,6 +8,7 @@
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "actors/wall_clock.hpp"
 #include "runtime/node/applier.hpp"
 #include "runtime/node/peer_core.hpp"
 #include "runtime/node/replication_lag.hpp"
@@ -34,6 +35,7 @@ struct PeerSetup {
     // through the transport actor. Null (the simulator, tests): they go to `transport`.
     std::function<void(std::vector<std::pair<raft::NodeId, std::string>>&&)> send_frames;
     std::chrono::milliseconds tick{15};
+    WallClock wall = system_wall_clock();  // for operators: when storage last flushed
     // The storage actor blocks in fsync: on its own thread it stalls no other actor.
     // Deterministic simulations turn this off so everything runs on the test scheduler.
     bool storage_on_own_thread = true;

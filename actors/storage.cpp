@@ -58,13 +58,12 @@ void flush(Self* self, bool retrying = false) {
     std::vector<const storage::WriteBatch*> batches;
     batches.reserve(st.pending.size());
     for (const auto& b : st.pending) batches.push_back(b.get());
-    // Real time, not the actor clock: this is how long the disk took, for operators.
-    const auto began = std::chrono::steady_clock::now();
+    // How long the disk took, for operators: on a node the actor clock is the monotonic
+    // clock (in the simulator, where a write takes no time, it reads 0).
+    const auto began = self->clock().now();
     const auto status = st.store->write(batches);
-    st.last_flush = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - began);
-    st.last_flush_at_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    st.last_flush = std::chrono::duration_cast<std::chrono::microseconds>(self->clock().now() - began);
+    st.last_flush_at_ms = st.wall();
     const double seconds = static_cast<double>(st.last_flush.count()) / 1e6;
     if (st.counters) st.counters->fsync_seconds.observe(seconds);
     if (seconds > metrics::NodeCounters::slow_fsync_seconds) {
@@ -128,8 +127,9 @@ void retry(Self* self) {
 }  // namespace
 
 caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::Store> store,
-                            caf::actor peer, metrics::CountersPtr counters) {
+                            caf::actor peer, metrics::CountersPtr counters, WallClock wall) {
     self->state.counters = std::move(counters);
+    self->state.wall = std::move(wall);
     self->state.store = std::move(store);
     self->state.peer = peer;
     return {

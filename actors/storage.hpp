@@ -5,6 +5,7 @@
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "actors/wall_clock.hpp"
 
 namespace raftor::actors {
 // The storage writer. Everything queued in its mailbox when a flush comes up is written
@@ -30,9 +31,10 @@ struct StorageState {
     std::uint64_t flushes = 0, batches_written = 0;
     std::chrono::microseconds last_flush{0};
     std::int64_t last_flush_at_ms = 0;  // wall clock, for operators
+    WallClock wall;
     metrics::CountersPtr counters;
     static inline const char* name = "storage";
 };
 caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::Store> store,
-                            caf::actor peer, metrics::CountersPtr counters);
+                            caf::actor peer, metrics::CountersPtr counters, WallClock wall);
 }  // namespace raftor::actors

@@ -26,9 +26,19 @@ struct ActorReport {
     struct Traced {
         std::uint64_t seq = 0;  // 1 for its first message; gaps mean the ring overwrote some
         std::string type;
-        std::int64_t at_ms = 0;  // wall clock, Unix milliseconds
+        std::int64_t at_ms = 0;  // wall clock, Unix milliseconds (the actor clock until to_wall_time)
     };
     std::vector<Traced> trace;
+    bool on_actor_clock = false;  // the trace's times are still on the actor clock
+    std::int64_t clock_ms = 0;    // the actor clock when the report was made
+
+    // The trace's times from the actor clock to the wall clock, which read `wall_now_ms`
+    // when the actor clock read clock_ms (close enough: within one inspection round).
+    void to_wall_time(std::int64_t wall_now_ms) {
+        if (!on_actor_clock) return;
+        for (auto& t : trace) t.at_ms = wall_now_ms - (clock_ms - t.at_ms);
+        on_actor_clock = false;
+    }
 };
 
 }  // namespace raftor::introspect

@@ -40,7 +40,8 @@ BOOST_AUTO_TEST_CASE(the_introspector_reports_live_stuck_and_stopped_actors) {
         while (sched.try_run_once()) {
         }
     };
-    auto intro = sys.spawn(introspector, std::chrono::milliseconds(100));
+    auto intro = sys.spawn(introspector, std::chrono::milliseconds(100),
+                           WallClock([] { return std::int64_t{1'767'225'600'000}; }));
     auto live = sys.spawn(worker, 1000);
     auto stuck = sys.spawn(worker, 1);
     auto gone = sys.spawn(worker, 1000);
@@ -73,6 +74,9 @@ BOOST_AUTO_TEST_CASE(the_introspector_reports_live_stuck_and_stopped_actors) {
     BOOST_REQUIRE(first["live"].trace.size() == 3u);  // the ring of what it handled, for `trace`
     BOOST_TEST(first["live"].trace.back().seq == 3u);
     BOOST_TEST(first["live"].trace.back().type == "tick");
+    // On the node's wall clock (the one the introspector was given), not the actor clock.
+    BOOST_TEST(first["live"].trace.back().at_ms <= 1'767'225'600'000);
+    BOOST_TEST(first["live"].trace.back().at_ms > 1'767'225'600'000 - 60'000);
     BOOST_TEST(first["live"].rate_per_s > 0.0);
     BOOST_TEST(first["live"].responsive);
     BOOST_TEST(first["stuck"].responsive);

@@ -2,10 +2,11 @@
 # Rules the compiler does not check, over the shipped sources:
 #  - one assertion mechanism, always on (RAFT_ASSERT, runtime/raft/assert.hpp): no
 #    assert(), which a release build compiles out;
-#  - actors read the wall clock they are given (actors/wall_clock.hpp), never the
-#    system's: node.cpp, which assembles a node, hands out the system's. Two reads
-#    remain that only label what operators see (when a trace entry or a flush
-#    happened), in introspection.hpp and storage.cpp.
+#  - actors read only the clocks the environment gives them: the wall clock they are
+#    handed (actors/wall_clock.hpp) and the actor clock (self->clock(): the node's
+#    monotonic clock, or the simulator's time). Only node.cpp, which builds a real
+#    node's environment, and wall_clock.hpp, which wraps the system's wall clock for
+#    it, read the system's clocks.
 # Usage: source_rules.sh SOURCE_DIR
 set -eu
 cd "$1"
@@ -16,10 +17,11 @@ if [ -n "$found" ]; then
   echo "$found"
   exit 1
 fi
-clock=$(grep -rn 'system_clock::now\|wall_ms()' actors --include='*.cpp' --include='*.hpp' |
-  grep -v '^actors/wall_clock.hpp:\|^actors/node.cpp:\|^actors/introspection.hpp:\|^actors/storage.cpp:' || true)
+clock=$(grep -rn 'system_clock::now\|steady_clock::now\|high_resolution_clock::now\|wall_ms()\|time(nullptr)\|gettimeofday\|clock_gettime' \
+  actors --include='*.cpp' --include='*.hpp' |
+  grep -v '^actors/wall_clock.hpp:\|^actors/node.cpp:' || true)
 if [ -n "$clock" ]; then
-  echo "an actor reads the system's wall clock; take a WallClock (actors/wall_clock.hpp) in its setup:"
+  echo "an actor reads a clock of the system; take a WallClock (actors/wall_clock.hpp) or use the actor clock:"
   echo "$clock"
   exit 1
 fi
