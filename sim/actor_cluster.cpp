@@ -29,6 +29,7 @@ std::uint64_t entry_hash(const raft::Entry& e) {
 struct ActorCluster::Node {
     raft::NodeId id = 0;
     std::unique_ptr<NodeDisk> disk;
+    bool joining = false;            // added to a running cluster: it starts with no configuration
     caf::actor peer;                 // null while down
     actors::NodeActors parts;        // this incarnation's
     std::vector<caf::actor> actors;  // this incarnation's: the peer and its children
@@ -110,21 +111,32 @@ ActorCluster::ActorCluster(ClusterOptions opts)
                         " " + std::to_string(bytes) + "B");
     };
     network_ = sys_.spawn(sim_network, net_);
-    for (raft::NodeId id = 1; id <= opts_.nodes; ++id) {
-        auto n = std::make_unique<Node>();
-        n->id = id;
-        n->disk_delay_max_us = opts_.disk_latency_max_us;
-        n->disk = std::make_unique<NodeDisk>(rng_, opts_.wal_segment_bytes);
-        if (opts_.operations) {
-            std::string seed(32, '\0'), error;
-            for (char& ch : seed) ch = static_cast<char>(rng_.below(256));
-            auto key = crypto::SigningKey::from_private(seed, error);
-            if (!key) throw std::runtime_error("simulated node key: " + error);
-            n->key = std::make_shared<const crypto::SigningKey>(std::move(*key));
-        }
-        nodes_.push_back(std::move(n));
-    }
+    for (raft::NodeId id = 1; id <= opts_.nodes; ++id) make_node();
     for (auto& n : nodes_) start(*n);
+}
+
+ActorCluster::Node& ActorCluster::make_node() {
+    auto n = std::make_unique<Node>();
+    n->id = nodes_.size() + 1;
+    n->disk_delay_max_us = opts_.disk_latency_max_us;
+    n->disk = std::make_unique<NodeDisk>(rng_, opts_.wal_segment_bytes);
+    if (opts_.operations) {
+        std::string seed(32, '\0'), error;
+        for (char& ch : seed) ch = static_cast<char>(rng_.below(256));
+        auto key = crypto::SigningKey::from_private(seed, error);
+        if (!key) throw std::runtime_error("simulated node key: " + error);
+        n->key = std::make_shared<const crypto::SigningKey>(std::move(*key));
+    }
+    nodes_.push_back(std::move(n));
+    return *nodes_.back();
+}
+
+raft::NodeId ActorCluster::add_node() {
+    Node& n = make_node();
+    n.joining = true;
+    note("new node " + std::to_string(n.id));
+    start(n);
+    return n.id;
 }
 
 ActorCluster::~ActorCluster() {
@@ -248,8 +260,11 @@ void ActorCluster::start(Node& n) {
     p.config.heartbeat_ticks = timing.heartbeat_ticks;
     p.config.election_ticks = timing.election_ticks;
     p.tick = std::chrono::milliseconds(timing.tick_ms);
+    // The cluster's first members start from its voters; a node added later from none,
+    // never campaigning until the leader's log makes it a member (as `raft.join` does).
     raft::ConfState bootstrap;
-    for (raft::NodeId v = 1; v <= opts_.nodes; ++v) bootstrap.voters.push_back(v);
+    if (!n.joining)
+        for (raft::NodeId v = 1; v <= opts_.nodes; ++v) bootstrap.voters.push_back(v);
     p.restore = storage::to_restore(std::move(loaded), std::move(bootstrap));
     p.options.snapshot_interval_ops = opts_.snapshot_interval_ops;
     p.options.ops.history_max = opts_.history_max;
@@ -266,7 +281,7 @@ void ActorCluster::start(Node& n) {
     // Who is who, for the gateway: names and made-up addresses (a simulated node is
     // reached by its id, never at an address).
     auto directory = std::make_shared<actors::Directory>();
-    for (raft::NodeId m = 1; m <= opts_.nodes; ++m) {
+    for (raft::NodeId m = 1; m <= size(); ++m) {
         const std::string host = "node-" + std::to_string(m);
         directory->add(m, actors::Directory::Entry{host, host + ":7000", host + ":8080"});
     }

@@ -72,6 +72,9 @@ public:
     void heal() { net_->blocked.clear(); }
     void crash(raft::NodeId id);    // kills its actors now; loses what its disk did not sync
     void restart(raft::NodeId id);  // from what its disk holds
+    // A brand-new node (the next id, an empty disk), started with no configuration: it
+    // waits to be added as a learner by the leader, as `raftor node` with raft.join does.
+    raft::NodeId add_node();
     // Clock skew and drift: the node's timers run at `percent` of the others' pace.
     void set_timer_pace(raft::NodeId id, int percent);
     // A slow disk: each group commit of the node waits a random time up to this
@@ -155,6 +158,7 @@ private:
     class Observer;
     Node& node(raft::NodeId id);
     const Node& node(raft::NodeId id) const;
+    Node& make_node();
     void start(Node& n);
     void kill_actors(Node& n);
     void mix(std::uint64_t v);

@@ -201,7 +201,7 @@ void Nemesis::undo(const Active& a) {
 void Nemesis::admin(Active& a) {
     raft::Rng& rng = c_.rng();
     const raft::NodeId l = c_.leader();
-    a.action = static_cast<int>(rng.below(4));
+    a.action = static_cast<int>(rng.below(5));
     const std::string op = "operator: ";
     switch (a.action) {
         case transfer: {
@@ -241,6 +241,18 @@ void Nemesis::admin(Active& a) {
                            std::string());
             return;
         }
+        case join: {
+            // A brand-new node, once per run and up to seven: added as a learner, then
+            // promoted (settle), while the faults go on.
+            if (l == 0 || joined_ || c_.size() >= 7 || !removed_.empty() || !returning_.empty()) return;
+            joined_ = true;
+            const raft::NodeId id = c_.add_node();
+            c_.note(op + "add brand-new node " + std::to_string(id));
+            returning_.insert(id);
+            next_settle_ = 0;
+            settle();
+            return;
+        }
     }
 }
 
@@ -267,15 +279,14 @@ void Nemesis::settle() {
     for (auto it = returning_.begin(); it != returning_.end();) {
         const raft::NodeId id = *it;
         if (std::find(v.voters.begin(), v.voters.end(), id) != v.voters.end()) {
-            c_.note("operator: node " + std::to_string(id) + " is a voter again");
+            c_.note("operator: node " + std::to_string(id) + " is a voter");
             it = returning_.erase(it);
             continue;
         }
         // Proposals refused meanwhile (another change pending, a learner not caught up
         // yet) are asked again at the next settle.
         const bool learner = std::find(v.learners.begin(), v.learners.end(), id) != v.learners.end();
-        c_.note("operator: " + std::string(learner ? "promote" : "add back as a learner") + " node " +
-                std::to_string(id));
+        c_.note("operator: " + std::string(learner ? "promote" : "add as a learner") + " node " + std::to_string(id));
         caf::anon_send(c_.peer(l), actors::member_atom::value,
                        learner ? raft::ConfChangeType::promote_learner : raft::ConfChangeType::add_learner, id,
                        std::string());

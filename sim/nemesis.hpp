@@ -44,7 +44,7 @@ private:
         int action = 0;              // admin: which one
         std::uint64_t refusals = 0;  // disk-full: the disk's refusals when it struck
     };
-    enum Admin : int { transfer, drain, snapshot_now, remove };
+    enum Admin : int { transfer, drain, snapshot_now, remove, join };
     void admin(Active& a);
     void admin_undo(const Active& a);
     void apply(Active& a);
@@ -56,7 +56,8 @@ private:
     FaultMix mix_;
     std::vector<Active> active_;
     std::set<raft::NodeId> removed_;    // voters an operator took out, for now
-    std::set<raft::NodeId> returning_;  // ... being added back as learners and promoted
+    std::set<raft::NodeId> returning_;  // ... being added back as learners and promoted (or brand-new)
+    bool joined_ = false;               // a brand-new node was added this run
     std::uint64_t next_settle_ = 0;
     std::array<std::uint64_t, fault_kinds> struck_{};
     std::uint64_t disk_full_bit_ = 0;
