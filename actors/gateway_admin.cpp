@@ -217,7 +217,7 @@ void drain_step(GatewaySelf* self, const GatewaySetupPtr& setup, DrainWaitPtr w)
     running_handlers(self, setup, true, w->out, [=](std::uint64_t running) {
         auto again = [=] {
             if (self->clock().now() >= w->deadline) return drain_report(self, setup, running, w->began, w->out);
-            self->delayed_send(self, std::chrono::milliseconds(100), wake_atom::value, w);
+            self->delayed_send(self, timeouts::drain_poll, wake_atom::value, w);
         };
         if (running > 0) return again();
         // No handler runs: now leadership may go (the peer hands it on, and keeps doing so).

@@ -41,7 +41,7 @@ using restore_atom = caf::atom_constant<caf::atom("restore")>;
 using abandon_atom = caf::atom_constant<caf::atom("abandon")>;
 using compact_atom = caf::atom_constant<caf::atom("compact")>;
 using applied_atom = caf::atom_constant<caf::atom("applied")>;
-using step_down_atom = caf::atom_constant<caf::atom("stepdown")>;  // hand leadership over before a stop
+using step_down_atom = caf::atom_constant<caf::atom("stepdown")>;  // hand leadership over before a stop: AdminAnswer
 using http_atom = caf::atom_constant<caf::atom("http")>;           // a request from the HTTP server
 // Operations: an encoded command to propose, a read of the state at a read index,
 // followers of the state (scheduler, executor, signer) told of changes and leadership.

@@ -77,12 +77,13 @@ raft::ConfState initial_conf(const Membership& m, bool join) {
 }
 
 // A leader hands leadership to its most caught-up voter before it goes.
-void hand_over(caf::actor_system& sys, const caf::actor& peer, std::chrono::milliseconds within) {
+void hand_over(caf::actor_system& sys, const caf::actor& peer, const Directory& directory,
+               std::chrono::milliseconds within) {
     caf::scoped_actor self{sys};
     self->request(peer, within, step_down_atom::value)
         .receive(
-            [](const std::string& to) {
-                if (to != "not leading") logging::info("stepped_down", {{"leader", to}});
+            [&](const AdminAnswerPtr& a) {
+                if (a->ok) logging::info("stepped_down", {{"leader", directory.get(a->leader).name}});
             },
             [](caf::error& e) {
                 logging::warn("step_down_failed", {{"error", caf::to_string(e)}});
@@ -565,7 +566,7 @@ int run_node(const config::NodeConfig& cfg) {
     // ---- graceful stop: hand leadership over, no new requests, answer those in
     // flight, flush, leave
     caf::anon_send_exit(node.supervisor, caf::exit_reason::user_shutdown);
-    if (!failed) hand_over(sys, node.peer, std::chrono::milliseconds(cfg.raft.election_timeout_ms));
+    if (!failed) hand_over(sys, node.peer, *directory, std::chrono::milliseconds(cfg.raft.election_timeout_ms));
     server.shutdown(std::chrono::milliseconds(5000));
     if (!failed) flush_storage(sys, node.peer);
     for (const auto& a : node.followers()) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

@@ -255,15 +255,12 @@ void carry_out(Self* self, const PeerSetup& setup, node::Effects fx) {
     for (auto& r : fx.answers) {
         auto it = st.admin.find(r.token);
         if (it == st.admin.end()) continue;
-        if (it->second.step_down)
-            it->second.rp.deliver(r.ok ? name_of(st, r.leader) : std::string("not leading"));
-        else
-            it->second.rp.deliver(admin_answer({.ok = r.ok,
-                                                .code = r.code,
-                                                .detail = r.detail,
-                                                .leader = r.leader,
-                                                .term = r.term,
-                                                .changed = r.changed}));
+        it->second.rp.deliver(admin_answer({.ok = r.ok,
+                                            .code = r.code,
+                                            .detail = r.detail,
+                                            .leader = r.leader,
+                                            .term = r.term,
+                                            .changed = r.changed}));
         st.admin.erase(it);
     }
 }
@@ -431,11 +428,11 @@ caf::response_promise read_at_index(Self* self, const PeerSetup& setup, std::str
 }
 
 // An operator's transfer or step-down: answered now, or filed until it is over.
-caf::response_promise admin_request(Self* self, const PeerSetup& setup, node::Input in, bool step_down) {
+caf::response_promise admin_request(Self* self, const PeerSetup& setup, node::Input in) {
     auto& st = self->state;
     auto rp = self->make_response_promise();
     node::Effects fx = st.core->step(std::move(in));
-    st.admin.emplace(fx.token, PeerState::WaitingAdmin{rp, step_down});  // before its answer, which may be now
+    st.admin.emplace(fx.token, PeerState::WaitingAdmin{rp});  // before its answer, which may be now
     const bool at_once = std::any_of(fx.answers.begin(), fx.answers.end(),
                                      [&](const node::AdminResult& r) { return r.token == fx.token; });
     carry_out(self, setup, std::move(fx));
@@ -557,7 +554,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](transfer_atom, raft::NodeId to) {
             self->state.stats.note(self, "transfer");
-            return admin_request(self, *setup, node::in::Transfer{to}, false);
+            return admin_request(self, *setup, node::in::Transfer{to});
         },
         [=](member_atom, raft::ConfChangeType type, raft::NodeId node, const std::string& context) {
             self->state.stats.note(self, "member");
@@ -582,7 +579,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](step_down_atom) {
             self->state.stats.note(self, "step_down");
-            return admin_request(self, *setup, node::in::StepDown{}, true);
+            return admin_request(self, *setup, node::in::StepDown{});
         },
         [=](status_atom) {
             self->state.stats.note(self, "status");

@@ -74,7 +74,6 @@ struct PeerState {
     std::vector<caf::actor> followers;         // told of leadership changes (scheduler, executor, signer)
     struct WaitingAdmin {
         caf::response_promise rp;
-        bool step_down = false;  // answered with the new leader's name, else with an AdminAnswer
     };
     std::map<node::Token, WaitingAdmin> admin;  // transfers and step-downs, answered once over
     std::map<raft::NodeId, std::string> names;  // member names by raft id: the setup's, and those learned

@@ -1,5 +1,6 @@
 #include "actors/storage.hpp"
 
+#include "actors/timeouts.hpp"
 #include "runtime/log/log.hpp"
 
 namespace raftor::actors {
@@ -37,7 +38,7 @@ void note_no_room(Self* self, const storage::Status& status) {
                  "{\"mapBytes\": N} for a larger LMDB map, or POST /admin/snapshot to compact)");
     if (!st.retry_queued) {
         st.retry_queued = true;
-        self->delayed_send(self, std::chrono::seconds(1), retry_atom::value);
+        self->delayed_send(self, timeouts::storage_full_retry, retry_atom::value);
     }
 }
 

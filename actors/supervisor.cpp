@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "actors/messages.hpp"
+#include "actors/timeouts.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/storage/probe.hpp"
 
@@ -75,7 +76,7 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorS
     });
     // The first check once the node had a moment to connect to its peers.
     const auto interval = std::chrono::milliseconds(setup->check_interval_ms);
-    self->delayed_send(self, std::min(interval, std::chrono::milliseconds(2000)), selfcheck_atom::value);
+    self->delayed_send(self, std::min(interval, timeouts::first_self_check), selfcheck_atom::value);
     return {
         [=](selfcheck_atom) {
             self->state.stats.note(self, "selfcheck");

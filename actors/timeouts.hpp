@@ -20,5 +20,9 @@ inline constexpr std::chrono::milliseconds final_sync = 5s;  // the last flush a
 // was refused (a recover, finishes, its signing key), while it still leads the same term.
 // Proposing again at once spins while the refusal lasts (a leadership transfer).
 inline constexpr std::chrono::milliseconds propose_again = 200ms;
+// Other waits of an actor on itself:
+inline constexpr std::chrono::milliseconds drain_poll = 100ms;       // a drain looks again at what still runs
+inline constexpr std::chrono::milliseconds storage_full_retry = 1s;  // writes kept for lack of room, tried again
+inline constexpr std::chrono::milliseconds first_self_check = 2s;    // once the node had a moment to connect
 
 }  // namespace raftor::actors::timeouts
