@@ -4,7 +4,8 @@
 
 namespace raftor::actors {
 
-caf::behavior election_timer(caf::stateful_actor<TimerState>* self, caf::actor peer, std::chrono::milliseconds tick) {
+ElectionTimer::behavior_type election_timer(ElectionTimer::stateful_pointer<TimerState> self, caf::actor peer,
+                                            std::chrono::milliseconds tick) {
     self->link_to(peer);  // the timer lives and dies with its peer
     self->state.tick = tick;
     self->delayed_send(self, tick, tick_atom::value, self->state.generation);
@@ -13,7 +14,8 @@ caf::behavior election_timer(caf::stateful_actor<TimerState>* self, caf::actor p
             self->state.stats.note(self, "tick");
             if (generation != self->state.generation) return;  // a stale arming
             ++self->state.ticks;
-            self->send(peer, tick_atom::value);
+            // anon_send: CAF 0.17 lets a typed actor send() only to typed actors.
+            caf::anon_send(peer, tick_atom::value);
             self->delayed_send(self, self->state.tick, tick_atom::value, self->state.generation);
         },
         [=](pace_atom, int percent) {
@@ -24,7 +26,7 @@ caf::behavior election_timer(caf::stateful_actor<TimerState>* self, caf::actor p
             ++self->state.generation;
             self->delayed_send(self, self->state.tick, tick_atom::value, self->state.generation);
         },
-        [=](inspect_atom) {
+        [=](inspect_atom) -> ReportPtr {
             return report_of(self, self->state.stats, "election_timer", "timer",
                              {{"tickMs", std::to_string(tick.count())},
                               {"tickUsNow", std::to_string(self->state.tick.count())},

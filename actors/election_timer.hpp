@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "actors/introspection.hpp"
+#include "actors/messages.hpp"
 
 namespace raftor::actors {
 struct TimerState {
@@ -12,8 +13,13 @@ struct TimerState {
     ActorStats stats;
     static inline const char* name = "election_timer";
 };
+// Its protocol, checked by the compiler: its own arming (with a generation), a pace,
+// and the introspector's question.
+using ElectionTimer = caf::typed_actor<caf::reacts_to<tick_atom, std::uint64_t>, caf::reacts_to<pace_atom, int>,
+                                       caf::replies_to<inspect_atom>::with<ReportPtr>>;
 // Sends `tick` to `peer` every `tick`. delayed_send cannot be cancelled, so each
 // arming carries a generation and stale ones are ignored. `pace` changes the interval
 // to a percentage of `tick`: the simulator's clock skew and drift.
-caf::behavior election_timer(caf::stateful_actor<TimerState>* self, caf::actor peer, std::chrono::milliseconds tick);
+ElectionTimer::behavior_type election_timer(ElectionTimer::stateful_pointer<TimerState> self, caf::actor peer,
+                                            std::chrono::milliseconds tick);
 }  // namespace raftor::actors

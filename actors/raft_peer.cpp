@@ -465,7 +465,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     sm_setup->snapshot_data = setup->restore.snapshot_data;
     sm_setup->peer = caf::actor(self);
     st.state_machine = self->spawn<caf::linked>(state_machine, StateMachineSetupPtr(sm_setup));
-    auto timer = self->spawn<caf::linked>(election_timer, caf::actor(self), setup->tick);
+    auto timer = caf::actor_cast<caf::actor>(self->spawn<caf::linked>(election_timer, caf::actor(self), setup->tick));
     for (const auto& [name, kind, who] :
          {std::tuple<const char*, const char*, caf::actor>{"storage", "storage", st.storage},
           {"state_machine", "state", st.state_machine},
