@@ -278,9 +278,10 @@ void handle_admin(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr re
             const std::uint64_t bytes = call.map_bytes;
             self->request(setup->peer, timeouts::storage_resize, resize_atom::value, bytes)
                 .then(
-                    [=](const std::string& error) {
-                        if (!error.empty())
-                            return reply(out, http::error_response(500, "resize_failed", "resize failed", error));
+                    [=](const StorageAnswerPtr& resized) {
+                        if (!resized->ok())
+                            return reply(out,
+                                         http::error_response(500, "resize_failed", "resize failed", resized->message));
                         setup->storage_map_bytes->store(bytes);
                         self->request(setup->peer, timeouts::peer_status, status_atom::value)
                             .then(

@@ -90,6 +90,8 @@ struct PeerStatus {
     std::string storage_full_reason;
 };
 using StatusPtr = std::shared_ptr<const PeerStatus>;
+// How a storage request ended: storage::Errc (ok, map_full, io, ...) and what happened.
+using StorageAnswerPtr = std::shared_ptr<const storage::Status>;
 
 // The answer to an operator's request of the peer (transfer, snapshot): done or not,
 // why not, and the figures that say what happened.
@@ -115,6 +117,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::EntriesPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::DataPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::QueryPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::StatusPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::StorageAnswerPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::AdminAnswerPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::MembersPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::raft::ConfChangeType)

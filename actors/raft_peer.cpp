@@ -379,13 +379,13 @@ void compact_and_store(Self* self, const PeerSetup& setup, raft::Index index, Da
     const AdminAnswer done{.ok = true, .index = snap->meta.index, .term = snap->meta.term, .bytes = snap->meta.size};
     self->request(self->state.storage, caf::infinite, snapshot_atom::value,
                   SnapshotPtr(std::make_shared<raft::Snapshot>(*snap)))
-        .then([=](const std::string& error) {
+        .then([=](const StorageAnswerPtr& stored) {
             if (!answer) return;
-            if (error.empty()) return answer->deliver(admin_answer(done));
+            if (stored->ok()) return answer->deliver(admin_answer(done));
             AdminAnswer failed = done;
             failed.ok = false;
-            failed.code = "storage_failed";
-            failed.detail = "the snapshot was taken but could not be stored: " + error;
+            failed.code = "storage_failed";  // full or broken: the detail says which
+            failed.detail = "the snapshot was taken but could not be stored: " + stored->message;
             answer->deliver(admin_answer(failed));
         });
 }

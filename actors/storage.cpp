@@ -155,14 +155,15 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
             self->state.retry_queued = false;
             retry(self);
         },
-        // A larger LMDB map, now; answered with what went wrong, empty when it worked.
-        [=](resize_atom, std::uint64_t bytes) -> std::string {
+        // A larger LMDB map, now; answered with how it went.
+        [=](resize_atom, std::uint64_t bytes) -> StorageAnswerPtr {
             self->state.stats.note(self, "resize");
-            const auto status = self->state.store->set_map_size(static_cast<std::size_t>(bytes));
-            if (!status.ok()) return status.message;
-            logging::info("storage_map_resized", {{"bytes", std::to_string(bytes)}});
-            if (self->state.full) retry(self);
-            return {};
+            auto status = self->state.store->set_map_size(static_cast<std::size_t>(bytes));
+            if (status.ok()) {
+                logging::info("storage_map_resized", {{"bytes", std::to_string(bytes)}});
+                if (self->state.full) retry(self);
+            }
+            return std::make_shared<const storage::Status>(std::move(status));
         },
         [=](sync_atom) -> bool {
             self->state.stats.note(self, "sync");
@@ -205,25 +206,26 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
             fields.emplace_back("lastFlushAtMs", std::to_string(st.last_flush_at_ms));
             return report_of(self, st.stats, "storage", "storage", std::move(fields));
         },
-        // Answered with what went wrong, empty when the snapshot is durable. Out of room
-        // it is kept and stored later (the log is not compacted until then).
-        [=](snapshot_atom, SnapshotPtr snap) -> std::string {
+        // Answered with how it went: ok once the snapshot is durable. Out of room it is
+        // kept and stored later (the log is not compacted until then).
+        [=](snapshot_atom, SnapshotPtr snap) -> StorageAnswerPtr {
             self->state.stats.note(self, "snapshot");
             auto& st = self->state;
-            if (st.failed) return "storage stopped after an earlier failure";
+            auto answer = [](storage::Status s) { return std::make_shared<const storage::Status>(std::move(s)); };
+            if (st.failed) return answer({storage::Errc::io, "storage stopped after an earlier failure"});
             const auto status = st.store->save_snapshot(snap->meta, *snap->data);
             if (no_room(status)) {
                 st.snapshot_retry = snap;
                 note_no_room(self, status);
-                return st.full_reason;
+                return answer({status.code, st.full_reason});
             }
             if (!status.ok()) {
                 self->send(st.peer, storage_error_atom::value, status.message);
-                return status.message;
+                return answer(status);
             }
             st.snapshot_retry = nullptr;  // a newer one is stored
             if (st.full && st.pending.empty()) set_full(self, false, {});
-            return {};
+            return answer({});
         },
     };
 }
