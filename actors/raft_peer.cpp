@@ -255,12 +255,12 @@ void carry_out(Self* self, const PeerSetup& setup, node::Effects fx) {
     for (auto& r : fx.answers) {
         auto it = st.admin.find(r.token);
         if (it == st.admin.end()) continue;
-        it->second.rp.deliver(admin_answer({.ok = r.ok,
-                                            .code = r.code,
-                                            .detail = r.detail,
-                                            .leader = r.leader,
-                                            .term = r.term,
-                                            .changed = r.changed}));
+        it->second.deliver(admin_answer({.ok = r.ok,
+                                         .code = r.code,
+                                         .detail = r.detail,
+                                         .leader = r.leader,
+                                         .term = r.term,
+                                         .changed = r.changed}));
         st.admin.erase(it);
     }
 }
@@ -432,7 +432,7 @@ caf::response_promise admin_request(Self* self, const PeerSetup& setup, node::In
     auto& st = self->state;
     auto rp = self->make_response_promise();
     node::Effects fx = st.core->step(std::move(in));
-    st.admin.emplace(fx.token, PeerState::WaitingAdmin{rp});  // before its answer, which may be now
+    st.admin.emplace(fx.token, rp);  // before its answer, which may be now
     const bool at_once = std::any_of(fx.answers.begin(), fx.answers.end(),
                                      [&](const node::AdminResult& r) { return r.token == fx.token; });
     carry_out(self, setup, std::move(fx));

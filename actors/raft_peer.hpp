@@ -70,14 +70,11 @@ struct PeerState {
         std::string key;
         QueryPtr query;  // set: a query, not a key read
     };
-    std::map<node::Token, WaitingRead> reads;  // linearizable reads waiting for a read index
-    std::vector<caf::actor> followers;         // told of leadership changes (scheduler, executor, signer)
-    struct WaitingAdmin {
-        caf::response_promise rp;
-    };
-    std::map<node::Token, WaitingAdmin> admin;  // transfers and step-downs, answered once over
-    std::map<raft::NodeId, std::string> names;  // member names by raft id: the setup's, and those learned
-    raft::Index applied = 0;                    // as the state machine last reported
+    std::map<node::Token, WaitingRead> reads;            // linearizable reads waiting for a read index
+    std::vector<caf::actor> followers;                   // told of leadership changes (scheduler, executor, signer)
+    std::map<node::Token, caf::response_promise> admin;  // transfers and step-downs, answered once over
+    std::map<raft::NodeId, std::string> names;           // member names by raft id: the setup's, and those learned
+    raft::Index applied = 0;                             // as the state machine last reported
     std::uint64_t frames_rejected = 0;
     // This leader's proposals by index: when proposed and when durable here (steady ns,
     // 0: not yet), for the write stage histograms; gone once committed.
