@@ -131,6 +131,9 @@ public:
     // An actor of node `id` was spawned / the node's supervisor stopped the node.
     void joined(raft::NodeId id, const std::string& name, const caf::actor& who);
     void stopped(raft::NodeId id, std::uint64_t incarnation, const std::string& why);
+    // An actor of the simulation itself (network, client, operator), known by its job
+    // until it ends: finding an unknown job's actor id costs a dynamic_cast each step.
+    void watch(const caf::actor& who);
     void note(const std::string& what);  // into the trace and its hash
     // Into the trace only, for what the hash already covers (a client's answer is a job).
     bool tracing() const { return static_cast<bool>(opts_.trace); }

@@ -92,6 +92,7 @@ void OpsWorkload::start() {
     stopped_ = false;
     if (operator_) return;
     operator_ = cluster_.system().spawn(sim_operator, this);
+    cluster_.watch(operator_);
     caf::anon_send(operator_, go_atom::value);
 }
 

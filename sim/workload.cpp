@@ -71,6 +71,7 @@ void Workload::start() {
     while (clients_.size() < opts_.clients) {
         const std::uint64_t id = clients_.size() + 1;
         clients_.push_back(cluster_.system().spawn(sim_client, ClientPtr(new ClientHooks{this, id})));
+        cluster_.watch(clients_.back());
         caf::anon_send(clients_.back(), go_atom::value);
     }
 }

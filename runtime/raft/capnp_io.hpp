@@ -19,6 +19,15 @@ inline std::string string_of(capnp::Data::Reader d) {
     return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
 }
 
+// The first segment for a message of about `bytes`: Cap'n Proto's default is 1,024
+// words, zeroed for every message, which cost more than encoding a small one (an entry,
+// a command, a hard state). A message that outgrows the estimate takes a second segment.
+inline unsigned first_segment_words(std::size_t bytes) {
+    constexpr std::size_t max_words = 1u << 20;
+    const std::size_t words = bytes / sizeof(capnp::word) + 1;
+    return static_cast<unsigned>(words < max_words ? words : max_words);
+}
+
 // Written once, straight into the string: not first into a flat array and then copied
 // (every frame went through both, and a state snapshot held three copies at once).
 inline std::string to_bytes(capnp::MessageBuilder& mb) {

@@ -76,15 +76,12 @@ std::optional<SnapshotMeta> read_meta(schema::SnapshotMeta::Reader r, std::strin
     return m;
 }
 
-// Words for a message's first segment: enough for all of it in most cases. Cap'n Proto's
-// default first segment is 1024 words, zeroed for every message: for a heartbeat or an
-// acknowledgement that zeroing cost more than the encoding (a tenth of a simulation's
-// instructions went to memset). A message that outgrows it takes a second segment.
-unsigned first_segment_words(const Message& m) {
+// Enough for all of a message in most cases (see detail::first_segment_words).
+unsigned message_segment_words(const Message& m) {
     std::size_t bytes = 256 + m.chunk.size() + m.read_context.size() +
                         16 * (m.snapshot.conf.voters.size() + m.snapshot.conf.learners.size());
     for (const Entry& e : m.entries) bytes += 48 + e.payload.size();
-    return static_cast<unsigned>(std::min<std::size_t>(bytes / sizeof(capnp::word) + 1, 1u << 20));
+    return detail::first_segment_words(bytes);
 }
 
 }  // namespace
@@ -101,7 +98,7 @@ bool valid_conf_state(const ConfState& c) {
 }
 
 std::string encode_message(const Message& m, bool ids_implied) {
-    capnp::MallocMessageBuilder mb(first_segment_words(m));
+    capnp::MallocMessageBuilder mb(message_segment_words(m));
     auto b = mb.initRoot<schema::Message>();
     b.setType(static_cast<schema::MessageType>(m.type));
     if (!ids_implied) {
@@ -183,7 +180,7 @@ std::optional<Message> decode_message(std::string_view bytes, std::string& error
 }
 
 std::string encode_entry(const Entry& e) {
-    capnp::MallocMessageBuilder mb;
+    capnp::MallocMessageBuilder mb(detail::first_segment_words(64 + e.payload.size()));
     fill_entry(mb.initRoot<schema::Entry>(), e);
     return detail::to_bytes(mb);
 }
@@ -194,7 +191,7 @@ std::optional<Entry> decode_entry(std::string_view bytes, std::string& error) {
 }
 
 std::string encode_hard_state(const HardState& hs) {
-    capnp::MallocMessageBuilder mb;
+    capnp::MallocMessageBuilder mb(detail::first_segment_words(64));
     auto b = mb.initRoot<schema::HardState>();
     b.setTerm(hs.term);
     b.setVote(hs.vote);
@@ -210,7 +207,8 @@ std::optional<HardState> decode_hard_state(std::string_view bytes, std::string& 
 }
 
 std::string encode_snapshot_meta(const SnapshotMeta& m) {
-    capnp::MallocMessageBuilder mb;
+    capnp::MallocMessageBuilder mb(
+        detail::first_segment_words(128 + 16 * (m.conf.voters.size() + m.conf.learners.size())));
     fill_meta(mb.initRoot<schema::SnapshotMeta>(), m);
     return detail::to_bytes(mb);
 }

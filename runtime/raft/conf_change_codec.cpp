@@ -6,7 +6,8 @@
 namespace raftor::raft {
 
 std::string encode_conf_change(const ConfChange& cc) {
-    capnp::MallocMessageBuilder mb;
+    capnp::MallocMessageBuilder mb(detail::first_segment_words(
+        128 + cc.context.size() + 8 * (cc.result.voters.size() + cc.result.learners.size())));
     auto r = mb.initRoot<schema::ConfChange>();
     r.setType(static_cast<schema::ConfChangeType>(cc.type));
     r.setNode(cc.node);

@@ -153,10 +153,14 @@ void ExecutionHistory::sealed_through(std::uint64_t sequence) {
 
 void ExecutionHistory::trim_tail(std::uint64_t through) {
     while (tail_from_ < through && !tail_.empty()) {
+        tail_from_hash_ = tail_.front();
         tail_.pop_front();
         ++tail_from_;
     }
-    tail_from_ = std::max(tail_from_, through);
+    if (tail_from_ < through) {
+        tail_from_ = through;
+        tail_from_hash_.reset();
+    }
 }
 
 void ExecutionHistory::drop_through(std::uint64_t sequence) {
@@ -268,7 +272,11 @@ const std::deque<std::uint64_t>* ExecutionHistory::sequences_of(const std::strin
 }
 
 crypto::Digest ExecutionHistory::link(std::uint64_t sequence, const crypto::Digest& prev) const {
-    crypto::Receipt r = receipt_fields(at(sequence));
+    return link(sequence, at(sequence), prev);
+}
+
+crypto::Digest ExecutionHistory::link(std::uint64_t sequence, const Execution& e, const crypto::Digest& prev) const {
+    crypto::Receipt r = receipt_fields(e);
     r.sequence = sequence;
     r.prev_hash = prev;
     return crypto::receipt_hash(r);
@@ -279,6 +287,7 @@ crypto::Digest ExecutionHistory::hash(std::uint64_t sequence,
     RAFT_ASSERT(sequence >= base_sequence_ && sequence <= last_sequence(), "a receipt hash asked for is held");
     if (sequence == base_sequence_) return base_hash_;
     if (sequence > tail_from_) return tail_[sequence - tail_from_ - 1];
+    if (sequence == tail_from_ && tail_from_hash_) return *tail_from_hash_;
     std::uint64_t from = base_sequence_;
     crypto::Digest h = base_hash_;
     const std::uint64_t c = sequence / checkpoint_every;

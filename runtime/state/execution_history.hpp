@@ -67,6 +67,19 @@ public:
     crypto::Digest hash(std::uint64_t sequence, const std::pair<std::uint64_t, crypto::Digest>* known = nullptr) const;
     // The hashes of receipts [from, to], held, computed along the chain in one pass.
     std::vector<crypto::Digest> hashes(std::uint64_t from, std::uint64_t to) const;
+    // Calls `f` with each execution [from, to] (held) and its receipt hash, oldest first:
+    // each is unpacked once, where at() after hashes() unpacked it twice.
+    template <class F>
+    void each_with_hash(std::uint64_t from, std::uint64_t to, F&& f) const {
+        if (from > to) return;
+        crypto::Digest h = hash(from - 1);
+        for (std::uint64_t s = from; s <= to; ++s) {
+            Execution e = at(s);
+            h = s > tail_from_ ? tail_[s - tail_from_ - 1] : link(s, e, h);
+            e.receipt_hash = h;
+            f(e);
+        }
+    }
 
     // Bytes held, for the introspection figures.
     std::size_t text_bytes() const { return text_.size(); }
@@ -104,6 +117,7 @@ private:
     std::uint16_t intern_node(const std::string& name);
     std::string text(std::uint64_t at, std::size_t len) const;
     crypto::Digest link(std::uint64_t sequence, const crypto::Digest& prev) const;
+    crypto::Digest link(std::uint64_t sequence, const Execution& e, const crypto::Digest& prev) const;
     void trim_tail(std::uint64_t through);  // forgets kept hashes through `through`
 
     // The id index: open addressing over receipt sequences, keyed by the record's id.
@@ -128,6 +142,9 @@ private:
     // Hashes of the receipts after tail_from_ (the unsealed ones).
     std::deque<crypto::Digest> tail_;
     std::uint64_t tail_from_ = 0;
+    // The hash of receipt tail_from_, when known: the next seal's range starts after it,
+    // and walking to it from a checkpoint cost each node a few SHA-256 per seal.
+    std::optional<crypto::Digest> tail_from_hash_;
     std::vector<std::uint64_t> slots_;  // 0: free
     std::size_t used_slots_ = 0;
 };

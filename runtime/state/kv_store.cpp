@@ -157,7 +157,7 @@ std::optional<std::string> KvStore::restore(const std::string& bytes) {
 }
 
 std::string encode_command(const KvCommand& cmd) {
-    capnp::MallocMessageBuilder mb;
+    capnp::MallocMessageBuilder mb(raft::detail::first_segment_words(128 + cmd.key.size() + cmd.value.size()));
     auto c = mb.initRoot<schema::Command>();
     c.initRequest().setClient(cmd.request.client);
     c.getRequest().setSeq(cmd.request.seq);

@@ -223,7 +223,8 @@ std::optional<Execution> load_execution(schema::Execution::Reader r, std::string
 }  // namespace
 
 std::string encode_ops_command(const OpsCommand& cmd) {
-    capnp::MallocMessageBuilder mb;
+    // Most commands (a start, a finish, a seal) fit in 1 KiB; a larger one grows.
+    capnp::MallocMessageBuilder mb(raft::detail::first_segment_words(1024));
     auto c = mb.initRoot<schema::Command>();
     c.initRequest().setClient(cmd.request.client);
     c.getRequest().setSeq(cmd.request.seq);
@@ -449,17 +450,9 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
     const ExecutionHistory& kept = m.history_;
     auto history = b.initHistory(static_cast<unsigned>(kept.size()));
     i = 0;
-    // Receipt hashes are recomputed along the chain: a page at a time, in one pass.
-    constexpr std::uint64_t page = 4096;
-    for (std::uint64_t from = kept.base_sequence() + 1; from <= kept.last_sequence(); from += page) {
-        const std::uint64_t to = std::min(kept.last_sequence(), from + page - 1);
-        const auto hashes = kept.hashes(from, to);
-        for (std::uint64_t s = from; s <= to; ++s) {
-            Execution e = kept.at(s);
-            e.receipt_hash = hashes[s - from];
-            save_execution(e, history[i++]);
-        }
-    }
+    // Receipt hashes are recomputed along the chain, in one pass.
+    kept.each_with_hash(kept.base_sequence() + 1, kept.last_sequence(),
+                        [&](const Execution& e) { save_execution(e, history[i++]); });
     b.setChainSequence(m.chain_.last_sequence());
     b.setChainHead(bytes_of_array(m.chain_.head()));
     b.setSealedThrough(m.sealed_through_);
