@@ -453,8 +453,8 @@ bool ActorCluster::step() {
     // The runnable jobs: every actor with mail, but a storage actor waits out its disk's latency.
     runnable_.clear();
     std::uint64_t next_release = 0;
-    // Without a slow disk no job is held: every one is runnable (the same pick, without
-    // looking each job up among the storage actors, a tenth of a run's steps).
+    // Without disk latency no job is held: every one is runnable (the same pick, without
+    // looking each job up among the storage actors).
     const bool any_disk_delay =
         std::any_of(nodes_.begin(), nodes_.end(), [](const auto& n) { return n->disk_delay_max_us > 0; });
     if (!any_disk_delay) {

@@ -147,6 +147,14 @@ BOOST_AUTO_TEST_CASE(history_recomputes_receipt_hashes_across_checkpoints_seals_
     auto range = c.h.hashes(17, 83);
     BOOST_REQUIRE(range.size() == 67u);
     for (std::uint64_t s = 17; s <= 83; ++s) BOOST_TEST((range[s - 17] == c.hashes[s]));
+    // Each execution with its hash, across the sealed and unsealed parts, as a snapshot reads them.
+    std::uint64_t next = 17;
+    c.h.each_with_hash(17, 83, [&](const Execution& e) {
+        BOOST_TEST((e.receipt_hash == c.hashes[next]), "receipt " << next);
+        check_same(e, c.kept[next]);
+        ++next;
+    });
+    BOOST_TEST(next == 84u);
     // Walking on from a hash already known gives the same.
     const std::pair<std::uint64_t, Digest> known{50, c.hashes[50]};
     BOOST_TEST((c.h.hash(59, &known) == c.hashes[59]));
