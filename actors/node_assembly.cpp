@@ -45,7 +45,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
         signer->peer = out.peer;
         signer->node_name = spec.name;
         signer->wall = env.wall;
-        out.signer = sys.spawn(receipt_signer, SignerSetupPtr(signer));
+        out.signer = caf::actor_cast<caf::actor>(sys.spawn(receipt_signer, SignerSetupPtr(signer)));
         for (const auto& [name, a] : {std::pair<const char*, caf::actor>{"executor", out.executor},
                                       {"scheduler", out.scheduler},
                                       {"receipt_signer", out.signer}}) {

@@ -9,7 +9,7 @@ namespace raftor::actors {
 
 namespace {
 
-using Self = caf::stateful_actor<SignerState>;
+using Self = ReceiptSigner::stateful_base<SignerState>;
 
 void work(Self* self, const SignerSetupPtr& setup);
 
@@ -79,7 +79,7 @@ void work(Self* self, const SignerSetupPtr& setup) {
 
 }  // namespace
 
-caf::behavior receipt_signer(Self* self, SignerSetupPtr setup) {
+ReceiptSigner::behavior_type receipt_signer(Self* self, SignerSetupPtr setup) {
     return {
         [=](leadership_atom, bool leading, std::uint64_t term) {
             self->state.stats.note(self, "leadership");
@@ -95,7 +95,7 @@ caf::behavior receipt_signer(Self* self, SignerSetupPtr setup) {
             self->state.stats.note(self, "ops_changed");
             if (receipts) work(self, setup);
         },
-        [=](inspect_atom) {
+        [=](inspect_atom) -> ReportPtr {
             const auto& st = self->state;
             return report_of(self, st.stats, "receipt_signer", "signer",
                              {{"leading", st.leading ? "true" : "false"},

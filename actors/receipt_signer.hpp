@@ -34,7 +34,16 @@ struct SignerState {
     static inline const char* name = "receipt_signer";
 };
 
-caf::behavior receipt_signer(caf::stateful_actor<SignerState>* self, SignerSetupPtr setup);
+// Its protocol, checked by the compiler: what the peer and the state machine tell it
+// (leadership, a change to the operations state), its own wake-up, and the
+// introspector's question. Its handle goes to the peer as a caf::actor (the peer's
+// subscribers are the gateway too), and it asks the peer with request(), which CAF 0.17
+// allows a typed actor towards a dynamically typed one.
+using ReceiptSigner = caf::typed_actor<caf::reacts_to<leadership_atom, bool, std::uint64_t>,
+                                       caf::reacts_to<ops_changed_atom, bool, bool, bool>, caf::reacts_to<wake_atom>,
+                                       caf::replies_to<inspect_atom>::with<ReportPtr>>;
+
+ReceiptSigner::behavior_type receipt_signer(ReceiptSigner::stateful_pointer<SignerState> self, SignerSetupPtr setup);
 
 }  // namespace raftor::actors
 
