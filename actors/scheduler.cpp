@@ -98,6 +98,7 @@ void scan(Self* self, const SchedulerSetupPtr& setup) {
                 const bool more = st.scan.end();
                 if (!st.leading) return;
                 const std::int64_t now = setup->wall();
+                st.scanned_at_ms = now;
                 // Idle triggers, decided on the state as it was read (state/idle_due).
                 for (const auto& due : found->idle.fire) fire_idle(self, setup, due);
                 std::optional<std::int64_t> next = found->idle.next_ms;
@@ -168,7 +169,8 @@ caf::behavior scheduler(Self* self, SchedulerSetupPtr setup) {
         [=](wake_atom, std::uint64_t gen) {
             self->state.stats.note(self, "wake");
             if (gen != self->state.wake_generation || !self->state.leading) return;
-            if (setup->wall() >= self->state.next_due_ms) return scan(self, setup);
+            if (state::scan_now(setup->wall(), self->state.next_due_ms, self->state.scanned_at_ms))
+                return scan(self, setup);
             arm(self, setup);  // not due yet by the clock as it reads now
         },
         [=](inspect_atom) {

@@ -36,6 +36,7 @@ struct SchedulerState {
     std::map<std::string, std::pair<std::string, std::shared_ptr<schedule::Schedule>>> parsed;  // by operation
     std::uint64_t wake_generation = 0;
     std::int64_t next_due_ms = 0;
+    std::int64_t scanned_at_ms = 0;                                // the wall clock when next_due_ms was computed
     std::vector<std::pair<std::int64_t, std::string>> next_fires;  // the soonest few (slot, operation), for the console
     std::uint64_t fires = 0, duplicates = 0;
     std::int64_t last_lateness_ms = 0;  // how late after its slot the last fire was proposed

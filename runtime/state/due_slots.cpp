@@ -29,4 +29,8 @@ DueSlots due_slots(const schedule::Schedule& s, std::int64_t last_slot_ms, std::
     return out;
 }
 
+bool scan_now(std::int64_t now_ms, std::int64_t next_due_ms, std::int64_t scanned_at_ms) {
+    return now_ms >= next_due_ms || now_ms < scanned_at_ms;
+}
+
 }  // namespace raftor::state

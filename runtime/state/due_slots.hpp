@@ -22,4 +22,11 @@ struct DueSlots {
 DueSlots due_slots(const schedule::Schedule& s, std::int64_t last_slot_ms, std::int64_t now_ms, CatchUp policy,
                    std::int64_t grace_ms, std::size_t max);
 
+// Whether the scheduler, woken at `now_ms`, reads the state again: when the next slot
+// it computed is due, or when the clock reads earlier than at that computation. After
+// a step back, the slots fired at the later time may have failed (a refused proposal),
+// and the next slot computed then lies as far ahead as the step: waiting for it
+// starved every schedule for that long.
+bool scan_now(std::int64_t now_ms, std::int64_t next_due_ms, std::int64_t scanned_at_ms);
+
 }  // namespace raftor::state
