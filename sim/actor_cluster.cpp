@@ -296,6 +296,11 @@ void ActorCluster::start(Node& n) {
     env.store = std::move(store);
     env.fs = &n.disk->fs();
     env.transport = network_;
+    // As on a node, the peer hands its frames to the transport itself: no actor between.
+    env.send_frames = [this, id](std::vector<std::pair<raft::NodeId, std::string>>&& frames) {
+        const std::uint64_t now = now_us();
+        for (auto& [to, bytes] : frames) net_->send(id, to, std::move(bytes), now);
+    };
     env.own_threads = false;
     env.spawned = [this, id](const std::string& name, const caf::actor& who) {
         if (name != "transport") joined(id, name, who);  // the network is the simulation's, not the node's
@@ -450,6 +455,7 @@ raft::NodeId ActorCluster::leader() const {
 
 bool ActorCluster::step() {
     const std::uint64_t now = now_us();
+    net_->deliver_due(now);
     // The runnable jobs: every actor with mail, but a storage actor waits out its disk's latency.
     runnable_.clear();
     std::uint64_t next_release = 0;
@@ -502,6 +508,8 @@ bool ActorCluster::step() {
     }
     // Nothing to run now: move time to the next timer or disk completion.
     std::uint64_t next = next_release;
+    if (const std::uint64_t arrival = net_->next_arrival(); arrival != 0)
+        next = next == 0 ? arrival : std::min(next, arrival);
     const auto& schedule = sched_.clock().schedule();
     if (!schedule.empty()) {
         const auto t = static_cast<std::uint64_t>(

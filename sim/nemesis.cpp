@@ -60,6 +60,7 @@ void Nemesis::apply(Active& a) {
             net.delay_max_us = net.delay_min_us + rng.below(300'000);
             break;
         case Fault::reorder:
+            net.in_order = false;
             net.delay_min_us = 0;
             net.delay_max_us = 5'000 + rng.below(50'000);
             break;
@@ -166,6 +167,7 @@ void Nemesis::undo(const Active& a) {
         case Fault::dup: net.duplicate = duplicate_; break;
         case Fault::delay:
         case Fault::reorder:
+            if (a.fault == Fault::reorder) net.in_order = true;
             net.delay_min_us = delay_min_us_;
             net.delay_max_us = delay_max_us_;
             break;

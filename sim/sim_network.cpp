@@ -1,41 +1,55 @@
 #include "sim/sim_network.hpp"
 
+#include <algorithm>
+
 namespace raftor::sim {
 
+void NetworkModel::send(raft::NodeId from, raft::NodeId to, actors::Frame bytes, std::uint64_t now_us) {
+    ++sent;
+    bytes_sent[from] += bytes.size();
+    if (cut(from, to) || (drop > 0 && rng.unit() < drop)) {
+        ++dropped;
+        if (event) event("drop", from, to, bytes.size());
+        return;
+    }
+    const int copies = duplicate > 0 && rng.unit() < duplicate ? 2 : 1;
+    if (copies == 2) ++duplicated;
+    for (int i = 0; i < copies; ++i) {
+        const std::uint64_t span = delay_max_us - delay_min_us;
+        const std::uint64_t delay = delay_min_us + (span ? rng.below(span + 1) : 0);
+        std::uint64_t& last = last_arrival_[{from, to}];
+        const std::uint64_t at = in_order ? std::max(now_us + delay, last) : now_us + delay;
+        last = std::max(last, at);
+        in_flight_.push(InFlight{at, next_seq_++, from, to, i + 1 < copies ? bytes : std::move(bytes)});
+    }
+}
+
+void NetworkModel::deliver_due(std::uint64_t now_us) {
+    while (!in_flight_.empty() && in_flight_.top().at_us <= now_us) {
+        // Moved out of top() before pop(): the heap orders by time and sequence only,
+        // which the move leaves alone, and a frame may be a snapshot chunk.
+        InFlight f = std::move(const_cast<InFlight&>(in_flight_.top()));
+        in_flight_.pop();
+        auto it = peers.find(f.to);
+        if (cut(f.from, f.to) || it == peers.end()) {
+            ++dropped;
+            if (event) event("lost", f.from, f.to, f.bytes.size());
+            continue;
+        }
+        ++delivered;
+        bytes_delivered[f.to] += f.bytes.size();
+        if (event) event("deliver", f.from, f.to, f.bytes.size());
+        caf::anon_send(it->second, actors::frame_atom::value, f.from, std::move(f.bytes));
+    }
+}
+
 caf::behavior sim_network(caf::stateful_actor<SimNetworkState>* self, NetworkModelPtr model) {
-    using actors::Frame;
-    using actors::frame_atom;
     self->state.model = std::move(model);
     return {
-        [=](frame_atom, raft::NodeId from, raft::NodeId to, const Frame& bytes) {
-            NetworkModel& m = *self->state.model;
-            ++m.sent;
-            m.bytes_sent[from] += bytes.size();
-            if (m.cut(from, to) || (m.drop > 0 && m.rng.unit() < m.drop)) {
-                ++m.dropped;
-                if (m.event) m.event("drop", from, to, bytes.size());
-                return;
-            }
-            const int copies = m.duplicate > 0 && m.rng.unit() < m.duplicate ? 2 : 1;
-            if (copies == 2) ++m.duplicated;
-            for (int i = 0; i < copies; ++i) {
-                const std::uint64_t span = m.delay_max_us - m.delay_min_us;
-                const std::uint64_t delay = m.delay_min_us + (span ? m.rng.below(span + 1) : 0);
-                self->delayed_send(self, std::chrono::microseconds(delay), deliver_atom::value, from, to, bytes);
-            }
-        },
-        [=](deliver_atom, raft::NodeId from, raft::NodeId to, const Frame& bytes) {
-            NetworkModel& m = *self->state.model;
-            auto it = m.peers.find(to);
-            if (m.cut(from, to) || it == m.peers.end()) {
-                ++m.dropped;
-                if (m.event) m.event("lost", from, to, bytes.size());
-                return;
-            }
-            ++m.delivered;
-            m.bytes_delivered[to] += bytes.size();
-            if (m.event) m.event("deliver", from, to, bytes.size());
-            self->send(it->second, frame_atom::value, from, bytes);
+        [=](actors::frame_atom, raft::NodeId from, raft::NodeId to, const actors::Frame& bytes) {
+            const auto now =
+                std::chrono::duration_cast<std::chrono::microseconds>(self->clock().now().time_since_epoch());
+            self->state.model->send(from, to, bytes, static_cast<std::uint64_t>(now.count()));
         },
     };
 }

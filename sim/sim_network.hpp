@@ -1,22 +1,25 @@
 #pragma once
-// The simulated network of `raftor sim`: a transport actor in place of TCP. Every frame
-// a peer sends is dropped, delayed (so reordered) or duplicated as the seeded model
-// says, and is delivered only if no partition stands between the two nodes when it
-// arrives and the receiver is up.
+// The simulated network of `raftor sim`, in place of TCP. A peer hands it its frames as
+// it hands them to the TCP transport on a node (PeerSetup::send_frames), with no actor
+// in between. Every frame is dropped, delayed (so reordered) or duplicated as the
+// seeded model says, waits in flight, and is delivered only if no partition stands
+// between the two nodes when it arrives and the receiver is up. The simulator delivers
+// what is due before each step (ActorCluster::step), and moves time to the next arrival
+// when nothing else runs.
 #include <caf/all.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <queue>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "actors/messages.hpp"
 #include "runtime/raft/rng.hpp"
 
 namespace raftor::sim {
-
-using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 
 struct NetworkModel {
     explicit NetworkModel(raft::Rng& r) : rng(r) {}
@@ -25,6 +28,9 @@ struct NetworkModel {
     double duplicate = 0;
     std::uint64_t delay_min_us = 100;
     std::uint64_t delay_max_us = 2000;
+    // A link delivers in the order it was sent, as a TCP connection does; the `reorder`
+    // fault lets a frame overtake the ones before it.
+    bool in_order = true;
     std::set<std::pair<raft::NodeId, raft::NodeId>> blocked;  // (from, to): that direction is cut
     std::map<raft::NodeId, caf::actor> peers;                 // the running incarnation of each node
     std::uint64_t sent = 0, dropped = 0, duplicated = 0, delivered = 0;
@@ -34,9 +40,34 @@ struct NetworkModel {
     std::function<void(const char* what, raft::NodeId from, raft::NodeId to, std::size_t bytes)> event;
 
     bool cut(raft::NodeId from, raft::NodeId to) const { return blocked.count({from, to}) != 0; }
+
+    // A frame sent at `now_us`: dropped now, or put in flight (twice when duplicated).
+    void send(raft::NodeId from, raft::NodeId to, actors::Frame bytes, std::uint64_t now_us);
+    // The time the next frame in flight arrives; 0 when none is.
+    std::uint64_t next_arrival() const { return in_flight_.empty() ? 0 : in_flight_.top().at_us; }
+    // Delivers every frame arrived by `now_us`, in the order they arrive (ties: the order
+    // they were sent), to the receiver's running incarnation, unless a partition cuts it.
+    void deliver_due(std::uint64_t now_us);
+
+private:
+    struct InFlight {
+        std::uint64_t at_us = 0, seq = 0;
+        raft::NodeId from = 0, to = 0;
+        actors::Frame bytes;
+    };
+    struct Later {
+        bool operator()(const InFlight& a, const InFlight& b) const {
+            return a.at_us != b.at_us ? a.at_us > b.at_us : a.seq > b.seq;
+        }
+    };
+    std::priority_queue<InFlight, std::vector<InFlight>, Later> in_flight_;
+    std::map<std::pair<raft::NodeId, raft::NodeId>, std::uint64_t> last_arrival_;  // per link
+    std::uint64_t next_seq_ = 0;
 };
 using NetworkModelPtr = std::shared_ptr<NetworkModel>;
 
+// The node's transport actor, as the supervisor and the introspector see it: the frames
+// themselves go through NetworkModel::send (one sent to it goes there too).
 struct SimNetworkState {
     NetworkModelPtr model;
     static inline const char* name = "sim_network";
