@@ -40,7 +40,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
         auto sched = std::make_shared<SchedulerSetup>(std::move(spec.scheduler));
         sched->peer = out.peer;
         sched->wall = env.wall;
-        out.scheduler = sys.spawn(scheduler, SchedulerSetupPtr(sched));
+        out.scheduler = caf::actor_cast<caf::actor>(sys.spawn(scheduler, SchedulerSetupPtr(sched)));
         auto signer = std::make_shared<SignerSetup>(std::move(spec.signer));
         signer->peer = out.peer;
         signer->node_name = spec.name;

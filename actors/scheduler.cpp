@@ -12,7 +12,7 @@ namespace raftor::actors {
 
 namespace {
 
-using Self = caf::stateful_actor<SchedulerState>;
+using Self = Scheduler::stateful_base<SchedulerState>;
 
 struct Timed {
     std::string id;
@@ -152,7 +152,7 @@ std::string next_fires_text(const SchedulerState& st) {
 
 }  // namespace
 
-caf::behavior scheduler(Self* self, SchedulerSetupPtr setup) {
+Scheduler::behavior_type scheduler(Self* self, SchedulerSetupPtr setup) {
     return {
         [=](leadership_atom, bool leading, std::uint64_t term) {
             self->state.stats.note(self, "leadership");
@@ -173,7 +173,7 @@ caf::behavior scheduler(Self* self, SchedulerSetupPtr setup) {
                 return scan(self, setup);
             arm(self, setup);  // not due yet by the clock as it reads now
         },
-        [=](inspect_atom) {
+        [=](inspect_atom) -> ReportPtr {
             const auto& st = self->state;
             return report_of(self, st.stats, "scheduler", "scheduler",
                              {{"leading", st.leading ? "true" : "false"},

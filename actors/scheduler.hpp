@@ -44,7 +44,15 @@ struct SchedulerState {
     static inline const char* name = "scheduler";
 };
 
-caf::behavior scheduler(caf::stateful_actor<SchedulerState>* self, SchedulerSetupPtr setup);
+// Its protocol, checked by the compiler: what the peer and the state machine tell it
+// (leadership, a change to the operations state), its own wake-up (with a generation:
+// delayed_send cannot be cancelled), and the introspector's question.
+using Scheduler =
+    caf::typed_actor<caf::reacts_to<leadership_atom, bool, std::uint64_t>,
+                     caf::reacts_to<ops_changed_atom, bool, bool, bool>, caf::reacts_to<wake_atom, std::uint64_t>,
+                     caf::replies_to<inspect_atom>::with<ReportPtr>>;
+
+Scheduler::behavior_type scheduler(Scheduler::stateful_pointer<SchedulerState> self, SchedulerSetupPtr setup);
 
 }  // namespace raftor::actors
 
