@@ -13,10 +13,7 @@ namespace raftor::actors {
 
 namespace {
 
-using Self = caf::stateful_actor<ExecutorState>;
-using done_atom = caf::atom_constant<caf::atom("done")>;
-using recover_atom = caf::atom_constant<caf::atom("recover")>;
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using Self = Executor::stateful_base<ExecutorState>;
 
 // A proposal the leader must see through (its recover, its finishes) is tried again
 // after timeouts::propose_again while it still leads the same term; a new leader's
@@ -231,7 +228,7 @@ std::string running_text(Self* self) {
 
 }  // namespace
 
-caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
+Executor::behavior_type executor(Self* self, ExecutorSetupPtr setup) {
     self->state.wall = setup->wall;
     self->set_exit_handler([=](const caf::exit_msg& m) {
         stop_all(self);
@@ -347,7 +344,7 @@ caf::behavior executor(Self* self, ExecutorSetupPtr setup) {
             if (was && !on) scan(self, setup);
             return st.running.size() + st.starting.size();
         },
-        [=](inspect_atom) {
+        [=](inspect_atom) -> ReportPtr {
             const auto& st = self->state;
             return report_of(self, st.stats, "executor", "executor",
                              {{"leading", st.leading ? "true" : "false"},

@@ -62,9 +62,24 @@ struct ExecutorState {
     static inline const char* name = "executor";
 };
 
-caf::behavior executor(caf::stateful_actor<ExecutorState>* self, ExecutorSetupPtr setup);
-
 using ProcessResultPtr = std::shared_ptr<const exec::ProcessResult>;
+using done_atom = caf::atom_constant<caf::atom("done")>;        // a handler ended
+using recover_atom = caf::atom_constant<caf::atom("recover")>;  // take over a new term's executions
+
+// Its protocol, checked by the compiler: what the peer and the state machine tell it
+// (leadership, a change to the operations state); its own recovery, leader tick, wake
+// and flush; a handler's end (a simulated sleep, or a process or HTTP call from its
+// detached runner); drain mode, answered with the handlers still running; and the
+// introspector's question.
+using Executor = caf::typed_actor<
+    caf::reacts_to<leadership_atom, bool, std::uint64_t>, caf::reacts_to<ops_changed_atom, bool, bool, bool>,
+    caf::reacts_to<recover_atom, std::uint64_t>, caf::reacts_to<tick_atom, std::uint64_t>,
+    caf::reacts_to<wake_atom, std::uint64_t>, caf::reacts_to<flush_atom>,
+    caf::reacts_to<done_atom, std::uint64_t, std::uint32_t, bool, std::uint64_t>,
+    caf::reacts_to<done_atom, std::uint64_t, std::uint32_t, ProcessResultPtr>,
+    caf::replies_to<drained_atom, bool>::with<std::uint64_t>, caf::replies_to<inspect_atom>::with<ReportPtr>>;
+
+Executor::behavior_type executor(Executor::stateful_pointer<ExecutorState> self, ExecutorSetupPtr setup);
 
 }  // namespace raftor::actors
 
