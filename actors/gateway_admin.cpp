@@ -38,7 +38,7 @@ http::Response admin_failed(const AdminAnswer& a, const std::string& what) {
 }
 
 void snapshot(GatewaySelf* self, const GatewaySetupPtr& setup, ReplyPtr out) {
-    self->request(setup->peer, std::chrono::minutes(5), snapnow_atom::value)
+    self->request(setup->peer, timeouts::snapshot_now, snapnow_atom::value)
         .then(
             [=](AdminAnswerPtr a) {
                 if (!a->ok) return reply(out, admin_failed(*a, "the snapshot"));
@@ -191,7 +191,7 @@ void backup(GatewaySelf* self, const GatewaySetupPtr& setup, ReplyPtr out) {
     if (setup->backup_running->exchange(true))
         return reply(out, http::error_response(409, "backup_running", "a backup is running",
                                                "one backup at a time: retry once it is done", {{"Retry-After", "5"}}));
-    self->request(setup->peer, std::chrono::minutes(5), snapnow_atom::value)
+    self->request(setup->peer, timeouts::snapshot_now, snapnow_atom::value)
         .then(
             [=](AdminAnswerPtr a) {
                 if (!a->ok) {

@@ -551,7 +551,7 @@ int run_node(const config::NodeConfig& cfg) {
     try {
         node = assemble_node(sys, std::move(spec), std::move(env));
     } catch (const std::exception& e) {
-        server.shutdown(std::chrono::milliseconds(0));
+        server.shutdown(std::chrono::milliseconds::zero());  // nothing was accepted yet
         caf::anon_send_exit(transport, caf::exit_reason::user_shutdown);
         return fail_start(std::string("restoring state: ") + e.what());
     }
@@ -567,7 +567,7 @@ int run_node(const config::NodeConfig& cfg) {
     // flight, flush, leave
     caf::anon_send_exit(node.supervisor, caf::exit_reason::user_shutdown);
     if (!failed) hand_over(sys, node.peer, *directory, std::chrono::milliseconds(cfg.raft.election_timeout_ms));
-    server.shutdown(std::chrono::milliseconds(5000));
+    server.shutdown(timeouts::http_drain);
     if (!failed) flush_storage(sys, node.peer);
     for (const auto& a : node.followers()) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     for (const auto& a : {node.peer, transport, node.introspector})

@@ -5,6 +5,7 @@
 #include "actors/election_timer.hpp"
 #include "actors/state_machine.hpp"
 #include "actors/storage.hpp"
+#include "actors/timeouts.hpp"
 #include "runtime/log/log.hpp"
 #include "runtime/raft/codec.hpp"
 #include "runtime/raft/conf_change_codec.hpp"
@@ -322,7 +323,7 @@ void refuse_frame(Self* self, raft::NodeId sender, raft::Refusal why, const std:
     if (st.counters) metrics::bump(st.counters->frames_refused[static_cast<std::size_t>(why)]);
     const auto now = self->clock().now();
     auto [it, first] = st.refusal_logged.try_emplace(sender, now);
-    if (!first && now - it->second < std::chrono::minutes(1)) return;
+    if (!first && now - it->second < timeouts::refusal_log_every) return;
     it->second = now;
     auto name = st.names.find(sender);
     logging::warn("peer_frame_rejected", {{"peer", name == st.names.end() ? std::to_string(sender) : name->second},

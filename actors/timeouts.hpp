@@ -16,6 +16,8 @@ inline constexpr std::chrono::milliseconds transfer = 30s;  // a leadership tran
 inline constexpr std::chrono::milliseconds storage_resize =
     30s;                                                     // growing the LMDB map and retrying the writes that waited
 inline constexpr std::chrono::milliseconds final_sync = 5s;  // the last flush at a graceful stop
+inline constexpr std::chrono::milliseconds http_drain = 5s;  // requests in flight answered, at a graceful stop
+inline constexpr std::chrono::milliseconds snapshot_now = 5min;  // a snapshot made on demand (admin, backup)
 // Not an answer's wait: how long a leader's own actor waits before it proposes again what
 // was refused (a recover, finishes, its signing key), while it still leads the same term.
 // Proposing again at once spins while the refusal lasts (a leadership transfer).
@@ -24,5 +26,7 @@ inline constexpr std::chrono::milliseconds propose_again = 200ms;
 inline constexpr std::chrono::milliseconds drain_poll = 100ms;       // a drain looks again at what still runs
 inline constexpr std::chrono::milliseconds storage_full_retry = 1s;  // writes kept for lack of room, tried again
 inline constexpr std::chrono::milliseconds first_self_check = 2s;    // once the node had a moment to connect
+inline constexpr std::chrono::milliseconds refusal_log_every =
+    1min;  // a peer's refused frames, logged at most so often
 
 }  // namespace raftor::actors::timeouts

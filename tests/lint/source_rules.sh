@@ -6,7 +6,9 @@
 #    handed (actors/wall_clock.hpp) and the actor clock (self->clock(): the node's
 #    monotonic clock, or the simulator's time). Only node.cpp, which builds a real
 #    node's environment, and wall_clock.hpp, which wraps the system's wall clock for
-#    it, read the system's clocks.
+#    it, read the system's clocks;
+#  - an actor's waits are named, with units, in actors/timeouts.hpp: no literal
+#    durations in the other files of actors/.
 # Usage: source_rules.sh SOURCE_DIR
 set -eu
 cd "$1"
@@ -23,6 +25,17 @@ clock=$(grep -rn 'system_clock::now\|steady_clock::now\|high_resolution_clock::n
 if [ -n "$clock" ]; then
   echo "an actor reads a clock of the system; take a WallClock (actors/wall_clock.hpp) or use the actor clock:"
   echo "$clock"
+  exit 1
+fi
+# Over the code only: string literals (a CLI's help text) are blanked first.
+waits=$(for f in $(find actors -name '*.cpp' -o -name '*.hpp' | grep -v '^actors/timeouts.hpp$' | sort); do
+  sed -e 's/"\([^"\\]\|\\.\)*"/""/g' "$f" |
+    grep -nE 'std::chrono::(nanoseconds|microseconds|milliseconds|seconds|minutes|hours)\([1-9]|[^_[:alnum:].][0-9]+(ns|us|ms|s|min|h)[^_[:alnum:]]' |
+    sed "s|^|$f:|"
+done)
+if [ -n "$waits" ]; then
+  echo "an actor waits a literal duration; name it, with its unit, in actors/timeouts.hpp:"
+  echo "$waits"
   exit 1
 fi
 echo "source rules: OK"
