@@ -139,7 +139,7 @@ void Workload::completed(std::uint64_t client, Request req, const node::Completi
         outcome = lost ? "no answer" : "unknown";
         if (!read) {
             op.result = KvOp::Result::unknown;
-            history_.push_back(op);
+            history_.push_back(std::move(op));
             ++counts_.unknown;
         }
     } else if (c->outcome == node::Outcome::not_leader) {
@@ -170,13 +170,13 @@ void Workload::completed(std::uint64_t client, Request req, const node::Completi
             op.result = KvOp::Result::failed;  // the compare-and-set's precondition did not hold
         }
         (op.result == KvOp::Result::ok ? counts_.ok : counts_.failed)++;
-        history_.push_back(op);
+        history_.push_back(std::move(op));
         outcome = op.result == KvOp::Result::ok ? "ok" : "failed";
     }
     if (cluster_.tracing()) {
         // A recorded op as the checker sees it; one left out, by what was asked.
         const bool recorded = history_.size() > recorded_before;
-        std::string what = recorded ? describe(op)
+        std::string what = recorded ? describe(history_.back())
                                     : "client " + std::to_string(client) + " " +
                                           (read                         ? "get"
                                            : op.kind == KvOp::Kind::del ? "del"
