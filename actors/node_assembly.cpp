@@ -92,8 +92,9 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
     sup->board = out.board;
     sup->counters = counters;
     // On a node: detached, so the self-check's synced write holds no scheduler thread.
-    out.supervisor = env.own_threads ? sys.spawn<caf::detached>(supervisor, SupervisorSetupPtr(sup))
-                                     : sys.spawn(supervisor, SupervisorSetupPtr(sup));
+    out.supervisor =
+        caf::actor_cast<caf::actor>(env.own_threads ? sys.spawn<caf::detached>(supervisor, SupervisorSetupPtr(sup))
+                                                    : sys.spawn(supervisor, SupervisorSetupPtr(sup)));
     spawned("supervisor", "supervision", out.supervisor);
     return out;
 }

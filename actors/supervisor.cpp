@@ -13,7 +13,7 @@ namespace {
 
 // Runs the self-check now: probes, judges (runtime/node/self_check), publishes, and
 // logs each check that changes verdict.
-void self_check(caf::stateful_actor<SupervisorState>* self, const SupervisorSetup& setup) {
+void self_check(Supervisor::stateful_pointer<SupervisorState> self, const SupervisorSetup& setup) {
     auto& st = self->state;
     node::SelfCheckInput in;
     if (!setup.data_dir.empty()) in.storage_error = storage::probe_writable(*setup.fs, setup.data_dir);
@@ -49,7 +49,7 @@ void self_check(caf::stateful_actor<SupervisorState>* self, const SupervisorSetu
 
 }  // namespace
 
-caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorSetupPtr setup) {
+Supervisor::behavior_type supervisor(Supervisor::stateful_pointer<SupervisorState> self, SupervisorSetupPtr setup) {
     self->monitor(setup->peer);
     self->monitor(setup->transport);
     self->monitor(setup->gateway->get());
@@ -84,11 +84,11 @@ caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorS
             self_check(self, *setup);
             self->delayed_send(self, interval, selfcheck_atom::value);
         },
-        [=](status_atom) {
+        [=](status_atom) -> int {
             self->state.stats.note(self, "status");
             return self->state.gateway_restarts;
         },
-        [=](inspect_atom) {
+        [=](inspect_atom) -> ReportPtr {
             return report_of(self, self->state.stats, "supervisor", "supervision",
                              {{"gatewayRestarts", std::to_string(self->state.gateway_restarts)},
                               {"stopping", self->state.stopping ? "true" : "false"},

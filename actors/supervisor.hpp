@@ -10,6 +10,7 @@
 #include <string>
 
 #include "actors/introspection.hpp"
+#include "actors/messages.hpp"
 #include "actors/wall_clock.hpp"
 #include "runtime/metrics/live_counters.hpp"
 #include "runtime/node/self_check.hpp"
@@ -67,7 +68,12 @@ struct SupervisorState {
     static inline const char* name = "supervisor";
 };
 
-caf::behavior supervisor(caf::stateful_actor<SupervisorState>* self, SupervisorSetupPtr setup);
+// Its protocol, checked by the compiler: its own self-check tick, how often it restarted
+// the gateway, and the introspector's question. What it watches comes as down messages.
+using Supervisor = caf::typed_actor<caf::reacts_to<selfcheck_atom>, caf::replies_to<status_atom>::with<int>,
+                                    caf::replies_to<inspect_atom>::with<ReportPtr>>;
+
+Supervisor::behavior_type supervisor(Supervisor::stateful_pointer<SupervisorState> self, SupervisorSetupPtr setup);
 
 }  // namespace raftor::actors
 

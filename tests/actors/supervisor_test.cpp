@@ -36,7 +36,7 @@ struct Fixture {
         };
         s->stop_node = [this](const std::string& why) { stops.push_back(why); };
         s->gateway_restarts_max = 3;
-        sup = sys.spawn(supervisor, SupervisorSetupPtr(s));
+        sup = caf::actor_cast<caf::actor>(sys.spawn(supervisor, SupervisorSetupPtr(s)));
         drain();
     }
     ~Fixture() {
