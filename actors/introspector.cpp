@@ -4,11 +4,11 @@ namespace raftor::actors {
 
 namespace {
 
-using Self = caf::stateful_actor<IntrospectorState>;
+using Self = Introspector::stateful_base<IntrospectorState>;
 
 // One inspection round: the reports so far and how many answers are still due.
 struct Round {
-    caf::response_promise rp;
+    caf::typed_response_promise<ReportsPtr> rp;
     std::size_t due = 0;
 };
 
@@ -26,7 +26,7 @@ void finish(Self* self, const std::shared_ptr<Round>& round, const WallClock& wa
 
 }  // namespace
 
-caf::behavior introspector(Self* self, std::chrono::milliseconds answer_timeout, WallClock wall) {
+Introspector::behavior_type introspector(Self* self, std::chrono::milliseconds answer_timeout, WallClock wall) {
     self->set_down_handler([=](caf::down_msg& dm) {
         for (auto& [name, m] : self->state.members) {
             if (m.handle && m.handle.address() == dm.source) {
@@ -47,10 +47,10 @@ caf::behavior introspector(Self* self, std::chrono::milliseconds answer_timeout,
             m.last.name = name;
             m.last.kind = kind;
         },
-        [=](inspect_atom) {
+        [=](inspect_atom) -> caf::typed_response_promise<ReportsPtr> {
             self->state.stats.note(self, "inspect");
             auto round = std::make_shared<Round>();
-            round->rp = self->make_response_promise();
+            round->rp = self->make_response_promise<ReportsPtr>();
             round->due = 1;  // ours: released below, after every request has gone out
             for (auto& [name, m] : self->state.members) {
                 if (!m.handle) continue;

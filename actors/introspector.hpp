@@ -23,8 +23,14 @@ struct IntrospectorState {
     static inline const char* name = "introspector";
 };
 
+// Its protocol, checked by the compiler: an actor joins it; asked to inspect, it answers
+// with every member's report and its own. Its handle is given out as a caf::actor (the
+// actors join with anon_send).
+using Introspector = caf::typed_actor<caf::reacts_to<join_atom, std::string, std::string, caf::actor>,
+                                      caf::replies_to<inspect_atom>::with<ReportsPtr>>;
+
 // `wall`: the node's wall clock, for the times of the actors' message traces.
-caf::behavior introspector(caf::stateful_actor<IntrospectorState>* self, std::chrono::milliseconds answer_timeout,
-                           WallClock wall);
+Introspector::behavior_type introspector(Introspector::stateful_pointer<IntrospectorState> self,
+                                         std::chrono::milliseconds answer_timeout, WallClock wall);
 
 }  // namespace raftor::actors

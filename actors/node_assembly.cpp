@@ -11,7 +11,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
         join(out.introspector, name, kind, who);
         if (env.spawned) env.spawned(name, who);
     };
-    out.introspector = sys.spawn(introspector, spec.introspect_timeout, env.wall);
+    out.introspector = caf::actor_cast<caf::actor>(sys.spawn(introspector, spec.introspect_timeout, env.wall));
     if (env.spawned) env.spawned("introspector", out.introspector);
     spawned("transport", "transport", env.transport);
 

@@ -40,8 +40,8 @@ BOOST_AUTO_TEST_CASE(the_introspector_reports_live_stuck_and_stopped_actors) {
         while (sched.try_run_once()) {
         }
     };
-    auto intro = sys.spawn(introspector, std::chrono::milliseconds(100),
-                           WallClock([] { return std::int64_t{1'767'225'600'000}; }));
+    auto intro = caf::actor_cast<caf::actor>(sys.spawn(introspector, std::chrono::milliseconds(100),
+                                                       WallClock([] { return std::int64_t{1'767'225'600'000}; })));
     auto live = sys.spawn(worker, 1000);
     auto stuck = sys.spawn(worker, 1);
     auto gone = sys.spawn(worker, 1000);
