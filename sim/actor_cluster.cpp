@@ -1,7 +1,6 @@
 #include "sim/actor_cluster.hpp"
 
 #include <algorithm>
-#include <numeric>
 #include <stdexcept>
 
 #include "runtime/node/timing.hpp"
@@ -459,16 +458,7 @@ bool ActorCluster::step() {
     // The runnable jobs: every actor with mail, but a storage actor waits out its disk's latency.
     runnable_.clear();
     std::uint64_t next_release = 0;
-    // Without disk latency no job is held: every one is runnable (the same pick, without
-    // looking each job up among the storage actors).
-    const bool any_disk_delay =
-        std::any_of(nodes_.begin(), nodes_.end(), [](const auto& n) { return n->disk_delay_max_us > 0; });
-    if (!any_disk_delay) {
-        runnable_.resize(sched_.jobs.size());
-        std::iota(runnable_.begin(), runnable_.end(), std::size_t{0});
-        for (auto& s : storage_jobs_) s.held_until = 0;
-    }
-    for (std::size_t i = 0; any_disk_delay && i < sched_.jobs.size(); ++i) {
+    for (std::size_t i = 0; i < sched_.jobs.size(); ++i) {
         const caf::resumable* job = sched_.jobs[i];
         bool held = false;
         for (auto& s : storage_jobs_) {
@@ -498,9 +488,8 @@ bool ActorCluster::step() {
         sched_.jobs.erase(sched_.jobs.begin() + static_cast<std::ptrdiff_t>(pick));
         sched_.jobs.push_front(job);
         sched_.run_once();
-        if (any_disk_delay)
-            for (auto& s : storage_jobs_)
-                if (s.job == job) s.held_until = 0;  // its next group commit waits anew
+        for (auto& s : storage_jobs_)
+            if (s.job == job) s.held_until = 0;  // its next group commit waits anew
         ++jobs_run_;
         mix(aid);
         mix(now);

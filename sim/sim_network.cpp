@@ -20,16 +20,13 @@ void NetworkModel::send(raft::NodeId from, raft::NodeId to, actors::Frame bytes,
         std::uint64_t& last = last_arrival_[{from, to}];
         const std::uint64_t at = in_order ? std::max(now_us + delay, last) : now_us + delay;
         last = std::max(last, at);
-        in_flight_.push(InFlight{at, next_seq_++, from, to, i + 1 < copies ? bytes : std::move(bytes)});
+        in_flight_.emplace(std::pair{at, next_seq_++}, InFlight{from, to, i + 1 < copies ? bytes : std::move(bytes)});
     }
 }
 
 void NetworkModel::deliver_due(std::uint64_t now_us) {
-    while (!in_flight_.empty() && in_flight_.top().at_us <= now_us) {
-        // Moved out of top() before pop(): the heap orders by time and sequence only,
-        // which the move leaves alone, and a frame may be a snapshot chunk.
-        InFlight f = std::move(const_cast<InFlight&>(in_flight_.top()));
-        in_flight_.pop();
+    while (!in_flight_.empty() && in_flight_.begin()->first.first <= now_us) {
+        InFlight f = std::move(in_flight_.extract(in_flight_.begin()).mapped());
         auto it = peers.find(f.to);
         if (cut(f.from, f.to) || it == peers.end()) {
             ++dropped;

@@ -11,7 +11,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <queue>
 #include <set>
 #include <string>
 #include <vector>
@@ -44,25 +43,20 @@ struct NetworkModel {
     // A frame sent at `now_us`: dropped now, or put in flight (twice when duplicated).
     void send(raft::NodeId from, raft::NodeId to, actors::Frame bytes, std::uint64_t now_us);
     // The time the next frame in flight arrives; 0 when none is.
-    std::uint64_t next_arrival() const { return in_flight_.empty() ? 0 : in_flight_.top().at_us; }
+    std::uint64_t next_arrival() const { return in_flight_.empty() ? 0 : in_flight_.begin()->first.first; }
     // Delivers every frame arrived by `now_us`, in the order they arrive (ties: the order
     // they were sent), to the receiver's running incarnation, unless a partition cuts it.
     void deliver_due(std::uint64_t now_us);
 
 private:
     struct InFlight {
-        std::uint64_t at_us = 0, seq = 0;
         raft::NodeId from = 0, to = 0;
         actors::Frame bytes;
     };
-    struct Later {
-        bool operator()(const InFlight& a, const InFlight& b) const {
-            return a.at_us != b.at_us ? a.at_us > b.at_us : a.seq > b.seq;
-        }
-    };
-    std::priority_queue<InFlight, std::vector<InFlight>, Later> in_flight_;
-    std::map<std::pair<raft::NodeId, raft::NodeId>, std::uint64_t> last_arrival_;  // per link
+    // By arrival time, then by the order sent.
+    std::map<std::pair<std::uint64_t, std::uint64_t>, InFlight> in_flight_;
     std::uint64_t next_seq_ = 0;
+    std::map<std::pair<raft::NodeId, raft::NodeId>, std::uint64_t> last_arrival_;  // per link
 };
 using NetworkModelPtr = std::shared_ptr<NetworkModel>;
 

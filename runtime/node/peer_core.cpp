@@ -20,65 +20,56 @@ PeerCore::PeerCore(raft::Config cfg, raft::Restore restore, std::size_t min_vote
 }
 
 Effects PeerCore::step(Input input) {
-    Effects fx =
-        std::visit(Overloaded{
-                       [&](in::Tick) {
-                           cons_.tick();
-                           return Effects{};
-                       },
-                       [&](in::Frame f) { return on(f); },
-                       [&](in::Persisted p) {
-                           cons_.persisted(p.id);
-                           return Effects{};
-                       },
-                       [&](in::Fetched f) {
-                           cons_.fetched(f.to, f.from, std::move(f.entries));
-                           return Effects{};
-                       },
-                       [&](in::Write w) {
-                           const Token t = next_token_++;
-                           if (auto refused = refuse_if_full(t)) return proposed(t, std::move(*refused));
-                           return proposed(t, cons_.write(t, w.cmd));
-                       },
-                       [&](in::Propose p) {
-                           const Token t = next_token_++;
-                           if (auto refused = refuse_if_full(t)) return proposed(t, std::move(*refused));
-                           return proposed(t, cons_.propose(t, std::move(p.payload)));
-                       },
-                       [&](in::ChangeMember c) {
-                           const Token t = next_token_++;
-                           if (auto refused = refuse_if_full(t)) return proposed(t, std::move(*refused));
-                           return proposed(t, cons_.change_membership(t, c.type, c.node, std::move(c.context)));
-                       },
-                       [&](in::Read) {
-                           Effects out;
-                           out.token = next_token_++;
-                           if (auto refused = cons_.read(out.token)) out.completions.push_back(std::move(*refused));
-                           return out;
-                       },
-                       [&](in::StorageFull s) {
-                           storage_full_ = s.full;
-                           storage_full_why_ = std::move(s.why);
-                           return Effects{};
-                       },
-                       [&](in::Drained d) {
-                           drained_ = d.on;
-                           return Effects{};
-                       },
-                       [&](in::Transfer t) { return on(t); },
-                       [&](in::StepDown s) { return on(s); },
-                       [&](in::Compact c) {
-                           Effects out;
-                           out.snapshot = cons_.compact(c.index, std::move(c.data));
-                           return out;
-                       },
-                       [&](in::Advance) {
-                           Effects out;
-                           out.actions = cons_.advance();
-                           return out;
-                       },
-                   },
-                   std::move(input));
+    Effects fx = std::visit(
+        Overloaded{
+            [&](in::Tick) {
+                cons_.tick();
+                return Effects{};
+            },
+            [&](in::Frame f) { return on(f); },
+            [&](in::Persisted p) {
+                cons_.persisted(p.id);
+                return Effects{};
+            },
+            [&](in::Fetched f) {
+                cons_.fetched(f.to, f.from, std::move(f.entries));
+                return Effects{};
+            },
+            [&](in::Write w) { return propose([&](Token t) { return cons_.write(t, w.cmd); }); },
+            [&](in::Propose p) { return propose([&](Token t) { return cons_.propose(t, std::move(p.payload)); }); },
+            [&](in::ChangeMember c) {
+                return propose(
+                    [&](Token t) { return cons_.change_membership(t, c.type, c.node, std::move(c.context)); });
+            },
+            [&](in::Read) {
+                Effects out;
+                out.token = next_token_++;
+                if (auto refused = cons_.read(out.token)) out.completions.push_back(std::move(*refused));
+                return out;
+            },
+            [&](in::StorageFull s) {
+                storage_full_ = s.full;
+                storage_full_why_ = std::move(s.why);
+                return Effects{};
+            },
+            [&](in::Drained d) {
+                drained_ = d.on;
+                return Effects{};
+            },
+            [&](in::Transfer t) { return on(t); },
+            [&](in::StepDown s) { return on(s); },
+            [&](in::Compact c) {
+                Effects out;
+                out.snapshot = cons_.compact(c.index, std::move(c.data));
+                return out;
+            },
+            [&](in::Advance) {
+                Effects out;
+                out.actions = cons_.advance();
+                return out;
+            },
+        },
+        std::move(input));
     follow_up(fx);
     return fx;
 }
@@ -102,18 +93,20 @@ Effects PeerCore::on(in::Frame f) {
     return out;
 }
 
-std::optional<Proposal> PeerCore::refuse_if_full(Token t) {
-    if (!storage_full_ || core().role() != raft::Role::leader) return std::nullopt;
-    Proposal p;
-    p.refused = Completion{
-        .token = t, .outcome = Outcome::no_space, .detail = "the leader's storage is full: " + storage_full_why_};
-    return p;
-}
-
-Effects PeerCore::proposed(Token t, Proposal p) {
+// A write, proposal or membership change under a new token, refused while this
+// leader's storage is full.
+Effects PeerCore::propose(const std::function<Proposal(Token)>& make) {
     Effects out;
-    out.token = t;
-    out.proposed = std::move(p);
+    out.token = next_token_++;
+    if (!storage_full_ || core().role() != raft::Role::leader) {
+        out.proposed = make(out.token);
+        return out;
+    }
+    Proposal refused;
+    refused.refused = Completion{.token = out.token,
+                                 .outcome = Outcome::no_space,
+                                 .detail = "the leader's storage is full: " + storage_full_why_};
+    out.proposed = std::move(refused);
     return out;
 }
 

@@ -125,8 +125,7 @@ private:
     Effects on(in::Transfer t);
     Effects on(in::StepDown);
     // A write refused before it reaches the log, while this leader's storage is full.
-    std::optional<Proposal> refuse_if_full(Token t);
-    Effects proposed(Token t, Proposal p);
+    Effects propose(const std::function<Proposal(Token)>& make);
     // After every input: leadership news, a drained leader's handover, answers that are due.
     void follow_up(Effects& fx);
 
