@@ -59,23 +59,6 @@ void finished_now(Self* self, std::uint64_t id, std::uint32_t attempt, state::Ex
     finished(self, id, attempt, status, code, std::move(output), h, 0);
 }
 
-// A handler that blocks (a process, an HTTP call) runs on a thread of its own and
-// reports its result back as a done message.
-template <class Run>
-void run_detached(Self* self, const Candidate& c, Run run) {
-    const std::uint64_t id = c.id;
-    const std::uint32_t attempt = c.attempt;
-    // `me` goes as a spawn argument, not a capture: CAF 0.17 binds a reference through
-    // a null pointer when a function actor takes no arguments (UBSan halts the node).
-    self->spawn<caf::detached>(
-        [run, id, attempt](caf::event_based_actor* runner, caf::actor me) {
-            auto r = std::make_shared<exec::ProcessResult>(run());
-            runner->send(me, done_atom::value, id, attempt, ProcessResultPtr(r));
-            runner->quit();
-        },
-        caf::actor_cast<caf::actor>(self));
-}
-
 void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
     auto& st = self->state;
     auto cancel = std::make_shared<std::atomic<bool>>(false);
@@ -110,8 +93,7 @@ void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
             spec.output_max = setup->output_max;
             spec.allowed_hosts = setup->http_hosts;
             spec.ca_file = setup->https_ca;
-            run_detached(self, c, [spec] { return exec::run_http_call(spec); });
-            return;
+            return setup->runner(self, HandlerCall{c.id, c.attempt, std::move(spec), cancel});
         }
         case K::exec:
         case K::shell: {
@@ -133,8 +115,7 @@ void launch(Self* self, const ExecutorSetupPtr& setup, const Candidate& c) {
             p.input = c.input;
             p.timeout_ms = c.spec.timeout_ms;
             p.output_max = setup->output_max;
-            run_detached(self, c, [p, cancel] { return exec::run_process(p, *cancel); });
-            return;
+            return setup->runner(self, HandlerCall{c.id, c.attempt, std::move(p), cancel});
         }
     }
 }
@@ -227,6 +208,25 @@ std::string running_text(Self* self) {
 }
 
 }  // namespace
+
+// Each call blocks (a process, an HTTP call), so it runs on a thread of its own and
+// reports its end back as a done message.
+HandlerRunner detached_runner() {
+    return [](Executor::pointer self, HandlerCall call) {
+        // The executor goes as a spawn argument, not a capture: CAF 0.17 binds a reference
+        // through a null pointer when a function actor takes no arguments (UBSan halts the node).
+        self->spawn<caf::detached>(
+            [](caf::event_based_actor* runner, Executor me, HandlerCall c) {
+                auto r = std::make_shared<exec::ProcessResult>(
+                    std::holds_alternative<exec::ProcessSpec>(c.what)
+                        ? exec::run_process(std::get<exec::ProcessSpec>(c.what), *c.cancel)
+                        : exec::run_http_call(std::get<exec::HttpCallSpec>(c.what)));
+                runner->send(me, done_atom::value, c.id, c.attempt, ProcessResultPtr(r));
+                runner->quit();
+            },
+            caf::actor_cast<Executor>(self), std::move(call));
+    };
+}
 
 Executor::behavior_type executor(Self* self, ExecutorSetupPtr setup) {
     self->state.wall = setup->wall;

@@ -9,16 +9,49 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <variant>
 #include <vector>
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "actors/one_pass.hpp"
 #include "actors/wall_clock.hpp"
+#include "runtime/exec/http_call.hpp"
 #include "runtime/exec/process.hpp"
 #include "runtime/state/ops_command.hpp"
 
 namespace raftor::actors {
+
+using ProcessResultPtr = std::shared_ptr<const exec::ProcessResult>;
+using done_atom = caf::atom_constant<caf::atom("done")>;        // a handler ended
+using recover_atom = caf::atom_constant<caf::atom("recover")>;  // take over a new term's executions
+
+// Its protocol, checked by the compiler: what the peer and the state machine tell it
+// (leadership, a change to the operations state); its own recovery, leader tick, wake
+// and flush; a handler's end (a built-in sleep, or a process or HTTP call from its
+// runner); drain mode, answered with the handlers still running; and the
+// introspector's question.
+using Executor = caf::typed_actor<
+    caf::reacts_to<leadership_atom, bool, std::uint64_t>, caf::reacts_to<ops_changed_atom, bool, bool, bool>,
+    caf::reacts_to<recover_atom, std::uint64_t>, caf::reacts_to<tick_atom, std::uint64_t>,
+    caf::reacts_to<wake_atom, std::uint64_t>, caf::reacts_to<flush_atom>,
+    caf::reacts_to<done_atom, std::uint64_t, std::uint32_t, bool, std::uint64_t>,
+    caf::reacts_to<done_atom, std::uint64_t, std::uint32_t, ProcessResultPtr>,
+    caf::replies_to<drained_atom, bool>::with<std::uint64_t>, caf::replies_to<inspect_atom>::with<ReportPtr>>;
+
+// A handler that takes its time outside the node: a process (exec, shell) or an HTTP call.
+struct HandlerCall {
+    std::uint64_t id = 0;
+    std::uint32_t attempt = 0;
+    std::variant<exec::ProcessSpec, exec::HttpCallSpec> what;
+    std::shared_ptr<std::atomic<bool>> cancel;  // set when the try is cancelled: its process is killed
+};
+// Carries out a HandlerCall and tells the executor how it ended, as (done_atom, id,
+// attempt, ProcessResultPtr). A node runs each call on a thread of its own
+// (`detached_runner`); the simulator decides from its seed how long each takes and how
+// it ends, on its simulated clock. Called on the executor's own turn.
+using HandlerRunner = std::function<void(Executor::pointer executor, HandlerCall call)>;
+HandlerRunner detached_runner();
 
 struct ExecutorSetup {
     caf::actor peer;
@@ -36,6 +69,7 @@ struct ExecutorSetup {
     // The simulator's window (null on a node): told of every handler it launches, so a
     // checker can hold each try to one launch cluster-wide, after its start committed.
     std::function<void(std::uint64_t execution, std::uint32_t attempt)> on_launch;
+    HandlerRunner runner = detached_runner();  // processes and HTTP calls
 };
 using ExecutorSetupPtr = std::shared_ptr<const ExecutorSetup>;
 
@@ -61,23 +95,6 @@ struct ExecutorState {
     ActorStats stats;
     static inline const char* name = "executor";
 };
-
-using ProcessResultPtr = std::shared_ptr<const exec::ProcessResult>;
-using done_atom = caf::atom_constant<caf::atom("done")>;        // a handler ended
-using recover_atom = caf::atom_constant<caf::atom("recover")>;  // take over a new term's executions
-
-// Its protocol, checked by the compiler: what the peer and the state machine tell it
-// (leadership, a change to the operations state); its own recovery, leader tick, wake
-// and flush; a handler's end (a simulated sleep, or a process or HTTP call from its
-// detached runner); drain mode, answered with the handlers still running; and the
-// introspector's question.
-using Executor = caf::typed_actor<
-    caf::reacts_to<leadership_atom, bool, std::uint64_t>, caf::reacts_to<ops_changed_atom, bool, bool, bool>,
-    caf::reacts_to<recover_atom, std::uint64_t>, caf::reacts_to<tick_atom, std::uint64_t>,
-    caf::reacts_to<wake_atom, std::uint64_t>, caf::reacts_to<flush_atom>,
-    caf::reacts_to<done_atom, std::uint64_t, std::uint32_t, bool, std::uint64_t>,
-    caf::reacts_to<done_atom, std::uint64_t, std::uint32_t, ProcessResultPtr>,
-    caf::replies_to<drained_atom, bool>::with<std::uint64_t>, caf::replies_to<inspect_atom>::with<ReportPtr>>;
 
 Executor::behavior_type executor(Executor::stateful_pointer<ExecutorState> self, ExecutorSetupPtr setup);
 

@@ -36,6 +36,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
         exec->peer = out.peer;
         exec->node_name = spec.name;
         exec->wall = env.wall;
+        exec->runner = env.runner;
         out.executor = caf::actor_cast<caf::actor>(sys.spawn(executor, ExecutorSetupPtr(exec)));
         auto sched = std::make_shared<SchedulerSetup>(std::move(spec.scheduler));
         sched->peer = out.peer;

@@ -4,8 +4,9 @@
 // differs is only what the caller injects:
 //  - NodeSpec: what the configuration decides (each actor's settings);
 //  - NodeEnvironment: the world the node runs in (wall clock, randomness, storage, the
-//    file system the self-check probes, the network, whether actors may have threads
-//    of their own, and the hooks through which the runner hears of the node).
+//    file system the self-check probes, the network, the handlers' processes and HTTP
+//    calls, whether actors may have threads of their own, and the hooks through which
+//    the caller hears of the node).
 // The monotonic clock is the actor system's: the system's steady clock on a node, the
 // simulator's time under its deterministic scheduler.
 #include <caf/all.hpp>
@@ -57,6 +58,9 @@ struct NodeEnvironment {
     // under (the simulator schedules by it). May be null.
     std::function<void(const std::string& name, const caf::actor& who)> spawned;
     std::shared_ptr<PeerObserver> observer;  // the simulator's checkers (null on a node)
+    // Runs the handlers that take their time outside the node (processes, HTTP calls):
+    // on a node each on a thread of its own, in the simulator on its simulated clock.
+    HandlerRunner runner = detached_runner();
     // The supervisor found the node unable to go on (its peer or transport stopped).
     std::function<void(const std::string& why)> stop_node;
     std::function<void()> request_stop;  // POST /shutdown: the graceful stop SIGTERM makes

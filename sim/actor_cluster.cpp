@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "runtime/node/timing.hpp"
+#include "sim/sim_handlers.hpp"
 
 namespace raftor::sim {
 
@@ -230,8 +231,9 @@ const ActorCluster::Intake& ActorCluster::intake(raft::NodeId id) const {
 
 // Every actor of the node, assembled as `raftor node` assembles them (node_assembly.hpp),
 // in the simulated world: its own LogStore on its simulated disk, the simulated network,
-// its simulated wall clock, the randomness of the seed, and no thread of its own. The
-// handlers are the built-ins (noop, sleep, fail, echo), which run on the simulated clock.
+// its simulated wall clock, the randomness of the seed, and no thread of its own. Its
+// handlers run on the simulated clock: the built-ins, and processes and HTTP calls
+// whose end the seed decides.
 void ActorCluster::start(Node& n) {
     n.incarnation = ++incarnations_;
     n.view = View{};
@@ -271,6 +273,8 @@ void ActorCluster::start(Node& n) {
     p.options.snapshot_interval_ops = opts_.snapshot_interval_ops;
     p.options.ops.history_max = opts_.history_max;
     spec.executor.max_concurrent = opts_.max_concurrent;
+    spec.executor.shell = {"/bin/sh", "-c"};
+    spec.executor.http_hosts = {"hooks.sim"};  // the workload's webhooks (sim_handlers.hpp)
     spec.executor.on_launch = [this, id](std::uint64_t execution, std::uint32_t attempt) {
         if (launched_) launched_(id, execution, attempt);
     };
@@ -301,6 +305,16 @@ void ActorCluster::start(Node& n) {
         for (auto& [to, bytes] : frames) net_->send(id, to, std::move(bytes), now);
     };
     env.own_threads = false;
+    // Processes and HTTP calls end on the simulated clock, as the seed decides
+    // (sim_handlers.hpp): no process starts, no socket opens.
+    auto handlers = std::make_shared<SimulatedHandlers>(env.seed ^ 0x68616e646c657273ull);
+    env.runner = [handlers](actors::Executor::pointer self, actors::HandlerCall call) {
+        const SimulatedCall c = std::holds_alternative<exec::ProcessSpec>(call.what)
+                                    ? handlers->process(std::get<exec::ProcessSpec>(call.what))
+                                    : handlers->http(std::get<exec::HttpCallSpec>(call.what));
+        self->delayed_send(self, std::chrono::milliseconds(c.after_ms), actors::done_atom::value, call.id, call.attempt,
+                           actors::ProcessResultPtr(std::make_shared<exec::ProcessResult>(c.result)));
+    };
     env.spawned = [this, id](const std::string& name, const caf::actor& who) {
         if (name != "transport") joined(id, name, who);  // the network is the simulation's, not the node's
     };
@@ -342,6 +356,7 @@ std::optional<http::Response> ActorCluster::http(raft::NodeId id, const std::str
     req->method = method;
     req->target = target;
     req->body = body;
+    if (!body.empty() && body.front() == '{') req->headers["content-type"] = "application/json";
     req->remote = "127.0.0.1:40000";
     auto answer = std::make_shared<std::optional<http::Response>>();
     auto reply = std::make_shared<std::function<void(http::Response)>>([answer](http::Response r) { *answer = r; });

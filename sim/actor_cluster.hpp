@@ -145,7 +145,7 @@ public:
     bool look(raft::NodeId id, node::Query look, std::uint64_t max_us = 2'000'000);
     // An HTTP request to node `id`'s gateway, as its HTTP server hands one over (from
     // loopback), running the simulation until it is answered; nothing when the node is
-    // down or does not answer.
+    // down or does not answer. A body that starts with `{` goes as JSON.
     std::optional<http::Response> http(raft::NodeId id, const std::string& method, const std::string& target,
                                        const std::string& body = {}, std::uint64_t max_us = 5'000'000);
     // Told of every entry each node commits, in log order per node (Raft makes the

@@ -44,36 +44,42 @@ state::OperationSpec spec(std::string id, state::Handler::Kind kind) {
 
 }  // namespace
 
+// Handlers of every kind: the built-ins, processes (shell and exec) and HTTP calls,
+// whose durations and ends the simulated world decides (sim_handlers.hpp).
 std::vector<state::OperationSpec> OpsWorkload::operations() {
     using K = state::Handler::Kind;
     std::vector<state::OperationSpec> out;
     auto& tick = out.emplace_back(spec("tick", K::noop));  // every second, nothing to it
     tick.schedule = "@every 1s";
-    auto& crunch = out.emplace_back(spec("crunch", K::sleep));  // cron with seconds, a handler that takes a while
+    auto& crunch = out.emplace_back(spec("crunch", K::shell));  // cron with seconds, a process that takes a while
     crunch.schedule = "*/3 * * * * *";
-    crunch.handler.sleep_ms = 700;
+    crunch.handler.command = "echo crunching; sleep 0.7";
     crunch.timeout_ms = 2'000;
-    auto& hang = out.emplace_back(spec("hang", K::sleep));  // hangs: every try times out, and is retried once
+    auto& hang = out.emplace_back(spec("hang", K::shell));  // hangs: every try times out, and is retried once
     hang.schedule = "@every 4s";
-    hang.handler.sleep_ms = 60'000;
+    hang.handler.command = "echo started; hang";
     hang.timeout_ms = 800;
     hang.retries = 1;
     hang.retry_backoff_ms = 300;
-    auto& exclusive = out.emplace_back(spec("exclusive", K::sleep));  // runs longer than its period
+    auto& exclusive = out.emplace_back(spec("exclusive", K::exec));  // runs longer than its period
     exclusive.schedule = "@every 2s";
-    exclusive.handler.sleep_ms = 2'500;
+    exclusive.handler.argv = {"sleep", "2.5"};
     exclusive.timeout_ms = 5'000;
     exclusive.concurrency = state::Concurrency::forbid;
-    auto& flaky = out.emplace_back(spec("flaky", K::fail));  // on an event: fails every try
+    auto& flaky = out.emplace_back(spec("flaky", K::shell));  // on an event: fails every try
     flaky.topics = {"deploy"};
+    flaky.handler.command = "echo deploy check failed; exit 3";
     flaky.retries = 3;
     flaky.retry_backoff_ms = 200;
     flaky.retry_multiplier = 2.0;
     flaky.retry_max_backoff_ms = 500;
     flaky.retry_jitter = 0.5;
-    auto& notify = out.emplace_back(spec("notify", K::echo));  // on the same event, filtered
+    auto& notify = out.emplace_back(spec("notify", K::http));  // on the same event, filtered; its hook is down
     notify.topics = {"deploy"};
     notify.event_filter = {{"env", "prod"}};
+    notify.handler.url = "http://hooks.sim/status/503";
+    notify.retries = 1;
+    notify.retry_backoff_ms = 100;
     auto& report = out.emplace_back(spec("report", K::sleep));  // by hand; abandoned when its leader is lost
     report.handler.sleep_ms = 200;
     report.timeout_ms = 1'000;

@@ -3,8 +3,8 @@
 // leads - cron and @every schedules, event triggers with and without a filter, retries
 // with backoff, timeouts, a handler that hangs, concurrency forbid - then publishes
 // events and runs an operation by hand now and then, as a client of the gateway does.
-// The handlers are the built-ins (noop, sleep, fail, echo): durations, exit codes and
-// hangs on the simulated clock.
+// The handlers are built-ins, processes and HTTP calls: durations, exit codes, HTTP
+// statuses and hangs on the simulated clock (sim_handlers.hpp).
 #include <caf/all.hpp>
 #include <cstdint>
 #include <vector>

@@ -48,6 +48,16 @@ caf::behavior sim_network(caf::stateful_actor<SimNetworkState>* self, NetworkMod
                 std::chrono::duration_cast<std::chrono::microseconds>(self->clock().now().time_since_epoch());
             self->state.model->send(from, to, bytes, static_cast<std::uint64_t>(now.count()));
         },
+        // The console and /debug/actors see the simulated network where a node has its TCP
+        // transport: the whole network's counts, since every node shares it.
+        [=](actors::inspect_atom) {
+            const NetworkModel& m = *self->state.model;
+            actors::Summary s{{"framesSent", std::to_string(m.sent)},
+                              {"framesDelivered", std::to_string(m.delivered)},
+                              {"framesDropped", std::to_string(m.dropped)},
+                              {"framesDuplicated", std::to_string(m.duplicated)}};
+            return actors::report_of(self, self->state.stats, "transport", "sim_network", std::move(s));
+        },
     };
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "runtime/raft/rng.hpp"
 
@@ -64,6 +65,7 @@ using NetworkModelPtr = std::shared_ptr<NetworkModel>;
 // themselves go through NetworkModel::send (one sent to it goes there too).
 struct SimNetworkState {
     NetworkModelPtr model;
+    actors::ActorStats stats;
     static inline const char* name = "sim_network";
 };
 caf::behavior sim_network(caf::stateful_actor<SimNetworkState>* self, NetworkModelPtr model);

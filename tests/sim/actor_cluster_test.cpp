@@ -92,4 +92,35 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_runs_and_its_gateway_answers) {
     BOOST_TEST(c.invariants().ok());
 }
 
+// A process handler registered through the gateway runs through the executor's process
+// runner, which the simulation injects: its output, exit code and duration come back
+// into the execution, and a hang is killed at the operation's timeout.
+BOOST_AUTO_TEST_CASE(process_handlers_run_on_the_simulated_clock) {
+    ActorCluster c(ClusterOptions{.nodes = 3, .seed = 11, .operations = true});
+    BOOST_REQUIRE(c.run_until([&] { return c.leader() != 0; }, 10'000'000));
+    const auto l = c.leader();
+    const auto made = c.http(
+        l, "POST", "/operations",
+        R"J({"id":"fails","name":"fails","handler":{"kind":"exec","argv":["/bin/sh","-c","echo hi; sleep 0.4; exit 4"]}})J");
+    BOOST_REQUIRE(made.has_value());
+    BOOST_TEST(made->status == 201, made->body);
+    const auto ran = c.http(l, "POST", "/execute/fails?wait=true", "", 20'000'000);
+    BOOST_REQUIRE(ran.has_value());
+    BOOST_TEST(ran->status == 200, ran->body);
+    BOOST_TEST(ran->body.find("\"status\":\"failed\"") != std::string::npos, ran->body);
+    BOOST_TEST(ran->body.find("\"exitCode\":4") != std::string::npos, ran->body);
+    BOOST_TEST(ran->body.find("\"output\":\"hi\\n\"") != std::string::npos, ran->body);
+
+    const auto hung = c.http(
+        l, "POST", "/operations",
+        R"J({"id":"hangs","name":"hangs","timeoutMs":700,"handler":{"kind":"exec","argv":["/bin/sh","-c","hang"]}})J");
+    BOOST_REQUIRE(hung.has_value());
+    BOOST_TEST(hung->status == 201, hung->body);
+    const auto killed = c.http(l, "POST", "/execute/hangs?wait=true", "", 20'000'000);
+    BOOST_REQUIRE(killed.has_value());
+    BOOST_TEST(killed->status == 200, killed->body);
+    BOOST_TEST(killed->body.find("\"status\":\"timeout\"") != std::string::npos, killed->body);
+    BOOST_TEST(c.invariants().ok());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
