@@ -467,10 +467,10 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     sm_setup->peer = caf::actor(self);
     st.state_machine = self->spawn<caf::linked>(state_machine, StateMachineSetupPtr(sm_setup));
     auto timer = caf::actor_cast<caf::actor>(self->spawn<caf::linked>(election_timer, caf::actor(self), setup->tick));
-    for (const auto& [name, kind, who] :
-         {std::tuple<const char*, const char*, caf::actor>{"storage", "storage", st.storage},
-          {"state_machine", "state", st.state_machine},
-          {"election_timer", "timer", timer}}) {
+    for (const auto& [name, kind, who] : {std::tuple<const char*, const char*, caf::actor>{
+                                              "storage", "storage", caf::actor_cast<caf::actor>(st.storage)},
+                                          {"state_machine", "state", caf::actor_cast<caf::actor>(st.state_machine)},
+                                          {"election_timer", "timer", timer}}) {
         join(setup->introspector, name, kind, who);
         if (setup->spawned) setup->spawned(name, who);
     }

@@ -8,6 +8,8 @@
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "actors/state_machine.hpp"
+#include "actors/storage.hpp"
 #include "actors/wall_clock.hpp"
 #include "runtime/node/applier.hpp"
 #include "runtime/node/peer_core.hpp"
@@ -62,9 +64,9 @@ using PeerSetupPtr = std::shared_ptr<const PeerSetup>;
 struct PeerState {
     std::unique_ptr<node::PeerCore> core;
     std::shared_ptr<std::atomic<raft::NodeId>> leader_elsewhere;  // PeerSetup's
-    caf::actor storage;
+    Storage storage;
     caf::actor transport;
-    caf::actor state_machine;
+    StateMachine state_machine;
     struct WaitingRead {
         caf::response_promise rp;
         std::string key;

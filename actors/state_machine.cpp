@@ -6,7 +6,7 @@ namespace raftor::actors {
 
 namespace {
 
-using Self = caf::stateful_actor<StateMachineState>;
+using Self = StateMachine::stateful_base<StateMachineState>;
 
 // Answers every request the applier settled; asks the peer to compact when a snapshot is due.
 void settle(Self* self, const StateMachineSetup& setup) {
@@ -25,22 +25,23 @@ void settle(Self* self, const StateMachineSetup& setup) {
     }
     if (st.applier->ops_changed()) {
         const state::OpsChanges c = st.applier->take_ops_changes();
-        for (const auto& f : st.followers) self->send(f, ops_changed_atom::value, c.schedules, c.runnable, c.receipts);
+        for (const auto& f : st.followers)
+            caf::anon_send(f, ops_changed_atom::value, c.schedules, c.runnable, c.receipts);
     }
     if (st.applier->take_members_changed())
-        self->send(setup.peer, members_atom::value,
-                   MembersPtr(std::make_shared<state::MemberRegistry>(st.applier->members())));
+        caf::anon_send(setup.peer, members_atom::value,
+                       MembersPtr(std::make_shared<state::MemberRegistry>(st.applier->members())));
     if (auto due = st.applier->snapshot_due()) {
         ++st.snapshots;
-        self->send(setup.peer, compact_atom::value, due->index, DataPtr(due->data));
+        caf::anon_send(setup.peer, compact_atom::value, due->index, DataPtr(due->data));
     }
 }
 
 // A request the applier answers now or later: registered under a fresh token.
 template <class Submit>
-caf::response_promise answer_later(Self* self, const StateMachineSetup& setup, Submit submit) {
+caf::typed_response_promise<CompletionPtr> answer_later(Self* self, const StateMachineSetup& setup, Submit submit) {
     const node::Token t = self->state.next_token++;
-    auto rp = self->make_response_promise();
+    auto rp = self->make_response_promise<CompletionPtr>();
     self->state.waiting.emplace(t, rp);
     submit(t);
     settle(self, setup);
@@ -49,11 +50,11 @@ caf::response_promise answer_later(Self* self, const StateMachineSetup& setup, S
 
 }  // namespace
 
-caf::behavior state_machine(Self* self, StateMachineSetupPtr setup) {
+StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup) {
     self->state.applier = std::make_unique<node::Applier>(setup->options, setup->snapshot_index, setup->snapshot_data);
     if (self->state.applier->take_members_changed())
-        self->send(setup->peer, members_atom::value,
-                   MembersPtr(std::make_shared<state::MemberRegistry>(self->state.applier->members())));
+        caf::anon_send(setup->peer, members_atom::value,
+                       MembersPtr(std::make_shared<state::MemberRegistry>(self->state.applier->members())));
     return {
         [=](await_atom, raft::Index index, raft::Term term, std::int64_t proposed_ns) {
             self->state.stats.note(self, "await");
@@ -71,15 +72,16 @@ caf::behavior state_machine(Self* self, StateMachineSetupPtr setup) {
             return answer_later(self, *setup, [&](node::Token t) { self->state.applier->query(t, *q, at); });
         },
         [=](subscribe_atom, const caf::actor& follower) {
+            self->state.stats.note(self, "subscribe");
             self->state.followers.push_back(follower);
-            self->send(follower, ops_changed_atom::value, true, true, true);
+            caf::anon_send(follower, ops_changed_atom::value, true, true, true);
         },
         [=](apply_atom, EntriesPtr entries, std::int64_t handed_ns) {
             self->state.stats.note(self, "apply");
             self->state.handed_ns = handed_ns;
             self->state.applier->apply(*entries);
             settle(self, *setup);
-            self->send(setup->peer, applied_atom::value, self->state.applier->applied());
+            caf::anon_send(setup->peer, applied_atom::value, self->state.applier->applied());
         },
         [=](restore_atom, SnapshotPtr snap) {
             self->state.stats.note(self, "restore");
@@ -91,7 +93,7 @@ caf::behavior state_machine(Self* self, StateMachineSetupPtr setup) {
             }
             logging::info("snapshot_restored", {{"index", std::to_string(snap->meta.index)}});
             settle(self, *setup);
-            self->send(setup->peer, applied_atom::value, self->state.applier->applied());
+            caf::anon_send(setup->peer, applied_atom::value, self->state.applier->applied());
         },
         // An operator's snapshot: the state now (index 0: nothing applied since the last).
         [=](snapnow_atom) {

@@ -22,9 +22,23 @@ struct StateMachineSetup {
 };
 using StateMachineSetupPtr = std::shared_ptr<const StateMachineSetup>;
 
+// Its protocol, checked by the compiler: the peer's committed entries, snapshots and
+// abandoned terms; client writes, reads and queries the peer delegates, each answered
+// with its completion once it applies; an operator's snapshot; the subscriptions of the
+// actors told when operations change; and the introspector's question. What it tells
+// the peer and the subscribers goes by anon_send: their handles are dynamically typed.
+using StateMachine =
+    caf::typed_actor<caf::replies_to<await_atom, raft::Index, raft::Term, std::int64_t>::with<CompletionPtr>,
+                     caf::replies_to<read_atom, std::string, raft::Index>::with<CompletionPtr>,
+                     caf::replies_to<query_atom, QueryPtr, raft::Index>::with<CompletionPtr>,
+                     caf::reacts_to<subscribe_atom, caf::actor>, caf::reacts_to<apply_atom, EntriesPtr, std::int64_t>,
+                     caf::reacts_to<restore_atom, SnapshotPtr>,
+                     caf::replies_to<snapnow_atom>::with<raft::Index, DataPtr>,
+                     caf::reacts_to<abandon_atom, raft::Term>, caf::replies_to<inspect_atom>::with<ReportPtr>>;
+
 struct StateMachineState {
     std::unique_ptr<node::Applier> applier;
-    std::map<node::Token, caf::response_promise> waiting;
+    std::map<node::Token, caf::typed_response_promise<CompletionPtr>> waiting;
     // Writes awaited: when the leader proposed them (steady ns), for their stage times;
     // and when the peer handed over the batch being applied.
     std::map<node::Token, std::int64_t> proposed_ns;
@@ -36,7 +50,8 @@ struct StateMachineState {
     static inline const char* name = "state_machine";
 };
 
-caf::behavior state_machine(caf::stateful_actor<StateMachineState>* self, StateMachineSetupPtr setup);
+StateMachine::behavior_type state_machine(StateMachine::stateful_pointer<StateMachineState> self,
+                                          StateMachineSetupPtr setup);
 
 }  // namespace raftor::actors
 

@@ -7,7 +7,7 @@ namespace raftor::actors {
 
 namespace {
 
-using Self = caf::stateful_actor<StorageState>;
+using Self = Storage::stateful_base<StorageState>;
 
 bool no_room(const storage::Status& s) {
     return s.code == storage::Errc::map_full;
@@ -25,7 +25,7 @@ void set_full(Self* self, bool full, const std::string& why) {
     if (st.counters) st.counters->storage_full.store(full ? 1 : 0, std::memory_order_relaxed);
     if (full && !was) logging::error("storage_full", {{"error", why}});
     if (!full && was) logging::info("storage_recovered", {});
-    self->send(st.peer, storage_full_atom::value, full, why);
+    caf::anon_send(st.peer, storage_full_atom::value, full, why);
 }
 
 void note_no_room(Self* self, const storage::Status& status) {
@@ -52,7 +52,7 @@ void flush(Self* self, bool retrying = false) {
     if (st.pending.empty()) return;
     if (st.failed) {
         st.pending.clear();
-        self->send(st.peer, storage_error_atom::value, std::string("storage stopped after an earlier failure"));
+        caf::anon_send(st.peer, storage_error_atom::value, std::string("storage stopped after an earlier failure"));
         return;
     }
     if (st.batches_blocked && !retrying) return;
@@ -94,10 +94,10 @@ void flush(Self* self, bool retrying = false) {
         // Nothing of these batches is on disk: the peer must not be told otherwise,
         // and no later batch may be acknowledged past this gap.
         st.failed = true;
-        self->send(st.peer, storage_error_atom::value, status.message);
+        caf::anon_send(st.peer, storage_error_atom::value, status.message);
         return;
     }
-    self->send(st.peer, persisted_atom::value, st.pending_max_id);
+    caf::anon_send(st.peer, persisted_atom::value, st.pending_max_id);
     if (st.full && !st.snapshot_retry) set_full(self, false, {});
 }
 
@@ -114,7 +114,7 @@ void retry(Self* self) {
         }
         if (!status.ok()) {
             st.failed = true;
-            self->send(st.peer, storage_error_atom::value, status.message);
+            caf::anon_send(st.peer, storage_error_atom::value, status.message);
             return;
         }
         logging::info("snapshot_stored",
@@ -127,8 +127,9 @@ void retry(Self* self) {
 
 }  // namespace
 
-caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::Store> store,
-                            caf::actor peer, metrics::CountersPtr counters, WallClock wall) {
+Storage::behavior_type storage_actor(Storage::stateful_pointer<StorageState> self,
+                                     std::shared_ptr<storage::Store> store, caf::actor peer,
+                                     metrics::CountersPtr counters, WallClock wall) {
     self->state.counters = std::move(counters);
     self->state.wall = std::move(wall);
     self->state.store = std::move(store);
@@ -220,7 +221,7 @@ caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared
                 return answer({status.code, st.full_reason});
             }
             if (!status.ok()) {
-                self->send(st.peer, storage_error_atom::value, status.message);
+                caf::anon_send(st.peer, storage_error_atom::value, status.message);
                 return answer(status);
             }
             st.snapshot_retry = nullptr;  // a newer one is stored

@@ -8,6 +8,19 @@
 #include "actors/wall_clock.hpp"
 
 namespace raftor::actors {
+
+// Its protocol, checked by the compiler: the peer's batches, snapshots, reads back and
+// syncs; an operator's resize through the peer; its own flush and retry; and the
+// introspector's question. What it tells the peer (persisted, storage_full,
+// storage_error) goes by anon_send: the peer is dynamically typed.
+using Storage =
+    caf::typed_actor<caf::reacts_to<persist_atom, std::uint64_t, BatchPtr>, caf::reacts_to<flush_atom>,
+                     caf::reacts_to<retry_atom>, caf::replies_to<resize_atom, std::uint64_t>::with<StorageAnswerPtr>,
+                     caf::replies_to<sync_atom>::with<bool>,
+                     caf::replies_to<fetch_atom, raft::Index, std::uint64_t, std::uint64_t>::with<EntriesPtr>,
+                     caf::replies_to<snapshot_atom, SnapshotPtr>::with<StorageAnswerPtr>,
+                     caf::replies_to<inspect_atom>::with<ReportPtr>>;
+
 // The storage writer. Everything queued in its mailbox when a flush comes up is written
 // in one transaction (group commit); then the peer learns the highest persist id.
 struct StorageState {
@@ -35,6 +48,7 @@ struct StorageState {
     metrics::CountersPtr counters;
     static inline const char* name = "storage";
 };
-caf::behavior storage_actor(caf::stateful_actor<StorageState>* self, std::shared_ptr<storage::Store> store,
-                            caf::actor peer, metrics::CountersPtr counters, WallClock wall);
+Storage::behavior_type storage_actor(Storage::stateful_pointer<StorageState> self,
+                                     std::shared_ptr<storage::Store> store, caf::actor peer,
+                                     metrics::CountersPtr counters, WallClock wall);
 }  // namespace raftor::actors
