@@ -27,7 +27,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
     peer->spawned = env.spawned;
     peer->observer = env.observer;
     const auto counters = peer->counters;
-    out.peer = sys.spawn(raft_peer, PeerSetupPtr(peer));
+    out.peer = caf::actor_cast<caf::actor>(sys.spawn(raft_peer, PeerSetupPtr(peer)));
     spawned("raft_peer", "consensus", out.peer);
 
     // ---- the operations actors follow the state machine and act on the leader

@@ -15,7 +15,7 @@ namespace raftor::actors {
 
 namespace {
 
-using Self = caf::stateful_actor<PeerState>;
+using Self = Peer::stateful_base<PeerState>;
 
 std::string name_of(const PeerState& st, raft::NodeId id) {
     if (id == 0) return "none";
@@ -209,7 +209,7 @@ void carry_out(Self* self, const PeerSetup& setup, node::Actions a) {
         if (setup.send_frames)
             frames.emplace_back(m.to, std::move(bytes));
         else
-            self->send(st.transport, frame_atom::value, m.from, m.to, Frame(std::move(bytes)));
+            caf::anon_send(st.transport, frame_atom::value, m.from, m.to, Frame(std::move(bytes)));
     }
     if (!frames.empty()) setup.send_frames(std::move(frames));
     if (rd.snapshot)
@@ -252,7 +252,7 @@ void carry_out(Self* self, const PeerSetup& setup, node::Effects fx) {
         logging::info("leadership_handover", {{"to", name_of(st, to)}, {"reason", why}});
     if (fx.leadership)
         for (const auto& f : st.followers)
-            self->send(f, leadership_atom::value, fx.leadership->first, fx.leadership->second);
+            caf::anon_send(f, leadership_atom::value, fx.leadership->first, fx.leadership->second);
     for (auto& r : fx.answers) {
         auto it = st.admin.find(r.token);
         if (it == st.admin.end()) continue;
@@ -361,7 +361,7 @@ Summary summary_of(Self* self) {
 // The state machine's snapshot at `index`: the log before it is dropped, then the
 // snapshot is stored. `answer` (an operator's request) hears once it is durable.
 void compact_and_store(Self* self, const PeerSetup& setup, raft::Index index, DataPtr data,
-                       std::shared_ptr<caf::response_promise> answer) {
+                       std::shared_ptr<caf::typed_response_promise<AdminAnswerPtr>> answer) {
     node::Effects fx = self->state.core->step(node::in::Compact{index, std::move(data)});
     auto snap = std::move(fx.snapshot);
     carry_out(self, setup, std::move(fx));
@@ -382,7 +382,10 @@ void compact_and_store(Self* self, const PeerSetup& setup, raft::Index index, Da
                   SnapshotPtr(std::make_shared<raft::Snapshot>(*snap)))
         .then([=](const StorageAnswerPtr& stored) {
             if (!answer) return;
-            if (stored->ok()) return answer->deliver(admin_answer(done));
+            if (stored->ok()) {
+                answer->deliver(admin_answer(done));
+                return;
+            }
             AdminAnswer failed = done;
             failed.ok = false;
             failed.code = "storage_failed";  // full or broken: the detail says which
@@ -393,8 +396,8 @@ void compact_and_store(Self* self, const PeerSetup& setup, raft::Index index, Da
 
 // A proposal is answered by the state machine once its entry applies; it hears of the
 // wait before the entry can reach it (one ordered channel from here).
-caf::response_promise await_proposal(Self* self, const PeerSetup& setup, node::Input in) {
-    auto rp = self->make_response_promise();
+caf::typed_response_promise<CompletionPtr> await_proposal(Self* self, const PeerSetup& setup, node::Input in) {
+    auto rp = self->make_response_promise<CompletionPtr>();
     node::Proposal p = std::move(*step(self, setup, std::move(in)).proposed);
     if (auto& c = self->state.counters) metrics::bump(p.refused ? c->proposals_refused : c->proposals);
     if (p.refused) {
@@ -409,9 +412,10 @@ caf::response_promise await_proposal(Self* self, const PeerSetup& setup, node::I
 
 // A key read or a query: at once on this node's copy when stale, else once the
 // state machine has applied a confirmed read index.
-caf::response_promise read_at_index(Self* self, const PeerSetup& setup, std::string key, QueryPtr q, bool stale) {
+caf::typed_response_promise<CompletionPtr> read_at_index(Self* self, const PeerSetup& setup, std::string key,
+                                                         QueryPtr q, bool stale) {
     auto& st = self->state;
-    auto rp = self->make_response_promise();
+    auto rp = self->make_response_promise<CompletionPtr>();
     if (stale) {
         if (q)
             rp.delegate(st.state_machine, query_atom::value, std::move(q), raft::Index{0});
@@ -429,9 +433,9 @@ caf::response_promise read_at_index(Self* self, const PeerSetup& setup, std::str
 }
 
 // An operator's transfer or step-down: answered now, or filed until it is over.
-caf::response_promise admin_request(Self* self, const PeerSetup& setup, node::Input in) {
+caf::typed_response_promise<AdminAnswerPtr> admin_request(Self* self, const PeerSetup& setup, node::Input in) {
     auto& st = self->state;
-    auto rp = self->make_response_promise();
+    auto rp = self->make_response_promise<AdminAnswerPtr>();
     node::Effects fx = st.core->step(std::move(in));
     st.admin.emplace(fx.token, rp);  // before its answer, which may be now
     const bool at_once = std::any_of(fx.answers.begin(), fx.answers.end(),
@@ -443,7 +447,7 @@ caf::response_promise admin_request(Self* self, const PeerSetup& setup, node::In
 
 }  // namespace
 
-caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
+Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
     auto& st = self->state;
     st.names = setup->names;
     st.core = std::make_unique<node::PeerCore>(setup->config, setup->restore, setup->min_voters,
@@ -455,18 +459,19 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
     st.leader_elsewhere = setup->leader_elsewhere;
     st.heartbeat = std::chrono::duration_cast<std::chrono::milliseconds>(setup->tick) *
                    static_cast<std::int64_t>(setup->config.heartbeat_ticks);
-    st.storage =
-        setup->storage_on_own_thread
-            ? self->spawn<caf::linked + caf::detached>(storage_actor, setup->store, caf::actor(self), setup->counters,
-                                                       setup->wall)
-            : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor(self), setup->counters, setup->wall);
+    st.storage = setup->storage_on_own_thread
+                     ? self->spawn<caf::linked + caf::detached>(
+                           storage_actor, setup->store, caf::actor_cast<caf::actor>(self), setup->counters, setup->wall)
+                     : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor_cast<caf::actor>(self),
+                                                setup->counters, setup->wall);
     auto sm_setup = std::make_shared<StateMachineSetup>();
     sm_setup->options = setup->options;
     sm_setup->snapshot_index = setup->restore.snapshot.index;
     sm_setup->snapshot_data = setup->restore.snapshot_data;
-    sm_setup->peer = caf::actor(self);
+    sm_setup->peer = caf::actor_cast<caf::actor>(self);
     st.state_machine = self->spawn<caf::linked>(state_machine, StateMachineSetupPtr(sm_setup));
-    auto timer = caf::actor_cast<caf::actor>(self->spawn<caf::linked>(election_timer, caf::actor(self), setup->tick));
+    auto timer = caf::actor_cast<caf::actor>(
+        self->spawn<caf::linked>(election_timer, caf::actor_cast<caf::actor>(self), setup->tick));
     for (const auto& [name, kind, who] : {std::tuple<const char*, const char*, caf::actor>{
                                               "storage", "storage", caf::actor_cast<caf::actor>(st.storage)},
                                           {"state_machine", "state", caf::actor_cast<caf::actor>(st.state_machine)},
@@ -524,7 +529,7 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
             self->state.followers.push_back(follower);
             self->send(self->state.state_machine, subscribe_atom::value, follower);
             const auto& core = self->state.core->core();
-            self->send(follower, leadership_atom::value, core.role() == raft::Role::leader, core.term());
+            caf::anon_send(follower, leadership_atom::value, core.role() == raft::Role::leader, core.term());
         },
         [=](read_atom, const std::string& key, bool stale) {
             self->state.stats.note(self, "read");
@@ -536,20 +541,21 @@ caf::behavior raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](snapnow_atom) {
             self->state.stats.note(self, "snapnow");
-            auto rp = self->make_response_promise();
+            auto rp = self->make_response_promise<AdminAnswerPtr>();
             self->request(self->state.state_machine, caf::infinite, snapnow_atom::value)
                 .then([=](raft::Index index, DataPtr data) mutable {
                     if (index == 0) {
                         const auto& core = self->state.core->core();
-                        return rp.deliver(admin_answer({.ok = true,
-                                                        .detail = "nothing applied since the last snapshot",
-                                                        .index = core.snapshot().meta.index,
-                                                        .term = core.snapshot().meta.term,
-                                                        .bytes = core.snapshot().meta.size,
-                                                        .changed = false}));
+                        rp.deliver(admin_answer({.ok = true,
+                                                 .detail = "nothing applied since the last snapshot",
+                                                 .index = core.snapshot().meta.index,
+                                                 .term = core.snapshot().meta.term,
+                                                 .bytes = core.snapshot().meta.size,
+                                                 .changed = false}));
+                        return;
                     }
                     compact_and_store(self, *setup, index, std::move(data),
-                                      std::make_shared<caf::response_promise>(rp));
+                                      std::make_shared<caf::typed_response_promise<AdminAnswerPtr>>(rp));
                 });
             return rp;
         },

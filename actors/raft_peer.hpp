@@ -61,6 +61,32 @@ struct PeerSetup {
 };
 using PeerSetupPtr = std::shared_ptr<const PeerSetup>;
 
+// Its protocol, checked by the compiler where the peer is held by its typed handle:
+//  - its inputs: the election timer's tick, a peer's frame, what storage and the state
+//    machine report (durable, full, failed, applied, a snapshot due, the registry);
+//  - clients' writes, proposals, reads and queries, answered with their completion;
+//  - operators' requests (transfer, step down, snapshot, membership, drain, resize,
+//    sync), the subscriptions of the operations actors, its status and its report;
+//  - its own drain of the core's outputs.
+// What it tells the transport and its subscribers goes by anon_send: their handles are
+// dynamically typed (the subscribers are of several kinds).
+using Peer = caf::typed_actor<
+    caf::reacts_to<tick_atom>, caf::reacts_to<frame_atom, raft::NodeId, Frame>,
+    caf::reacts_to<persisted_atom, std::uint64_t>, caf::reacts_to<drain_atom>,
+    caf::reacts_to<storage_full_atom, bool, std::string>, caf::reacts_to<storage_error_atom, std::string>,
+    caf::replies_to<resize_atom, std::uint64_t>::with<StorageAnswerPtr>,
+    caf::replies_to<write_atom, state::KvCommand>::with<CompletionPtr>,
+    caf::replies_to<propose_atom, std::string>::with<CompletionPtr>,
+    caf::replies_to<query_atom, QueryPtr, bool>::with<CompletionPtr>,
+    caf::replies_to<read_atom, std::string, bool>::with<CompletionPtr>, caf::reacts_to<subscribe_atom, caf::actor>,
+    caf::reacts_to<compact_atom, raft::Index, DataPtr>, caf::replies_to<snapnow_atom>::with<AdminAnswerPtr>,
+    caf::replies_to<transfer_atom, raft::NodeId>::with<AdminAnswerPtr>,
+    caf::replies_to<member_atom, raft::ConfChangeType, raft::NodeId, std::string>::with<CompletionPtr>,
+    caf::reacts_to<members_atom, MembersPtr>, caf::replies_to<drained_atom, bool>::with<bool>,
+    caf::reacts_to<applied_atom, raft::Index>, caf::replies_to<step_down_atom>::with<AdminAnswerPtr>,
+    caf::replies_to<status_atom>::with<StatusPtr>, caf::replies_to<inspect_atom>::with<ReportPtr>,
+    caf::replies_to<sync_atom>::with<bool>>;
+
 struct PeerState {
     std::unique_ptr<node::PeerCore> core;
     std::shared_ptr<std::atomic<raft::NodeId>> leader_elsewhere;  // PeerSetup's
@@ -68,15 +94,16 @@ struct PeerState {
     caf::actor transport;
     StateMachine state_machine;
     struct WaitingRead {
-        caf::response_promise rp;
+        caf::typed_response_promise<CompletionPtr> rp;
         std::string key;
         QueryPtr query;  // set: a query, not a key read
     };
-    std::map<node::Token, WaitingRead> reads;            // linearizable reads waiting for a read index
-    std::vector<caf::actor> followers;                   // told of leadership changes (scheduler, executor, signer)
-    std::map<node::Token, caf::response_promise> admin;  // transfers and step-downs, answered once over
-    std::map<raft::NodeId, std::string> names;           // member names by raft id: the setup's, and those learned
-    raft::Index applied = 0;                             // as the state machine last reported
+    std::map<node::Token, WaitingRead> reads;  // linearizable reads waiting for a read index
+    std::vector<caf::actor> followers;         // told of leadership changes (scheduler, executor, signer)
+    std::map<node::Token, caf::typed_response_promise<AdminAnswerPtr>>
+        admin;                                  // transfers and step-downs, answered once over
+    std::map<raft::NodeId, std::string> names;  // member names by raft id: the setup's, and those learned
+    raft::Index applied = 0;                    // as the state machine last reported
     std::uint64_t frames_rejected = 0;
     // This leader's proposals by index: when proposed and when durable here (steady ns,
     // 0: not yet), for the write stage histograms; gone once committed.
@@ -113,7 +140,7 @@ struct PeerState {
 // come back: persist, send, hand committed entries to the state machine (which answers
 // the clients), answer operators, tell the operations actors who leads. It decides
 // nothing itself.
-caf::behavior raft_peer(caf::stateful_actor<PeerState>* self, PeerSetupPtr setup);
+Peer::behavior_type raft_peer(Peer::stateful_pointer<PeerState> self, PeerSetupPtr setup);
 
 }  // namespace raftor::actors
 

@@ -43,7 +43,7 @@ struct Fixture {
             setup->transport = transport;
             setup->storage_on_own_thread = false;  // keep the run on the deterministic scheduler
             stores[id] = store;
-            peers[id] = sys.spawn(raft_peer, PeerSetupPtr(setup));
+            peers[id] = caf::actor_cast<caf::actor>(sys.spawn(raft_peer, PeerSetupPtr(setup)));
             caf::anon_send(transport, register_atom::value, id, peers[id]);
         }
         drain();

@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(three_peers_over_loopback_tcp) {
         setup->store = store;
         setup->transport = transport;
         setup->tick = std::chrono::milliseconds(10);
-        peers[id] = sys.spawn(raft_peer, PeerSetupPtr(setup));
+        peers[id] = caf::actor_cast<caf::actor>(sys.spawn(raft_peer, PeerSetupPtr(setup)));
         caf::anon_send(transport, register_atom::value, id, peers[id]);
         transports.push_back(transport);
     }
