@@ -4,7 +4,7 @@
 
 namespace raftor::actors {
 
-ElectionTimer::behavior_type election_timer(ElectionTimer::stateful_pointer<TimerState> self, caf::actor peer,
+ElectionTimer::behavior_type election_timer(ElectionTimer::stateful_pointer<TimerState> self, Peer peer,
                                             std::chrono::milliseconds tick) {
     self->link_to(peer);  // the timer lives and dies with its peer
     self->state.tick = tick;
@@ -14,8 +14,7 @@ ElectionTimer::behavior_type election_timer(ElectionTimer::stateful_pointer<Time
             self->state.stats.note(self, "tick");
             if (generation != self->state.generation) return;  // a stale arming
             ++self->state.ticks;
-            // anon_send: CAF 0.17 lets a typed actor send() only to typed actors.
-            caf::anon_send(peer, tick_atom::value);
+            self->send(peer, tick_atom::value);
             self->delayed_send(self, self->state.tick, tick_atom::value, self->state.generation);
         },
         [=](pace_atom, int percent) {

@@ -4,6 +4,7 @@
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "actors/peer_protocol.hpp"
 
 namespace raftor::actors {
 struct TimerState {
@@ -20,6 +21,6 @@ using ElectionTimer = caf::typed_actor<caf::reacts_to<tick_atom, std::uint64_t>,
 // Sends `tick` to `peer` every `tick`. delayed_send cannot be cancelled, so each
 // arming carries a generation and stale ones are ignored. `pace` changes the interval
 // to a percentage of `tick`: the simulator's clock skew and drift.
-ElectionTimer::behavior_type election_timer(ElectionTimer::stateful_pointer<TimerState> self, caf::actor peer,
+ElectionTimer::behavior_type election_timer(ElectionTimer::stateful_pointer<TimerState> self, Peer peer,
                                             std::chrono::milliseconds tick);
 }  // namespace raftor::actors

@@ -15,6 +15,7 @@
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "actors/one_pass.hpp"
+#include "actors/peer_protocol.hpp"
 #include "actors/wall_clock.hpp"
 #include "runtime/exec/http_call.hpp"
 #include "runtime/exec/process.hpp"
@@ -54,7 +55,7 @@ using HandlerRunner = std::function<void(Executor::pointer executor, HandlerCall
 HandlerRunner detached_runner();
 
 struct ExecutorSetup {
-    caf::actor peer;
+    Peer peer;
     std::string node_name;
     std::uint32_t max_concurrent = 10;
     std::size_t output_max = 64 * 1024;

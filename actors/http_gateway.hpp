@@ -11,6 +11,7 @@
 #include "actors/directory.hpp"
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "actors/peer_protocol.hpp"
 #include "actors/wall_clock.hpp"
 #include "runtime/http/api.hpp"
 #include "runtime/http/operation_cache.hpp"
@@ -27,7 +28,7 @@ struct DrainMode {
 };
 
 struct GatewaySetup {
-    caf::actor peer;
+    Peer peer;
     WallClock wall = system_wall_clock();  // write times, waits, metrics windows
     caf::actor executor;                   // may be null: a drain then only moves leadership
     std::function<void()> request_stop;    // POST /shutdown: the graceful stop SIGTERM makes

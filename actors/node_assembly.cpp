@@ -27,23 +27,24 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
     peer->spawned = env.spawned;
     peer->observer = env.observer;
     const auto counters = peer->counters;
-    out.peer = caf::actor_cast<caf::actor>(sys.spawn(raft_peer, PeerSetupPtr(peer)));
+    const Peer typed_peer = sys.spawn(raft_peer, PeerSetupPtr(peer));
+    out.peer = caf::actor_cast<caf::actor>(typed_peer);
     spawned("raft_peer", "consensus", out.peer);
 
     // ---- the operations actors follow the state machine and act on the leader
     if (spec.operations) {
         auto exec = std::make_shared<ExecutorSetup>(std::move(spec.executor));
-        exec->peer = out.peer;
+        exec->peer = typed_peer;
         exec->node_name = spec.name;
         exec->wall = env.wall;
         exec->runner = env.runner;
         out.executor = caf::actor_cast<caf::actor>(sys.spawn(executor, ExecutorSetupPtr(exec)));
         auto sched = std::make_shared<SchedulerSetup>(std::move(spec.scheduler));
-        sched->peer = out.peer;
+        sched->peer = typed_peer;
         sched->wall = env.wall;
         out.scheduler = caf::actor_cast<caf::actor>(sys.spawn(scheduler, SchedulerSetupPtr(sched)));
         auto signer = std::make_shared<SignerSetup>(std::move(spec.signer));
-        signer->peer = out.peer;
+        signer->peer = typed_peer;
         signer->node_name = spec.name;
         signer->wall = env.wall;
         out.signer = caf::actor_cast<caf::actor>(sys.spawn(receipt_signer, SignerSetupPtr(signer)));
@@ -51,14 +52,14 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
                                       {"scheduler", out.scheduler},
                                       {"receipt_signer", out.signer}}) {
             spawned(name, name, a);
-            caf::anon_send(out.peer, subscribe_atom::value, a);
+            caf::anon_send(typed_peer, subscribe_atom::value, a);
         }
     }
 
     // ---- the HTTP gateway: stateless, so the supervisor replaces one that fails
     out.board = std::make_shared<SelfCheckBoard>();
     auto gw = std::make_shared<GatewaySetup>(std::move(spec.gateway));
-    gw->peer = out.peer;
+    gw->peer = typed_peer;
     gw->executor = out.executor;
     gw->wall = env.wall;
     gw->started = sys.clock().now();
@@ -69,7 +70,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
     gw->leader_elsewhere = peer->leader_elsewhere;
     gw->request_stop = env.request_stop;
     gw->self_check = [board = out.board] { return board->get(); };
-    auto spawn_gateway = [&sys, gw = GatewaySetupPtr(gw), peer = out.peer, intro = out.introspector,
+    auto spawn_gateway = [&sys, gw = GatewaySetupPtr(gw), peer = typed_peer, intro = out.introspector,
                           hook = env.spawned] {
         auto g = sys.spawn(http_gateway, gw);
         join(intro, "http_gateway", "gateway", g);

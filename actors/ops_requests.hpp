@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "actors/messages.hpp"
+#include "actors/peer_protocol.hpp"
 #include "actors/timeouts.hpp"
 #include "actors/wall_clock.hpp"
 #include "runtime/state/ops_command.hpp"
@@ -15,7 +16,7 @@ namespace raftor::actors {
 
 // The answer (a CompletionPtr) comes once the entry applies, or the proposal is refused.
 template <typename Self>
-auto propose_ops(Self* self, const caf::actor& peer, std::int64_t at_ms, state::OpsBody body) {
+auto propose_ops(Self* self, const Peer& peer, std::int64_t at_ms, state::OpsBody body) {
     const state::OpsCommand cmd{{}, at_ms, std::move(body)};
     return self->request(peer, timeouts::propose, propose_atom::value, state::encode_ops_command(cmd));
 }
@@ -23,7 +24,7 @@ auto propose_ops(Self* self, const caf::actor& peer, std::int64_t at_ms, state::
 // Runs `look` on this node's state as it is (no read index): what a leader's own
 // actors need to decide what to propose; the state machine re-checks every proposal.
 template <typename Self>
-auto query_local(Self* self, const caf::actor& peer, node::Query look) {
+auto query_local(Self* self, const Peer& peer, node::Query look) {
     return self->request(peer, timeouts::local_query, query_atom::value,
                          QueryPtr(std::make_shared<node::Query>(std::move(look))), true);
 }

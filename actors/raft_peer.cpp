@@ -461,17 +461,17 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
                    static_cast<std::int64_t>(setup->config.heartbeat_ticks);
     st.storage = setup->storage_on_own_thread
                      ? self->spawn<caf::linked + caf::detached>(
-                           storage_actor, setup->store, caf::actor_cast<caf::actor>(self), setup->counters, setup->wall)
-                     : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor_cast<caf::actor>(self),
+                           storage_actor, setup->store, caf::actor_cast<Peer>(self), setup->counters, setup->wall)
+                     : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor_cast<Peer>(self),
                                                 setup->counters, setup->wall);
     auto sm_setup = std::make_shared<StateMachineSetup>();
     sm_setup->options = setup->options;
     sm_setup->snapshot_index = setup->restore.snapshot.index;
     sm_setup->snapshot_data = setup->restore.snapshot_data;
-    sm_setup->peer = caf::actor_cast<caf::actor>(self);
+    sm_setup->peer = caf::actor_cast<Peer>(self);
     st.state_machine = self->spawn<caf::linked>(state_machine, StateMachineSetupPtr(sm_setup));
-    auto timer = caf::actor_cast<caf::actor>(
-        self->spawn<caf::linked>(election_timer, caf::actor_cast<caf::actor>(self), setup->tick));
+    auto timer =
+        caf::actor_cast<caf::actor>(self->spawn<caf::linked>(election_timer, caf::actor_cast<Peer>(self), setup->tick));
     for (const auto& [name, kind, who] : {std::tuple<const char*, const char*, caf::actor>{
                                               "storage", "storage", caf::actor_cast<caf::actor>(st.storage)},
                                           {"state_machine", "state", caf::actor_cast<caf::actor>(st.state_machine)},

@@ -10,13 +10,14 @@
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "actors/one_pass.hpp"
+#include "actors/peer_protocol.hpp"
 #include "actors/wall_clock.hpp"
 #include "runtime/crypto/ed25519.hpp"
 
 namespace raftor::actors {
 
 struct SignerSetup {
-    caf::actor peer;
+    Peer peer;
     std::string node_name;
     std::shared_ptr<const crypto::SigningKey> key;
     std::uint32_t batch_max = 1024;

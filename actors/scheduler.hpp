@@ -13,13 +13,14 @@
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "actors/one_pass.hpp"
+#include "actors/peer_protocol.hpp"
 #include "actors/wall_clock.hpp"
 #include "runtime/schedule/schedule.hpp"
 
 namespace raftor::actors {
 
 struct SchedulerSetup {
-    caf::actor peer;
+    Peer peer;
     schedule::ZoneLoader zones;
     std::int64_t skip_grace_ms = 1000;  // catchUp skip: a slot later than this is missed
     WallClock wall = system_wall_clock();

@@ -29,11 +29,11 @@ void settle(Self* self, const StateMachineSetup& setup) {
             caf::anon_send(f, ops_changed_atom::value, c.schedules, c.runnable, c.receipts);
     }
     if (st.applier->take_members_changed())
-        caf::anon_send(setup.peer, members_atom::value,
-                       MembersPtr(std::make_shared<state::MemberRegistry>(st.applier->members())));
+        self->send(setup.peer, members_atom::value,
+                   MembersPtr(std::make_shared<state::MemberRegistry>(st.applier->members())));
     if (auto due = st.applier->snapshot_due()) {
         ++st.snapshots;
-        caf::anon_send(setup.peer, compact_atom::value, due->index, DataPtr(due->data));
+        self->send(setup.peer, compact_atom::value, due->index, DataPtr(due->data));
     }
 }
 
@@ -53,8 +53,8 @@ caf::typed_response_promise<CompletionPtr> answer_later(Self* self, const StateM
 StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup) {
     self->state.applier = std::make_unique<node::Applier>(setup->options, setup->snapshot_index, setup->snapshot_data);
     if (self->state.applier->take_members_changed())
-        caf::anon_send(setup->peer, members_atom::value,
-                       MembersPtr(std::make_shared<state::MemberRegistry>(self->state.applier->members())));
+        self->send(setup->peer, members_atom::value,
+                   MembersPtr(std::make_shared<state::MemberRegistry>(self->state.applier->members())));
     return {
         [=](await_atom, raft::Index index, raft::Term term, std::int64_t proposed_ns) {
             self->state.stats.note(self, "await");
@@ -81,7 +81,7 @@ StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup
             self->state.handed_ns = handed_ns;
             self->state.applier->apply(*entries);
             settle(self, *setup);
-            caf::anon_send(setup->peer, applied_atom::value, self->state.applier->applied());
+            self->send(setup->peer, applied_atom::value, self->state.applier->applied());
         },
         [=](restore_atom, SnapshotPtr snap) {
             self->state.stats.note(self, "restore");
@@ -93,7 +93,7 @@ StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup
             }
             logging::info("snapshot_restored", {{"index", std::to_string(snap->meta.index)}});
             settle(self, *setup);
-            caf::anon_send(setup->peer, applied_atom::value, self->state.applier->applied());
+            self->send(setup->peer, applied_atom::value, self->state.applier->applied());
         },
         // An operator's snapshot: the state now (index 0: nothing applied since the last).
         [=](snapnow_atom) {

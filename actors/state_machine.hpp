@@ -10,6 +10,7 @@
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "actors/peer_protocol.hpp"
 #include "runtime/node/applier.hpp"
 
 namespace raftor::actors {
@@ -18,7 +19,7 @@ struct StateMachineSetup {
     node::Options options;
     raft::Index snapshot_index = 0;
     DataPtr snapshot_data;  // the state to start from (null: empty)
-    caf::actor peer;
+    Peer peer;
 };
 using StateMachineSetupPtr = std::shared_ptr<const StateMachineSetup>;
 
@@ -26,7 +27,7 @@ using StateMachineSetupPtr = std::shared_ptr<const StateMachineSetup>;
 // abandoned terms; client writes, reads and queries the peer delegates, each answered
 // with its completion once it applies; an operator's snapshot; the subscriptions of the
 // actors told when operations change; and the introspector's question. What it tells
-// the peer and the subscribers goes by anon_send: their handles are dynamically typed.
+// the subscribers goes by anon_send: their handles are dynamically typed.
 using StateMachine =
     caf::typed_actor<caf::replies_to<await_atom, raft::Index, raft::Term, std::int64_t>::with<CompletionPtr>,
                      caf::replies_to<read_atom, std::string, raft::Index>::with<CompletionPtr>,

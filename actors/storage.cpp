@@ -25,7 +25,7 @@ void set_full(Self* self, bool full, const std::string& why) {
     if (st.counters) st.counters->storage_full.store(full ? 1 : 0, std::memory_order_relaxed);
     if (full && !was) logging::error("storage_full", {{"error", why}});
     if (!full && was) logging::info("storage_recovered", {});
-    caf::anon_send(st.peer, storage_full_atom::value, full, why);
+    self->send(st.peer, storage_full_atom::value, full, why);
 }
 
 void note_no_room(Self* self, const storage::Status& status) {
@@ -52,7 +52,7 @@ void flush(Self* self, bool retrying = false) {
     if (st.pending.empty()) return;
     if (st.failed) {
         st.pending.clear();
-        caf::anon_send(st.peer, storage_error_atom::value, std::string("storage stopped after an earlier failure"));
+        self->send(st.peer, storage_error_atom::value, std::string("storage stopped after an earlier failure"));
         return;
     }
     if (st.batches_blocked && !retrying) return;
@@ -94,10 +94,10 @@ void flush(Self* self, bool retrying = false) {
         // Nothing of these batches is on disk: the peer must not be told otherwise,
         // and no later batch may be acknowledged past this gap.
         st.failed = true;
-        caf::anon_send(st.peer, storage_error_atom::value, status.message);
+        self->send(st.peer, storage_error_atom::value, status.message);
         return;
     }
-    caf::anon_send(st.peer, persisted_atom::value, st.pending_max_id);
+    self->send(st.peer, persisted_atom::value, st.pending_max_id);
     if (st.full && !st.snapshot_retry) set_full(self, false, {});
 }
 
@@ -114,7 +114,7 @@ void retry(Self* self) {
         }
         if (!status.ok()) {
             st.failed = true;
-            caf::anon_send(st.peer, storage_error_atom::value, status.message);
+            self->send(st.peer, storage_error_atom::value, status.message);
             return;
         }
         logging::info("snapshot_stored",
@@ -128,8 +128,8 @@ void retry(Self* self) {
 }  // namespace
 
 Storage::behavior_type storage_actor(Storage::stateful_pointer<StorageState> self,
-                                     std::shared_ptr<storage::Store> store, caf::actor peer,
-                                     metrics::CountersPtr counters, WallClock wall) {
+                                     std::shared_ptr<storage::Store> store, Peer peer, metrics::CountersPtr counters,
+                                     WallClock wall) {
     self->state.counters = std::move(counters);
     self->state.wall = std::move(wall);
     self->state.store = std::move(store);
@@ -221,7 +221,7 @@ Storage::behavior_type storage_actor(Storage::stateful_pointer<StorageState> sel
                 return answer({status.code, st.full_reason});
             }
             if (!status.ok()) {
-                caf::anon_send(st.peer, storage_error_atom::value, status.message);
+                self->send(st.peer, storage_error_atom::value, status.message);
                 return answer(status);
             }
             st.snapshot_retry = nullptr;  // a newer one is stored

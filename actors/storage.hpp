@@ -5,14 +5,14 @@
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
+#include "actors/peer_protocol.hpp"
 #include "actors/wall_clock.hpp"
 
 namespace raftor::actors {
 
 // Its protocol, checked by the compiler: the peer's batches, snapshots, reads back and
 // syncs; an operator's resize through the peer; its own flush and retry; and the
-// introspector's question. What it tells the peer (persisted, storage_full,
-// storage_error) goes by anon_send: the peer is dynamically typed.
+// introspector's question.
 using Storage =
     caf::typed_actor<caf::reacts_to<persist_atom, std::uint64_t, BatchPtr>, caf::reacts_to<flush_atom>,
                      caf::reacts_to<retry_atom>, caf::replies_to<resize_atom, std::uint64_t>::with<StorageAnswerPtr>,
@@ -36,7 +36,7 @@ struct StorageState {
     bool retry_queued = false;
     std::uint64_t full_errors = 0;
     std::uint64_t fetches = 0;  // reads of entries back for a follower behind the cache
-    caf::actor peer;
+    Peer peer;
     std::vector<BatchPtr> pending;
     std::uint64_t pending_max_id = 0;
     bool flush_queued = false;
@@ -49,6 +49,6 @@ struct StorageState {
     static inline const char* name = "storage";
 };
 Storage::behavior_type storage_actor(Storage::stateful_pointer<StorageState> self,
-                                     std::shared_ptr<storage::Store> store, caf::actor peer,
-                                     metrics::CountersPtr counters, WallClock wall);
+                                     std::shared_ptr<storage::Store> store, Peer peer, metrics::CountersPtr counters,
+                                     WallClock wall);
 }  // namespace raftor::actors

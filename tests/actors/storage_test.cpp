@@ -61,8 +61,8 @@ struct Fixture {
     std::shared_ptr<FakeStore> store = std::make_shared<FakeStore>();
     std::shared_ptr<Heard> heard = std::make_shared<Heard>();
     caf::actor peer = sys.spawn(recording_peer, heard);
-    Storage storage = sys.spawn(storage_actor, std::shared_ptr<storage::Store>(store), peer, metrics::CountersPtr(),
-                                system_wall_clock());
+    Storage storage = sys.spawn(storage_actor, std::shared_ptr<storage::Store>(store), caf::actor_cast<Peer>(peer),
+                                metrics::CountersPtr(), system_wall_clock());
     ~Fixture() {
         caf::anon_send_exit(peer, caf::exit_reason::user_shutdown);
         caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
