@@ -5,18 +5,9 @@
 
 namespace raftor::actors {
 
-// A drain waiting for running handlers to end and for leadership to move.
-struct DrainWait {
-    ReplyPtr out;
-    caf::actor_clock::time_point began, deadline;  // the actor clock
-};
-using DrainWaitPtr = std::shared_ptr<const DrainWait>;
-
 void handle_admin(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, const http::Routed& routed,
                   ReplyPtr out);
 // One look at a drain in progress: answers when drained or out of time, else looks again.
 void drain_step(GatewaySelf* self, const GatewaySetupPtr& setup, DrainWaitPtr w);
 
 }  // namespace raftor::actors
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::DrainWaitPtr)

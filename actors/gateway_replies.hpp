@@ -5,7 +5,7 @@
 
 namespace raftor::actors {
 
-using GatewaySelf = caf::stateful_actor<GatewayState>;
+using GatewaySelf = Gateway::stateful_base<GatewayState>;
 
 // What the health endpoints and metrics say, from the peer's status.
 inline http::NodeView view_of(const PeerStatus& s, const Directory& dir) {

@@ -18,7 +18,7 @@ namespace raftor::actors {
 
 namespace {
 
-using Self = caf::stateful_actor<GatewayState>;
+using Self = Gateway::stateful_base<GatewayState>;
 
 // Sends a read to the peer; a served one is rendered by `done`.
 template <typename... Msg>
@@ -257,7 +257,7 @@ http::Response member_answer(const GatewaySetup& setup, const http::Request& req
 
 }  // namespace
 
-caf::behavior http_gateway(Self* self, GatewaySetupPtr setup) {
+Gateway::behavior_type http_gateway(Self* self, GatewaySetupPtr setup) {
     return {
         [=](http_atom, RequestPtr req, ReplyPtr out) {
             self->state.stats.note(self, "http");

@@ -67,6 +67,22 @@ struct ExecutionWaiter {
 };
 constexpr std::size_t execution_waiters_max = 10'000;
 
+// A drain waiting for running handlers to end and for leadership to move.
+struct DrainWait {
+    ReplyPtr out;
+    caf::actor_clock::time_point began, deadline;  // the actor clock
+};
+using DrainWaitPtr = std::shared_ptr<const DrainWait>;
+
+// Its protocol, checked by the compiler: a request from the HTTP server, with the
+// callback that answers it; what the state machine and the peer tell their
+// subscribers; its own timers (a wait for an execution, a drain's next look); and the
+// introspector's question.
+using Gateway = caf::typed_actor<
+    caf::reacts_to<http_atom, RequestPtr, ReplyPtr>, caf::reacts_to<wake_atom, std::uint64_t, std::int64_t, ReplyPtr>,
+    caf::reacts_to<ops_changed_atom, bool, bool, bool>, caf::reacts_to<leadership_atom, bool, std::uint64_t>,
+    caf::reacts_to<wake_atom, DrainWaitPtr>, caf::replies_to<inspect_atom>::with<ReportPtr>>;
+
 struct GatewayState {
     ActorStats stats;
     // Looked at when the state machine says the operations changed (no polling); one
@@ -76,10 +92,11 @@ struct GatewayState {
     static inline const char* name = "http_gateway";
 };
 
-caf::behavior http_gateway(caf::stateful_actor<GatewayState>* self, GatewaySetupPtr setup);
+Gateway::behavior_type http_gateway(Gateway::stateful_pointer<GatewayState> self, GatewaySetupPtr setup);
 
 }  // namespace raftor::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::RequestPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::ReplyPtr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::GatewaySetupPtr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(raftor::actors::DrainWaitPtr)

@@ -528,7 +528,7 @@ int run_node(const config::NodeConfig& cfg) {
     // Spin briefly, then block on the condition variable an enqueue signals.
     caf_cfg.set("work-stealing.moderate-poll-attempts", 0);
     caf::actor_system sys{caf_cfg};
-    auto transport = sys.spawn(transport_actor, tcp, target);
+    auto transport = caf::actor_cast<caf::actor>(sys.spawn(transport_actor, tcp, target));
     NodeSpec spec = node_spec(cfg, members, std::move(opened.loaded), counters, directory, tcp, run_as, sandbox);
     spec.signer.key = opened.key;
     spec.gateway.backup = backup_of(opened.store, cfg.data_dir, cfg.cluster_id, members.self.name);

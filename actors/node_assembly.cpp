@@ -72,7 +72,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
     gw->self_check = [board = out.board] { return board->get(); };
     auto spawn_gateway = [&sys, gw = GatewaySetupPtr(gw), peer = typed_peer, intro = out.introspector,
                           hook = env.spawned] {
-        auto g = sys.spawn(http_gateway, gw);
+        auto g = caf::actor_cast<caf::actor>(sys.spawn(http_gateway, gw));
         join(intro, "http_gateway", "gateway", g);
         if (hook) hook("http_gateway", g);
         caf::anon_send(peer, subscribe_atom::value, g);  // ?wait=true hears of finished executions

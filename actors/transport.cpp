@@ -2,8 +2,9 @@
 
 namespace raftor::actors {
 
-caf::behavior transport_actor(caf::stateful_actor<TransportState>* self, std::shared_ptr<net::TcpTransport> tcp,
-                              std::shared_ptr<InboundTarget> target) {
+Transport::behavior_type transport_actor(Transport::stateful_pointer<TransportState> self,
+                                         std::shared_ptr<net::TcpTransport> tcp,
+                                         std::shared_ptr<InboundTarget> target) {
     self->state.tcp = std::move(tcp);
     self->state.target = std::move(target);
     return {

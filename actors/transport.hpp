@@ -21,6 +21,13 @@ struct InboundTarget {
     }
 };
 
+// Its protocol, checked by the compiler: the local peer registers (then the transport
+// starts); a frame to send (tests: a node's peer hands frames to TCP itself); and the
+// introspector's question.
+using Transport = caf::typed_actor<caf::reacts_to<register_atom, raft::NodeId, caf::actor>,
+                                   caf::reacts_to<frame_atom, raft::NodeId, raft::NodeId, Frame>,
+                                   caf::replies_to<inspect_atom>::with<ReportPtr>>;
+
 struct TransportState {
     std::shared_ptr<net::TcpTransport> tcp;
     std::shared_ptr<InboundTarget> target;
@@ -35,8 +42,8 @@ struct TransportState {
 // frame is lost before there is a taker, and reports it. It relays nothing on a node:
 // the peer hands its frames to the thread-safe transport itself (PeerSetup::send_frames);
 // a frame sent to this actor (tests) still goes out.
-caf::behavior transport_actor(caf::stateful_actor<TransportState>* self, std::shared_ptr<net::TcpTransport> tcp,
-                              std::shared_ptr<InboundTarget> target);
+Transport::behavior_type transport_actor(Transport::stateful_pointer<TransportState> self,
+                                         std::shared_ptr<net::TcpTransport> tcp, std::shared_ptr<InboundTarget> target);
 
 }  // namespace raftor::actors
 

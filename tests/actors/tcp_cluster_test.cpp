@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(three_peers_over_loopback_tcp) {
         auto store = std::shared_ptr<storage::LogStore>(
             storage::LogStore::open({(dir.path / std::to_string(id)).string(), std::size_t{64} << 20, true}, st));
         BOOST_REQUIRE_MESSAGE(store != nullptr, st.message);
-        auto transport = sys.spawn(transport_actor, tcps[id], targets[id]);
+        auto transport = caf::actor_cast<caf::actor>(sys.spawn(transport_actor, tcps[id], targets[id]));
         auto setup = std::make_shared<PeerSetup>();
         setup->config.id = id;
         setup->config.seed = id;

@@ -8,7 +8,9 @@
 #    node's environment, and wall_clock.hpp, which wraps the system's wall clock for
 #    it, read the system's clocks;
 #  - an actor's waits are named, with units, in actors/timeouts.hpp: no literal
-#    durations in the other files of actors/.
+#    durations in the other files of actors/;
+#  - every actor of a node is a caf::typed_actor: no dynamically typed behavior
+#    (caf::behavior, caf::stateful_actor<State>) in actors/.
 # Usage: source_rules.sh SOURCE_DIR
 set -eu
 cd "$1"
@@ -36,6 +38,12 @@ done)
 if [ -n "$waits" ]; then
   echo "an actor waits a literal duration; name it, with its unit, in actors/timeouts.hpp:"
   echo "$waits"
+  exit 1
+fi
+untyped=$(grep -rnE 'caf::behavior[^_[:alnum:]]|caf::stateful_actor<' actors --include='*.cpp' --include='*.hpp' || true)
+if [ -n "$untyped" ]; then
+  echo "an actor is dynamically typed; give it a caf::typed_actor protocol (actors/README.md):"
+  echo "$untyped"
   exit 1
 fi
 echo "source rules: OK"
