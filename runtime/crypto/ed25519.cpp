@@ -61,6 +61,29 @@ std::string SigningKey::private_bytes() const {
     return out;
 }
 
+namespace {
+// Key, message and signature, as one string -> the verdict. Bounded: cleared when full.
+thread_local std::unique_ptr<std::unordered_map<std::string, bool>> memo;
+thread_local int memo_users = 0;
+constexpr std::size_t memo_max = 100'000;
+
+std::string memo_key(const PublicKey& key, std::string_view message, const Signature& sig) {
+    std::string k(reinterpret_cast<const char*>(key.data()), key.size());
+    k.append(message).append(reinterpret_cast<const char*>(sig.data()), sig.size());
+    return k;
+}
+
+// A signature this thread just made with the private half of `key` verifies under `key`
+// (Ed25519 signs deterministically and correctly: crypto.primitives checks it). Under
+// a memo, the verdict is known without the verification, which costs three signings.
+// Any other key, message or signature is not in the memo and is verified in full.
+void remember_signed(const PublicKey& key, std::string_view message, const Signature& sig) {
+    if (memo == nullptr) return;
+    if (memo->size() >= memo_max) memo->clear();
+    memo->insert_or_assign(memo_key(key, message, sig), true);
+}
+}  // namespace
+
 // Ed25519 in OpenSSL 3 is one-shot only: EVP_DigestSign with no digest.
 Signature SigningKey::sign(std::string_view message) const {
     thread_local MdCtx ctx;
@@ -72,15 +95,9 @@ Signature SigningKey::sign(std::string_view message) const {
                        message.size()) != 1 ||
         len != sig.size())
         throw std::runtime_error("OpenSSL: Ed25519 signing failed");
+    remember_signed(public_, message, sig);
     return sig;
 }
-
-namespace {
-// Key, message and signature, as one string -> the verdict. Bounded: cleared when full.
-thread_local std::unique_ptr<std::unordered_map<std::string, bool>> memo;
-thread_local int memo_users = 0;
-constexpr std::size_t memo_max = 100'000;
-}  // namespace
 
 VerifyMemo::VerifyMemo() {
     if (memo_users++ == 0) memo = std::make_unique<std::unordered_map<std::string, bool>>();
@@ -93,8 +110,7 @@ static bool verify_now(const PublicKey& key, std::string_view message, const Sig
 
 bool verify(const PublicKey& key, std::string_view message, const Signature& sig) {
     if (memo == nullptr) return verify_now(key, message, sig);
-    std::string k(reinterpret_cast<const char*>(key.data()), key.size());
-    k.append(message).append(view(sig));
+    std::string k = memo_key(key, message, sig);
     if (auto it = memo->find(k); it != memo->end()) return it->second;
     const bool ok = verify_now(key, message, sig);
     if (memo->size() >= memo_max) memo->clear();

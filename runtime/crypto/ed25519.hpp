@@ -36,9 +36,11 @@ private:
 
 bool verify(const PublicKey& key, std::string_view message, const Signature& sig);
 
-// While one lives, verify() on this thread remembers what it verified: the simulator
-// runs every node on one thread, where each node's state machine, and the checkers,
-// verify every seal again (half of a run's time went there). Nothing else uses it.
+// While one lives, verify() on this thread remembers what it verified, and what
+// SigningKey::sign made on this thread verifies without a verification: the simulator
+// runs every node on one thread, where one node's signer signs each seal and every
+// node's state machine, and the checkers, verify it (half of a run's time went there,
+// then an eighth for the first verification of each). Nothing else uses it.
 class VerifyMemo {
 public:
     VerifyMemo();

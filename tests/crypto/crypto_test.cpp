@@ -97,6 +97,27 @@ BOOST_AUTO_TEST_CASE(ed25519_verify_memo_gives_the_same_verdicts) {
     }
 }
 
+// Under a memo, what a key signs verifies without a verification, and only that: the
+// same signature under another key or message, or a changed one, is verified and fails.
+BOOST_AUTO_TEST_CASE(ed25519_memo_knows_what_this_thread_signed_and_nothing_more) {
+    const SigningKey k = SigningKey::generate();
+    const SigningKey other = SigningKey::generate();
+    const std::string msg = "batch root";
+    Signature s{};
+    {
+        const VerifyMemo memo;
+        s = k.sign(msg);
+        Signature changed = s;
+        changed[0] ^= 1;
+        BOOST_TEST(verify(k.public_key(), msg, s));
+        BOOST_TEST(!verify(other.public_key(), msg, s));
+        BOOST_TEST(!verify(k.public_key(), msg + ".", s));
+        BOOST_TEST(!verify(k.public_key(), msg, changed));
+    }
+    // Signed under a memo, verified in full once it is gone: the same verdict.
+    BOOST_TEST(verify(k.public_key(), msg, s));
+}
+
 BOOST_AUTO_TEST_CASE(merkle_tree_is_rfc6962s_and_every_proof_verifies) {
     BOOST_TEST((merkle_root({}) == sha256("")));
     for (std::size_t n = 1; n <= 70; ++n) {
