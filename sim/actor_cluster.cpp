@@ -473,8 +473,9 @@ bool ActorCluster::step() {
     // The runnable jobs: every actor with mail, but a storage actor waits out its disk's latency.
     runnable_.clear();
     std::uint64_t next_release = 0;
-    for (std::size_t i = 0; i < sched_.jobs.size(); ++i) {
-        const caf::resumable* job = sched_.jobs[i];
+    std::size_t i = 0;
+    for (auto job_it = sched_.jobs.begin(); job_it != sched_.jobs.end(); ++job_it, ++i) {
+        const caf::resumable* job = *job_it;
         bool held = false;
         for (auto& s : storage_jobs_) {
             if (s.job != job) continue;
