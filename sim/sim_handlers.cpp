@@ -1,5 +1,6 @@
 #include "sim/sim_handlers.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -13,6 +14,9 @@ namespace {
 
 constexpr std::uint64_t start_cost_max_ms = 5;  // fork and exec, or connect
 constexpr std::uint64_t http_latency_max_ms = 40;
+// Longer than any run: what hangs with no bound on its time ends past every run's end,
+// and no sum of sleeps overflows.
+constexpr std::uint64_t never_ms = 1'000'000'000'000;  // about 31 years
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -25,6 +29,7 @@ std::optional<std::uint64_t> seconds_ms(std::string_view s) {
     double v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc{} || end != s.data() + s.size() || !(v >= 0)) return std::nullopt;
+    if (v * 1000 >= static_cast<double>(never_ms)) return never_ms;
     return static_cast<std::uint64_t>(std::llround(v * 1000));
 }
 
@@ -46,6 +51,7 @@ SimulatedCall ended(exec::ProcessResult r, std::uint64_t ms, std::uint64_t timeo
         r.exit_code = timed_out_code;
         ms = timeout_ms;
     }
+    ms = std::min(ms, never_ms);
     r.duration_ms = ms;
     r.output_hash = crypto::sha256(r.output);
     if (r.output.size() > output_max) {
@@ -74,7 +80,7 @@ SimulatedCall SimulatedHandlers::process(const exec::ProcessSpec& spec) {
         if (prog == "echo") {
             r.output.append(arg).push_back('\n');
         } else if (prog == "sleep" && seconds_ms(arg)) {
-            ms += *seconds_ms(arg);
+            ms = std::min(ms + *seconds_ms(arg), never_ms);
         } else if (prog == "hang") {
             hangs = true;
             break;

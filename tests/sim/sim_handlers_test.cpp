@@ -4,6 +4,7 @@
 #include "sim/sim_handlers.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <limits>
 
 using namespace raftor;
 using raftor::exec::ProcessResult;
@@ -88,6 +89,18 @@ BOOST_AUTO_TEST_CASE(what_runs_past_its_timeout_is_killed_at_the_timeout) {
     }
     BOOST_TEST(gave_up > 0);
     BOOST_TEST(gave_up < 100);
+}
+
+// A sleep or hang beyond any bound neither overflows nor ends within a run.
+BOOST_AUTO_TEST_CASE(an_endless_call_ends_after_every_run) {
+    SimulatedHandlers h(8);
+    const std::uint64_t unbounded = std::numeric_limits<std::uint64_t>::max();
+    const auto hung = h.process(shell("hang", unbounded));
+    BOOST_TEST(hung.after_ms == 1'000'000'000'000u);
+    BOOST_TEST((hung.result.end == ProcessResult::End::exited));
+    const auto slept = h.process(shell("sleep 1e300; sleep 1e300", unbounded));
+    BOOST_TEST(slept.after_ms == 1'000'000'000'000u);
+    BOOST_TEST(h.process(shell("sleep 1e300", 5'000)).after_ms == 5'000u);
 }
 
 BOOST_AUTO_TEST_CASE(output_beyond_its_cap_is_truncated_and_hashed_whole) {
