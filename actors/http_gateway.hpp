@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "actors/directory.hpp"
+#include "actors/executor.hpp"
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "actors/peer_protocol.hpp"
@@ -30,7 +31,7 @@ struct DrainMode {
 struct GatewaySetup {
     Peer peer;
     WallClock wall = system_wall_clock();  // write times, waits, metrics windows
-    caf::actor executor;                   // may be null: a drain then only moves leadership
+    Executor executor;                     // may be null: a drain then only moves leadership
     std::function<void()> request_stop;    // POST /shutdown: the graceful stop SIGTERM makes
     // GET /admin/backup, after a snapshot: archives the store (blocking: run off the
     // actor threads) and answers with the archive or the error. May be null.

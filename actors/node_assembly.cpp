@@ -28,6 +28,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
     peer->observer = env.observer;
     const auto counters = peer->counters;
     const Peer typed_peer = sys.spawn(raft_peer, PeerSetupPtr(peer));
+    Executor typed_executor;  // none without the operations half
     out.peer = caf::actor_cast<caf::actor>(typed_peer);
     spawned("raft_peer", "consensus", out.peer);
 
@@ -38,7 +39,8 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
         exec->node_name = spec.name;
         exec->wall = env.wall;
         exec->runner = env.runner;
-        out.executor = caf::actor_cast<caf::actor>(sys.spawn(executor, ExecutorSetupPtr(exec)));
+        typed_executor = sys.spawn(executor, ExecutorSetupPtr(exec));
+        out.executor = caf::actor_cast<caf::actor>(typed_executor);
         auto sched = std::make_shared<SchedulerSetup>(std::move(spec.scheduler));
         sched->peer = typed_peer;
         sched->wall = env.wall;
@@ -60,7 +62,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
     out.board = std::make_shared<SelfCheckBoard>();
     auto gw = std::make_shared<GatewaySetup>(std::move(spec.gateway));
     gw->peer = typed_peer;
-    gw->executor = out.executor;
+    gw->executor = typed_executor;
     gw->wall = env.wall;
     gw->started = sys.clock().now();
     gw->introspector = out.introspector;
