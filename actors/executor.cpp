@@ -217,10 +217,7 @@ HandlerRunner detached_runner() {
         // through a null pointer when a function actor takes no arguments (UBSan halts the node).
         self->spawn<caf::detached>(
             [](caf::event_based_actor* runner, Executor me, HandlerCall c) {
-                auto r = std::make_shared<exec::ProcessResult>(
-                    std::holds_alternative<exec::ProcessSpec>(c.what)
-                        ? exec::run_process(std::get<exec::ProcessSpec>(c.what), *c.cancel)
-                        : exec::run_http_call(std::get<exec::HttpCallSpec>(c.what)));
+                auto r = std::make_shared<exec::ProcessResult>(exec::run_handler(c.what, *c.cancel));
                 runner->send(me, done_atom::value, c.id, c.attempt, ProcessResultPtr(r));
                 runner->quit();
             },

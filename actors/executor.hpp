@@ -9,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <variant>
 #include <vector>
 
 #include "actors/introspection.hpp"
@@ -17,8 +16,7 @@
 #include "actors/one_pass.hpp"
 #include "actors/peer_protocol.hpp"
 #include "actors/wall_clock.hpp"
-#include "runtime/exec/http_call.hpp"
-#include "runtime/exec/process.hpp"
+#include "runtime/exec/handler_spec.hpp"
 #include "runtime/state/ops_command.hpp"
 
 namespace raftor::actors {
@@ -44,7 +42,7 @@ using Executor = caf::typed_actor<
 struct HandlerCall {
     std::uint64_t id = 0;
     std::uint32_t attempt = 0;
-    std::variant<exec::ProcessSpec, exec::HttpCallSpec> what;
+    exec::HandlerSpec what;
     std::shared_ptr<std::atomic<bool>> cancel;  // set when the try is cancelled: its process is killed
 };
 // Carries out a HandlerCall and tells the executor how it ended, as (done_atom, id,

@@ -311,9 +311,7 @@ void ActorCluster::start(Node& n) {
     // a killed process's is on a node.
     auto handlers = std::make_shared<SimulatedHandlers>(env.seed ^ 0x68616e646c657273ull);
     env.runner = [handlers](actors::Executor::pointer self, actors::HandlerCall call) {
-        const SimulatedCall c = std::holds_alternative<exec::ProcessSpec>(call.what)
-                                    ? handlers->process(std::get<exec::ProcessSpec>(call.what))
-                                    : handlers->http(std::get<exec::HttpCallSpec>(call.what));
+        const SimulatedCall c = handlers->call(call.what);
         self->delayed_send(self, std::chrono::milliseconds(c.after_ms), actors::done_atom::value, call.id, call.attempt,
                            actors::ProcessResultPtr(std::make_shared<exec::ProcessResult>(c.result)));
     };

@@ -86,7 +86,11 @@ SimulatedCall SimulatedHandlers::process(const exec::ProcessSpec& spec) {
             break;
         } else if (prog == "exit") {
             int code = 0;
-            std::from_chars(arg.data(), arg.data() + arg.size(), code);
+            const auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), code);
+            if (!arg.empty() && (ec != std::errc{} || end != arg.data() + arg.size())) {
+                r.output += "sh: 1: exit: Illegal number: " + std::string(arg) + "\n";
+                code = 2;
+            }
             r.exit_code = code & 0xff;
             break;
         } else {
@@ -121,6 +125,11 @@ SimulatedCall SimulatedHandlers::http(const exec::HttpCallSpec& spec) {
     }
     r.output = "{\"status\":" + std::to_string(r.exit_code) + "}";
     return ended(std::move(r), rng_.below(http_latency_max_ms + 1), spec.timeout_ms, spec.output_max, -1);
+}
+
+SimulatedCall SimulatedHandlers::call(const exec::HandlerSpec& spec) {
+    if (const auto* p = std::get_if<exec::ProcessSpec>(&spec)) return process(*p);
+    return http(std::get<exec::HttpCallSpec>(spec));
 }
 
 }  // namespace raftor::sim

@@ -12,8 +12,7 @@
 //    timeout is killed at the timeout, as a node kills it.
 #include <cstdint>
 
-#include "runtime/exec/http_call.hpp"
-#include "runtime/exec/process.hpp"
+#include "runtime/exec/handler_spec.hpp"
 #include "runtime/raft/rng.hpp"
 
 namespace raftor::sim {
@@ -28,6 +27,7 @@ public:
     explicit SimulatedHandlers(std::uint64_t seed) : rng_(seed) {}
     SimulatedCall process(const exec::ProcessSpec& spec);
     SimulatedCall http(const exec::HttpCallSpec& spec);
+    SimulatedCall call(const exec::HandlerSpec& spec);  // whichever of the two it is
 
 private:
     raft::Rng rng_;

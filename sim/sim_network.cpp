@@ -44,6 +44,7 @@ caf::behavior sim_network(caf::stateful_actor<SimNetworkState>* self, NetworkMod
     self->state.model = std::move(model);
     return {
         [=](actors::frame_atom, raft::NodeId from, raft::NodeId to, const actors::Frame& bytes) {
+            self->state.stats.note(self, "frame");
             const auto now =
                 std::chrono::duration_cast<std::chrono::microseconds>(self->clock().now().time_since_epoch());
             self->state.model->send(from, to, bytes, static_cast<std::uint64_t>(now.count()));

@@ -75,12 +75,15 @@ std::string memo_key(const PublicKey& key, std::string_view message, const Signa
 
 // A signature this thread just made with the private half of `key` verifies under `key`
 // (Ed25519 signs deterministically and correctly: crypto.primitives checks it). Under
-// a memo, the verdict is known without the verification, which costs three signings.
+// a memo, the verdict is known without the verification, which costs about two and a
+// half signings (callgrind, seed 1 of the simulator).
 // Any other key, message or signature is not in the memo and is verified in full.
-void remember_signed(const PublicKey& key, std::string_view message, const Signature& sig) {
-    if (memo == nullptr) return;
+void remember(std::string key, bool verdict) {
     if (memo->size() >= memo_max) memo->clear();
-    memo->insert_or_assign(memo_key(key, message, sig), true);
+    memo->insert_or_assign(std::move(key), verdict);
+}
+void remember_signed(const PublicKey& key, std::string_view message, const Signature& sig) {
+    if (memo != nullptr) remember(memo_key(key, message, sig), true);
 }
 }  // namespace
 
@@ -113,8 +116,7 @@ bool verify(const PublicKey& key, std::string_view message, const Signature& sig
     std::string k = memo_key(key, message, sig);
     if (auto it = memo->find(k); it != memo->end()) return it->second;
     const bool ok = verify_now(key, message, sig);
-    if (memo->size() >= memo_max) memo->clear();
-    memo->emplace(std::move(k), ok);
+    remember(std::move(k), ok);
     return ok;
 }
 

@@ -92,6 +92,18 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_runs_and_its_gateway_answers) {
     BOOST_TEST(c.invariants().ok());
 }
 
+// Registers `operation` (JSON) on node `l` and runs it once, waiting for its end: the
+// execution as the gateway answers it.
+static std::string run_once(ActorCluster& c, raft::NodeId l, const std::string& id, const std::string& operation) {
+    const auto made = c.http(l, "POST", "/operations", operation);
+    BOOST_REQUIRE(made.has_value());
+    BOOST_TEST(made->status == 201, made->body);
+    const auto ran = c.http(l, "POST", "/execute/" + id + "?wait=true", "", 20'000'000);
+    BOOST_REQUIRE(ran.has_value());
+    BOOST_TEST(ran->status == 200, ran->body);
+    return ran->body;
+}
+
 // A process handler registered through the gateway runs through the executor's process
 // runner, which the simulation injects: its output, exit code and duration come back
 // into the execution, and a hang is killed at the operation's timeout.
@@ -99,27 +111,17 @@ BOOST_AUTO_TEST_CASE(process_handlers_run_on_the_simulated_clock) {
     ActorCluster c(ClusterOptions{.nodes = 3, .seed = 11, .operations = true});
     BOOST_REQUIRE(c.run_until([&] { return c.leader() != 0; }, 10'000'000));
     const auto l = c.leader();
-    const auto made = c.http(
-        l, "POST", "/operations",
+    const std::string ran = run_once(
+        c, l, "fails",
         R"J({"id":"fails","name":"fails","handler":{"kind":"exec","argv":["/bin/sh","-c","echo hi; sleep 0.4; exit 4"]}})J");
-    BOOST_REQUIRE(made.has_value());
-    BOOST_TEST(made->status == 201, made->body);
-    const auto ran = c.http(l, "POST", "/execute/fails?wait=true", "", 20'000'000);
-    BOOST_REQUIRE(ran.has_value());
-    BOOST_TEST(ran->status == 200, ran->body);
-    BOOST_TEST(ran->body.find("\"status\":\"failed\"") != std::string::npos, ran->body);
-    BOOST_TEST(ran->body.find("\"exitCode\":4") != std::string::npos, ran->body);
-    BOOST_TEST(ran->body.find("\"output\":\"hi\\n\"") != std::string::npos, ran->body);
+    BOOST_TEST(ran.find("\"status\":\"failed\"") != std::string::npos, ran);
+    BOOST_TEST(ran.find("\"exitCode\":4") != std::string::npos, ran);
+    BOOST_TEST(ran.find("\"output\":\"hi\\n\"") != std::string::npos, ran);
 
-    const auto hung = c.http(
-        l, "POST", "/operations",
+    const std::string killed = run_once(
+        c, l, "hangs",
         R"J({"id":"hangs","name":"hangs","timeoutMs":700,"handler":{"kind":"exec","argv":["/bin/sh","-c","hang"]}})J");
-    BOOST_REQUIRE(hung.has_value());
-    BOOST_TEST(hung->status == 201, hung->body);
-    const auto killed = c.http(l, "POST", "/execute/hangs?wait=true", "", 20'000'000);
-    BOOST_REQUIRE(killed.has_value());
-    BOOST_TEST(killed->status == 200, killed->body);
-    BOOST_TEST(killed->body.find("\"status\":\"timeout\"") != std::string::npos, killed->body);
+    BOOST_TEST(killed.find("\"status\":\"timeout\"") != std::string::npos, killed);
     BOOST_TEST(c.invariants().ok());
 }
 

@@ -62,6 +62,11 @@ BOOST_AUTO_TEST_CASE(an_unknown_program_is_not_found_as_sh_says) {
     BOOST_TEST(c.result.output == "before\nsh: 1: deploy: not found\n");
     // A sleep whose argument is not a number is not a sleep either.
     BOOST_TEST(h.process(shell("sleep soon")).result.exit_code == 127);
+    // Nor is an exit code: sh refuses it with 2.
+    const auto bad_exit = h.process(shell("exit now"));
+    BOOST_TEST(bad_exit.result.exit_code == 2);
+    BOOST_TEST(bad_exit.result.output == "sh: 1: exit: Illegal number: now\n");
+    BOOST_TEST(h.process(shell("exit")).result.exit_code == 0);
 }
 
 BOOST_AUTO_TEST_CASE(what_runs_past_its_timeout_is_killed_at_the_timeout) {
