@@ -67,20 +67,6 @@ public:
     crypto::Digest hash(std::uint64_t sequence, const std::pair<std::uint64_t, crypto::Digest>* known = nullptr) const;
     // The hashes of receipts [from, to], held, computed along the chain in one pass.
     std::vector<crypto::Digest> hashes(std::uint64_t from, std::uint64_t to) const;
-    // Calls `f` with each execution [from, to] (held) and its receipt hash, oldest first:
-    // each is unpacked once, where at() after hashes() unpacked it twice.
-    template <class F>
-    void each_with_hash(std::uint64_t from, std::uint64_t to, F&& f) const {
-        if (from > to) return;
-        crypto::Digest h = hash(from - 1);
-        for (std::uint64_t s = from; s <= to; ++s) {
-            Execution e = at(s);
-            h = s > tail_from_ ? tail_[s - tail_from_ - 1] : link(s, e, h);
-            e.receipt_hash = h;
-            f(e);
-        }
-    }
-
     // Bytes held, for the introspection figures.
     std::size_t text_bytes() const { return text_.size(); }
     std::size_t whole_count() const { return whole_.size(); }
