@@ -14,12 +14,13 @@ void Invariants::fail(std::string what) {
 
 void Invariants::observe(const raft::Raft& r, std::uint64_t incarnation) {
     Seen& s = seen_[r.id()];
-    const std::string who = "node " + std::to_string(r.id());
+    // Named only on a failure: this runs at every step of every peer.
+    auto who = [&] { return "node " + std::to_string(r.id()); };
     if (s.incarnation == incarnation) {
         if (r.term() < s.term)
-            fail(who + ": term went back from " + std::to_string(s.term) + " to " + std::to_string(r.term()));
+            fail(who() + ": term went back from " + std::to_string(s.term) + " to " + std::to_string(r.term()));
         if (r.commit() < s.commit)
-            fail(who + ": commit went back from " + std::to_string(s.commit) + " to " + std::to_string(r.commit()));
+            fail(who() + ": commit went back from " + std::to_string(s.commit) + " to " + std::to_string(r.commit()));
     }
     if (r.role() == raft::Role::leader) {
         auto [it, fresh] = leaders_.emplace(r.term(), r.id());
