@@ -3,6 +3,7 @@
 // frame (a std::string of its bytes); hand-offs that stay inside one process (a batch for the
 // storage actor, a reply to a local client) travel as shared, immutable C++ values.
 #include <caf/all.hpp>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,7 +41,6 @@ using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using restore_atom = caf::atom_constant<caf::atom("restore")>;
 using abandon_atom = caf::atom_constant<caf::atom("abandon")>;
 using compact_atom = caf::atom_constant<caf::atom("compact")>;
-using applied_atom = caf::atom_constant<caf::atom("applied")>;
 using step_down_atom = caf::atom_constant<caf::atom("stepdown")>;  // hand leadership over before a stop: AdminAnswer
 using http_atom = caf::atom_constant<caf::atom("http")>;           // a request from the HTTP server
 // Operations: an encoded command to propose, a read of the state at a read index,
@@ -49,6 +49,12 @@ using propose_atom = caf::atom_constant<caf::atom("propose")>;
 using query_atom = caf::atom_constant<caf::atom("query")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using ops_changed_atom = caf::atom_constant<caf::atom("opschange")>;
+// The changes a follower subscribes to (a mask of these): it is told of no other.
+enum OpsInterest : std::uint8_t {
+    schedules_changed = 1,  // the scheduler
+    runnable_changed = 2,   // the executor; the gateway's waits for an execution to finish
+    receipts_changed = 4,   // the signer
+};
 using leadership_atom = caf::atom_constant<caf::atom("leadershp")>;
 using wake_atom = caf::atom_constant<caf::atom("wake")>;  // an actor's own timer
 // Operator requests (POST /admin/...):

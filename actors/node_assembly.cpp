@@ -50,11 +50,12 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
         signer->node_name = spec.name;
         signer->wall = env.wall;
         out.signer = caf::actor_cast<caf::actor>(sys.spawn(receipt_signer, SignerSetupPtr(signer)));
-        for (const auto& [name, a] : {std::pair<const char*, caf::actor>{"executor", out.executor},
-                                      {"scheduler", out.scheduler},
-                                      {"receipt_signer", out.signer}}) {
+        for (const auto& [name, a, interests] :
+             {std::tuple<const char*, caf::actor, std::uint8_t>{"executor", out.executor, runnable_changed},
+              {"scheduler", out.scheduler, schedules_changed},
+              {"receipt_signer", out.signer, receipts_changed}}) {
             spawned(name, name, a);
-            caf::anon_send(typed_peer, subscribe_atom::value, a);
+            caf::anon_send(typed_peer, subscribe_atom::value, a, interests);
         }
     }
 
@@ -77,7 +78,8 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
         auto g = caf::actor_cast<caf::actor>(sys.spawn(http_gateway, gw));
         join(intro, "http_gateway", "gateway", g);
         if (hook) hook("http_gateway", g);
-        caf::anon_send(peer, subscribe_atom::value, g);  // ?wait=true hears of finished executions
+        caf::anon_send(peer, subscribe_atom::value, g,  // ?wait=true hears of finished executions
+                       std::uint8_t{runnable_changed});
         return g;
     };
     out.gateway = env.gateway ? env.gateway : std::make_shared<GatewayHandle>();

@@ -26,13 +26,13 @@ using Peer = caf::typed_actor<
     caf::replies_to<write_atom, state::KvCommand>::with<CompletionPtr>,
     caf::replies_to<propose_atom, std::string>::with<CompletionPtr>,
     caf::replies_to<query_atom, QueryPtr, bool>::with<CompletionPtr>,
-    caf::replies_to<read_atom, std::string, bool>::with<CompletionPtr>, caf::reacts_to<subscribe_atom, caf::actor>,
-    caf::reacts_to<compact_atom, raft::Index, DataPtr>, caf::replies_to<snapnow_atom>::with<AdminAnswerPtr>,
+    caf::replies_to<read_atom, std::string, bool>::with<CompletionPtr>,
+    caf::reacts_to<subscribe_atom, caf::actor, std::uint8_t>, caf::reacts_to<compact_atom, raft::Index, DataPtr>,
+    caf::replies_to<snapnow_atom>::with<AdminAnswerPtr>,
     caf::replies_to<transfer_atom, raft::NodeId>::with<AdminAnswerPtr>,
     caf::replies_to<member_atom, raft::ConfChangeType, raft::NodeId, std::string>::with<CompletionPtr>,
     caf::reacts_to<members_atom, MembersPtr>, caf::replies_to<drained_atom, bool>::with<bool>,
-    caf::reacts_to<applied_atom, raft::Index>, caf::replies_to<step_down_atom>::with<AdminAnswerPtr>,
-    caf::replies_to<status_atom>::with<StatusPtr>, caf::replies_to<inspect_atom>::with<ReportPtr>,
-    caf::replies_to<sync_atom>::with<bool>>;
+    caf::replies_to<step_down_atom>::with<AdminAnswerPtr>, caf::replies_to<status_atom>::with<StatusPtr>,
+    caf::replies_to<inspect_atom>::with<ReportPtr>, caf::replies_to<sync_atom>::with<bool>>;
 
 }  // namespace raftor::actors

@@ -160,7 +160,14 @@ CompletionPtr completion(node::Completion c) {
 }
 
 void schedule_drain(Self* self);
+void settle(Self* self, const PeerSetup& setup);
 void carry_out(Self* self, const PeerSetup& setup, node::Effects fx);
+// A handler's answer, returned after settle(): the answer is filed before any drain.
+template <class T>
+T settled(Self* self, const PeerSetup& setup, T answer) {
+    settle(self, setup);
+    return answer;
+}
 void refuse_frame(Self* self, raft::NodeId sender, raft::Refusal why, const std::string& what);
 
 // One input through the core, its effects carried out; what came back, for the caller
@@ -185,10 +192,12 @@ void fetch_entries(Self* self, const PeerSetup& setup, const raft::Fetch& f) {
         .then(
             [self, &setup, f](EntriesPtr entries) {
                 step(self, setup, node::in::Fetched{f.to, f.from, *entries});
+                settle(self, setup);
             },
             // The storage actor is gone (the node is stopping): the next heartbeat asks again.
             [self, &setup, f](caf::error&) {
                 step(self, setup, node::in::Fetched{f.to, f.from, {}});
+                settle(self, setup);
             });
 }
 
@@ -269,17 +278,32 @@ void carry_out(Self* self, const PeerSetup& setup, node::Effects fx) {
 // Carries out everything the core has pending, as Readies, then looks at where it ended.
 void drain(Self* self, const PeerSetup& setup) {
     auto& st = self->state;
+    st.drain_wanted = false;
     while (st.core->has_work()) carry_out(self, setup, st.core->step(node::in::Advance{}));
     time_write_stages(self);
     observe(self);
 }
 
-// Drains once for everything already in the mailbox: the client writes queued behind
-// this one become one Ready (one append per follower, one persist, one fsync).
+// Marks a drain as wanted; settle(), at the end of the handler, does it or queues it.
 void schedule_drain(Self* self) {
     if (self->state.observer) self->state.observer->stepped(self->state.core->core());
-    if (self->state.drain_queued) return;
-    self->state.drain_queued = true;
+    self->state.drain_wanted = true;
+}
+
+// Called last in every handler that steps the core (after its answer is filed). Drains
+// once for everything already in the mailbox: the client writes queued behind this one
+// become one Ready (one append per follower, one persist, one fsync). With nothing
+// queued, the drain is now: a drain_atom would be the next message anyway, and sending
+// it cost one message per input.
+void settle(Self* self, const PeerSetup& setup) {
+    auto& st = self->state;
+    if (!st.drain_wanted || st.drain_queued) return;
+    if (self->mailbox().empty()) {
+        st.drain_wanted = false;
+        drain(self, setup);
+        return;
+    }
+    st.drain_queued = true;
     self->send(self, drain_atom::value);
 }
 
@@ -292,7 +316,7 @@ StatusPtr status_of(Self* self) {
     s->term = core.term();
     s->leader = core.leader();
     s->commit = core.commit();
-    s->applied = st.applied;
+    s->applied = st.applied->load(std::memory_order_relaxed);
     s->last_index = core.log().last_index();
     s->conf = core.conf();
     s->storage_full = st.core->storage_full();
@@ -338,7 +362,7 @@ Summary summary_of(Self* self) {
               {"term", std::to_string(core.term())},
               {"leader", std::to_string(core.leader())},
               {"commitIndex", std::to_string(core.commit())},
-              {"appliedIndex", std::to_string(st.applied)},
+              {"appliedIndex", std::to_string(st.applied->load(std::memory_order_relaxed))},
               {"lastIndex", std::to_string(core.log().last_index())},
               {"stableIndex", std::to_string(core.stable())},
               {"pendingReads", std::to_string(st.core->pending_reads())},
@@ -452,7 +476,7 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
     st.names = setup->names;
     st.core = std::make_unique<node::PeerCore>(setup->config, setup->restore, setup->min_voters,
                                                [self](raft::NodeId id) { return name_of(self->state, id); });
-    st.applied = setup->restore.snapshot.index;
+    st.applied = std::make_shared<std::atomic<raft::Index>>(setup->restore.snapshot.index);
     st.transport = setup->transport;
     st.observer = setup->observer;
     st.counters = setup->counters;
@@ -469,6 +493,7 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
     sm_setup->snapshot_index = setup->restore.snapshot.index;
     sm_setup->snapshot_data = setup->restore.snapshot_data;
     sm_setup->peer = caf::actor_cast<Peer>(self);
+    sm_setup->applied = st.applied;
     st.state_machine = self->spawn<caf::linked>(state_machine, StateMachineSetupPtr(sm_setup));
     auto timer =
         caf::actor_cast<caf::actor>(self->spawn<caf::linked>(election_timer, caf::actor_cast<Peer>(self), setup->tick));
@@ -487,14 +512,17 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
         [=](tick_atom) {
             self->state.stats.note(self, "tick");
             step(self, *setup, node::in::Tick{});
+            settle(self, *setup);
         },
         [=](frame_atom, raft::NodeId sender, const Frame& bytes) {
             self->state.stats.note(self, "frame");
             step(self, *setup, node::in::Frame{sender, std::string_view(bytes.data(), bytes.size())});
+            settle(self, *setup);
         },
         [=](persisted_atom, std::uint64_t persist_id) {
             self->state.stats.note(self, "persisted");
             step(self, *setup, node::in::Persisted{persist_id});
+            settle(self, *setup);
         },
         [=](drain_atom) {
             self->state.stats.note(self, "drain");
@@ -504,6 +532,7 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
         [=](storage_full_atom, bool full, const std::string& why) {
             self->state.stats.note(self, "storage_full");
             step(self, *setup, node::in::StorageFull{full, why});
+            settle(self, *setup);
         },
         [=](resize_atom atom, std::uint64_t bytes) { return self->delegate(self->state.storage, atom, bytes); },
         [=](storage_error_atom, const std::string& what) {
@@ -514,26 +543,26 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](write_atom, const state::KvCommand& cmd) {
             self->state.stats.note(self, "write");
-            return await_proposal(self, *setup, node::in::Write{cmd});
+            return settled(self, *setup, await_proposal(self, *setup, node::in::Write{cmd}));
         },
         [=](propose_atom, const std::string& payload) {
             self->state.stats.note(self, "propose");
-            return await_proposal(self, *setup, node::in::Propose{payload});
+            return settled(self, *setup, await_proposal(self, *setup, node::in::Propose{payload}));
         },
         [=](query_atom, QueryPtr q, bool stale) {
             self->state.stats.note(self, "query");
-            return read_at_index(self, *setup, {}, std::move(q), stale);
+            return settled(self, *setup, read_at_index(self, *setup, {}, std::move(q), stale));
         },
-        [=](subscribe_atom, const caf::actor& follower) {
+        [=](subscribe_atom, const caf::actor& follower, std::uint8_t interests) {
             self->state.stats.note(self, "subscribe");
             self->state.followers.push_back(follower);
-            self->send(self->state.state_machine, subscribe_atom::value, follower);
+            self->send(self->state.state_machine, subscribe_atom::value, follower, interests);
             const auto& core = self->state.core->core();
             caf::anon_send(follower, leadership_atom::value, core.role() == raft::Role::leader, core.term());
         },
         [=](read_atom, const std::string& key, bool stale) {
             self->state.stats.note(self, "read");
-            return read_at_index(self, *setup, key, nullptr, stale);
+            return settled(self, *setup, read_at_index(self, *setup, key, nullptr, stale));
         },
         [=](compact_atom, raft::Index index, DataPtr data) {
             self->state.stats.note(self, "compact");
@@ -561,14 +590,14 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
         },
         [=](transfer_atom, raft::NodeId to) {
             self->state.stats.note(self, "transfer");
-            return admin_request(self, *setup, node::in::Transfer{to});
+            return settled(self, *setup, admin_request(self, *setup, node::in::Transfer{to}));
         },
         [=](member_atom, raft::ConfChangeType type, raft::NodeId node, const std::string& context) {
             self->state.stats.note(self, "member");
             std::string error;
             if (!context.empty())
                 if (auto m = state::decode_member(context, error)) learn(self, *setup, *m);
-            return await_proposal(self, *setup, node::in::ChangeMember{type, node, context});
+            return settled(self, *setup, await_proposal(self, *setup, node::in::ChangeMember{type, node, context}));
         },
         [=](members_atom, MembersPtr registry) {
             self->state.stats.note(self, "members");
@@ -578,15 +607,12 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
             self->state.stats.note(self, "drained");
             if (on != self->state.core->drained()) logging::info(on ? "drain_started" : "drain_ended", {});
             step(self, *setup, node::in::Drained{on});
+            settle(self, *setup);
             return self->state.core->core().role() == raft::Role::leader;
-        },
-        [=](applied_atom, raft::Index index) {
-            self->state.stats.note(self, "applied");
-            self->state.applied = std::max(self->state.applied, index);
         },
         [=](step_down_atom) {
             self->state.stats.note(self, "step_down");
-            return admin_request(self, *setup, node::in::StepDown{});
+            return settled(self, *setup, admin_request(self, *setup, node::in::StepDown{}));
         },
         [=](status_atom) {
             self->state.stats.note(self, "status");

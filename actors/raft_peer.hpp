@@ -76,9 +76,9 @@ struct PeerState {
     std::map<node::Token, WaitingRead> reads;  // linearizable reads waiting for a read index
     std::vector<caf::actor> followers;         // told of leadership changes (scheduler, executor, signer)
     std::map<node::Token, caf::typed_response_promise<AdminAnswerPtr>>
-        admin;                                  // transfers and step-downs, answered once over
-    std::map<raft::NodeId, std::string> names;  // member names by raft id: the setup's, and those learned
-    raft::Index applied = 0;                    // as the state machine last reported
+        admin;                                          // transfers and step-downs, answered once over
+    std::map<raft::NodeId, std::string> names;          // member names by raft id: the setup's, and those learned
+    std::shared_ptr<std::atomic<raft::Index>> applied;  // as the state machine publishes it
     std::uint64_t frames_rejected = 0;
     // This leader's proposals by index: when proposed and when durable here (steady ns,
     // 0: not yet), for the write stage histograms; gone once committed.
@@ -89,6 +89,7 @@ struct PeerState {
     raft::Index stage_persisted = 0;  // marks up to here have their persisted_ns
     // When a refused frame from each sender was last logged: at most once a minute each.
     std::map<raft::NodeId, caf::actor_clock::time_point> refusal_logged;
+    bool drain_wanted = false;  // inputs stepped since the last drain
     bool drain_queued = false;  // a drain_atom is in the mailbox
     std::shared_ptr<PeerObserver> observer;
     ActorStats stats;

@@ -25,8 +25,10 @@ void settle(Self* self, const StateMachineSetup& setup) {
     }
     if (st.applier->ops_changed()) {
         const state::OpsChanges c = st.applier->take_ops_changes();
-        for (const auto& f : st.followers)
-            caf::anon_send(f, ops_changed_atom::value, c.schedules, c.runnable, c.receipts);
+        const std::uint8_t changed = (c.schedules ? schedules_changed : 0) | (c.runnable ? runnable_changed : 0) |
+                                     (c.receipts ? receipts_changed : 0);
+        for (const auto& [f, interests] : st.followers)
+            if (changed & interests) caf::anon_send(f, ops_changed_atom::value, c.schedules, c.runnable, c.receipts);
     }
     if (st.applier->take_members_changed())
         self->send(setup.peer, members_atom::value,
@@ -71,9 +73,9 @@ StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup
             self->state.stats.note(self, "query");
             return answer_later(self, *setup, [&](node::Token t) { self->state.applier->query(t, *q, at); });
         },
-        [=](subscribe_atom, const caf::actor& follower) {
+        [=](subscribe_atom, const caf::actor& follower, std::uint8_t interests) {
             self->state.stats.note(self, "subscribe");
-            self->state.followers.push_back(follower);
+            self->state.followers.emplace_back(follower, interests);
             caf::anon_send(follower, ops_changed_atom::value, true, true, true);
         },
         [=](apply_atom, EntriesPtr entries, std::int64_t handed_ns) {
@@ -81,7 +83,7 @@ StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup
             self->state.handed_ns = handed_ns;
             self->state.applier->apply(*entries);
             settle(self, *setup);
-            self->send(setup->peer, applied_atom::value, self->state.applier->applied());
+            setup->applied->store(self->state.applier->applied(), std::memory_order_relaxed);
         },
         [=](restore_atom, SnapshotPtr snap) {
             self->state.stats.note(self, "restore");
@@ -93,7 +95,7 @@ StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup
             }
             logging::info("snapshot_restored", {{"index", std::to_string(snap->meta.index)}});
             settle(self, *setup);
-            self->send(setup->peer, applied_atom::value, self->state.applier->applied());
+            setup->applied->store(self->state.applier->applied(), std::memory_order_relaxed);
         },
         // An operator's snapshot: the state now (index 0: nothing applied since the last).
         [=](snapnow_atom) {

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 // The state machine actor: a thin shell around node::Applier. The raft_peer hands it
 // committed entries in log order (and a leader's snapshot); client writes and reads
 // are delegated to it by the raft_peer and answered from here once their entry, or
@@ -20,6 +21,9 @@ struct StateMachineSetup {
     raft::Index snapshot_index = 0;
     DataPtr snapshot_data;  // the state to start from (null: empty)
     Peer peer;
+    // The index applied, published for the peer's status: a figure read on request, which
+    // a message per applied batch cost the peer one handler each.
+    std::shared_ptr<std::atomic<raft::Index>> applied;
 };
 using StateMachineSetupPtr = std::shared_ptr<const StateMachineSetup>;
 
@@ -32,8 +36,8 @@ using StateMachine =
     caf::typed_actor<caf::replies_to<await_atom, raft::Index, raft::Term, std::int64_t>::with<CompletionPtr>,
                      caf::replies_to<read_atom, std::string, raft::Index>::with<CompletionPtr>,
                      caf::replies_to<query_atom, QueryPtr, raft::Index>::with<CompletionPtr>,
-                     caf::reacts_to<subscribe_atom, caf::actor>, caf::reacts_to<apply_atom, EntriesPtr, std::int64_t>,
-                     caf::reacts_to<restore_atom, SnapshotPtr>,
+                     caf::reacts_to<subscribe_atom, caf::actor, std::uint8_t>,
+                     caf::reacts_to<apply_atom, EntriesPtr, std::int64_t>, caf::reacts_to<restore_atom, SnapshotPtr>,
                      caf::replies_to<snapnow_atom>::with<raft::Index, DataPtr>,
                      caf::reacts_to<abandon_atom, raft::Term>, caf::replies_to<inspect_atom>::with<ReportPtr>>;
 
@@ -46,7 +50,7 @@ struct StateMachineState {
     std::int64_t handed_ns = 0;
     node::Token next_token = 1;
     std::uint64_t snapshots = 0;
-    std::vector<caf::actor> followers;  // told when operations change
+    std::vector<std::pair<caf::actor, std::uint8_t>> followers;  // told when operations change, of what (OpsInterest)
     ActorStats stats;
     static inline const char* name = "state_machine";
 };

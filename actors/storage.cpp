@@ -141,10 +141,11 @@ Storage::behavior_type storage_actor(Storage::stateful_pointer<StorageState> sel
             st.pending.push_back(std::move(batch));
             st.pending_max_id = std::max(st.pending_max_id, id);
             // The flush runs after whatever is already queued: all of it shares one fsync.
-            if (!st.flush_queued) {
-                st.flush_queued = true;
-                self->send(self, flush_atom::value);
-            }
+            // With nothing queued it runs now, as the flush_atom would have next.
+            if (st.flush_queued) return;
+            if (self->mailbox().empty()) return flush(self);
+            st.flush_queued = true;
+            self->send(self, flush_atom::value);
         },
         [=](flush_atom) {
             self->state.stats.note(self, "flush");
