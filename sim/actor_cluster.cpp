@@ -379,14 +379,25 @@ void ActorCluster::joined(raft::NodeId id, const std::string& name, const caf::a
 
 void ActorCluster::watch(const caf::actor& who) {
     const caf::resumable* job = job_of(who);
-    job_ids_[job] = who.id();
+    forget_job(job);
+    job_ids_.emplace_back(job, who.id());
     // Forgotten the moment it ends, however it ends: a new actor may reuse its memory,
     // and must not be taken for it (held as a storage job, named as another actor).
     caf::actor_cast<caf::abstract_actor*>(who)->attach_functor([this, job, alive = alive_] {
         if (!*alive) return;
         std::erase_if(storage_jobs_, [&](const StorageJob& s) { return s.job == job; });
-        job_ids_.erase(job);
+        forget_job(job);
     });
+}
+
+caf::actor_id ActorCluster::id_of_job(const caf::resumable* job) const {
+    for (const auto& [j, id] : job_ids_)
+        if (j == job) return id;
+    return 0;
+}
+
+void ActorCluster::forget_job(const caf::resumable* job) {
+    std::erase_if(job_ids_, [&](const auto& p) { return p.first == job; });
 }
 
 void ActorCluster::kill_now(const caf::actor& a) {
@@ -402,7 +413,7 @@ void ActorCluster::kill_actors(Node& n) {
     for (const auto& a : n.actors) {
         const caf::resumable* job = job_of(a);
         std::erase_if(storage_jobs_, [&](const StorageJob& s) { return s.job == job; });
-        job_ids_.erase(job);
+        forget_job(job);
         kill_now(a);  // before any other actor runs: a crash is instantaneous
         actors_.erase(a.id());
     }
@@ -494,12 +505,9 @@ bool ActorCluster::step() {
     if (!runnable_.empty()) {
         const std::size_t pick = runnable_[rng_.below(runnable_.size())];
         caf::resumable* job = sched_.jobs[pick];
-        caf::actor_id aid = 0;
-        if (auto it = job_ids_.find(job); it != job_ids_.end()) {
-            aid = it->second;
-        } else if (auto* a = dynamic_cast<caf::abstract_actor*>(job)) {
-            aid = a->id();
-        }
+        caf::actor_id aid = id_of_job(job);
+        if (aid == 0)
+            if (auto* a = dynamic_cast<caf::abstract_actor*>(job)) aid = a->id();
         // The chosen job goes first; the others keep their order.
         sched_.jobs.erase(sched_.jobs.begin() + static_cast<std::ptrdiff_t>(pick));
         sched_.jobs.push_front(job);

@@ -15,7 +15,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "actors/node_assembly.hpp"
@@ -184,7 +183,11 @@ private:
         std::uint64_t held_until;  // 0: not held now
     };
     std::vector<StorageJob> storage_jobs_;
-    std::unordered_map<const caf::resumable*, caf::actor_id> job_ids_;  // the nodes' actors
+    // Every actor's job and id. A few dozen: a scan of this array is quicker than a hash
+    // table's lookup, which cost a third of a step.
+    std::vector<std::pair<const caf::resumable*, caf::actor_id>> job_ids_;
+    caf::actor_id id_of_job(const caf::resumable* job) const;
+    void forget_job(const caf::resumable* job);
     std::vector<std::size_t> runnable_;
     Invariants inv_;
     std::uint64_t incarnations_ = 0;

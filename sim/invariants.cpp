@@ -23,7 +23,7 @@ void Invariants::observe(const raft::Raft& r, std::uint64_t incarnation) {
             fail(who() + ": commit went back from " + std::to_string(s.commit) + " to " + std::to_string(r.commit()));
     }
     if (r.role() == raft::Role::leader) {
-        auto [it, fresh] = leaders_.emplace(r.term(), r.id());
+        auto [it, fresh] = leaders_.try_emplace(r.term(), r.id());
         if (it->second != r.id())
             fail("election safety: nodes " + std::to_string(it->second) + " and " + std::to_string(r.id()) +
                  " both leaders in term " + std::to_string(r.term()));
@@ -79,7 +79,7 @@ void Invariants::entry_appended(raft::NodeId id, const raft::Entry& e, std::opti
 }
 
 void Invariants::state_at(raft::NodeId id, Index index, std::uint64_t hash) {
-    auto [it, fresh] = states_.emplace(index, hash);
+    auto [it, fresh] = states_.try_emplace(index, hash);
     if (!fresh && it->second != hash)
         fail("state-machine safety: node " + std::to_string(id) + " has a different state after index " +
              std::to_string(index));

@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -37,11 +38,16 @@ inline std::string to_bytes(capnp::MessageBuilder& mb) {
     return out;
 }
 
-// Cap'n Proto reads need 8-byte aligned words: copy the bytes first.
-inline kj::Array<capnp::word> aligned_copy(std::string_view bytes) {
-    auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-    if (!bytes.empty()) std::memcpy(words.begin(), bytes.data(), words.size() * sizeof(capnp::word));
-    return words;
+// Cap'n Proto reads 8-byte aligned words: the bytes themselves when they are aligned (a
+// std::string's are), else a copy kept in `copy`. Copying every frame, entry and command
+// cost an allocation and a copy each.
+inline kj::ArrayPtr<const capnp::word> aligned_words(std::string_view bytes, kj::Array<capnp::word>& copy) {
+    const std::size_t n = bytes.size() / sizeof(capnp::word);
+    if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0)
+        return kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), n);
+    copy = kj::heapArray<capnp::word>(n);
+    if (n > 0) std::memcpy(copy.begin(), bytes.data(), n * sizeof(capnp::word));
+    return copy;
 }
 
 inline capnp::ReaderOptions reader_options(std::size_t message_words) {
@@ -60,7 +66,8 @@ auto decode_root(std::string_view bytes, std::string& error, const char* what, F
         return std::nullopt;
     }
     try {
-        auto words = aligned_copy(bytes);
+        kj::Array<capnp::word> copy;
+        const auto words = aligned_words(bytes, copy);
         capnp::FlatArrayMessageReader reader(words, reader_options(words.size()));
         auto out = read(reader.getRoot<Root>());
         if (!out) error = std::string(what) + ": " + (error.empty() ? "invalid content" : error);

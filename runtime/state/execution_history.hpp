@@ -53,6 +53,12 @@ public:
 
     // The execution with receipt `sequence` (held), without its receipt hash.
     Execution at(std::uint64_t sequence) const;
+    // The same for a snapshot, whose loader recomputes what the fields give: an input or
+    // output hash recomputed from them is left zero, and `recomputed` says which.
+    struct Recomputed {
+        bool input_hash = false, output_hash = false;
+    };
+    Execution at_for_snapshot(std::uint64_t sequence, Recomputed& recomputed) const;
     // Receipt sequence of an execution id; 0 when it is not held.
     std::uint64_t sequence_of(std::uint64_t id) const;
     // Receipt sequences of one operation's executions, oldest first.
@@ -99,6 +105,7 @@ private:
 
     const Packed& record(std::uint64_t sequence) const { return records_[sequence - base_sequence_ - 1]; }
     std::optional<Packed> pack(const Execution& e, std::uint32_t operation, std::uint16_t node) const;
+    Execution unpack(std::uint64_t sequence, Recomputed* skip_hashes) const;
     std::uint32_t intern_operation(const std::string& name);
     std::uint16_t intern_node(const std::string& name);
     std::string text(std::uint64_t at, std::size_t len) const;

@@ -163,8 +163,12 @@ bool status_of(schema::ExecStatus s, ExecStatus& out) {
     return true;
 }
 
-// `with_receipt_hash` false: the loader recomputes it along the chain (a history record).
-void save_execution(const Execution& e, schema::Execution::Builder b, bool with_receipt_hash = true) {
+// A history record leaves out the hashes its loader recomputes: its receipt hash (but
+// at checkpoints), and its input and output hashes when its fields give them.
+struct Omitted {
+    bool receipt_hash = false, input_hash = false, output_hash = false;
+};
+void save_execution(const Execution& e, schema::Execution::Builder b, Omitted omit = {}) {
     b.setId(e.id);
     b.setOperationId(e.operation);
     b.setOperationVersion(e.operation_version);
@@ -181,23 +185,24 @@ void save_execution(const Execution& e, schema::Execution::Builder b, bool with_
     b.setExitCode(e.exit_code);
     b.setStartTerm(e.start_term);
     b.setInput(bytes_of(e.input));
-    b.setInputHash(bytes_of_array(e.input_hash));
-    b.setOutputHash(bytes_of_array(e.output_hash));
+    if (!omit.input_hash) b.setInputHash(bytes_of_array(e.input_hash));
+    if (!omit.output_hash) b.setOutputHash(bytes_of_array(e.output_hash));
     b.setOutput(bytes_of(e.output));
     b.setReceiptSequence(e.receipt_sequence);
-    if (with_receipt_hash) b.setReceiptHash(bytes_of_array(e.receipt_hash));
+    if (!omit.receipt_hash) b.setReceiptHash(bytes_of_array(e.receipt_hash));
     b.setDetail(e.detail);
     b.setReplayOf(e.replay_of);
 }
 
-std::optional<Execution> load_execution(schema::Execution::Reader r, std::string& error) {
+// `history`: a final record, whose input and output hashes may be left to recompute.
+std::optional<Execution> load_execution(schema::Execution::Reader r, std::string& error, bool history = false) {
     Execution e;
     e.id = r.getId();
     e.operation = r.getOperationId().cStr();
     e.operation_version = r.getOperationVersion();
     const auto cause = static_cast<unsigned>(r.getCause());
     if (cause > static_cast<unsigned>(Cause::idle) || !status_of(r.getStatus(), e.status) ||
-        !array_of(r.getInputHash(), e.input_hash) || !array_of(r.getOutputHash(), e.output_hash, true) ||
+        !array_of(r.getInputHash(), e.input_hash, history) || !array_of(r.getOutputHash(), e.output_hash, true) ||
         !array_of(r.getReceiptHash(), e.receipt_hash, true) || e.id == 0) {
         error = "execution " + std::to_string(e.id) + ": bad id, cause, status or hash";
         return std::nullopt;
@@ -218,6 +223,9 @@ std::optional<Execution> load_execution(schema::Execution::Reader r, std::string
     e.receipt_sequence = r.getReceiptSequence();
     e.detail = r.getDetail().cStr();
     e.replay_of = r.getReplayOf();
+    if (history && r.getInputHash().size() == 0)
+        e.input_hash = input_hash_of(e.operation, e.operation_version, e.cause, e.slot_ms, e.input);
+    if (history && r.getOutputHash().size() == 0) e.output_hash = crypto::sha256(e.output);
     return e;
 }
 
@@ -454,11 +462,13 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
     // Receipt hashes only at the history's checkpoints, which it holds: the loader
     // recomputes the others along the chain, checks them at each checkpoint and at the
     // head. Hashing every receipt at every snapshot was most of a snapshot's cost.
+    // Input and output hashes that the fields give are left out too.
     for (std::uint64_t s = kept.base_sequence() + 1; s <= kept.last_sequence(); ++s) {
         const bool checkpoint = s % ExecutionHistory::checkpoint_every == 0;
-        Execution e = kept.at(s);
+        ExecutionHistory::Recomputed recomputed;
+        Execution e = kept.at_for_snapshot(s, recomputed);
         if (checkpoint) e.receipt_hash = kept.hash(s);
-        save_execution(e, history[i++], checkpoint);
+        save_execution(e, history[i++], {!checkpoint, recomputed.input_hash, recomputed.output_hash});
     }
     b.setChainSequence(m.chain_.last_sequence());
     b.setChainHead(bytes_of_array(m.chain_.head()));
@@ -568,7 +578,7 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
     std::uint64_t checked = r.getHistoryBaseSequence();  // the last receipt whose kept hash matched
     crypto::Digest prev = base;
     for (auto x : r.getHistory()) {
-        auto e = load_execution(x, error);
+        auto e = load_execution(x, error, true);
         if (!e) return error;
         const std::string name = "history execution " + std::to_string(e->id);
         if (!is_final(e->status) || e->receipt_sequence != expect++)

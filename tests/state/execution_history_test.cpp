@@ -252,6 +252,11 @@ BOOST_AUTO_TEST_CASE(a_snapshot_with_a_changed_history_field_is_refused_by_its_r
             BOOST_TEST((copy.execution(id)->receipt_hash == m.execution(id)->receipt_hash), "execution " << id);
         BOOST_TEST(snap.getHistory()[0].getReceiptHash().size() == 0u);
         BOOST_TEST(snap.getHistory()[15].getReceiptHash().size() == 32u);
+        // Input and output hashes that the fields give are left out, and come back.
+        BOOST_TEST(snap.getHistory()[0].getInputHash().size() == 0u);
+        BOOST_TEST(snap.getHistory()[0].getOutputHash().size() == 0u);
+        BOOST_TEST((copy.execution(1)->input_hash == m.execution(1)->input_hash));
+        BOOST_TEST((copy.execution(1)->output_hash == raftor::crypto::sha256("fine")));
     }
     auto refused = [&](const std::string& expected) {
         OpsMachine copy;
@@ -265,6 +270,11 @@ BOOST_AUTO_TEST_CASE(a_snapshot_with_a_changed_history_field_is_refused_by_its_r
     second.setFinishedAtMs(second.getFinishedAtMs() + 1);
     refused("history execution 16 (receipt 16): the receipts from 1 to it do not give the receipt hash kept with it");
     second.setFinishedAtMs(second.getFinishedAtMs() - 1);
+    // An output changed: its recomputed output hash changes its receipt's.
+    auto third = snap.getHistory()[2];
+    third.setOutput(kj::StringPtr("fake").asBytes());
+    refused("history execution 16 (receipt 16): the receipts from 1 to it do not give the receipt hash kept with it");
+    third.setOutput(kj::StringPtr("fine").asBytes());
     // One changed after it: the chain's head refuses it.
     auto eighteenth = snap.getHistory()[17];
     eighteenth.setStartedAtMs(eighteenth.getStartedAtMs() + 1);

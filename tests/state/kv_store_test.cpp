@@ -91,7 +91,8 @@ BOOST_AUTO_TEST_CASE(a_snapshot_larger_than_the_traversal_floor_restores) {
     BOOST_TEST(b.applied_index() == 96u);
     BOOST_TEST(b.get("k96")->value.size() == kv_value_bytes_max);
 
-    auto aligned = raftor::raft::detail::aligned_copy(bytes);
+    kj::Array<capnp::word> copy;
+    auto aligned = raftor::raft::detail::aligned_words(bytes, copy);
     capnp::ReaderOptions floor_only;
     floor_only.traversalLimitInWords = raftor::raft::decode_traversal_words_floor;
     capnp::FlatArrayMessageReader reader(aligned, floor_only);
