@@ -221,8 +221,8 @@ BOOST_AUTO_TEST_CASE(history_id_index_holds_under_random_churn) {
     BOOST_TEST(c.h.size() == model.size());
 }
 
-BOOST_AUTO_TEST_CASE(a_snapshot_with_a_changed_history_field_is_refused_by_its_receipt_hashes) {
-    OpsMachine m;
+// An operation "a" run `n` times to success (output "fine"), each a receipt.
+void run_noops(OpsMachine& m, int n) {
     OperationSpec s;
     s.id = "a";
     s.name = "a";
@@ -230,12 +230,17 @@ BOOST_AUTO_TEST_CASE(a_snapshot_with_a_changed_history_field_is_refused_by_its_r
     std::uint64_t index = 0;
     auto run = [&](OpsBody b) { return m.apply(++index, 1, OpsCommand{{}, 1'000'000, std::move(b)}); };
     run(PutOperation{s, true});
-    for (int i = 0; i < 20; ++i) {
+    for (int i = 0; i < n; ++i) {
         const auto id = run(ExecuteOperation{"a", ""}).executions.at(0);
         run(StartBatch{{StartExecution{id, 1, "n1", 1'000'000}}});
         run(FinishBatch{
             {FinishExecution{id, 1, ExecStatus::success, 0, 1'000'005, 5, "fine", raftor::crypto::sha256("fine")}}});
     }
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_with_a_changed_history_field_is_refused_by_its_receipt_hashes) {
+    OpsMachine m;
+    run_noops(m, 20);
     capnp::MallocMessageBuilder mb;
     auto snap = mb.initRoot<raftor::schema::OperationsSnapshot>();
     OpsSnapshotCodec::save(m, snap);
@@ -284,19 +289,7 @@ BOOST_AUTO_TEST_CASE(a_snapshot_with_a_changed_history_field_is_refused_by_its_r
 // A snapshot from before checkpoints, with every receipt's hash: each is still checked.
 BOOST_AUTO_TEST_CASE(a_snapshot_with_every_receipt_hash_is_checked_at_each) {
     OpsMachine m;
-    OperationSpec s;
-    s.id = "a";
-    s.name = "a";
-    s.handler.kind = Handler::Kind::noop;
-    std::uint64_t index = 0;
-    auto run = [&](OpsBody b) { return m.apply(++index, 1, OpsCommand{{}, 1'000'000, std::move(b)}); };
-    run(PutOperation{s, true});
-    for (int i = 0; i < 3; ++i) {
-        const auto id = run(ExecuteOperation{"a", ""}).executions.at(0);
-        run(StartBatch{{StartExecution{id, 1, "n1", 1'000'000}}});
-        run(FinishBatch{
-            {FinishExecution{id, 1, ExecStatus::success, 0, 1'000'005, 5, "fine", raftor::crypto::sha256("fine")}}});
-    }
+    run_noops(m, 3);
     capnp::MallocMessageBuilder mb;
     auto snap = mb.initRoot<raftor::schema::OperationsSnapshot>();
     OpsSnapshotCodec::save(m, snap);

@@ -1,0 +1,164 @@
+#include "runtime/storage/state_store_lmdb.hpp"
+
+#include <cstring>
+
+namespace raftor::storage {
+
+namespace {
+
+constexpr std::string_view applied_key = "applied";
+
+std::string encode_u64(std::uint64_t v) {
+    std::string out(8, '\0');
+    for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xFF);
+    return out;
+}
+
+Status get_in(MDB_txn* txn, MDB_dbi db, TableId table, std::string_view key, std::optional<std::string_view>& out) {
+    out.reset();
+    if (auto st = check_state_key(key); !st.ok()) return st;
+    const std::string k = state_full_key(table, key);
+    MDB_val mk = val(k), mv{};
+    const int rc = mdb_get(txn, db, &mk, &mv);
+    if (rc == MDB_NOTFOUND) return {};
+    if (rc != MDB_SUCCESS) return Status::from_mdb(rc, "read a state key");
+    out = view(mv);
+    return {};
+}
+
+Status scan_in(MDB_txn* txn, MDB_dbi db, TableId table, std::string_view from, std::string_view to, const ScanFn& f) {
+    MDB_cursor* cur = nullptr;
+    if (int rc = mdb_cursor_open(txn, db, &cur); rc != MDB_SUCCESS) return Status::from_mdb(rc, "open a cursor");
+    const std::string start = state_full_key(table, from);
+    const std::string end = to.empty() ? std::string() : state_full_key(table, to);
+    MDB_val mk = val(start), mv{};
+    Status st;
+    for (int rc = mdb_cursor_get(cur, &mk, &mv, MDB_SET_RANGE);; rc = mdb_cursor_get(cur, &mk, &mv, MDB_NEXT)) {
+        if (rc == MDB_NOTFOUND) break;
+        if (rc != MDB_SUCCESS) {
+            st = Status::from_mdb(rc, "scan state keys");
+            break;
+        }
+        const std::string_view k = view(mk);
+        if (k.empty() || static_cast<TableId>(k[0]) != table) break;
+        if (!end.empty() && k >= end) break;
+        if (!f(k.substr(1), view(mv))) break;
+    }
+    mdb_cursor_close(cur);
+    return st;
+}
+
+std::uint64_t applied_in(MDB_txn* txn, MDB_dbi db, Status& st) {
+    std::optional<std::string_view> v;
+    st = get_in(txn, db, store_table, applied_key, v);
+    if (!st.ok() || !v) return 0;
+    if (v->size() != 8) {
+        st = {Errc::corrupt, "the state's applied index is " + std::to_string(v->size()) + " bytes, not 8"};
+        return 0;
+    }
+    std::uint64_t out = 0;
+    for (char c : *v) out = out << 8 | static_cast<unsigned char>(c);
+    return out;
+}
+
+// What a view and the write read alike: through their transaction.
+template <class Base>
+class LmdbReading : public Base {
+public:
+    explicit LmdbReading(MDB_dbi db) : db_(db) {}
+    Txn& txn() { return txn_; }
+    Status get(TableId table, std::string_view key, std::optional<std::string_view>& out) const override {
+        return get_in(txn_.get(), db_, table, key, out);
+    }
+    Status scan(TableId table, std::string_view from, std::string_view to, const ScanFn& f) const override {
+        return scan_in(txn_.get(), db_, table, from, to, f);
+    }
+    std::uint64_t applied_index() const override { return applied_; }
+    void set_applied(std::uint64_t a) { applied_ = a; }
+
+protected:
+    Txn txn_;
+    MDB_dbi db_;
+    std::uint64_t applied_ = 0;
+};
+
+using LmdbView = LmdbReading<StateRead>;
+
+class LmdbWrite final : public LmdbReading<StateWrite> {
+public:
+    LmdbWrite(MDB_dbi db, std::atomic<bool>& writing, const LmdbStateStore* owner)
+        : LmdbReading(db), writing_(writing), owner_(owner) {}
+    ~LmdbWrite() override {
+        txn_.abort();
+        writing_ = false;
+    }
+    const LmdbStateStore* owner() const { return owner_; }
+    Status put(TableId table, std::string_view key, std::string_view value) override {
+        if (auto st = check_state_key(key); !st.ok()) return st;
+        const std::string k = state_full_key(table, key);
+        MDB_val mk = val(k), mv = val(value);
+        return Status::from_mdb(mdb_put(txn_.get(), db_, &mk, &mv, 0), "write a state key");
+    }
+    Status del(TableId table, std::string_view key) override {
+        if (auto st = check_state_key(key); !st.ok()) return st;
+        const std::string k = state_full_key(table, key);
+        MDB_val mk = val(k);
+        const int rc = mdb_del(txn_.get(), db_, &mk, nullptr);
+        return rc == MDB_NOTFOUND ? Status{} : Status::from_mdb(rc, "delete a state key");
+    }
+
+private:
+    std::atomic<bool>& writing_;
+    const LmdbStateStore* owner_;
+};
+
+}  // namespace
+
+std::unique_ptr<LmdbStateStore> LmdbStateStore::open(const std::string& dir, std::size_t map_size_bytes, bool sync,
+                                                     Status& status) {
+    std::unique_ptr<LmdbStateStore> s(new LmdbStateStore());
+    if (status = s->env_.open(dir, map_size_bytes, sync, 1); !status.ok()) return nullptr;
+    Txn txn;
+    if (status = txn.begin(s->env_.get(), false); !status.ok()) return nullptr;
+    if (int rc = mdb_dbi_open(txn.get(), "state", MDB_CREATE, &s->db_); rc != MDB_SUCCESS) {
+        status = Status::from_mdb(rc, "open the state table in " + dir);
+        return nullptr;
+    }
+    if (status = txn.commit(); !status.ok()) return nullptr;
+    return s;
+}
+
+std::unique_ptr<StateRead> LmdbStateStore::read(Status& status) {
+    auto v = std::make_unique<LmdbView>(db_);
+    if (status = v->txn().begin(env_.get(), true); !status.ok()) return nullptr;
+    const std::uint64_t applied = applied_in(v->txn().get(), db_, status);
+    if (!status.ok()) return nullptr;
+    v->set_applied(applied);
+    return v;
+}
+
+std::unique_ptr<StateWrite> LmdbStateStore::write(Status& status) {
+    // LMDB would make a second writer wait for the first: on the same thread, for ever.
+    if (writing_.exchange(true)) {
+        status = {Errc::invalid, "a state write is already open"};
+        return nullptr;
+    }
+    auto w = std::make_unique<LmdbWrite>(db_, writing_, this);
+    if (status = w->txn().begin(env_.get(), false); !status.ok()) return nullptr;
+    const std::uint64_t applied = applied_in(w->txn().get(), db_, status);
+    if (!status.ok()) return nullptr;
+    w->set_applied(applied);
+    return w;
+}
+
+Status LmdbStateStore::commit(std::unique_ptr<StateWrite> write, std::uint64_t applied_index) {
+    auto* w = dynamic_cast<LmdbWrite*>(write.get());
+    if (w == nullptr || w->owner() != this) return {Errc::invalid, "a write of another store"};
+    if (applied_index < w->applied_index())
+        return {Errc::invalid, "the applied index would go back from " + std::to_string(w->applied_index()) + " to " +
+                                   std::to_string(applied_index)};
+    if (auto st = w->put(store_table, applied_key, encode_u64(applied_index)); !st.ok()) return st;
+    return w->txn().commit();
+}
+
+}  // namespace raftor::storage

@@ -1,0 +1,32 @@
+#pragma once
+// The state store in LMDB, as a node keeps it: one table of (table byte + key) ->
+// value, read through LMDB's read transactions (each a consistent snapshot, while the
+// one writer goes on) and committed with the applied index in the same transaction.
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "runtime/storage/lmdb_env.hpp"
+#include "runtime/storage/state_store.hpp"
+
+namespace raftor::storage {
+
+class LmdbStateStore final : public StateStore {
+public:
+    // Opens (creating) the environment in `dir`. `sync` false: no fsync per commit (what
+    // the commit writes is then durable only once the OS writes it back).
+    static std::unique_ptr<LmdbStateStore> open(const std::string& dir, std::size_t map_size_bytes, bool sync,
+                                                Status& status);
+    std::unique_ptr<StateRead> read(Status& status) override;
+    std::unique_ptr<StateWrite> write(Status& status) override;
+    Status commit(std::unique_ptr<StateWrite> write, std::uint64_t applied_index) override;
+    Status set_map_size(std::size_t bytes) { return env_.set_map_size(bytes); }
+
+private:
+    LmdbStateStore() = default;
+    Env env_;
+    MDB_dbi db_ = 0;
+    std::atomic<bool> writing_{false};
+};
+
+}  // namespace raftor::storage
