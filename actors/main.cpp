@@ -93,7 +93,12 @@ int main(int argc, char** argv) {
     receipts->require_subcommand(1);
     auto* r_verify = receipts->add_subcommand(
         "verify", "check the whole chain offline (links, batches, signatures, head); names the first bad link");
-    r_verify->add_option("--file", args.file, "a dump (raftor ctl receipts dump) to check instead of the cluster");
+    auto* r_file =
+        r_verify->add_option("--file", args.file, "a dump (raftor ctl receipts dump) to check instead of the cluster");
+    r_verify
+        ->add_option("--backup", args.backup,
+                     "a backup (raftor ctl backup --out) whose receipts to check instead of the cluster")
+        ->excludes(r_file);
     r_verify->add_flag("--stale", args.stale, "read the answering node's copy");
     auto* r_dump = receipts->add_subcommand("dump", "write the whole chain, with the members' keys, to a file");
     r_dump->add_option("--out", args.out, "the file to write")->required();

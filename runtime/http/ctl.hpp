@@ -20,8 +20,9 @@ struct CtlArgs {
     std::optional<std::uint64_t> prev_revision;
     bool stale = false;
     int timeout_ms = 5000;
-    std::string file;  // receipts verify --file: a dump to check instead of the cluster
-    std::string out;   // receipts dump --out, backup --out
+    std::string file;    // receipts verify --file: a dump to check instead of the cluster
+    std::string backup;  // receipts verify --backup: a backup whose receipts to check instead
+    std::string out;     // receipts dump --out, backup --out
     // member, transfer-leader, drain, backup:
     std::string name, peer_address;  // member add/add-voter/promote/remove
     std::string to;                  // transfer-leader --to

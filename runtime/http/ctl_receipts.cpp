@@ -1,17 +1,23 @@
 // `raftor ctl receipts verify|dump`: the whole receipt chain, read from a cluster page
-// by page (or from a dump file) and checked offline: numbering, every link, every
-// batch's Merkle proof and signature, and that it ends at the replicated head.
+// by page (or from a dump file, or the state inside a backup) and checked offline:
+// numbering, every link, every batch's Merkle proof and signature, and that it ends at
+// the replicated head.
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "runtime/backup/backup.hpp"
 #include "runtime/http/client.hpp"
 #include "runtime/http/ctl.hpp"
 #include "runtime/http/operations_api.hpp"
 #include "runtime/http/receipt_pages.hpp"
+#include "runtime/state/kv_store.hpp"
+#include "runtime/state/ops_machine.hpp"
+#include "runtime/state/state_snapshot.hpp"
 
 namespace raftor::http {
 
@@ -42,9 +48,37 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
     return s.str();
 }
 
+// The chain inside a backup: the archive checked first (its checksums, its state
+// against its manifest), then its state's receipts, keys, base and head.
+std::optional<ReceiptDump> from_backup(const std::string& path, std::string& error, bool& unreadable) {
+    unreadable = !std::filesystem::is_regular_file(path);
+    if (unreadable) return error = "cannot open '" + path + "'", std::nullopt;
+    backup::Manifest manifest;
+    storage::Loaded loaded;
+    if (auto e = backup::verify_backup(path, manifest, &loaded); !e.empty()) return error = e, std::nullopt;
+    if (!loaded.snapshot_data) return error = "the backup holds no state", std::nullopt;
+    state::KvStore kv;
+    state::OpsMachine ops;
+    if (auto e = state::restore_state(*loaded.snapshot_data, kv, ops))
+        return error = "its state does not decode: " + *e, std::nullopt;
+    ReceiptDump d;
+    d.receipts = ops.receipts(0, SIZE_MAX);
+    d.keys = ops.keys();
+    d.base_sequence = ops.base_sequence();
+    d.base_hash = ops.base_hash();
+    d.head = crypto::ChainEnd{ops.chain_sequence(), ops.chain_head()};
+    d.sealed_through = ops.sealed_through();
+    d.stated_hashes.resize(d.receipts.size());
+    return d;
+}
+
 // A file's trust comes from its signatures alone: anyone could rewrite unsigned
 // receipts and the head together, so a file must be sealed to its end. A running
-// cluster's newest receipts may still be waiting for their seal.
+// cluster's newest receipts may still be waiting for their seal, and so may those of a
+// backup taken while it ran: those are checked by their links, and said so.
+int verify(const std::string& text, const std::string& source, bool must_be_sealed);
+int verify(const ReceiptDump& d, const std::string& source, bool must_be_sealed);
+
 int verify(const std::string& text, const std::string& source, bool must_be_sealed) {
     std::string error;
     auto dump = receipts_from_json(text, error);
@@ -52,22 +86,25 @@ int verify(const std::string& text, const std::string& source, bool must_be_seal
         std::cerr << "raftor ctl receipts verify: " << source << ": " << error << "\n";
         return 2;
     }
-    if (must_be_sealed && dump->sealed_through < dump->head.sequence) {
-        std::cout << "FAILED: " << source << ": receipt " << std::max(dump->sealed_through, dump->base_sequence) + 1
-                  << " is not sealed (sealedThrough " << dump->sealed_through << ", head " << dump->head.sequence
+    return verify(*dump, source, must_be_sealed);
+}
+
+int verify(const ReceiptDump& d, const std::string& source, bool must_be_sealed) {
+    if (must_be_sealed && d.sealed_through < d.head.sequence) {
+        std::cout << "FAILED: " << source << ": receipt " << std::max(d.sealed_through, d.base_sequence) + 1
+                  << " is not sealed (sealedThrough " << d.sealed_through << ", head " << d.head.sequence
                   << "): a file's receipts must all be signed\n";
         return 1;
     }
-    const auto check = crypto::verify_chain(dump->receipts, dump->keys, dump->head, dump->base_sequence,
-                                            dump->base_hash, dump->sealed_through);
+    const auto check = crypto::verify_chain(d.receipts, d.keys, d.head, d.base_sequence, d.base_hash, d.sealed_through);
     if (!check.ok) {
         std::cout << "FAILED: " << source << ": " << check.error << "\n"
                   << "(" << check.checked << " receipts verified before it)\n";
         return 1;
     }
-    for (std::size_t i = 0; i < dump->receipts.size(); ++i) {
-        const auto& stated = dump->stated_hashes[i];
-        const auto& r = dump->receipts[i];
+    for (std::size_t i = 0; i < d.receipts.size(); ++i) {
+        const auto& stated = d.stated_hashes[i];
+        const auto& r = d.receipts[i];
         if (stated && *stated != crypto::receipt_hash(r)) {
             std::cout << "FAILED: " << source << ": receipt " << r.sequence << " (" << r.execution_id
                       << "): its stated hash " << crypto::to_hex(*stated) << " is not the hash of its contents "
@@ -78,8 +115,8 @@ int verify(const std::string& text, const std::string& source, bool must_be_seal
     std::set<std::string> signers;
     std::set<std::string> batches;
     std::uint64_t unsealed = 0;
-    for (const auto& r : dump->receipts) {
-        if (r.sequence > dump->sealed_through) {
+    for (const auto& r : d.receipts) {
+        if (r.sequence > d.sealed_through) {
             ++unsealed;
             continue;
         }
@@ -87,12 +124,12 @@ int verify(const std::string& text, const std::string& source, bool must_be_seal
         batches.insert(crypto::to_hex(r.batch_root) + r.signer);
     }
     std::cout << "OK: " << source << ": " << check.checked << " receipts";
-    if (check.checked) std::cout << " (" << dump->base_sequence + 1 << ".." << dump->head.sequence << ")";
+    if (check.checked) std::cout << " (" << d.base_sequence + 1 << ".." << d.head.sequence << ")";
     std::cout << ", " << batches.size() << " signed batches by " << signers.size() << " signer(s)";
     for (const auto& s : signers) std::cout << " " << s;
     if (unsealed) std::cout << "; " << unsealed << " at the end not sealed yet (links checked, no signature)";
-    if (dump->base_sequence) std::cout << "; " << dump->base_sequence << " earlier receipts pruned by retention";
-    std::cout << "; head " << crypto::to_hex(dump->head.head) << "\n";
+    if (d.base_sequence) std::cout << "; " << d.base_sequence << " earlier receipts pruned by retention";
+    std::cout << "; head " << crypto::to_hex(d.head.head) << "\n";
     return 0;
 }
 
@@ -100,6 +137,21 @@ int verify(const std::string& text, const std::string& source, bool must_be_seal
 
 int run_ctl_receipts(const CtlArgs& a) {
     std::string error;
+    if (a.command == "receipts-verify" && !a.backup.empty()) {
+        bool unreadable = false;
+        auto dump = from_backup(a.backup, error, unreadable);
+        if (!dump) {
+            if (unreadable) {
+                std::cerr << "raftor ctl receipts verify: " << error << "\n";
+                return 2;
+            }
+            // The archive's errors name it already.
+            if (error.rfind(a.backup + ": ", 0) == 0) error.erase(0, a.backup.size() + 2);
+            std::cout << "FAILED: backup " << a.backup << ": " << error << "\n";
+            return 1;
+        }
+        return verify(*dump, "backup " + a.backup, false);
+    }
     const bool from_file = a.command == "receipts-verify" && !a.file.empty();
     auto text = from_file ? read_file(a.file, error) : fetch(a, error);
     if (!text) {

@@ -155,6 +155,31 @@ void ctl_verify_and_tamper(ProcessCluster& c, std::uint64_t victim) {
     // A file that is not a dump is named as such (exit 2), not called verified.
     BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "receipts", "verify", "--file", file + ".absent"}, out) == 2, out);
     BOOST_TEST(out.find("cannot open") != std::string::npos, out);
+
+    // The receipts inside a backup: the archive checked, then its state's chain.
+    const std::string archive = (c.dir(0).parent_path() / "backup.tar").string();
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "--endpoints", endpoints, "backup", "--out", archive}, out) == 0, out);
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "receipts", "verify", "--backup", archive}, out) == 0, out);
+    BOOST_TEST(out.find("OK: backup " + archive + ": ") == 0u, out);
+    BOOST_TEST(out.find(" signed batches by ") != std::string::npos, out);
+    BOOST_TEST_MESSAGE(out);
+    // One byte of the archive changed: refused, and not as unreadable.
+    std::string bytes;
+    {
+        std::ifstream in(archive, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    BOOST_REQUIRE(bytes.size() > 4096u);
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x5a);
+    {
+        std::ofstream o(archive, std::ios::binary | std::ios::trunc);
+        o << bytes;
+    }
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "receipts", "verify", "--backup", archive}, out) == 1, out);
+    BOOST_TEST(out.find("FAILED: backup " + archive + ": ") == 0u, out);
+    BOOST_TEST_MESSAGE(out);
+    BOOST_TEST(run_command({RAFTOR_BIN, "ctl", "receipts", "verify", "--backup", archive + ".absent"}, out) == 2, out);
+    BOOST_TEST(out.find("cannot open") != std::string::npos, out);
 }
 
 }  // namespace
