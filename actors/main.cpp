@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
     r_verify->add_flag("--stale", args.stale, "read the answering node's copy");
     auto* r_dump = receipts->add_subcommand("dump", "write the whole chain, with the members' keys, to a file");
     r_dump->add_option("--out", args.out, "the file to write")->required();
+    r_dump->add_option("--from", args.receipts_from, "the first receipt's sequence number (an archive of a range)")
+        ->check(CLI::PositiveNumber);
+    r_dump->add_option("--to", args.receipts_to, "the last receipt's sequence number (default: the last sealed)")
+        ->check(CLI::PositiveNumber);
     r_dump->add_flag("--stale", args.stale, "read the answering node's copy");
 
     auto* ops = ctl->add_subcommand("ops", "operations: list, get, define, delete, execute, history, queue, replay");

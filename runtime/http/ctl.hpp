@@ -22,7 +22,8 @@ struct CtlArgs {
     int timeout_ms = 5000;
     std::string file;    // receipts verify --file: a dump to check instead of the cluster
     std::string backup;  // receipts verify --backup: a backup whose receipts to check instead
-    std::string out;     // receipts dump --out, backup --out
+    std::uint64_t receipts_from = 0, receipts_to = 0;  // receipts dump --from/--to (0: the whole chain)
+    std::string out;                                   // receipts dump --out, backup --out
     // member, transfer-leader, drain, backup:
     std::string name, peer_address;  // member add/add-voter/promote/remove
     std::string to;                  // transfer-leader --to

@@ -25,9 +25,12 @@ namespace {
 
 using json = nlohmann::json;
 
-// All receipts the cluster keeps, read in pages.
+// The receipts the cluster keeps (those of --from/--to when given), read in pages.
 std::optional<std::string> fetch(const CtlArgs& a, std::string& error) {
-    ReceiptPages pages;
+    const bool ranged = a.receipts_from != 0 || a.receipts_to != 0;
+    ReceiptPages pages = ranged ? ReceiptPages(std::max<std::uint64_t>(a.receipts_from, 1),
+                                               a.receipts_to == 0 ? UINT64_MAX : a.receipts_to)
+                                : ReceiptPages();
     std::string used;
     while (!pages.done()) {
         ClientResult r = ctl_ask(a, "GET", pages.next_target(a.stale), "", used);
@@ -36,7 +39,9 @@ std::optional<std::string> fetch(const CtlArgs& a, std::string& error) {
             return error = "GET /receipts: HTTP " + std::to_string(r.status) + ": " + r.body, std::nullopt;
         if (!pages.add(r.body, error)) return error += " (from " + used + ")", std::nullopt;
     }
-    return pages.dump();
+    std::string dump = pages.dump(error);
+    if (dump.empty()) return std::nullopt;
+    return dump;
 }
 
 std::optional<std::string> read_file(const std::string& path, std::string& error) {
@@ -137,6 +142,11 @@ int verify(const ReceiptDump& d, const std::string& source, bool must_be_sealed)
 
 int run_ctl_receipts(const CtlArgs& a) {
     std::string error;
+    if (a.receipts_to != 0 && a.receipts_to < std::max<std::uint64_t>(a.receipts_from, 1)) {
+        std::cerr << "raftor ctl receipts dump: --to " << a.receipts_to << " is before --from " << a.receipts_from
+                  << "\n";
+        return 2;
+    }
     if (a.command == "receipts-verify" && !a.backup.empty()) {
         bool unreadable = false;
         auto dump = from_backup(a.backup, error, unreadable);

@@ -4,8 +4,12 @@ namespace raftor::http {
 
 using json = nlohmann::json;
 
+std::uint64_t ReceiptPages::limit() const {
+    return last_ - from_ < page_size ? last_ - from_ + 1 : page_size;
+}
+
 std::string ReceiptPages::next_target(bool stale) const {
-    return "/receipts?from=" + std::to_string(from_) + "&limit=" + std::to_string(page_size) +
+    return "/receipts?from=" + std::to_string(from_) + "&limit=" + std::to_string(limit()) +
            (stale ? "&stale=true" : "");
 }
 
@@ -21,16 +25,33 @@ bool ReceiptPages::add(const std::string& body, std::string& error) {
                false;
     }
     const std::size_t n = page["receipts"].size();
+    const std::uint64_t asked = limit();
     for (auto& x : page["receipts"]) list_.push_back(std::move(x));
     for (const char* k : {"head", "sealedThrough", "keys"}) all_[k] = page[k];
-    done_ = n < page_size;
-    if (!done_) from_ = list_.back().value("sequence", std::uint64_t{0}) + 1;
+    done_ = n < asked;
+    if (!done_) {
+        from_ = list_.back().value("sequence", std::uint64_t{0}) + 1;
+        done_ = from_ > last_;
+    }
     return true;
 }
 
-std::string ReceiptPages::dump() const {
+std::string ReceiptPages::dump(std::string& error) const {
     json out = all_.is_null() ? json::object() : all_;
     out["receipts"] = list_;
+    if (!ranged_) return out.dump();
+    const std::uint64_t base = out.contains("base") ? out["base"].value("sequence", std::uint64_t{0}) : 0;
+    if (list_.empty() || list_.front().value("sequence", std::uint64_t{0}) != first_) {
+        error = "receipt " + std::to_string(first_) + " is not kept: the chain kept starts after receipt " +
+                std::to_string(base) + " and ends at " +
+                std::to_string(out.contains("head") ? out["head"].value("sequence", std::uint64_t{0}) : 0);
+        return {};
+    }
+    // The range stands on its own: it starts where its first receipt links to, and ends
+    // at its last; each receipt's batch signature vouches for it.
+    out["base"] = {{"sequence", first_ - 1}, {"hash", list_.front().value("prevHash", std::string())}};
+    out["head"] = {{"sequence", list_.back().value("sequence", std::uint64_t{0})},
+                   {"hash", list_.back().value("hash", std::string())}};
     return out.dump();
 }
 
