@@ -185,6 +185,12 @@ int run_ctl_receipts(const CtlArgs& a) {
             ++left_out;
         }
         const std::size_t kept = list.size();
+        if (kept == 0 && left_out > 0 && (a.receipts_from != 0 || a.receipts_to != 0)) {
+            // A range past the last seal: nothing in it is signed yet.
+            std::cerr << "raftor ctl receipts dump: receipt " << dump->base_sequence + 1
+                      << " is not sealed yet (sealed through " << dump->sealed_through << ")\n";
+            return 2;
+        }
         if (left_out) {
             j["head"]["sequence"] = dump->sealed_through;
             j["head"]["hash"] = crypto::to_hex(kept ? crypto::receipt_hash(dump->receipts[kept - 1]) : dump->base_hash);

@@ -12,7 +12,7 @@ using Entry = std::pair<std::string, std::shared_ptr<const std::string>>;  // fu
 // The end of a scan's range, as a full key; empty: the end of the table.
 std::string range_end(TableId table, std::string_view to) {
     if (!to.empty()) return state_full_key(table, to);
-    if (table == 0xFF) return {};
+    if (table == store_table) return {};  // the last table: no byte after it
     return std::string(1, static_cast<char>(table + 1));
 }
 
