@@ -60,10 +60,7 @@ caf::behavior sim_client(caf::event_based_actor* self, ClientPtr hooks) {
 
 }  // namespace
 
-Workload::Workload(ActorCluster& cluster, WorkloadOptions opts) : cluster_(cluster), opts_(opts) {
-    // A minute of the default load without regrowing (each regrowth touched fresh pages).
-    history_.reserve(16'384);
-}
+Workload::Workload(ActorCluster& cluster, WorkloadOptions opts) : cluster_(cluster), opts_(opts) {}
 
 Workload::~Workload() {
     for (const auto& c : clients_) cluster_.kill_now(c);

@@ -207,15 +207,6 @@ std::string ExecutionHistory::text(std::uint64_t at, std::size_t len) const {
 }
 
 Execution ExecutionHistory::at(std::uint64_t sequence) const {
-    return unpack(sequence, nullptr);
-}
-
-Execution ExecutionHistory::at_for_snapshot(std::uint64_t sequence, Recomputed& recomputed) const {
-    recomputed = {};
-    return unpack(sequence, &recomputed);
-}
-
-Execution ExecutionHistory::unpack(std::uint64_t sequence, Recomputed* skip_hashes) const {
     RAFT_ASSERT(holds(sequence), "an execution read is held");
     const Packed& p = record(sequence);
     if (p.flags & whole) return whole_.at(p.id);
@@ -244,20 +235,12 @@ Execution ExecutionHistory::unpack(std::uint64_t sequence, Recomputed* skip_hash
     } else {
         e.input = text(at, p.input_len);
         at += p.input_len;
-        if (skip_hashes)
-            skip_hashes->input_hash = true;
-        else
-            e.input_hash = input_hash_of(e.operation, e.operation_version, e.cause, e.slot_ms, e.input);
+        e.input_hash = input_hash_of(e.operation, e.operation_version, e.cause, e.slot_ms, e.input);
     }
     if (p.flags & output_hash_kept) digest(e.output_hash);
     e.output = text(at, p.output_len);
     at += p.output_len;
-    if (!(p.flags & output_hash_kept)) {
-        if (skip_hashes)
-            skip_hashes->output_hash = true;
-        else
-            e.output_hash = crypto::sha256(e.output);
-    }
+    if (!(p.flags & output_hash_kept)) e.output_hash = crypto::sha256(e.output);
     e.detail = text(at, p.detail_len);
     e.receipt_sequence = sequence;
     return e;

@@ -53,12 +53,6 @@ public:
 
     // The execution with receipt `sequence` (held), without its receipt hash.
     Execution at(std::uint64_t sequence) const;
-    // The same for a snapshot, whose loader recomputes what the fields give: an input or
-    // output hash recomputed from them is left zero, and `recomputed` says which.
-    struct Recomputed {
-        bool input_hash = false, output_hash = false;
-    };
-    Execution at_for_snapshot(std::uint64_t sequence, Recomputed& recomputed) const;
     // Receipt sequence of an execution id; 0 when it is not held.
     std::uint64_t sequence_of(std::uint64_t id) const;
     // Receipt sequences of one operation's executions, oldest first.
@@ -73,6 +67,20 @@ public:
     crypto::Digest hash(std::uint64_t sequence, const std::pair<std::uint64_t, crypto::Digest>* known = nullptr) const;
     // The hashes of receipts [from, to], held, computed along the chain in one pass.
     std::vector<crypto::Digest> hashes(std::uint64_t from, std::uint64_t to) const;
+    // Calls `f` with each execution [from, to] (held) and its receipt hash, oldest first:
+    // each is unpacked once, where at() after hashes() unpacked it twice.
+    template <class F>
+    void each_with_hash(std::uint64_t from, std::uint64_t to, F&& f) const {
+        if (from > to) return;
+        crypto::Digest h = hash(from - 1);
+        for (std::uint64_t s = from; s <= to; ++s) {
+            Execution e = at(s);
+            h = s > tail_from_ ? tail_[s - tail_from_ - 1] : link(s, e, h);
+            e.receipt_hash = h;
+            f(e);
+        }
+    }
+
     // Bytes held, for the introspection figures.
     std::size_t text_bytes() const { return text_.size(); }
     std::size_t whole_count() const { return whole_.size(); }
@@ -105,7 +113,6 @@ private:
 
     const Packed& record(std::uint64_t sequence) const { return records_[sequence - base_sequence_ - 1]; }
     std::optional<Packed> pack(const Execution& e, std::uint32_t operation, std::uint16_t node) const;
-    Execution unpack(std::uint64_t sequence, Recomputed* skip_hashes) const;
     std::uint32_t intern_operation(const std::string& name);
     std::uint16_t intern_node(const std::string& name);
     std::string text(std::uint64_t at, std::size_t len) const;

@@ -163,12 +163,7 @@ bool status_of(schema::ExecStatus s, ExecStatus& out) {
     return true;
 }
 
-// A history record leaves out the hashes its loader recomputes: its receipt hash (but
-// at checkpoints), and its input and output hashes when its fields give them.
-struct Omitted {
-    bool receipt_hash = false, input_hash = false, output_hash = false;
-};
-void save_execution(const Execution& e, schema::Execution::Builder b, Omitted omit = {}) {
+void save_execution(const Execution& e, schema::Execution::Builder b) {
     b.setId(e.id);
     b.setOperationId(e.operation);
     b.setOperationVersion(e.operation_version);
@@ -185,24 +180,23 @@ void save_execution(const Execution& e, schema::Execution::Builder b, Omitted om
     b.setExitCode(e.exit_code);
     b.setStartTerm(e.start_term);
     b.setInput(bytes_of(e.input));
-    if (!omit.input_hash) b.setInputHash(bytes_of_array(e.input_hash));
-    if (!omit.output_hash) b.setOutputHash(bytes_of_array(e.output_hash));
+    b.setInputHash(bytes_of_array(e.input_hash));
+    b.setOutputHash(bytes_of_array(e.output_hash));
     b.setOutput(bytes_of(e.output));
     b.setReceiptSequence(e.receipt_sequence);
-    if (!omit.receipt_hash) b.setReceiptHash(bytes_of_array(e.receipt_hash));
+    b.setReceiptHash(bytes_of_array(e.receipt_hash));
     b.setDetail(e.detail);
     b.setReplayOf(e.replay_of);
 }
 
-// `history`: a final record, whose input and output hashes may be left to recompute.
-std::optional<Execution> load_execution(schema::Execution::Reader r, std::string& error, bool history = false) {
+std::optional<Execution> load_execution(schema::Execution::Reader r, std::string& error) {
     Execution e;
     e.id = r.getId();
     e.operation = r.getOperationId().cStr();
     e.operation_version = r.getOperationVersion();
     const auto cause = static_cast<unsigned>(r.getCause());
     if (cause > static_cast<unsigned>(Cause::idle) || !status_of(r.getStatus(), e.status) ||
-        !array_of(r.getInputHash(), e.input_hash, history) || !array_of(r.getOutputHash(), e.output_hash, true) ||
+        !array_of(r.getInputHash(), e.input_hash) || !array_of(r.getOutputHash(), e.output_hash, true) ||
         !array_of(r.getReceiptHash(), e.receipt_hash, true) || e.id == 0) {
         error = "execution " + std::to_string(e.id) + ": bad id, cause, status or hash";
         return std::nullopt;
@@ -223,9 +217,6 @@ std::optional<Execution> load_execution(schema::Execution::Reader r, std::string
     e.receipt_sequence = r.getReceiptSequence();
     e.detail = r.getDetail().cStr();
     e.replay_of = r.getReplayOf();
-    if (history && r.getInputHash().size() == 0)
-        e.input_hash = input_hash_of(e.operation, e.operation_version, e.cause, e.slot_ms, e.input);
-    if (history && r.getOutputHash().size() == 0) e.output_hash = crypto::sha256(e.output);
     return e;
 }
 
@@ -459,17 +450,9 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
     const ExecutionHistory& kept = m.history_;
     auto history = b.initHistory(static_cast<unsigned>(kept.size()));
     i = 0;
-    // Receipt hashes only at the history's checkpoints, which it holds: the loader
-    // recomputes the others along the chain, checks them at each checkpoint and at the
-    // head. Hashing every receipt at every snapshot was most of a snapshot's cost.
-    // Input and output hashes that the fields give are left out too.
-    for (std::uint64_t s = kept.base_sequence() + 1; s <= kept.last_sequence(); ++s) {
-        const bool checkpoint = s % ExecutionHistory::checkpoint_every == 0;
-        ExecutionHistory::Recomputed recomputed;
-        Execution e = kept.at_for_snapshot(s, recomputed);
-        if (checkpoint) e.receipt_hash = kept.hash(s);
-        save_execution(e, history[i++], {!checkpoint, recomputed.input_hash, recomputed.output_hash});
-    }
+    // Receipt hashes are recomputed along the chain, in one pass.
+    kept.each_with_hash(kept.base_sequence() + 1, kept.last_sequence(),
+                        [&](const Execution& e) { save_execution(e, history[i++]); });
     b.setChainSequence(m.chain_.last_sequence());
     b.setChainHead(bytes_of_array(m.chain_.head()));
     b.setSealedThrough(m.sealed_through_);
@@ -575,38 +558,28 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         return std::string("chain hashes are not 32 bytes");
     next.history_ = ExecutionHistory(r.getHistoryBaseSequence(), base);
     std::uint64_t expect = r.getHistoryBaseSequence() + 1;
-    std::uint64_t checked = r.getHistoryBaseSequence();  // the last receipt whose kept hash matched
     crypto::Digest prev = base;
     for (auto x : r.getHistory()) {
-        auto e = load_execution(x, error, true);
+        auto e = load_execution(x, error);
         if (!e) return error;
         const std::string name = "history execution " + std::to_string(e->id);
         if (!is_final(e->status) || e->receipt_sequence != expect++)
             return name + " is not final or out of chain order";
         if (next.history_.sequence_of(e->id) != 0 || next.active_.count(e->id))
             return name + " is in the snapshot twice";
-        // Each receipt's hash is recomputed from its fields and the one before. A record
-        // that carries its hash (every checkpoint; every record in older snapshots)
-        // must give the same one, and the last must give the chain's head.
+        // Only the chain's hashes at checkpoints are kept, the rest recomputed from the
+        // fields: each must give the hash it was stored with.
         crypto::Receipt fields = receipt_fields(*e);
         fields.sequence = e->receipt_sequence;
         fields.prev_hash = prev;
-        const crypto::Digest computed = crypto::receipt_hash(fields);
-        if (x.getReceiptHash().size() != 0) {
-            if (computed != e->receipt_hash)
-                return name + " (receipt " + std::to_string(e->receipt_sequence) + "): the receipts from " +
-                       std::to_string(checked + 1) + " to it do not give the receipt hash kept with it";
-            checked = e->receipt_sequence;
-        }
-        e->receipt_hash = computed;
+        if (crypto::receipt_hash(fields) != e->receipt_hash)
+            return name + ": its receipt hash does not match its fields and the receipt before";
         prev = e->receipt_hash;
         keep_final_only(*e);
         next.history_.push(*e);
     }
     if (r.getChainSequence() != expect - 1) return std::string("the chain's length does not match its history");
-    if (prev != head)
-        return "the receipts from " + std::to_string(checked + 1) + " to the chain's head (" +
-               std::to_string(expect - 1) + ") do not give its hash";
+    if (prev != head) return std::string("the chain's head is not the hash of its last receipt");
     next.chain_ = crypto::ReceiptChain(r.getChainSequence(), head);
     next.sealed_through_ = r.getSealedThrough();
     if (next.sealed_through_ > r.getChainSequence()) return std::string("sealed past the end of the chain");
