@@ -27,7 +27,7 @@ std::string name_of(const GatewaySetup& setup, raft::NodeId id) {
 http::Response to_leader(const GatewaySetup& setup, const http::Request& req, const http::Routed& routed,
                          raft::NodeId leader) {
     const auto e = setup.directory->get(leader);
-    return http::not_leader(req, routed, leader ? e.name : "", e.forward_to, setup.directory->tls());
+    return http::not_leader(req, routed.may_proxy(), leader ? e.name : "", e.forward_to, setup.directory->tls());
 }
 
 http::Response admin_failed(const AdminAnswer& a, const std::string& what) {

@@ -72,24 +72,36 @@ inline void time_write_stages(GatewaySelf* self, const GatewaySetupPtr& setup, c
     setup->counters->observe_stage(metrics::WriteStage::apply_to_answer, now - c.applied_ns);
 }
 
+// Registers a request to the peer, answered by its deadline (setup->request_timeout)
+// unless the peer answers first: the caller's handlers claim() before they answer.
+AwaitedPtr await_peer(GatewaySelf* self, const GatewaySetupPtr& setup, ReplyPtr out, bool write);
+// Answers the requests whose deadline passed (tick_atom).
+void sweep_awaited(GatewaySelf* self, const GatewaySetupPtr& setup);
+// A write the peer did not answer in time: it may still apply.
+http::Response write_timed_out(const GatewaySetupPtr& setup);
+
 // Sends a write to the peer. An applied one is rendered by `done`; the other outcomes
 // read the same for every kind of write.
 template <class... Msg>
-void send_write(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, http::Routed routed, ReplyPtr out,
-                std::function<void(const node::Completion&)> done, Msg... msg) {
+void send_write(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req, const http::Routed& routed,
+                ReplyPtr out, std::function<void(const node::Completion&)> done, Msg... msg) {
     // Another member leads: straight there, not first through this node's peer. A
     // request forwarded to us already asks the peer, which answers with what it knows.
     if (setup->leader_elsewhere && !routed.forwarded)
         if (const raft::NodeId l = setup->leader_elsewhere->load(std::memory_order_relaxed); l != 0) {
             const auto leader = setup->directory->get(l);
             if (!leader.forward_to.empty())
-                return reply(out,
-                             http::not_leader(*req, routed, leader.name, leader.forward_to, setup->directory->tls()));
+                return reply(out, http::not_leader(*req, routed.may_proxy(), leader.name, leader.forward_to,
+                                                   setup->directory->tls()));
         }
-    const auto timeout = setup->request_timeout;
-    self->request(setup->peer, timeout, msg...)
+    // The handlers keep what they need, not the routed request (about 1 KB, copied into
+    // each handler: a large allocation per write).
+    const bool proxy = routed.may_proxy();
+    auto awaited = await_peer(self, setup, out, true);
+    self->request(setup->peer, caf::infinite, msg...)
         .then(
             [=](CompletionPtr c) {
+                if (!awaited->claim()) return;  // the deadline answered
                 switch (c->outcome) {
                     case node::Outcome::done: time_write_stages(self, setup, *req, *c); return done(*c);
                     case node::Outcome::invalid: return reply(out, http::invalid(c->detail));
@@ -107,18 +119,13 @@ void send_write(GatewaySelf* self, const GatewaySetupPtr& setup, RequestPtr req,
                     case node::Outcome::unknown: return reply(out, http::outcome_unknown(c->detail));
                     case node::Outcome::not_leader: {
                         const auto leader = setup->directory->get(c->leader_hint);
-                        return reply(out, http::not_leader(*req, routed, c->leader_hint ? leader.name : "",
+                        return reply(out, http::not_leader(*req, proxy, c->leader_hint ? leader.name : "",
                                                            leader.forward_to, setup->directory->tls()));
                     }
                 }
             },
             [=](caf::error& e) {
-                // A write that timed out may still apply: say so, not just "timeout".
-                if (e == caf::sec::request_timeout)
-                    return reply(out, http::outcome_unknown("the write did not complete within " +
-                                                            std::to_string(timeout.count()) +
-                                                            " ms (is a quorum of the cluster up?)"));
-                reply(out, timed_out(e, "the write"));
+                if (awaited->claim()) reply(out, timed_out(e, "the write"));
             });
 }
 

@@ -24,9 +24,11 @@ using Self = Gateway::stateful_base<GatewayState>;
 template <typename... Msg>
 void send_read(Self* self, const GatewaySetupPtr& setup, ReplyPtr out,
                std::function<void(const node::Completion&)> done, Msg... msg) {
-    self->request(setup->peer, setup->request_timeout, msg...)
+    auto awaited = await_peer(self, setup, out, false);
+    self->request(setup->peer, caf::infinite, msg...)
         .then(
             [=](CompletionPtr c) {
+                if (!awaited->claim()) return;  // the deadline answered
                 if (c->outcome == node::Outcome::done) return done(*c);
                 if (c->outcome == node::Outcome::not_leader)
                     return reply(out, http::unavailable("no_leader", "no leader",
@@ -37,8 +39,56 @@ void send_read(Self* self, const GatewaySetupPtr& setup, ReplyPtr out,
                                                            {{"Retry-After", "1"}}));
                 reply(out, http::invalid(c->detail));
             },
-            [=](caf::error& e) { reply(out, timed_out(e, "the read")); });
+            [=](caf::error& e) {
+                if (awaited->claim()) reply(out, timed_out(e, "the read"));
+            });
 }
+
+// Times the sweep for the oldest request still waiting, if it is not timed already.
+void arm_sweep(Self* self) {
+    auto& st = self->state;
+    // Answered requests leave from the front as they pass, so the queue holds what is
+    // waiting (and what came after the oldest that still does).
+    while (!st.awaiting.empty() && st.awaiting.front()->claimed) st.awaiting.pop_front();
+    if (st.sweep_armed || st.awaiting.empty()) return;
+    st.sweep_armed = true;
+    const auto now = self->clock().now();
+    const auto deadline = st.awaiting.front()->deadline;
+    self->delayed_send(self, deadline > now ? deadline - now : caf::actor_clock::duration_type::zero(),
+                       tick_atom::value);
+}
+
+}  // namespace
+
+http::Response write_timed_out(const GatewaySetupPtr& setup) {
+    return http::outcome_unknown("the write did not complete within " + std::to_string(setup->request_timeout.count()) +
+                                 " ms (is a quorum of the cluster up?)");
+}
+
+AwaitedPtr await_peer(GatewaySelf* self, const GatewaySetupPtr& setup, ReplyPtr out, bool write) {
+    auto a = std::make_shared<AwaitedAnswer>();
+    a->out = std::move(out);
+    a->deadline = self->clock().now() + setup->request_timeout;
+    a->write = write;
+    self->state.awaiting.push_back(a);
+    arm_sweep(self);
+    return a;
+}
+
+void sweep_awaited(GatewaySelf* self, const GatewaySetupPtr& setup) {
+    auto& st = self->state;
+    st.sweep_armed = false;
+    const auto now = self->clock().now();
+    while (!st.awaiting.empty() && (st.awaiting.front()->claimed || st.awaiting.front()->deadline <= now)) {
+        const AwaitedPtr a = std::move(st.awaiting.front());
+        st.awaiting.pop_front();
+        if (a->claim())
+            reply(a->out, a->write ? write_timed_out(setup) : timed_out(caf::sec::request_timeout, "the read"));
+    }
+    arm_sweep(self);
+}
+
+namespace {
 
 // Answers every waiter whose execution is final in this node's copy (the one that
 // proposed it, so it has applied it), and every waiter whose wait is over.
@@ -351,6 +401,7 @@ Gateway::behavior_type http_gateway(Self* self, GatewaySetupPtr setup) {
         },
         [=](leadership_atom, bool, std::uint64_t) {},  // told as a follower of the state; not needed here
         [=](wake_atom, DrainWaitPtr w) { drain_step(self, setup, std::move(w)); },
+        [=](tick_atom) { sweep_awaited(self, setup); },
         [=](inspect_atom) {
             std::vector<std::pair<std::string, std::string>> fields;
             if (setup->cache) {

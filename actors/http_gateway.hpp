@@ -5,8 +5,10 @@
 // callback, which posts the response back to the server's thread.
 #include <atomic>
 #include <caf/all.hpp>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <utility>
 
 #include "actors/directory.hpp"
 #include "actors/executor.hpp"
@@ -77,15 +79,32 @@ using DrainWaitPtr = std::shared_ptr<const DrainWait>;
 
 // Its protocol, checked by the compiler: a request from the HTTP server, with the
 // callback that answers it; what the state machine and the peer tell their
-// subscribers; its own timers (a wait for an execution, a drain's next look); and the
-// introspector's question.
+// subscribers; its own timers (a wait for an execution, a drain's next look, the
+// deadlines of requests to the peer); and the introspector's question.
 using Gateway = caf::typed_actor<
     caf::reacts_to<http_atom, RequestPtr, ReplyPtr>, caf::reacts_to<wake_atom, std::uint64_t, std::int64_t, ReplyPtr>,
     caf::reacts_to<ops_changed_atom, bool, bool, bool>, caf::reacts_to<leadership_atom, bool, std::uint64_t>,
-    caf::reacts_to<wake_atom, DrainWaitPtr>, caf::replies_to<inspect_atom>::with<ReportPtr>>;
+    caf::reacts_to<wake_atom, DrainWaitPtr>, caf::reacts_to<tick_atom>, caf::replies_to<inspect_atom>::with<ReportPtr>>;
+
+// An HTTP request waiting for the peer's answer. It is answered once: by the peer, or
+// by its deadline, whichever comes first (both on the gateway's thread).
+struct AwaitedAnswer {
+    ReplyPtr out;
+    caf::actor_clock::time_point deadline;
+    bool write = false;    // a write that timed out may still apply: its answer says so
+    bool claimed = false;  // answered, or handed on to be answered
+    bool claim() { return !std::exchange(claimed, true); }
+};
+using AwaitedPtr = std::shared_ptr<AwaitedAnswer>;
 
 struct GatewayState {
     ActorStats stats;
+    // Requests to the peer, oldest first. They all wait setup->request_timeout, so their
+    // deadlines come in this order and one timer over the queue does (tick_atom). CAF's
+    // own request timeouts woke its clock thread twice per request (set, then cancel):
+    // about half the leader's context switches under load.
+    std::deque<AwaitedPtr> awaiting;
+    bool sweep_armed = false;
     // Looked at when the state machine says the operations changed (no polling); one
     // look at a time, another after it when changes came meanwhile.
     std::vector<ExecutionWaiter> waiters;

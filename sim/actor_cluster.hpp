@@ -147,6 +147,8 @@ public:
     // down or does not answer. A body that starts with `{` goes as JSON.
     std::optional<http::Response> http(raft::NodeId id, const std::string& method, const std::string& target,
                                        const std::string& body = {}, std::uint64_t max_us = 5'000'000);
+    // Requests given to http() that a gateway answered more than once, ever.
+    std::uint64_t answered_twice() const { return answered_twice_; }
     // Told of every entry each node commits, in log order per node (Raft makes the
     // entries of one index equal on every node).
     void on_committed(std::function<void(raft::NodeId, const raft::Entry&)> f) { committed_ = std::move(f); }
@@ -194,6 +196,7 @@ private:
     std::uint64_t trace_hash_ = 1469598103934665603ull;
     std::uint64_t jobs_run_ = 0, crashes_ = 0, stops_ = 0;
     bool closing_ = false;
+    std::uint64_t answered_twice_ = 0;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once this cluster is gone
     std::function<void(raft::NodeId, const raft::Entry&)> committed_;
     Launched launched_;

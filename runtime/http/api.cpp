@@ -379,14 +379,14 @@ Response kv_read(const std::string& key, const std::optional<state::KvValue>& v)
     return json_response(200, j);
 }
 
-Response not_leader(const Request& req, const Routed& routed, const std::string& leader_name,
-                    const std::string& leader_address, bool tls) {
+Response not_leader(const Request& req, bool proxy, const std::string& leader_name, const std::string& leader_address,
+                    bool tls) {
     if (leader_name.empty() || leader_address.empty())
         return error_response(503, "no_leader", "no leader",
                               leader_name.empty() ? "the cluster has no leader right now (an election may be under way)"
                                                   : "the leader " + leader_name + " has not introduced itself yet",
                               {{"Retry-After", "1"}});
-    if (routed.forwarded || !routed.forward) {
+    if (!proxy) {
         // Once forwarded, never again: a moving leader would otherwise bounce requests around.
         Response r = error_response(307, "not_leader", "not the leader",
                                     "the leader is " + leader_name + " at " + leader_address,

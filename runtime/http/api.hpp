@@ -45,6 +45,8 @@ struct Routed {
     bool forward = true;     // a write to a follower may be forwarded (false: answer 307)
     bool forwarded = false;  // this request was already forwarded once by a gateway
     Caller caller;           // what the caller proved (access.hpp), for the audit log
+    // A write that reached a follower goes on to the leader (false: 307 to it).
+    bool may_proxy() const { return forward && !forwarded; }
 };
 
 struct ApiOptions {
@@ -82,8 +84,9 @@ Response kv_written(const state::KvCommand& cmd, const state::KvResult& r);
 Response kv_read(const std::string& key, const std::optional<state::KvValue>& v);
 // The node is not the leader: forward to `leader_address`, redirect to it, or 503 when
 // there is no leader to name. With `tls` the address is the leader's HTTPS one.
-Response not_leader(const Request& req, const Routed& routed, const std::string& leader_name,
-                    const std::string& leader_address, bool tls = false);
+// proxy: Routed::may_proxy() of the request.
+Response not_leader(const Request& req, bool proxy, const std::string& leader_name, const std::string& leader_address,
+                    bool tls = false);
 Response outcome_unknown(const std::string& detail);
 Response invalid(const std::string& detail);
 Response unavailable(const std::string& code, const std::string& error, const std::string& detail);

@@ -132,12 +132,17 @@ BOOST_AUTO_TEST_CASE(results_render_as_the_design_card_says) {
     BOOST_TEST(kv_read("k", std::nullopt).status == 404);
 
     Routed fwd;
-    auto proxied = not_leader(req("PUT", "/kv/k"), fwd, "node-2", "127.0.0.1:9");
+    BOOST_TEST(fwd.may_proxy());
+    auto proxied = not_leader(req("PUT", "/kv/k"), fwd.may_proxy(), "node-2", "127.0.0.1:9");
     BOOST_TEST(proxied.proxy_to == "127.0.0.1:9");
     fwd.forward = false;
-    auto redirect = not_leader(req("PUT", "/kv/k?forward=false"), fwd, "node-2", "127.0.0.1:9");
+    BOOST_TEST(!fwd.may_proxy());
+    auto redirect = not_leader(req("PUT", "/kv/k?forward=false"), fwd.may_proxy(), "node-2", "127.0.0.1:9");
     BOOST_TEST(redirect.status == 307);
-    auto none = not_leader(req("PUT", "/kv/k"), fwd, "", "");
+    fwd.forward = true;
+    fwd.forwarded = true;  // once forwarded, never again
+    BOOST_TEST(!fwd.may_proxy());
+    auto none = not_leader(req("PUT", "/kv/k"), fwd.may_proxy(), "", "");
     BOOST_TEST(none.status == 503);
     BOOST_TEST(none.headers.front().first == "Retry-After");
 }

@@ -92,6 +92,33 @@ BOOST_AUTO_TEST_CASE(every_actor_of_a_node_runs_and_its_gateway_answers) {
     BOOST_TEST(c.invariants().ok());
 }
 
+// A write the cluster cannot make durable within the gateway's deadline (10 s) is
+// answered by the deadline, as an outcome unknown: it may still apply, and here it
+// does. When the peer answers it later, the client is not answered a second time.
+BOOST_AUTO_TEST_CASE(a_write_past_its_deadline_is_answered_once_as_outcome_unknown) {
+    ActorCluster c(ClusterOptions{.nodes = 3, .seed = 7});
+    BOOST_REQUIRE(c.run_until([&] { return c.leader() != 0; }, 10'000'000));
+    const raft::NodeId l = c.leader();
+    const auto first = c.http(l, "PUT", "/kv/a", "1");
+    BOOST_REQUIRE(first.has_value());
+    BOOST_TEST(first->status == 200, first->body);
+    for (raft::NodeId id = 1; id <= 3; ++id) c.set_disk_delay(id, 120'000'000);  // a sync takes up to 2 min
+    const auto slow = c.http(l, "PUT", "/kv/b", "2", 12'000'000);
+    BOOST_REQUIRE(slow.has_value());
+    BOOST_TEST(slow->status == 503, slow->body);
+    BOOST_TEST(slow->body.find("\"outcome_unknown\"") != std::string::npos, slow->body);
+    BOOST_TEST(slow->body.find("did not complete within 10000 ms") != std::string::npos, slow->body);
+    // The disks catch up: the write applies, and its late answer goes nowhere.
+    c.run_for(300'000'000);
+    for (raft::NodeId id = 1; id <= 3; ++id) c.set_disk_delay(id, 5'000);
+    BOOST_REQUIRE(c.run_until([&] { return c.leader() != 0; }, 10'000'000));
+    const auto read = c.http(c.leader(), "GET", "/kv/b");
+    BOOST_REQUIRE(read.has_value());
+    BOOST_TEST(read->status == 200, read->body);
+    BOOST_TEST(c.answered_twice() == 0u);
+    BOOST_TEST(c.invariants().ok());
+}
+
 // Registers `operation` (JSON) on node `l` and runs it once, waiting for its end: the
 // execution as the gateway answers it.
 static std::string run_once(ActorCluster& c, raft::NodeId l, const std::string& id, const std::string& operation) {
