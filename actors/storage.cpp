@@ -52,6 +52,7 @@ void flush(Self* self, bool retrying = false) {
     if (st.pending.empty()) return;
     if (st.failed) {
         st.pending.clear();
+        st.pending_bytes = 0;
         self->send(st.peer, storage_error_atom::value, std::string("storage stopped after an earlier failure"));
         return;
     }
@@ -90,6 +91,7 @@ void flush(Self* self, bool retrying = false) {
     st.batches_blocked = false;
     st.batches_written += batches.size();
     st.pending.clear();
+    st.pending_bytes = 0;
     if (!status.ok()) {
         // Nothing of these batches is on disk: the peer must not be told otherwise,
         // and no later batch may be acknowledged past this gap.
@@ -138,6 +140,8 @@ Storage::behavior_type storage_actor(Storage::stateful_pointer<StorageState> sel
         [=](persist_atom, std::uint64_t id, BatchPtr batch) {
             self->state.stats.note(self, "persist");
             auto& st = self->state;
+            st.pending_bytes += raft::size_bytes(batch->entries);
+            st.pending_bytes_peak = std::max(st.pending_bytes_peak, st.pending_bytes);
             st.pending.push_back(std::move(batch));
             st.pending_max_id = std::max(st.pending_max_id, id);
             // The flush runs after whatever is already queued: all of it shares one fsync.
@@ -196,6 +200,8 @@ Storage::behavior_type storage_actor(Storage::stateful_pointer<StorageState> sel
             const auto& st = self->state;
             std::vector<std::pair<std::string, std::string>> fields{
                 {"pendingBatches", std::to_string(st.pending.size())},
+                {"pendingBytes", std::to_string(st.pending_bytes)},
+                {"pendingBytesPeak", std::to_string(st.pending_bytes_peak)},
                 {"failed", st.failed ? "true" : "false"},
                 {"full", st.full ? "true" : "false"},
                 {"flushes", std::to_string(st.flushes)},

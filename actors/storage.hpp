@@ -39,6 +39,11 @@ struct StorageState {
     Peer peer;
     std::vector<BatchPtr> pending;
     std::uint64_t pending_max_id = 0;
+    // The entries' bytes queued here (raft::size_bytes), and the most ever: bounded by
+    // the leader's limits, not here - a leader's by raft.uncommittedBytesMax (its own
+    // entries are uncommitted until it stored them), a follower's by the window the
+    // leader keeps to it, raft.inflightBytesMax (it acknowledges what it stored).
+    std::uint64_t pending_bytes = 0, pending_bytes_peak = 0;
     bool flush_queued = false;
     ActorStats stats;
     std::uint64_t flushes = 0, batches_written = 0;

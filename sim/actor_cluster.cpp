@@ -270,6 +270,8 @@ void ActorCluster::start(Node& n) {
     p.config.id = id;
     p.config.append_entries_max = opts_.append_entries_max;
     p.config.log_cache_bytes_max = opts_.log_cache_bytes_max;
+    p.config.inflight_bytes_max = opts_.inflight_bytes_max;
+    p.config.uncommitted_bytes_max = opts_.uncommitted_bytes_max;
     p.config.heartbeat_ticks = timing.heartbeat_ticks;
     p.config.election_ticks = timing.election_ticks;
     p.tick = std::chrono::milliseconds(timing.tick_ms);

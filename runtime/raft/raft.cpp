@@ -203,7 +203,10 @@ void Raft::on_persisted(std::uint64_t persist_id) {
         // the later write that carries the new entries will.
         if (log_.matches(w.last_index, w.last_term)) stable_ = std::max(stable_, w.last_index);
     }
-    if (stable_ > stable_before && role_ == Role::leader) leader_stable_advanced();
+    if (stable_ > stable_before && role_ == Role::leader) {
+        leader_stable_advanced();
+        release_uncommitted();
+    }
     release_held();
 }
 
@@ -302,14 +305,19 @@ void Raft::set_term(Term t) {
     vote_ = no_node;
 }
 
+void Raft::release_uncommitted() {
+    const Index done = std::min(commit_, stable_);
+    while (!uncommitted_.empty() && uncommitted_.front().first <= done) {
+        uncommitted_bytes_ -= uncommitted_.front().second;
+        uncommitted_.pop_front();
+    }
+}
+
 void Raft::commit_to(Index i) {
     if (i <= commit_) return;  // the commit index never goes back
     RAFT_ASSERT(i <= log_.last_index(), "commit only what is in the log");
     commit_ = i;
-    while (!uncommitted_.empty() && uncommitted_.front().first <= i) {
-        uncommitted_bytes_ -= uncommitted_.front().second;
-        uncommitted_.pop_front();
-    }
+    release_uncommitted();
     if (role_ == Role::leader) {
         release_reads_waiting_for_commit();
         forget_departed();

@@ -100,6 +100,7 @@ private:
     void dispatch(const Message& m);
     void set_term(Term t);
     void commit_to(Index i);
+    void release_uncommitted();  // up to min(commit, stable)
     void release_held();
     bool cumulative_ack(const Message& m) const;
     Index applicable_to() const;
@@ -205,7 +206,9 @@ private:
 
     // Leader state.
     std::map<NodeId, Progress> progress_;
-    // What this leader proposed and has not committed: (index, bytes), oldest first.
+    // What this leader proposed and has not both committed and stored itself: (index,
+    // bytes), oldest first. Its own storage counts: followers alone can commit, and a
+    // leader whose disk lags would otherwise queue for it without bound.
     std::deque<std::pair<Index, std::size_t>> uncommitted_;
     std::size_t uncommitted_bytes_ = 0;
     bool broadcast_pending_ = false;         // appends to flush at the next ready()

@@ -409,6 +409,29 @@ BOOST_AUTO_TEST_CASE(a_leader_applies_only_what_its_own_disk_holds) {
     BOOST_TEST(committed[0].payload == "x");
 }
 
+// Followers alone can commit; what the leader's own disk has not stored still counts
+// against its limit, or a leader with a slow disk would queue writes for it unbounded.
+BOOST_AUTO_TEST_CASE(uncommitted_bytes_count_what_the_leaders_own_disk_has_not_stored) {
+    Config c = config(1);
+    c.uncommitted_bytes_max = 10'000;
+    Group g({1, 2, 3}, c);
+    g.elect(1);
+    for (int i = 0; i < 5; ++i) BOOST_TEST(g[1].propose(std::string(1000, 'x')).ok());
+    Ready rd = g[1].ready();  // written, not yet durable on the leader
+    for (auto& m : rd.messages) g[m.to].step(m);
+    for (NodeId f : {2, 3})
+        for (auto& m : drain(g[f])) g[1].step(m);
+    BOOST_TEST(g[1].commit() == g[1].log().last_index());  // the followers committed them
+    BOOST_TEST(g[1].uncommitted_bytes() == 5u * 1024);     // the leader's disk has not
+    int taken = 0;
+    while (g[1].propose(std::string(1000, 'x')).ok()) ++taken;
+    BOOST_TEST(taken == 4);  // nine in all, as if nothing had committed
+    g[1].on_persisted(rd.persist_id);
+    BOOST_TEST(g[1].uncommitted_bytes() == 4u * 1024);  // the first five leave; the four are not committed
+    g.settle();
+    BOOST_TEST(g[1].uncommitted_bytes() == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(conflict_hints_skip_a_whole_term_per_round_trip) {
     // Follower 2 holds 50 entries of term 1 that leader 1 (term 2) never had.
     Config c = config(1);
