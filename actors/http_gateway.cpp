@@ -412,6 +412,8 @@ Gateway::behavior_type http_gateway(Self* self, GatewaySetupPtr setup) {
                           {"cacheHits", std::to_string(f.hits)},           {"cacheMisses", std::to_string(f.misses)},
                           {"cacheEvictions", std::to_string(f.evictions)}, {"cacheHitRate", rate}};
             }
+            // Requests waiting for the peer's answer (and any answered behind the oldest).
+            fields.emplace_back("awaitingPeer", std::to_string(self->state.awaiting.size()));
             return report_of(self, self->state.stats, "http_gateway", "gateway", fields);
         },
     };
