@@ -1,8 +1,10 @@
 #include "runtime/storage/lmdb_env.hpp"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace raftor::storage {
@@ -64,9 +66,31 @@ Status Txn::begin(MDB_env* env, bool read_only) {
     return Status::from_mdb(mdb_txn_begin(env, nullptr, read_only ? MDB_RDONLY : 0, &txn_), "begin transaction");
 }
 
+namespace {
+
+// What the file system holding `env` has left for us, in bytes (max when unknown).
+std::uint64_t room_left(MDB_env* env) {
+    mdb_filehandle_t fd{};
+    struct statvfs st {};
+    if (mdb_env_get_fd(env, &fd) != 0 || ::fstatvfs(fd, &st) != 0) return UINT64_MAX;
+    return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+}  // namespace
+
 Status Txn::commit() {
+    MDB_env* env = mdb_txn_env(txn_);
     const int rc = mdb_txn_commit(txn_);
     txn_ = nullptr;  // freed by LMDB whatever the outcome
+    // LMDB answers a short write with EIO: a file system that filled during the commit.
+    // Nothing was committed (the meta page, written last, still points at the old
+    // tree), so it is a full disk that waits for room, not a failed device.
+    if (rc == EIO) {
+        const std::uint64_t left = room_left(env);
+        if (left < full_disk_room_bytes)
+            return {Errc::map_full, "commit transaction: " + std::string(mdb_strerror(rc)) +
+                                        " on a full file system (" + std::to_string(left) + " bytes left)"};
+    }
     return Status::from_mdb(rc, "commit transaction");
 }
 

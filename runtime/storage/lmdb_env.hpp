@@ -2,6 +2,7 @@
 // Thin RAII over LMDB: an environment, transactions, and errors as values.
 #include <lmdb.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,10 @@ public:
 private:
     MDB_env* env_ = nullptr;
 };
+
+// Below this much room, an I/O error from a commit is taken for a full disk (LMDB
+// reports a short write as EIO).
+constexpr std::uint64_t full_disk_room_bytes = 1 << 20;
 
 class Txn {
 public:
