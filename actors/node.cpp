@@ -408,8 +408,9 @@ http::HttpServer::Handler http_entry(const config::NodeConfig& cfg, const std::s
         {double(rl.write_per_second), double(rl.write_burst)},
         rl.exempt_loopback,
     });
-    return [gateway, counters, name = node_name, directory, limiter](http::Request req,
+    return [gateway, counters, name = node_name, directory, limiter](std::shared_ptr<http::Request> shared,
                                                                      http::HttpServer::Reply answer) {
+        http::Request& req = *shared;
         // Every answer is counted by route pattern, method and status, with its latency.
         req.received_ns =
             std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -444,7 +445,7 @@ http::HttpServer::Handler http_entry(const config::NodeConfig& cfg, const std::s
                 if (auto* h = std::get_if<http::HealthCall>(&*routed.call)) return reply(http::health(h->probe, v));
             return reply(http::unavailable("starting", "node starting", "the node is still opening its storage"));
         }
-        caf::anon_send(g, http_atom::value, RequestPtr(std::make_shared<http::Request>(std::move(req))),
+        caf::anon_send(g, http_atom::value, RequestPtr(std::move(shared)),
                        ReplyPtr(std::make_shared<std::function<void(http::Response)>>(std::move(reply))));
     };
 }

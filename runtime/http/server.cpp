@@ -67,7 +67,7 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
     Stream stream;
     beast::flat_buffer buffer;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser;
-    Request current;
+    std::shared_ptr<Request> current;  // the request being answered (shared with the handler: no copy)
     bool keep_alive = false;
     bool head = false;  // a HEAD request: answer without a body
     unsigned version = 11;
@@ -135,16 +135,16 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
         keep_alive = req.keep_alive();
         version = req.version();
         head = req.method() == bhttp::verb::head;
-        current = Request{};
-        current.method = std::string(req.method_string());
-        current.target = std::string(req.target());
+        current = std::make_shared<Request>();
+        current->method = std::string(req.method_string());
+        current->target = std::string(req.target());
         for (const auto& f : req) {
             std::string name(f.name_string());
             for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            current.headers[name] = std::string(f.value());
+            current->headers[name] = std::string(f.value());
         }
-        current.body = std::move(req.body());
-        current.remote = remote;
+        current->body = std::move(req.body());
+        current->remote = remote;
         ++srv.in_flight;
         auto once = std::make_shared<std::atomic<bool>>(false);
         Reply reply = [self = shared_from_this(), once](Response r) {
@@ -161,17 +161,17 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
         if (!common::split_host_port(r.proxy_to, fwd.host, fwd.port))
             return write(error_response(502, "bad_leader_address", "cannot forward to the leader",
                                         "its address '" + r.proxy_to + "' is not host:port"));
-        fwd.method = current.method;
-        fwd.target = current.target;
-        fwd.body = current.body;
+        fwd.method = current->method;
+        fwd.target = current->target;
+        fwd.body = current->body;
         fwd.timeout = srv.opts.proxy_timeout;
         fwd.tls = srv.forward_tls.has_value();
         fwd.expect_member = r.proxy_member;
         // The request ids too: a retry through a follower must still be recognized.
         for (const char* h : {"authorization", "x-api-key", "content-type", "accept", "x-client-id", "x-request-seq"})
-            if (auto v = current.header(h)) fwd.headers.emplace_back(h, *v);
+            if (auto v = current->header(h)) fwd.headers.emplace_back(h, *v);
         fwd.headers.emplace_back(forwarded_header, srv.opts.self_address.empty() ? "?" : srv.opts.self_address);
-        const auto* original = current.header(client_address_header);  // only a member's survives
+        const auto* original = current->header(client_address_header);  // only a member's survives
         fwd.headers.emplace_back(client_address_header, original ? *original : client);
         const std::string leader = r.proxy_to;
         auto* client_tls = srv.forward_tls ? &*srv.forward_tls : nullptr;

@@ -44,7 +44,9 @@ struct ServerOptions {
 class HttpServer {
 public:
     using Reply = std::function<void(Response)>;
-    using Handler = std::function<void(Request, Reply)>;
+    // The request is the session's own: the handler may change it before it hands it
+    // on, and must not after (the session reads it again to forward it to the leader).
+    using Handler = std::function<void(std::shared_ptr<Request>, Reply)>;
     using OnLog = std::function<void(const std::string& line)>;
 
     HttpServer(ServerOptions opts, Handler handler, OnLog on_log);

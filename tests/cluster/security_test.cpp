@@ -269,3 +269,27 @@ BOOST_AUTO_TEST_CASE(a_burst_gets_429_with_retry_after_and_a_connection_flood_ge
     BOOST_TEST(eventually([&] { return c.call(n, "GET", "/health/live").status == 200; }, 5s));
     BOOST_TEST(c.log(n).find("connections open from that address") != std::string::npos);
 }
+
+// A client cannot say where it is: a follower drops X-Raftor-Client-Address from anyone
+// but a member, also from the copy it forwards to the leader (which trusts a member's
+// word for it, and binds the client's X-Client-Id session to it). Were the client's
+// value forwarded, a second write with the same request id would look like another
+// client's and apply; as the same client's retry, it is deduplicated.
+BOOST_AUTO_TEST_CASE(a_follower_forwards_the_client_s_own_address_not_the_one_it_claims) {
+    ProcessCluster c({});
+    const int leader = c.start_and_elect();
+    const int follower = (leader + 1) % c.size();
+    const std::vector<std::pair<std::string, std::string>> rid{{"X-Client-Id", "7"}, {"X-Request-Seq", "1"}};
+    auto first = c.call(leader, "PUT", "/kv/claimed", "first", rid);
+    BOOST_REQUIRE(first.ok());
+    BOOST_TEST(first.status == 200, first.body);
+    auto claimed = rid;
+    claimed.emplace_back("X-Raftor-Client-Address", "10.9.9.9");
+    auto second = c.call(follower, "PUT", "/kv/claimed", "second", claimed);
+    BOOST_REQUIRE(second.ok());
+    BOOST_TEST(second.status == 200, second.body);
+    BOOST_TEST(second.headers.count("x-raftor-forwarded-to") == 1u);  // it went through the follower
+    auto read = c.call(leader, "GET", "/kv/claimed");
+    BOOST_REQUIRE(read.ok());
+    BOOST_TEST(read.body.find("\"first\"") != std::string::npos, read.body);
+}
