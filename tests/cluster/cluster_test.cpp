@@ -249,8 +249,11 @@ BOOST_AUTO_TEST_CASE(sigterm_stops_a_node_gracefully_and_it_restarts_on_its_data
     BOOST_TEST(log.find("node_stopping") != std::string::npos);
     BOOST_TEST(log.find("storage_flushed") != std::string::npos);
     BOOST_TEST(log.find("node_stopped node=" + c.name(f) + " clean=true") != std::string::npos);
-    // A stopped leader first hands leadership to the one follower left.
+    // A stopped leader first hands leadership to the one follower left. The follower
+    // restarts with everything applied from its own disk: a new write, caught up,
+    // proves the leader reaches it again (its link may still be waiting to redial).
     c.start(f);
+    BOOST_REQUIRE(put(c, leader, "after", "restart"));
     BOOST_REQUIRE(caught_up(c, f, commit_index(c, leader), 10s));
     BOOST_TEST(c.stop(leader) == 0);
     const std::string leader_log = c.log(leader);
