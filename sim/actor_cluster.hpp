@@ -32,9 +32,9 @@ struct ClusterOptions {
     std::uint32_t election_timeout_ms = 1500;
     std::uint64_t snapshot_interval_ops = 100'000;
     std::size_t append_entries_max = 4096;
-    std::size_t log_cache_bytes_max = 0;            // 0: every payload stays in memory
-    std::size_t inflight_bytes_max = 8u << 20;      // raft.inflightBytesMax
-    std::size_t uncommitted_bytes_max = 32u << 20;  // raft.uncommittedBytesMax
+    std::size_t log_cache_bytes_max = 0;                                       // 0: every payload stays in memory
+    std::size_t inflight_bytes_max = raft::Config{}.inflight_bytes_max;        // raft.inflightBytesMax
+    std::size_t uncommitted_bytes_max = raft::Config{}.uncommitted_bytes_max;  // raft.uncommittedBytesMax
     // Every group commit takes a random time up to this (a real fsync is not instant);
     // a slow disk takes longer.
     std::uint64_t disk_latency_max_us = 5'000;
