@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "actors/loop_coordinator.hpp"
 #include "actors/node_assembly.hpp"
 #include "actors/timeouts.hpp"
 #include "actors/transport.hpp"
@@ -23,6 +24,7 @@
 #include "runtime/http/rate_limit.hpp"
 #include "runtime/http/server.hpp"
 #include "runtime/log/log.hpp"
+#include "runtime/net/event_loop.hpp"
 #include "runtime/net/peer_auth.hpp"
 #include "runtime/node/timing.hpp"
 #include "runtime/schedule/tz_file.hpp"
@@ -341,7 +343,7 @@ std::shared_ptr<Directory> directory_of(const Membership& members, const Address
 // The peer network: TCP with the cluster's secret and TLS, dialling every member.
 std::string start_tcp(const config::NodeConfig& cfg, const Membership& members, const Addresses& a,
                       const std::shared_ptr<Directory>& directory, const std::shared_ptr<InboundTarget>& target,
-                      net::TcpOptions& topts, std::shared_ptr<net::TcpTransport>& tcp) {
+                      net::TcpOptions& topts, net::EventLoop& loop, std::shared_ptr<net::TcpTransport>& tcp) {
     topts.cluster_id = cfg.cluster_id;
     topts.node_id = members.self.raft_id;
     topts.http_address = a.advertised_http;
@@ -363,7 +365,8 @@ std::string start_tcp(const config::NodeConfig& cfg, const Membership& members, 
         topts, [target](std::uint64_t from, std::string f) { target->deliver(from, std::move(f)); },
         [](const std::string& line) {
             logging::warn("transport", {{"detail", line}});
-        });
+        },
+        &loop);
     directory->forward_over_tls(cfg.tls.enabled());
     tcp->on_hello(
         [directory](std::uint64_t id, const std::string& http, const std::string& https, std::uint32_t protocol) {
@@ -507,27 +510,30 @@ int run_node(const config::NodeConfig& cfg) {
     if (auto e = open_storage(cfg, opened); !e.empty()) return fail_start(e);
     auto directory = directory_of(members, addrs);
 
-    // ---- the peer network, then HTTP (which answers the probes before the actors are up)
+    // ---- the peer network, then HTTP (which answers the probes before the actors are up),
+    // both on the node's event loop, which the actors share (loop_coordinator.hpp). The
+    // loop is declared before everything that runs on it, so it is destroyed after them.
+    net::EventLoop loop;
     auto target = std::make_shared<InboundTarget>();
     net::TcpOptions topts;
     std::shared_ptr<net::TcpTransport> tcp;
-    if (auto e = start_tcp(cfg, members, addrs, directory, target, topts, tcp); !e.empty()) return fail_start(e);
+    if (auto e = start_tcp(cfg, members, addrs, directory, target, topts, loop, tcp); !e.empty()) return fail_start(e);
     auto counters = std::make_shared<metrics::NodeCounters>();
     auto gateway = std::make_shared<GatewayHandle>();
     const http::ServerOptions hopts = server_options(cfg, addrs);
-    http::HttpServer server(hopts, http_entry(cfg, gateway, counters, members.self.name, directory),
-                            [](const std::string& line) {
-                                logging::warn("http", {{"detail", line}});
-                            });
+    http::HttpServer server(
+        hopts, http_entry(cfg, gateway, counters, members.self.name, directory),
+        [](const std::string& line) {
+            logging::warn("http", {{"detail", line}});
+        },
+        loop);
     if (auto e = server.bind(); !e.empty()) return fail_start(e);
     server.start();
+    loop.start("raftor-loop");
 
     // ---- actors (node_assembly.hpp)
     caf::actor_system_config caf_cfg;
-    // CAF's idle workers poll with 50 us sleeps for a while before they block; every
-    // hop of a request (gateway, peer, storage, transport) would wait out such a sleep.
-    // Spin briefly, then block on the condition variable an enqueue signals.
-    caf_cfg.set("work-stealing.moderate-poll-attempts", 0);
+    run_actors_on(caf_cfg, loop);
     caf::actor_system sys{caf_cfg};
     auto transport = caf::actor_cast<caf::actor>(sys.spawn(transport_actor, tcp, target));
     NodeSpec spec = node_spec(cfg, members, std::move(opened.loaded), counters, directory, tcp, run_as, sandbox);
@@ -575,6 +581,9 @@ int run_node(const config::NodeConfig& cfg) {
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     tcp->stop();
     sys.await_all_actors_done();
+    // Before the actor system, the server and the transport are destroyed: nothing of
+    // theirs may run on the loop after them.
+    loop.stop(timeouts::loop_drain);
     logging::info("node_stopped", {{"clean", failed ? "false" : "true"}});
     return failed ? 2 : 0;
 }

@@ -17,6 +17,7 @@
 #include "runtime/common/host_port.hpp"
 #include "runtime/http/client_async.hpp"
 #include "runtime/http/errors.hpp"
+#include "runtime/net/event_loop.hpp"
 #include "runtime/net/tls_files.hpp"
 
 namespace raftor::http {
@@ -26,7 +27,8 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-struct HttpServer::Impl {
+struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
+    explicit Impl(asio::io_context& ctx) : io(ctx) {}
     ServerOptions opts;
     Handler handler;
     OnLog on_log;
@@ -37,12 +39,14 @@ struct HttpServer::Impl {
     std::mutex conn_mu;
     std::size_t connections = 0;
     std::unordered_map<std::string, std::size_t> per_client;
-    asio::io_context io{1};
+    // How to close each open session (by its address), so a shutdown can end idle
+    // keep-alive connections on a loop that goes on; under conn_mu.
+    std::unordered_map<const void*, std::function<void()>> closers;
+    asio::io_context& io;  // the node's event loop: every handler below runs on its thread
     tcp::acceptor acceptor{io};
     tcp::acceptor tls_acceptor{io};  // HTTPS, when configured
     std::optional<asio::ssl::context> tls;
     std::optional<asio::ssl::context> forward_tls;  // the client side, for forwarding
-    std::thread thread;
     std::atomic<std::size_t> in_flight{0};
     std::atomic<bool> stopping{false};
     std::uint16_t port = 0, tls_port = 0;
@@ -63,7 +67,8 @@ struct HttpServer::Impl {
 template <class Stream>
 struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>> {
     using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
-    Impl& srv;  // outlives its sessions: they end when its io_context does
+    std::shared_ptr<Impl> owner;  // outlives its sessions, which may end after the server object
+    Impl& srv;
     Stream stream;
     beast::flat_buffer buffer;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser;
@@ -75,7 +80,7 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
 
     template <class... Extra>
     Session(Impl& s, tcp::socket sock, std::string addr, Extra&... extra)
-        : srv(s), stream(std::move(sock), extra...), client(std::move(addr)) {
+        : owner(s.shared_from_this()), srv(s), stream(std::move(sock), extra...), client(std::move(addr)) {
         beast::error_code ec;
         auto ep = socket().remote_endpoint(ec);
         if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -85,11 +90,22 @@ struct HttpServer::Impl::Session : std::enable_shared_from_this<Session<Stream>>
     }
     ~Session() {
         std::lock_guard<std::mutex> lock(srv.conn_mu);
+        srv.closers.erase(this);
         --srv.connections;
         auto it = srv.per_client.find(client);
         if (it != srv.per_client.end() && --it->second == 0) srv.per_client.erase(it);
     }
     tcp::socket& socket() { return beast::get_lowest_layer(stream).socket(); }
+
+    // Registered once it is owned (shared_from_this), before its first read.
+    std::shared_ptr<Session> tracked() {
+        auto self = shared_from_this();
+        std::lock_guard<std::mutex> lock(srv.conn_mu);
+        srv.closers[this] = [weak = std::weak_ptr<Session>(self)] {
+            if (auto s = weak.lock()) s->close();
+        };
+        return self;
+    }
 
     // TLS first; a client that does not complete the handshake in time is dropped.
     void handshake() {
@@ -291,26 +307,26 @@ bool HttpServer::Impl::admit(tcp::socket& s, const std::string& addr) {
 
 void HttpServer::Impl::pause_then(std::function<void()> again) {
     auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(100));
-    t->async_wait([this, t, again = std::move(again)](beast::error_code) {
-        if (!stopping.load()) again();
+    t->async_wait([self = shared_from_this(), t, again = std::move(again)](beast::error_code) {
+        if (!self->stopping.load()) again();
     });
 }
 
 void HttpServer::Impl::accept() {
-    acceptor.async_accept([self = this](beast::error_code ec, tcp::socket s) {
+    acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
         if (self->stopping.load() || ec == asio::error::operation_aborted) return;
         if (ec) {
             self->on_log("http accept: " + ec.message());
             return self->pause_then([self] { self->accept(); });
         }
         if (auto addr = address_of(s); self->admit(s, addr))
-            std::make_shared<Session<beast::tcp_stream>>(*self, std::move(s), addr)->read();
+            std::make_shared<Session<beast::tcp_stream>>(*self, std::move(s), addr)->tracked()->read();
         self->accept();
     });
 }
 
 void HttpServer::Impl::accept_tls() {
-    tls_acceptor.async_accept([self = this](beast::error_code ec, tcp::socket s) {
+    tls_acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
         if (self->stopping.load() || ec == asio::error::operation_aborted) return;
         if (ec) {
             self->on_log("https accept: " + ec.message());
@@ -318,12 +334,14 @@ void HttpServer::Impl::accept_tls() {
         }
         if (auto addr = address_of(s); self->admit(s, addr))
             std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(*self, std::move(s), addr, *self->tls)
+                ->tracked()
                 ->handshake();
         self->accept_tls();
     });
 }
 
-HttpServer::HttpServer(ServerOptions opts, Handler handler, OnLog on_log) : impl_(std::make_shared<Impl>()) {
+HttpServer::HttpServer(ServerOptions opts, Handler handler, OnLog on_log, net::EventLoop& loop)
+    : impl_(std::make_shared<Impl>(loop.context())) {
     impl_->opts = std::move(opts);
     impl_->handler = std::move(handler);
     impl_->on_log = std::move(on_log);
@@ -390,19 +408,11 @@ std::uint16_t HttpServer::bound_port() const {
 void HttpServer::start() {
     impl_->accept();
     if (impl_->tls) impl_->accept_tls();
-    impl_->thread = std::thread([impl = impl_] {
-        auto guard = asio::make_work_guard(impl->io);
-        impl->io.run();
-    });
 }
 
 void HttpServer::shutdown(std::chrono::milliseconds grace) {
-    if (impl_->stopping.exchange(true)) {
-        if (impl_->thread.joinable()) impl_->thread.join();
-        return;
-    }
-    // A raw pointer: a handler still queued when the io_context stops must not own it (a cycle).
-    asio::post(impl_->io, [impl = impl_.get()] {
+    if (impl_->stopping.exchange(true)) return;
+    asio::post(impl_->io, [impl = impl_] {
         beast::error_code ignored;
         impl->acceptor.close(ignored);
         impl->tls_acceptor.close(ignored);
@@ -411,8 +421,14 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
     const auto deadline = std::chrono::steady_clock::now() + grace;
     while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    impl_->io.stop();
-    if (impl_->thread.joinable()) impl_->thread.join();
+    asio::post(impl_->io, [impl = impl_] {
+        std::vector<std::function<void()>> close_all;
+        {
+            std::lock_guard<std::mutex> lock(impl->conn_mu);
+            for (const auto& [session, close] : impl->closers) close_all.push_back(close);
+        }
+        for (const auto& close : close_all) close();
+    });
 }
 
 }  // namespace raftor::http

@@ -1,6 +1,6 @@
 #pragma once
-// The HTTP server (Boost.Beast) on its own I/O thread. Each request goes to the
-// handler on that thread; the handler must not block: it answers through `Reply`,
+// The HTTP server (Boost.Beast) on the node's event loop (net/event_loop.hpp). Each
+// request goes to the handler on that loop's thread; the handler must not block: it answers through `Reply`,
 // from any thread, exactly once. Bodies over the limit are refused with 413 before
 // they reach the handler; a request that is not HTTP gets 400 and the connection
 // closes. Responses that name a `proxy_to` are forwarded to that gateway (over HTTPS
@@ -12,6 +12,10 @@
 #include <string>
 
 #include "runtime/http/message.hpp"
+
+namespace raftor::net {
+class EventLoop;
+}
 
 namespace raftor::http {
 
@@ -49,7 +53,8 @@ public:
     using Handler = std::function<void(std::shared_ptr<Request>, Reply)>;
     using OnLog = std::function<void(const std::string& line)>;
 
-    HttpServer(ServerOptions opts, Handler handler, OnLog on_log);
+    // Runs on `loop`, which outlives this server and is stopped before it is destroyed.
+    HttpServer(ServerOptions opts, Handler handler, OnLog on_log, net::EventLoop& loop);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
@@ -60,7 +65,7 @@ public:
     std::uint16_t bound_tls_port() const;  // 0 without HTTPS
     void start();
     // Stops accepting; requests already received are answered (up to `grace`); then
-    // the I/O thread ends.
+    // every connection is closed.
     void shutdown(std::chrono::milliseconds grace);
 
 private:

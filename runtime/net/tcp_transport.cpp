@@ -11,10 +11,12 @@
 #include <boost/asio/ssl.hpp>
 // clang-format on
 #include <deque>
+#include <future>
 #include <optional>
 #include <random>
 #include <set>
 
+#include "runtime/net/event_loop.hpp"
 #include "runtime/net/frame_codec.hpp"
 #include "runtime/net/frame_packing.hpp"
 #include "runtime/net/hello.hpp"
@@ -112,17 +114,20 @@ struct TcpTransport::Impl {
     OnFrame on_frame;
     OnLog on_log;
     OnHello on_hello;
-    asio::io_context io;
+    std::unique_ptr<EventLoop> own_loop;  // when no loop was given: a thread of its own
+    EventLoop& loop;
+    asio::io_context& io;
     std::optional<ssl::context> tls;  // set by bind() when TLS is configured
-    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
     tcp::acceptor acceptor{io};
     asio::steady_timer accept_timer{io};
-    std::thread thread;
+    std::atomic<bool> started{false}, stopped{false};
+    // Connections alive (Outbound, Inbound): stop() on a shared loop waits for them to
+    // end, since their handlers refer to this object.
+    std::atomic<int> live{0};
     std::map<std::uint64_t, std::shared_ptr<Outbound>> peers;  // I/O thread only
     std::set<std::shared_ptr<Inbound>> inbound;                // I/O thread only
     std::mt19937_64 jitter{std::random_device{}()};
     bool stopping = false;
-    std::mutex stop_mu;  // serializes stop()
     mutable std::mutex stats_mu;
     std::map<std::uint64_t, PeerStats> out_stats;
     PeerStats in_stats;
@@ -133,7 +138,13 @@ struct TcpTransport::Impl {
         return it == names.end() ? std::to_string(id) : it->second;
     }
 
-    Impl(TcpOptions o, OnFrame f, OnLog l) : opts(std::move(o)), on_frame(std::move(f)), on_log(std::move(l)) {}
+    Impl(TcpOptions o, OnFrame f, OnLog l, EventLoop* shared)
+        : opts(std::move(o)),
+          on_frame(std::move(f)),
+          on_log(std::move(l)),
+          own_loop(shared ? nullptr : std::make_unique<EventLoop>()),
+          loop(shared ? *shared : *own_loop),
+          io(loop.context()) {}
 
     template <class F>
     void count(std::uint64_t id, F&& f) {
@@ -181,7 +192,10 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
           resolver(i.io),
           timer(i.io),
           deadline(i.io),
-          backoff_ms(i.opts.backoff_min_ms) {}
+          backoff_ms(i.opts.backoff_min_ms) {
+        ++impl.live;
+    }
+    ~Outbound() { --impl.live; }
 
     void kick() {
         if (impl.stopping || closed) return;
@@ -429,7 +443,9 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
         boost::system::error_code ec;
         const auto ep = stream.socket().remote_endpoint(ec);
         remote = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+        ++impl.live;
     }
+    ~Inbound() { --impl.live; }
 
     void refuse(const std::string& why) {
         impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
@@ -700,8 +716,8 @@ void TcpTransport::Impl::accept() {
     });
 }
 
-TcpTransport::TcpTransport(TcpOptions opts, OnFrame on_frame, OnLog on_log)
-    : impl_(std::make_unique<Impl>(std::move(opts), std::move(on_frame), std::move(on_log))) {}
+TcpTransport::TcpTransport(TcpOptions opts, OnFrame on_frame, OnLog on_log, EventLoop* loop)
+    : impl_(std::make_unique<Impl>(std::move(opts), std::move(on_frame), std::move(on_log), loop)) {}
 
 TcpTransport::~TcpTransport() {
     stop();
@@ -742,16 +758,16 @@ void TcpTransport::set_peer(std::uint64_t id, std::string host, std::uint16_t po
 }
 
 void TcpTransport::start() {
+    impl_->started.store(true);
     impl_->accept();
-    impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
+    if (impl_->own_loop) impl_->own_loop->start("raftor-peers");
 }
 
 void TcpTransport::stop() {
-    // Callable from any thread, any number of times: two joins of one thread never end.
-    if (!impl_) return;
-    std::lock_guard<std::mutex> lock(impl_->stop_mu);
-    if (!impl_->thread.joinable()) return;
-    asio::post(impl_->io, [impl = impl_.get()] {
+    // Callable from any thread, any number of times; the first call does it. Never
+    // blocks on the loop's own thread (an actor there may be what drops us last).
+    if (!impl_ || !impl_->started.load() || impl_->stopped.exchange(true)) return;
+    auto close_all = [impl = impl_.get()] {
         impl->stopping = true;
         boost::system::error_code ignored;
         impl->acceptor.close(ignored);
@@ -759,9 +775,32 @@ void TcpTransport::stop() {
         for (auto& [id, p] : impl->peers) p->close();
         auto in = impl->inbound;
         for (auto& c : in) c->close();
-        impl->work.reset();
+        impl->peers.clear();
+        impl->inbound.clear();
+    };
+    if (impl_->own_loop) {
+        asio::post(impl_->io, close_all);
+        impl_->own_loop->stop(std::chrono::seconds(5));
+        return;
+    }
+    // A shared loop goes on. Once it has stopped nothing more runs on it, and its owner
+    // stops it before destroying us.
+    if (impl_->loop.on_loop_thread()) return close_all();
+    if (!impl_->loop.running()) return;
+    // Wait until the connections' handlers have run (they refer to this object), then
+    // for what the closes queued, behind a last handler of ours.
+    auto closed = std::make_shared<std::promise<void>>();
+    asio::post(impl_->io, [close_all, closed] {
+        close_all();
+        closed->set_value();
     });
-    impl_->thread.join();
+    if (closed->get_future().wait_for(std::chrono::seconds(5)) != std::future_status::ready) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (impl_->live.load() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    auto fence = std::make_shared<std::promise<void>>();
+    asio::post(impl_->io, [fence] { fence->set_value(); });
+    fence->get_future().wait_for(std::chrono::seconds(5));
 }
 
 void TcpTransport::send(std::uint64_t to, std::string payload) {

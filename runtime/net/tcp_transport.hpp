@@ -1,5 +1,6 @@
 #pragma once
-// Peer-to-peer TCP for Raft frames, on its own Asio I/O thread. Each node dials every
+// Peer-to-peer TCP for Raft frames, on a node's event loop (event_loop.hpp) or on an
+// Asio I/O thread of its own. Each node dials every
 // peer (frames go out on those connections) and accepts the peers' connections
 // (frames come in on those). Outbound connections reconnect with capped, jittered
 // exponential backoff; their queues are bounded (Raft retransmits what is dropped).
@@ -66,6 +67,8 @@ struct PeerStats {
     std::uint32_t protocol = 0;
 };
 
+class EventLoop;
+
 class TcpTransport {
 public:
     // Called on the I/O thread with the sender's node id, as its connection proved it
@@ -77,7 +80,9 @@ public:
     using OnHello = std::function<void(std::uint64_t node_id, const std::string& http_address,
                                        const std::string& https_address, std::uint32_t protocol)>;
 
-    TcpTransport(TcpOptions opts, OnFrame on_frame, OnLog on_log);
+    // On `loop` when given (it outlives this transport, and is stopped before the
+    // transport is destroyed), else on an I/O thread of its own.
+    TcpTransport(TcpOptions opts, OnFrame on_frame, OnLog on_log, EventLoop* loop = nullptr);
     ~TcpTransport();
     TcpTransport(const TcpTransport&) = delete;
     TcpTransport& operator=(const TcpTransport&) = delete;
