@@ -22,7 +22,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
     peer->store = env.store;
     peer->transport = env.transport;
     peer->send_frames = env.send_frames;
-    peer->storage_on_own_thread = env.own_threads;
+    peer->own_threads = env.own_threads;
     peer->introspector = out.introspector;
     peer->spawned = env.spawned;
     peer->observer = env.observer;

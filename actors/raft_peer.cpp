@@ -483,7 +483,7 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
     st.leader_elsewhere = setup->leader_elsewhere;
     st.heartbeat = std::chrono::duration_cast<std::chrono::milliseconds>(setup->tick) *
                    static_cast<std::int64_t>(setup->config.heartbeat_ticks);
-    st.storage = setup->storage_on_own_thread
+    st.storage = setup->own_threads
                      ? self->spawn<caf::linked + caf::detached>(
                            storage_actor, setup->store, caf::actor_cast<Peer>(self), setup->counters, setup->wall)
                      : self->spawn<caf::linked>(storage_actor, setup->store, caf::actor_cast<Peer>(self),
@@ -494,7 +494,11 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
     sm_setup->snapshot_data = setup->restore.snapshot_data;
     sm_setup->peer = caf::actor_cast<Peer>(self);
     sm_setup->applied = st.applied;
-    st.state_machine = self->spawn<caf::linked>(state_machine, StateMachineSetupPtr(sm_setup));
+    // Its own thread on a node: encoding a snapshot of the whole state takes seconds
+    // for a large history, which would stall the event loop (heartbeats included).
+    st.state_machine = setup->own_threads
+                           ? self->spawn<caf::linked + caf::detached>(state_machine, StateMachineSetupPtr(sm_setup))
+                           : self->spawn<caf::linked>(state_machine, StateMachineSetupPtr(sm_setup));
     auto timer =
         caf::actor_cast<caf::actor>(self->spawn<caf::linked>(election_timer, caf::actor_cast<Peer>(self), setup->tick));
     for (const auto& [name, kind, who] : {std::tuple<const char*, const char*, caf::actor>{

@@ -39,9 +39,10 @@ struct PeerSetup {
     std::function<void(std::vector<std::pair<raft::NodeId, std::string>>&&)> send_frames;
     std::chrono::milliseconds tick{15};
     WallClock wall = system_wall_clock();  // for operators: when storage last flushed
-    // The storage actor blocks in fsync: on its own thread it stalls no other actor.
+    // The storage actor blocks in fsync, and the state machine encodes whole snapshots:
+    // on threads of their own they stall no other actor (on a node, the event loop).
     // Deterministic simulations turn this off so everything runs on the test scheduler.
-    bool storage_on_own_thread = true;
+    bool own_threads = true;
     std::map<raft::NodeId, std::string> names;  // for logs: member names by raft id
     // A member learned at run time (from a conf-change entry or the state's registry):
     // the node tells its directory and transport where it is. May be null (tests).

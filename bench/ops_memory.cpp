@@ -12,6 +12,7 @@
 #include "runtime/crypto/merkle.hpp"
 #include "runtime/state/ops_machine.hpp"
 #include "runtime/state/rollups.hpp"
+#include "runtime/state/state_snapshot.hpp"
 
 using namespace raftor;
 using namespace raftor::state;
@@ -81,6 +82,16 @@ int main(int argc, char** argv) {
     std::printf("  applied %zu executions (execute + start + finish + seal) in %.2f s = %.0f executions/s\n",
                 executions, secs, double(executions) / secs);
     std::printf("  target: RSS under 150 MB: %s\n", rss1 < 150.0 ? "met" : "NOT met");
+    // A snapshot of this state is encoded whole on the node's event loop, which
+    // nothing else uses meanwhile (heartbeats included): how long that takes.
+    {
+        const KvStore kv;
+        const auto s0 = Clock::now();
+        const std::string snap = encode_state(kv, m);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - s0).count();
+        std::printf("  snapshot of it: %.1f MB encoded in %.0f ms (%.0f MB/s)\n", double(snap.size()) / 1048576.0, ms,
+                    double(snap.size()) / 1048576.0 / (ms / 1000.0));
+    }
 
     // The rollups behind the metrics windows: 100 operations that each finish one
     // execution every minute, for 35 days (docs/operations.md, Retention).

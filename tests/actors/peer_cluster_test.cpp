@@ -41,7 +41,7 @@ struct Fixture {
             setup->options.snapshot_interval_ops = 1000;
             setup->store = store;
             setup->transport = transport;
-            setup->storage_on_own_thread = false;  // keep the run on the deterministic scheduler
+            setup->own_threads = false;  // keep the run on the deterministic scheduler
             stores[id] = store;
             peers[id] = caf::actor_cast<caf::actor>(sys.spawn(raft_peer, PeerSetupPtr(setup)));
             caf::anon_send(transport, register_atom::value, id, peers[id]);
