@@ -5,6 +5,7 @@
 #include <caf/execution_unit.hpp>
 #include <caf/resumable.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -36,6 +37,21 @@ protected:
 
     void stop() override {
         stop_actors();
+        // An actor that has just ended may still be cleaning up on the loop (cancelling
+        // its timeouts in the clock, say): wait for the loop's current work before the
+        // clock goes. CAF's own scheduler joins its workers for the same reason.
+        if (loop_.running() && !loop_.on_loop_thread()) {
+            auto* done = new std::promise<void>;
+            auto ran = done->get_future();
+            loop_.post(
+                [](void* p) {
+                    auto* d = static_cast<std::promise<void>*>(p);
+                    d->set_value();
+                    delete d;
+                },
+                done);
+            ran.wait_for(std::chrono::seconds(5));
+        }
         clock_.cancel_dispatch_loop();
         clock_thread_.join();
         // Nothing runs on the loop for this system any more (its actors are done):
