@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "actors/timeouts.hpp"
 #include "runtime/net/event_loop.hpp"
 
 namespace raftor::actors {
@@ -50,7 +51,7 @@ protected:
                     delete d;
                 },
                 done);
-            ran.wait_for(std::chrono::seconds(5));
+            ran.wait_for(timeouts::loop_fence);
         }
         clock_.cancel_dispatch_loop();
         clock_thread_.join();

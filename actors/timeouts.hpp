@@ -18,6 +18,7 @@ inline constexpr std::chrono::milliseconds storage_resize =
 inline constexpr std::chrono::milliseconds final_sync = 5s;  // the last flush at a graceful stop
 inline constexpr std::chrono::milliseconds http_drain = 5s;  // requests in flight answered, at a graceful stop
 inline constexpr std::chrono::milliseconds loop_drain = 2s;  // connections closing, at the end of a graceful stop
+inline constexpr std::chrono::milliseconds loop_fence = 5s;  // the loop finishing its current work, as the actors stop
 inline constexpr std::chrono::milliseconds snapshot_now = 5min;  // a snapshot made on demand (admin, backup)
 // Not an answer's wait: how long a leader's own actor waits before it proposes again what
 // was refused (a recover, finishes, its signing key), while it still leads the same term.
