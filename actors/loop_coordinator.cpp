@@ -38,9 +38,18 @@ protected:
 
     void stop() override {
         stop_actors();
-        // An actor that has just ended may still be cleaning up on the loop (cancelling
-        // its timeouts in the clock, say): wait for the loop's current work before the
-        // clock goes. CAF's own scheduler joins its workers for the same reason.
+        // From here nothing is queued or posted for this system: a job made ready now
+        // (an actor ending elsewhere) is cleaned up at once by push().
+        std::vector<caf::resumable*> left;
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            closed_ = true;
+            left.swap(queue_);
+        }
+        // A round posted before, or an actor still cleaning up on the loop (cancelling its
+        // timeouts in the clock, say), finishes before this coordinator and its clock go:
+        // the loop runs a last handler of ours behind them. CAF's own scheduler joins its
+        // workers for the same reason. A stopped loop runs nothing more.
         if (loop_.running() && !loop_.on_loop_thread()) {
             auto* done = new std::promise<void>;
             auto ran = done->get_future();
@@ -53,17 +62,9 @@ protected:
                 done);
             ran.wait_for(timeouts::loop_fence);
         }
+        for (auto* job : left) cleanup_and_release(job);
         clock_.cancel_dispatch_loop();
         clock_thread_.join();
-        // Nothing runs on the loop for this system any more (its actors are done):
-        // what is still queued is released here, and a round still posted finds none.
-        std::vector<caf::resumable*> left;
-        {
-            std::lock_guard<std::mutex> lock(mu_);
-            closed_ = true;
-            left.swap(queue_);
-        }
-        for (auto* job : left) cleanup_and_release(job);
     }
 
 private:
