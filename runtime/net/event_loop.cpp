@@ -16,7 +16,8 @@ namespace raftor::net {
 namespace asio = boost::asio;
 
 struct EventLoop::Impl {
-    // Concurrency hint 1: one thread runs it, so Asio can skip some of its locking.
+    // Concurrency hint 1: one thread runs it, so what the loop posts to itself (most of
+    // the actors' rounds) goes on that thread's private queue, without Asio's lock.
     asio::io_context io{1};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{io.get_executor()};
     std::thread thread;
