@@ -530,6 +530,14 @@ int run_node(const config::NodeConfig& cfg) {
     if (auto e = server.bind(); !e.empty()) return fail_start(e);
     server.start();
     loop.start("raftor-loop");
+    // On every way out from here the loop stops after the actor system (declared below,
+    // so destroyed first, its actors run on the loop to the end) and before the server
+    // and the transport (declared above, so destroyed after): nothing of theirs runs
+    // on the loop once they are gone.
+    struct StopLoop {
+        net::EventLoop& loop;
+        ~StopLoop() { loop.stop(timeouts::loop_drain); }
+    } stop_loop{loop};
 
     // ---- actors (node_assembly.hpp)
     caf::actor_system_config caf_cfg;
@@ -581,9 +589,7 @@ int run_node(const config::NodeConfig& cfg) {
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     tcp->stop();
     sys.await_all_actors_done();
-    // Before the actor system, the server and the transport are destroyed: nothing of
-    // theirs may run on the loop after them.
-    loop.stop(timeouts::loop_drain);
+    loop.stop(timeouts::loop_drain);  // before the last line (stop_loop would, after it)
     logging::info("node_stopped", {{"clean", failed ? "false" : "true"}});
     return failed ? 2 : 0;
 }

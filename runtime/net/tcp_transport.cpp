@@ -11,7 +11,6 @@
 #include <boost/asio/ssl.hpp>
 // clang-format on
 #include <deque>
-#include <future>
 #include <optional>
 #include <random>
 #include <set>
@@ -121,9 +120,6 @@ struct TcpTransport::Impl {
     tcp::acceptor acceptor{io};
     asio::steady_timer accept_timer{io};
     std::atomic<bool> started{false}, stopped{false};
-    // Connections alive (Outbound, Inbound): stop() on a shared loop waits for them to
-    // end, since their handlers refer to this object.
-    std::atomic<int> live{0};
     std::map<std::uint64_t, std::shared_ptr<Outbound>> peers;  // I/O thread only
     std::set<std::shared_ptr<Inbound>> inbound;                // I/O thread only
     std::mt19937_64 jitter{std::random_device{}()};
@@ -192,10 +188,7 @@ struct TcpTransport::Impl::Outbound : std::enable_shared_from_this<Outbound> {
           resolver(i.io),
           timer(i.io),
           deadline(i.io),
-          backoff_ms(i.opts.backoff_min_ms) {
-        ++impl.live;
-    }
-    ~Outbound() { --impl.live; }
+          backoff_ms(i.opts.backoff_min_ms) {}
 
     void kick() {
         if (impl.stopping || closed) return;
@@ -443,9 +436,7 @@ struct TcpTransport::Impl::Inbound : std::enable_shared_from_this<Inbound> {
         boost::system::error_code ec;
         const auto ep = stream.socket().remote_endpoint(ec);
         remote = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
-        ++impl.live;
     }
-    ~Inbound() { --impl.live; }
 
     void refuse(const std::string& why) {
         impl.count_in([](PeerStats& s) { ++s.rejected_connections; });
@@ -783,24 +774,10 @@ void TcpTransport::stop() {
         impl_->own_loop->stop(std::chrono::seconds(5));
         return;
     }
-    // A shared loop goes on. Once it has stopped nothing more runs on it, and its owner
-    // stops it before destroying us.
+    // A shared loop goes on; its owner stops it before destroying us, so what the
+    // closes leave to run still finds this object.
     if (impl_->loop.on_loop_thread()) return close_all();
-    if (!impl_->loop.running()) return;
-    // Wait until the connections' handlers have run (they refer to this object), then
-    // for what the closes queued, behind a last handler of ours.
-    auto closed = std::make_shared<std::promise<void>>();
-    asio::post(impl_->io, [close_all, closed] {
-        close_all();
-        closed->set_value();
-    });
-    if (closed->get_future().wait_for(std::chrono::seconds(5)) != std::future_status::ready) return;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (impl_->live.load() > 0 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    auto fence = std::make_shared<std::promise<void>>();
-    asio::post(impl_->io, [fence] { fence->set_value(); });
-    fence->get_future().wait_for(std::chrono::seconds(5));
+    asio::post(impl_->io, close_all);
 }
 
 void TcpTransport::send(std::uint64_t to, std::string payload) {
