@@ -58,6 +58,9 @@ public:
     virtual Status put(TableId table, std::string_view key, std::string_view value) = 0;
     // Deleting a key that is not there is not an error.
     virtual Status del(TableId table, std::string_view key) = 0;
+    // Deletes every key of every table, and the applied index: the state is about to be
+    // rebuilt, and the commit may then record any index.
+    virtual Status clear() = 0;
 };
 
 class StateStore {
@@ -68,7 +71,7 @@ public:
     // The one write in progress (one at a time: a second while one is open is refused).
     virtual std::unique_ptr<StateWrite> write(Status& status) = 0;
     // Makes the write's changes and `applied_index` visible together, or none of them.
-    // The index never goes back.
+    // The index never goes back (unless the write cleared the state).
     virtual Status commit(std::unique_ptr<StateWrite> write, std::uint64_t applied_index) = 0;
 };
 

@@ -106,6 +106,11 @@ public:
         const int rc = mdb_del(txn_.get(), db_, &mk, nullptr);
         return rc == MDB_NOTFOUND ? Status{} : Status::from_mdb(rc, "delete a state key");
     }
+    // The applied index goes too; the commit writes it again.
+    Status clear() override {
+        set_applied(0);
+        return Status::from_mdb(mdb_drop(txn_.get(), db_, 0), "clear the state");
+    }
 
 private:
     std::atomic<bool>& writing_;

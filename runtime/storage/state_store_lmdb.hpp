@@ -11,6 +11,9 @@
 
 namespace raftor::storage {
 
+// A node's state map: 256 GiB of address space (LMDB grows the file as it fills).
+inline constexpr std::size_t state_map_bytes = std::size_t{256} << 30;
+
 class LmdbStateStore final : public StateStore {
 public:
     // Opens (creating) the environment in `dir`. `sync` false: no fsync per commit (what

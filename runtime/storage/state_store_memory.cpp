@@ -156,6 +156,21 @@ public:
         changes_[state_full_key(table, key)] = std::nullopt;
         return {};
     }
+    // Every key this write would see, deleted (the store's own records are written again
+    // by the commit).
+    Status clear() override {
+        std::vector<std::string> keys;
+        for (unsigned t = 0; t <= store_table; ++t)
+            scan(static_cast<TableId>(t), {}, {}, [&](std::string_view k, std::string_view) {
+                keys.push_back(state_full_key(static_cast<TableId>(t), k));
+                return true;
+            });
+        for (auto& k : keys) changes_[std::move(k)] = std::nullopt;
+        cleared_ = true;
+        applied_ = 0;
+        return {};
+    }
+    bool cleared() const { return cleared_; }
 
     const std::shared_ptr<Shared>& shared() const { return s_; }
     std::map<std::string, std::optional<std::string>>& changes() { return changes_; }
@@ -166,6 +181,7 @@ private:
     std::uint64_t base_, applied_;
     std::map<std::string, std::optional<std::string>> changes_;
     bool committed_ = false;
+    bool cleared_ = false;
 };
 
 std::uint64_t applied_at(const Shared& s, std::uint64_t commit) {
@@ -200,7 +216,7 @@ Status MemoryStateStore::commit(std::unique_ptr<StateWrite> write, std::uint64_t
     if (w == nullptr || w->shared() != shared_) return {Errc::invalid, "a write of another store"};
     Shared& s = *shared_;
     std::lock_guard lock(s.mu);
-    const std::uint64_t before = applied_at(s, s.last_commit);
+    const std::uint64_t before = w->cleared() ? 0 : applied_at(s, s.last_commit);
     if (applied_index < before) {
         s.writing = false;
         w->done();

@@ -208,6 +208,35 @@ BOOST_AUTO_TEST_CASE(one_write_at_a_time_and_the_applied_index_never_goes_back) 
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_clear_empties_every_table_and_frees_the_applied_index) {
+    for (auto& b : backends()) {
+        BOOST_TEST_CONTEXT(b.name) {
+            auto& s = *b.store;
+            auto w = begin(s);
+            for (TableId t : {TableId{1}, TableId{2}, TableId{200}}) BOOST_TEST(w->put(t, "k", "v").ok());
+            commit(s, std::move(w), 50);
+            auto before = view(s);
+            w = begin(s);
+            BOOST_TEST(w->clear().ok());
+            BOOST_TEST(get(*w, 1, "k") == std::optional<std::string>());  // the write sees its clear at once
+            BOOST_TEST(w->applied_index() == 0u);
+            BOOST_TEST(w->put(2, "after", "x").ok());
+            commit(s, std::move(w), 20);  // a rebuild may start from an earlier index
+            auto v = view(s);
+            BOOST_TEST(v->applied_index() == 20u);
+            for (TableId t : {TableId{1}, TableId{2}, TableId{200}})
+                BOOST_TEST(get(*v, t, "k") == std::optional<std::string>());
+            BOOST_TEST(get(*v, 2, "after") == std::optional<std::string>("x"));
+            // A view opened before still reads its own commit.
+            BOOST_TEST(get(*before, 200, "k") == std::optional<std::string>("v"));
+            BOOST_TEST(before->applied_index() == 50u);
+            // And after the rebuild the index never goes back again.
+            w = begin(s);
+            BOOST_TEST((s.commit(std::move(w), 19).code == Errc::invalid));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_key_over_the_limit_is_refused_alike) {
     for (auto& b : backends()) {
         BOOST_TEST_CONTEXT(b.name) {
