@@ -29,6 +29,7 @@
 #include "runtime/node/timing.hpp"
 #include "runtime/schedule/tz_file.hpp"
 #include "runtime/storage/log_store.hpp"
+#include "runtime/storage/state_store_lmdb.hpp"
 
 namespace raftor::actors {
 
@@ -297,6 +298,7 @@ std::string handlers_of(const config::NodeConfig& cfg, const std::string& name, 
 // The node's storage, opened and read back, and its signing key.
 struct Opened {
     std::shared_ptr<storage::LogStore> store;
+    std::shared_ptr<storage::StateStore> state;  // the replicated state's tables
     std::shared_ptr<const crypto::SigningKey> key;
     storage::Loaded loaded;
 };
@@ -316,6 +318,10 @@ std::string open_storage(const config::NodeConfig& cfg, Opened& o) {
     if (!o.store) return "opening storage in '" + cfg.data_dir + "': " + st.message;
     if (!o.store->repaired().empty())
         logging::warn("storage_repaired", {{"dir", cfg.data_dir}, {"what", o.store->repaired()}});
+    // The state's tables, rebuilt at every start from the snapshot and the log: no fsync
+    // per applied batch. Its map is address space, not memory or disk: the disk bounds it.
+    o.state = storage::LmdbStateStore::open(cfg.data_dir + "/state", storage::state_map_bytes, false, st);
+    if (!o.state) return "opening the state store in '" + cfg.data_dir + "/state': " + st.message;
     std::string key_error;
     auto signing_key = crypto::load_or_create_key(cfg.data_dir + "/node.key", key_error);
     if (!signing_key) return "node key: " + key_error;
@@ -551,6 +557,7 @@ int run_node(const config::NodeConfig& cfg) {
     env.seed = members.self.raft_id ^ static_cast<std::uint64_t>(::getpid()) ^
                static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     env.store = opened.store;
+    env.state_store = opened.state;
     env.transport = transport;
     env.send_frames = [tcp](std::vector<std::pair<raft::NodeId, std::string>>&& frames) {
         tcp->send(std::move(frames));

@@ -20,6 +20,7 @@ NodeActors assemble_node(caf::actor_system& sys, NodeSpec spec, NodeEnvironment 
     peer->config.seed = env.seed;
     peer->wall = env.wall;
     peer->store = env.store;
+    peer->state_store = env.state_store;
     peer->transport = env.transport;
     peer->send_frames = env.send_frames;
     peer->own_threads = env.own_threads;

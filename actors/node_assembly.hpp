@@ -47,6 +47,8 @@ struct NodeEnvironment {
     WallClock wall = system_wall_clock();  // replicated timestamps, retry waits, the self-check's clock test
     std::uint64_t seed = 0;                // the Raft core's randomness
     std::shared_ptr<storage::Store> store;
+    // Where the state machine keeps the replicated state's tables (null: in memory).
+    std::shared_ptr<storage::StateStore> state_store;
     storage::FileSystem* fs = &storage::posix_file_system();  // what the self-check probes
     caf::actor transport;  // frames out (the caller registers the peer for frames in)
     // Frames straight to a thread-safe network, without a hop through `transport` (may be null).

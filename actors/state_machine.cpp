@@ -53,7 +53,18 @@ caf::typed_response_promise<CompletionPtr> answer_later(Self* self, const StateM
 }  // namespace
 
 StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup) {
-    self->state.applier = std::make_unique<node::Applier>(setup->options, setup->snapshot_index, setup->snapshot_data);
+    // A store that fails under the state cannot be stepped over: this replica would diverge
+    // from the others. It stops, saying why (the peer, linked, stops the node with it).
+    self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& ep) -> caf::error {
+        try {
+            std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            logging::error("state_store_failed", {{"error", e.what()}});
+            return caf::make_error(caf::sec::runtime_error, std::string("state store failed: ") + e.what());
+        }
+    });
+    self->state.applier =
+        std::make_unique<node::Applier>(setup->options, setup->snapshot_index, setup->snapshot_data, setup->store);
     if (self->state.applier->take_members_changed())
         self->send(setup->peer, members_atom::value,
                    MembersPtr(std::make_shared<state::MemberRegistry>(self->state.applier->members())));

@@ -24,6 +24,7 @@ struct StateMachineSetup {
     // The index applied, published for the peer's status: a figure read on request, which
     // a message per applied batch cost the peer one handler each.
     std::shared_ptr<std::atomic<raft::Index>> applied;
+    std::shared_ptr<storage::StateStore> store;  // the state's tables (null: in memory)
 };
 using StateMachineSetupPtr = std::shared_ptr<const StateMachineSetup>;
 

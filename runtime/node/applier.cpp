@@ -8,16 +8,36 @@
 
 namespace raftor::node {
 
-Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const std::string> snapshot_data)
+namespace {
+
+// Drops the batch unless it was committed (a throw on the way: the replica stops).
+struct BatchGuard {
+    state::StateDb& db;
+    ~BatchGuard() {
+        if (db.in_batch()) db.abort();
+    }
+};
+
+}  // namespace
+
+Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const std::string> snapshot_data,
+                 std::shared_ptr<storage::StateStore> store)
     : opts_(opts),
+      db_(store ? std::make_unique<state::StateDb>(std::move(store)) : std::make_unique<state::StateDb>()),
+      kv_(*db_),
       ops_(opts.ops),
       members_changed_(snapshot_data != nullptr),
       applied_(snapshot_index),
       last_snapshot_index_(snapshot_index) {
+    BatchGuard guard{*db_};
+    db_->begin();
+    db_->clear();
+    kv_.reload();
     if (snapshot_data) {
         if (auto e = state::restore_state(*snapshot_data, kv_, ops_, &members_))
             throw std::runtime_error("snapshot at index " + std::to_string(snapshot_index) + ": " + *e);
     }
+    db_->commit(snapshot_index);
 }
 
 void Applier::await(Token t, raft::Index index, raft::Term term) {
@@ -38,6 +58,9 @@ void Applier::query(Token t, Query q, raft::Index at) {
 }
 
 void Applier::apply(const std::vector<raft::Entry>& committed) {
+    if (committed.empty()) return serve_reads();
+    BatchGuard guard{*db_};
+    db_->begin();
     for (const raft::Entry& e : committed) {
         RAFT_ASSERT(e.index == applied_ + 1, "entries apply in log order, none skipped, none twice");
         applied_ = e.index;
@@ -70,11 +93,15 @@ void Applier::apply(const std::vector<raft::Entry>& committed) {
             if (mine) complete({.token = mine->token, .outcome = Outcome::done, .ops = std::move(r)});
         }
     }
+    db_->commit(applied_);
     serve_reads();
 }
 
 std::optional<std::string> Applier::restore(const raft::SnapshotMeta& meta, const std::string& data) {
+    BatchGuard guard{*db_};
+    db_->begin();
     if (auto e = state::restore_state(data, kv_, ops_, &members_)) return e;
+    db_->commit(meta.index);
     members_changed_ = true;
     applied_ = meta.index;
     last_snapshot_index_ = meta.index;
@@ -108,8 +135,7 @@ void Applier::serve_reads() {
             complete({.token = r.token});
             continue;
         }
-        const state::KvValue* v = kv_.get(r.key);
-        complete({.token = r.token, .value = v ? std::optional(*v) : std::nullopt});
+        complete({.token = r.token, .value = kv_.get(r.key)});
     }
 }
 

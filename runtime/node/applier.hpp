@@ -1,8 +1,9 @@
 #pragma once
-// The state-machine side of a node, without I/O: the KV store, fed committed entries
-// in log order (or a snapshot that replaces it), and the client requests waiting on
-// it: writes waiting for their entry to apply, reads waiting for an index. It also
-// says when a snapshot is due (every snapshot_interval_ops applied entries, ch. 5.1).
+// The state-machine side of a node, without I/O of its own: the replicated state, fed
+// committed entries in log order (or a snapshot that replaces it), and the client
+// requests waiting on it: writes waiting for their entry to apply, reads waiting for an
+// index. Each apply() is one batch of the state's store. It also says when a snapshot is
+// due (every snapshot_interval_ops applied entries, ch. 5.1).
 #include <functional>
 #include <map>
 #include <memory>
@@ -37,7 +38,10 @@ struct SnapshotDue {
 class Applier {
 public:
     // Restarts from a snapshot's data (when there is one); throws if it does not restore.
-    Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const std::string> snapshot_data);
+    // The state's tables are in `store` (null: in memory), rebuilt there from the snapshot:
+    // what the store held from before is not trusted yet, the log is applied again.
+    Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const std::string> snapshot_data,
+            std::shared_ptr<storage::StateStore> store = nullptr);
 
     // A write proposed at (index, term): done when that entry applies, unknown when
     // another entry takes its place or a snapshot covers it.
@@ -75,6 +79,7 @@ private:
     void complete(Completion c) { completions_.push_back(std::move(c)); }
 
     Options opts_;
+    std::unique_ptr<state::StateDb> db_;
     state::KvStore kv_;
     state::OpsMachine ops_;
     state::MemberRegistry members_;

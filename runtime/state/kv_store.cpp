@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/crypto/sha256.hpp"
 #include "runtime/raft/assert.hpp"
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/state_snapshot.hpp"
@@ -22,35 +23,151 @@ std::optional<std::string> check_command(const KvCommand& cmd) {
     return std::nullopt;
 }
 
+namespace {
+
+constexpr std::string_view meta_key = "meta";
+
+// A key is its own table key up to 399 bytes (the store's keys stop at 510). A longer
+// one is its first 368 bytes and the SHA-256 of all of it: 400 bytes, a length no short
+// key has, and its row keeps the whole key.
+constexpr std::size_t short_key_max = 399;
+constexpr std::size_t long_key_prefix = 368;
+
+std::string table_key(std::string_view key) {
+    if (key.size() <= short_key_max) return std::string(key);
+    std::string k(key.substr(0, long_key_prefix));
+    k.append(crypto::view(crypto::sha256(key)));
+    return k;
+}
+bool hashed(std::string_view table_key) {
+    return table_key.size() > short_key_max;
+}
+
+// revision, create revision, [the whole key's length and bytes, when hashed,] value
+std::string encode_row(std::string_view key, const KvValue& v) {
+    std::string out;
+    out.reserve(24 + key.size() + v.value.size());
+    append_be64(out, v.revision);
+    append_be64(out, v.create_revision);
+    if (key.size() > short_key_max) {
+        append_be64(out, key.size());
+        out.append(key);
+    }
+    out.append(v.value);
+    return out;
+}
+
+struct Row {
+    std::string key;  // the whole key
+    KvValue value;
+    std::size_t key_and_value_bytes = 0;
+};
+
+// Rows are ours: one that does not decode is a damaged store, not input.
+Row decode_row(std::string_view tkey, std::string_view row, bool with_value = true) {
+    const auto bad = [&](const char* what) {
+        return StateDbError("the key-value row at table key of " + std::to_string(tkey.size()) + " bytes (" +
+                            crypto::to_hex(tkey.substr(0, 32)) + "...) " + what);
+    };
+    const auto rev = decode_be64(row, 0), created = decode_be64(row, 8);
+    if (!rev || !created) throw bad("is under its 16-byte header");
+    Row r;
+    std::size_t at = 16;
+    if (hashed(tkey)) {
+        const auto len = decode_be64(row, 16);
+        if (!len || *len > row.size() - 24) throw bad("has a whole key longer than the row");
+        r.key.assign(row.substr(24, *len));
+        at = 24 + *len;
+    } else {
+        r.key.assign(tkey);
+    }
+    r.value.revision = *rev;
+    r.value.create_revision = *created;
+    r.key_and_value_bytes = r.key.size() + row.size() - at;
+    if (with_value) r.value.value.assign(row.substr(at));
+    return r;
+}
+
+}  // namespace
+
+KvStore::KvStore() : own_(std::make_unique<StateDb>()), db_(own_.get()) {}
+
+KvStore::KvStore(StateDb& db) : db_(&db) {
+    reload();
+}
+
+KvStore::KvStore(KvStore&&) noexcept = default;
+KvStore::~KvStore() = default;
+
+void KvStore::reload() {
+    meta_ = {};
+    sessions_.clear();
+    session_age_.clear();
+    session_clock_ = 0;
+    auto row = db_->get(tables::kv_meta, meta_key);
+    if (!row) return;
+    const auto a = decode_be64(*row, 0), r = decode_be64(*row, 8), k = decode_be64(*row, 16), b = decode_be64(*row, 24);
+    if (!a || !r || !k || !b)
+        throw StateDbError("the key-value figures are " + std::to_string(row->size()) + " bytes, not 32");
+    meta_ = Meta{*a, *r, *k, *b};
+}
+
+void KvStore::write_meta(const Meta& m) {
+    std::string row;
+    append_be64(row, m.applied_index);
+    append_be64(row, m.revision);
+    append_be64(row, m.keys);
+    append_be64(row, m.bytes);
+    db_->put(tables::kv_meta, meta_key, row);
+}
+
 KvResult KvStore::apply(std::uint64_t index, const KvCommand& cmd) {
-    RAFT_ASSERT(index > applied_index_, "entries are applied once, in log order");
-    applied_index_ = index;
+    RAFT_ASSERT(index > meta_.applied_index, "entries are applied once, in log order");
+    StateDb::AutoBatch batch(*db_);
+    Meta m = meta_;
+    m.applied_index = index;
+    KvResult r;
     if (cmd.request.client != 0) {
         auto it = sessions_.find(cmd.request.client);
         if (it != sessions_.end() && cmd.request.seq <= it->second.seq) {
-            KvResult r = it->second.result;
+            r = it->second.result;
             r.duplicate = true;
+            write_meta(m);
+            batch.done(index);
+            meta_ = m;
             return r;
         }
     }
-    KvResult r;
-    auto it = kv_.find(cmd.key);
-    const std::uint64_t current = it == kv_.end() ? 0 : it->second.revision;
+    const std::string tkey = table_key(cmd.key);
+    const auto row = db_->get(tables::kv, tkey);
+    std::uint64_t current = 0, created = 0;
+    std::size_t old_bytes = 0;
+    if (row) {
+        const Row old = decode_row(tkey, *row, false);
+        current = old.value.revision;
+        created = old.value.create_revision;
+        old_bytes = old.key_and_value_bytes;
+    }
     if (cmd.prev_revision && *cmd.prev_revision != current) {
         r = KvResult{false, current};
     } else if (cmd.op == KvCommand::Op::put) {
-        ++revision_;
-        KvValue& v = kv_[cmd.key];
-        if (v.create_revision == 0) v.create_revision = revision_;
-        v.value = cmd.value;
-        v.revision = revision_;
-        r = KvResult{true, revision_};
-    } else if (it == kv_.end()) {
-        r = KvResult{true, revision_};  // deleting nothing changes nothing
+        ++m.revision;
+        const KvValue v{cmd.value, m.revision, created ? created : m.revision};
+        db_->put(tables::kv, tkey, encode_row(cmd.key, v));
+        if (!row) ++m.keys;
+        m.bytes = m.bytes - old_bytes + cmd.key.size() + cmd.value.size();
+        r = KvResult{true, m.revision};
+    } else if (!row) {
+        r = KvResult{true, m.revision};  // deleting nothing changes nothing
     } else {
-        kv_.erase(it);
-        r = KvResult{true, ++revision_};
+        db_->del(tables::kv, tkey);
+        --m.keys;
+        m.bytes -= old_bytes;
+        r = KvResult{true, ++m.revision};
     }
+    write_meta(m);
+    batch.done(index);
+    meta_ = m;
     if (cmd.request.client != 0) remember(cmd.request.client, cmd.request.seq, r);
     return r;
 }
@@ -69,29 +186,33 @@ void KvStore::remember(std::uint64_t client, std::uint64_t seq, const KvResult& 
     }
 }
 
-const KvValue* KvStore::get(const std::string& key) const {
-    auto it = kv_.find(key);
-    return it == kv_.end() ? nullptr : &it->second;
-}
-
-std::size_t KvStore::data_bytes() const {
-    std::size_t n = 0;
-    for (const auto& [k, v] : kv_) n += k.size() + v.value.size();
-    return n;
+std::optional<KvValue> KvStore::get(const std::string& key) const {
+    if (key.empty()) return std::nullopt;
+    const std::string tkey = table_key(key);
+    const auto row = db_->get(tables::kv, tkey);
+    if (!row) return std::nullopt;
+    Row r = decode_row(tkey, *row);
+    // Two long keys with one hash would be SHA-256's first collision: still, never the wrong value.
+    if (r.key != key) return std::nullopt;
+    return std::move(r.value);
 }
 
 void KvCodec::save(const KvStore& m, schema::StateSnapshot::Builder s) {
-    s.setAppliedIndex(m.applied_index_);
-    s.setRevision(m.revision_);
-    auto kv = s.initKv(static_cast<unsigned>(m.kv_.size()));
+    s.setAppliedIndex(m.meta_.applied_index);
+    s.setRevision(m.meta_.revision);
+    auto kv = s.initKv(static_cast<unsigned>(m.meta_.keys));
     unsigned i = 0;
-    for (const auto& [k, v] : m.kv_) {
+    m.db_->scan(tables::kv, {}, {}, [&](std::string_view k, std::string_view row) {
+        RAFT_ASSERT(i < m.meta_.keys, "the key count matches the table");
+        const Row r = decode_row(k, row);
         auto p = kv[i++];
-        p.setKey(k);
-        p.setValue(bytes_of(v.value));
-        p.setRevision(v.revision);
-        p.setCreateRevision(v.create_revision);
-    }
+        p.setKey(r.key);
+        p.setValue(bytes_of(r.value.value));
+        p.setRevision(r.value.revision);
+        p.setCreateRevision(r.value.create_revision);
+        return true;
+    });
+    RAFT_ASSERT(i == m.meta_.keys, "the key count matches the table");
     // Sessions in client order, so equal states give equal bytes.
     std::map<std::uint64_t, KvStore::Session> ordered(m.sessions_.begin(), m.sessions_.end());
     auto ss = s.initSessions(static_cast<unsigned>(ordered.size()));
@@ -106,33 +227,51 @@ void KvCodec::save(const KvStore& m, schema::StateSnapshot::Builder s) {
     }
 }
 
+// Writes into `m`'s db, whose batch the caller opened and commits (or aborts on an error).
 std::optional<std::string> KvCodec::load(KvStore& m, schema::StateSnapshot::Reader s) {
-    KvStore next;
-    next.applied_index_ = s.getAppliedIndex();
-    next.revision_ = s.getRevision();
-    for (auto p : s.getKv()) {
-        KvValue v{string_of(p.getValue()), p.getRevision(), p.getCreateRevision()};
-        if (v.revision > next.revision_ || v.revision == 0)
-            return "key revision " + std::to_string(v.revision) + " beyond the snapshot's revision";
-        next.kv_.emplace(std::string(p.getKey().cStr()), std::move(v));
-    }
+    RAFT_ASSERT(m.db_->in_batch(), "a restore writes into a batch");
+    KvStore::Meta meta{s.getAppliedIndex(), s.getRevision(), 0, 0};
+    std::unordered_map<std::uint64_t, KvStore::Session> sessions;
+    std::map<std::uint64_t, std::uint64_t> age;
+    std::uint64_t clock = 0;
     // A snapshot from before sessions were bounded has no `touched`: they count in client
     // order, and the newest ones are kept.
     for (auto c : s.getSessions()) {
-        const std::uint64_t touched = c.getTouched() ? c.getTouched() : next.session_clock_ + 1;
-        if (next.session_age_.count(touched) || next.sessions_.count(c.getClient()))
+        const std::uint64_t touched = c.getTouched() ? c.getTouched() : clock + 1;
+        if (age.count(touched) || sessions.count(c.getClient()))
             return "client session " + std::to_string(c.getClient()) +
                    " is listed twice, or its use order repeats another's";
-        next.sessions_[c.getClient()] = KvStore::Session{c.getSeq(), KvResult{c.getOk(), c.getRevision()}, touched};
-        next.session_age_[touched] = c.getClient();
-        next.session_clock_ = std::max(next.session_clock_, touched);
+        sessions[c.getClient()] = KvStore::Session{c.getSeq(), KvResult{c.getOk(), c.getRevision()}, touched};
+        age[touched] = c.getClient();
+        clock = std::max(clock, touched);
     }
-    while (next.sessions_.size() > kv_sessions_max) {
-        auto oldest = next.session_age_.begin();
-        next.sessions_.erase(oldest->second);
-        next.session_age_.erase(oldest);
+    while (sessions.size() > kv_sessions_max) {
+        auto oldest = age.begin();
+        sessions.erase(oldest->second);
+        age.erase(oldest);
     }
-    m = std::move(next);
+    m.db_->clear_table(tables::kv);
+    for (auto p : s.getKv()) {
+        KvValue v{string_of(p.getValue()), p.getRevision(), p.getCreateRevision()};
+        if (v.revision > meta.revision || v.revision == 0)
+            return "key revision " + std::to_string(v.revision) + " beyond the snapshot's revision";
+        std::string key(p.getKey().cStr());
+        KvCommand probe{KvCommand::Op::put, {}, key, {}, std::nullopt};
+        if (auto why = check_command(probe)) return "a key of the snapshot: " + *why;
+        if (v.value.size() > kv_value_bytes_max)
+            return "the value of key '" + key.substr(0, 64) + "' is " + std::to_string(v.value.size()) +
+                   " bytes, more than " + std::to_string(kv_value_bytes_max);
+        const std::string tkey = table_key(key);
+        if (m.db_->get(tables::kv, tkey)) return "key '" + key.substr(0, 64) + "' is listed twice";
+        m.db_->put(tables::kv, tkey, encode_row(key, v));
+        ++meta.keys;
+        meta.bytes += key.size() + v.value.size();
+    }
+    m.meta_ = meta;
+    m.write_meta(meta);
+    m.sessions_ = std::move(sessions);
+    m.session_age_ = std::move(age);
+    m.session_clock_ = clock;
     return std::nullopt;
 }
 
@@ -144,6 +283,7 @@ std::string KvStore::snapshot() const {
 
 std::optional<std::string> KvStore::restore(const std::string& bytes) {
     std::string error;
+    StateDb::AutoBatch batch(*db_);
     auto done = raft::detail::decode_root<schema::StateSnapshot>(
         bytes, error, "state snapshot", [&](schema::StateSnapshot::Reader s) -> std::optional<bool> {
             if (auto e = KvCodec::load(*this, s)) {
@@ -153,6 +293,7 @@ std::optional<std::string> KvStore::restore(const std::string& bytes) {
             return true;
         });
     if (!done) return error;
+    batch.done(meta_.applied_index);
     return std::nullopt;
 }
 

@@ -1,12 +1,18 @@
 #pragma once
 // The replicated key-value namespace: a pure state machine. Committed commands go
-// in (in log order), results come out; no I/O. Every successful change bumps one
-// global revision (like etcd's), so compare-and-set reads naturally.
+// in (in log order), results come out. Every successful change bumps one global
+// revision (like etcd's), so compare-and-set reads naturally.
+//
+// The keys and values live in the state's tables (StateDb: LMDB on a node), not in
+// memory; the clients' last requests are still kept in memory, bounded, and in snapshots.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+
+#include "runtime/state/state_db.hpp"
 
 namespace raftor::state {
 
@@ -44,31 +50,51 @@ constexpr std::size_t kv_sessions_max = 10'000;
 
 class KvStore {
 public:
-    KvResult apply(std::uint64_t index, const KvCommand& cmd);
-    const KvValue* get(const std::string& key) const;
+    KvStore();                      // in a store of its own, in memory
+    explicit KvStore(StateDb& db);  // in `db`'s tables, which it reads on the way
+    KvStore(const KvStore&) = delete;
+    KvStore& operator=(const KvStore&) = delete;
+    KvStore(KvStore&&) noexcept;
+    ~KvStore();
 
-    std::uint64_t applied_index() const { return applied_index_; }
-    std::uint64_t revision() const { return revision_; }
-    std::size_t size() const { return kv_.size(); }
-    // Bytes of the keys and values, walked (for sizing a snapshot before it is built).
-    std::size_t data_bytes() const;
+    // Writes into the db's open batch, or into a batch of its own committed at `index`.
+    KvResult apply(std::uint64_t index, const KvCommand& cmd);
+    std::optional<KvValue> get(const std::string& key) const;
+
+    std::uint64_t applied_index() const { return meta_.applied_index; }
+    std::uint64_t revision() const { return meta_.revision; }
+    std::size_t size() const { return meta_.keys; }
+    // Bytes of the keys and values (for sizing a snapshot before it is built).
+    std::size_t data_bytes() const { return meta_.bytes; }
     std::size_t sessions() const { return sessions_.size(); }
+    StateDb& db() const { return *db_; }
 
     std::string snapshot() const;
     // Replaces the state; on bad bytes leaves it untouched and says why.
     std::optional<std::string> restore(const std::string& bytes);
+    // Reads its figures from the tables again, after they were rebuilt under it (a
+    // cleared db: empty); forgets the sessions.
+    void reload();
 
 private:
     friend struct KvCodec;
+    // Kept in kv_meta, and here for reading.
+    struct Meta {
+        std::uint64_t applied_index = 0;
+        std::uint64_t revision = 0;
+        std::uint64_t keys = 0;
+        std::uint64_t bytes = 0;
+    };
+    void write_meta(const Meta& m);
     struct Session {
         std::uint64_t seq = 0;
         KvResult result;
         std::uint64_t touched = 0;  // session_clock_ when last used
     };
     void remember(std::uint64_t client, std::uint64_t seq, const KvResult& r);
-    std::uint64_t applied_index_ = 0;
-    std::uint64_t revision_ = 0;
-    std::map<std::string, KvValue> kv_;
+    std::unique_ptr<StateDb> own_;  // when it has no db of another's
+    StateDb* db_;
+    Meta meta_;
     std::unordered_map<std::uint64_t, Session> sessions_;
     std::map<std::uint64_t, std::uint64_t> session_age_;  // touched -> client, oldest first
     std::uint64_t session_clock_ = 0;

@@ -30,22 +30,24 @@ std::string encode_state(const KvStore& kv, const OpsMachine& ops, const MemberR
 std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, OpsMachine& ops,
                                          MemberRegistry* members) {
     std::string error;
-    KvStore next_kv;
     OpsMachine next_ops = ops;
     MemberRegistry next_members;
+    // The key-value part goes last, straight into the store's batch: when anything before
+    // it is bad nothing was written, and when it is bad the batch is dropped.
+    StateDb::AutoBatch batch(kv.db());
     auto done = raft::detail::decode_root<schema::StateSnapshot>(
         bytes, error, "state snapshot", [&](schema::StateSnapshot::Reader s) -> std::optional<bool> {
-            if (auto e = KvCodec::load(next_kv, s)) return error = *e, std::nullopt;
             if (auto e = OpsSnapshotCodec::load(next_ops, s.getOperations())) return error = *e, std::nullopt;
             for (auto m : s.getMembers()) {
                 MemberInfo info{m.getId(), m.getName().cStr(), m.getPeerAddress().cStr()};
                 if (error = check_member(info); !error.empty()) return std::nullopt;
                 next_members.put(std::move(info));
             }
+            if (auto e = KvCodec::load(kv, s)) return error = *e, std::nullopt;
             return true;
         });
     if (!done) return error;
-    kv = std::move(next_kv);
+    batch.done(kv.applied_index());
     ops = std::move(next_ops);
     if (members) *members = std::move(next_members);
     return std::nullopt;

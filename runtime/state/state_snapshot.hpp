@@ -20,7 +20,8 @@ struct KvCodec {
 
 std::string encode_state(const KvStore& kv, const OpsMachine& ops, const MemberRegistry& members = {});
 // Replaces all of them (members only when given); on bad bytes leaves them untouched
-// and says why.
+// and says why. The key-value part is written into the open batch of `kv`'s store (the
+// caller commits it, or drops it on an error), or into a batch of its own.
 std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, OpsMachine& ops,
                                          MemberRegistry* members = nullptr);
 

@@ -22,15 +22,15 @@ BOOST_AUTO_TEST_CASE(puts_and_deletes_bump_one_global_revision) {
     BOOST_TEST(s.apply(1, put("a", "1")).revision == 1u);
     BOOST_TEST(s.apply(2, put("b", "2")).revision == 2u);
     BOOST_TEST(s.apply(3, put("a", "3")).revision == 3u);
-    const KvValue* a = s.get("a");
-    BOOST_REQUIRE(a != nullptr);
+    const auto a = s.get("a");
+    BOOST_REQUIRE(a.has_value());
     BOOST_TEST(a->value == "3");
     BOOST_TEST(a->revision == 3u);
     BOOST_TEST(a->create_revision == 1u);
     auto d = s.apply(4, del("a"));
     BOOST_TEST(d.ok);
     BOOST_TEST(d.revision == 4u);
-    BOOST_TEST(s.get("a") == nullptr);
+    BOOST_TEST(!s.get("a").has_value());
     auto nothing = s.apply(5, del("zzz"));
     BOOST_TEST(nothing.ok);
     BOOST_TEST(s.revision() == 4u);  // deleting a missing key changes nothing
@@ -47,7 +47,7 @@ BOOST_AUTO_TEST_CASE(compare_and_set) {
     BOOST_TEST(s.apply(3, put("k", "v3", 1)).ok);
     BOOST_TEST(!s.apply(4, del("k", 1)).ok);
     BOOST_TEST(s.apply(5, del("k", 2)).ok);
-    BOOST_TEST(s.get("k") == nullptr);
+    BOOST_TEST(!s.get("k").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_retried_request_applies_once) {
@@ -99,6 +99,7 @@ BOOST_AUTO_TEST_CASE(a_snapshot_larger_than_the_traversal_floor_restores) {
     BOOST_CHECK_THROW(
         {
             KvStore c;
+            StateDb::AutoBatch batch(c.db());
             if (auto e = KvCodec::load(c, reader.getRoot<raftor::schema::StateSnapshot>()))
                 throw std::runtime_error(*e);
         },
@@ -159,4 +160,63 @@ BOOST_AUTO_TEST_CASE(sessions_are_bounded_the_one_unused_longest_goes_first) {
     b.apply(index, put("k", "v", std::nullopt, {999'999, 1}));
     BOOST_TEST(b.snapshot() == s.snapshot());
     BOOST_TEST(!b.apply(++index, put("k", "v", std::nullopt, {3, 1})).duplicate);
+}
+
+BOOST_AUTO_TEST_CASE(keys_past_the_stores_key_limit_are_kept_whole) {
+    // The store's keys stop at 510 bytes, a key at 1024: long keys are kept under a
+    // prefix and a hash, with the whole key in the row. Two that share the prefix stay
+    // apart, and all read back, delete and snapshot as short ones do.
+    KvStore s;
+    const std::string prefix(600, 'p');
+    const std::string a = prefix + "a", b = prefix + "b", longest(kv_key_bytes_max, 'z');
+    const std::string edge399(399, 'e'), edge400(400, 'e');
+    BOOST_TEST(s.apply(1, put(a, "A")).ok);
+    BOOST_TEST(s.apply(2, put(b, "B")).ok);
+    BOOST_TEST(s.apply(3, put(longest, "Z")).ok);
+    BOOST_TEST(s.apply(4, put(edge399, "399")).ok);
+    BOOST_TEST(s.apply(5, put(edge400, "400")).ok);
+    BOOST_TEST(s.get(a)->value == "A");
+    BOOST_TEST(s.get(b)->value == "B");
+    BOOST_TEST(s.get(longest)->value == "Z");
+    BOOST_TEST(s.get(edge399)->value == "399");
+    BOOST_TEST(s.get(edge400)->value == "400");
+    BOOST_TEST(!s.get(prefix + "c").has_value());
+    BOOST_TEST(s.size() == 5u);
+    BOOST_TEST(s.apply(6, put(a, "A2", 1)).ok);  // compare-and-set on a long key
+    BOOST_TEST(s.get(a)->revision == 6u);
+    BOOST_TEST(s.get(a)->create_revision == 1u);
+    BOOST_TEST(s.apply(7, del(b)).ok);
+    BOOST_TEST(!s.get(b).has_value());
+    BOOST_TEST(s.size() == 4u);
+    BOOST_TEST(s.data_bytes() == a.size() + 2 + longest.size() + 1 + 399 + 3 + 400 + 3);
+
+    KvStore r;
+    BOOST_REQUIRE(!r.restore(s.snapshot()));
+    BOOST_TEST(r.snapshot() == s.snapshot());
+    BOOST_TEST(r.get(a)->value == "A2");
+    BOOST_TEST(r.get(longest)->value == "Z");
+    BOOST_TEST(r.size() == 4u);
+    BOOST_TEST(r.data_bytes() == s.data_bytes());
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_listing_a_key_twice_is_refused_and_changes_nothing) {
+    capnp::MallocMessageBuilder mb;
+    auto snap = mb.initRoot<raftor::schema::StateSnapshot>();
+    snap.setAppliedIndex(2);
+    snap.setRevision(2);
+    auto kv = snap.initKv(2);
+    for (unsigned i = 0; i < 2; ++i) {
+        kv[i].setKey(std::string(450, 'd'));
+        kv[i].setRevision(i + 1);
+        kv[i].setCreateRevision(i + 1);
+    }
+    KvStore s;
+    s.apply(1, put("kept", "1"));
+    const std::string before = s.snapshot();
+    auto e = s.restore(raftor::raft::detail::to_bytes(mb));
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->find("listed twice") != std::string::npos);
+    BOOST_TEST(s.snapshot() == before);
+    BOOST_TEST(s.get("kept")->value == "1");
+    BOOST_TEST(s.size() == 1u);
 }

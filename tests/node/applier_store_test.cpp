@@ -1,0 +1,207 @@
+// The applier over the state store: one store batch per applied batch, LMDB alike with
+// memory, a restart that rebuilds the tables from the snapshot, and a store that fails
+// (the replica stops) or a snapshot that is bad (the tables stay as they were).
+#include <boost/test/unit_test.hpp>
+
+#include "runtime/node/applier.hpp"
+#include "runtime/raft/capnp_io.hpp"
+#include "runtime/state/state_snapshot.hpp"
+#include "runtime/storage/state_store_lmdb.hpp"
+#include "runtime/storage/state_store_memory.hpp"
+#include "tests/common/temp_dir.hpp"
+
+using namespace raftor;
+using namespace raftor::node;
+
+namespace {
+
+raft::Entry put_entry(raft::Index index, std::string key, std::string value) {
+    return raft::Entry{1, index, raft::EntryType::normal,
+                       state::encode_command(state::KvCommand{
+                           state::KvCommand::Op::put, {}, std::move(key), std::move(value), std::nullopt})};
+}
+raft::Entry del_entry(raft::Index index, std::string key) {
+    return raft::Entry{
+        1, index, raft::EntryType::normal,
+        state::encode_command(state::KvCommand{state::KvCommand::Op::del, {}, std::move(key), {}, std::nullopt})};
+}
+
+// Entries [from, to]: puts over 40 keys (every seventh a long one), every fifth a delete.
+std::vector<raft::Entry> entries(raft::Index from, raft::Index to, const std::string& tag = "k") {
+    std::vector<raft::Entry> out;
+    for (raft::Index i = from; i <= to; ++i) {
+        std::string key = tag + std::to_string(i % 40);
+        if (i % 7 == 0) key += std::string(500, 'L');
+        out.push_back(i % 5 == 0 ? del_entry(i, key) : put_entry(i, key, std::string(i % 97, 'v') + std::to_string(i)));
+    }
+    return out;
+}
+
+std::shared_ptr<storage::StateStore> lmdb_store(const std::string& dir) {
+    storage::Status st;
+    std::shared_ptr<storage::StateStore> s = storage::LmdbStateStore::open(dir, std::size_t{1} << 28, false, st);
+    BOOST_REQUIRE_MESSAGE(s != nullptr, st.message);
+    return s;
+}
+
+std::uint64_t applied_in(storage::StateStore& s) {
+    storage::Status st;
+    auto v = s.read(st);
+    BOOST_REQUIRE(st.ok());
+    return v->applied_index();
+}
+
+// Fails every write after `puts_left` puts, as a full disk would.
+class FailingStore final : public storage::StateStore {
+public:
+    explicit FailingStore(std::size_t puts_left) : left_(puts_left) {}
+    std::unique_ptr<storage::StateRead> read(storage::Status& s) override { return inner_.read(s); }
+    std::unique_ptr<storage::StateWrite> write(storage::Status& s) override {
+        auto w = inner_.write(s);
+        return w ? std::make_unique<Write>(std::move(w), left_) : nullptr;
+    }
+    storage::Status commit(std::unique_ptr<storage::StateWrite> w, std::uint64_t applied) override {
+        return inner_.commit(std::move(static_cast<Write&>(*w).inner), applied);
+    }
+
+private:
+    struct Write final : storage::StateWrite {
+        Write(std::unique_ptr<storage::StateWrite> w, std::size_t& left) : inner(std::move(w)), left_(left) {}
+        storage::Status get(storage::TableId t, std::string_view k,
+                            std::optional<std::string_view>& out) const override {
+            return inner->get(t, k, out);
+        }
+        storage::Status scan(storage::TableId t, std::string_view f, std::string_view to,
+                             const storage::ScanFn& fn) const override {
+            return inner->scan(t, f, to, fn);
+        }
+        std::uint64_t applied_index() const override { return inner->applied_index(); }
+        storage::Status put(storage::TableId t, std::string_view k, std::string_view v) override {
+            if (left_ == 0) return {storage::Errc::map_full, "no room left (the test's full disk)"};
+            --left_;
+            return inner->put(t, k, v);
+        }
+        storage::Status del(storage::TableId t, std::string_view k) override { return inner->del(t, k); }
+        storage::Status clear() override { return inner->clear(); }
+        std::unique_ptr<storage::StateWrite> inner;
+        std::size_t& left_;
+    };
+    storage::MemoryStateStore inner_;
+    std::size_t left_;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(applier_store)
+
+BOOST_AUTO_TEST_CASE(the_state_applies_into_lmdb_as_into_memory) {
+    testing::TempDir dir;
+    auto disk_store = lmdb_store(dir.str());
+    Applier memory(Options{}, 0, nullptr);
+    Applier disk(Options{}, 0, nullptr, disk_store);
+    for (raft::Index from = 1; from <= 1000; from += 25) {
+        memory.apply(entries(from, from + 24));
+        disk.apply(entries(from, from + 24));
+        // One commit per batch, with the index it applied through.
+        BOOST_TEST(applied_in(*disk_store) == from + 24);
+    }
+    BOOST_TEST(disk.kv().revision() == memory.kv().revision());
+    BOOST_TEST(disk.kv().size() == memory.kv().size());
+    BOOST_TEST(disk.kv().size() > 30u);
+    auto a = memory.snapshot_now(), b = disk.snapshot_now();
+    BOOST_REQUIRE(a && b);
+    BOOST_TEST(*a->data == *b->data);
+    // What a read asks reaches the store's table.
+    BOOST_TEST(disk.kv().get("k1")->value == memory.kv().get("k1")->value);
+    storage::Status st;
+    auto view = disk_store->read(st);
+    std::optional<std::string_view> row;
+    BOOST_REQUIRE(view->get(state::tables::kv, "k1", row).ok());
+    BOOST_TEST(row.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_rebuilds_the_tables_from_the_snapshot_and_the_log_again) {
+    testing::TempDir dir;
+    auto store = lmdb_store(dir.str());
+    std::optional<SnapshotDue> at100;
+    std::string at150;
+    {
+        Applier a(Options{}, 0, nullptr, store);
+        a.apply(entries(1, 100));
+        at100 = a.snapshot_now();
+        a.apply(entries(101, 150, "late"));
+        at150 = *a.snapshot_now()->data;
+        BOOST_TEST(applied_in(*store) == 150u);
+        BOOST_TEST(a.kv().get("late1").has_value());
+    }
+    // The store held index 150; the node restarts from its snapshot at 100 and applies
+    // the log after it again, into tables rebuilt from that snapshot.
+    Applier b(Options{}, at100->index, at100->data, store);
+    BOOST_TEST(applied_in(*store) == 100u);
+    BOOST_TEST(!b.kv().get("late1").has_value());
+    BOOST_TEST(b.kv().get("k1").has_value());
+    b.apply(entries(101, 150, "late"));
+    BOOST_TEST(*b.snapshot_now()->data == at150);
+
+    // Without a snapshot, nothing from before is kept.
+    Applier c(Options{}, 0, nullptr, store);
+    BOOST_TEST(applied_in(*store) == 0u);
+    BOOST_TEST(c.kv().size() == 0u);
+    BOOST_TEST(!c.kv().get("k1").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_store_that_fails_stops_the_apply_and_says_why) {
+    auto store = std::make_shared<FailingStore>(30);
+    Applier app(Options{}, 0, nullptr, store);
+    app.apply(entries(1, 10));  // 18 puts: a row and the figures per put, the figures per delete
+    BOOST_TEST(applied_in(*store) == 10u);
+    BOOST_CHECK_EXCEPTION(app.apply(entries(11, 20)), state::StateDbError, [](const state::StateDbError& e) {
+        return std::string(e.what()).find("the test's full disk") != std::string::npos &&
+               std::string(e.what()).find("storage full") != std::string::npos;
+    });
+    // Nothing of the failed batch was committed.
+    BOOST_TEST(applied_in(*store) == 10u);
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_snapshot_leaves_the_tables_as_they_were) {
+    testing::TempDir dir;
+    auto store = lmdb_store(dir.str());
+    Applier a(Options{}, 0, nullptr, store);
+    a.apply(entries(1, 10));
+    const std::string before = *a.snapshot_now()->data;
+
+    // A snapshot whose second key repeats its first: found after the first is written.
+    Applier other(Options{}, 0, nullptr);
+    other.apply(entries(1, 50, "x"));
+    const std::string good = *other.snapshot_now()->data;
+    std::string error;
+    capnp::MallocMessageBuilder mb;
+    raft::detail::decode_root<schema::StateSnapshot>(good, error, "state snapshot",
+                                                     [&](schema::StateSnapshot::Reader r) -> std::optional<bool> {
+                                                         mb.setRoot(r);
+                                                         return true;
+                                                     });
+    auto kv = mb.getRoot<schema::StateSnapshot>().getKv();
+    BOOST_REQUIRE(kv.size() > 2u);
+    const std::string first = kv[0].getKey().cStr();
+    kv[1].setKey(first);
+    const std::string bad = raft::detail::to_bytes(mb);
+
+    raft::SnapshotMeta meta;
+    meta.index = 50;
+    auto e = a.restore(meta, bad);
+    BOOST_REQUIRE(e.has_value());
+    BOOST_TEST(e->find("listed twice") != std::string::npos);
+    BOOST_TEST(a.applied() == 10u);
+    BOOST_TEST(applied_in(*store) == 10u);
+    BOOST_TEST(state::encode_state(a.kv(), a.ops(), a.members()) == before);
+    BOOST_TEST(!a.kv().get("x1").has_value());
+
+    // The good one restores, and the applier goes on from it.
+    BOOST_REQUIRE(!a.restore(meta, good));
+    BOOST_TEST(applied_in(*store) == 50u);
+    BOOST_TEST(a.kv().get("x1").has_value());
+    BOOST_TEST(!a.kv().get("k1").has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
