@@ -5,6 +5,7 @@
 
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/event_filter.hpp"
+#include "runtime/state/history_table.hpp"
 #include "runtime/state/ops_snapshot.hpp"
 #include "runtime/state/state_snapshot.hpp"
 #include "schema/state.capnp.h"
@@ -221,6 +222,19 @@ std::optional<Execution> load_execution(schema::Execution::Reader r, std::string
 }
 
 }  // namespace
+
+std::string encode_execution(const Execution& e) {
+    capnp::MallocMessageBuilder mb(raft::detail::first_segment_words(
+        256 + e.operation.size() + e.node.size() + e.input.size() + e.output.size() + e.detail.size()));
+    save_execution(e, mb.initRoot<schema::Execution>());
+    return raft::detail::to_bytes(mb);
+}
+
+std::optional<Execution> decode_execution(std::string_view bytes, std::string& error) {
+    return raft::detail::decode_root<schema::Execution>(
+        bytes, error, "execution record",
+        [&](schema::Execution::Reader r) -> std::optional<Execution> { return load_execution(r, error); });
+}
 
 std::string encode_ops_command(const OpsCommand& cmd) {
     // Most commands (a start, a finish, a seal) fit in 1 KiB; a larger one grows.

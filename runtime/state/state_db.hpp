@@ -22,6 +22,12 @@ namespace raftor::state {
 namespace tables {
 inline constexpr storage::TableId kv = 1;       // key -> revision, create revision, value
 inline constexpr storage::TableId kv_meta = 2;  // the namespace's revision and sizes
+// Final executions and their receipts (history_table.hpp).
+inline constexpr storage::TableId history = 3;
+inline constexpr storage::TableId history_by_id = 4;
+inline constexpr storage::TableId history_by_op = 5;
+inline constexpr storage::TableId history_by_finish = 6;
+inline constexpr storage::TableId history_meta = 7;
 }  // namespace tables
 
 struct StateDbError : std::runtime_error {
