@@ -25,7 +25,7 @@ Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const
     : opts_(opts),
       db_(store ? std::make_unique<state::StateDb>(std::move(store)) : std::make_unique<state::StateDb>()),
       kv_(*db_),
-      ops_(opts.ops),
+      ops_(opts.ops, *db_),
       members_changed_(snapshot_data != nullptr),
       applied_(snapshot_index),
       last_snapshot_index_(snapshot_index) {
@@ -33,6 +33,7 @@ Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const
     db_->begin();
     db_->clear();
     kv_.reload();
+    ops_ = state::OpsMachine(opts.ops, *db_);
     if (snapshot_data) {
         if (auto e = state::restore_state(*snapshot_data, kv_, ops_, &members_))
             throw std::runtime_error("snapshot at index " + std::to_string(snapshot_index) + ": " + *e);

@@ -3,6 +3,7 @@
 // the same way on every replica, never half applied.
 #include <cstring>
 
+#include "runtime/raft/assert.hpp"
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/event_filter.hpp"
 #include "runtime/state/history_table.hpp"
@@ -461,12 +462,11 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
     auto active = b.initActive(static_cast<unsigned>(m.active_.size()));
     i = 0;
     for (const auto& [id, e] : m.active_) save_execution(e, active[i++]);
-    const ExecutionHistory& kept = m.history_;
+    const HistoryTable& kept = m.history_;
     auto history = b.initHistory(static_cast<unsigned>(kept.size()));
     i = 0;
-    // Receipt hashes are recomputed along the chain, in one pass.
-    kept.each_with_hash(kept.base_sequence() + 1, kept.last_sequence(),
-                        [&](const Execution& e) { save_execution(e, history[i++]); });
+    kept.each(kept.base_sequence() + 1, kept.last_sequence(),
+              [&](const Execution& e) { save_execution(e, history[i++]); });
     b.setChainSequence(m.chain_.last_sequence());
     b.setChainHead(bytes_of_array(m.chain_.head()));
     b.setSealedThrough(m.sealed_through_);
@@ -538,9 +538,20 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
     }
 }
 
+void OpsSnapshotCodec::adopt(OpsMachine& m, OpsMachine&& next) {
+    RAFT_ASSERT(next.db_ == m.db_, "a machine adopts one loaded over its own db");
+    std::shared_ptr<StateDb> own = m.own_db_;
+    m = std::move(next);
+    m.own_db_ = std::move(own);
+}
+
+// The history goes into `m`'s tables, in the batch the caller opened (and commits, or
+// drops when this fails) or in one of its own; the rest is built apart and replaces
+// `m`'s only at the end.
 std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::OperationsSnapshot::Reader r) {
+    StateDb::AutoBatch batch(*m.db_);
     std::string error;
-    OpsMachine next(m.opts_);
+    OpsMachine next(m.opts_, *m.db_);
     next.next_id_ = std::max<std::uint64_t>(1, r.getNextExecutionId());
     for (auto o : r.getOperations()) {
         auto spec = load_spec(o.getOperation(), error);
@@ -570,7 +581,7 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
     crypto::Digest base{}, head{};
     if (!array_of(r.getHistoryBaseHash(), base, true) || !array_of(r.getChainHead(), head, true))
         return std::string("chain hashes are not 32 bytes");
-    next.history_ = ExecutionHistory(r.getHistoryBaseSequence(), base);
+    next.history_.reset(r.getHistoryBaseSequence(), base);
     std::uint64_t expect = r.getHistoryBaseSequence() + 1;
     crypto::Digest prev = base;
     for (auto x : r.getHistory()) {
@@ -579,7 +590,7 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         const std::string name = "history execution " + std::to_string(e->id);
         if (!is_final(e->status) || e->receipt_sequence != expect++)
             return name + " is not final or out of chain order";
-        if (next.history_.sequence_of(e->id) != 0 || next.active_.count(e->id))
+        if (next.active_.count(e->id) || next.history_.sequence_of(e->id) != 0)
             return name + " is in the snapshot twice";
         // Only the chain's hashes at checkpoints are kept, the rest recomputed from the
         // fields: each must give the hash it was stored with.
@@ -599,7 +610,6 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
     if (next.sealed_through_ > r.getChainSequence()) return std::string("sealed past the end of the chain");
     if (next.sealed_through_ < next.history_.base_sequence())
         return std::string("receipts dropped from the history were never sealed");
-    next.history_.sealed_through(next.sealed_through_);
     for (auto s : r.getSeals()) {
         SealRecord x;
         x.first = s.getFirstSequence();
@@ -658,10 +668,11 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         next.rollups_ = std::move(*rollups);
     } else {
         // A snapshot from before the rollups: the executions it kept are their start.
-        for (std::uint64_t s = next.history_.base_sequence() + 1; s <= next.history_.last_sequence(); ++s) {
-            const Execution e = next.history_.at(s);
-            next.rollups_.add(e.finished_ms, e.operation, e.status, e.started_ms != 0, e.duration_ms);
-        }
+        if (!next.history_.empty())
+            next.history_.each(
+                next.history_.base_sequence() + 1, next.history_.last_sequence(), [&](const Execution& e) {
+                    next.rollups_.add(e.finished_ms, e.operation, e.status, e.started_ms != 0, e.duration_ms);
+                });
     }
     std::deque<LeaderTerm> terms;
     for (auto t : r.getLeaderTerms()) {
@@ -672,7 +683,8 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         terms.push_back({t.getTerm(), t.getNode().cStr(), t.getFromMs(), t.getLastMs(), t.getFollows()});
     }
     next.leaders_.restore(std::move(terms));
-    m = std::move(next);
+    batch.done(m.db_->applied_index());
+    adopt(m, std::move(next));
     m.changes_ = OpsChanges{true, true, true};
     return std::nullopt;
 }

@@ -36,7 +36,20 @@ std::int64_t retry_delay_ms(const OperationSpec& spec, std::uint64_t execution, 
     return whole - static_cast<std::int64_t>(d * spec.retry_jitter * static_cast<double>(z % 1001) / 1000.0);
 }
 
+OpsMachine::OpsMachine(OpsOptions opts)
+    : opts_(opts), own_db_(std::make_shared<StateDb>()), db_(own_db_.get()), history_(*db_) {}
+
+OpsMachine::OpsMachine(OpsOptions opts, StateDb& db) : opts_(opts), db_(&db), history_(db) {}
+
 OpsResult OpsMachine::apply(std::uint64_t index, std::uint64_t term, const OpsCommand& cmd) {
+    // Into the applier's batch, or one of its own (a test's machine).
+    StateDb::AutoBatch batch(*db_);
+    OpsResult r = apply_in_batch(index, term, cmd);
+    batch.done(index);
+    return r;
+}
+
+OpsResult OpsMachine::apply_in_batch(std::uint64_t index, std::uint64_t term, const OpsCommand& cmd) {
     const std::int64_t at = cmd.at_ms;
     const auto* tick = std::get_if<LeaderTick>(&cmd.body);
     leaders_.note(term, at, tick ? tick->node : std::string{});
@@ -111,9 +124,7 @@ std::optional<Execution> OpsMachine::execution(std::uint64_t id) const {
     if (auto it = active_.find(id); it != active_.end()) return it->second;
     const std::uint64_t sequence = history_.sequence_of(id);
     if (sequence == 0) return std::nullopt;
-    Execution e = history_.at(sequence);
-    e.receipt_hash = history_.hash(sequence);
-    return e;
+    return history_.at(sequence);
 }
 
 OpsFigures OpsMachine::figures_between(std::int64_t from_ms, std::int64_t to_ms) const {
@@ -127,18 +138,13 @@ std::int64_t OpsMachine::history_visible_from_ms() const {
 
 std::vector<Execution> OpsMachine::history_from(const std::string& op, std::uint64_t from, std::size_t limit) const {
     std::vector<Execution> out;
-    if (const auto* seqs = history_.sequences_of(op)) {
-        std::optional<std::pair<std::uint64_t, crypto::Digest>> known;
-        const std::int64_t visible = history_visible_from_ms();
-        for (auto it = std::lower_bound(seqs->begin(), seqs->end(), from); it != seqs->end() && out.size() < limit;
-             ++it) {
-            if (history_.finished_ms(*it) < visible) continue;  // kept for its receipt only
-            Execution e = history_.at(*it);
-            e.receipt_hash = history_.hash(*it, known ? &*known : nullptr);
-            known.emplace(*it, e.receipt_hash);
-            out.push_back(std::move(e));
-        }
-    }
+    const std::int64_t visible = history_visible_from_ms();
+    if (limit > 0)
+        history_.sequences_of(op, from, false, [&](std::uint64_t s) {
+            Execution e = history_.at(s);
+            if (e.finished_ms >= visible) out.push_back(std::move(e));  // else kept for its receipt only
+            return out.size() < limit;
+        });
     for (const auto& [id, e] : active_)
         if (out.size() < limit && e.operation == op) out.push_back(e);
     return out;
@@ -149,20 +155,16 @@ std::vector<Execution> OpsMachine::history(const std::string& op, std::size_t li
     std::size_t active = 0;
     for (const auto& [id, e] : active_) active += e.operation == op;
     const std::size_t final_limit = limit > active ? limit - active : 0;
-    if (const auto* seqs = history_.sequences_of(op); seqs && final_limit > 0) {
-        std::size_t hidden = 0;  // kept for their receipts only (oldest first)
-        const std::int64_t visible = history_visible_from_ms();
-        while (hidden < seqs->size() && history_.finished_ms((*seqs)[hidden]) < visible) ++hidden;
-        const std::size_t skip = std::max(hidden, seqs->size() > final_limit ? seqs->size() - final_limit : 0);
-        // Each hash walks the chain from the nearest hash known: a checkpoint or the one before.
-        std::optional<std::pair<std::uint64_t, crypto::Digest>> known;
-        for (std::size_t i = skip; i < seqs->size(); ++i) {
-            const std::uint64_t s = (*seqs)[i];
+    if (final_limit > 0) {
+        // The newest back to the first that finished before the visible window (older
+        // ones are kept for their receipts only).
+        history_.sequences_of(op, UINT64_MAX, true, [&](std::uint64_t s) {
             Execution e = history_.at(s);
-            e.receipt_hash = history_.hash(s, known ? &*known : nullptr);
-            known.emplace(s, e.receipt_hash);
+            if (e.finished_ms < history_visible_from_ms()) return false;
             out.push_back(std::move(e));
-        }
+            return out.size() < final_limit;
+        });
+        std::reverse(out.begin(), out.end());
     }
     // Still active ones come last: they are the newest in spirit, if not in id.
     for (const auto& [id, e] : active_)
@@ -449,7 +451,6 @@ OpsResult OpsMachine::seal(const SealReceipts& c) {
         return refuse("seal's signature does not verify with " + c.signer + "'s key");
     seals_.emplace(c.first, c);
     sealed_through_ = c.first + c.count - 1;
-    history_.sealed_through(sealed_through_);
     changes_.receipts = true;
     return {};
 }
@@ -514,8 +515,8 @@ void OpsMachine::prune(std::int64_t at_ms) {
         const bool too_many = history_.size() - s->second.count >= opts_.history_max;
         const bool too_old = keep_ms > 0 && history_.finished_ms(last) < at_ms - keep_ms;
         if (!too_many && !too_old) break;
-        for (std::uint64_t seq = first; seq <= last; ++seq)
-            dropped_through_ms_ = std::max(dropped_through_ms_, history_.finished_ms(seq));
+        history_.each(first, last,
+                      [&](const Execution& e) { dropped_through_ms_ = std::max(dropped_through_ms_, e.finished_ms); });
         history_.drop_through(last);
         seals_.erase(s);
     }

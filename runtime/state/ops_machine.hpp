@@ -13,6 +13,7 @@
 //    signed batches, checked here against the chain before they count.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,7 +21,7 @@
 #include <vector>
 
 #include "runtime/crypto/receipt.hpp"
-#include "runtime/state/execution_history.hpp"
+#include "runtime/state/history_table.hpp"
 #include "runtime/state/leader_terms.hpp"
 #include "runtime/state/ops_command.hpp"
 #include "runtime/state/ops_figures.hpp"
@@ -79,7 +80,17 @@ struct OpsChanges {
 
 class OpsMachine {
 public:
-    explicit OpsMachine(OpsOptions opts = {}) : opts_(opts) {}
+    // Final executions and receipts go to `db`'s tables; without one, to a store in memory
+    // of its own.
+    explicit OpsMachine(OpsOptions opts = {});
+    OpsMachine(OpsOptions opts, StateDb& db);
+    OpsMachine(const OpsMachine&) = delete;
+    OpsMachine& operator=(const OpsMachine&) = delete;
+    OpsMachine(OpsMachine&&) = default;
+    OpsMachine& operator=(OpsMachine&&) = default;
+
+    const OpsOptions& options() const { return opts_; }
+    StateDb& db() const { return *db_; }
 
     OpsResult apply(std::uint64_t index, std::uint64_t term, const OpsCommand& cmd);
 
@@ -106,7 +117,7 @@ public:
     // The chain before the oldest receipt kept (retention drops whole batches).
     std::uint64_t base_sequence() const { return history_.base_sequence(); }
     const crypto::Digest& base_hash() const { return history_.base_hash(); }
-    const ExecutionHistory& finished() const { return history_; }
+    const HistoryTable& finished() const { return history_; }
     const OpsFigures& figures() const { return figures_; }
     const Rollups& rollups() const { return rollups_; }
     // The figures of the executions that finished within [from_ms, to_ms] (a metrics
@@ -147,6 +158,7 @@ public:
 
 private:
     friend struct OpsSnapshotCodec;
+    OpsResult apply_in_batch(std::uint64_t index, std::uint64_t term, const OpsCommand& cmd);
 
     OpsResult put(const PutOperation& c, std::int64_t at_ms, std::uint64_t index);
     OpsResult remove(const DeleteOperation& c, std::int64_t at_ms);
@@ -172,13 +184,15 @@ private:
     void index_operation(const OperationSpec& spec, bool add);
 
     OpsOptions opts_;
+    std::shared_ptr<StateDb> own_db_;  // when it was given none
+    StateDb* db_;
     std::uint64_t next_id_ = 1;
     std::map<std::string, OperationEntry> ops_;
     std::map<std::string, std::set<std::string>> by_topic_, after_success_, after_failure_;
     std::set<std::string> idle_ops_;  // operations with an idle trigger
     std::map<std::uint64_t, Execution> active_;
     std::unordered_map<std::string, std::size_t> running_;  // running tries by operation
-    ExecutionHistory history_;                              // final executions in receipt order
+    HistoryTable history_;                                  // final executions in receipt order, in db_
     OpsFigures figures_;                                    // counts and durations of final executions
     Rollups rollups_;                                       // ... and the same per minute and operation
     LeaderTerms leaders_;                                   // the terms that committed entries

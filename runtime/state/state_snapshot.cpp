@@ -30,14 +30,17 @@ std::string encode_state(const KvStore& kv, const OpsMachine& ops, const MemberR
 std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, OpsMachine& ops,
                                          MemberRegistry* members) {
     std::string error;
-    OpsMachine next_ops = ops;
     MemberRegistry next_members;
-    // The key-value part goes last, straight into the store's batch: when anything before
-    // it is bad nothing was written, and when it is bad the batch is dropped.
+    // The tables are written in the store's batch, which is dropped when anything is bad;
+    // what is kept in memory is replaced only once everything loaded.
     StateDb::AutoBatch batch(kv.db());
+    std::optional<StateDb::AutoBatch> ops_batch;  // a machine with a store of its own (tests)
+    if (&ops.db() != &kv.db()) ops_batch.emplace(ops.db());
+    std::optional<OpsMachine> next_ops;
     auto done = raft::detail::decode_root<schema::StateSnapshot>(
         bytes, error, "state snapshot", [&](schema::StateSnapshot::Reader s) -> std::optional<bool> {
-            if (auto e = OpsSnapshotCodec::load(next_ops, s.getOperations())) return error = *e, std::nullopt;
+            next_ops.emplace(ops.options(), ops.db());
+            if (auto e = OpsSnapshotCodec::load(*next_ops, s.getOperations())) return error = *e, std::nullopt;
             for (auto m : s.getMembers()) {
                 MemberInfo info{m.getId(), m.getName().cStr(), m.getPeerAddress().cStr()};
                 if (error = check_member(info); !error.empty()) return std::nullopt;
@@ -48,7 +51,8 @@ std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, 
         });
     if (!done) return error;
     batch.done(kv.applied_index());
-    ops = std::move(next_ops);
+    if (ops_batch) ops_batch->done(kv.applied_index());
+    OpsSnapshotCodec::adopt(ops, std::move(*next_ops));
     if (members) *members = std::move(next_members);
     return std::nullopt;
 }

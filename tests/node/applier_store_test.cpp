@@ -3,6 +3,7 @@
 // (the replica stops) or a snapshot that is bad (the tables stay as they were).
 #include <boost/test/unit_test.hpp>
 
+#include "runtime/crypto/sha256.hpp"
 #include "runtime/node/applier.hpp"
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/state_snapshot.hpp"
@@ -202,6 +203,61 @@ BOOST_AUTO_TEST_CASE(a_bad_snapshot_leaves_the_tables_as_they_were) {
     BOOST_TEST(applied_in(*store) == 50u);
     BOOST_TEST(a.kv().get("x1").has_value());
     BOOST_TEST(!a.kv().get("k1").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(finished_executions_and_their_receipts_live_in_the_store) {
+    testing::TempDir dir;
+    auto store = lmdb_store(dir.str());
+    Applier disk(Options{}, 0, nullptr, store);
+    Applier memory(Options{}, 0, nullptr);
+    state::OperationSpec spec;
+    spec.id = "nightly";
+    spec.name = "nightly";
+    spec.handler.kind = state::Handler::Kind::noop;
+    raft::Index index = 0;
+    std::int64_t now = 1'700'000'000'000;
+    auto entry = [&](state::OpsBody b) {
+        return raft::Entry{1, ++index, raft::EntryType::normal,
+                           state::encode_ops_command(state::OpsCommand{{}, now += 10, std::move(b)})};
+    };
+    auto both = [&](std::vector<raft::Entry> batch) {
+        disk.apply(batch);
+        memory.apply(batch);
+    };
+    both({entry(state::PutOperation{spec, true})});
+    for (int round = 0; round < 20; ++round) {
+        std::vector<raft::Entry> batch;
+        for (int i = 0; i < 5; ++i) batch.push_back(entry(state::ExecuteOperation{"nightly", ""}));
+        both(batch);
+        batch.clear();
+        std::vector<state::StartExecution> starts;
+        std::vector<state::FinishExecution> finishes;
+        for (const auto& e : disk.ops().active()) {
+            starts.push_back({e.first, 1, "node-1", now});
+            finishes.push_back({e.first, 1, state::ExecStatus::success, 0, now + 5, 5, "ok", crypto::sha256("ok")});
+        }
+        batch.push_back(entry(state::StartBatch{starts}));
+        batch.push_back(entry(state::FinishBatch{finishes}));
+        both(batch);
+    }
+    BOOST_TEST(disk.ops().history_size() == 100u);
+    BOOST_TEST((disk.ops().chain_head() == memory.ops().chain_head()));
+    BOOST_TEST(disk.ops().history("nightly", 10).size() == 10u);
+    BOOST_TEST(disk.ops().history("nightly", 10).back().id == memory.ops().history("nightly", 10).back().id);
+    BOOST_TEST((disk.ops().execution(42)->receipt_hash == memory.ops().execution(42)->receipt_hash));
+    BOOST_TEST(*disk.snapshot_now()->data == *memory.snapshot_now()->data);
+    // The receipts are rows of the store, committed with the batch that made them.
+    storage::Status st;
+    auto view = store->read(st);
+    std::size_t rows = 0;
+    BOOST_REQUIRE(view->scan(state::tables::history, {}, {},
+                             [&](std::string_view, std::string_view) {
+                                 ++rows;
+                                 return true;
+                             })
+                      .ok());
+    BOOST_TEST(rows == 100u);
+    BOOST_TEST(view->applied_index() == index);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
