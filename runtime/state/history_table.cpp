@@ -41,6 +41,7 @@ HistoryTable::HistoryTable(StateDb& db) : db_(&db) {
     base_ = *base;
     last_ = *last;
     std::copy(row->begin() + 16, row->end(), base_hash_.begin());
+    tail_from_ = last_;
 }
 
 void HistoryTable::write_meta() {
@@ -60,7 +61,15 @@ void HistoryTable::push(const Execution& e) {
     db_->put(tables::history_by_op, op_key(e.operation, s), {});
     db_->put(tables::history_by_finish, finish_key(e.finished_ms, s), {});
     last_ = s;
+    tail_.push_back(e.receipt_hash);
     write_meta();
+}
+
+void HistoryTable::sealed_through(std::uint64_t sequence) {
+    while (tail_from_ < sequence && !tail_.empty()) {
+        tail_.pop_front();
+        ++tail_from_;
+    }
 }
 
 void HistoryTable::drop_through(std::uint64_t sequence) {
@@ -76,14 +85,16 @@ void HistoryTable::drop_through(std::uint64_t sequence) {
     }
     base_ = sequence;
     base_hash_ = new_base;
+    sealed_through(sequence);
     write_meta();
 }
 
 void HistoryTable::reset(std::uint64_t base_sequence, const crypto::Digest& base_hash) {
     for (auto t : {tables::history, tables::history_by_id, tables::history_by_op, tables::history_by_finish})
         db_->clear_table(t);
-    base_ = last_ = base_sequence;
+    base_ = last_ = tail_from_ = base_sequence;
     base_hash_ = base_hash;
+    tail_.clear();
     write_meta();
 }
 
@@ -110,11 +121,17 @@ std::uint64_t HistoryTable::sequence_of(std::uint64_t id) const {
 crypto::Digest HistoryTable::hash(std::uint64_t sequence) const {
     RAFT_ASSERT(sequence >= base_ && sequence <= last_, "a receipt hash asked for is held");
     if (sequence == base_) return base_hash_;
+    if (sequence > tail_from_) return tail_[sequence - tail_from_ - 1];
     return at(sequence).receipt_hash;
 }
 
 std::vector<crypto::Digest> HistoryTable::hashes(std::uint64_t from, std::uint64_t to) const {
     std::vector<crypto::Digest> out;
+    if (from > tail_from_ && from <= to) {
+        RAFT_ASSERT(to <= last_, "hashes asked for are held");
+        return {tail_.begin() + static_cast<std::ptrdiff_t>(from - tail_from_ - 1),
+                tail_.begin() + static_cast<std::ptrdiff_t>(to - tail_from_)};
+    }
     each(from, to, [&](const Execution& e) { out.push_back(e.receipt_hash); });
     return out;
 }

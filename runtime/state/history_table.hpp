@@ -1,7 +1,9 @@
 #pragma once
 // Final executions in receipt order, in the state's tables instead of memory: what
 // ExecutionHistory holds, for as long as retention says, whatever its size. Each
-// record keeps its receipt's hash, so a hash is one read, not a walk of the chain.
+// record keeps its receipt's hash, so a hash is one read, not a walk of the chain; the
+// hashes of the receipts not yet sealed are also kept in memory, since the signer and
+// the seal check read them at once (as many as the signer is behind).
 //
 // Tables (runtime/state/state_db.hpp):
 //  - history:           receipt sequence -> the execution (Cap'n Proto), receipt hash included
@@ -10,6 +12,7 @@
 //  - history_by_finish: finish time (ms, sign-flipped), receipt sequence -> (nothing)
 //  - history_meta:      the chain before the oldest kept (sequence and hash), the last sequence
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -32,6 +35,8 @@ public:
     // Drops the oldest executions through receipt `sequence`: the chain then starts at
     // its hash. The caller bounds how many go in one batch.
     void drop_through(std::uint64_t sequence);
+    // Forgets the in-memory hashes of receipts through `sequence` (they are sealed).
+    void sealed_through(std::uint64_t sequence);
     // Empties it: the chain starts after `base_sequence` (hash `base_hash`).
     void reset(std::uint64_t base_sequence, const crypto::Digest& base_hash);
 
@@ -66,6 +71,9 @@ private:
     StateDb* db_;
     std::uint64_t base_ = 0, last_ = 0;
     crypto::Digest base_hash_{};
+    // Hashes of receipts (tail_from_, last_], in memory.
+    std::uint64_t tail_from_ = 0;
+    std::deque<crypto::Digest> tail_;
 };
 
 // An execution as a record of the state's tables, and back; a record that does not

@@ -610,6 +610,7 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
     if (next.sealed_through_ > r.getChainSequence()) return std::string("sealed past the end of the chain");
     if (next.sealed_through_ < next.history_.base_sequence())
         return std::string("receipts dropped from the history were never sealed");
+    next.history_.sealed_through(next.sealed_through_);
     for (auto s : r.getSeals()) {
         SealRecord x;
         x.first = s.getFirstSequence();

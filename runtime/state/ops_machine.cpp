@@ -451,6 +451,7 @@ OpsResult OpsMachine::seal(const SealReceipts& c) {
         return refuse("seal's signature does not verify with " + c.signer + "'s key");
     seals_.emplace(c.first, c);
     sealed_through_ = c.first + c.count - 1;
+    history_.sealed_through(sealed_through_);
     changes_.receipts = true;
     return {};
 }
