@@ -505,8 +505,9 @@ void OpsMachine::prune(std::int64_t at_ms) {
     rollups_.drop_before(at_ms - opts_.rollup_retention_ms);
     leaders_.drop_before(at_ms - opts_.rollup_retention_ms);
     const std::int64_t keep_ms = std::max(opts_.history_retention_ms, opts_.receipts_retention_ms);
-    // Whole sealed batches only, so every receipt kept can still be proven.
-    while (!history_.empty()) {
+    // Whole sealed batches only, so every receipt kept can still be proven; a bounded
+    // number per command.
+    for (std::uint32_t dropped = 0; !history_.empty() && dropped < opts_.prune_batches_max; ++dropped) {
         const std::uint64_t first = history_.base_sequence() + 1;
         if (first > sealed_through_) break;
         auto s = seals_.find(first);

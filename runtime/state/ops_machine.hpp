@@ -40,7 +40,11 @@ struct OpsOptions {
     // The per-minute rollups and the leader terms (metricsRetentionMs, at least 35 days).
     static constexpr std::int64_t rollup_retention_min_ms = 35 * day_ms;
     std::int64_t rollup_retention_ms = rollup_retention_min_ms;
-    std::uint32_t seal_max = 1024;      // receipts in one signed batch
+    std::uint32_t seal_max = 1024;  // receipts in one signed batch
+    // Sealed batches retention drops per applied command at most (a shortened retention
+    // or a long pause must not make one huge store transaction): the rest go with the
+    // commands after, a leader's tick at least.
+    std::uint32_t prune_batches_max = 8;
     std::size_t sessions_max = 10'000;  // clients whose last request is remembered
 };
 

@@ -433,6 +433,31 @@ BOOST_AUTO_TEST_CASE(retention_drops_whole_sealed_batches_and_the_rest_still_ver
     BOOST_TEST(r.m.receipt_of(e).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(retention_drops_a_bounded_number_of_batches_per_command) {
+    OpsOptions o;
+    o.history_retention_ms = o.receipts_retention_ms = 60'000;
+    o.prune_batches_max = 3;
+    Replica r(o);
+    r.run(PutOperation{op("a"), true});
+    r.run(RegisterKey{"n1", key().public_key()});
+    for (int batch = 0; batch < 10; ++batch) {
+        for (int i = 0; i < 2; ++i) {
+            const auto e = r.execute("a");
+            r.start(e);
+            r.finish(e);
+        }
+        seal_all(r);
+    }
+    BOOST_REQUIRE(r.m.history_size() == 20u);
+    // An hour later all ten batches are too old: three go with each command.
+    r.now += 3'600'000;
+    for (std::uint64_t left : {14u, 8u, 2u, 0u}) {
+        r.run(PublishEvent{"nothing", ""});
+        BOOST_TEST(r.m.history_size() == left);
+    }
+    BOOST_TEST(r.m.base_sequence() == 20u);
+}
+
 BOOST_AUTO_TEST_CASE(a_snapshot_restores_the_same_state) {
     Replica r;
     auto s = op("a");
