@@ -6,6 +6,7 @@
 //
 // A store that fails mid-apply leaves a replica that cannot go on without diverging
 // from the others: that is thrown (StateDbError), never skipped.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -75,8 +76,11 @@ public:
         }
         AutoBatch(const AutoBatch&) = delete;
         AutoBatch& operator=(const AutoBatch&) = delete;
+        // A batch of its own records `applied_index` unless the store is already past it
+        // (a machine alone restoring an older snapshot): only an applier's own batches
+        // hold the index to never going back.
         void done(std::uint64_t applied_index) {
-            if (mine_) db_.commit(applied_index);
+            if (mine_) db_.commit(std::max(applied_index, db_.applied_index()));
             mine_ = false;
         }
 

@@ -51,7 +51,7 @@ std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, 
         });
     if (!done) return error;
     batch.done(kv.applied_index());
-    if (ops_batch) ops_batch->done(kv.applied_index());
+    if (ops_batch) ops_batch->done(ops.db().applied_index());
     OpsSnapshotCodec::adopt(ops, std::move(*next_ops));
     if (members) *members = std::move(next_members);
     return std::nullopt;

@@ -199,6 +199,17 @@ BOOST_AUTO_TEST_CASE(keys_past_the_stores_key_limit_are_kept_whole) {
     BOOST_TEST(r.data_bytes() == s.data_bytes());
 }
 
+BOOST_AUTO_TEST_CASE(a_store_alone_restores_an_older_snapshot) {
+    KvStore s;
+    s.apply(1, put("a", "1"));
+    const std::string older = s.snapshot();
+    s.apply(2, put("b", "2"));
+    BOOST_REQUIRE(!s.restore(older));
+    BOOST_TEST(!s.get("b").has_value());
+    BOOST_TEST(s.applied_index() == 1u);
+    BOOST_TEST(s.apply(2, put("c", "3")).ok);
+}
+
 BOOST_AUTO_TEST_CASE(a_snapshot_listing_a_key_twice_is_refused_and_changes_nothing) {
     capnp::MallocMessageBuilder mb;
     auto snap = mb.initRoot<raftor::schema::StateSnapshot>();
