@@ -57,6 +57,10 @@ BOOST_AUTO_TEST_CASE(frames_flow_in_order_between_two_nodes) {
                       "frame-" + std::to_string(i) + std::string(i % 700, 'x'));
     BOOST_REQUIRE(sa.wait([&] { return sa.frames.size() == 1; }));
     BOOST_TEST(sa.frames[0] == "hello back");
+    // A frame is counted out when its write completes, which may be after the peer read it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (a->stats().frames_out < 1000u && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     BOOST_TEST(a->stats().frames_out == 1000u);
     BOOST_TEST(b->stats().frames_in == 1000u);
     // Both ends of the link run TCP keepalive (timer 02 in /proc/net/tcp): a peer whose
