@@ -32,6 +32,15 @@ Execution final_execution(std::uint64_t id, const std::string& op, std::int64_t 
     return e;
 }
 
+// `e` as the next receipt of `chain`: its sequence and hash set.
+Execution chained(Execution e, raftor::crypto::ReceiptChain& chain) {
+    auto r = receipt_fields(e);
+    chain.append(r);
+    e.receipt_sequence = r.sequence;
+    e.receipt_hash = chain.head();
+    return e;
+}
+
 // The table and the model, fed alike.
 struct Both {
     StateDb db;
@@ -40,10 +49,7 @@ struct Both {
     raftor::crypto::ReceiptChain chain;
 
     void push(Execution e) {
-        auto r = receipt_fields(e);
-        chain.append(r);
-        e.receipt_sequence = r.sequence;
-        e.receipt_hash = chain.head();
+        e = chained(std::move(e), chain);
         model.push(e);
         table.push(e);
     }
@@ -151,14 +157,11 @@ BOOST_AUTO_TEST_CASE(newest_first_finds_a_rare_operation_and_stops_when_told) {
     db.begin();
     std::vector<std::uint64_t> rare;
     for (std::uint64_t i = 1; i <= 20'000; ++i) {
-        Execution e = final_execution(i, i % 4'999 == 0 ? "rare" : "busy", 1'000 + static_cast<std::int64_t>(i),
-                                      ExecStatus::success);
-        auto r = receipt_fields(e);
-        chain.append(r);
-        e.receipt_sequence = r.sequence;
-        e.receipt_hash = chain.head();
+        const Execution e = chained(final_execution(i, i % 4'999 == 0 ? "rare" : "busy",
+                                                    1'000 + static_cast<std::int64_t>(i), ExecStatus::success),
+                                    chain);
         t.push(e);
-        if (e.operation == "rare") rare.push_back(r.sequence);
+        if (e.operation == "rare") rare.push_back(e.receipt_sequence);
     }
     db.commit(1);
     std::vector<std::uint64_t> got;
@@ -180,11 +183,8 @@ BOOST_AUTO_TEST_CASE(a_reopened_table_reads_where_the_history_stands_and_a_damag
         HistoryTable t(db);
         db.begin();
         for (std::uint64_t i = 1; i <= 40; ++i) {
-            Execution e = final_execution(i, "op", 5'000 + static_cast<std::int64_t>(i), ExecStatus::success);
-            auto r = receipt_fields(e);
-            chain.append(r);
-            e.receipt_sequence = r.sequence;
-            e.receipt_hash = chain.head();
+            const Execution e =
+                chained(final_execution(i, "op", 5'000 + static_cast<std::int64_t>(i), ExecStatus::success), chain);
             if (i == 10) base = e.receipt_hash;
             t.push(e);
         }
