@@ -1,5 +1,6 @@
 #include "actors/state_machine.hpp"
 
+#include "actors/timeouts.hpp"
 #include "runtime/log/log.hpp"
 
 namespace raftor::actors {
@@ -50,6 +51,46 @@ caf::typed_response_promise<CompletionPtr> answer_later(Self* self, const StateM
     return rp;
 }
 
+// Applies what the peer handed over, in order, while the store has room. Without room
+// the rest waits (reads and writes on it wait too) and is tried again later: a full
+// disk stops the state between entries, never in the middle of one.
+void drain(Self* self, const StateMachineSetup& setup) {
+    auto& st = self->state;
+    while (!st.pending.empty()) {
+        auto& p = st.pending.front();
+        if (p.snapshot) {
+            if (!st.applier->room_to_restore(p.snapshot->data->size())) break;
+            // The snapshot's checksum was verified when it arrived: failing here means
+            // this node cannot follow the cluster, and a node never runs half alive.
+            if (auto e = st.applier->restore(p.snapshot->meta, *p.snapshot->data)) {
+                logging::error("snapshot_restore_failed",
+                               {{"index", std::to_string(p.snapshot->meta.index)}, {"error", *e}});
+                return self->quit(caf::make_error(caf::sec::runtime_error, "snapshot restore failed: " + *e));
+            }
+            logging::info("snapshot_restored", {{"index", std::to_string(p.snapshot->meta.index)}});
+        } else {
+            st.handed_ns = p.handed_ns;
+            p.from += st.applier->apply(*p.entries, p.from);
+        }
+        settle(self, setup);
+        setup.applied->store(st.applier->applied(), std::memory_order_relaxed);
+        if (p.snapshot == nullptr && p.from < p.entries->size()) break;
+        st.pending.pop_front();
+    }
+    const bool waiting = !st.pending.empty();
+    if (setup.counters) setup.counters->state_store_full.store(waiting ? 1 : 0, std::memory_order_relaxed);
+    if (waiting && !st.waiting_logged)
+        logging::error("state_store_full", {{"applied", std::to_string(st.applier->applied())},
+                                            {"error", st.applier->waiting_for_room().value_or("no room")}});
+    if (!waiting && st.waiting_logged)
+        logging::info("state_store_room_back", {{"applied", std::to_string(st.applier->applied())}});
+    st.waiting_logged = waiting;
+    if (waiting && !st.retry_due) {
+        st.retry_due = true;
+        self->delayed_send(self, timeouts::storage_full_retry, retry_atom::value);
+    }
+}
+
 }  // namespace
 
 StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup) {
@@ -91,22 +132,17 @@ StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup
         },
         [=](apply_atom, EntriesPtr entries, std::int64_t handed_ns) {
             self->state.stats.note(self, "apply");
-            self->state.handed_ns = handed_ns;
-            self->state.applier->apply(*entries);
-            settle(self, *setup);
-            setup->applied->store(self->state.applier->applied(), std::memory_order_relaxed);
+            self->state.pending.push_back({.entries = std::move(entries), .handed_ns = handed_ns});
+            drain(self, *setup);
         },
         [=](restore_atom, SnapshotPtr snap) {
             self->state.stats.note(self, "restore");
-            // The snapshot's checksum was verified when it arrived: failing here means
-            // this node cannot follow the cluster, and a node never runs half alive.
-            if (auto e = self->state.applier->restore(snap->meta, *snap->data)) {
-                logging::error("snapshot_restore_failed", {{"index", std::to_string(snap->meta.index)}, {"error", *e}});
-                return self->quit(caf::make_error(caf::sec::runtime_error, "snapshot restore failed: " + *e));
-            }
-            logging::info("snapshot_restored", {{"index", std::to_string(snap->meta.index)}});
-            settle(self, *setup);
-            setup->applied->store(self->state.applier->applied(), std::memory_order_relaxed);
+            self->state.pending.push_back({.snapshot = std::move(snap)});
+            drain(self, *setup);
+        },
+        [=](retry_atom) {
+            self->state.retry_due = false;
+            drain(self, *setup);
         },
         // An operator's snapshot: the state now (index 0: nothing applied since the last).
         [=](snapnow_atom) {
@@ -129,6 +165,7 @@ StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup
                               {"kvKeys", std::to_string(a.kv().size())},
                               {"pendingWrites", std::to_string(a.pending_writes())},
                               {"pendingReads", std::to_string(a.pending_reads())},
+                              {"waitingForRoom", a.waiting_for_room().value_or("")},
                               {"snapshotsTaken", std::to_string(self->state.snapshots)}});
         },
     };

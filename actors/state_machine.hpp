@@ -6,12 +6,14 @@
 // their read index, has applied. It tells the raft_peer how far it has applied and
 // when a snapshot is due.
 #include <caf/all.hpp>
+#include <deque>
 #include <map>
 #include <memory>
 
 #include "actors/introspection.hpp"
 #include "actors/messages.hpp"
 #include "actors/peer_protocol.hpp"
+#include "runtime/metrics/live_counters.hpp"
 #include "runtime/node/applier.hpp"
 
 namespace raftor::actors {
@@ -25,6 +27,7 @@ struct StateMachineSetup {
     // a message per applied batch cost the peer one handler each.
     std::shared_ptr<std::atomic<raft::Index>> applied;
     std::shared_ptr<storage::StateStore> store;  // the state's tables (null: in memory)
+    metrics::CountersPtr counters;               // raftor_state_store_full (null: none)
 };
 using StateMachineSetupPtr = std::shared_ptr<const StateMachineSetup>;
 
@@ -39,6 +42,7 @@ using StateMachine =
                      caf::replies_to<query_atom, QueryPtr, raft::Index>::with<CompletionPtr>,
                      caf::reacts_to<subscribe_atom, caf::actor, std::uint8_t>,
                      caf::reacts_to<apply_atom, EntriesPtr, std::int64_t>, caf::reacts_to<restore_atom, SnapshotPtr>,
+                     caf::reacts_to<retry_atom>,
                      caf::replies_to<snapnow_atom>::with<raft::Index, DataPtr>,
                      caf::reacts_to<abandon_atom, raft::Term>, caf::replies_to<inspect_atom>::with<ReportPtr>>;
 
@@ -51,6 +55,17 @@ struct StateMachineState {
     std::int64_t handed_ns = 0;
     node::Token next_token = 1;
     std::uint64_t snapshots = 0;
+    // What the peer handed over and the store had no room for yet, in order: entries
+    // (from `from` on) or a snapshot. Tried again every storage_full_retry.
+    struct Pending {
+        EntriesPtr entries;
+        std::size_t from = 0;
+        std::int64_t handed_ns = 0;
+        SnapshotPtr snapshot;
+    };
+    std::deque<Pending> pending;
+    bool retry_due = false;
+    bool waiting_logged = false;
     std::vector<std::pair<caf::actor, std::uint8_t>> followers;  // told when operations change, of what (OpsInterest)
     ActorStats stats;
     static inline const char* name = "state_machine";

@@ -12,6 +12,11 @@ namespace {
 
 constexpr std::uint64_t never = std::numeric_limits<std::uint64_t>::max();
 constexpr int absent = -1;
+// The value of an unknown write that no operation read or expected: all such values of
+// a key are one, since nothing can tell them apart.
+constexpr int unseen = -2;
+// Symmetry classes: at most this many per key (one bit each); the rest go unpruned.
+constexpr int max_classes = 64;
 
 std::string show(const std::optional<std::string>& v) {
     return v ? "'" + *v + "'" : "(absent)";
@@ -26,6 +31,11 @@ struct Register {
         int expected = absent;  // cas
         int observed = absent;  // get
         std::size_t source;     // index in the full history
+        // Unknown ops with the same effect and no deadline (an unknown put or
+        // compare-and-set of an unseen value, an unknown delete) are interchangeable:
+        // once one of a class has been tried at a point of the search, trying another
+        // there explores the same histories with two ops renamed. -1: no class.
+        int cls = -1;
     };
     std::vector<Op> ops;
 
@@ -131,7 +141,16 @@ KeyResult check_key(const Register& reg, const std::vector<KvOp>& history, std::
     std::vector<std::uint64_t> linearized((n + 63) / 64, 0);
     std::size_t depth = 0;
     std::unordered_set<CacheKey, CacheHash> cache;
-    std::vector<std::pair<int, int>> stack;  // (call event, state before it)
+    struct Frame {
+        int call, state;     // the call event linearized, the state before it
+        std::uint64_t tried; // the classes tried at this point before it
+    };
+    std::vector<Frame> stack;
+    std::uint64_t tried = 0;  // classes tried at the current point of the search
+    auto bit_of = [&](std::size_t op) {
+        const int c = reg.ops[op].cls;
+        return c >= 0 ? std::uint64_t{1} << c : 0;
+    };
     int state = absent;
     int entry = ev[0].next;
     while (ev[0].next >= 0) {
@@ -141,12 +160,14 @@ KeyResult check_key(const Register& reg, const std::vector<KvOp>& history, std::
         }
         const Event& e = ev[static_cast<std::size_t>(entry)];
         if (e.call) {
+            const std::uint64_t cls = bit_of(e.op);
             int next = absent;
-            if (reg.step(e.op, state, next)) {
+            if ((tried & cls) == 0 && reg.step(e.op, state, next)) {
                 const std::uint64_t bit = std::uint64_t{1} << (e.op % 64);
                 linearized[e.op / 64] |= bit;
                 if (cache.insert(CacheKey{linearized, next}).second) {
-                    stack.emplace_back(entry, state);
+                    stack.push_back({entry, state, tried});
+                    tried = 0;
                     state = next;
                     ++depth;
                     lift(entry);
@@ -155,6 +176,7 @@ KeyResult check_key(const Register& reg, const std::vector<KvOp>& history, std::
                 }
                 linearized[e.op / 64] &= ~bit;
             }
+            tried |= cls;
             entry = e.next;
         } else {
             // The op that returns here must have been linearized before this point.
@@ -166,10 +188,12 @@ KeyResult check_key(const Register& reg, const std::vector<KvOp>& history, std::
                 res.ok = false;
                 return res;
             }
-            auto [call, before] = stack.back();
+            const Frame f = stack.back();
             stack.pop_back();
-            state = before;
+            const int call = f.call;
+            state = f.state;
             const std::size_t op = ev[static_cast<std::size_t>(call)].op;
+            tried = f.tried | bit_of(op);
             linearized[op / 64] &= ~(std::uint64_t{1} << (op % 64));
             --depth;
             unlift(call);
@@ -267,10 +291,30 @@ LinearizabilityResult check_linearizable(const std::vector<KvOp>& history, std::
         narrowed.push_back(op);
         origin.push_back(h);
     }
+    // The values some op read or expected: an unknown write of any other value is one
+    // no one can tell apart from another such write.
+    std::set<std::pair<std::string, std::string>> referenced;
+    for (const KvOp& op : narrowed) {
+        if (op.kind == KvOp::Kind::get && op.observed) referenced.emplace(op.key, *op.observed);
+        if (op.kind == KvOp::Kind::cas && op.expected) referenced.emplace(op.key, *op.expected);
+    }
+    std::map<std::string, std::map<std::pair<int, int>, int>> classes;  // key -> (kind, expected) -> class
     for (std::size_t i = 0; i < narrowed.size(); ++i) {
         const KvOp& op = narrowed[i];
-        Register::Op r{
-            op.kind, op.result, intern(op.key, op.value), intern(op.key, op.expected), intern(op.key, op.observed), i};
+        const bool unknown = op.result == KvOp::Result::unknown;
+        const bool anonymous = unknown && op.value && !referenced.count({op.key, *op.value});
+        Register::Op r{op.kind,
+                       op.result,
+                       anonymous ? unseen : intern(op.key, op.value),
+                       intern(op.key, op.expected),
+                       intern(op.key, op.observed),
+                       i};
+        if (unknown && (anonymous || op.kind == KvOp::Kind::del)) {
+            auto& m = classes[op.key];
+            const int c = m.emplace(std::make_pair(static_cast<int>(op.kind), r.expected), static_cast<int>(m.size()))
+                              .first->second;
+            if (c < max_classes) r.cls = c;
+        }
         regs[op.key].ops.push_back(r);
         ++out.ops;
     }

@@ -154,6 +154,10 @@ std::vector<MetricFamily> families_of(const MetricsInput& in) {
             d(live.storage_full));
     f.counter("storage_full_errors_total", "Writes that failed for lack of room (retried, never lost)",
               d(live.storage_full_errors));
+    f.gauge("state_store_full",
+            "1 while applying committed entries waits for room in the state store (disk full): reads and writes "
+            "wait, nothing is lost",
+            d(live.state_store_full));
     {
         auto& ok = f.family("raftor_self_check_ok",
                             "1 when this node's last self-check passed: storage writable, a quorum of peers "

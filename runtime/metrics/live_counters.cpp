@@ -110,6 +110,7 @@ LiveFigures live_figures(const NodeCounters& c) {
     f.slow_fsyncs = get(c.slow_fsyncs);
     f.storage_full = get(c.storage_full);
     f.storage_full_errors = get(c.storage_full_errors);
+    f.state_store_full = get(c.state_store_full);
     f.self_check_runs = get(c.self_check_runs);
     for (std::size_t i = 0; i < f.self_check_ok.size(); ++i) f.self_check_ok[i] = get(c.self_check_ok[i]);
     f.append_batch = c.append_batch.figures();

@@ -92,6 +92,7 @@ struct NodeCounters {
     std::atomic<std::uint64_t> slow_fsyncs{0};          // over slow_fsync_seconds
     std::atomic<std::uint64_t> storage_full{0};         // 1 while writes wait for room (map or disk full)
     std::atomic<std::uint64_t> storage_full_errors{0};  // writes that failed for lack of room
+    std::atomic<std::uint64_t> state_store_full{0};     // 1 while applying waits for room in the state store
     // The periodic self-check: runs, and 1/0 per check (storage, peers, clock).
     std::atomic<std::uint64_t> self_check_runs{0};
     std::array<std::atomic<std::uint64_t>, 3> self_check_ok{1, 1, 1};

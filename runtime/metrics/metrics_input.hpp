@@ -65,7 +65,7 @@ struct TransportPeer {
 // What the node's own counters said at scrape time (live_counters.hpp).
 struct LiveFigures {
     std::uint64_t proposals = 0, proposals_refused = 0, elections = 0, snapshots = 0, slow_fsyncs = 0;
-    std::uint64_t storage_full = 0, storage_full_errors = 0;
+    std::uint64_t storage_full = 0, storage_full_errors = 0, state_store_full = 0;
     std::uint64_t self_check_runs = 0;
     std::array<std::uint64_t, 3> self_check_ok{1, 1, 1};  // storage, peers, clock
     HistogramFigures append_batch, fsync_seconds;

@@ -18,6 +18,12 @@ struct BatchGuard {
     }
 };
 
+// The room a restore of a snapshot of `bytes` may take: its rows are larger than its
+// packed encoding, and the tables it replaces are freed only once it commits.
+std::uint64_t restore_room(std::size_t bytes, const Options& opts) {
+    return 4 * std::uint64_t{bytes} + opts.batch_room_bytes;
+}
+
 }  // namespace
 
 Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const std::string> snapshot_data,
@@ -29,6 +35,10 @@ Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const
       members_changed_(snapshot_data != nullptr),
       applied_(snapshot_index),
       last_snapshot_index_(snapshot_index) {
+    const std::size_t bytes = snapshot_data ? snapshot_data->size() : 0;
+    if (!room(restore_room(bytes, opts_)))
+        throw std::runtime_error("no room to rebuild the state from the snapshot at index " +
+                                 std::to_string(snapshot_index) + ": " + *waiting_for_room_);
     BatchGuard guard{*db_};
     db_->begin();
     db_->clear();
@@ -58,44 +68,65 @@ void Applier::query(Token t, Query q, raft::Index at) {
     serve_reads();
 }
 
-void Applier::apply(const std::vector<raft::Entry>& committed) {
-    if (committed.empty()) return serve_reads();
-    BatchGuard guard{*db_};
-    db_->begin();
-    for (const raft::Entry& e : committed) {
-        RAFT_ASSERT(e.index == applied_ + 1, "entries apply in log order, none skipped, none twice");
-        applied_ = e.index;
-        std::optional<PendingWrite> mine;
-        if (auto it = writes_.find(e.index); it != writes_.end()) {
-            // Ours only if the entry at that index is still the one we proposed.
-            if (it->second.term == e.term)
-                mine = it->second;
-            else
-                complete({.token = it->second.token, .outcome = Outcome::unknown, .detail = "entry overwritten"});
-            writes_.erase(it);
-        }
-        if (e.type == raft::EntryType::conf_change) {
-            apply_conf_change(e);
-            if (mine) complete({.token = mine->token, .outcome = Outcome::done});
-        }
-        if (e.type != raft::EntryType::normal) continue;
-        std::string error;
-        auto cmd = state::decode_any_command(e.payload, error);
-        if (!cmd) {
-            // Every replica decodes the same bytes the same way: skipping is deterministic.
-            if (mine) complete({.token = mine->token, .outcome = Outcome::invalid, .detail = error});
-            continue;
-        }
-        if (auto* kv = std::get_if<state::KvCommand>(&*cmd)) {
-            const state::KvResult r = kv_.apply(e.index, *kv);
-            if (mine) complete({.token = mine->token, .outcome = Outcome::done, .result = r});
-        } else {
-            state::OpsResult r = ops_.apply(e.index, e.term, std::get<state::OpsCommand>(*cmd));
-            if (mine) complete({.token = mine->token, .outcome = Outcome::done, .ops = std::move(r)});
-        }
+std::size_t Applier::apply(const std::vector<raft::Entry>& committed, std::size_t from) {
+    std::size_t i = from;
+    while (i < committed.size() && room(opts_.batch_room_bytes)) {
+        BatchGuard guard{*db_};
+        db_->begin();
+        for (std::size_t n = 0;
+             i < committed.size() && n < opts_.batch_entries_max && db_->batch_bytes() < opts_.batch_bytes_max; ++n)
+            apply_entry(committed[i++]);
+        db_->commit(applied_);
     }
-    db_->commit(applied_);
     serve_reads();
+    return i - from;
+}
+
+bool Applier::room(std::uint64_t bytes) {
+    storage::Status st = db_->reserve(bytes);
+    if (st.ok()) {
+        waiting_for_room_.reset();
+        return true;
+    }
+    waiting_for_room_ = st.message;
+    return false;
+}
+
+bool Applier::room_to_restore(std::size_t bytes) {
+    return room(restore_room(bytes, opts_));
+}
+
+void Applier::apply_entry(const raft::Entry& e) {
+    RAFT_ASSERT(e.index == applied_ + 1, "entries apply in log order, none skipped, none twice");
+    applied_ = e.index;
+    std::optional<PendingWrite> mine;
+    if (auto it = writes_.find(e.index); it != writes_.end()) {
+        // Ours only if the entry at that index is still the one we proposed.
+        if (it->second.term == e.term)
+            mine = it->second;
+        else
+            complete({.token = it->second.token, .outcome = Outcome::unknown, .detail = "entry overwritten"});
+        writes_.erase(it);
+    }
+    if (e.type == raft::EntryType::conf_change) {
+        apply_conf_change(e);
+        if (mine) complete({.token = mine->token, .outcome = Outcome::done});
+    }
+    if (e.type != raft::EntryType::normal) return;
+    std::string error;
+    auto cmd = state::decode_any_command(e.payload, error);
+    if (!cmd) {
+        // Every replica decodes the same bytes the same way: skipping is deterministic.
+        if (mine) complete({.token = mine->token, .outcome = Outcome::invalid, .detail = error});
+        return;
+    }
+    if (auto* kv = std::get_if<state::KvCommand>(&*cmd)) {
+        const state::KvResult r = kv_.apply(e.index, *kv);
+        if (mine) complete({.token = mine->token, .outcome = Outcome::done, .result = r});
+    } else {
+        state::OpsResult r = ops_.apply(e.index, e.term, std::get<state::OpsCommand>(*cmd));
+        if (mine) complete({.token = mine->token, .outcome = Outcome::done, .ops = std::move(r)});
+    }
 }
 
 std::optional<std::string> Applier::restore(const raft::SnapshotMeta& meta, const std::string& data) {

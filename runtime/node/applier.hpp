@@ -23,6 +23,13 @@ namespace raftor::node {
 struct Options {
     std::uint64_t snapshot_interval_ops = 100'000;
     state::OpsOptions ops;
+    // A store transaction is committed, at the end of an entry, once it has written
+    // batch_bytes_max (StateDb::batch_bytes) or applied batch_entries_max entries; each
+    // starts only when the store has batch_room_bytes of room. A full disk then stops
+    // applying between entries, to go on once there is room, never in the middle of one.
+    std::uint64_t batch_bytes_max = std::uint64_t{4} << 20;
+    std::size_t batch_entries_max = 1024;
+    std::uint64_t batch_room_bytes = std::uint64_t{16} << 20;
 };
 
 class Applier;
@@ -50,7 +57,15 @@ public:
     void read(Token t, std::string key, raft::Index at);
     void query(Token t, Query q, raft::Index at);
 
-    void apply(const std::vector<raft::Entry>& committed);
+    // Applies committed[from..] in log order, in store transactions of bounded size, and
+    // returns how many it applied: fewer than all when the store had no room to start the
+    // next transaction (waiting_for_room() says why). The caller offers the rest again.
+    std::size_t apply(const std::vector<raft::Entry>& committed, std::size_t from = 0);
+    // Why applying waits (the store's answer), or nothing.
+    const std::optional<std::string>& waiting_for_room() const { return waiting_for_room_; }
+    // A snapshot of `bytes` can be restored now: the store has the room for it (else
+    // waiting_for_room() says why).
+    bool room_to_restore(std::size_t bytes);
     // A snapshot from the leader replaces the state; it was checksummed on the way in.
     std::optional<std::string> restore(const raft::SnapshotMeta& meta, const std::string& data);
     // Writes proposed before `term` end unknown (unless applied already).
@@ -75,7 +90,9 @@ public:
 
 private:
     void serve_reads();
+    void apply_entry(const raft::Entry& e);
     void apply_conf_change(const raft::Entry& e);
+    bool room(std::uint64_t bytes);
     void complete(Completion c) { completions_.push_back(std::move(c)); }
 
     Options opts_;
@@ -98,6 +115,7 @@ private:
     };
     std::multimap<raft::Index, PendingRead> reads_;
     std::vector<Completion> completions_;
+    std::optional<std::string> waiting_for_room_;
 };
 
 }  // namespace raftor::node

@@ -30,6 +30,13 @@ void StateDb::begin() {
     storage::Status st;
     batch_ = store_->write(st);
     check(st, "begin a batch");
+    batch_bytes_ = 0;
+}
+
+storage::Status StateDb::reserve(std::uint64_t bytes) {
+    storage::Status st = store_->reserve(bytes);
+    if (st.code != storage::Errc::map_full) check(st, "reserve room");
+    return st;
 }
 
 void StateDb::commit(std::uint64_t applied_index) {
@@ -45,11 +52,13 @@ void StateDb::abort() {
 void StateDb::put(storage::TableId table, std::string_view key, std::string_view value) {
     RAFT_ASSERT(batch_ != nullptr, "state writes go into a batch");
     check(batch_->put(table, key, value), "write a key");
+    batch_bytes_ += key.size() + value.size() + page_bytes;
 }
 
 void StateDb::del(storage::TableId table, std::string_view key) {
     RAFT_ASSERT(batch_ != nullptr, "state writes go into a batch");
     check(batch_->del(table, key), "delete a key");
+    batch_bytes_ += key.size() + page_bytes;
 }
 
 void StateDb::clear() {

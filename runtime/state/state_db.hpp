@@ -48,6 +48,14 @@ public:
     void commit(std::uint64_t applied_index);
     void abort();
     bool in_batch() const { return batch_ != nullptr; }
+    // Room for the next batches to write `bytes` (StateStore::reserve): map_full when the
+    // disk has not got it, which is the caller's to wait on; any other failure throws.
+    storage::Status reserve(std::uint64_t bytes);
+    // What the open batch has written so far, in bytes, counting each key written or
+    // deleted as a page: how much room its commit may take.
+    std::uint64_t batch_bytes() const { return batch_bytes_; }
+    // The page a write may copy, counted with each key (batch_bytes).
+    static constexpr std::uint64_t page_bytes = 4096;
 
     // Writes, into the open batch.
     void put(storage::TableId table, std::string_view key, std::string_view value);
@@ -95,6 +103,7 @@ private:
     std::shared_ptr<storage::StateStore> store_;
     std::unique_ptr<storage::StateWrite> batch_;
     mutable std::unique_ptr<storage::StateRead> view_;  // of the last commit, opened when first read
+    std::uint64_t batch_bytes_ = 0;
 };
 
 // Big-endian numbers: keys made of them sort as the numbers do.

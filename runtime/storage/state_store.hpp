@@ -73,6 +73,11 @@ public:
     // Makes the write's changes and `applied_index` visible together, or none of them.
     // The index never goes back (unless the write cleared the state).
     virtual Status commit(std::unique_ptr<StateWrite> write, std::uint64_t applied_index) = 0;
+    // Room for the next commits to grow the store by `bytes` without asking the file
+    // system for more: a full disk is then met before a batch starts, when applying can
+    // wait for room, not in the middle of one, when it cannot. map_full when there is not
+    // that much room (nothing else changes).
+    virtual Status reserve(std::uint64_t bytes) = 0;
 };
 
 }  // namespace raftor::storage

@@ -1,5 +1,11 @@
 #include "runtime/storage/state_store_lmdb.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace raftor::storage {
@@ -122,6 +128,7 @@ private:
 std::unique_ptr<LmdbStateStore> LmdbStateStore::open(const std::string& dir, std::size_t map_size_bytes, bool sync,
                                                      Status& status) {
     std::unique_ptr<LmdbStateStore> s(new LmdbStateStore());
+    s->dir_ = dir;
     if (status = s->env_.open(dir, map_size_bytes, sync, 1); !status.ok()) return nullptr;
     Txn txn;
     if (status = txn.begin(s->env_.get(), false); !status.ok()) return nullptr;
@@ -164,6 +171,33 @@ Status LmdbStateStore::commit(std::unique_ptr<StateWrite> write, std::uint64_t a
                                    std::to_string(applied_index)};
     if (auto st = w->put(store_table, applied_key, encode_u64(applied_index)); !st.ok()) return st;
     return w->txn().commit();
+}
+
+Status LmdbStateStore::reserve(std::uint64_t bytes) {
+    MDB_envinfo info{};
+    MDB_stat stat{};
+    mdb_filehandle_t fd{};
+    if (int rc = mdb_env_info(env_.get(), &info); rc != MDB_SUCCESS) return Status::from_mdb(rc, "read the state's size");
+    if (int rc = mdb_env_stat(env_.get(), &stat); rc != MDB_SUCCESS) return Status::from_mdb(rc, "read the state's size");
+    if (int rc = mdb_env_get_fd(env_.get(), &fd); rc != MDB_SUCCESS) return Status::from_mdb(rc, "find the state's file");
+    const std::uint64_t used = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
+    if (used + bytes > info.me_mapsize)
+        return {Errc::map_full, "the state's map of " + std::to_string(info.me_mapsize) + " bytes has no room for " +
+                                    std::to_string(bytes) + " more after the " + std::to_string(used) + " in use"};
+    struct stat file {};
+    if (::fstat(fd, &file) != 0) return Status::from_errno(errno, "read the size of the state's file in " + dir_);
+    const auto size = static_cast<std::uint64_t>(file.st_size);
+    if (size >= used + bytes) return {};
+    int err = 0;
+    for (std::uint64_t want : {std::min<std::uint64_t>(used + 2 * bytes, info.me_mapsize), used + bytes}) {
+        if (want <= size) continue;
+        err = ::posix_fallocate(fd, static_cast<off_t>(size), static_cast<off_t>(want - size));
+        if (err == 0) return {};
+    }
+    struct statvfs fsys {};
+    const std::uint64_t left = ::fstatvfs(fd, &fsys) == 0 ? std::uint64_t{fsys.f_bavail} * fsys.f_frsize : 0;
+    return Status::from_errno(err, "reserve " + std::to_string(bytes) + " bytes for the state in " + dir_ + " (" +
+                                       std::to_string(left) + " bytes free)");
 }
 
 }  // namespace raftor::storage

@@ -245,6 +245,19 @@ Status MemoryStateStore::commit(std::unique_ptr<StateWrite> write, std::uint64_t
     return {};
 }
 
+Status MemoryStateStore::reserve(std::uint64_t bytes) {
+    std::lock_guard lock(shared_->mu);
+    if (shared_->room && bytes > *shared_->room)
+        return {Errc::map_full, "reserve " + std::to_string(bytes) + " bytes for the state: " +
+                                    std::to_string(*shared_->room) + " bytes free"};
+    return {};
+}
+
+void MemoryStateStore::set_room(std::optional<std::uint64_t> bytes) {
+    std::lock_guard lock(shared_->mu);
+    shared_->room = bytes;
+}
+
 std::size_t MemoryStateStore::versions_held() const {
     std::lock_guard lock(shared_->mu);
     std::size_t n = 0;

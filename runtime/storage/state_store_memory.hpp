@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +20,10 @@ public:
     std::unique_ptr<StateRead> read(Status& status) override;
     std::unique_ptr<StateWrite> write(Status& status) override;
     Status commit(std::unique_ptr<StateWrite> write, std::uint64_t applied_index) override;
+    // Always room, unless set_room() says how much the store's disk has left: a full
+    // disk, for the simulator and tests.
+    Status reserve(std::uint64_t bytes) override;
+    void set_room(std::optional<std::uint64_t> bytes);
 
     // Versions held in all (for tests: old ones go once no view can see them).
     std::size_t versions_held() const;
@@ -34,6 +39,7 @@ public:
         std::map<std::uint64_t, std::uint64_t> applied_at;  // commit -> applied index (those views see)
         std::multiset<std::uint64_t> readers;               // commits open views read at
         bool writing = false;
+        std::optional<std::uint64_t> room;  // set: the bytes a reserve may ask for
     };
 
 private:

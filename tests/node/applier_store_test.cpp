@@ -64,6 +64,7 @@ public:
     storage::Status commit(std::unique_ptr<storage::StateWrite> w, std::uint64_t applied) override {
         return inner_.commit(std::move(static_cast<Write&>(*w).inner), applied);
     }
+    storage::Status reserve(std::uint64_t bytes) override { return inner_.reserve(bytes); }
 
 private:
     struct Write final : storage::StateWrite {
@@ -89,6 +90,29 @@ private:
     };
     storage::MemoryStateStore inner_;
     std::size_t left_;
+};
+
+// Counts commits, and has room for `reserves_left` more transactions (unset: always).
+class RoomStore final : public storage::StateStore {
+public:
+    std::unique_ptr<storage::StateRead> read(storage::Status& s) override { return inner_.read(s); }
+    std::unique_ptr<storage::StateWrite> write(storage::Status& s) override { return inner_.write(s); }
+    storage::Status commit(std::unique_ptr<storage::StateWrite> w, std::uint64_t applied) override {
+        ++commits;
+        return inner_.commit(std::move(w), applied);
+    }
+    storage::Status reserve(std::uint64_t bytes) override {
+        if (reserves_left) {
+            if (*reserves_left == 0) return {storage::Errc::map_full, "no room (the test's full disk)"};
+            --*reserves_left;
+        }
+        return inner_.reserve(bytes);
+    }
+    std::size_t commits = 0;
+    std::optional<std::size_t> reserves_left;
+
+private:
+    storage::MemoryStateStore inner_;
 };
 
 }  // namespace
@@ -162,6 +186,75 @@ BOOST_AUTO_TEST_CASE(a_store_that_fails_stops_the_apply_and_says_why) {
     });
     // Nothing of the failed batch was committed.
     BOOST_TEST(applied_in(*store) == 10u);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_commits_in_bounded_transactions_and_waits_between_them_for_room) {
+    const auto all = entries(1, 100);
+    Applier whole(Options{}, 0, nullptr);
+    BOOST_TEST(whole.apply(all) == 100u);
+
+    Options opts;
+    opts.batch_entries_max = 10;
+    auto store = std::make_shared<RoomStore>();
+    Applier a(opts, 0, nullptr, store);
+    const std::size_t at_start = store->commits;
+    a.await(7, 35, 1);
+    store->reserves_left = 3;
+    // Room for three transactions of ten entries: the rest waits, none half applied.
+    BOOST_TEST(a.apply(all) == 30u);
+    BOOST_TEST(a.applied() == 30u);
+    BOOST_TEST(applied_in(*store) == 30u);
+    BOOST_TEST(store->commits - at_start == 3u);
+    BOOST_TEST(a.waiting_for_room().value_or("") == "no room (the test's full disk)");
+    BOOST_TEST(a.pending_writes() == 1u);  // its entry has not applied
+    BOOST_TEST(a.apply(all, 30) == 0u);
+    // Room again: it goes on from where it stopped, to the state applied whole.
+    store->reserves_left.reset();
+    BOOST_TEST(a.apply(all, 30) == 70u);
+    BOOST_TEST(!a.waiting_for_room().has_value());
+    BOOST_TEST(a.applied() == 100u);
+    BOOST_TEST(a.pending_writes() == 0u);
+    BOOST_TEST(a.kv().revision() == whole.kv().revision());
+    BOOST_TEST(a.kv().size() == whole.kv().size());
+    for (raft::Index i = 1; i <= 100; ++i) {
+        std::string key = "k" + std::to_string(i % 40);
+        if (i % 7 == 0) key += std::string(500, 'L');
+        const auto x = a.kv().get(key), y = whole.kv().get(key);
+        BOOST_TEST(x.has_value() == y.has_value());
+        if (x && y) BOOST_TEST(x->value == y->value);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_transaction_ends_once_it_has_written_its_bytes) {
+    Options opts;
+    opts.batch_bytes_max = 1;  // every entry writes more: one transaction each
+    auto store = std::make_shared<RoomStore>();
+    Applier a(opts, 0, nullptr, store);
+    const std::size_t at_start = store->commits;
+    BOOST_TEST(a.apply(entries(1, 50)) == 50u);
+    BOOST_TEST(store->commits - at_start == 50u);
+    Applier b(Options{}, 0, nullptr, store);
+    const std::size_t before = store->commits;
+    BOOST_TEST(b.apply(entries(1, 50)) == 50u);
+    BOOST_TEST(store->commits - before == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_snapshot_or_a_rebuild_waits_for_room_for_it) {
+    auto memory = std::make_shared<storage::MemoryStateStore>();
+    Applier a(Options{}, 0, nullptr, memory);
+    BOOST_TEST(a.apply(entries(1, 20)) == 20u);
+    const std::string data = state::encode_state(a.kv(), a.ops(), a.members());
+    memory->set_room(std::uint64_t{1} << 20);
+    BOOST_TEST(!a.room_to_restore(data.size()));
+    BOOST_TEST(a.waiting_for_room().value_or("").find("bytes free") != std::string::npos);
+    BOOST_TEST(a.apply(entries(21, 21)) == 0u);
+    BOOST_CHECK_EXCEPTION((void)Applier(Options{}, 20, std::make_shared<const std::string>(data), memory), std::runtime_error,
+                          [](const std::runtime_error& e) {
+                              return std::string(e.what()).find("no room to rebuild the state") != std::string::npos;
+                          });
+    memory->set_room(std::nullopt);
+    BOOST_TEST(a.room_to_restore(data.size()));
+    BOOST_TEST(a.apply(entries(21, 21)) == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_snapshot_leaves_the_tables_as_they_were) {
