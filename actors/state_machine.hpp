@@ -42,8 +42,7 @@ using StateMachine =
                      caf::replies_to<query_atom, QueryPtr, raft::Index>::with<CompletionPtr>,
                      caf::reacts_to<subscribe_atom, caf::actor, std::uint8_t>,
                      caf::reacts_to<apply_atom, EntriesPtr, std::int64_t>, caf::reacts_to<restore_atom, SnapshotPtr>,
-                     caf::reacts_to<retry_atom>,
-                     caf::replies_to<snapnow_atom>::with<raft::Index, DataPtr>,
+                     caf::reacts_to<retry_atom>, caf::replies_to<snapnow_atom>::with<raft::Index, DataPtr>,
                      caf::reacts_to<abandon_atom, raft::Term>, caf::replies_to<inspect_atom>::with<ReportPtr>>;
 
 struct StateMachineState {

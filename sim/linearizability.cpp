@@ -142,8 +142,8 @@ KeyResult check_key(const Register& reg, const std::vector<KvOp>& history, std::
     std::size_t depth = 0;
     std::unordered_set<CacheKey, CacheHash> cache;
     struct Frame {
-        int call, state;     // the call event linearized, the state before it
-        std::uint64_t tried; // the classes tried at this point before it
+        int call, state;      // the call event linearized, the state before it
+        std::uint64_t tried;  // the classes tried at this point before it
     };
     std::vector<Frame> stack;
     std::uint64_t tried = 0;  // classes tried at the current point of the search

@@ -177,9 +177,12 @@ Status LmdbStateStore::reserve(std::uint64_t bytes) {
     MDB_envinfo info{};
     MDB_stat stat{};
     mdb_filehandle_t fd{};
-    if (int rc = mdb_env_info(env_.get(), &info); rc != MDB_SUCCESS) return Status::from_mdb(rc, "read the state's size");
-    if (int rc = mdb_env_stat(env_.get(), &stat); rc != MDB_SUCCESS) return Status::from_mdb(rc, "read the state's size");
-    if (int rc = mdb_env_get_fd(env_.get(), &fd); rc != MDB_SUCCESS) return Status::from_mdb(rc, "find the state's file");
+    if (int rc = mdb_env_info(env_.get(), &info); rc != MDB_SUCCESS)
+        return Status::from_mdb(rc, "read the state's size");
+    if (int rc = mdb_env_stat(env_.get(), &stat); rc != MDB_SUCCESS)
+        return Status::from_mdb(rc, "read the state's size");
+    if (int rc = mdb_env_get_fd(env_.get(), &fd); rc != MDB_SUCCESS)
+        return Status::from_mdb(rc, "find the state's file");
     const std::uint64_t used = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
     if (used + bytes > info.me_mapsize)
         return {Errc::map_full, "the state's map of " + std::to_string(info.me_mapsize) + " bytes has no room for " +

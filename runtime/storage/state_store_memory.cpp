@@ -248,8 +248,8 @@ Status MemoryStateStore::commit(std::unique_ptr<StateWrite> write, std::uint64_t
 Status MemoryStateStore::reserve(std::uint64_t bytes) {
     std::lock_guard lock(shared_->mu);
     if (shared_->room && bytes > *shared_->room)
-        return {Errc::map_full, "reserve " + std::to_string(bytes) + " bytes for the state: " +
-                                    std::to_string(*shared_->room) + " bytes free"};
+        return {Errc::map_full, "reserve " + std::to_string(bytes) +
+                                    " bytes for the state: " + std::to_string(*shared_->room) + " bytes free"};
     return {};
 }
 

@@ -248,8 +248,8 @@ BOOST_AUTO_TEST_CASE(a_snapshot_or_a_rebuild_waits_for_room_for_it) {
     BOOST_TEST(!a.room_to_restore(data.size()));
     BOOST_TEST(a.waiting_for_room().value_or("").find("bytes free") != std::string::npos);
     BOOST_TEST(a.apply(entries(21, 21)) == 0u);
-    BOOST_CHECK_EXCEPTION((void)Applier(Options{}, 20, std::make_shared<const std::string>(data), memory), std::runtime_error,
-                          [](const std::runtime_error& e) {
+    BOOST_CHECK_EXCEPTION((void)Applier(Options{}, 20, std::make_shared<const std::string>(data), memory),
+                          std::runtime_error, [](const std::runtime_error& e) {
                               return std::string(e.what()).find("no room to rebuild the state") != std::string::npos;
                           });
     memory->set_room(std::nullopt);
