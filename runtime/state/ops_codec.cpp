@@ -7,6 +7,7 @@
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/event_filter.hpp"
 #include "runtime/state/history_table.hpp"
+#include "runtime/state/ops_codec_detail.hpp"
 #include "runtime/state/ops_snapshot.hpp"
 #include "runtime/state/state_snapshot.hpp"
 #include "schema/state.capnp.h"
@@ -15,24 +16,9 @@ namespace raftor::state {
 
 using raft::detail::bytes_of;
 using raft::detail::string_of;
+using namespace codec_detail;
 
-namespace {
-
-template <std::size_t N>
-kj::ArrayPtr<const capnp::byte> bytes_of_array(const std::array<std::uint8_t, N>& a) {
-    return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(a.data()), a.size());
-}
-
-template <std::size_t N>
-bool array_of(capnp::Data::Reader d, std::array<std::uint8_t, N>& out, bool allow_empty = false) {
-    if (d.size() == 0 && allow_empty) {
-        out.fill(0);
-        return true;
-    }
-    if (d.size() != N) return false;
-    std::memcpy(out.data(), d.begin(), N);
-    return true;
-}
+namespace codec_detail {
 
 template <typename List>
 void set_strings(List list, const std::vector<std::string>& v) {
@@ -222,7 +208,51 @@ std::optional<Execution> load_execution(schema::Execution::Reader r, std::string
     return e;
 }
 
-}  // namespace
+void save_entry(const OperationEntry& e, schema::OperationEntry::Builder o) {
+    save_spec(e.spec, o.initOperation());
+    o.setVersion(e.version);
+    o.setCreatedAtMs(e.created_ms);
+    o.setUpdatedAtMs(e.updated_ms);
+    o.setLastSlotMs(e.last_slot_ms);
+    o.setDefinedIndex(e.defined_index);
+    o.setScheduleSetMs(e.schedule_set_ms);
+    o.setIdleFiredForMs(e.idle_fired_for_ms);
+}
+
+std::optional<OperationEntry> load_entry(schema::OperationEntry::Reader o, std::string& error) {
+    auto spec = load_spec(o.getOperation(), error);
+    if (!spec) return std::nullopt;
+    OperationEntry e;
+    e.spec = std::move(*spec);
+    e.version = o.getVersion();
+    e.created_ms = o.getCreatedAtMs();
+    e.updated_ms = o.getUpdatedAtMs();
+    e.last_slot_ms = o.getLastSlotMs();
+    e.defined_index = o.getDefinedIndex();
+    // A snapshot from before it was kept: the last change bounds it.
+    e.schedule_set_ms = o.getScheduleSetMs() != 0 ? o.getScheduleSetMs() : e.updated_ms;
+    e.idle_fired_for_ms = o.getIdleFiredForMs();
+    return e;
+}
+
+void save_seal(const SealRecord& s, schema::Seal::Builder x) {
+    x.setFirstSequence(s.first);
+    x.setCount(s.count);
+    x.setRoot(bytes_of_array(s.root));
+    x.setSigner(s.signer);
+    x.setSignature(bytes_of_array(s.signature));
+}
+
+std::optional<SealRecord> load_seal(schema::Seal::Reader s) {
+    SealRecord x;
+    x.first = s.getFirstSequence();
+    x.count = s.getCount();
+    x.signer = s.getSigner().cStr();
+    if (!array_of(s.getRoot(), x.root) || !array_of(s.getSignature(), x.signature) || x.count == 0) return std::nullopt;
+    return x;
+}
+
+}  // namespace codec_detail
 
 std::string encode_execution(const Execution& e) {
     capnp::MallocMessageBuilder mb(raft::detail::first_segment_words(
@@ -444,67 +474,23 @@ std::optional<Command> decode_any_command(std::string_view bytes, std::string& e
         });
 }
 
-void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Builder b) {
+void OpsSnapshotCodec::save_meta(const OpsMachine& m, schema::OperationsSnapshot::Builder b) {
     b.setNextExecutionId(m.next_id_);
-    auto ops = b.initOperations(static_cast<unsigned>(m.ops_.size()));
-    unsigned i = 0;
-    for (const auto& [id, e] : m.ops_) {
-        auto o = ops[i++];
-        save_spec(e.spec, o.initOperation());
-        o.setVersion(e.version);
-        o.setCreatedAtMs(e.created_ms);
-        o.setUpdatedAtMs(e.updated_ms);
-        o.setLastSlotMs(e.last_slot_ms);
-        o.setDefinedIndex(e.defined_index);
-        o.setScheduleSetMs(e.schedule_set_ms);
-        o.setIdleFiredForMs(e.idle_fired_for_ms);
-    }
-    auto active = b.initActive(static_cast<unsigned>(m.active_.size()));
-    i = 0;
-    for (const auto& [id, e] : m.active_) save_execution(e, active[i++]);
-    const HistoryTable& kept = m.history_;
-    auto history = b.initHistory(static_cast<unsigned>(kept.size()));
-    i = 0;
-    kept.each(kept.base_sequence() + 1, kept.last_sequence(),
-              [&](const Execution& e) { save_execution(e, history[i++]); });
     b.setChainSequence(m.chain_.last_sequence());
     b.setChainHead(bytes_of_array(m.chain_.head()));
     b.setSealedThrough(m.sealed_through_);
-    auto seals = b.initSeals(static_cast<unsigned>(m.seals_.size()));
-    i = 0;
-    for (const auto& [first, s] : m.seals_) {
-        auto x = seals[i++];
-        x.setFirstSequence(s.first);
-        x.setCount(s.count);
-        x.setRoot(bytes_of_array(s.root));
-        x.setSigner(s.signer);
-        x.setSignature(bytes_of_array(s.signature));
-    }
     std::size_t key_count = 0;
     for (const auto& [node, ring] : m.keys_) key_count += ring.size();
     auto keys = b.initKeys(static_cast<unsigned>(key_count));
-    i = 0;
+    unsigned i = 0;
     for (const auto& [node, ring] : m.keys_)
         for (const auto& k : ring) {  // oldest first: the order is the ring's
             keys[i].setNode(node);
             keys[i].setPublicKey(bytes_of_array(k));
             ++i;
         }
-    b.setHistoryBaseSequence(kept.base_sequence());
-    b.setHistoryBaseHash(bytes_of_array(kept.base_hash()));
-    auto sessions = b.initSessions(static_cast<unsigned>(m.sessions_.size()));
-    i = 0;
-    for (const auto& [client, sess] : m.sessions_) {
-        auto x = sessions[i++];
-        x.setClient(client);
-        x.setSeq(sess.seq);
-        x.setTouched(sess.touched);
-        x.setCode(static_cast<std::uint8_t>(sess.result.code));
-        x.setDetail(sess.result.detail);
-        auto ex = x.initExecutions(static_cast<unsigned>(sess.result.executions.size()));
-        for (unsigned j = 0; j < sess.result.executions.size(); ++j) ex.set(j, sess.result.executions[j]);
-        x.setVersion(sess.result.version);
-    }
+    b.setHistoryBaseSequence(m.history_.base_sequence());
+    b.setHistoryBaseHash(bytes_of_array(m.history_.base_hash()));
     b.setSessionClock(m.session_clock_);
     b.setHistoryDroppedThroughMs(m.dropped_through_ms_);
     b.setLastActivityMs(m.last_activity_ms_);
@@ -515,6 +501,36 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
     for (unsigned j = 0; j < buckets.size(); ++j) buckets.set(j, m.figures_.buckets[j]);
     f.setDurationCount(m.figures_.duration_count);
     f.setDurationSumMs(m.figures_.duration_sum_ms);
+    const auto& terms = m.leaders_.terms();
+    auto lt = b.initLeaderTerms(static_cast<unsigned>(terms.size()));
+    for (unsigned j = 0; j < terms.size(); ++j) {
+        lt[j].setTerm(terms[j].term);
+        lt[j].setNode(terms[j].node);
+        lt[j].setFromMs(terms[j].from_ms);
+        lt[j].setLastMs(terms[j].last_ms);
+        lt[j].setFollows(terms[j].follows);
+    }
+}
+
+void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Builder b) {
+    save_meta(m, b);
+    auto ops = b.initOperations(static_cast<unsigned>(m.ops_.size()));
+    unsigned i = 0;
+    for (const auto& [id, e] : m.ops_) save_entry(e, ops[i++]);
+    auto active = b.initActive(static_cast<unsigned>(m.active_.size()));
+    i = 0;
+    for (const auto& [id, e] : m.active_) save_execution(e, active[i++]);
+    const HistoryTable& kept = m.history_;
+    auto history = b.initHistory(static_cast<unsigned>(kept.size()));
+    i = 0;
+    kept.each(kept.base_sequence() + 1, kept.last_sequence(),
+              [&](const Execution& e) { save_execution(e, history[i++]); });
+    auto seals = b.initSeals(static_cast<unsigned>(m.seals_.size()));
+    i = 0;
+    for (const auto& [first, s] : m.seals_) save_seal(s, seals[i++]);
+    auto sessions = b.initSessions(static_cast<unsigned>(m.sessions_.size()));
+    i = 0;
+    for (const auto& [client, sess] : m.sessions_) save_session(client, sess, sessions[i++]);
     auto rollups = b.initRollups();
     const auto& names = m.rollups_.names();
     auto rn = rollups.initOperations(static_cast<unsigned>(names.size()));
@@ -527,15 +543,18 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
         auto w = x.initWords(static_cast<unsigned>(words.size()));
         for (unsigned j = 0; j < words.size(); ++j) w.set(j, words[j]);
     }
-    const auto& terms = m.leaders_.terms();
-    auto lt = b.initLeaderTerms(static_cast<unsigned>(terms.size()));
-    for (unsigned j = 0; j < terms.size(); ++j) {
-        lt[j].setTerm(terms[j].term);
-        lt[j].setNode(terms[j].node);
-        lt[j].setFromMs(terms[j].from_ms);
-        lt[j].setLastMs(terms[j].last_ms);
-        lt[j].setFollows(terms[j].follows);
-    }
+}
+
+void OpsSnapshotCodec::save_session(std::uint64_t client, const OpsMachine::Session& sess,
+                                    schema::OpsSession::Builder x) {
+    x.setClient(client);
+    x.setSeq(sess.seq);
+    x.setTouched(sess.touched);
+    x.setCode(static_cast<std::uint8_t>(sess.result.code));
+    x.setDetail(sess.result.detail);
+    auto ex = x.initExecutions(static_cast<unsigned>(sess.result.executions.size()));
+    for (unsigned j = 0; j < sess.result.executions.size(); ++j) ex.set(j, sess.result.executions[j]);
+    x.setVersion(sess.result.version);
 }
 
 void OpsSnapshotCodec::adopt(OpsMachine& m, OpsMachine&& next) {
@@ -550,24 +569,26 @@ void OpsSnapshotCodec::adopt(OpsMachine& m, OpsMachine&& next) {
 // `m`'s only at the end.
 std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::OperationsSnapshot::Reader r) {
     StateDb::AutoBatch batch(*m.db_);
-    std::string error;
     OpsMachine next(m.opts_, *m.db_);
+    if (auto e = load_into(next, r, false)) return e;
+    adopt(m, std::move(next));
+    m.dirty_all_ = true;
+    flush_rows(m);
+    batch.done(m.db_->applied_index());
+    m.changes_ = OpsChanges{true, true, true};
+    return std::nullopt;
+}
+
+std::optional<std::string> OpsSnapshotCodec::load_into(OpsMachine& next, schema::OperationsSnapshot::Reader r,
+                                                       bool history_in_table) {
+    std::string error;
     next.next_id_ = std::max<std::uint64_t>(1, r.getNextExecutionId());
     for (auto o : r.getOperations()) {
-        auto spec = load_spec(o.getOperation(), error);
-        if (!spec) return error;
-        OperationEntry e;
-        e.spec = std::move(*spec);
-        e.version = o.getVersion();
-        e.created_ms = o.getCreatedAtMs();
-        e.updated_ms = o.getUpdatedAtMs();
-        e.last_slot_ms = o.getLastSlotMs();
-        e.defined_index = o.getDefinedIndex();
-        // A snapshot from before it was kept: the last change bounds it.
-        e.schedule_set_ms = o.getScheduleSetMs() != 0 ? o.getScheduleSetMs() : e.updated_ms;
-        e.idle_fired_for_ms = o.getIdleFiredForMs();
-        next.index_operation(e.spec, true);
-        next.ops_.emplace(e.spec.id, std::move(e));
+        auto e = load_entry(o, error);
+        if (!e) return error;
+        next.index_operation(e->spec, true);
+        const std::string id = e->spec.id;
+        next.ops_.emplace(id, std::move(*e));
     }
     for (auto x : r.getActive()) {
         auto e = load_execution(x, error);
@@ -581,10 +602,20 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
     crypto::Digest base{}, head{};
     if (!array_of(r.getHistoryBaseHash(), base, true) || !array_of(r.getChainHead(), head, true))
         return std::string("chain hashes are not 32 bytes");
-    next.history_.reset(r.getHistoryBaseSequence(), base);
-    std::uint64_t expect = r.getHistoryBaseSequence() + 1;
-    crypto::Digest prev = base;
-    for (auto x : r.getHistory()) {
+    if (history_in_table) {
+        // The executions and receipts are the tables' rows as they stand: the chain's
+        // figures must end where they do.
+        const HistoryTable& h = next.history_;
+        if (r.getChainSequence() != h.last_sequence())
+            return std::string("the chain's length does not match its history");
+        if ((h.empty() ? h.base_hash() : h.hash(h.last_sequence())) != head)
+            return std::string("the chain's head is not the hash of its last receipt");
+    } else {
+        next.history_.reset(r.getHistoryBaseSequence(), base);
+    }
+    std::uint64_t expect = next.history_.last_sequence() + 1;
+    crypto::Digest prev = history_in_table ? head : base;
+    for (auto x : history_in_table ? schema::OperationsSnapshot::Reader().getHistory() : r.getHistory()) {
         auto e = load_execution(x, error);
         if (!e) return error;
         const std::string name = "history execution " + std::to_string(e->id);
@@ -612,13 +643,10 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         return std::string("receipts dropped from the history were never sealed");
     next.history_.sealed_through(next.sealed_through_);
     for (auto s : r.getSeals()) {
-        SealRecord x;
-        x.first = s.getFirstSequence();
-        x.count = s.getCount();
-        x.signer = s.getSigner().cStr();
-        if (!array_of(s.getRoot(), x.root) || !array_of(s.getSignature(), x.signature) || x.count == 0)
-            return std::string("a seal is malformed");
-        next.seals_.emplace(x.first, std::move(x));
+        auto x = load_seal(s);
+        if (!x) return std::string("a seal is malformed");
+        const std::uint64_t first = x->first;
+        next.seals_.emplace(first, std::move(*x));
     }
     for (auto k : r.getKeys()) {
         crypto::PublicKey key{};
@@ -684,9 +712,6 @@ std::optional<std::string> OpsSnapshotCodec::load(OpsMachine& m, schema::Operati
         terms.push_back({t.getTerm(), t.getNode().cStr(), t.getFromMs(), t.getLastMs(), t.getFollows()});
     }
     next.leaders_.restore(std::move(terms));
-    batch.done(m.db_->applied_index());
-    adopt(m, std::move(next));
-    m.changes_ = OpsChanges{true, true, true};
     return std::nullopt;
 }
 

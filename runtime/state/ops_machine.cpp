@@ -6,6 +6,7 @@
 #include "runtime/crypto/merkle.hpp"
 #include "runtime/raft/assert.hpp"
 #include "runtime/state/event_filter.hpp"
+#include "runtime/state/ops_snapshot.hpp"
 
 namespace raftor::state {
 
@@ -50,6 +51,12 @@ OpsResult OpsMachine::apply(std::uint64_t index, std::uint64_t term, const OpsCo
 }
 
 OpsResult OpsMachine::apply_in_batch(std::uint64_t index, std::uint64_t term, const OpsCommand& cmd) {
+    OpsResult r = apply_command(index, term, cmd);
+    OpsSnapshotCodec::flush_rows(*this);
+    return r;
+}
+
+OpsResult OpsMachine::apply_command(std::uint64_t index, std::uint64_t term, const OpsCommand& cmd) {
     const std::int64_t at = cmd.at_ms;
     const auto* tick = std::get_if<LeaderTick>(&cmd.body);
     leaders_.note(term, at, tick ? tick->node : std::string{});
@@ -102,6 +109,7 @@ OpsResult OpsMachine::apply_in_batch(std::uint64_t index, std::uint64_t term, co
 
 OpsResult OpsMachine::remember(const RequestId& request, OpsResult r) {
     Session& s = sessions_[request.client];
+    dirty_sessions_.insert(request.client);
     if (s.touched) session_age_.erase(s.touched);
     s.seq = request.seq;
     s.touched = ++session_clock_;
@@ -109,6 +117,7 @@ OpsResult OpsMachine::remember(const RequestId& request, OpsResult r) {
     session_age_[s.touched] = request.client;
     while (sessions_.size() > opts_.sessions_max) {
         auto oldest = session_age_.begin();
+        dirty_sessions_.insert(oldest->second);
         sessions_.erase(oldest->second);
         session_age_.erase(oldest);
     }
@@ -227,6 +236,7 @@ OpsResult OpsMachine::put(const PutOperation& c, std::int64_t at_ms, std::uint64
         it->second.updated_ms = at_ms;
     }
     it->second.defined_index = index;
+    dirty_ops_.insert(c.spec.id);
     index_operation(it->second.spec, true);
     changes_.schedules = true;
     r.version = it->second.version;
@@ -237,6 +247,7 @@ OpsResult OpsMachine::remove(const DeleteOperation& c, std::int64_t at_ms) {
     auto it = ops_.find(c.id);
     if (it == ops_.end()) return {OpsResult::Code::not_found, "no operation '" + c.id + "'", {}, 0};
     index_operation(it->second.spec, false);
+    dirty_ops_.insert(c.id);
     ops_.erase(it);
     changes_.schedules = true;
     // Waiting runs of it will not start; running ones finish and are recorded.
@@ -262,6 +273,7 @@ std::uint64_t OpsMachine::create(const OperationEntry& op, Cause cause, const st
     e.input_hash = input_hash_of(op.spec.id, op.version, cause, slot_ms, input);
     const std::uint64_t id = e.id;
     active_.emplace(id, std::move(e));
+    dirty_active_.insert(id);
     if (cause != Cause::idle) {
         if (busy_ == 0 && !idle_ops_.empty()) changes_.schedules = true;  // no longer idle
         ++busy_;
@@ -289,6 +301,7 @@ OpsResult OpsMachine::fire(const FireSlot& c, std::int64_t at_ms) {
     if (c.slot_ms <= op.last_slot_ms && !RAFTOR_MUTATED(fire_without_dedup))
         return {OpsResult::Code::duplicate, "slot " + std::to_string(c.slot_ms) + " already fired", {}, 0};
     op.last_slot_ms = c.slot_ms;
+    dirty_ops_.insert(c.id);
     changes_.schedules = true;
     OpsResult r;
     r.executions.push_back(create(op, Cause::schedule, {}, at_ms, c.slot_ms));
@@ -308,6 +321,7 @@ OpsResult OpsMachine::fire_idle(const FireIdle& c, std::int64_t at_ms) {
         at_ms - from < static_cast<std::int64_t>(op.spec.idle_threshold_ms))
         return {OpsResult::Code::duplicate, "not idle since " + std::to_string(c.idle_from_ms) + " any more", {}, 0};
     op.idle_fired_for_ms = from;
+    dirty_ops_.insert(c.id);
     changes_.schedules = true;
     OpsResult r;
     r.executions.push_back(create(op, Cause::idle, {}, at_ms, 0));
@@ -358,6 +372,7 @@ OpsResult OpsMachine::start(const StartBatch& c, std::uint64_t term, std::int64_
                 o = next;
             }
         }
+        dirty_active_.insert(e.id);
         e.status = ExecStatus::running;
         e.attempt = s.attempt;
         e.node = s.node;
@@ -379,6 +394,7 @@ OpsResult OpsMachine::finish(const FinishBatch& c, std::int64_t at_ms) {
         if (it == active_.end() || it->second.status != ExecStatus::running || it->second.attempt != f.attempt)
             continue;
         Execution& e = it->second;
+        dirty_active_.insert(e.id);
         e.exit_code = f.exit_code;
         e.finished_ms = f.finished_at_ms;
         e.duration_ms = f.duration_ms;
@@ -408,6 +424,7 @@ OpsResult OpsMachine::recover(std::uint64_t term, std::int64_t at_ms) {
         if (e.status == ExecStatus::running && e.start_term < term && !RAFTOR_MUTATED(recover_forgets_running)) {
             auto op = ops_.find(e.operation);
             r.executions.push_back(e.id);
+            dirty_active_.insert(e.id);
             if (op != ops_.end() && op->second.spec.on_leader_loss == OnLeaderLoss::retry) {
                 // The same execution, tried again: its id and its receipt stay one.
                 stop_running(e);
@@ -450,6 +467,7 @@ OpsResult OpsMachine::seal(const SealReceipts& c) {
     if (!crypto::verify(key->second.back(), crypto::batch_message(c.root), c.signature))
         return refuse("seal's signature does not verify with " + c.signer + "'s key");
     seals_.emplace(c.first, c);
+    dirty_seals_.insert(c.first);
     sealed_through_ = c.first + c.count - 1;
     history_.sealed_through(sealed_through_);
     changes_.receipts = true;
@@ -467,6 +485,7 @@ void OpsMachine::finalize(std::map<std::uint64_t, Execution>::iterator it, ExecS
     RAFT_ASSERT(is_final(status), "finalize takes a final status");
     Execution e = std::move(it->second);
     active_.erase(it);
+    dirty_active_.insert(e.id);
     if (e.status == ExecStatus::running) stop_running(e);
     e.status = status;
     if (e.finished_ms == 0 || !detail.empty()) e.finished_ms = at_ms;
@@ -520,6 +539,7 @@ void OpsMachine::prune(std::int64_t at_ms) {
         history_.each(first, last,
                       [&](const Execution& e) { dropped_through_ms_ = std::max(dropped_through_ms_, e.finished_ms); });
         history_.drop_through(last);
+        dirty_seals_.insert(first);
         seals_.erase(s);
     }
 }

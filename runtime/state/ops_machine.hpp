@@ -163,6 +163,7 @@ public:
 private:
     friend struct OpsSnapshotCodec;
     OpsResult apply_in_batch(std::uint64_t index, std::uint64_t term, const OpsCommand& cmd);
+    OpsResult apply_command(std::uint64_t index, std::uint64_t term, const OpsCommand& cmd);
 
     OpsResult put(const PutOperation& c, std::int64_t at_ms, std::uint64_t index);
     OpsResult remove(const DeleteOperation& c, std::int64_t at_ms);
@@ -219,6 +220,11 @@ private:
     std::map<std::uint64_t, std::uint64_t> session_age_;  // touched -> client
     std::uint64_t session_clock_ = 0;
     OpsResult remember(const RequestId& request, OpsResult r);
+    // What changed since the state store's rows were last written (ops_rows.cpp): the
+    // operations, active executions, seals and sessions by key, or every row.
+    std::set<std::string> dirty_ops_;
+    std::set<std::uint64_t> dirty_active_, dirty_seals_, dirty_sessions_;
+    bool dirty_all_ = false;
 };
 
 // Milliseconds to wait before try `attempt + 1`, after try `attempt` failed: the

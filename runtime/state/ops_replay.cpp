@@ -122,6 +122,7 @@ OpsResult OpsMachine::replay(const Replay& c, std::int64_t at_ms) {
         // The scheduler must not fire a slot the replay fired.
         if (p.slot > op.last_slot_ms) {
             op.last_slot_ms = p.slot;
+            dirty_ops_.insert(p.op);
             changes_.schedules = true;
         }
         r.executions.push_back(id);

@@ -48,10 +48,13 @@ std::uint32_t Rollups::intern(const std::string& operation) {
 void Rollups::add(std::int64_t finished_ms, const std::string& operation, ExecStatus status, bool ran,
                   std::uint64_t duration_ms) {
     const std::uint32_t op = intern(operation);
-    auto& words = minutes_[minute_of(finished_ms)];
+    const std::int64_t minute = minute_of(finished_ms);
+    auto& words = minutes_[minute];
     std::size_t at = 0;
-    while (at < words.size() && words[at] != op) at += header_words + words[at + 1];
+    std::uint32_t place = 0;
+    for (; at < words.size() && words[at] != op; ++place) at += header_words + words[at + 1];
     if (at == words.size()) words.insert(words.end(), {op, 0, 0, 0});
+    changes_.runs.emplace(minute, place);
     bump(words, at, static_cast<std::uint32_t>(status));
     if (!ran) return;
     const auto& b = OpsFigures::bounds;
@@ -64,7 +67,10 @@ void Rollups::add(std::int64_t finished_ms, const std::string& operation, ExecSt
 
 void Rollups::drop_before(std::int64_t from_ms) {
     if (minutes_.empty() || minutes_.begin()->first + minute_ms > from_ms) return;
-    while (!minutes_.empty() && minutes_.begin()->first + minute_ms <= from_ms) minutes_.erase(minutes_.begin());
+    while (!minutes_.empty() && minutes_.begin()->first + minute_ms <= from_ms) {
+        changes_.dropped.insert(minutes_.begin()->first);
+        minutes_.erase(minutes_.begin());
+    }
     // Operation ids churned through (created, run, deleted) would pile up in the name
     // table: renumber the ones still used once there are many.
     if (names_.size() < 256) return;
@@ -80,8 +86,27 @@ void Rollups::drop_before(std::int64_t from_ms) {
     for (auto& [m, words] : minutes_)
         for (std::size_t at = 0; at < words.size(); at += header_words + words[at + 1]) words[at] = renumber[words[at]];
     names_ = std::move(kept);
+    changes_.all = true;
     index_.clear();
     for (std::uint32_t i = 0; i < names_.size(); ++i) index_.emplace(names_[i], i);
+}
+
+Rollups::RowChanges Rollups::take_row_changes() {
+    RowChanges out = std::move(changes_);
+    changes_ = RowChanges{};
+    changes_.names_from = names_.size();
+    return out;
+}
+
+std::vector<std::uint32_t> Rollups::run_words(std::int64_t start, std::uint32_t place) const {
+    auto m = minutes_.find(start);
+    if (m == minutes_.end()) return {};
+    const auto& words = m->second;
+    std::size_t at = 0;
+    for (std::uint32_t p = 0; at < words.size() && p < place; ++p) at += header_words + words[at + 1];
+    if (at >= words.size()) return {};
+    const std::size_t end = at + header_words + words[at + 1];
+    return {words.begin() + static_cast<std::ptrdiff_t>(at), words.begin() + static_cast<std::ptrdiff_t>(end)};
 }
 
 void Rollups::merge_run(const std::uint32_t* run, OpsFigures& out) {
@@ -163,6 +188,7 @@ std::optional<Rollups> Rollups::restore(std::vector<std::string> names,
     }
     r.names_ = std::move(names);
     r.minutes_ = std::move(minutes);
+    r.changes_.names_from = r.names_.size();
     return r;
 }
 

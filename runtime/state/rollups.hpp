@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -40,6 +41,20 @@ public:
     std::size_t bytes() const;  // held, roughly: for the introspection figures and the docs
     std::optional<std::int64_t> oldest_minute_ms() const;
 
+    // ---- for the state store's rows: a run (an operation's fields in a minute) is a row,
+    // keyed by its minute and its place in it, which never changes (runs are appended,
+    // and only whole minutes are dropped).
+    struct RowChanges {
+        std::set<std::pair<std::int64_t, std::uint32_t>> runs;  // (minute, place) written to
+        std::set<std::int64_t> dropped;                         // minutes dropped
+        std::size_t names_from = 0;                             // names from here on are new
+        bool all = false;                                       // renumbered: every row is new
+    };
+    RowChanges take_row_changes();
+    void mark_all_changed() { changes_.all = true; }
+    // The words of the run at `place` in minute `start` (empty: none).
+    std::vector<std::uint32_t> run_words(std::int64_t start, std::uint32_t place) const;
+
     // ---- for the snapshot codec
     const std::vector<std::string>& names() const { return names_; }
     const std::map<std::int64_t, std::vector<std::uint32_t>>& words() const { return minutes_; }
@@ -57,6 +72,7 @@ private:
     std::vector<std::string> names_;  // operation ids, interned (a deleted operation's stay)
     std::unordered_map<std::string, std::uint32_t> index_;
     std::map<std::int64_t, std::vector<std::uint32_t>> minutes_;  // by minute start (ms)
+    RowChanges changes_;
 };
 
 }  // namespace raftor::state

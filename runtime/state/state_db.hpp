@@ -29,6 +29,16 @@ inline constexpr storage::TableId history_by_id = 4;
 inline constexpr storage::TableId history_by_op = 5;
 inline constexpr storage::TableId history_by_finish = 6;
 inline constexpr storage::TableId history_meta = 7;
+// The rest of the operations state, a row each (ops_rows.cpp): operations by id, active
+// executions and sessions by number, seals by first receipt, the rollups' runs by minute
+// and place and their operation names by number, and one row of the machine's figures.
+inline constexpr storage::TableId ops_registry = 8;
+inline constexpr storage::TableId ops_active = 9;
+inline constexpr storage::TableId ops_seals = 10;
+inline constexpr storage::TableId ops_sessions = 11;
+inline constexpr storage::TableId ops_rollups = 12;
+inline constexpr storage::TableId ops_rollup_names = 13;
+inline constexpr storage::TableId ops_meta = 14;
 }  // namespace tables
 
 struct StateDbError : std::runtime_error {

@@ -1,12 +1,15 @@
 #pragma once
 // The operations state machine driven as a replica is: every command goes through the
 // entry encoding first. Shared by the tests of tests/state/.
+#include <capnp/serialize.h>
+
 #include <boost/test/unit_test.hpp>
 #include <optional>
 #include <string>
 
 #include "runtime/crypto/sha256.hpp"
 #include "runtime/state/ops_machine.hpp"
+#include "runtime/state/ops_snapshot.hpp"
 
 namespace raftor::state::testing {
 
@@ -34,7 +37,24 @@ struct Replica {
         std::string error;
         auto decoded = decode_any_command(encode_ops_command(c), error);
         BOOST_REQUIRE_MESSAGE(decoded, error);
-        return m.apply(++index, term, std::get<OpsCommand>(*decoded));
+        OpsResult r = m.apply(++index, term, std::get<OpsCommand>(*decoded));
+        check_rows();
+        return r;
+    }
+    // The state store's rows hold the machine whole: one reloaded from them alone is the
+    // same, snapshot byte for snapshot byte (after every command of every test).
+    void check_rows() const {
+        OpsMachine copy(m.options(), m.db());
+        auto error = OpsSnapshotCodec::reload(copy);
+        BOOST_REQUIRE_MESSAGE(!error, "reload from the rows: " << *error);
+        BOOST_REQUIRE_MESSAGE(snapshot_of(copy) == snapshot_of(m),
+                              "the rows differ from the machine after entry " << index);
+    }
+    static std::string snapshot_of(const OpsMachine& x) {
+        capnp::MallocMessageBuilder mb;
+        OpsSnapshotCodec::save(x, mb.initRoot<schema::OperationsSnapshot>());
+        auto words = capnp::messageToFlatArray(mb);
+        return {reinterpret_cast<const char*>(words.begin()), words.size() * sizeof(capnp::word)};
     }
     std::uint64_t execute(const std::string& id, std::string input = "in") {
         auto r = run(ExecuteOperation{id, std::move(input)});
