@@ -150,7 +150,7 @@ void OpsSnapshotCodec::flush_rows(OpsMachine& m) {
         rc.runs.clear();
         for (const auto& [start, words] : m.rollups_.words()) {
             std::uint32_t place = 0;
-            for (std::size_t at = 0; at < words.size(); at += 4 + words[at + 1]) rc.runs.emplace(start, place++);
+            for (std::size_t at = 0; at < words.size(); at += 4 + words[at + 1]) rc.runs.emplace_back(start, place++);
         }
     }
     for (std::int64_t minute : rc.dropped) {

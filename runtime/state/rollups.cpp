@@ -50,24 +50,45 @@ void Rollups::add(std::int64_t finished_ms, const std::string& operation, ExecSt
     const std::uint32_t op = intern(operation);
     const std::int64_t minute = minute_of(finished_ms);
     auto& words = minutes_[minute];
-    std::size_t at = 0;
+    if (hot_.minute != minute) index_hot(minute, words);
     std::uint32_t place = 0;
-    for (; at < words.size() && words[at] != op; ++place) at += header_words + words[at + 1];
-    if (at == words.size()) words.insert(words.end(), {op, 0, 0, 0});
-    changes_.runs.emplace(minute, place);
+    if (auto it = hot_.place_of.find(op); it != hot_.place_of.end()) {
+        place = it->second;
+    } else {
+        place = static_cast<std::uint32_t>(hot_.offset.size());
+        hot_.place_of.emplace(op, place);
+        hot_.offset.push_back(static_cast<std::uint32_t>(words.size()));
+        words.insert(words.end(), {op, 0, 0, 0});
+    }
+    changes_.runs.emplace_back(minute, place);
+    const std::size_t at = hot_.offset[place], before = words.size();
     bump(words, at, static_cast<std::uint32_t>(status));
-    if (!ran) return;
-    const auto& b = OpsFigures::bounds;
-    const auto bucket = static_cast<std::uint32_t>(std::lower_bound(b.begin(), b.end(), duration_ms) - b.begin());
-    bump(words, at, bucket_tag + bucket);
-    const std::uint64_t sum = (std::uint64_t{words[at + 3]} << 32 | words[at + 2]) + duration_ms;
-    words[at + 2] = static_cast<std::uint32_t>(sum);
-    words[at + 3] = static_cast<std::uint32_t>(sum >> 32);
+    if (ran) {
+        const auto& b = OpsFigures::bounds;
+        const auto bucket = static_cast<std::uint32_t>(std::lower_bound(b.begin(), b.end(), duration_ms) - b.begin());
+        bump(words, at, bucket_tag + bucket);
+        const std::uint64_t sum = (std::uint64_t{words[at + 3]} << 32 | words[at + 2]) + duration_ms;
+        words[at + 2] = static_cast<std::uint32_t>(sum);
+        words[at + 3] = static_cast<std::uint32_t>(sum >> 32);
+    }
+    // A field opened inside this run moved the runs after it.
+    if (const auto grew = static_cast<std::uint32_t>(words.size() - before); grew != 0)
+        for (std::size_t p = place + 1; p < hot_.offset.size(); ++p) hot_.offset[p] += grew;
+}
+
+void Rollups::index_hot(std::int64_t minute, const std::vector<std::uint32_t>& words) {
+    hot_ = Hot{};
+    hot_.minute = minute;
+    for (std::size_t at = 0; at < words.size(); at += header_words + words[at + 1]) {
+        hot_.place_of.emplace(words[at], static_cast<std::uint32_t>(hot_.offset.size()));
+        hot_.offset.push_back(static_cast<std::uint32_t>(at));
+    }
 }
 
 void Rollups::drop_before(std::int64_t from_ms) {
     if (minutes_.empty() || minutes_.begin()->first + minute_ms > from_ms) return;
     while (!minutes_.empty() && minutes_.begin()->first + minute_ms <= from_ms) {
+        if (minutes_.begin()->first == hot_.minute) hot_ = Hot{};
         changes_.dropped.insert(minutes_.begin()->first);
         minutes_.erase(minutes_.begin());
     }
@@ -87,11 +108,14 @@ void Rollups::drop_before(std::int64_t from_ms) {
         for (std::size_t at = 0; at < words.size(); at += header_words + words[at + 1]) words[at] = renumber[words[at]];
     names_ = std::move(kept);
     changes_.all = true;
+    hot_ = Hot{};
     index_.clear();
     for (std::uint32_t i = 0; i < names_.size(); ++i) index_.emplace(names_[i], i);
 }
 
 Rollups::RowChanges Rollups::take_row_changes() {
+    std::sort(changes_.runs.begin(), changes_.runs.end());
+    changes_.runs.erase(std::unique(changes_.runs.begin(), changes_.runs.end()), changes_.runs.end());
     RowChanges out = std::move(changes_);
     changes_ = RowChanges{};
     changes_.names_from = names_.size();
@@ -103,7 +127,10 @@ std::vector<std::uint32_t> Rollups::run_words(std::int64_t start, std::uint32_t 
     if (m == minutes_.end()) return {};
     const auto& words = m->second;
     std::size_t at = 0;
-    for (std::uint32_t p = 0; at < words.size() && p < place; ++p) at += header_words + words[at + 1];
+    if (start == hot_.minute && place < hot_.offset.size())
+        at = hot_.offset[place];
+    else
+        for (std::uint32_t p = 0; at < words.size() && p < place; ++p) at += header_words + words[at + 1];
     if (at >= words.size()) return {};
     const std::size_t end = at + header_words + words[at + 1];
     return {words.begin() + static_cast<std::ptrdiff_t>(at), words.begin() + static_cast<std::ptrdiff_t>(end)};

@@ -9,6 +9,7 @@
 // where each field is (tag << 24 | count): tags 0-8 count final executions by status,
 // tags 16 and up the duration histogram's buckets (OpsFigures::bounds, then +Inf). An
 // operation with one outcome in one bucket in a minute costs 24 bytes.
+#include <climits>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -45,10 +46,10 @@ public:
     // keyed by its minute and its place in it, which never changes (runs are appended,
     // and only whole minutes are dropped).
     struct RowChanges {
-        std::set<std::pair<std::int64_t, std::uint32_t>> runs;  // (minute, place) written to
-        std::set<std::int64_t> dropped;                         // minutes dropped
-        std::size_t names_from = 0;                             // names from here on are new
-        bool all = false;                                       // renumbered: every row is new
+        std::vector<std::pair<std::int64_t, std::uint32_t>> runs;  // (minute, place) written to, sorted
+        std::set<std::int64_t> dropped;                            // minutes dropped
+        std::size_t names_from = 0;                                // names from here on are new
+        bool all = false;                                          // renumbered: every row is new
     };
     RowChanges take_row_changes();
     void mark_all_changed() { changes_.all = true; }
@@ -73,6 +74,15 @@ private:
     std::unordered_map<std::string, std::uint32_t> index_;
     std::map<std::int64_t, std::vector<std::uint32_t>> minutes_;  // by minute start (ms)
     RowChanges changes_;
+    // The minute last added to, indexed: finishes land in it, and walking the packed
+    // words to find an operation's run was most of an apply's time.
+    struct Hot {
+        std::int64_t minute = INT64_MIN;
+        std::unordered_map<std::uint32_t, std::uint32_t> place_of;  // operation -> its run's place
+        std::vector<std::uint32_t> offset;                          // place -> the run's first word
+    };
+    Hot hot_;
+    void index_hot(std::int64_t minute, const std::vector<std::uint32_t>& words);
 };
 
 }  // namespace raftor::state
