@@ -5,6 +5,7 @@
 
 #include "runtime/schedule/schedule.hpp"
 #include "runtime/state/due_slots.hpp"
+#include "runtime/state/ops_snapshot.hpp"
 
 namespace raftor::sim {
 
@@ -239,6 +240,7 @@ void OpsChecker::check_end() {
         crypto::Digest head{}, base_hash{};
         crypto::KeyRing keys;
         std::vector<crypto::Receipt> receipts;
+        std::optional<std::string> rows;  // set: the state store's rows do not hold the machine
     };
     for (raft::NodeId id = 1; id <= c_.size(); ++id) {
         Chain ch;
@@ -252,12 +254,19 @@ void OpsChecker::check_end() {
             ch.base_hash = o.base_hash();
             ch.keys = o.keys();
             ch.receipts = o.receipts(ch.base + 1, ch.sequence - ch.base);
+            // A machine built from the node's rows alone is the node's, byte for byte.
+            state::OpsMachine copy(o.options(), o.db());
+            if (auto e = state::OpsSnapshotCodec::reload(copy))
+                ch.rows = "its operations rows do not reload: " + *e;
+            else if (state::OpsSnapshotCodec::encode(copy) != state::OpsSnapshotCodec::encode(o))
+                ch.rows = "its operations rows differ from its operations state";
         });
         const std::string who = "node " + std::to_string(id);
         if (!seen) {
             violation(who + ": its state could not be read at the end");
             continue;
         }
+        if (ch.rows) violation(who + ": " + *ch.rows);
         const auto check = crypto::verify_chain(ch.receipts, ch.keys, crypto::ChainEnd{ch.sequence, ch.head}, ch.base,
                                                 ch.base_hash, ch.sealed);
         if (!check.ok) violation(who + ": receipt chain does not verify: " + check.error);

@@ -545,6 +545,12 @@ void OpsSnapshotCodec::save(const OpsMachine& m, schema::OperationsSnapshot::Bui
     }
 }
 
+std::string OpsSnapshotCodec::encode(const OpsMachine& m) {
+    capnp::MallocMessageBuilder mb;
+    save(m, mb.initRoot<schema::OperationsSnapshot>());
+    return raft::detail::to_bytes(mb);
+}
+
 void OpsSnapshotCodec::save_session(std::uint64_t client, const OpsMachine::Session& sess,
                                     schema::OpsSession::Builder x) {
     x.setClient(client);

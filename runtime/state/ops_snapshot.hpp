@@ -10,6 +10,8 @@ namespace raftor::state {
 
 struct OpsSnapshotCodec {
     static void save(const OpsMachine& m, schema::OperationsSnapshot::Builder b);
+    // save() alone, as bytes: two machines in the same state encode the same.
+    static std::string encode(const OpsMachine& m);
     // The figures, keys and leader terms alone (the lists empty): the machine's row.
     static void save_meta(const OpsMachine& m, schema::OperationsSnapshot::Builder b);
     static void save_session(std::uint64_t client, const OpsMachine::Session& s, schema::OpsSession::Builder b);

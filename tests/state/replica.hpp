@@ -1,7 +1,6 @@
 #pragma once
 // The operations state machine driven as a replica is: every command goes through the
 // entry encoding first. Shared by the tests of tests/state/.
-#include <capnp/serialize.h>
 
 #include <boost/test/unit_test.hpp>
 #include <optional>
@@ -47,14 +46,8 @@ struct Replica {
         OpsMachine copy(m.options(), m.db());
         auto error = OpsSnapshotCodec::reload(copy);
         BOOST_REQUIRE_MESSAGE(!error, "reload from the rows: " << *error);
-        BOOST_REQUIRE_MESSAGE(snapshot_of(copy) == snapshot_of(m),
+        BOOST_REQUIRE_MESSAGE(OpsSnapshotCodec::encode(copy) == OpsSnapshotCodec::encode(m),
                               "the rows differ from the machine after entry " << index);
-    }
-    static std::string snapshot_of(const OpsMachine& x) {
-        capnp::MallocMessageBuilder mb;
-        OpsSnapshotCodec::save(x, mb.initRoot<schema::OperationsSnapshot>());
-        auto words = capnp::messageToFlatArray(mb);
-        return {reinterpret_cast<const char*>(words.begin()), words.size() * sizeof(capnp::word)};
     }
     std::uint64_t execute(const std::string& id, std::string input = "in") {
         auto r = run(ExecuteOperation{id, std::move(input)});
