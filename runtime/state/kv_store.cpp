@@ -107,9 +107,21 @@ void KvStore::reload() {
     auto row = db_->get(tables::kv_meta, meta_key);
     if (!row) return;
     const auto a = decode_be64(*row, 0), r = decode_be64(*row, 8), k = decode_be64(*row, 16), b = decode_be64(*row, 24);
-    if (!a || !r || !k || !b)
-        throw StateDbError("the key-value figures are " + std::to_string(row->size()) + " bytes, not 32");
+    // 40 bytes with the session clock; 32 in a store written before the sessions were rows.
+    if (!a || !r || !k || !b || (row->size() != 32 && row->size() != 40))
+        throw StateDbError("the key-value figures are " + std::to_string(row->size()) + " bytes, not 40");
     meta_ = Meta{*a, *r, *k, *b};
+    session_clock_ = decode_be64(*row, 32).value_or(0);
+    db_->scan(tables::kv_sessions, {}, {}, [&](std::string_view key, std::string_view v) {
+        const auto client = decode_be64(key), seq = decode_be64(v, 0), touched = decode_be64(v, 8),
+                   revision = decode_be64(v, 17);
+        if (key.size() != 8 || v.size() != 25 || !client || !seq || !touched || !revision ||
+            session_age_.count(*touched) || *touched > session_clock_)
+            throw StateDbError("the key-value session row of " + std::to_string(v.size()) + " bytes is malformed");
+        sessions_[*client] = Session{*seq, KvResult{v[16] != 0, *revision}, *touched};
+        session_age_[*touched] = *client;
+        return true;
+    });
 }
 
 void KvStore::write_meta(const Meta& m) {
@@ -118,7 +130,18 @@ void KvStore::write_meta(const Meta& m) {
     append_be64(row, m.revision);
     append_be64(row, m.keys);
     append_be64(row, m.bytes);
+    append_be64(row, session_clock_);
     db_->put(tables::kv_meta, meta_key, row);
+}
+
+void KvStore::write_session(std::uint64_t client) {
+    auto it = sessions_.find(client);
+    if (it == sessions_.end()) return db_->del(tables::kv_sessions, encode_be64(client));
+    std::string row = encode_be64(it->second.seq);
+    append_be64(row, it->second.touched);
+    row.push_back(it->second.result.ok ? 1 : 0);
+    append_be64(row, it->second.result.revision);
+    db_->put(tables::kv_sessions, encode_be64(client), row);
 }
 
 KvResult KvStore::apply(std::uint64_t index, const KvCommand& cmd) {
@@ -165,10 +188,10 @@ KvResult KvStore::apply(std::uint64_t index, const KvCommand& cmd) {
         m.bytes -= old_bytes;
         r = KvResult{true, ++m.revision};
     }
-    write_meta(m);
+    if (cmd.request.client != 0) remember(cmd.request.client, cmd.request.seq, r);
+    write_meta(m);  // after remember: the row holds the session clock
     batch.done(index);
     meta_ = m;
-    if (cmd.request.client != 0) remember(cmd.request.client, cmd.request.seq, r);
     return r;
 }
 
@@ -179,10 +202,13 @@ void KvStore::remember(std::uint64_t client, std::uint64_t seq, const KvResult& 
     s.result = r;
     s.touched = ++session_clock_;
     session_age_[s.touched] = client;
+    write_session(client);
     while (sessions_.size() > kv_sessions_max) {
         auto oldest = session_age_.begin();
-        sessions_.erase(oldest->second);
+        const std::uint64_t gone = oldest->second;
+        sessions_.erase(gone);
         session_age_.erase(oldest);
+        write_session(gone);
     }
 }
 
@@ -268,10 +294,12 @@ std::optional<std::string> KvCodec::load(KvStore& m, schema::StateSnapshot::Read
         meta.bytes += key.size() + v.value.size();
     }
     m.meta_ = meta;
-    m.write_meta(meta);
     m.sessions_ = std::move(sessions);
     m.session_age_ = std::move(age);
     m.session_clock_ = clock;
+    m.write_meta(meta);
+    m.db_->clear_table(tables::kv_sessions);
+    for (const auto& [client, sess] : m.sessions_) m.write_session(client);
     return std::nullopt;
 }
 

@@ -72,8 +72,8 @@ public:
     std::string snapshot() const;
     // Replaces the state; on bad bytes leaves it untouched and says why.
     std::optional<std::string> restore(const std::string& bytes);
-    // Reads its figures from the tables again, after they were rebuilt under it (a
-    // cleared db: empty); forgets the sessions.
+    // Reads its figures and sessions from the tables again (after they were rebuilt under
+    // it, or when a node opens its store).
     void reload();
 
 private:
@@ -92,6 +92,7 @@ private:
         std::uint64_t touched = 0;  // session_clock_ when last used
     };
     void remember(std::uint64_t client, std::uint64_t seq, const KvResult& r);
+    void write_session(std::uint64_t client);  // its row, or none when it is gone
     std::unique_ptr<StateDb> own_;  // when it has no db of another's
     StateDb* db_;
     Meta meta_;

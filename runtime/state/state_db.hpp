@@ -39,6 +39,8 @@ inline constexpr storage::TableId ops_sessions = 11;
 inline constexpr storage::TableId ops_rollups = 12;
 inline constexpr storage::TableId ops_rollup_names = 13;
 inline constexpr storage::TableId ops_meta = 14;
+inline constexpr storage::TableId kv_sessions = 15;  // client -> its last request (seq, use, result)
+inline constexpr storage::TableId members = 16;      // member id -> its record (encode_member)
 }  // namespace tables
 
 struct StateDbError : std::runtime_error {
