@@ -14,6 +14,7 @@
 
 #include "actors/loop_coordinator.hpp"
 #include "actors/node_assembly.hpp"
+#include "actors/state_store_open.hpp"
 #include "actors/timeouts.hpp"
 #include "actors/transport.hpp"
 #include "runtime/backup/backup.hpp"
@@ -298,7 +299,7 @@ std::string handlers_of(const config::NodeConfig& cfg, const std::string& name, 
 // The node's storage, opened and read back, and its signing key.
 struct Opened {
     std::shared_ptr<storage::LogStore> store;
-    std::shared_ptr<storage::StateStore> state;  // the replicated state's tables
+    OpenedState state;  // the replicated state's tables
     std::shared_ptr<const crypto::SigningKey> key;
     storage::Loaded loaded;
 };
@@ -318,10 +319,6 @@ std::string open_storage(const config::NodeConfig& cfg, Opened& o) {
     if (!o.store) return "opening storage in '" + cfg.data_dir + "': " + st.message;
     if (!o.store->repaired().empty())
         logging::warn("storage_repaired", {{"dir", cfg.data_dir}, {"what", o.store->repaired()}});
-    // The state's tables, rebuilt at every start from the snapshot and the log: no fsync
-    // per applied batch. Its map is address space, not memory or disk: the disk bounds it.
-    o.state = storage::LmdbStateStore::open(cfg.data_dir + "/state", storage::state_map_bytes, false, st);
-    if (!o.state) return "opening the state store in '" + cfg.data_dir + "/state': " + st.message;
     std::string key_error;
     auto signing_key = crypto::load_or_create_key(cfg.data_dir + "/node.key", key_error);
     if (!signing_key) return "node key: " + key_error;
@@ -333,6 +330,10 @@ std::string open_storage(const config::NodeConfig& cfg, Opened& o) {
                                      {"commit", std::to_string(o.loaded.hard_state.commit)},
                                      {"snapshot_index", std::to_string(o.loaded.snapshot.index)},
                                      {"entries", std::to_string(o.loaded.entries.size())}});
+    // The state's tables: opened as they stand when they can be trusted, else rebuilt
+    // from the snapshot and the log (state_store_open.hpp).
+    const raft::Index last = o.loaded.entries.empty() ? o.loaded.snapshot.index : o.loaded.entries.back().index;
+    if (auto e = open_state_store(cfg.data_dir, o.loaded.snapshot.index, last, o.state); !e.empty()) return e;
     return {};
 }
 
@@ -552,12 +553,15 @@ int run_node(const config::NodeConfig& cfg) {
     auto transport = caf::actor_cast<caf::actor>(sys.spawn(transport_actor, tcp, target));
     NodeSpec spec = node_spec(cfg, members, std::move(opened.loaded), counters, directory, tcp, run_as, sandbox);
     spec.signer.key = opened.key;
+    spec.peer.resume_state = opened.state.resume;
+    spec.peer.restore.applied = opened.state.applied;
+    spec.peer.options.boot_id = opened.state.boot_id;
     spec.gateway.backup = backup_of(opened.store, cfg.data_dir, cfg.cluster_id, members.self.name);
     NodeEnvironment env;
     env.seed = members.self.raft_id ^ static_cast<std::uint64_t>(::getpid()) ^
                static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     env.store = opened.store;
-    env.state_store = opened.state;
+    env.state_store = opened.state.store;
     env.transport = transport;
     env.send_frames = [tcp](std::vector<std::pair<raft::NodeId, std::string>>&& frames) {
         tcp->send(std::move(frames));
@@ -596,6 +600,8 @@ int run_node(const config::NodeConfig& cfg) {
         caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     tcp->stop();
     sys.await_all_actors_done();
+    // A store that failed is not vouched for: the next start rebuilds it.
+    if (!failed) close_state_store(cfg.data_dir, opened.state);
     loop.stop(timeouts::loop_drain);  // before the last line (stop_loop would, after it)
     logging::info("node_stopped", {{"clean", failed ? "false" : "true"}});
     return failed ? 2 : 0;

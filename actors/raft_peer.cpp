@@ -495,6 +495,7 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
     sm_setup->peer = caf::actor_cast<Peer>(self);
     sm_setup->applied = st.applied;
     sm_setup->store = setup->state_store;
+    sm_setup->resume = setup->resume_state;
     sm_setup->counters = setup->counters;
     // Its own thread on a node: encoding a snapshot of the whole state takes seconds
     // for a large history, which would stall the event loop (heartbeats included).

@@ -34,6 +34,7 @@ struct PeerSetup {
     std::size_t min_voters = 1;  // raft.minClusterSize
     std::shared_ptr<storage::Store> store;
     std::shared_ptr<storage::StateStore> state_store;  // the state's tables (null: in memory)
+    bool resume_state = false;  // the store holds the state through restore.applied: open it as it stands
     caf::actor transport;
     // Hands frames (addressee, bytes) straight to the thread-safe network, without a hop
     // through the transport actor. Null (the simulator, tests): they go to `transport`.

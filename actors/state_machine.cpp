@@ -104,8 +104,8 @@ StateMachine::behavior_type state_machine(Self* self, StateMachineSetupPtr setup
             return caf::make_error(caf::sec::runtime_error, std::string("state store failed: ") + e.what());
         }
     });
-    self->state.applier =
-        std::make_unique<node::Applier>(setup->options, setup->snapshot_index, setup->snapshot_data, setup->store);
+    self->state.applier = std::make_unique<node::Applier>(setup->options, setup->snapshot_index, setup->snapshot_data,
+                                                          setup->store, setup->resume);
     if (self->state.applier->take_members_changed())
         self->send(setup->peer, members_atom::value,
                    MembersPtr(std::make_shared<state::MemberRegistry>(self->state.applier->members())));

@@ -28,6 +28,7 @@ struct StateMachineSetup {
     std::shared_ptr<std::atomic<raft::Index>> applied;
     std::shared_ptr<storage::StateStore> store;  // the state's tables (null: in memory)
     metrics::CountersPtr counters;               // raftor_state_store_full (null: none)
+    bool resume = false;                         // the store holds the state: open it, rebuild nothing
 };
 using StateMachineSetupPtr = std::shared_ptr<const StateMachineSetup>;
 

@@ -2,8 +2,10 @@
 
 #include <stdexcept>
 
+#include "runtime/node/state_resume.hpp"
 #include "runtime/raft/assert.hpp"
 #include "runtime/raft/conf_change_codec.hpp"
+#include "runtime/state/ops_snapshot.hpp"
 #include "runtime/state/state_snapshot.hpp"
 
 namespace raftor::node {
@@ -27,7 +29,7 @@ std::uint64_t restore_room(std::size_t bytes, const Options& opts) {
 }  // namespace
 
 Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const std::string> snapshot_data,
-                 std::shared_ptr<storage::StateStore> store)
+                 std::shared_ptr<storage::StateStore> store, bool resume)
     : opts_(opts),
       db_(store ? std::make_unique<state::StateDb>(std::move(store)) : std::make_unique<state::StateDb>()),
       kv_(*db_),
@@ -35,6 +37,15 @@ Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const
       members_changed_(snapshot_data != nullptr),
       applied_(snapshot_index),
       last_snapshot_index_(snapshot_index) {
+    if (resume)
+        open_as_it_stands(snapshot_index);
+    else
+        rebuild(snapshot_index, snapshot_data);
+}
+
+// What the store held from before is not trusted: the tables are rebuilt from the
+// snapshot, and the log after it is applied again.
+void Applier::rebuild(raft::Index snapshot_index, const std::shared_ptr<const std::string>& snapshot_data) {
     const std::size_t bytes = snapshot_data ? snapshot_data->size() : 0;
     if (!room(restore_room(bytes, opts_)))
         throw std::runtime_error("no room to rebuild the state from the snapshot at index " +
@@ -43,12 +54,36 @@ Applier::Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const
     db_->begin();
     db_->clear();
     kv_.reload();
-    ops_ = state::OpsMachine(opts.ops, *db_);
+    ops_ = state::OpsMachine(opts_.ops, *db_);
     if (snapshot_data) {
         if (auto e = state::restore_state(*snapshot_data, kv_, ops_, &members_))
             throw std::runtime_error("snapshot at index " + std::to_string(snapshot_index) + ": " + *e);
     }
+    record_boot();
     db_->commit(snapshot_index);
+}
+
+// The store holds the state through its applied index: every table is read as it stands.
+void Applier::open_as_it_stands(raft::Index snapshot_index) {
+    const raft::Index at = db_->applied_index();
+    if (at < snapshot_index)
+        throw std::runtime_error("the state store applied through " + std::to_string(at) + ", before the snapshot at " +
+                                 std::to_string(snapshot_index));
+    kv_.reload();
+    if (auto e = state::OpsSnapshotCodec::reload(ops_))
+        throw state::StateDbError("the state store's operations do not load: " + *e);
+    members_ = state::read_members(*db_);
+    members_changed_ = true;
+    applied_ = at;
+    BatchGuard guard{*db_};
+    db_->begin();
+    record_boot();
+    db_->commit(at);
+}
+
+void Applier::record_boot() {
+    db_->put(state::tables::store_info, state::store_info_format, state_format);
+    db_->put(state::tables::store_info, state::store_info_boot, opts_.boot_id);
 }
 
 void Applier::await(Token t, raft::Index index, raft::Term term) {
@@ -191,6 +226,7 @@ void Applier::apply_conf_change(const raft::Entry& e) {
     RAFT_ASSERT(cc.has_value(), "conf-change entries that reached the log decode");
     if (cc->type == raft::ConfChangeType::remove_voter) {
         members_.erase(cc->node);
+        state::write_member(*db_, cc->node, nullptr);
         members_changed_ = true;
         return;
     }
@@ -198,6 +234,7 @@ void Applier::apply_conf_change(const raft::Entry& e) {
     std::string error;
     auto m = state::decode_member(cc->context, error);
     if (!m || m->id != cc->node) return;  // checked when proposed; every replica skips alike
+    state::write_member(*db_, m->id, &*m);
     members_.put(std::move(*m));
     members_changed_ = true;
 }

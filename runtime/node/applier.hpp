@@ -30,6 +30,9 @@ struct Options {
     std::uint64_t batch_bytes_max = std::uint64_t{4} << 20;
     std::size_t batch_entries_max = 1024;
     std::uint64_t batch_room_bytes = std::uint64_t{16} << 20;
+    // The running kernel's boot id, recorded in the store (node/state_resume.hpp); empty
+    // in the simulator and tests.
+    std::string boot_id;
 };
 
 class Applier;
@@ -47,8 +50,10 @@ public:
     // Restarts from a snapshot's data (when there is one); throws if it does not restore.
     // The state's tables are in `store` (null: in memory), rebuilt there from the snapshot:
     // what the store held from before is not trusted yet, the log is applied again.
+    // With `resume`, the store already holds the state through its applied index (the
+    // node checked it may trust it: can_resume) and is opened as it stands.
     Applier(Options opts, raft::Index snapshot_index, std::shared_ptr<const std::string> snapshot_data,
-            std::shared_ptr<storage::StateStore> store = nullptr);
+            std::shared_ptr<storage::StateStore> store = nullptr, bool resume = false);
 
     // A write proposed at (index, term): done when that entry applies, unknown when
     // another entry takes its place or a snapshot covers it.
@@ -93,6 +98,9 @@ private:
     void apply_entry(const raft::Entry& e);
     void apply_conf_change(const raft::Entry& e);
     bool room(std::uint64_t bytes);
+    void rebuild(raft::Index snapshot_index, const std::shared_ptr<const std::string>& snapshot_data);
+    void open_as_it_stands(raft::Index snapshot_index);
+    void record_boot();  // the store's format and this boot, into the open batch
     void complete(Completion c) { completions_.push_back(std::move(c)); }
 
     Options opts_;

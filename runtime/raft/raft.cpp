@@ -51,9 +51,10 @@ Raft::Raft(Config cfg, Restore restore)
     RAFT_ASSERT(cfg_.inflight_appends_max > 0 && cfg_.append_entries_max > 0, "limits are positive");
     term_ = restore.hard_state.term;
     vote_ = restore.hard_state.vote;
-    commit_ = std::max(restore.hard_state.commit, restore.snapshot.index);
+    // What the state machine applied was committed, whatever the hard state says.
+    applied_ = std::max(restore.snapshot.index, restore.applied);
+    commit_ = std::max(restore.hard_state.commit, applied_);
     RAFT_ASSERT(commit_ <= log_.last_index(), "restored commit index is within the log");
-    applied_ = restore.snapshot.index;
     stable_ = log_.last_index();
     issued_hs_ = hard_state();
     if (restore.snapshot.index > 0) {

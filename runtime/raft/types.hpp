@@ -240,6 +240,10 @@ struct Restore {
     // applied before it is read back from storage. 0: every entry has its payload.
     Index cached_from = 0;
     ConfState initial_conf;  // used only when there is no snapshot and no conf entry
+    // The state machine holds the state through this index already (its own store, at
+    // or past the snapshot's, within the log): applying resumes after it. 0: after the
+    // snapshot.
+    Index applied = 0;
 };
 
 }  // namespace raftor::raft

@@ -93,7 +93,7 @@ private:
     };
     void remember(std::uint64_t client, std::uint64_t seq, const KvResult& r);
     void write_session(std::uint64_t client);  // its row, or none when it is gone
-    std::unique_ptr<StateDb> own_;  // when it has no db of another's
+    std::unique_ptr<StateDb> own_;             // when it has no db of another's
     StateDb* db_;
     Meta meta_;
     std::unordered_map<std::uint64_t, Session> sessions_;

@@ -2,6 +2,7 @@
 
 #include "runtime/common/host_port.hpp"
 #include "runtime/raft/capnp_io.hpp"
+#include "runtime/state/state_db.hpp"
 #include "schema/membership.capnp.h"
 
 namespace raftor::state {
@@ -41,6 +42,29 @@ std::optional<MemberInfo> decode_member(std::string_view bytes, std::string& err
             if (error = check_member(m); !error.empty()) return std::nullopt;
             return m;
         });
+}
+
+void write_member(StateDb& db, std::uint64_t id, const MemberInfo* m) {
+    if (m == nullptr) return db.del(tables::members, encode_be64(id));
+    db.put(tables::members, encode_be64(id), encode_member(*m));
+}
+
+void write_members(StateDb& db, const MemberRegistry& members) {
+    db.clear_table(tables::members);
+    for (const auto& [id, m] : members.all()) write_member(db, id, &m);
+}
+
+MemberRegistry read_members(const StateDb& db) {
+    MemberRegistry out;
+    db.scan(tables::members, {}, {}, [&](std::string_view key, std::string_view row) {
+        std::string error;
+        auto m = decode_member(row, error);
+        if (!m || decode_be64(key) != m->id)
+            throw StateDbError("the member row of " + std::to_string(row.size()) + " bytes is damaged: " + error);
+        out.put(std::move(*m));
+        return true;
+    });
+    return out;
 }
 
 }  // namespace raftor::state

@@ -33,6 +33,14 @@ private:
 std::string check_member_name(std::string_view name);
 
 std::string encode_member(const MemberInfo& m);
+
+class StateDb;
+// The registry as rows of the state store (tables::members), in its open batch: one
+// member's row (none when `m` is null), or every row again.
+void write_member(StateDb& db, std::uint64_t id, const MemberInfo* m);
+void write_members(StateDb& db, const MemberRegistry& members);
+// The registry the rows hold; a row that does not decode is a damaged store (StateDbError).
+MemberRegistry read_members(const StateDb& db);
 // Empty when the member has an id, a valid name and a host:port; else what is wrong.
 std::string check_member(const MemberInfo& m);
 // Nothing (and `error` says why) unless the bytes are a Member that passes check_member.

@@ -41,7 +41,11 @@ inline constexpr storage::TableId ops_rollup_names = 13;
 inline constexpr storage::TableId ops_meta = 14;
 inline constexpr storage::TableId kv_sessions = 15;  // client -> its last request (seq, use, result)
 inline constexpr storage::TableId members = 16;      // member id -> its record (encode_member)
+// The store's own: its format, the boot it was last opened on (node/state_resume.hpp).
+inline constexpr storage::TableId store_info = 17;
 }  // namespace tables
+inline constexpr std::string_view store_info_format = "format";
+inline constexpr std::string_view store_info_boot = "boot";
 
 struct StateDbError : std::runtime_error {
     using std::runtime_error::runtime_error;

@@ -47,6 +47,7 @@ std::optional<std::string> restore_state(const std::string& bytes, KvStore& kv, 
                 next_members.put(std::move(info));
             }
             if (auto e = KvCodec::load(kv, s)) return error = *e, std::nullopt;
+            if (members) write_members(kv.db(), next_members);
             return true;
         });
     if (!done) return error;

@@ -27,6 +27,8 @@ public:
     // file system has it): LMDB's writes then land in blocks already allocated.
     Status reserve(std::uint64_t bytes) override;
     Status set_map_size(std::size_t bytes) { return env_.set_map_size(bytes); }
+    // Makes every commit so far durable (they are not, one by one).
+    Status sync() { return Status::from_mdb(mdb_env_sync(env_.get(), 1), "sync the state store"); }
 
 private:
     LmdbStateStore() = default;

@@ -236,6 +236,11 @@ BOOST_AUTO_TEST_CASE(every_acknowledged_write_survives_killing_all_three) {
             found += get(c, (w + k) % 3, key) == key;
         }
     BOOST_TEST(found == 300);
+    // Killed on this boot, their state stores were trusted as they stood: opened, not rebuilt.
+    for (int i = 0; i < c.size(); ++i) {
+        const std::string log = c.log(i);
+        BOOST_TEST(log.find("state_store_opened") != std::string::npos, c.name(i) << ": " << log.substr(0, 4000));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_stops_a_node_gracefully_and_it_restarts_on_its_data) {
@@ -264,6 +269,9 @@ BOOST_AUTO_TEST_CASE(sigterm_stops_a_node_gracefully_and_it_restarts_on_its_data
     c.start(leader);
     BOOST_REQUIRE(c.agreed_leader(15s));
     BOOST_TEST(get(c, f, "kept") == "yes");
+    // Stopped cleanly, its state store was synced, and opened as it stood.
+    const std::string again = c.log(f);
+    BOOST_TEST(again.find("state_store_opened") != std::string::npos, again.substr(0, 4000));
 }
 
 BOOST_AUTO_TEST_CASE(compare_and_set_delete_and_revisions) {

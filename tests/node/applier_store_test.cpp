@@ -5,6 +5,7 @@
 
 #include "runtime/crypto/sha256.hpp"
 #include "runtime/node/applier.hpp"
+#include "runtime/node/state_resume.hpp"
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/state_snapshot.hpp"
 #include "runtime/storage/state_store_lmdb.hpp"
@@ -351,6 +352,82 @@ BOOST_AUTO_TEST_CASE(finished_executions_and_their_receipts_live_in_the_store) {
                       .ok());
     BOOST_TEST(rows == 100u);
     BOOST_TEST(view->applied_index() == index);
+}
+
+// A store a node may trust is opened as it stands: nothing rebuilt, applying goes on
+// after its index, and the state is the one a replica that never stopped has.
+BOOST_AUTO_TEST_CASE(a_store_it_may_trust_is_opened_as_it_stands) {
+    testing::TempDir dir;
+    auto store = lmdb_store(dir.str());
+    Options opts;
+    opts.boot_id = "boot-A";
+    state::OperationSpec spec;
+    spec.id = "nightly";
+    spec.name = "nightly";
+    spec.handler.kind = state::Handler::Kind::noop;
+    std::vector<raft::Entry> log = entries(1, 60);
+    std::int64_t now = 1'700'000'000'000;
+    auto ops_entry = [&](state::OpsBody b) {
+        const raft::Index i = log.size() + 1;
+        log.push_back(raft::Entry{1, i, raft::EntryType::normal,
+                                  state::encode_ops_command(state::OpsCommand{{7, i}, now += 10, std::move(b)})});
+    };
+    ops_entry(state::PutOperation{spec, true});
+    for (int i = 0; i < 5; ++i) ops_entry(state::ExecuteOperation{"nightly", ""});
+    ops_entry(state::StartBatch{{{63, 1, "node-1", now}}});
+    ops_entry(state::FinishBatch{{{63, 1, state::ExecStatus::success, 0, now + 5, 5, "ok", crypto::sha256("ok")}}});
+    for (auto& e : entries(log.size() + 1, log.size() + 40, "late")) log.push_back(e);
+    const raft::Index last = log.size();
+
+    Applier whole(opts, 0, nullptr);
+    BOOST_TEST(whole.apply(log) == last);
+    std::shared_ptr<const std::string> at60;
+    {
+        Applier a(opts, 0, nullptr, store);
+        a.apply({log.begin(), log.begin() + 60});
+        at60 = a.snapshot_now()->data;
+        a.apply(log, 60);
+        BOOST_TEST(applied_in(*store) == last);
+    }
+    // Trusted on the boot that wrote it, or after a sync; not after a reboot without one,
+    // nor when the log cannot go on from its index.
+    BOOST_TEST(can_resume(*store, false, "boot-A", 60, last).resume);
+    BOOST_TEST(can_resume(*store, false, "boot-A", 60, last).applied == last);
+    BOOST_TEST(can_resume(*store, true, "boot-B", 60, last).resume);
+    const auto rebooted = can_resume(*store, false, "boot-B", 60, last);
+    BOOST_TEST(!rebooted.resume);
+    BOOST_TEST(rebooted.why.find("not synced") != std::string::npos, rebooted.why);
+    BOOST_TEST(!can_resume(*store, false, "", 60, last).resume);
+    BOOST_TEST(!can_resume(*store, true, "boot-A", last + 1, last + 5).resume);  // a newer snapshot
+    BOOST_TEST(!can_resume(*store, true, "boot-A", 60, last - 1).resume);        // a shorter log
+    testing::TempDir empty_dir;
+    auto empty = lmdb_store(empty_dir.str());
+    BOOST_TEST(can_resume(*empty, true, "boot-A", 0, 0).why.find("new") != std::string::npos);
+    {
+        // A store of the release before: tables, but no format row. Rebuilt, not trusted.
+        state::StateDb older(empty);
+        older.begin();
+        older.put(state::tables::kv, "k", std::string(16, '\0'));
+        older.commit(5);
+    }
+    const auto old = can_resume(*empty, true, "boot-A", 0, 10);
+    BOOST_TEST(!old.resume);
+    BOOST_TEST(old.why.find("from a release before") != std::string::npos, old.why);
+
+    Applier b(opts, 60, at60, store, true);
+    BOOST_TEST(b.applied() == last);
+    BOOST_TEST(*b.snapshot_now()->data == *whole.snapshot_now()->data);
+    BOOST_TEST(b.kv().get("late" + std::to_string(last % 40)).has_value());
+    // What comes after applies as on a replica that never stopped; the client's stale
+    // request is refused alike, from the session the store kept.
+    ops_entry(state::ExecuteOperation{"nightly", ""});
+    log.back() =
+        raft::Entry{1, last + 1, raft::EntryType::normal,
+                    state::encode_ops_command(state::OpsCommand{{7, 61}, now, state::ExecuteOperation{"x", ""}})};
+    for (auto& e : entries(last + 2, last + 30, "after")) log.push_back(e);
+    BOOST_TEST(b.apply(log, last) == 30u);
+    BOOST_TEST(whole.apply(log, last) == 30u);
+    BOOST_TEST(*b.snapshot_now()->data == *whole.snapshot_now()->data);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
