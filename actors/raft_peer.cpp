@@ -476,7 +476,8 @@ Peer::behavior_type raft_peer(Self* self, PeerSetupPtr setup) {
     st.names = setup->names;
     st.core = std::make_unique<node::PeerCore>(setup->config, setup->restore, setup->min_voters,
                                                [self](raft::NodeId id) { return name_of(self->state, id); });
-    st.applied = std::make_shared<std::atomic<raft::Index>>(setup->restore.snapshot.index);
+    st.applied =
+        std::make_shared<std::atomic<raft::Index>>(std::max(setup->restore.snapshot.index, setup->restore.applied));
     st.transport = setup->transport;
     st.observer = setup->observer;
     st.counters = setup->counters;
