@@ -71,7 +71,9 @@ void Applier::open_as_it_stands(raft::Index snapshot_index) {
                                  std::to_string(snapshot_index));
     kv_.reload();
     if (auto e = state::OpsSnapshotCodec::reload(ops_))
-        throw state::StateDbError("the state store's operations do not load: " + *e);
+        throw state::StateDbError("the state store's operations do not load: " + *e +
+                                  " (with the store's directory, dataDir/state, moved away, the node rebuilds it from "
+                                  "its snapshot and log)");
     members_ = state::read_members(*db_);
     members_changed_ = true;
     applied_ = at;
