@@ -5,6 +5,9 @@
 // through the snapshot's own checks.
 #include <capnp/message.h>
 
+#include <set>
+#include <utility>
+
 #include "runtime/crypto/sha256.hpp"
 #include "runtime/raft/capnp_io.hpp"
 #include "runtime/state/ops_codec_detail.hpp"
@@ -50,15 +53,30 @@ std::string words_row(const std::vector<std::uint32_t>& words) {
     return out;
 }
 
-// Each key of a table, then each row: the scan's views do not outlive a write.
-std::vector<std::string> keys_of(const StateDb& db, storage::TableId table, std::string_view from = {},
-                                 std::string_view to = {}) {
-    std::vector<std::string> keys;
-    db.scan(table, from, to, [&](std::string_view k, std::string_view) {
-        keys.emplace_back(k);
-        return true;
-    });
-    return keys;
+std::string row_key(const std::string& id) {
+    return op_key(id);
+}
+std::string row_key(std::uint64_t number) {
+    return encode_be64(number);
+}
+
+// `table`'s rows for the keys in `dirty` (every key of `live`, the table emptied first,
+// when `all`): a live entry's row, none for one that is gone.
+template <typename Map, typename Key, typename Encode>
+void write_rows(StateDb& db, storage::TableId table, const Map& live, std::set<Key>& dirty, bool all, Encode encode) {
+    if (all) {
+        db.clear_table(table);
+        for (const auto& [k, v] : live) db.put(table, row_key(k), encode(k, v));
+    } else {
+        for (const auto& k : dirty) {
+            auto it = live.find(k);
+            if (it == live.end())
+                db.del(table, row_key(k));
+            else
+                db.put(table, row_key(k), encode(k, it->second));
+        }
+    }
+    dirty.clear();
 }
 
 // Each row of `table` decoded as a T into the list `init` makes: a snapshot's list.
@@ -85,60 +103,23 @@ bool copy_rows(const StateDb& db, storage::TableId table, const char* what, Init
 
 void OpsSnapshotCodec::flush_rows(OpsMachine& m) {
     StateDb& db = *m.db_;
-    if (m.dirty_all_) {
-        for (auto t : {tables::ops_registry, tables::ops_active, tables::ops_seals, tables::ops_sessions})
-            db.clear_table(t);
-        for (const auto& [id, e] : m.ops_) m.dirty_ops_.insert(id);
-        for (const auto& [id, e] : m.active_) m.dirty_active_.insert(id);
-        for (const auto& [first, s] : m.seals_) m.dirty_seals_.insert(first);
-        for (const auto& [client, s] : m.sessions_) m.dirty_sessions_.insert(client);
-        m.rollups_.mark_all_changed();
-        m.dirty_all_ = false;
-    }
-    for (const auto& id : m.dirty_ops_) {
-        auto it = m.ops_.find(id);
-        if (it == m.ops_.end()) {
-            db.del(tables::ops_registry, op_key(id));
-            continue;
-        }
-        db.put(tables::ops_registry, op_key(id),
-               row_of<schema::OperationEntry>(512, [&](auto b) { save_entry(it->second, b); }));
-    }
-    for (std::uint64_t id : m.dirty_active_) {
-        auto it = m.active_.find(id);
-        if (it == m.active_.end()) {
-            db.del(tables::ops_active, encode_be64(id));
-            continue;
-        }
-        const Execution& e = it->second;
-        db.put(tables::ops_active, encode_be64(id),
-               row_of<schema::Execution>(256 + (e.input.size() + e.output.size() + e.detail.size()) / 8,
-                                         [&](auto b) { save_execution(e, b); }));
-    }
-    for (std::uint64_t first : m.dirty_seals_) {
-        auto it = m.seals_.find(first);
-        if (it == m.seals_.end()) {
-            db.del(tables::ops_seals, encode_be64(first));
-            continue;
-        }
-        db.put(tables::ops_seals, encode_be64(first),
-               row_of<schema::Seal>(64, [&](auto b) { save_seal(it->second, b); }));
-    }
-    for (std::uint64_t client : m.dirty_sessions_) {
-        auto it = m.sessions_.find(client);
-        if (it == m.sessions_.end()) {
-            db.del(tables::ops_sessions, encode_be64(client));
-            continue;
-        }
-        db.put(
-            tables::ops_sessions, encode_be64(client),
-            row_of<schema::OpsSession>(64 + it->second.result.detail.size() / 8 + it->second.result.executions.size(),
-                                       [&](auto b) { save_session(client, it->second, b); }));
-    }
-    m.dirty_ops_.clear();
-    m.dirty_active_.clear();
-    m.dirty_seals_.clear();
-    m.dirty_sessions_.clear();
+    const bool all = std::exchange(m.dirty_all_, false);
+    write_rows(db, tables::ops_registry, m.ops_, m.dirty_ops_, all, [](const std::string&, const OperationEntry& e) {
+        return row_of<schema::OperationEntry>(512, [&](auto b) { save_entry(e, b); });
+    });
+    write_rows(db, tables::ops_active, m.active_, m.dirty_active_, all, [](std::uint64_t, const Execution& e) {
+        return row_of<schema::Execution>(256 + (e.input.size() + e.output.size() + e.detail.size()) / 8,
+                                         [&](auto b) { save_execution(e, b); });
+    });
+    write_rows(db, tables::ops_seals, m.seals_, m.dirty_seals_, all, [](std::uint64_t, const SealRecord& s) {
+        return row_of<schema::Seal>(64, [&](auto b) { save_seal(s, b); });
+    });
+    write_rows(db, tables::ops_sessions, m.sessions_, m.dirty_sessions_, all,
+               [](std::uint64_t client, const OpsMachine::Session& s) {
+                   return row_of<schema::OpsSession>(64 + s.result.detail.size() / 8 + s.result.executions.size(),
+                                                     [&](auto b) { save_session(client, s, b); });
+               });
+    if (all) m.rollups_.mark_all_changed();
 
     Rollups::RowChanges rc = m.rollups_.take_row_changes();
     const auto& names = m.rollups_.names();
@@ -153,11 +134,9 @@ void OpsSnapshotCodec::flush_rows(OpsMachine& m) {
             for (std::size_t at = 0; at < words.size(); at += 4 + words[at + 1]) rc.runs.emplace_back(start, place++);
         }
     }
-    for (std::int64_t minute : rc.dropped) {
-        const std::string from = encode_be64(static_cast<std::uint64_t>(minute));
-        const std::string to = encode_be64(static_cast<std::uint64_t>(minute) + 1);
-        for (const auto& k : keys_of(db, tables::ops_rollups, from, to)) db.del(tables::ops_rollups, k);
-    }
+    for (std::int64_t minute : rc.dropped)
+        db.del_range(tables::ops_rollups, encode_be64(static_cast<std::uint64_t>(minute)),
+                     encode_be64(static_cast<std::uint64_t>(minute) + 1));
     for (std::size_t i = rc.names_from; i < names.size(); ++i)
         db.put(tables::ops_rollup_names, encode_be64(i), names[i]);
     for (const auto& [minute, place] : rc.runs) {

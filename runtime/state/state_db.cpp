@@ -67,8 +67,13 @@ void StateDb::clear() {
 }
 
 void StateDb::clear_table(storage::TableId table) {
+    del_range(table, {}, {});
+}
+
+void StateDb::del_range(storage::TableId table, std::string_view from, std::string_view to) {
+    // The keys first: a scan's views do not outlive a write.
     std::vector<std::string> keys;
-    scan(table, {}, {}, [&](std::string_view k, std::string_view) {
+    scan(table, from, to, [&](std::string_view k, std::string_view) {
         keys.emplace_back(k);
         return true;
     });

@@ -78,6 +78,8 @@ public:
     void del(storage::TableId table, std::string_view key);
     void clear();                              // every table (a rebuild)
     void clear_table(storage::TableId table);  // one table, key by key
+    // The keys from `from` (included) up to `to` (excluded; empty: the table's end).
+    void del_range(storage::TableId table, std::string_view from, std::string_view to);
 
     // Reads see the open batch, else the last commit. A view stays valid until the next
     // write or commit.

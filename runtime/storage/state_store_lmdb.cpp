@@ -184,18 +184,24 @@ Status LmdbStateStore::reserve(std::uint64_t bytes) {
     if (int rc = mdb_env_get_fd(env_.get(), &fd); rc != MDB_SUCCESS)
         return Status::from_mdb(rc, "find the state's file");
     const std::uint64_t used = (static_cast<std::uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize;
+    // The file only grows: within what it was last seen to hold, no system call.
+    if (used + bytes <= file_bytes_) return {};
     if (used + bytes > info.me_mapsize)
         return {Errc::map_full, "the state's map of " + std::to_string(info.me_mapsize) + " bytes has no room for " +
                                     std::to_string(bytes) + " more after the " + std::to_string(used) + " in use"};
     struct stat file {};
     if (::fstat(fd, &file) != 0) return Status::from_errno(errno, "read the size of the state's file in " + dir_);
     const auto size = static_cast<std::uint64_t>(file.st_size);
+    file_bytes_ = size;
     if (size >= used + bytes) return {};
     int err = 0;
     for (std::uint64_t want : {std::min<std::uint64_t>(used + 2 * bytes, info.me_mapsize), used + bytes}) {
         if (want <= size) continue;
         err = ::posix_fallocate(fd, static_cast<off_t>(size), static_cast<off_t>(want - size));
-        if (err == 0) return {};
+        if (err == 0) {
+            file_bytes_ = want;
+            return {};
+        }
     }
     struct statvfs fsys {};
     const std::uint64_t left = ::fstatvfs(fd, &fsys) == 0 ? std::uint64_t{fsys.f_bavail} * fsys.f_frsize : 0;

@@ -34,6 +34,7 @@ private:
     LmdbStateStore() = default;
     Env env_;
     std::string dir_;
+    std::uint64_t file_bytes_ = 0;  // the data file's size when last seen (it never shrinks)
     MDB_dbi db_ = 0;
     std::atomic<bool> writing_{false};
 };

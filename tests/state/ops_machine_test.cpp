@@ -33,6 +33,18 @@ OpsResult seal_all(Replica& r, const std::string& signer = "n1") {
                               key().sign(raftor::crypto::batch_message(root))});
 }
 
+// `batches` sealed batches of `per_batch` receipts of operation "a", each run to success.
+void sealed_batches(Replica& r, int batches, int per_batch) {
+    for (int batch = 0; batch < batches; ++batch) {
+        for (int i = 0; i < per_batch; ++i) {
+            const auto e = r.execute("a");
+            r.start(e);
+            r.finish(e);
+        }
+        seal_all(r);
+    }
+}
+
 raftor::crypto::KeyRing keys() {
     return {{"n1", {key().public_key()}}};
 }
@@ -403,14 +415,7 @@ BOOST_AUTO_TEST_CASE(retention_drops_whole_sealed_batches_and_the_rest_still_ver
     Replica r(o);
     r.run(PutOperation{op("a"), true});
     r.run(RegisterKey{"n1", key().public_key()});
-    for (int batch = 0; batch < 4; ++batch) {
-        for (int i = 0; i < 4; ++i) {
-            const auto e = r.execute("a");
-            r.start(e);
-            r.finish(e);
-        }
-        seal_all(r);
-    }
+    sealed_batches(r, 4, 4);
     // 16 receipts in batches of 4; at most 6 kept, whole batches: 8 dropped... then 4.
     BOOST_TEST(r.m.history_size() <= 8u);
     BOOST_TEST(r.m.history_size() % 4 == 0u);
@@ -440,14 +445,7 @@ BOOST_AUTO_TEST_CASE(retention_drops_a_bounded_number_of_batches_per_command) {
     Replica r(o);
     r.run(PutOperation{op("a"), true});
     r.run(RegisterKey{"n1", key().public_key()});
-    for (int batch = 0; batch < 10; ++batch) {
-        for (int i = 0; i < 2; ++i) {
-            const auto e = r.execute("a");
-            r.start(e);
-            r.finish(e);
-        }
-        seal_all(r);
-    }
+    sealed_batches(r, 10, 2);
     BOOST_REQUIRE(r.m.history_size() == 20u);
     // An hour later all ten batches are too old: three go with each command.
     r.now += 3'600'000;
